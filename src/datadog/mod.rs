@@ -1,0 +1,1 @@
+//! Datadog Monitor API (v1) client. CONTRACT: see issue 3.
