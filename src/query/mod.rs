@@ -4,10 +4,10 @@
 //! Both are hand-written recursive-descent parsers over a small lexer; they never panic and
 //! every [`QueryError::span`] is a byte range into the query on `char` boundaries.
 
-// pub mod composite;
+pub mod composite;
 pub mod metric;
 
-// pub use composite::{CompositeExpr, Operand, parse_composite_query};
+pub use composite::{CompositeExpr, Operand, parse_composite_query};
 pub use metric::{Comparator, MetricQuery, parse_metric_query};
 
 use std::ops::Range;

@@ -73,6 +73,7 @@ pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
         query,
         tokens,
         pos: 0,
+        depth: 0,
         group_by: Vec::new(),
         metrics: Vec::new(),
     };
@@ -95,6 +96,8 @@ const TIME_AGGREGATORS: &[&str] = &["avg", "sum", "min", "max", "change", "pct_c
 const CHANGE_AGGREGATORS: &[&str] = &["change", "pct_change"];
 const SPACE_AGGREGATORS: &[&str] = &["avg", "sum", "min", "max", "count"];
 const WINDOW_UNITS: &[&str] = &["mo", "m", "h", "d", "w"];
+/// Deeper nesting is rejected so that parsing never overflows the stack.
+const MAX_DEPTH: usize = 100;
 const SHAPE_HELP: &str =
     "a metric monitor query looks like `avg(last_5m):avg:system.cpu.user{*} > 90`";
 const COMPARISON_HELP: &str = "a metric monitor query ends with a comparison like `> 90`";
@@ -103,6 +106,7 @@ struct Parser<'q> {
     query: &'q str,
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
     group_by: Vec<String>,
     metrics: Vec<String>,
 }
@@ -328,11 +332,18 @@ impl Parser<'_> {
     }
 
     fn parse_unary(&mut self) -> Result<(), QueryError> {
-        if self.eat(Kind::Minus).is_some() {
-            return self.parse_unary();
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError::new("query is nested too deeply", self.here()));
         }
-        self.parse_primary()?;
-        self.parse_postfix()
+        if self.eat(Kind::Minus).is_some() {
+            self.parse_unary()?;
+        } else {
+            self.parse_primary()?;
+            self.parse_postfix()?;
+        }
+        self.depth -= 1;
+        Ok(())
     }
 
     fn parse_primary(&mut self) -> Result<(), QueryError> {

@@ -379,3 +379,15 @@ fn rejects_dangling_operator() {
         )
     );
 }
+
+#[test]
+fn rejects_excessive_nesting_without_overflowing() {
+    for nested in [
+        format!("{}avg:a{{*}}{}", "(".repeat(5000), ")".repeat(5000)),
+        format!("{}avg:a{{*}}{}", "abs(".repeat(5000), ")".repeat(5000)),
+        format!("{}avg:a{{*}}", "-".repeat(5000)),
+    ] {
+        let err = error(&format!("avg(last_5m):{nested} > 1"));
+        assert_eq!(err.message, "query is nested too deeply");
+    }
+}
