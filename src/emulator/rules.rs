@@ -68,6 +68,16 @@ const NO_COMPARATOR_TYPES: &[&str] = &["composite", "service check", "synthetics
 
 const MAX_COMPOSITE_MEMBERS: usize = 10;
 
+/// Types whose answers carry `options.groupby_simple_monitor: false` by default (as recorded).
+const GROUPBY_SIMPLE_TYPES: &[&str] = &[
+    "log alert",
+    "rum alert",
+    "ci-pipelines alert",
+    "ci-tests alert",
+    "error-tracking alert",
+    "llm-observability alert",
+];
+
 /// Fields the server sets; a request cannot change them.
 const SERVER_OWNED: &[&str] = &[
     "id",
@@ -412,6 +422,9 @@ pub fn materialize(
             monitor.insert(key.clone(), value.clone());
         }
     }
+    if let Some(Value::Array(assets)) = monitor.get_mut("assets") {
+        enrich_assets(assets, id);
+    }
     monitor.insert("overall_state_modified".into(), Value::Null);
     monitor.insert("overall_state".into(), "No Data".into());
     monitor.insert(
@@ -419,6 +432,15 @@ pub fn materialize(
         json!({"name": null, "handle": "local@monc.invalid", "email": "local@monc.invalid", "id": 1}),
     );
     monitor
+}
+
+/// Assets come back tied to their monitor, with empty defaults filled in.
+fn enrich_assets(assets: &mut [Value], monitor_id: i64) {
+    for asset in assets.iter_mut().filter_map(Value::as_object_mut) {
+        asset.insert("monitor_id".into(), monitor_id.into());
+        asset.entry("template_variables").or_insert(json!({}));
+        asset.entry("options").or_insert(json!({}));
+    }
 }
 
 /// Re-applies the server's normalisation to an updated monitor and stamps `modified`.
@@ -441,13 +463,22 @@ pub fn rematerialize(mut monitor: Map<String, Value>, now: &Timestamp) -> Map<St
     monitor
 }
 
-/// The API stores `metric alert` as `query alert`.
+/// The API files metric monitors by query style, whichever of the two types was sent:
+/// `formula(...)` queries (with `options.variables`) as `metric alert`, classic
+/// `avg(last_5m):...` queries as `query alert` (both seen in recorded traffic).
 fn stored_type(monitor: &Map<String, Value>) -> String {
+    let query = monitor
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     match monitor
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default()
     {
+        "metric alert" | "query alert" if query.trim_start().starts_with("formula(") => {
+            "metric alert".into()
+        }
         "metric alert" => "query alert".into(),
         other => other.into(),
     }
@@ -481,13 +512,21 @@ fn normalized_options(options: Option<&Value>, monitor_type: &str) -> Map<String
             }
         }
     }
-    let mut defaults = vec![
-        ("notify_no_data", json!(false)),
+    // `on_missing_data` supersedes `notify_no_data`; its value "default" is not stored.
+    let has_on_missing_data = options.contains_key("on_missing_data");
+    if options.get("on_missing_data").and_then(Value::as_str) == Some("default") {
+        options.remove("on_missing_data");
+    }
+    let mut defaults = Vec::new();
+    if !has_on_missing_data {
+        defaults.push(("notify_no_data", json!(false)));
+    }
+    defaults.extend([
         ("notify_audit", json!(false)),
         ("new_host_delay", json!(300)),
         ("include_tags", json!(true)),
-    ];
-    if monitor_type == "log alert" {
+    ]);
+    if GROUPBY_SIMPLE_TYPES.contains(&monitor_type) {
         defaults.push(("groupby_simple_monitor", json!(false)));
     }
     defaults.push(("silenced", json!({})));

@@ -375,7 +375,17 @@ fn split_list(raw: Option<&String>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// Group states `group_states` may filter on.
+const GROUP_STATES: &[&str] = &["all", "alert", "warn", "no data", "ok"];
+
 async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let states = split_list(params.get("group_states"));
+    if states
+        .iter()
+        .any(|state| !GROUP_STATES.contains(&state.to_lowercase().as_str()))
+    {
+        return Err(Rejection::bad_request("Invalid group_state filters."));
+    }
     let filter = ListFilter {
         monitor_tags: split_list(params.get("monitor_tags")),
         name: params.get("name").cloned(),
