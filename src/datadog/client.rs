@@ -120,7 +120,12 @@ struct Reply {
 
 enum AttemptError {
     Timeout,
-    Transport { message: String, sent: bool },
+    /// The known rate-limit budget resets after the retry budget ends.
+    RateBudgetSpent,
+    Transport {
+        message: String,
+        sent: bool,
+    },
 }
 
 impl Client {
@@ -287,7 +292,8 @@ impl Client {
             if retries > 0 || lost_before {
                 self.count(&call.method, |stats| stats.retries += 1);
             }
-            let outcome = self.attempt(call).await;
+            let deadline = started + self.inner.options.retry_budget;
+            let outcome = self.attempt(call, deadline).await;
             let wait = match outcome {
                 Ok(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
                     self.count(&call.method, |stats| stats.rate_limited += 1);
@@ -316,10 +322,20 @@ impl Client {
                     reply.lost_before = lost_before;
                     return Ok(reply);
                 }
+                Err(AttemptError::RateBudgetSpent) => {
+                    return Err(ApiError::RateLimited {
+                        method: call.method.to_string(),
+                        path: call.path.clone(),
+                        waited: started.elapsed(),
+                    });
+                }
                 Err(error) => {
                     let (sent, failure) = match error {
                         AttemptError::Timeout => {
                             (true, call.timeout(self.inner.options.request_timeout))
+                        }
+                        AttemptError::RateBudgetSpent => {
+                            (false, call.transport("rate limited".into()))
                         }
                         AttemptError::Transport { message, sent } => {
                             (sent, call.transport(message))
@@ -348,7 +364,7 @@ impl Client {
     }
 
     /// One HTTP exchange, paced by the concurrency limit and the rate-limit budget.
-    async fn attempt(&self, call: &Call) -> Result<Reply, AttemptError> {
+    async fn attempt(&self, call: &Call, deadline: Instant) -> Result<Reply, AttemptError> {
         let _permit =
             self.inner
                 .in_flight
@@ -358,7 +374,7 @@ impl Client {
                     message: "client shut down".into(),
                     sent: false,
                 })?;
-        self.wait_for_budget().await;
+        self.wait_for_budget(deadline).await?;
         self.count(&call.method, |stats| stats.requests += 1);
         let response = self.request(call).send().await.map_err(classify)?;
         let status = response.status();
@@ -399,7 +415,8 @@ impl Client {
     }
 
     /// Waits while the last headers said the budget is spent, and reserves one request of it.
-    async fn wait_for_budget(&self) {
+    /// Gives up at once when the reset comes after `deadline`.
+    async fn wait_for_budget(&self, deadline: Instant) -> Result<(), AttemptError> {
         loop {
             let sleep_until = {
                 let mut budget = lock(&self.inner.budget);
@@ -407,15 +424,18 @@ impl Client {
                     (Some(0), Some(reset_at)) if reset_at > Instant::now() => reset_at,
                     (Some(0), _) => {
                         *budget = RateBudget::default();
-                        return;
+                        return Ok(());
                     }
                     (Some(remaining), _) => {
                         budget.remaining = Some(remaining - 1);
-                        return;
+                        return Ok(());
                     }
-                    (None, _) => return,
+                    (None, _) => return Ok(()),
                 }
             };
+            if sleep_until > deadline {
+                return Err(AttemptError::RateBudgetSpent);
+            }
             tokio::time::sleep_until(sleep_until.into()).await;
         }
     }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub use faults::{Fault, FaultConfig};
+pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
 pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord};
 

@@ -1,6 +1,6 @@
 //! The HTTP side of the emulator: routes, auth, rate limiting, faults, persistence.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -74,6 +74,7 @@ impl Emulator {
             store: Mutex::new(store),
             dice: Dice::new(config.faults.seed),
             faults: Mutex::new(config.faults.clone()),
+            scripted: Mutex::new(VecDeque::new()),
             rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
             log: Mutex::new(Vec::new()),
             state_file: config.state_file.clone(),
@@ -179,6 +180,11 @@ impl EmulatorHandle {
         *lock(&self.shared.faults) = faults;
     }
 
+    /// The next requests (that pass auth and the rate limit) meet these fates, in order.
+    pub fn script_fates(&self, fates: impl IntoIterator<Item = Fate>) {
+        lock(&self.shared.scripted).extend(fates);
+    }
+
     pub fn set_rate_limit(&self, rate_limit: Option<(u32, Duration)>) {
         *lock(&self.shared.rate) = rate_limit.map(RateWindow::new);
     }
@@ -196,6 +202,8 @@ struct Shared {
     store: Mutex<Store>,
     dice: Dice,
     faults: Mutex<FaultConfig>,
+    /// Fates for the next requests, before the dice decide (deterministic tests).
+    scripted: Mutex<VecDeque<Fate>>,
     rate: Mutex<Option<RateWindow>>,
     log: Mutex<Vec<RequestRecord>>,
     state_file: Option<PathBuf>,
@@ -526,7 +534,9 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
-    let (mut response, fault) = match faults.fate(&shared.dice) {
+    let scripted = lock(&shared.scripted).pop_front();
+    let fate = scripted.unwrap_or_else(|| faults.fate(&shared.dice));
+    let (mut response, fault) = match fate {
         Fate::Serve => (next.run(request).await, None),
         Fate::ServerError(status) => {
             let rejection = Rejection {
