@@ -386,6 +386,70 @@ async fn rate_limit_beyond_the_budget_is_a_typed_error() {
 }
 
 #[tokio::test]
+async fn html_429_pages_are_handled_like_json_ones() {
+    bounded(async {
+        let emulator = start(EmulatorConfig {
+            rate_limit: Some((2, Duration::from_secs(1))),
+            faults: FaultConfig {
+                html_429: true,
+                ..FaultConfig::default()
+            },
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let client = client_for(
+            &emulator,
+            ClientOptions {
+                max_concurrency: 4,
+                ..fast_options()
+            },
+        );
+        let calls: Vec<_> = (0..4)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.list_monitors(&[]).await })
+            })
+            .collect();
+        for call in calls {
+            call.await.expect("task").expect("waited out the HTML 429s");
+        }
+        assert!(client.stats().rate_limited > 0);
+        emulator.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn listing_thousands_of_monitors_takes_one_request_per_thousand() {
+    bounded(async {
+        let emulator = start(EmulatorConfig::default()).await;
+        for index in 0..2500 {
+            let tags: &[&str] = if index % 2 == 0 {
+                &["tier:l3"]
+            } else {
+                &["tier:l2"]
+            };
+            let monitor =
+                serde_json::to_value(cpu_monitor(&format!("m{index}"), tags)).expect("json");
+            emulator.insert_monitor(monitor).expect("inserted");
+        }
+        let client = client_for(&emulator, fast_options());
+        let started = Instant::now();
+        assert_eq!(client.list_monitors(&[]).await.expect("list").len(), 2500);
+        assert_eq!(client.stats().requests, 3, "ceil(2500 / 1000)");
+        let l3 = client
+            .list_monitors(&["tier:l3".into()])
+            .await
+            .expect("list");
+        assert_eq!(l3.len(), 1250);
+        assert_eq!(client.stats().requests, 5, "ceil(1250 / 1000)");
+        eprintln!("listed 2500 + 1250 monitors in {:?}", started.elapsed());
+        emulator.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn server_errors_are_retried_with_backoff() {
     bounded(async {
         let emulator = start(EmulatorConfig::default()).await;

@@ -15,6 +15,8 @@ pub struct FaultConfig {
     /// Fraction of requests that are carried out, then the connection is cut before the answer.
     pub drop_after_commit_rate: f64,
     pub seed: u64,
+    /// Answer 429 with an HTML page instead of JSON, as Datadog's edge sometimes does.
+    pub html_429: bool,
 }
 
 /// What happened to a request on purpose.

@@ -44,6 +44,9 @@ pub struct EmulatorArgs {
     /// Seed of the fault dice.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Answer 429 with an HTML page instead of Datadog's JSON errors.
+    #[arg(long)]
+    pub html_429: bool,
     /// Listen on all interfaces (0.0.0.0) instead of 127.0.0.1. Anyone who can reach the port
     /// can then use the emulator.
     #[arg(long)]
@@ -68,6 +71,7 @@ impl EmulatorArgs {
                 reset_rate: self.fault_reset,
                 drop_after_commit_rate: self.fault_drop,
                 seed: self.seed,
+                html_429: self.html_429,
             },
         }
     }

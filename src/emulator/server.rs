@@ -521,12 +521,7 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
         .map(|decision| decision.headers.clone())
         .unwrap_or_default();
     if decision.is_some_and(|decision| !decision.allowed) {
-        // GUESS: wording of the 429 body (the real API may even answer HTML).
-        let mut response = Rejection {
-            status: 429,
-            errors: vec!["Rate limit exceeded".into()],
-        }
-        .into_response();
+        let mut response = rate_limited_response(lock(&shared.faults).html_429);
         response.headers_mut().extend(rate_headers);
         return (response, Some(Fault::RateLimited));
     }
@@ -553,6 +548,24 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
     };
     response.headers_mut().extend(rate_headers);
     (response, fault)
+}
+
+fn rate_limited_response(html: bool) -> Response {
+    if html {
+        let page = "<html><body><h1>429 Too Many Requests</h1></body></html>";
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "text/html")],
+            page,
+        )
+            .into_response();
+    }
+    // GUESS: wording of the JSON 429 body.
+    Rejection {
+        status: 429,
+        errors: vec!["Rate limit exceeded".into()],
+    }
+    .into_response()
 }
 
 fn has_keys(headers: &HeaderMap) -> bool {
