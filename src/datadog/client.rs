@@ -93,6 +93,29 @@ struct RateBudget {
     reset_at: Option<Instant>,
 }
 
+impl RateBudget {
+    /// Answers to concurrent requests arrive out of order: within one window (Reset is whole
+    /// seconds, so "same window" means resets less than a second apart) the lowest Remaining
+    /// is the most recent.
+    fn observe(&mut self, remaining: u64, reset_at: Instant) {
+        let same_window = self.reset_at.is_some_and(|known| {
+            let gap = if known > reset_at {
+                known - reset_at
+            } else {
+                reset_at - known
+            };
+            gap < Duration::from_millis(1500) && known > Instant::now()
+        });
+        self.remaining = match (same_window, self.remaining) {
+            (true, Some(known)) => Some(known.min(remaining)),
+            _ => Some(remaining),
+        };
+        if !same_window || self.reset_at.is_none() {
+            self.reset_at = Some(reset_at);
+        }
+    }
+}
+
 /// Whether repeating a request is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Repeat {
@@ -116,6 +139,18 @@ struct Reply {
     body: Vec<u8>,
     /// An earlier attempt of this call was sent and its answer lost.
     lost_before: bool,
+}
+
+struct RetryState {
+    started: Instant,
+    retries: u32,
+    /// An attempt was sent and its answer lost.
+    lost_before: bool,
+}
+
+enum Next {
+    Done(Result<Reply, ApiError>),
+    RetryAfter(Duration),
 }
 
 enum AttemptError {
@@ -285,82 +320,91 @@ impl Client {
     /// retries 5xx, timeouts and transport errors with capped exponential backoff, all within
     /// the retry budget. Never retries other 4xx.
     async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
-        let started = Instant::now();
-        let mut retries = 0u32;
-        let mut lost_before = false;
+        let mut state = RetryState {
+            started: Instant::now(),
+            retries: 0,
+            lost_before: false,
+        };
+        let budget = self.inner.options.retry_budget;
         loop {
-            if retries > 0 || lost_before {
-                self.count(&call.method, |stats| stats.retries += 1);
-            }
-            let deadline = started + self.inner.options.retry_budget;
-            let outcome = self.attempt(call, deadline).await;
-            let wait = match outcome {
-                Ok(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
-                    self.count(&call.method, |stats| stats.rate_limited += 1);
-                    let wait = self.time_until_reset().unwrap_or(Duration::from_secs(1));
-                    if started.elapsed() + wait > self.inner.options.retry_budget {
-                        return Err(ApiError::RateLimited {
-                            method: call.method.to_string(),
-                            path: call.path.clone(),
-                            waited: started.elapsed(),
-                        });
-                    }
-                    wait
-                }
-                Ok(reply)
-                    if reply.status.is_server_error()
-                        && retries < self.inner.options.max_retries =>
-                {
-                    if call.repeat == Repeat::Unsafe && reply.status == StatusCode::GATEWAY_TIMEOUT
-                    {
-                        return Err(call.lost("gateway timeout (504)".into()));
-                    }
-                    retries += 1;
-                    self.backoff(retries)
-                }
-                Ok(mut reply) => {
-                    reply.lost_before = lost_before;
-                    return Ok(reply);
-                }
-                Err(AttemptError::RateBudgetSpent) => {
-                    return Err(ApiError::RateLimited {
-                        method: call.method.to_string(),
-                        path: call.path.clone(),
-                        waited: started.elapsed(),
-                    });
-                }
-                Err(error) => {
-                    let (sent, failure) = match error {
-                        AttemptError::Timeout => {
-                            (true, call.timeout(self.inner.options.request_timeout))
-                        }
-                        AttemptError::RateBudgetSpent => {
-                            (false, call.transport("rate limited".into()))
-                        }
-                        AttemptError::Transport { message, sent } => {
-                            (sent, call.transport(message))
-                        }
-                    };
-                    if sent && call.repeat == Repeat::Unsafe {
-                        return Err(call.lost(failure.to_string()));
-                    }
-                    if retries >= self.inner.options.max_retries {
-                        return Err(failure);
-                    }
-                    lost_before |= sent;
-                    retries += 1;
-                    self.backoff(retries)
-                }
+            let outcome = self.attempt(call, state.started + budget).await;
+            let wait = match self.judge(call, &mut state, outcome) {
+                Next::Done(result) => return result,
+                Next::RetryAfter(wait) => wait,
             };
-            if started.elapsed() + wait > self.inner.options.retry_budget {
-                return Err(ApiError::Timeout {
-                    method: call.method.to_string(),
-                    path: call.path.clone(),
-                    after: started.elapsed(),
-                });
+            if state.started.elapsed() + wait > budget {
+                return Err(call.timeout(state.started.elapsed()));
             }
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// What to do after one attempt.
+    fn judge(
+        &self,
+        call: &Call,
+        state: &mut RetryState,
+        outcome: Result<Reply, AttemptError>,
+    ) -> Next {
+        match outcome {
+            Ok(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
+                self.count(&call.method, |stats| stats.rate_limited += 1);
+                let wait = self.time_until_reset().unwrap_or(Duration::from_secs(1));
+                if state.started.elapsed() + wait > self.inner.options.retry_budget {
+                    return Next::Done(Err(call.rate_limited(state.started.elapsed())));
+                }
+                Next::RetryAfter(wait)
+            }
+            Ok(reply)
+                if reply.status.is_server_error()
+                    && state.retries < self.inner.options.max_retries =>
+            {
+                // A gateway timeout may hide a committed create.
+                if call.repeat == Repeat::Unsafe && reply.status == StatusCode::GATEWAY_TIMEOUT {
+                    return Next::Done(Err(call.lost("gateway timeout (504)".into())));
+                }
+                Next::RetryAfter(self.retry(call, state))
+            }
+            Ok(mut reply) => {
+                reply.lost_before = state.lost_before;
+                Next::Done(Ok(reply))
+            }
+            Err(AttemptError::RateBudgetSpent) => {
+                Next::Done(Err(call.rate_limited(state.started.elapsed())))
+            }
+            Err(AttemptError::Timeout) => {
+                let failure = call.timeout(self.inner.options.request_timeout);
+                self.after_failure(call, state, true, failure)
+            }
+            Err(AttemptError::Transport { message, sent }) => {
+                let failure = call.transport(message);
+                self.after_failure(call, state, sent, failure)
+            }
+        }
+    }
+
+    /// A request that failed without an answer: repeat it only if that cannot apply it twice.
+    fn after_failure(
+        &self,
+        call: &Call,
+        state: &mut RetryState,
+        sent: bool,
+        failure: ApiError,
+    ) -> Next {
+        if sent && call.repeat == Repeat::Unsafe {
+            return Next::Done(Err(call.lost(failure.to_string())));
+        }
+        if state.retries >= self.inner.options.max_retries {
+            return Next::Done(Err(failure));
+        }
+        state.lost_before |= sent;
+        Next::RetryAfter(self.retry(call, state))
+    }
+
+    fn retry(&self, call: &Call, state: &mut RetryState) -> Duration {
+        state.retries += 1;
+        self.count(&call.method, |stats| stats.retries += 1);
+        self.backoff(state.retries)
     }
 
     /// One HTTP exchange, paced by the concurrency limit and the rate-limit budget.
@@ -453,10 +497,9 @@ impl Client {
         else {
             return;
         };
-        let mut budget = lock(&self.inner.budget);
-        budget.remaining = Some(remaining as u64);
         // Reset is in seconds from now; cap it so a bogus header cannot stall us for hours.
-        budget.reset_at = Some(Instant::now() + Duration::from_secs_f64(reset.min(3600.0)));
+        let reset_at = Instant::now() + Duration::from_secs_f64(reset.min(3600.0));
+        lock(&self.inner.budget).observe(remaining as u64, reset_at);
     }
 
     fn time_until_reset(&self) -> Option<Duration> {
@@ -536,6 +579,14 @@ impl Call {
             method: self.method.to_string(),
             path: self.path.clone(),
             message,
+        }
+    }
+
+    fn rate_limited(&self, waited: Duration) -> ApiError {
+        ApiError::RateLimited {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            waited,
         }
     }
 
