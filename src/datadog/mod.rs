@@ -1,1 +1,14 @@
-//! Datadog Monitor API (v1) client. CONTRACT: see issue 3.
+//! Datadog Monitor API (v1) client: wire model, credentials, typed errors and an async HTTP client
+//! with pagination, rate-limit handling and bounded retries.
+
+mod client;
+mod config;
+mod connect;
+mod error;
+mod model;
+
+pub use client::{Client, ClientOptions, MethodStats, Stats};
+pub use config::{Credentials, Site, check_transport_security};
+pub use connect::{Connection, OrgArgs, OrgKind, connect};
+pub use error::{ApiError, MonitorContext};
+pub use model::Monitor;

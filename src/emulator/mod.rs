@@ -1,15 +1,184 @@
-//! Local emulator of the Datadog Monitor API (v1).
+//! Local emulator of the Datadog Monitor API (v1): a real HTTP server on loopback that behaves
+//! like Datadog (full monitor objects, defaults, validation, composites, pagination, rate
+//! limits) plus fault injection for tests.
+
+mod clock;
+mod faults;
+mod rules;
+mod server;
+mod store;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use faults::{Fate, Fault, FaultConfig};
+pub use rules::composite_ids;
+pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord};
 
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
 pub struct EmulatorArgs {
-    /// Port to listen on (127.0.0.1 only).
+    /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8126)]
     pub port: u16,
+    /// Persist monitors to this JSON file (in memory only when absent).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Rate limit as REQUESTS/PERIOD, e.g. 100/10s.
+    #[arg(long, value_name = "N/PERIOD", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<(u32, Duration)>,
+    /// Latency added to every answer, e.g. 50ms.
+    #[arg(long, value_parser = parse_duration)]
+    pub latency: Option<Duration>,
+    /// Fraction of requests answered 500/503 (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    pub fault_5xx: f64,
+    /// Fraction of requests whose connection is cut before anything happens.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    pub fault_reset: f64,
+    /// Fraction of requests carried out whose answer is then lost.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    pub fault_drop: f64,
+    /// Seed of the fault dice.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Answer 429 with an HTML page instead of Datadog's JSON errors.
+    #[arg(long)]
+    pub html_429: bool,
+    /// Listen on all interfaces (0.0.0.0) instead of 127.0.0.1. Anyone who can reach the port
+    /// can then use the emulator.
+    #[arg(long)]
+    pub listen_all_interfaces: bool,
 }
 
-/// Runs `monc emulator` until interrupted.
-pub fn run(_args: EmulatorArgs) -> std::process::ExitCode {
-    eprintln!("monc emulator: not implemented yet");
-    std::process::ExitCode::FAILURE
+impl EmulatorArgs {
+    fn config(&self) -> EmulatorConfig {
+        let bind = if self.listen_all_interfaces {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        };
+        EmulatorConfig {
+            port: self.port,
+            bind,
+            state_file: self.state.clone(),
+            rate_limit: self.rate_limit,
+            faults: FaultConfig {
+                latency: self.latency.unwrap_or_default(),
+                error_rate_5xx: self.fault_5xx,
+                reset_rate: self.fault_reset,
+                drop_after_commit_rate: self.fault_drop,
+                seed: self.seed,
+                html_429: self.html_429,
+            },
+        }
+    }
+}
+
+/// Runs `monc emulator` in the foreground until Ctrl-C.
+pub fn run(args: EmulatorArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("monc emulator: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve_until_interrupted(args.config()))
+}
+
+async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
+    let state = config.state_file.clone();
+    let handle = match Emulator::start(config).await {
+        Ok(handle) => handle,
+        Err(error) => {
+            eprintln!("monc emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = handle.base_url();
+    println!("monc emulator: Datadog Monitor API (v1) at {url}");
+    match &state {
+        Some(path) => println!("  state: {}", path.display()),
+        None => println!("  state: in memory (pass --state FILE to keep it)"),
+    }
+    println!("Point monc (or any Datadog client) at it:");
+    println!("  export DD_API_KEY=local DD_APP_KEY=local");
+    println!("  monc sync --api-url {url}");
+    println!("Press Ctrl-C to stop.");
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("monc emulator: cannot wait for Ctrl-C: {error}");
+    }
+    handle.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn parse_fraction(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{raw} is not a fraction between 0 and 1"))
+    }
+}
+
+/// `250ms`, `10s`, `1.5s`, `2m`.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 50ms or 10s"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {raw:?}; use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{raw:?} is out of range"))
+}
+
+/// `100/10s` → (100, 10s).
+pub fn parse_rate_limit(raw: &str) -> Result<(u32, Duration), String> {
+    let (count, period) = raw
+        .split_once('/')
+        .ok_or_else(|| format!("{raw:?} is not REQUESTS/PERIOD like 100/10s"))?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("{count:?} is not a request count"))?;
+    let period = parse_duration(period)?;
+    if count == 0 || period.is_zero() {
+        return Err("rate limit needs at least 1 request per non-zero period".into());
+    }
+    Ok((count, period))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cli_values() {
+        assert_eq!(
+            parse_rate_limit("100/10s"),
+            Ok((100, Duration::from_secs(10)))
+        );
+        assert_eq!(parse_duration("50ms"), Ok(Duration::from_millis(50)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_rate_limit("0/1s").is_err());
+        assert!(parse_rate_limit("10").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_fraction("1.5").is_err());
+    }
 }

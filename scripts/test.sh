@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The project's single test command: a Python venv with Datadog's official client (for
+# tests/emulator_python.rs), then every Rust test. Extra arguments go to `cargo test`.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+venv="target/py-venv"
+
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import datadog_api_client" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check datadog-api-client
+fi
+
+export MONC_PYTHON="$PWD/$venv/bin/python"
+exec cargo test --all-targets "$@"

@@ -1,0 +1,223 @@
+use std::fmt;
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+use super::ApiError;
+
+/// API and application keys. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub api_key: String,
+    pub app_key: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("api_key", &"<redacted>")
+            .field("app_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    pub fn new(api_key: impl Into<String>, app_key: impl Into<String>) -> Self {
+        Credentials {
+            api_key: api_key.into(),
+            app_key: app_key.into(),
+        }
+    }
+
+    /// Reads `DD_API_KEY` and `DD_APP_KEY` (or `DD_APPLICATION_KEY`) through `lookup`
+    /// (`std::env::var` in production, a map in tests). `None` when either is missing.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let non_empty = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let api_key = non_empty("DD_API_KEY")?;
+        let app_key = non_empty("DD_APP_KEY").or_else(|| non_empty("DD_APPLICATION_KEY"))?;
+        Some(Credentials::new(api_key.trim(), app_key.trim()))
+    }
+
+    pub fn from_env() -> Option<Self> {
+        Credentials::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+/// A Datadog site (`DD_SITE`): where the API and the web UI live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site(String);
+
+const KNOWN_SITES: &[&str] = &[
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "datadoghq.eu",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "ddog-gov.com",
+];
+
+impl Site {
+    /// Parses a site name as `DD_SITE` holds it; tolerates `https://`, `app.` and a trailing `/`.
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let name = raw
+            .trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("app.")
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
+        if KNOWN_SITES.contains(&name.as_str()) {
+            Ok(Site(name))
+        } else {
+            Err(ApiError::Config(format!(
+                "unknown Datadog site {raw:?}; expected one of {} (or pass --api-url)",
+                KNOWN_SITES.join(", ")
+            )))
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// Base URL of the API, e.g. `https://api.datadoghq.eu`.
+    pub fn api_url(&self) -> String {
+        format!("https://api.{}", self.0)
+    }
+
+    /// Base URL of the web UI, e.g. `https://app.datadoghq.com` or `https://us3.datadoghq.com`.
+    pub fn ui_url(&self) -> String {
+        if self.0.matches('.').count() >= 2 {
+            format!("https://{}", self.0)
+        } else {
+            format!("https://app.{}", self.0)
+        }
+    }
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site("datadoghq.com".into())
+    }
+}
+
+/// Parses `base_url` and refuses plain `http://` to anything but loopback: keys travel in headers.
+pub fn check_transport_security(base_url: &str) -> Result<Url, ApiError> {
+    let url = Url::parse(base_url)
+        .map_err(|error| ApiError::Config(format!("invalid API URL {base_url:?}: {error}")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback_host(&url) => Ok(url),
+        "http" => Err(ApiError::Config(format!(
+            "refusing plain http:// to {}: API keys would travel unencrypted; use https:// \
+             (plain http is only allowed to loopback addresses)",
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(ApiError::Config(format!(
+            "unsupported URL scheme {other:?} in {base_url:?}; use https://"
+        ))),
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_map_to_api_and_ui_urls() {
+        let cases = [
+            (
+                "datadoghq.com",
+                "https://api.datadoghq.com",
+                "https://app.datadoghq.com",
+            ),
+            (
+                "datadoghq.eu",
+                "https://api.datadoghq.eu",
+                "https://app.datadoghq.eu",
+            ),
+            (
+                "us3.datadoghq.com",
+                "https://api.us3.datadoghq.com",
+                "https://us3.datadoghq.com",
+            ),
+            (
+                "us5.datadoghq.com",
+                "https://api.us5.datadoghq.com",
+                "https://us5.datadoghq.com",
+            ),
+            (
+                "ap1.datadoghq.com",
+                "https://api.ap1.datadoghq.com",
+                "https://ap1.datadoghq.com",
+            ),
+            (
+                "ddog-gov.com",
+                "https://api.ddog-gov.com",
+                "https://app.ddog-gov.com",
+            ),
+        ];
+        for (name, api, ui) in cases {
+            let site = Site::parse(name).expect(name);
+            assert_eq!(site.api_url(), api);
+            assert_eq!(site.ui_url(), ui);
+        }
+        assert!(Site::parse("datadog.example").is_err());
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8126",
+            "http://127.9.0.1",
+            "http://[::1]:80",
+            "http://localhost:1",
+            "https://api.datadoghq.com",
+        ] {
+            assert!(check_transport_security(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.datadoghq.com",
+            "http://10.0.0.1",
+            "ftp://localhost",
+            "nonsense",
+        ] {
+            assert!(check_transport_security(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn credentials_from_env_accept_either_app_key_name_and_redact() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        let creds = Credentials::from_lookup(env(&[
+            ("DD_API_KEY", "secret-api"),
+            ("DD_APPLICATION_KEY", "secret-app"),
+        ]))
+        .expect("found");
+        assert_eq!(creds.app_key, "secret-app");
+        let debug = format!("{creds:?}");
+        assert!(!debug.contains("secret"), "{debug}");
+        assert!(Credentials::from_lookup(env(&[("DD_API_KEY", "a")])).is_none());
+        assert!(
+            Credentials::from_lookup(env(&[("DD_API_KEY", " "), ("DD_APP_KEY", "b")])).is_none()
+        );
+    }
+}

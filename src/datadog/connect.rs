@@ -1,0 +1,128 @@
+use std::path::Path;
+
+use super::{ApiError, Client, ClientOptions, Credentials, Site};
+use crate::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+
+/// Which Datadog organisation `diff`/`sync` talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrgKind {
+    /// The embedded emulator, state in `.monc/local-org.json`.
+    Local,
+    /// The real API, with credentials from DD_API_KEY / DD_APP_KEY / DD_SITE.
+    Env,
+}
+
+/// Where to find the Datadog organisation (shared by every command that talks to it).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OrgArgs {
+    /// `local` runs the embedded Monitor API emulator; `env` uses DD_API_KEY/DD_APP_KEY.
+    #[arg(long, env = "MONC_ORG", value_enum)]
+    pub org: Option<OrgKind>,
+    /// Explicit API base URL (overrides --site / DD_SITE).
+    #[arg(long, env = "MONC_API_URL")]
+    pub api_url: Option<String>,
+    /// Datadog site, e.g. datadoghq.eu (default: DD_SITE, else datadoghq.com).
+    #[arg(long, env = "DD_SITE")]
+    pub site: Option<String>,
+}
+
+/// A ready client, and the emulator behind it when `--org local`.
+#[derive(Debug)]
+pub struct Connection {
+    pub client: Client,
+    /// Keep alive as long as the client is used; shut down when done.
+    pub emulator: Option<EmulatorHandle>,
+    /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`).
+    pub site_ui_base: String,
+}
+
+/// The file backing `--org local` under a project.
+pub fn local_org_state(project_dir: &Path) -> std::path::PathBuf {
+    project_dir.join(".monc").join("local-org.json")
+}
+
+/// Connects as `args` say. Missing credentials are an error naming both ways out; the local
+/// emulator is only used when asked for explicitly.
+pub async fn connect(args: &OrgArgs, project_dir: &Path) -> Result<Connection, ApiError> {
+    match args.org {
+        Some(OrgKind::Local) => connect_local(project_dir).await,
+        Some(OrgKind::Env) | None => connect_env(args, Credentials::from_env()),
+    }
+}
+
+async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
+    let state_file = local_org_state(project_dir);
+    let config = EmulatorConfig {
+        state_file: Some(state_file.clone()),
+        ..EmulatorConfig::default()
+    };
+    let emulator = Emulator::start(config).await.map_err(|error| {
+        ApiError::Config(format!(
+            "cannot start the local emulator (state {}): {error}",
+            state_file.display()
+        ))
+    })?;
+    let credentials = Credentials::new("local-org-api-key", "local-org-app-key");
+    let client = Client::new(&emulator.base_url(), &credentials, ClientOptions::default())?;
+    Ok(Connection {
+        client,
+        site_ui_base: emulator.base_url(),
+        emulator: Some(emulator),
+    })
+}
+
+fn connect_env(args: &OrgArgs, credentials: Option<Credentials>) -> Result<Connection, ApiError> {
+    let credentials = credentials.ok_or_else(|| {
+        ApiError::Config(
+            "no Datadog credentials: set DD_API_KEY and DD_APP_KEY (and DD_SITE if not \
+             datadoghq.com), or pass --org local (MONC_ORG=local) to use the local emulator"
+                .into(),
+        )
+    })?;
+    let site = match &args.site {
+        Some(name) => Site::parse(name)?,
+        None => Site::default(),
+    };
+    let base_url = args.api_url.clone().unwrap_or_else(|| site.api_url());
+    let client = Client::new(&base_url, &credentials, ClientOptions::default())?;
+    Ok(Connection {
+        client,
+        emulator: None,
+        site_ui_base: site.ui_url(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_credentials_name_both_options() {
+        let error = connect_env(&OrgArgs::default(), None).expect_err("must refuse");
+        let text = error.to_string();
+        assert!(
+            text.contains("DD_API_KEY") && text.contains("--org local"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn site_picks_api_and_ui_urls_and_api_url_overrides() {
+        let creds = Some(Credentials::new("k", "a"));
+        let args = OrgArgs {
+            site: Some("datadoghq.eu".into()),
+            ..OrgArgs::default()
+        };
+        let connection = connect_env(&args, creds.clone()).expect("connects");
+        assert_eq!(connection.client.base_url(), "https://api.datadoghq.eu/");
+        assert_eq!(connection.site_ui_base, "https://app.datadoghq.eu");
+        let args = OrgArgs {
+            api_url: Some("http://example.com".into()),
+            ..OrgArgs::default()
+        };
+        assert!(
+            connect_env(&args, creds).is_err(),
+            "plain http off loopback"
+        );
+    }
+}

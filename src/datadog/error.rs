@@ -1,0 +1,206 @@
+use std::fmt;
+use std::time::Duration;
+
+/// Which monitor a failed call concerned, for messages people can act on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonitorContext {
+    /// monc's own key for the monitor (filled by callers that know it).
+    pub key: Option<String>,
+    pub id: Option<i64>,
+    pub name: Option<String>,
+}
+
+impl fmt::Display for MonitorContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(key) = &self.key {
+            parts.push(key.clone());
+        }
+        if let Some(name) = &self.name {
+            parts.push(format!("{name:?}"));
+        }
+        if let Some(id) = self.id {
+            parts.push(format!("id {id}"));
+        }
+        write!(f, "{}", parts.join(" "))
+    }
+}
+
+/// Everything that can go wrong talking to the Monitor API. Never carries credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// Bad local configuration (credentials, site, URL); nothing was sent.
+    Config(String),
+    /// The API answered with a non-success status; `errors` is Datadog's `errors` array.
+    Http {
+        status: u16,
+        method: String,
+        path: String,
+        errors: Vec<String>,
+        monitor: Option<Box<MonitorContext>>,
+    },
+    /// Still rate limited when the retry budget ran out.
+    RateLimited {
+        method: String,
+        path: String,
+        waited: Duration,
+    },
+    /// The connection failed before an answer arrived (retries exhausted).
+    Transport {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// No answer within the request timeout (retries exhausted).
+    Timeout {
+        method: String,
+        path: String,
+        after: Duration,
+    },
+    /// A non-idempotent request was sent but its answer was lost: it may or may not have been
+    /// applied. The caller must look before trying again (e.g. list by tag).
+    ResponseLost {
+        method: String,
+        path: String,
+        message: String,
+        monitor: Option<Box<MonitorContext>>,
+    },
+    /// The API answered 2xx with a body that is not what the Monitor API sends.
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Attaches (or completes) the monitor this error concerns.
+    pub fn for_monitor(mut self, context: MonitorContext) -> Self {
+        if let ApiError::Http { monitor, .. } | ApiError::ResponseLost { monitor, .. } = &mut self {
+            let merged = match monitor.take() {
+                Some(old) => MonitorContext {
+                    key: context.key.or(old.key),
+                    id: context.id.or(old.id),
+                    name: context.name.or(old.name),
+                },
+                None => context,
+            };
+            *monitor = Some(Box::new(merged));
+        }
+        self
+    }
+
+    /// The HTTP status, when the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } => Some(*status),
+            ApiError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Config(message) => write!(f, "configuration error: {message}"),
+            ApiError::Http {
+                status,
+                method,
+                path,
+                errors,
+                monitor,
+            } => {
+                write!(f, "Datadog API returned {status} for {method} {path}")?;
+                if let Some(monitor) = monitor {
+                    write!(f, " (monitor {monitor})")?;
+                }
+                match errors.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, ": {one}"),
+                    many => write!(f, ":\n  - {}", many.join("\n  - ")),
+                }
+            }
+            ApiError::RateLimited {
+                method,
+                path,
+                waited,
+            } => write!(
+                f,
+                "still rate limited by Datadog on {method} {path} after waiting {:.1}s; try again later",
+                waited.as_secs_f64()
+            ),
+            ApiError::Transport {
+                method,
+                path,
+                message,
+            } => write!(
+                f,
+                "could not reach the Datadog API ({method} {path}): {message}"
+            ),
+            ApiError::Timeout {
+                method,
+                path,
+                after,
+            } => write!(
+                f,
+                "the Datadog API did not answer {method} {path} within {:.1}s",
+                after.as_secs_f64()
+            ),
+            ApiError::ResponseLost {
+                method,
+                path,
+                message,
+                monitor,
+            } => {
+                write!(f, "the answer to {method} {path} was lost ({message})")?;
+                if let Some(monitor) = monitor {
+                    write!(f, " for monitor {monitor}")?;
+                }
+                write!(
+                    f,
+                    "; it may have been applied, re-read the monitors before retrying"
+                )
+            }
+            ApiError::Decode {
+                method,
+                path,
+                message,
+            } => write!(
+                f,
+                "unexpected answer from the Datadog API to {method} {path}: {message}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_error_names_status_errors_and_monitor() {
+        let error = ApiError::Http {
+            status: 400,
+            method: "POST".into(),
+            path: "/api/v1/monitor".into(),
+            errors: vec!["Some monitor IDs are invalid".into()],
+            monitor: None,
+        }
+        .for_monitor(MonitorContext {
+            key: Some("l3.api.latency".into()),
+            id: None,
+            name: Some("API latency".into()),
+        });
+        let text = error.to_string();
+        assert!(text.contains("400"), "{text}");
+        assert!(text.contains("Some monitor IDs are invalid"), "{text}");
+        assert!(text.contains("l3.api.latency \"API latency\""), "{text}");
+    }
+}

@@ -1,0 +1,653 @@
+//! What the Monitor API accepts and how it renders what it stores.
+//!
+//! Sources: recorded real traffic (tests/fixtures/cassettes) for shapes, defaults and the
+//! bad-query text; public issue threads for "Some monitor IDs are invalid" and the shape of the
+//! "still referenced by a composite" refusal. Messages marked GUESS are plausible wording only.
+
+use serde_json::{Map, Number, Value, json};
+
+use super::clock::Timestamp;
+
+/// An error answer: status and Datadog's `errors` array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub errors: Vec<String>,
+}
+
+impl Rejection {
+    pub fn bad_request(message: &str) -> Self {
+        Rejection {
+            status: 400,
+            errors: vec![message.to_owned()],
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Rejection {
+            status: 404,
+            errors: vec!["Monitor not found".into()],
+        }
+    }
+
+    fn invalid(parameter: &str, detail: &str) -> Self {
+        Rejection::bad_request(&format!(
+            "The value provided for parameter '{parameter}' is invalid: {detail}"
+        ))
+    }
+}
+
+const MONITOR_TYPES: &[&str] = &[
+    "composite",
+    "event alert",
+    "event-v2 alert",
+    "log alert",
+    "metric alert",
+    "query alert",
+    "process alert",
+    "service check",
+    "synthetics alert",
+    "slo alert",
+    "trace-analytics alert",
+    "rum alert",
+    "ci-pipelines alert",
+    "ci-tests alert",
+    "error-tracking alert",
+    "database-monitoring alert",
+    "network-performance alert",
+    "audit alert",
+    "cost alert",
+    "data-quality alert",
+    "data-jobs alert",
+    "llm-observability alert",
+    "network-path alert",
+];
+
+/// Types whose query is not `<expression> <comparator> <threshold>`.
+const NO_COMPARATOR_TYPES: &[&str] = &["composite", "service check", "synthetics alert"];
+
+const MAX_COMPOSITE_MEMBERS: usize = 10;
+
+/// Types whose answers carry `options.groupby_simple_monitor: false` by default (as recorded).
+const GROUPBY_SIMPLE_TYPES: &[&str] = &[
+    "log alert",
+    "rum alert",
+    "ci-pipelines alert",
+    "ci-tests alert",
+    "error-tracking alert",
+    "llm-observability alert",
+];
+
+/// Fields the server sets; a request cannot change them.
+const SERVER_OWNED: &[&str] = &[
+    "id",
+    "org_id",
+    "multi",
+    "created_at",
+    "created",
+    "modified",
+    "deleted",
+    "overall_state_modified",
+    "overall_state",
+    "creator",
+    "matching_downtimes",
+];
+
+pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
+    // GUESS: wording of a non-object body.
+    body.as_object()
+        .ok_or_else(|| Rejection::bad_request("Invalid JSON"))
+}
+
+/// Every check of a create, update or validate. `monitor_type_of(id)` tells whether a monitor
+/// exists and its type.
+pub fn check_monitor(
+    monitor: &Map<String, Value>,
+    monitor_type_of: impl Fn(i64) -> Option<String>,
+) -> Result<(), Rejection> {
+    let monitor_type = required_text(monitor, "type")?;
+    if !MONITOR_TYPES.contains(&monitor_type) {
+        return Err(Rejection::invalid("type", monitor_type));
+    }
+    let query = required_text(monitor, "query")?;
+    check_optional_fields(monitor)?;
+    if monitor_type == "composite" {
+        return check_composite(query, monitor_type_of);
+    }
+    if !NO_COMPARATOR_TYPES.contains(&monitor_type) {
+        let threshold = query_threshold(query)?;
+        if matches!(monitor_type, "metric alert" | "query alert") {
+            check_critical_matches(monitor, threshold)?;
+        }
+    }
+    Ok(())
+}
+
+fn required_text<'a>(monitor: &'a Map<String, Value>, key: &str) -> Result<&'a str, Rejection> {
+    match monitor.get(key) {
+        Some(Value::String(text)) if !text.trim().is_empty() => Ok(text),
+        // GUESS: wording of a missing required parameter.
+        None | Some(Value::Null) => Err(Rejection::bad_request(&format!(
+            "The parameter '{key}' is required"
+        ))),
+        Some(other) => Err(Rejection::invalid(key, &other.to_string())),
+    }
+}
+
+fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> {
+    for key in ["name", "message"] {
+        if let Some(value) = monitor
+            .get(key)
+            .filter(|value| !value.is_string() && !value.is_null())
+        {
+            return Err(Rejection::invalid(key, &value.to_string()));
+        }
+    }
+    if let Some(tags) = monitor.get("tags").filter(|tags| !tags.is_null()) {
+        let all_text = tags
+            .as_array()
+            .is_some_and(|tags| tags.iter().all(Value::is_string));
+        if !all_text {
+            return Err(Rejection::invalid("tags", &tags.to_string()));
+        }
+    }
+    if let Some(priority) = monitor
+        .get("priority")
+        .filter(|priority| !priority.is_null())
+    {
+        if !priority.as_i64().is_some_and(|p| (1..=5).contains(&p)) {
+            return Err(Rejection::invalid("priority", &priority.to_string()));
+        }
+    }
+    match monitor.get("options") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
+        Some(other) => Err(Rejection::invalid("options", &other.to_string())),
+    }
+}
+
+/// The number after the final comparator, e.g. `2` in `... by {host} > 2`.
+fn query_threshold(query: &str) -> Result<f64, Rejection> {
+    let invalid_operator = || Rejection::invalid("query", "invalid operator specified: ");
+    let trimmed = query.trim_end();
+    let number_start = trimmed
+        .rfind(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .map_or(0, |index| index + 1);
+    let threshold: f64 = trimmed[number_start..]
+        .parse()
+        .map_err(|_| invalid_operator())?;
+    let before = trimmed[..number_start].trim_end();
+    let has_comparator = [">=", "<=", "==", "!=", ">", "<"]
+        .iter()
+        .any(|op| before.ends_with(op) && before.len() > op.len());
+    if has_comparator {
+        Ok(threshold)
+    } else {
+        Err(invalid_operator())
+    }
+}
+
+fn check_critical_matches(monitor: &Map<String, Value>, threshold: f64) -> Result<(), Rejection> {
+    let critical = monitor
+        .get("options")
+        .and_then(|options| options.get("thresholds"))
+        .and_then(|thresholds| thresholds.get("critical"))
+        .and_then(Value::as_f64);
+    match critical {
+        // GUESS (from memory of the real API): wording of the mismatch.
+        Some(critical)
+            if (critical - threshold).abs() > f64::EPSILON * threshold.abs().max(1.0) =>
+        {
+            Err(Rejection::invalid(
+                "query",
+                &format!(
+                    "Alert threshold ({critical:?}) does not match that used in the query ({threshold:?})."
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_composite(
+    query: &str,
+    monitor_type_of: impl Fn(i64) -> Option<String>,
+) -> Result<(), Rejection> {
+    let ids = composite_ids(query).map_err(|detail| Rejection::invalid("query", &detail))?;
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > MAX_COMPOSITE_MEMBERS {
+        // GUESS: wording; the limit of 10 is documented.
+        return Err(Rejection::invalid(
+            "query",
+            "a composite monitor can reference at most 10 monitors",
+        ));
+    }
+    let types: Vec<Option<String>> = distinct.iter().map(|&id| monitor_type_of(id)).collect();
+    if types.iter().any(Option::is_none) {
+        return Err(Rejection::bad_request("Some monitor IDs are invalid"));
+    }
+    if types
+        .iter()
+        .flatten()
+        .any(|monitor_type| monitor_type == "composite")
+    {
+        // GUESS: wording; the rule is documented.
+        return Err(Rejection::invalid(
+            "query",
+            "composite monitors cannot reference other composite monitors",
+        ));
+    }
+    Ok(())
+}
+
+/// The monitor IDs in a composite query, after checking its grammar:
+/// `expr := term (("&&" | "||") term)*`, `term := "!" term | "(" expr ")" | ID`.
+pub fn composite_ids(query: &str) -> Result<Vec<i64>, String> {
+    let tokens = tokenize_composite(query)?;
+    let mut parser = CompositeParser {
+        tokens: &tokens,
+        at: 0,
+        ids: Vec::new(),
+        depth: 0,
+    };
+    parser.expression()?;
+    if parser.at != tokens.len() {
+        return Err(format!(
+            "unexpected {:?} in composite query",
+            tokens[parser.at]
+        ));
+    }
+    Ok(parser.ids)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Id(i64),
+    And,
+    Or,
+    Not,
+    Open,
+    Close,
+}
+
+fn tokenize_composite(query: &str) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    let mut chars = query.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let token = match c {
+            c if c.is_whitespace() => continue,
+            '!' => Token::Not,
+            '(' => Token::Open,
+            ')' => Token::Close,
+            '&' | '|' if chars.peek().map(|(_, next)| *next) == Some(c) => {
+                chars.next();
+                if c == '&' { Token::And } else { Token::Or }
+            }
+            c if c.is_ascii_digit() => {
+                let mut end = at + 1;
+                while let Some((index, digit)) =
+                    chars.peek().copied().filter(|(_, d)| d.is_ascii_digit())
+                {
+                    end = index + digit.len_utf8();
+                    chars.next();
+                }
+                Token::Id(
+                    query[at..end]
+                        .parse()
+                        .map_err(|_| format!("monitor ID {} is too large", &query[at..end]))?,
+                )
+            }
+            other => return Err(format!("unexpected character {other:?} in composite query")),
+        };
+        tokens.push(token);
+    }
+    Ok(tokens)
+}
+
+struct CompositeParser<'a> {
+    tokens: &'a [Token],
+    at: usize,
+    ids: Vec<i64>,
+    depth: usize,
+}
+
+impl CompositeParser<'_> {
+    fn expression(&mut self) -> Result<(), String> {
+        self.term()?;
+        while matches!(self.tokens.get(self.at), Some(Token::And | Token::Or)) {
+            self.at += 1;
+            self.term()?;
+        }
+        Ok(())
+    }
+
+    fn term(&mut self) -> Result<(), String> {
+        // Bounded recursion: hostile input must not overflow the stack.
+        if self.depth > 64 {
+            return Err("composite query nested too deeply".into());
+        }
+        let token = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        match token {
+            Some(Token::Id(id)) => {
+                self.ids.push(id);
+                Ok(())
+            }
+            Some(Token::Not) => self.nested(Self::term),
+            Some(Token::Open) => {
+                self.nested(Self::expression)?;
+                if self.tokens.get(self.at) != Some(&Token::Close) {
+                    return Err("unbalanced parentheses in composite query".into());
+                }
+                self.at += 1;
+                Ok(())
+            }
+            Some(other) => Err(format!("unexpected {other:?} in composite query")),
+            None => Err("composite query ends early".into()),
+        }
+    }
+
+    fn nested(&mut self, rule: fn(&mut Self) -> Result<(), String>) -> Result<(), String> {
+        self.depth += 1;
+        let result = rule(self);
+        self.depth -= 1;
+        result
+    }
+}
+
+/// PUT semantics: fields in `request` replace the stored ones; server-owned fields are kept.
+pub fn merge_update(
+    existing: &Map<String, Value>,
+    request: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut merged = existing.clone();
+    for (key, value) in request {
+        if !SERVER_OWNED.contains(&key.as_str()) {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    merged
+}
+
+/// The full monitor object the API returns for a newly created monitor.
+pub fn materialize(
+    id: i64,
+    org_id: i64,
+    request: &Map<String, Value>,
+    now: &Timestamp,
+) -> Map<String, Value> {
+    let monitor_type = stored_type(request);
+    let query = request.get("query").cloned().unwrap_or_default();
+    let mut monitor = Map::new();
+    monitor.insert("id".into(), id.into());
+    monitor.insert("org_id".into(), org_id.into());
+    monitor.insert("type".into(), monitor_type.clone().into());
+    monitor.insert("name".into(), text_or_empty(request, "name").into());
+    monitor.insert("message".into(), trimmed_message(request).into());
+    monitor.insert(
+        "tags".into(),
+        request
+            .get("tags")
+            .filter(|t| t.is_array())
+            .cloned()
+            .unwrap_or(json!([])),
+    );
+    monitor.insert("query".into(), query.clone());
+    monitor.insert(
+        "options".into(),
+        Value::Object(normalized_options(request.get("options"), &monitor_type)),
+    );
+    monitor.insert(
+        "multi".into(),
+        is_multi(&monitor_type, query.as_str().unwrap_or_default()).into(),
+    );
+    monitor.insert("created_at".into(), now.millis.into());
+    monitor.insert("created".into(), now.iso.clone().into());
+    monitor.insert("modified".into(), now.iso.clone().into());
+    monitor.insert("deleted".into(), Value::Null);
+    monitor.insert(
+        "restricted_roles".into(),
+        request
+            .get("restricted_roles")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    monitor.insert(
+        "priority".into(),
+        request.get("priority").cloned().unwrap_or(Value::Null),
+    );
+    for (key, value) in request {
+        if !monitor.contains_key(key) && !SERVER_OWNED.contains(&key.as_str()) {
+            monitor.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some(Value::Array(assets)) = monitor.get_mut("assets") {
+        enrich_assets(assets, id);
+    }
+    monitor.insert("overall_state_modified".into(), Value::Null);
+    monitor.insert("overall_state".into(), "No Data".into());
+    monitor.insert(
+        "creator".into(),
+        json!({"name": null, "handle": "local@monc.invalid", "email": "local@monc.invalid", "id": 1}),
+    );
+    monitor
+}
+
+/// Assets come back tied to their monitor, with empty defaults filled in.
+fn enrich_assets(assets: &mut [Value], monitor_id: i64) {
+    for asset in assets.iter_mut().filter_map(Value::as_object_mut) {
+        asset.insert("monitor_id".into(), monitor_id.into());
+        asset.entry("template_variables").or_insert(json!({}));
+        asset.entry("options").or_insert(json!({}));
+    }
+}
+
+/// Re-applies the server's normalisation to an updated monitor and stamps `modified`.
+pub fn rematerialize(mut monitor: Map<String, Value>, now: &Timestamp) -> Map<String, Value> {
+    let monitor_type = stored_type(&monitor);
+    let options = normalized_options(monitor.get("options"), &monitor_type);
+    let multi = is_multi(
+        &monitor_type,
+        monitor
+            .get("query")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    );
+    let message = trimmed_message(&monitor);
+    monitor.insert("type".into(), monitor_type.into());
+    monitor.insert("message".into(), message.into());
+    monitor.insert("options".into(), Value::Object(options));
+    monitor.insert("multi".into(), multi.into());
+    monitor.insert("modified".into(), now.iso.clone().into());
+    monitor
+}
+
+/// The API files metric monitors by query style, whichever of the two types was sent:
+/// `formula(...)` queries (with `options.variables`) as `metric alert`, classic
+/// `avg(last_5m):...` queries as `query alert` (both seen in recorded traffic).
+fn stored_type(monitor: &Map<String, Value>) -> String {
+    let query = monitor
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match monitor
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+    {
+        "metric alert" | "query alert" if query.trim_start().starts_with("formula(") => {
+            "metric alert".into()
+        }
+        "metric alert" => "query alert".into(),
+        other => other.into(),
+    }
+}
+
+fn text_or_empty(monitor: &Map<String, Value>, key: &str) -> String {
+    monitor
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn trimmed_message(monitor: &Map<String, Value>) -> String {
+    text_or_empty(monitor, "message")
+        .trim_end_matches(['\n', '\r'])
+        .to_owned()
+}
+
+/// Options as the API returns them: thresholds as floats without nulls, defaults filled in.
+fn normalized_options(options: Option<&Value>, monitor_type: &str) -> Map<String, Value> {
+    let mut options = options
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Object(thresholds)) = options.get_mut("thresholds") {
+        thresholds.retain(|_, value| !value.is_null());
+        for value in thresholds.values_mut() {
+            if let Some(float) = value.as_f64().and_then(Number::from_f64) {
+                *value = Value::Number(float);
+            }
+        }
+    }
+    // `on_missing_data` supersedes `notify_no_data`; its value "default" is not stored.
+    let has_on_missing_data = options.contains_key("on_missing_data");
+    if options.get("on_missing_data").and_then(Value::as_str) == Some("default") {
+        options.remove("on_missing_data");
+    }
+    let mut defaults = Vec::new();
+    if !has_on_missing_data {
+        defaults.push(("notify_no_data", json!(false)));
+    }
+    defaults.extend([
+        ("notify_audit", json!(false)),
+        ("new_host_delay", json!(300)),
+        ("include_tags", json!(true)),
+    ]);
+    if GROUPBY_SIMPLE_TYPES.contains(&monitor_type) {
+        defaults.push(("groupby_simple_monitor", json!(false)));
+    }
+    defaults.push(("silenced", json!({})));
+    for (key, value) in defaults {
+        options.entry(key).or_insert(value);
+    }
+    options
+}
+
+/// Whether the query groups (a multi alert): `by {..}` in metric queries, `.by(..)` elsewhere.
+fn is_multi(monitor_type: &str, query: &str) -> bool {
+    if monitor_type == "composite" {
+        return false;
+    }
+    let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    query.contains(" by {")
+        || (compact.contains(".by(")
+            && !compact.contains(".by()")
+            && !compact.contains(".by(\"\")"))
+}
+
+/// Refusal to delete a monitor some composites still reference.
+/// Shape from real error texts quoted in public issues ("monitor [ID,NAME] is referenced in
+/// ..."); the exact tail is a GUESS.
+pub fn still_referenced_message(id: i64, name: &str, composites: &[(i64, String)]) -> String {
+    let list: Vec<String> = composites
+        .iter()
+        .map(|(cid, cname)| format!("[{cid},{cname}]"))
+        .collect();
+    format!(
+        "monitor [{id},{name}] is referenced in composite monitors: {}",
+        list.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exists_as(types: &'static [(i64, &'static str)]) -> impl Fn(i64) -> Option<String> {
+        move |id| {
+            types
+                .iter()
+                .find(|(known, _)| *known == id)
+                .map(|(_, t)| t.to_string())
+        }
+    }
+
+    fn monitor(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().expect("object")
+    }
+
+    #[test]
+    fn bad_query_gets_datadogs_text() {
+        let rejection = check_monitor(
+            &monitor(json!({"query": "query", "type": "log alert"})),
+            exists_as(&[]),
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            rejection.errors,
+            vec![
+                "The value provided for parameter 'query' is invalid: invalid operator specified: "
+            ]
+        );
+    }
+
+    #[test]
+    fn composite_rules() {
+        let known = exists_as(&[(1, "query alert"), (2, "query alert"), (3, "composite")]);
+        let ok = monitor(json!({"type": "composite", "query": "1 && !(2 || 1)"}));
+        assert!(check_monitor(&ok, &known).is_ok());
+        let missing = monitor(json!({"type": "composite", "query": "1 && 9"}));
+        assert_eq!(
+            check_monitor(&missing, &known).expect_err("missing").errors,
+            vec!["Some monitor IDs are invalid"]
+        );
+        let nested = monitor(json!({"type": "composite", "query": "1 && 3"}));
+        assert!(check_monitor(&nested, &known).is_err());
+        for bad in ["1 &&", "(1 && 2", "1 2", "1 & 2", "a && 1", ")", ""] {
+            assert!(composite_ids(bad).is_err() || bad.is_empty(), "{bad}");
+        }
+        let deep = format!("{}1{}", "(".repeat(500), ")".repeat(500));
+        assert!(composite_ids(&deep).is_err());
+    }
+
+    #[test]
+    fn eleven_members_are_too_many() {
+        let query = (1..=11)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(" || ");
+        let rejection = check_monitor(
+            &monitor(json!({"type": "composite", "query": query})),
+            |_| Some("query alert".into()),
+        )
+        .expect_err("too many");
+        assert!(rejection.errors[0].contains("10"));
+    }
+
+    #[test]
+    fn options_normalized_like_the_api() {
+        let options = normalized_options(
+            Some(&json!({"thresholds": {"critical": 2, "warning": null}})),
+            "log alert",
+        );
+        assert_eq!(
+            Value::Object(options).to_string(),
+            r#"{"thresholds":{"critical":2.0},"notify_no_data":false,"notify_audit":false,"new_host_delay":300,"include_tags":true,"groupby_simple_monitor":false,"silenced":{}}"#
+        );
+    }
+
+    #[test]
+    fn critical_must_match_query_threshold() {
+        let mismatch = monitor(
+            json!({"type": "query alert", "query": "avg(last_5m):avg:cpu{*} > 2", "options": {"thresholds": {"critical": 3}}}),
+        );
+        assert!(check_monitor(&mismatch, exists_as(&[])).is_err());
+        let matching = monitor(
+            json!({"type": "metric alert", "query": "avg(last_5m):avg:cpu{*} > 2", "options": {"thresholds": {"critical": 2.0}}}),
+        );
+        assert!(check_monitor(&matching, exists_as(&[])).is_ok());
+    }
+}

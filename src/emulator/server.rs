@@ -1,0 +1,598 @@
+//! The HTTP side of the emulator: routes, auth, rate limiting, faults, persistence.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
+
+use super::faults::{Dice, Fate, Fault, FaultConfig};
+use super::rules::Rejection;
+use super::store::{ListFilter, Store};
+
+/// How to run an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Loopback unless explicitly asked otherwise.
+    pub bind: IpAddr,
+    /// Load from and save to this file (JSON); in memory only when `None`.
+    pub state_file: Option<PathBuf>,
+    /// At most this many requests per period, answered 429 beyond.
+    pub rate_limit: Option<(u32, Duration)>,
+    pub faults: FaultConfig,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            state_file: None,
+            rate_limit: None,
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+/// One request the emulator answered (or cut off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub fault: Option<Fault>,
+}
+
+/// Entry point: `Emulator::start(config)`.
+pub struct Emulator;
+
+impl Emulator {
+    /// Loads the state, binds, and serves in the background until the handle is shut down
+    /// or dropped.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let store = match &config.state_file {
+            Some(path) => load_state(path)?,
+            None => Store::default(),
+        };
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::new(config.bind, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            dice: Dice::new(config.faults.seed),
+            faults: Mutex::new(config.faults.clone()),
+            scripted: Mutex::new(VecDeque::new()),
+            rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
+            log: Mutex::new(Vec::new()),
+            state_file: config.state_file.clone(),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(shared.clone());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                eprintln!("monc emulator: server error: {error}");
+            }
+        });
+        Ok(EmulatorHandle {
+            addr,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// e.g. `http://127.0.0.1:41234`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
+
+    /// Every request answered so far, in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// All stored monitors, as GET would render them.
+    pub fn monitors(&self) -> Vec<Value> {
+        lock(&self.shared.store)
+            .all()
+            .into_iter()
+            .map(Value::Object)
+            .collect()
+    }
+
+    pub fn monitor(&self, id: i64) -> Option<Value> {
+        lock(&self.shared.store).get(id).ok().map(Value::Object)
+    }
+
+    /// Creates a monitor behind the API's back (e.g. one made by hand in the web UI).
+    pub fn insert_monitor(&self, monitor: Value) -> Result<i64, String> {
+        self.shared
+            .mutate(|store| store.insert_foreign(&monitor))
+            .map_err(|rejection| rejection.errors.join("; "))
+    }
+
+    /// Edits a stored monitor behind the API's back (a hand edit in the UI); false if absent.
+    pub fn edit_monitor(&self, id: i64, edit: impl FnOnce(&mut Map<String, Value>)) -> bool {
+        self.shared
+            .mutate(|store| {
+                if store.edit(id, edit) {
+                    Ok(())
+                } else {
+                    Err(Rejection::not_found())
+                }
+            })
+            .is_ok()
+    }
+
+    pub fn set_faults(&self, faults: FaultConfig) {
+        *lock(&self.shared.faults) = faults;
+    }
+
+    /// The next requests (that pass auth and the rate limit) meet these fates, in order.
+    pub fn script_fates(&self, fates: impl IntoIterator<Item = Fate>) {
+        lock(&self.shared.scripted).extend(fates);
+    }
+
+    pub fn set_rate_limit(&self, rate_limit: Option<(u32, Duration)>) {
+        *lock(&self.shared.rate) = rate_limit.map(RateWindow::new);
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+struct Shared {
+    store: Mutex<Store>,
+    dice: Dice,
+    faults: Mutex<FaultConfig>,
+    /// Fates for the next requests, before the dice decide (deterministic tests).
+    scripted: Mutex<VecDeque<Fate>>,
+    rate: Mutex<Option<RateWindow>>,
+    log: Mutex<Vec<RequestRecord>>,
+    state_file: Option<PathBuf>,
+}
+
+impl Shared {
+    /// Applies a change and persists it; a failed save undoes nothing but is reported as 500.
+    fn mutate<T>(
+        &self,
+        change: impl FnOnce(&mut Store) -> Result<T, Rejection>,
+    ) -> Result<T, Rejection> {
+        let mut store = lock(&self.store);
+        let result = change(&mut store)?;
+        if let Some(path) = &self.state_file {
+            save_state(path, &store).map_err(|error| Rejection {
+                status: 500,
+                errors: vec![format!(
+                    "emulator could not save its state to {}: {error}",
+                    path.display()
+                )],
+            })?;
+        }
+        Ok(result)
+    }
+
+    fn read<T>(&self, read: impl FnOnce(&Store) -> Result<T, Rejection>) -> Result<T, Rejection> {
+        read(&lock(&self.store))
+    }
+}
+
+fn load_state(path: &std::path::Path) -> std::io::Result<Store> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not an emulator state file: {error}", path.display()),
+            )
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Write-then-rename, so a crash never leaves a half-written state file.
+fn save_state(path: &std::path::Path, store: &Store) -> std::io::Result<()> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    let bytes = serde_json::to_vec_pretty(store).map_err(std::io::Error::other)?;
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// Fixed-window limiter reporting Datadog's X-RateLimit-* headers.
+struct RateWindow {
+    limit: u32,
+    period: Duration,
+    started: Instant,
+    used: u32,
+}
+
+struct RateDecision {
+    allowed: bool,
+    headers: HeaderMap,
+}
+
+impl RateWindow {
+    fn new((limit, period): (u32, Duration)) -> Self {
+        RateWindow {
+            limit,
+            period: period.max(Duration::from_millis(1)),
+            started: Instant::now(),
+            used: 0,
+        }
+    }
+
+    fn admit(&mut self) -> RateDecision {
+        let now = Instant::now();
+        if now >= self.started + self.period {
+            self.started = now;
+            self.used = 0;
+        }
+        let allowed = self.used < self.limit;
+        if allowed {
+            self.used += 1;
+        }
+        // Datadog sends whole seconds until the window resets.
+        let reset = (self.started + self.period)
+            .saturating_duration_since(now)
+            .as_secs_f64()
+            .ceil() as u64;
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: String| {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        };
+        put("x-ratelimit-limit", self.limit.to_string());
+        put(
+            "x-ratelimit-period",
+            self.period.as_secs().max(1).to_string(),
+        );
+        put(
+            "x-ratelimit-remaining",
+            (self.limit - self.used).to_string(),
+        );
+        put("x-ratelimit-reset", reset.max(1).to_string());
+        put("x-ratelimit-name", "monitor_api".into());
+        RateDecision { allowed, headers }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/v1/monitor", get(list_monitors).post(create_monitor))
+        .route("/api/v1/monitor/validate", post(validate_monitor))
+        .route("/api/v1/monitor/can_delete", get(can_delete))
+        .route(
+            "/api/v1/monitor/{id}",
+            get(get_monitor).put(update_monitor).delete(delete_monitor),
+        )
+        .route(
+            "/api/v1/monitor/{id}/validate",
+            post(validate_existing_monitor),
+        )
+        .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(shared.clone(), gate))
+        .with_state(shared)
+}
+
+type Params = Query<HashMap<String, String>>;
+type Answer = Result<Response, Rejection>;
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(json!({ "errors": self.errors }))).into_response()
+    }
+}
+
+fn ok(value: Value) -> Answer {
+    Ok(axum::Json(value).into_response())
+}
+
+fn parse_body(body: &Bytes) -> Result<Value, Rejection> {
+    // GUESS: wording for a body that is not JSON.
+    serde_json::from_slice(body).map_err(|_| Rejection::bad_request("Invalid JSON"))
+}
+
+fn parse_id(raw: &str) -> Result<i64, Rejection> {
+    raw.parse().map_err(|_| Rejection::not_found())
+}
+
+fn number_param(params: &HashMap<String, String>, name: &str) -> Result<Option<usize>, Rejection> {
+    params
+        .get(name)
+        .map(|raw| {
+            raw.trim().parse().map_err(|_| {
+                Rejection::bad_request(&format!("Invalid value for parameter '{name}'"))
+            })
+        })
+        .transpose()
+}
+
+fn split_list(raw: Option<&String>) -> Vec<String> {
+    raw.map(|raw| {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Group states `group_states` may filter on.
+const GROUP_STATES: &[&str] = &["all", "alert", "warn", "no data", "ok"];
+
+async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let states = split_list(params.get("group_states"));
+    if states
+        .iter()
+        .any(|state| !GROUP_STATES.contains(&state.to_lowercase().as_str()))
+    {
+        return Err(Rejection::bad_request("Invalid group_state filters."));
+    }
+    let filter = ListFilter {
+        monitor_tags: split_list(params.get("monitor_tags")),
+        name: params.get("name").cloned(),
+        page: number_param(&params, "page")?,
+        page_size: number_param(&params, "page_size")?,
+    };
+    let monitors = shared.read(|store| store.list(&filter))?;
+    let rendered: Vec<Value> = monitors
+        .into_iter()
+        .map(|mut monitor| {
+            monitor.insert("matching_downtimes".into(), json!([]));
+            Value::Object(monitor)
+        })
+        .collect();
+    ok(Value::Array(rendered))
+}
+
+async fn get_monitor(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let mut monitor = shared.read(|store| store.get(id))?;
+    if params
+        .get("with_downtimes")
+        .is_some_and(|flag| flag == "true")
+    {
+        monitor.insert("matching_downtimes".into(), json!([]));
+    }
+    ok(Value::Object(monitor))
+}
+
+async fn create_monitor(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let request = parse_body(&body)?;
+    let monitor = shared.mutate(|store| store.create(&request))?;
+    ok(Value::Object(monitor))
+}
+
+async fn update_monitor(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let request = parse_body(&body)?;
+    let mut monitor = shared.mutate(|store| store.update(id, &request))?;
+    // Recorded PUT answers carry no `creator`.
+    monitor.remove("creator");
+    ok(Value::Object(monitor))
+}
+
+async fn delete_monitor(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let force = params.get("force").is_some_and(|flag| flag == "true");
+    ok(shared.mutate(|store| store.delete(id, force))?)
+}
+
+async fn validate_monitor(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let request = parse_body(&body)?;
+    shared.read(|store| store.validate_new(&request))?;
+    ok(json!({}))
+}
+
+async fn validate_existing_monitor(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let request = parse_body(&body)?;
+    shared.read(|store| store.validate_update(id, &request))?;
+    ok(json!({}))
+}
+
+async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let ids: Result<Vec<i64>, _> = split_list(params.get("monitor_ids"))
+        .iter()
+        .map(|id| id.parse())
+        .collect();
+    // GUESS: wording for malformed ids.
+    let ids = ids.map_err(|_| Rejection::bad_request("Invalid monitor_ids"))?;
+    ok(shared.read(|store| Ok(store.can_delete(&ids)))?)
+}
+
+async fn unknown_route() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"errors": ["Not Found"]})),
+    )
+        .into_response()
+}
+
+/// Auth, rate limit and faults around every request, and the request log.
+async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let (response, fault) = guarded(&shared, request, next).await;
+    lock(&shared.log).push(RequestRecord {
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        fault,
+    });
+    response
+}
+
+async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Option<Fault>) {
+    if !has_keys(request.headers()) {
+        let forbidden = Rejection {
+            status: 403,
+            errors: vec!["Forbidden".into()],
+        };
+        return (forbidden.into_response(), None);
+    }
+    let decision = lock(&shared.rate).as_mut().map(RateWindow::admit);
+    let rate_headers = decision
+        .as_ref()
+        .map(|decision| decision.headers.clone())
+        .unwrap_or_default();
+    if decision.is_some_and(|decision| !decision.allowed) {
+        let mut response = rate_limited_response(lock(&shared.faults).html_429);
+        response.headers_mut().extend(rate_headers);
+        return (response, Some(Fault::RateLimited));
+    }
+    let faults = lock(&shared.faults).clone();
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let scripted = lock(&shared.scripted).pop_front();
+    let fate = scripted.unwrap_or_else(|| faults.fate(&shared.dice));
+    let (mut response, fault) = match fate {
+        Fate::Serve => (next.run(request).await, None),
+        Fate::ServerError(status) => {
+            let rejection = Rejection {
+                status,
+                errors: vec!["Internal Server Error".into()],
+            };
+            (rejection.into_response(), Some(Fault::ServerError))
+        }
+        Fate::Reset => (cut_connection(), Some(Fault::Reset)),
+        Fate::DropAfterCommit => {
+            let _committed = next.run(request).await;
+            (cut_connection(), Some(Fault::DroppedAfterCommit))
+        }
+    };
+    response.headers_mut().extend(rate_headers);
+    (response, fault)
+}
+
+fn rate_limited_response(html: bool) -> Response {
+    if html {
+        let page = "<html><body><h1>429 Too Many Requests</h1></body></html>";
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("content-type", "text/html")],
+            page,
+        )
+            .into_response();
+    }
+    // GUESS: wording of the JSON 429 body.
+    Rejection {
+        status: 429,
+        errors: vec!["Rate limit exceeded".into()],
+    }
+    .into_response()
+}
+
+fn has_keys(headers: &HeaderMap) -> bool {
+    let present = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| !value.trim().is_empty())
+    };
+    present("dd-api-key") && present("dd-application-key")
+}
+
+/// A response whose body fails at once: hyper then closes the connection before the answer
+/// is complete, which the client sees as a connection cut mid-exchange.
+fn cut_connection() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault injection: connection cut",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Handlers never leave the state half-changed while holding a lock: recover from poison.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
