@@ -16,9 +16,12 @@ pub mod eval;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod notify;
 pub mod output;
+pub mod plan;
 pub mod query;
 pub mod summary;
+pub mod sync;
 pub mod validate;
 
 use diagnostic::Diagnostics;

@@ -28,6 +28,21 @@ enum Command {
     /// with its file, line and column, a stable code and a hint. Exit codes: 0 clean (warnings
     /// allowed unless --strict), 1 problems found, 2 the files could not be read.
     Validate(cmd::validate::ValidateArgs),
+    /// Show what `sync` would change in the org; exit 0 no changes, 2 changes, 1 error.
+    ///
+    /// Reads the monitors monc owns (one paginated listing filtered by the ownership tag),
+    /// compares them with the config after normalising what the API fills in, and shows
+    /// creates (+), updates (~, field by field), deletes (-), and monitors changed outside monc
+    /// (drift). `--format markdown --output drift.md` writes a report for pull requests or a
+    /// scheduled drift check.
+    Diff(cmd::diff::DiffArgs),
+    /// Apply the plan: constituents before composites, a backup first, deletes only with --prune.
+    ///
+    /// Asks for confirmation at a terminal; pass --yes in CI. Re-running after a partial failure
+    /// finishes the job; a monitor changed in Datadog since the plan was read is not overwritten.
+    Sync(cmd::sync::SyncArgs),
+    /// Put back the monitors saved in a backup written by `monc sync`.
+    Restore(cmd::restore::RestoreArgs),
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
     Emulator(monc::emulator::EmulatorArgs),
 }
@@ -35,6 +50,9 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Diff(args) => cmd::diff::run(&args),
+        Command::Sync(args) => cmd::sync::run(&args),
+        Command::Restore(args) => cmd::restore::run(&args),
         Command::Emulator(args) => monc::emulator::run(args),
     }
 }

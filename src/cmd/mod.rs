@@ -1,5 +1,9 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
+pub mod diff;
+pub mod org;
+pub mod restore;
+pub mod sync;
 pub mod validate;
 
 use std::path::PathBuf;

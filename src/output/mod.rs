@@ -1,5 +1,6 @@
 //! Rendering for people and machines: diagnostics, plans, colour decisions.
 
+pub mod plan;
 
 use std::fmt;
 use std::io::IsTerminal;

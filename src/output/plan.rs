@@ -1,0 +1,318 @@
+//! Plans for people (terminal, pull-request markdown) and machines (JSON).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::plan::{Action, Change, Drift, FieldChange, Plan};
+
+/// Colours for the terminal plan; all empty when colour is off.
+struct Palette {
+    green: &'static str,
+    yellow: &'static str,
+    red: &'static str,
+    dim: &'static str,
+    bold: &'static str,
+    reset: &'static str,
+}
+
+impl Palette {
+    fn new(colour: bool) -> Palette {
+        if colour {
+            Palette {
+                green: "\x1b[32m",
+                yellow: "\x1b[33m",
+                red: "\x1b[31m",
+                dim: "\x1b[2m",
+                bold: "\x1b[1m",
+                reset: "\x1b[0m",
+            }
+        } else {
+            Palette {
+                green: "",
+                yellow: "",
+                red: "",
+                dim: "",
+                bold: "",
+                reset: "",
+            }
+        }
+    }
+
+    fn for_action(&self, action: Action) -> &'static str {
+        match action {
+            Action::Create => self.green,
+            Action::Update => self.yellow,
+            Action::Delete => self.red,
+            Action::Unchanged => self.dim,
+        }
+    }
+}
+
+fn symbol(action: Action) -> char {
+    match action {
+        Action::Create => '+',
+        Action::Update => '~',
+        Action::Delete => '-',
+        Action::Unchanged => ' ',
+    }
+}
+
+/// `Plan: 2 to create, 1 to update, 0 to delete.`
+pub fn summary_line(plan: &Plan) -> String {
+    if !plan.has_changes() {
+        return format!(
+            "No changes. {} monitors are up to date.",
+            plan.count(Action::Unchanged)
+        );
+    }
+    format!(
+        "Plan: {} to create, {} to update, {} to delete.",
+        plan.count(Action::Create),
+        plan.count(Action::Update),
+        plan.count(Action::Delete)
+    )
+}
+
+/// Changes grouped by tier, then by tenant or cluster, in key order.
+fn grouped(plan: &Plan) -> BTreeMap<String, Vec<&Change>> {
+    let mut groups: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
+    for change in plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+    {
+        groups.entry(group_title(change)).or_default().push(change);
+    }
+    for changes in groups.values_mut() {
+        changes.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    groups
+}
+
+fn group_title(change: &Change) -> String {
+    let tier = change
+        .key
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_uppercase();
+    let tag = |name: &str| {
+        change
+            .desired
+            .as_ref()
+            .and_then(|d| {
+                if name == "tenant" {
+                    d.tenant.clone()
+                } else {
+                    d.cluster.clone()
+                }
+            })
+            .or_else(|| {
+                change
+                    .live
+                    .as_ref()
+                    .and_then(|l| l.tag_value(name).map(String::from))
+            })
+    };
+    match (tag("tenant"), tag("cluster")) {
+        (Some(tenant), _) => format!("{tier} · tenant {tenant}"),
+        (None, Some(cluster)) => format!("{tier} · cluster {cluster}"),
+        _ => tier,
+    }
+}
+
+fn drift_note(change: &Change) -> Option<&'static str> {
+    match (change.drift, change.action) {
+        (Some(Drift::EditedOutsideMonc), _) => Some("edited outside monc"),
+        (Some(Drift::DeletedOutsideMonc), _) => Some("deleted outside monc"),
+        (None, Action::Delete) => Some("no longer in the config; deleted only with --prune"),
+        _ => None,
+    }
+}
+
+fn display_name(change: &Change) -> &str {
+    change
+        .desired
+        .as_ref()
+        .map(|d| d.name.as_str())
+        .or(change.live.as_ref().map(|l| l.name.as_str()))
+        .unwrap_or_default()
+}
+
+/// The terraform-style plan for a terminal.
+pub fn render_human(plan: &Plan, colour: bool) -> String {
+    let p = Palette::new(colour);
+    let mut out = String::new();
+    for (title, changes) in grouped(plan) {
+        let _ = writeln!(out, "{}{title}{}", p.bold, p.reset);
+        for change in changes {
+            render_change_human(&mut out, change, &p);
+        }
+        out.push('\n');
+    }
+    if !plan.owned_without_key.is_empty() {
+        let ids: Vec<String> = plan.owned_without_key.iter().map(i64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "{}note:{} monitors {} carry the ownership tag but no key tag; monc leaves them alone.\n",
+            p.yellow,
+            p.reset,
+            ids.join(", ")
+        );
+    }
+    let _ = writeln!(out, "{}{}{}", p.bold, summary_line(plan), p.reset);
+    out
+}
+
+fn render_change_human(out: &mut String, change: &Change, p: &Palette) {
+    let colour = p.for_action(change.action);
+    let note = drift_note(change)
+        .map(|n| format!("  {}({n}){}", p.dim, p.reset))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {colour}{} {}{}  \"{}\"{note}",
+        symbol(change.action),
+        change.key,
+        p.reset,
+        display_name(change)
+    );
+    if change.action == Action::Update {
+        for field in &change.fields {
+            render_field_human(out, field, p);
+        }
+    }
+}
+
+fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
+    let live = field.live.as_deref().unwrap_or("");
+    let desired = field.desired.as_deref().unwrap_or("");
+    if !live.contains('\n') && !desired.contains('\n') && live.len() + desired.len() < 80 {
+        let show = |v: &Option<String>| match v.as_deref() {
+            None => "(none)".to_string(),
+            Some(v) if v.parse::<f64>().is_ok() || v == "true" || v == "false" => v.to_string(),
+            Some(v) => format!("{v:?}"),
+        };
+        let _ = writeln!(
+            out,
+            "      {}: {} → {}",
+            field.field,
+            show(&field.live),
+            show(&field.desired)
+        );
+        return;
+    }
+    let _ = writeln!(out, "      {}:", field.field);
+    for (tag, line) in line_diff(live, desired) {
+        let (colour, sign) = match tag {
+            ChangeTag::Delete => (p.red, '-'),
+            ChangeTag::Insert => (p.green, '+'),
+            ChangeTag::Equal => (p.dim, ' '),
+        };
+        let _ = writeln!(out, "        {colour}{sign} {line}{}", p.reset);
+    }
+}
+
+/// Line by line for multi-line text; single long lines are shown as one removed and one added.
+fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
+    TextDiff::from_lines(old, new)
+        .iter_all_changes()
+        .map(|c| (c.tag(), c.value().trim_end_matches('\n').to_string()))
+        .collect()
+}
+
+/// Markdown for a pull-request comment or a drift report.
+pub fn render_markdown(plan: &Plan, title: &str) -> String {
+    let mut out = format!("## {title}\n\n**{}**\n\n", summary_line(plan));
+    let drifted: Vec<&Change> = plan.drifted().collect();
+    if !drifted.is_empty() {
+        out.push_str(&drift_section(&drifted));
+    }
+    for (group, changes) in grouped(plan) {
+        let _ = writeln!(out, "### {group}\n");
+        for change in changes {
+            render_change_markdown(&mut out, change);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn drift_section(drifted: &[&Change]) -> String {
+    let mut out = String::from(
+        "### Drift: changed outside monc\n\n| monitor | what | last modified | fix |\n|---|---|---|---|\n",
+    );
+    for change in drifted {
+        let what = match change.drift {
+            Some(Drift::DeletedOutsideMonc) => "deleted".to_string(),
+            _ => change
+                .fields
+                .iter()
+                .map(|f| format!("`{}`", f.field))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let modified = change
+            .live
+            .as_ref()
+            .and_then(|l| l.modified.clone())
+            .unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            out,
+            "| `{}` | {what} | {modified} | `monc sync` restores the config; or change the config to keep the edit |",
+            change.key
+        );
+    }
+    out.push('\n');
+    out
+}
+
+fn render_change_markdown(out: &mut String, change: &Change) {
+    let note = drift_note(change)
+        .map(|n| format!(" — _{n}_"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- `{} {}` {}{note}",
+        symbol(change.action),
+        change.key,
+        display_name(change)
+    );
+    if change.action != Action::Update || change.fields.is_empty() {
+        return;
+    }
+    out.push_str("\n  ```diff\n");
+    for field in &change.fields {
+        let _ = writeln!(out, "  # {}", field.field);
+        for (tag, line) in line_diff(
+            field.live.as_deref().unwrap_or(""),
+            field.desired.as_deref().unwrap_or(""),
+        ) {
+            let sign = match tag {
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
+                ChangeTag::Equal => ' ',
+            };
+            let _ = writeln!(out, "  {sign} {line}");
+        }
+    }
+    out.push_str("  ```\n");
+}
+
+/// The plan as one JSON document.
+pub fn render_json(plan: &Plan) -> String {
+    let document = serde_json::json!({
+        "summary": {
+            "create": plan.count(Action::Create),
+            "update": plan.count(Action::Update),
+            "delete": plan.count(Action::Delete),
+            "unchanged": plan.count(Action::Unchanged),
+            "drifted": plan.drifted().count(),
+        },
+        "changes": plan.changes.iter().filter(|c| c.action != Action::Unchanged).collect::<Vec<_>>(),
+        "owned_without_key": plan.owned_without_key,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default()
+}

@@ -1,0 +1,198 @@
+//! The monitors the org should hold, as Datadog will store them, derived from the checked graph.
+
+use serde_json::{Map as JsonMap, Value as Json};
+
+use crate::Checked;
+use crate::compile::{Instance, Monitor};
+use crate::graph::Composite;
+use crate::model::Model;
+
+/// A monitor as monc wants it in Datadog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredMonitor {
+    pub key: String,
+    pub name: String,
+    pub monitor_type: String,
+    pub query: Query,
+    /// The message without the ownership marker (added when written).
+    pub message: String,
+    pub tags: Vec<String>,
+    pub options: JsonMap<String, Json>,
+    pub priority: Option<i64>,
+    pub tier: String,
+    pub tenant: Option<String>,
+    pub cluster: Option<String>,
+}
+
+/// A query, with composites written over monitor keys until the IDs are known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    Plain(String),
+    Composite {
+        target: String,
+        suppressors: Vec<String>,
+    },
+}
+
+impl Query {
+    /// The query text, naming each composite constituent with `name(key)`.
+    pub fn render(&self, name: impl Fn(&str) -> String) -> String {
+        match self {
+            Query::Plain(q) => q.clone(),
+            Query::Composite {
+                target,
+                suppressors,
+            } => {
+                let mut text = name(target);
+                for s in suppressors {
+                    text.push_str(" && !");
+                    text.push_str(&name(s));
+                }
+                text
+            }
+        }
+    }
+
+    /// Keys this query needs to exist first.
+    pub fn dependencies(&self) -> Vec<&str> {
+        match self {
+            Query::Plain(_) => vec![],
+            Query::Composite {
+                target,
+                suppressors,
+            } => std::iter::once(target.as_str())
+                .chain(suppressors.iter().map(String::as_str))
+                .collect(),
+        }
+    }
+}
+
+impl DesiredMonitor {
+    pub fn is_composite(&self) -> bool {
+        matches!(self.query, Query::Composite { .. })
+    }
+}
+
+/// Every desired monitor, raw monitors before the composites built on them.
+pub fn desired_monitors(checked: &Checked) -> Vec<DesiredMonitor> {
+    let graph = &checked.graph;
+    let model = &checked.model;
+    let mut desired: Vec<DesiredMonitor> = graph
+        .monitors
+        .iter()
+        .enumerate()
+        .map(|(i, m)| raw_monitor(model, m, graph.composite_for(i).is_some()))
+        .collect();
+    for composite in &graph.composites {
+        desired.push(composite_monitor(model, &graph.monitors, composite));
+    }
+    desired
+}
+
+fn raw_monitor(model: &Model, monitor: &Monitor, suppressed: bool) -> DesiredMonitor {
+    let (name, message) = if suppressed {
+        // The composite pages; the raw signal carries no handles and says where to look.
+        let note = format!(
+            "Pages through `{}/composite`, which is silent while a lower-tier monitor alerts.",
+            monitor.key
+        );
+        (
+            format!("{} (raw)", monitor.name),
+            join_paragraphs(&monitor.message, &note),
+        )
+    } else {
+        (
+            monitor.name.clone(),
+            with_handles(&monitor.message, &monitor.notify),
+        )
+    };
+    DesiredMonitor {
+        key: monitor.key.clone(),
+        name,
+        monitor_type: monitor.monitor_type.clone(),
+        query: Query::Plain(monitor.query.clone()),
+        message,
+        tags: ownership_tags(model, monitor, &monitor.key),
+        options: monitor.options.clone(),
+        priority: monitor.priority,
+        tier: model.project.tiers[monitor.tier].clone(),
+        tenant: tenant_name(model, monitor.instance),
+        cluster: cluster_name(model, monitor.instance),
+    }
+}
+
+fn composite_monitor(model: &Model, monitors: &[Monitor], composite: &Composite) -> DesiredMonitor {
+    let target = &monitors[composite.target];
+    let suppressors: Vec<String> = composite
+        .suppressors
+        .iter()
+        .map(|&s| monitors[s].key.clone())
+        .collect();
+    let mut options = JsonMap::new();
+    for key in [
+        "renotify_interval",
+        "escalation_message",
+        "notify_no_data",
+        "include_tags",
+    ] {
+        if let Some(value) = target.options.get(key) {
+            options.insert(key.into(), value.clone());
+        }
+    }
+    DesiredMonitor {
+        key: composite.key.clone(),
+        name: target.name.clone(),
+        monitor_type: "composite".into(),
+        query: Query::Composite {
+            target: target.key.clone(),
+            suppressors,
+        },
+        message: with_handles(&target.message, &target.notify),
+        tags: ownership_tags(model, target, &composite.key),
+        options,
+        priority: target.priority,
+        tier: model.project.tiers[target.tier].clone(),
+        tenant: tenant_name(model, target.instance),
+        cluster: cluster_name(model, target.instance),
+    }
+}
+
+fn ownership_tags(model: &Model, monitor: &Monitor, key: &str) -> Vec<String> {
+    let mut tags = monitor.tags.clone();
+    tags.push(model.project.owner_tag.clone());
+    tags.push(format!("{}:{key}", model.project.key_tag));
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+fn with_handles(message: &str, handles: &[String]) -> String {
+    if handles.is_empty() {
+        return message.trim_end().to_string();
+    }
+    join_paragraphs(message, &format!("Notify: {}", handles.join(" ")))
+}
+
+fn join_paragraphs(first: &str, second: &str) -> String {
+    let first = first.trim_end();
+    if first.is_empty() {
+        second.to_string()
+    } else {
+        format!("{first}\n\n{second}")
+    }
+}
+
+fn tenant_name(model: &Model, instance: Instance) -> Option<String> {
+    match instance {
+        Instance::Tenant(t) => Some(model.tenants[t].name.value.clone()),
+        _ => None,
+    }
+}
+
+fn cluster_name(model: &Model, instance: Instance) -> Option<String> {
+    match instance {
+        Instance::Tenant(t) => Some(model.tenants[t].cluster.value.clone()),
+        Instance::Cluster(c) => Some(model.clusters[c].name.value.clone()),
+        Instance::Once => None,
+    }
+}

@@ -1,0 +1,234 @@
+//! Comparing the desired monitors with the live org: what to create, update, delete, and what
+//! was changed by hand.
+//!
+//! monc keeps no state file. Ownership is a tag, identity is the key tag, and the last line of
+//! every message monc writes is a marker holding a hash (`rev`) of the definition it wrote. A live
+//! monitor whose content no longer hashes to its own marker was edited outside monc (drift).
+
+pub mod desired;
+pub mod normalize;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{Map as JsonMap, Value as Json};
+
+pub use desired::{DesiredMonitor, Query, desired_monitors};
+pub use normalize::{Definition, MARKER_PREFIX, marker_line, parse_marker};
+
+/// A monitor as read from the org, reduced to what monc compares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveMonitor {
+    pub id: i64,
+    pub name: String,
+    pub monitor_type: String,
+    pub query: String,
+    pub message: String,
+    pub tags: Vec<String>,
+    pub options: JsonMap<String, Json>,
+    pub priority: Option<i64>,
+    /// When Datadog last saw it change, and who created it, if the API says.
+    pub modified: Option<String>,
+    pub creator: Option<String>,
+}
+
+impl LiveMonitor {
+    pub fn tag_value(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find_map(|t| t.strip_prefix(key)?.strip_prefix(':'))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Unchanged,
+}
+
+/// How the live monitor departs from what monc last wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Drift {
+    /// Its content no longer matches the marker monc wrote: someone edited it in the UI or API.
+    EditedOutsideMonc,
+    /// It is gone although its partner (raw monitor or composite) is still there.
+    DeletedOutsideMonc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub live: Option<String>,
+    pub desired: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub key: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Drift>,
+    pub fields: Vec<FieldChange>,
+    #[serde(skip)]
+    pub desired: Option<DesiredMonitor>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveMonitor>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// Live monitors carrying the ownership tag but no key tag: reported, never touched.
+    pub owned_without_key: Vec<i64>,
+}
+
+impl Plan {
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.action != Action::Unchanged)
+    }
+
+    pub fn drifted(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.drift.is_some())
+    }
+}
+
+/// The settings the plan needs from the project.
+#[derive(Debug, Clone)]
+pub struct Ownership {
+    pub owner_tag: String,
+    pub key_tag: String,
+}
+
+/// Compares desired with live monitors (already filtered to the owned ones by the caller, but
+/// checked again here: a monitor without the owner tag is never planned for).
+pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
+    let owned: Vec<&LiveMonitor> = live
+        .iter()
+        .filter(|m| m.tags.contains(&ownership.owner_tag))
+        .collect();
+    let mut by_key: HashMap<&str, &LiveMonitor> = HashMap::new();
+    let mut owned_without_key = Vec::new();
+    for monitor in &owned {
+        match monitor.tag_value(&ownership.key_tag) {
+            Some(key) => {
+                by_key.entry(key).or_insert(monitor);
+            }
+            None => owned_without_key.push(monitor.id),
+        }
+    }
+    let key_of_id: HashMap<i64, &str> = by_key.iter().map(|(k, m)| (m.id, *k)).collect();
+    let desired_keys: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
+    let mut changes: Vec<Change> = desired
+        .iter()
+        .map(|d| compare(d, by_key.get(d.key.as_str()).copied(), &key_of_id, &by_key))
+        .collect();
+    let mut orphans: Vec<Change> = by_key
+        .iter()
+        .filter(|(key, _)| !desired_keys.contains(*key))
+        .map(|(key, live)| orphan(key, live, &key_of_id))
+        .collect();
+    orphans.sort_by(|a, b| a.key.cmp(&b.key));
+    changes.extend(orphans);
+    owned_without_key.sort_unstable();
+    Plan {
+        changes,
+        owned_without_key,
+    }
+}
+
+fn compare(
+    desired: &DesiredMonitor,
+    live: Option<&LiveMonitor>,
+    key_of_id: &HashMap<i64, &str>,
+    by_key: &HashMap<&str, &LiveMonitor>,
+) -> Change {
+    let wanted = Definition::of_desired(desired);
+    let Some(live) = live else {
+        return Change {
+            key: desired.key.clone(),
+            action: Action::Create,
+            drift: partner_is_live(&desired.key, by_key).then_some(Drift::DeletedOutsideMonc),
+            fields: wanted.fields_against(None),
+            desired: Some(desired.clone()),
+            live: None,
+        };
+    };
+    let current = Definition::of_live(live, key_of_id);
+    let edited = parse_marker(&live.message).is_none_or(|(_, rev)| rev != current.revision());
+    let fields = wanted.fields_against(Some(&current));
+    Change {
+        key: desired.key.clone(),
+        action: if fields.is_empty() {
+            Action::Unchanged
+        } else {
+            Action::Update
+        },
+        drift: (edited && !fields.is_empty()).then_some(Drift::EditedOutsideMonc),
+        fields,
+        desired: Some(desired.clone()),
+        live: Some(live.clone()),
+    }
+}
+
+fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Change {
+    let current = Definition::of_live(live, key_of_id);
+    Change {
+        key: key.to_string(),
+        action: Action::Delete,
+        drift: None,
+        fields: current.fields_removed(),
+        desired: None,
+        live: Some(live.clone()),
+    }
+}
+
+/// monc writes a monitor and its composite together; if one of them is live and the other is
+/// not, the missing one was deleted by hand.
+fn partner_is_live(key: &str, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
+    let partner = match key.strip_suffix("/composite") {
+        Some(raw) => raw.to_string(),
+        None => format!("{key}/composite"),
+    };
+    by_key.contains_key(partner.as_str())
+}
+
+/// Orders changes so that every write finds what it depends on: creates/updates of raw monitors,
+/// then of composites; deletes of composites before the monitors they reference.
+pub fn apply_order(plan: &Plan) -> Vec<&Change> {
+    let mut ordered: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .collect();
+    ordered.sort_by_key(|c| apply_rank(c));
+    ordered
+}
+
+/// Changes of one rank are independent of each other; each rank waits for the one before.
+pub fn apply_rank(change: &Change) -> u8 {
+    let composite = change.key.ends_with("/composite");
+    match (change.action, composite) {
+        (Action::Create | Action::Update, false) => 0,
+        (Action::Create | Action::Update, true) => 1,
+        (Action::Delete, true) => 2,
+        (Action::Delete, false) => 3,
+        (Action::Unchanged, _) => 4,
+    }
+}
+
+/// Counts per action, for summaries.
+pub fn tally(plan: &Plan) -> BTreeMap<Action, usize> {
+    let mut counts = BTreeMap::new();
+    for change in &plan.changes {
+        *counts.entry(change.action).or_insert(0) += 1;
+    }
+    counts
+}

@@ -1,0 +1,260 @@
+//! One comparable form for a desired and a live monitor, so that a freshly synced org diffs clean:
+//! server defaults dropped, numbers compared as numbers, tags as a set, composite IDs as keys.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{Map as JsonMap, Value as Json};
+
+use super::{DesiredMonitor, FieldChange, LiveMonitor};
+use crate::query::{Operand, parse_composite_query};
+
+/// Options Datadog fills in when they are absent; equal to these, an option means nothing.
+const SERVER_DEFAULTS: &[(&str, Json)] = &[
+    ("notify_audit", Json::Bool(false)),
+    ("include_tags", Json::Bool(true)),
+    ("notify_no_data", Json::Bool(false)),
+    ("locked", Json::Bool(false)),
+    ("groupby_simple_monitor", Json::Bool(false)),
+];
+
+/// The first characters of the ownership line monc appends to every message.
+pub const MARKER_PREFIX: &str = "[managed by monc:";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Definition {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub monitor_type: String,
+    pub query: String,
+    pub message: String,
+    pub tags: Vec<String>,
+    pub options: BTreeMap<String, Json>,
+    pub priority: Option<i64>,
+}
+
+impl Definition {
+    pub fn of_desired(desired: &DesiredMonitor) -> Definition {
+        Definition {
+            name: desired.name.trim().to_string(),
+            monitor_type: canonical_type(&desired.monitor_type),
+            query: desired.query.render(|k| k.to_string()).trim().to_string(),
+            message: desired.message.trim_end().to_string(),
+            tags: sorted_tags(&desired.tags),
+            options: normalize_options(&desired.options),
+            priority: desired.priority,
+        }
+    }
+
+    /// `key_of_id` turns composite constituents back into keys; unknown IDs stay `#<id>`.
+    pub fn of_live(live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Definition {
+        let query = if live.monitor_type == "composite" {
+            composite_with_keys(&live.query, key_of_id)
+        } else {
+            live.query.trim().to_string()
+        };
+        Definition {
+            name: live.name.trim().to_string(),
+            monitor_type: canonical_type(&live.monitor_type),
+            query,
+            message: strip_marker(&live.message).trim_end().to_string(),
+            tags: sorted_tags(&live.tags),
+            options: normalize_options(&live.options),
+            priority: live.priority,
+        }
+    }
+
+    /// A short hash of the definition, stable across runs, platforms and Rust versions.
+    pub fn revision(&self) -> String {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        format!("{:012x}", fnv1a(text.as_bytes()) & 0xffff_ffff_ffff)
+    }
+
+    /// Field-by-field differences from `live` to `self` (everything, if there is no live monitor).
+    pub fn fields_against(&self, live: Option<&Definition>) -> Vec<FieldChange> {
+        let wanted = self.field_texts();
+        let current = live.map(Definition::field_texts).unwrap_or_default();
+        let mut names: Vec<&String> = wanted.keys().chain(current.keys()).collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|field| {
+                let desired = wanted.get(field).cloned().flatten();
+                let live = current.get(field).cloned().flatten();
+                (live != desired).then(|| FieldChange {
+                    field: field.clone(),
+                    live,
+                    desired,
+                })
+            })
+            .collect()
+    }
+
+    pub fn fields_removed(&self) -> Vec<FieldChange> {
+        self.field_texts()
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(field, live)| FieldChange {
+                field,
+                live,
+                desired: None,
+            })
+            .collect()
+    }
+
+    /// Each field as display text; options are split per key so a diff names the option.
+    fn field_texts(&self) -> BTreeMap<String, Option<String>> {
+        let mut fields: BTreeMap<String, Option<String>> = [
+            ("name", Some(self.name.clone())),
+            ("type", Some(self.monitor_type.clone())),
+            ("query", Some(self.query.clone())),
+            ("message", Some(self.message.clone())),
+            ("tags", Some(self.tags.join(", "))),
+            ("priority", self.priority.map(|p| p.to_string())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        for (key, value) in &self.options {
+            flatten_into(&mut fields, format!("options.{key}"), value);
+        }
+        fields
+    }
+}
+
+/// The marker line for a definition: `[managed by monc: <key> rev <hash>] ...`.
+pub fn marker_line(key: &str, revision: &str) -> String {
+    format!(
+        "{MARKER_PREFIX} {key} rev {revision}] Edit this monitor in Git; changes made here are reported as drift."
+    )
+}
+
+/// The key and revision from a message's marker line, if it has one.
+pub fn parse_marker(message: &str) -> Option<(&str, &str)> {
+    let line = message
+        .lines()
+        .rev()
+        .find(|l| l.starts_with(MARKER_PREFIX))?;
+    let inner = line.strip_prefix(MARKER_PREFIX)?.split(']').next()?.trim();
+    let (key, revision) = inner.split_once(" rev ")?;
+    Some((key.trim(), revision.trim()))
+}
+
+fn strip_marker(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .filter(|l| !l.starts_with(MARKER_PREFIX))
+        .collect();
+    lines.join("\n")
+}
+
+/// Datadog may store a `metric alert` as a `query alert`; they are the same monitor.
+fn canonical_type(monitor_type: &str) -> String {
+    match monitor_type {
+        "metric alert" => "query alert".into(),
+        other => other.into(),
+    }
+}
+
+fn sorted_tags(tags: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = tags.iter().map(|t| t.trim().to_string()).collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Drops nulls and server defaults, and turns every number into a float.
+pub fn normalize_options(options: &JsonMap<String, Json>) -> BTreeMap<String, Json> {
+    options
+        .iter()
+        .filter(|(key, value)| !is_default(key, value))
+        .filter_map(|(key, value)| Some((key.clone(), normalize_value(value)?)))
+        .collect()
+}
+
+fn is_default(key: &str, value: &Json) -> bool {
+    if value.is_null() {
+        return true;
+    }
+    if key == "silenced" && value.as_object().is_some_and(JsonMap::is_empty) {
+        return true;
+    }
+    if key == "new_host_delay" && value.as_f64() == Some(300.0) {
+        return true;
+    }
+    SERVER_DEFAULTS.iter().any(|(k, v)| *k == key && v == value)
+}
+
+fn normalize_value(value: &Json) -> Option<Json> {
+    match value {
+        Json::Null => None,
+        Json::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map(Json::Number),
+        Json::Object(map) => {
+            let cleaned: JsonMap<String, Json> = map
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), normalize_value(v)?)))
+                .collect();
+            if cleaned.is_empty() {
+                None
+            } else {
+                Some(Json::Object(cleaned))
+            }
+        }
+        Json::Array(items) => Some(Json::Array(
+            items.iter().filter_map(normalize_value).collect(),
+        )),
+        other => Some(other.clone()),
+    }
+}
+
+/// Nested objects become one field per leaf: `options.thresholds.critical`.
+fn flatten_into(fields: &mut BTreeMap<String, Option<String>>, path: String, value: &Json) {
+    match value {
+        Json::Object(map) if !map.is_empty() => {
+            for (key, inner) in map {
+                flatten_into(fields, format!("{path}.{key}"), inner);
+            }
+        }
+        _ => {
+            fields.insert(path, Some(compact_json(value)));
+        }
+    }
+}
+
+fn compact_json(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// `123 && !456` → `l3/x/acme && !l2/y/c1`, in the canonical rendering of the query parser.
+fn composite_with_keys(query: &str, key_of_id: &HashMap<i64, &str>) -> String {
+    let Ok(expr) = parse_composite_query(query) else {
+        return query.trim().to_string();
+    };
+    expr.render(&|operand: &Operand| match operand {
+        Operand::Id(id) => i64::try_from(*id)
+            .ok()
+            .and_then(|id| key_of_id.get(&id))
+            .map_or_else(|| format!("#{id}"), |k| k.to_string()),
+        Operand::Ref { template, index } => match index {
+            Some(i) => format!("monitor.{template}[\"{i}\"]"),
+            None => format!("monitor.{template}"),
+        },
+    })
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,490 @@
+//! diff and sync against the emulator over real HTTP on loopback, on copies of the reference setup.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use monc::datadog::{Client, ClientOptions, Credentials};
+use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc::load::LoadOptions;
+use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
+use monc::sync::{ApplyOptions, Report, apply, live_from_wire, read_owned, restrict_to_tenants};
+use serde_json::{Value, json};
+
+/// A copy of the reference setup that a test may change.
+fn reference_copy(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sync")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["monitors", "tenants"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(root.join(sub)).expect("read").flatten() {
+            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).expect("copy");
+        }
+    }
+    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).expect("copy monc.hcl");
+    dir
+}
+
+fn ownership() -> Ownership {
+    Ownership {
+        owner_tag: "managed-by:monc".into(),
+        key_tag: "monc-key".into(),
+    }
+}
+
+async fn start() -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start(EmulatorConfig {
+        port: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let client = Client::new(
+        &emulator.base_url(),
+        &Credentials::new("k", "a"),
+        ClientOptions::default(),
+    )
+    .expect("client");
+    (emulator, client)
+}
+
+async fn make_plan(
+    dir: &Path,
+    client: &Client,
+    only: &[String],
+) -> (Plan, Vec<monc::datadog::Monitor>) {
+    let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
+    assert!(!checked.diagnostics.has_errors(), "config has errors");
+    let desired = desired_monitors(&checked);
+    let live_wire = read_owned(client, &ownership()).await.expect("list");
+    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
+    let mut plan = plan(&desired, &live, &ownership());
+    if !only.is_empty() {
+        plan = restrict_to_tenants(plan, &desired, only);
+    }
+    (plan, live_wire)
+}
+
+async fn sync(dir: &Path, client: &Client, prune: bool, only: &[String]) -> Report {
+    let (plan, live_wire) = make_plan(dir, client, only).await;
+    let options = ApplyOptions {
+        ownership: ownership(),
+        prune,
+        backup_dir: dir.join(".monc/backups"),
+        progress: Arc::new(|_, _, _| {}),
+    };
+    let report = apply(client, &plan, &live_wire, &options).await;
+    let failures: Vec<_> = report.failures().collect();
+    assert!(failures.is_empty(), "sync failed: {failures:#?}");
+    report
+}
+
+fn writes(emulator: &EmulatorHandle) -> usize {
+    emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count()
+}
+
+fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
+    let mut keys: Vec<String> = emulator
+        .monitors()
+        .iter()
+        .flat_map(|m| m["tags"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| {
+            t.as_str()
+                .and_then(|t| t.strip_prefix("monc-key:"))
+                .map(String::from)
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
+    let tag = format!("monc-key:{key}");
+    emulator
+        .monitors()
+        .iter()
+        .find(|m| {
+            m["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x == &Value::from(tag.clone())))
+        })
+        .and_then(|m| m["id"].as_i64())
+        .unwrap_or_else(|| panic!("{key} not in the org"))
+}
+
+#[tokio::test]
+async fn sync_from_empty_creates_everything_and_a_second_sync_writes_nothing() {
+    let dir = reference_copy("from-empty");
+    let (emulator, client) = start().await;
+    let report = sync(&dir, &client, false, &[]).await;
+    assert_eq!(report.succeeded(Action::Create), 38);
+    assert_eq!(keys_in_org(&emulator).len(), 38);
+
+    // Every composite references the real IDs of its constituents.
+    let composite = emulator
+        .monitor(id_of(&emulator, "l3/api_latency_p95/acme/composite"))
+        .expect("composite");
+    let expected = format!(
+        "{} && !{} && !{} && !{} && !{}",
+        id_of(&emulator, "l3/api_latency_p95/acme"),
+        id_of(&emulator, "l0/region_health"),
+        id_of(&emulator, "l2/db_cpu/prod-tokyo-1"),
+        id_of(&emulator, "l2/ecs_cpu/prod-tokyo-1"),
+        id_of(&emulator, "l0/pipeline_heartbeat"),
+    );
+    assert_eq!(composite["query"], Value::from(expected));
+    assert!(
+        composite["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Notify: @slack-acme-oncall @pagerduty-acme")
+    );
+    let raw = emulator
+        .monitor(id_of(&emulator, "l3/api_latency_p95/acme"))
+        .expect("raw");
+    assert!(
+        !raw["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("@slack-acme-oncall"),
+        "the raw monitor must not page"
+    );
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    assert!(
+        !plan.has_changes(),
+        "a synced org must diff clean: {:#?}",
+        plan.changes
+            .iter()
+            .filter(|c| c.action != Action::Unchanged)
+            .collect::<Vec<_>>()
+    );
+    emulator.clear_requests();
+    let again = sync(&dir, &client, false, &[]).await;
+    assert!(again.outcomes.is_empty());
+    assert_eq!(writes(&emulator), 0, "a no-op sync makes no write request");
+}
+
+#[tokio::test]
+async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
+    let dir = reference_copy("threshold");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    std::fs::write(
+        &tenant,
+        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
+    )
+    .expect("write");
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let updates: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .map(|c| c.key.as_str())
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            "l3/api_latency_p95/acme",
+            "l3/api_latency_p95/acme/composite"
+        ]
+    );
+    let raw = &plan
+        .changes
+        .iter()
+        .find(|c| c.key == "l3/api_latency_p95/acme")
+        .expect("change");
+    assert_eq!(raw.action, Action::Update);
+    assert!(raw.drift.is_none(), "a config change is not drift");
+    assert!(
+        raw.fields.iter().any(
+            |f| f.field == "options.thresholds.critical" && f.desired.as_deref() == Some("0.9")
+        )
+    );
+
+    emulator.clear_requests();
+    let report = sync(&dir, &client, false, &[]).await;
+    assert_eq!(report.succeeded(Action::Update), 2);
+    let puts = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(puts, 2);
+    let monitor = emulator
+        .monitor(id_of(&emulator, "l3/api_latency_p95/acme"))
+        .expect("monitor");
+    assert!(
+        monitor["query"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("> 0.9")
+    );
+}
+
+#[tokio::test]
+async fn a_removed_tenant_becomes_orphans_deleted_only_with_prune_composites_first() {
+    let dir = reference_copy("remove-tenant");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let deletes: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.key.as_str())
+        .collect();
+    assert_eq!(
+        deletes.len(),
+        6,
+        "3 monitors and 3 composites of umbrella: {deletes:?}"
+    );
+    assert!(
+        deletes
+            .iter()
+            .all(|k| k.ends_with("/umbrella") || k.ends_with("/umbrella/composite"))
+    );
+
+    let kept = sync(&dir, &client, false, &[]).await;
+    assert_eq!(kept.orphans_kept.len(), 6);
+    assert_eq!(
+        keys_in_org(&emulator).len(),
+        38,
+        "nothing deleted without --prune"
+    );
+
+    emulator.clear_requests();
+    let pruned = sync(&dir, &client, true, &[]).await;
+    assert_eq!(pruned.succeeded(Action::Delete), 6);
+    assert_eq!(keys_in_org(&emulator).len(), 32);
+    let deleted_paths: Vec<String> = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.path.clone())
+        .collect();
+    // Deleting a referenced monitor is a 400 in Datadog without force: all six succeeding, and
+    // none forced, shows the composites went first.
+    assert!(
+        emulator
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .all(|r| r.status == 200 && !r.query.as_deref().unwrap_or_default().contains("force")),
+        "{deleted_paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_edit_is_reported_as_drift_and_sync_restores_it() {
+    let dir = reference_copy("drift");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    let id = id_of(&emulator, "l2/db_cpu/prod-tokyo-1");
+    emulator.edit_monitor(id, |m| {
+        m.insert("query".into(), json!("avg(last_10m):avg:aws.rds.cpuutilization{dbinstanceidentifier:prod-tokyo-1-pg} > 95"));
+        m.insert("options".into(), json!({"thresholds": {"critical": 95.0, "warning": 80.0}, "timeout_h": 1}));
+    });
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let drifted: Vec<&str> = plan.drifted().map(|c| c.key.as_str()).collect();
+    assert_eq!(drifted, ["l2/db_cpu/prod-tokyo-1"]);
+    assert_eq!(
+        plan.drifted().next().map(|c| c.drift),
+        Some(Some(Drift::EditedOutsideMonc))
+    );
+
+    sync(&dir, &client, false, &[]).await;
+    let (after, _) = make_plan(&dir, &client, &[]).await;
+    assert!(!after.has_changes());
+    let restored = emulator.monitor(id).expect("monitor");
+    assert!(
+        restored["query"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("> 90")
+    );
+}
+
+#[tokio::test]
+async fn a_monitor_deleted_by_hand_is_reported_missing_and_recreated() {
+    let dir = reference_copy("deleted-by-hand");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    // Deleted in the UI (a raw monitor cannot be: its composite still references it).
+    let id = id_of(&emulator, "l3/login_check/acme/composite");
+    client
+        .delete_monitor(id, false)
+        .await
+        .expect("delete by hand");
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.key == "l3/login_check/acme/composite")
+        .expect("planned");
+    assert_eq!(change.action, Action::Create);
+    assert_eq!(change.drift, Some(Drift::DeletedOutsideMonc));
+}
+
+#[tokio::test]
+async fn monitors_without_the_ownership_tag_are_never_touched() {
+    let dir = reference_copy("foreign");
+    let (emulator, client) = start().await;
+    let foreign = json!({
+        "name": "[acme] API error rate high", "type": "query alert",
+        "query": "avg(last_5m):avg:system.cpu.user{*} > 90", "message": "hand made",
+        "tags": ["monc-key:l3/api_error_rate/acme", "team:web"], "options": {"thresholds": {"critical": 90}},
+    });
+    let foreign_id = emulator.insert_monitor(foreign).expect("insert foreign");
+    let before = emulator.monitor(foreign_id).expect("foreign");
+    sync(&dir, &client, true, &[]).await;
+    assert_eq!(
+        emulator.monitor(foreign_id),
+        Some(before),
+        "foreign monitor unchanged, even with --prune"
+    );
+    assert!(
+        !emulator
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with(&format!("/{foreign_id}"))),
+        "no request touched it"
+    );
+}
+
+#[tokio::test]
+async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
+    let dir = reference_copy("only");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &["acme".to_string()]).await;
+    let keys = keys_in_org(&emulator);
+    assert!(
+        keys.iter()
+            .all(|k| !k.contains("globex") && !k.contains("initech") && !k.contains("umbrella")),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&"l3/api_error_rate/acme/composite".to_string()));
+    // acme's composites need the tokyo L2 monitors and the L0 monitors, not osaka's.
+    assert!(keys.contains(&"l2/alb_5xx/prod-tokyo-1".to_string()));
+    assert!(!keys.iter().any(|k| k.contains("prod-osaka-1")), "{keys:?}");
+    assert!(keys.contains(&"l0/region_health".to_string()));
+    // A later full sync only adds the rest.
+    let rest = sync(&dir, &client, false, &[]).await;
+    assert_eq!(rest.succeeded(Action::Create), 38 - keys.len());
+}
+
+#[tokio::test]
+async fn a_lost_create_answer_does_not_produce_a_duplicate() {
+    let dir = reference_copy("lost-answer");
+    let (emulator, client) = start().await;
+    let mut faults = monc::emulator::FaultConfig::default();
+    faults.drop_after_commit_rate = 0.3;
+    faults.seed = 7;
+    emulator.set_faults(faults);
+    let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
+    let options = ApplyOptions {
+        ownership: ownership(),
+        prune: false,
+        backup_dir: dir.join(".monc/backups"),
+        progress: Arc::new(|_, _, _| {}),
+    };
+    let _ = apply(&client, &plan, &live_wire, &options).await;
+    let dropped = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.fault.is_some())
+        .count();
+    assert!(dropped > 0, "the run must actually lose some answers");
+    emulator.set_faults(monc::emulator::FaultConfig::default());
+    sync(&dir, &client, false, &[]).await;
+    let keys = keys_in_org(&emulator);
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for key in &keys {
+        *counts.entry(key.as_str()).or_default() += 1;
+    }
+    let duplicates: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
+    assert_eq!(keys.len(), 38);
+}
+
+#[tokio::test]
+async fn an_edit_between_plan_and_apply_is_not_overwritten() {
+    let dir = reference_copy("race");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    std::fs::write(
+        &tenant,
+        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
+    )
+    .expect("write");
+    let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
+    let id = id_of(&emulator, "l3/api_latency_p95/acme");
+    emulator.edit_monitor(id, |m| {
+        m.insert("name".into(), json!("renamed by someone in the UI"));
+    });
+    let options = ApplyOptions {
+        ownership: ownership(),
+        prune: false,
+        backup_dir: dir.join(".monc/backups"),
+        progress: Arc::new(|_, _, _| {}),
+    };
+    let report = apply(&client, &plan, &live_wire, &options).await;
+    let failure = report
+        .failures()
+        .find(|o| o.key == "l3/api_latency_p95/acme")
+        .expect("refused");
+    assert!(
+        failure
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("since the plan was made")
+    );
+    assert_eq!(
+        emulator.monitor(id).expect("monitor")["name"],
+        json!("renamed by someone in the UI")
+    );
+}
+
+#[tokio::test]
+async fn restore_puts_back_what_a_sync_changed() {
+    let dir = reference_copy("restore");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    let id = id_of(&emulator, "l3/api_latency_p95/acme");
+    let before = emulator.monitor(id).expect("before");
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    std::fs::write(
+        &tenant,
+        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
+    )
+    .expect("write");
+    let report = sync(&dir, &client, false, &[]).await;
+    let backup_path = report.backup.expect("a backup was written");
+    let backup: Vec<monc::datadog::Monitor> =
+        serde_json::from_str(&std::fs::read_to_string(&backup_path).expect("read backup"))
+            .expect("parse");
+    assert_eq!(backup.len(), 2, "the two updated monitors");
+
+    let outcomes = monc::sync::restore(&client, &backup).await;
+    assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
+    let after = emulator.monitor(id).expect("after");
+    assert_eq!(after["query"], before["query"]);
+    assert_eq!(after["message"], before["message"]);
+}
