@@ -390,10 +390,11 @@ async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
 async fn a_lost_create_answer_does_not_produce_a_duplicate() {
     let dir = reference_copy("lost-answer");
     let (emulator, client) = start().await;
-    let mut faults = monc::emulator::FaultConfig::default();
-    faults.drop_after_commit_rate = 0.3;
-    faults.seed = 7;
-    emulator.set_faults(faults);
+    emulator.set_faults(monc::emulator::FaultConfig {
+        drop_after_commit_rate: 0.3,
+        seed: 7,
+        ..Default::default()
+    });
     let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
     let options = ApplyOptions {
         ownership: ownership(),
