@@ -8,6 +8,41 @@
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
+pub mod compile;
 pub mod datadog;
+pub mod diagnostic;
 pub mod emulator;
+pub mod eval;
+pub mod graph;
+pub mod load;
+pub mod model;
+pub mod output;
 pub mod query;
+pub mod summary;
+pub mod validate;
+
+use diagnostic::Diagnostics;
+use graph::MonitorGraph;
+use load::{LoadError, LoadOptions};
+use model::Model;
+
+/// The result of reading, compiling and checking a configuration.
+#[derive(Debug)]
+pub struct Checked {
+    pub model: Model,
+    pub graph: MonitorGraph,
+    pub diagnostics: Diagnostics,
+}
+
+/// Runs the front half of the pipeline: files → model → graph, with every check.
+pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
+    let (model, mut diagnostics) = load::load(options)?;
+    let compiled = compile::compile(&model, &mut diagnostics);
+    let mut graph = graph::build(&model, compiled, &mut diagnostics);
+    validate::validate(&model, &mut graph, &mut diagnostics);
+    Ok(Checked {
+        model,
+        graph,
+        diagnostics,
+    })
+}

@@ -1,0 +1,34 @@
+//! One module per subcommand: argument parsing and exit codes, no pipeline logic.
+
+pub mod validate;
+
+use std::path::PathBuf;
+
+use monc::load::LoadOptions;
+
+/// Where the configuration is; shared by every command that reads it.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Project directory holding monc.hcl, tenants/ and monitors/.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Tenant definitions: a directory of *.hcl files or one file [default: DIR/tenants]
+    #[arg(long, value_name = "PATH")]
+    pub tenants: Option<PathBuf>,
+    /// Monitor templates: a directory of *.hcl files or one file [default: DIR/monitors]
+    #[arg(long, value_name = "PATH")]
+    pub monitors: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    pub fn load_options(&self) -> LoadOptions {
+        let mut options = LoadOptions::in_dir(&self.dir);
+        if let Some(tenants) = &self.tenants {
+            options.tenants = tenants.clone();
+        }
+        if let Some(monitors) = &self.monitors {
+            options.monitors = monitors.clone();
+        }
+        options
+    }
+}

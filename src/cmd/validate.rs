@@ -1,0 +1,90 @@
+use std::process::ExitCode;
+
+use monc::output::{self, Format};
+use monc::{Checked, summary::Summary};
+
+use super::ConfigArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format for diagnostics and the summary.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+pub fn run(args: &ValidateArgs) -> ExitCode {
+    let checked = match monc::check(&args.config.load_options()) {
+        Ok(checked) => checked,
+        Err(error) => {
+            eprintln!("error: {error}\nhelp: {}", error.help);
+            return ExitCode::from(2);
+        }
+    };
+    let failed = checked.diagnostics.has_errors()
+        || (args.strict && checked.diagnostics.warning_count() > 0);
+    match args.format {
+        Format::Json => print_json(&checked, failed),
+        Format::Human | Format::Short => print_text(&checked, args.format, failed),
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_text(checked: &Checked, format: Format, failed: bool) {
+    let mut sorted: Vec<_> = checked.diagnostics.iter().cloned().collect();
+    sorted.sort_by_key(|d| (d.span.file, d.span.range.start, d.code));
+    let sources = &checked.model.sources;
+    let text = match format {
+        Format::Short => output::render_short(&sorted, sources),
+        _ => output::render_human(&sorted, sources, output::stderr_colour()),
+    };
+    eprint!("{text}");
+    let errors = checked.diagnostics.error_count();
+    let warnings = checked.diagnostics.warning_count();
+    if failed {
+        eprintln!("monc: {} found", counted(errors, warnings));
+    } else {
+        let summary = Summary::of(checked);
+        let suffix = if warnings > 0 {
+            format!(" ({})", counted(0, warnings))
+        } else {
+            String::new()
+        };
+        println!("ok: {summary}{suffix}");
+    }
+}
+
+fn counted(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+fn print_json(checked: &Checked, failed: bool) {
+    let sources = &checked.model.sources;
+    let diagnostics: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.to_json(sources))
+        .collect();
+    let document = serde_json::json!({
+        "ok": !failed,
+        "summary": Summary::of(checked),
+        "diagnostics": diagnostics,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    );
+}

@@ -1,0 +1,591 @@
+//! Stamping templates out into concrete monitors: once, per cluster or per tenant.
+
+use std::collections::HashMap;
+
+use hcl::Value;
+use hcl::eval::Context;
+use serde_json::Map as JsonMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_help};
+use crate::eval::{self, EvalFailure, Missing, base_context};
+use crate::load::describe_value;
+use crate::model::{FanOut, Field, Model, Reference, Template};
+
+/// Which cluster or tenant a monitor was stamped out for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Instance {
+    Once,
+    Cluster(usize),
+    Tenant(usize),
+}
+
+/// A concrete Datadog monitor, before ownership tags and composite wiring.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    /// Stable identity, e.g. `l3/api_error_rate/acme`; ties the definition to its live monitor.
+    pub key: String,
+    pub template: usize,
+    pub instance: Instance,
+    pub tier: usize,
+    pub name: String,
+    pub monitor_type: String,
+    pub query: String,
+    pub message: String,
+    pub tags: Vec<String>,
+    /// `options` as written, with `thresholds` folded in.
+    pub options: JsonMap<String, serde_json::Value>,
+    pub priority: Option<i64>,
+    /// Handles (`@slack-x`) to page; they go on whichever monitor pages.
+    pub notify: Vec<String>,
+    pub suppressed_by: Vec<ResolvedRef>,
+}
+
+/// A `suppressed_by` entry resolved to the key of one concrete monitor.
+#[derive(Debug, Clone)]
+pub struct ResolvedRef {
+    pub key: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Compiled {
+    pub monitors: Vec<Monitor>,
+}
+
+/// Compiles every template for every instance it fans out to.
+pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
+    let compiler = Compiler::new(model);
+    let mut compiled = Compiled::default();
+    for (index, template) in model.templates.iter().enumerate() {
+        for instance in compiler.instances(template.fan_out.value) {
+            let mut scope = InstanceScope::new(&compiler, index, instance, diagnostics);
+            if let Some(monitor) = scope.compile() {
+                compiled.monitors.push(monitor);
+            }
+        }
+    }
+    compiled
+}
+
+struct Compiler<'m> {
+    model: &'m Model,
+    base: Context<'static>,
+    templates_by_name: HashMap<&'m str, usize>,
+    /// The `cluster` object of each cluster, with the names of its tenants added.
+    cluster_values: Vec<Value>,
+}
+
+impl<'m> Compiler<'m> {
+    fn new(model: &'m Model) -> Compiler<'m> {
+        let templates_by_name = model
+            .templates
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.value.as_str(), i))
+            .collect();
+        Compiler {
+            model,
+            base: base_context(),
+            templates_by_name,
+            cluster_values: cluster_values(model),
+        }
+    }
+
+    fn instances(&self, fan_out: FanOut) -> Vec<Instance> {
+        match fan_out {
+            FanOut::Once => vec![Instance::Once],
+            FanOut::PerCluster => (0..self.model.clusters.len())
+                .map(Instance::Cluster)
+                .collect(),
+            FanOut::PerTenant => (0..self.model.tenants.len())
+                .map(Instance::Tenant)
+                .collect(),
+        }
+    }
+
+    fn cluster_of_tenant(&self, tenant: usize) -> Option<usize> {
+        let name = &self.model.tenants[tenant].cluster.value;
+        self.model
+            .clusters
+            .iter()
+            .position(|c| c.name.value == *name)
+    }
+
+    fn context(&self, instance: Instance) -> Context<'static> {
+        let mut ctx = self.base.clone();
+        match instance {
+            Instance::Once => {}
+            Instance::Cluster(c) => ctx.declare_var("cluster", self.cluster_values[c].clone()),
+            Instance::Tenant(t) => {
+                ctx.declare_var("tenant", self.model.tenants[t].value.clone());
+                if let Some(c) = self.cluster_of_tenant(t) {
+                    ctx.declare_var("cluster", self.cluster_values[c].clone());
+                }
+            }
+        }
+        ctx
+    }
+
+    /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
+    fn key(&self, template: &Template, instance: Instance) -> String {
+        let tier = self.model.project.tiers[template.tier.value].to_lowercase();
+        let base = format!("{tier}/{}", template.name.value);
+        match self.instance_name(instance) {
+            Some(name) => format!("{base}/{name}"),
+            None => base,
+        }
+    }
+
+    fn instance_name(&self, instance: Instance) -> Option<&str> {
+        match instance {
+            Instance::Once => None,
+            Instance::Cluster(c) => Some(&self.model.clusters[c].name.value),
+            Instance::Tenant(t) => Some(&self.model.tenants[t].name.value),
+        }
+    }
+}
+
+fn cluster_values(model: &Model) -> Vec<Value> {
+    model
+        .clusters
+        .iter()
+        .map(|cluster| {
+            let tenants: Vec<Value> = model
+                .tenants
+                .iter()
+                .filter(|t| t.cluster.value == cluster.name.value)
+                .map(|t| Value::from(t.name.value.clone()))
+                .collect();
+            let mut value = cluster.value.clone();
+            if let Value::Object(object) = &mut value {
+                object.insert("tenants".into(), Value::Array(tenants));
+            }
+            value
+        })
+        .collect()
+}
+
+/// Compiles one template for one instance, reporting problems as it goes.
+struct InstanceScope<'c, 'm, 'd> {
+    compiler: &'c Compiler<'m>,
+    template: &'m Template,
+    instance: Instance,
+    ctx: Context<'static>,
+    diagnostics: &'d mut Diagnostics,
+    failed: bool,
+}
+
+impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
+    fn new(
+        compiler: &'c Compiler<'m>,
+        template: usize,
+        instance: Instance,
+        diagnostics: &'d mut Diagnostics,
+    ) -> Self {
+        InstanceScope {
+            compiler,
+            template: &compiler.model.templates[template],
+            instance,
+            ctx: compiler.context(instance),
+            diagnostics,
+            failed: false,
+        }
+    }
+
+    fn compile(&mut self) -> Option<Monitor> {
+        let t = self.template;
+        let name = self.string(&t.display_name, "name");
+        let query = self.string(&t.query, "query");
+        let message = t.message.as_ref().map(|f| self.string(f, "message"));
+        let tags = t.tags.as_ref().map(|f| self.strings(f, "tags"));
+        let notify = match &t.notify {
+            Some(f) => self.strings(f, "notify"),
+            None => self.default_notify(),
+        };
+        let options = self.options();
+        let priority = t.priority.as_ref().and_then(|f| self.priority(f));
+        let suppressed_by = self.resolve_references();
+        if self.failed {
+            return None;
+        }
+        Some(Monitor {
+            key: self.compiler.key(t, self.instance),
+            template: self.template_index(),
+            instance: self.instance,
+            tier: t.tier.value,
+            name,
+            monitor_type: t.monitor_type.value.clone(),
+            query,
+            message: message.unwrap_or_default(),
+            tags: self.all_tags(tags.unwrap_or_default()),
+            options,
+            priority,
+            notify,
+            suppressed_by,
+        })
+    }
+
+    fn template_index(&self) -> usize {
+        self.compiler.templates_by_name[self.template.name.value.as_str()]
+    }
+
+    fn default_notify(&self) -> Vec<String> {
+        let model = self.compiler.model;
+        match self.instance {
+            Instance::Once => model.project.notify.clone(),
+            Instance::Cluster(c) => model.clusters[c].notify.clone(),
+            Instance::Tenant(t) => model.tenants[t].notify.clone(),
+        }
+    }
+
+    /// Template tags, the project's default tags, and tags that say where the monitor belongs.
+    fn all_tags(&self, mut tags: Vec<String>) -> Vec<String> {
+        let model = self.compiler.model;
+        tags.extend(model.project.default_tags.iter().cloned());
+        let tier = &model.project.tiers[self.template.tier.value];
+        tags.push(format!("tier:{}", tier.to_lowercase()));
+        match self.instance {
+            Instance::Once => {}
+            Instance::Cluster(c) => tags.push(format!("cluster:{}", model.clusters[c].name.value)),
+            Instance::Tenant(t) => {
+                let tenant = &model.tenants[t];
+                tags.push(format!("tenant:{}", tenant.name.value));
+                tags.push(format!("cluster:{}", tenant.cluster.value));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        tags.retain(|t| seen.insert(t.clone()));
+        tags
+    }
+
+    fn options(&mut self) -> JsonMap<String, serde_json::Value> {
+        let t = self.template;
+        let mut options = match &t.options {
+            Some(f) => self.object(f, "options"),
+            None => JsonMap::new(),
+        };
+        if let Some(f) = &t.thresholds {
+            let thresholds = self.object(f, "thresholds");
+            if options.contains_key("thresholds") {
+                self.report(
+                    Diagnostic::error(
+                        "monc::duplicate-thresholds",
+                        f.span.clone(),
+                        "thresholds are given twice",
+                    )
+                    .label("here and in `options.thresholds`")
+                    .help("keep only the top-level `thresholds = { ... }`"),
+                );
+            }
+            options.insert("thresholds".into(), thresholds.into());
+        }
+        options
+    }
+
+    fn priority(&mut self, field: &Field) -> Option<i64> {
+        let value = self.value(field, "priority")?;
+        match value.as_i64() {
+            Some(p) if (1..=5).contains(&p) => Some(p),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        "monc::wrong-type",
+                        field.span.clone(),
+                        "`priority` must be a whole number from 1 to 5",
+                    )
+                    .label(format!("found {value}"))
+                    .help("Datadog priorities run from 1 (critical) to 5 (info)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_references(&mut self) -> Vec<ResolvedRef> {
+        let references = &self.template.suppressed_by;
+        references.iter().filter_map(|r| self.resolve(r)).collect()
+    }
+
+    fn resolve(&mut self, reference: &Reference) -> Option<ResolvedRef> {
+        let compiler = self.compiler;
+        let Some(&target_index) = compiler
+            .templates_by_name
+            .get(reference.template.value.as_str())
+        else {
+            let names = compiler.templates_by_name.keys().copied();
+            let help = suggestion_help(&reference.template.value, "monitor", names);
+            self.report(
+                Diagnostic::error(
+                    "monc::unknown-monitor",
+                    reference.template.span.clone(),
+                    format!(
+                        "`suppressed_by` refers to unknown monitor `{}`",
+                        reference.template.value
+                    ),
+                )
+                .label("no monitor template with this name")
+                .help(help),
+            );
+            return None;
+        };
+        let target = &compiler.model.templates[target_index];
+        let instance = self.target_instance(reference, target)?;
+        Some(ResolvedRef {
+            key: compiler.key(target, instance),
+            span: reference.span.clone(),
+        })
+    }
+
+    /// Which instance of the target template a reference picks, from its `[index]`.
+    fn target_instance(&mut self, reference: &Reference, target: &Template) -> Option<Instance> {
+        let name = &target.name.value;
+        let index = match (&reference.index, target.fan_out.value) {
+            (None, FanOut::Once) => return Some(Instance::Once),
+            (Some(index), FanOut::Once) => {
+                self.report(
+                    Diagnostic::error(
+                        "monc::unexpected-index",
+                        index.span.clone(),
+                        format!("`{name}` is a single monitor and takes no index"),
+                    )
+                    .label("remove this index")
+                    .help(format!("write `monitor.{name}`")),
+                );
+                return None;
+            }
+            (None, fan_out) => {
+                let example = match fan_out {
+                    FanOut::PerCluster => "tenant.cluster",
+                    _ => "tenant.name",
+                };
+                self.report(
+                    Diagnostic::error(
+                        "monc::missing-index",
+                        reference.span.clone(),
+                        format!("`{name}` has {}; say which one", fan_out.describe()),
+                    )
+                    .label("needs an index")
+                    .help(format!("write `monitor.{name}[{example}]`")),
+                );
+                return None;
+            }
+            (Some(index), _) => index,
+        };
+        let value = self.value(index, "index")?;
+        let Some(wanted) = value.as_str() else {
+            self.report(
+                Diagnostic::error(
+                    "monc::wrong-type",
+                    index.span.clone(),
+                    format!("an index must be a name, found {}", describe_value(&value)),
+                )
+                .label("expected a string")
+                .help("index with a cluster or tenant name, e.g. `[tenant.cluster]`"),
+            );
+            return None;
+        };
+        self.find_instance(wanted, target, index)
+    }
+
+    fn find_instance(
+        &mut self,
+        wanted: &str,
+        target: &Template,
+        index: &Field,
+    ) -> Option<Instance> {
+        let model = self.compiler.model;
+        let (found, candidates, what): (Option<Instance>, Vec<&str>, &str) =
+            match target.fan_out.value {
+                FanOut::PerCluster => (
+                    model
+                        .clusters
+                        .iter()
+                        .position(|c| c.name.value == wanted)
+                        .map(Instance::Cluster),
+                    model
+                        .clusters
+                        .iter()
+                        .map(|c| c.name.value.as_str())
+                        .collect(),
+                    "cluster",
+                ),
+                _ => (
+                    model
+                        .tenants
+                        .iter()
+                        .position(|t| t.name.value == wanted)
+                        .map(Instance::Tenant),
+                    model
+                        .tenants
+                        .iter()
+                        .map(|t| t.name.value.as_str())
+                        .collect(),
+                    "tenant",
+                ),
+            };
+        if found.is_none() {
+            let help = suggestion_help(wanted, what, candidates.iter().copied());
+            self.report(
+                Diagnostic::error(
+                    "monc::unknown-instance",
+                    index.span.clone(),
+                    format!(
+                        "`{}` has no instance for {what} `{wanted}`",
+                        target.name.value
+                    ),
+                )
+                .label(format!("evaluates to \"{wanted}\""))
+                .help(help),
+            );
+        }
+        found
+    }
+
+    // ---- evaluation helpers ----
+
+    fn value(&mut self, field: &Field, what: &str) -> Option<Value> {
+        match eval::evaluate(&field.expr, &self.ctx) {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                let d = self.eval_diagnostic(field, what, failure);
+                self.report(d);
+                None
+            }
+        }
+    }
+
+    fn eval_diagnostic(&self, field: &Field, what: &str, failure: EvalFailure) -> Diagnostic {
+        let help = match &failure.missing {
+            Some(Missing::Variable(name)) => {
+                let vars = self.variables_in_scope();
+                join_help(
+                    suggestion_help(name, "variable", vars.iter().copied()),
+                    &format!("this monitor sees {}", self.scope_description()),
+                )
+            }
+            Some(Missing::Function(name)) => {
+                suggestion_help(name, "function", eval::FUNCTIONS.iter().copied())
+            }
+            Some(Missing::Key(key)) => {
+                let keys = self.known_keys();
+                join_help(
+                    suggestion_help(key, "key", keys.iter().map(String::as_str)),
+                    "check the spelling, or add it to `vars` of every tenant/cluster",
+                )
+            }
+            None => "check the expression's types and operators".to_string(),
+        };
+        Diagnostic::error(
+            "monc::eval",
+            field.span.clone(),
+            format!(
+                "cannot evaluate `{what}` for `{}`: {}",
+                self.compiler.key(self.template, self.instance),
+                failure.message
+            ),
+        )
+        .label("while evaluating this")
+        .help(help)
+    }
+
+    fn variables_in_scope(&self) -> Vec<&'static str> {
+        match self.instance {
+            Instance::Once => vec![],
+            Instance::Cluster(_) => vec!["cluster"],
+            Instance::Tenant(_) => vec!["tenant", "cluster"],
+        }
+    }
+
+    fn scope_description(&self) -> &'static str {
+        match self.template.fan_out.value {
+            FanOut::Once => "no variables (it is a single monitor; add `for_each` to fan out)",
+            FanOut::PerCluster => "`cluster` (for_each = clusters)",
+            FanOut::PerTenant => "`tenant` and its `cluster` (for_each = tenants)",
+        }
+    }
+
+    /// Every key of the `tenant`/`cluster` objects and their `vars`, for suggestions.
+    fn known_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut add = |value: &Value| {
+            if let Value::Object(object) = value {
+                for (k, v) in object {
+                    keys.push(k.clone());
+                    if let Value::Object(vars) = v {
+                        keys.extend(vars.keys().cloned());
+                    }
+                }
+            }
+        };
+        let model = self.compiler.model;
+        model.tenants.iter().for_each(|t| add(&t.value));
+        self.compiler.cluster_values.iter().for_each(&mut add);
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    fn string(&mut self, field: &Field, what: &str) -> String {
+        match self.value(field, what) {
+            Some(Value::String(s)) => s,
+            Some(other @ (Value::Number(_) | Value::Bool(_))) => other.to_string(),
+            Some(other) => {
+                self.wrong_type(field, what, "a string", &other);
+                String::new()
+            }
+            None => String::new(),
+        }
+    }
+
+    fn strings(&mut self, field: &Field, what: &str) -> Vec<String> {
+        match self.value(field, what) {
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+            Some(other) => {
+                self.wrong_type(field, what, "a list of strings", &other);
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn object(&mut self, field: &Field, what: &str) -> JsonMap<String, serde_json::Value> {
+        match self.value(field, what) {
+            Some(value @ Value::Object(_)) => match serde_json::to_value(&value) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => JsonMap::new(),
+            },
+            Some(other) => {
+                self.wrong_type(field, what, "an object like `{ key = value }`", &other);
+                JsonMap::new()
+            }
+            None => JsonMap::new(),
+        }
+    }
+
+    fn wrong_type(&mut self, field: &Field, what: &str, expected: &str, found: &Value) {
+        self.report(
+            Diagnostic::error(
+                "monc::wrong-type",
+                field.span.clone(),
+                format!(
+                    "`{what}` must be {expected}, found {}",
+                    describe_value(found)
+                ),
+            )
+            .label(format!("expected {expected}"))
+            .help(format!(
+                "change `{what}` so that it evaluates to {expected}"
+            )),
+        );
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.is_error() {
+            self.failed = true;
+        }
+        self.diagnostics.push(diagnostic);
+    }
+}

@@ -1,0 +1,295 @@
+//! Diagnostics: what every stage reports, pointing at the exact place in a source file.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span { file, range }
+    }
+}
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Every file monc has read, so that diagnostics can quote them.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        self.files.push(SourceFile {
+            path,
+            text: text.into(),
+        });
+        FileId((self.files.len() - 1) as u32)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn text(&self, span: &Span) -> &str {
+        let text = &self.file(span.file).text;
+        text.get(span.range.clone()).unwrap_or("")
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let text = &self.file(file).text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A problem found in the user's configuration.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Stable identifier, e.g. `monc::unknown-monitor`; documented in the README.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Short text under the highlighted span.
+    pub label: String,
+    pub help: Option<String>,
+    /// Further places worth showing, e.g. the other end of a cycle.
+    pub related: Vec<(String, Span)>,
+    /// How many concrete monitors the same problem was found in (templates repeat per tenant).
+    pub occurrences: usize,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+            occurrences: 1,
+        }
+    }
+
+    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(mut self, label: impl Into<String>, span: Span) -> Diagnostic {
+        self.related.push((label.into(), span));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Collects diagnostics; a problem in a template is reported once however many instances share it.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        let duplicate = self.items.iter_mut().find(|d| {
+            d.code == diagnostic.code && d.span == diagnostic.span && d.label == diagnostic.label
+        });
+        match duplicate {
+            Some(existing) => existing.occurrences += 1,
+            None => self.items.push(diagnostic),
+        }
+    }
+
+    pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
+        for d in diagnostics {
+            self.push(d);
+        }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorted by file and position, so output is stable and reads top to bottom.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items
+            .sort_by_key(|d| (d.span.file, d.span.range.start, d.span.range.end, d.code));
+        self.items
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+/// "did you mean `x`?" for a misspelt name, if a candidate is close enough.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Help text listing what exists, with the closest match first when there is one.
+pub fn suggestion_help<'a>(
+    name: &str,
+    what: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    if let Some(best) = did_you_mean(name, candidates.clone()) {
+        return format!("did you mean `{best}`?");
+    }
+    let mut known: Vec<&str> = candidates.into_iter().collect();
+    known.sort_unstable();
+    known.dedup();
+    match known.len() {
+        0 => format!("no {what} is defined"),
+        n if n <= 8 => format!("known {what}s: {}", known.join(", ")),
+        n => format!("known {what}s: {}, … ({n} in all)", known[..8].join(", ")),
+    }
+}
+
+/// Two help sentences as one: "did you mean `x`? Check …" or "known: a, b; check …".
+pub fn join_help(first: String, second: &str) -> String {
+    if first.ends_with('?') {
+        let mut chars = second.chars();
+        let capitalised: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        format!("{first} {capitalised}")
+    } else {
+        format!("{first}; {second}")
+    }
+}
+
+/// JSON shape of a diagnostic for `--format json`.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: &'a str,
+    pub help: Option<&'a str>,
+    pub occurrences: usize,
+}
+
+impl Diagnostic {
+    pub fn to_json<'a>(&'a self, sources: &SourceMap) -> JsonDiagnostic<'a> {
+        let (line, column) = sources.line_col(self.span.file, self.span.range.start);
+        let (end_line, end_column) = sources.line_col(self.span.file, self.span.range.end);
+        JsonDiagnostic {
+            code: self.code,
+            severity: self.severity,
+            message: &self.message,
+            file: display_path(&sources.file(self.span.file).path),
+            line,
+            column,
+            end_line,
+            end_column,
+            label: &self.label,
+            help: self.help.as_deref(),
+            occurrences: self.occurrences,
+        }
+    }
+}
+
+/// Paths relative to the working directory read best in diagnostics.
+pub fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    relative
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,315 @@
+//! The suppression graph: concrete monitors as nodes, "suppresses" as edges, and the composite
+//! monitors that make each suppressed alert page only when none of its suppressors is alerting.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::compile::{Compiled, Monitor};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::model::Model;
+
+/// Datadog's limit on the number of monitors one composite may reference.
+pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
+
+/// A generated `A && !B && !C` monitor that pages for `A` unless a suppressor is alerting.
+#[derive(Debug, Clone)]
+pub struct Composite {
+    /// `<key of A>/composite`.
+    pub key: String,
+    /// Index of `A` in [`MonitorGraph::monitors`].
+    pub target: usize,
+    /// Raw (never composite) monitors whose alert silences `A`, transitively flattened.
+    pub suppressors: Vec<usize>,
+}
+
+/// Where a suppression was written, and whether it passed the checks. Invalid edges stay in the
+/// graph so cycles through them are found, but never make it into a composite.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub span: Span,
+    pub valid: bool,
+}
+
+impl Composite {
+    /// The composite query with each constituent rendered by `name` (a key now, an ID at sync).
+    pub fn query(&self, name: impl Fn(usize) -> String) -> String {
+        let mut query = name(self.target);
+        for &s in &self.suppressors {
+            query.push_str(" && !");
+            query.push_str(&name(s));
+        }
+        query
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MonitorGraph {
+    pub monitors: Vec<Monitor>,
+    /// Edge `a → b`: `a` suppresses `b`. Node weights index into `monitors`.
+    pub graph: DiGraph<usize, Edge>,
+    pub composites: Vec<Composite>,
+    index_by_key: HashMap<String, usize>,
+}
+
+impl MonitorGraph {
+    pub fn monitor(&self, key: &str) -> Option<&Monitor> {
+        self.index_by_key.get(key).map(|&i| &self.monitors[i])
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_weights().filter(|e| e.valid).count()
+    }
+
+    /// Indices of the monitors that directly (and validly) suppress monitor `index`.
+    pub fn direct_suppressors(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        self.graph
+            .edges_directed(NodeIndex::new(index), Direction::Incoming)
+            .filter(|e| e.weight().valid)
+            .map(|e| self.graph[e.source()])
+    }
+
+    pub fn composite_for(&self, monitor: usize) -> Option<&Composite> {
+        self.composites.iter().find(|c| c.target == monitor)
+    }
+}
+
+/// Links compiled monitors by suppression, checks the links and generates the composites.
+pub fn build(model: &Model, compiled: Compiled, diagnostics: &mut Diagnostics) -> MonitorGraph {
+    let mut graph = MonitorGraph {
+        monitors: compiled.monitors,
+        ..MonitorGraph::default()
+    };
+    add_nodes(&mut graph, model, diagnostics);
+    add_edges(&mut graph, model, diagnostics);
+    if report_cycles(&graph, diagnostics) {
+        return graph;
+    }
+    graph.composites = generate_composites(&graph, model, diagnostics);
+    graph
+}
+
+fn add_nodes(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
+    for index in 0..graph.monitors.len() {
+        let node = graph.graph.add_node(index);
+        debug_assert_eq!(node.index(), index);
+        let key = graph.monitors[index].key.clone();
+        if let Some(&first) = graph.index_by_key.get(&key) {
+            diagnostics.push(duplicate_key(model, &graph.monitors[first], &key));
+            continue;
+        }
+        graph.index_by_key.insert(key, index);
+    }
+}
+
+fn duplicate_key(model: &Model, first: &Monitor, key: &str) -> Diagnostic {
+    let template = &model.templates[first.template];
+    Diagnostic::error(
+        "monc::duplicate-key",
+        template.name.span.clone(),
+        format!("two monitors get the key `{key}`"),
+    )
+    .label("this template produces it")
+    .help("keys are `<tier>/<template>/<cluster or tenant>`: rename the template, tenant or cluster so they differ")
+}
+
+fn add_edges(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
+    for index in 0..graph.monitors.len() {
+        for reference in graph.monitors[index].suppressed_by.clone() {
+            let Some(&suppressor) = graph.index_by_key.get(&reference.key) else {
+                continue; // the target failed to compile; that is reported already
+            };
+            let problem = check_edge(graph, model, suppressor, index, &reference.span);
+            let valid = problem.is_none();
+            diagnostics.extend(problem);
+            if suppressor == index {
+                continue; // `A && !A` never fires; the error above says so
+            }
+            let edge = Edge {
+                span: reference.span.clone(),
+                valid,
+            };
+            graph
+                .graph
+                .add_edge(NodeIndex::new(suppressor), NodeIndex::new(index), edge);
+        }
+    }
+}
+
+fn check_edge(
+    graph: &MonitorGraph,
+    model: &Model,
+    suppressor: usize,
+    target: usize,
+    span: &Span,
+) -> Option<Diagnostic> {
+    let (s, t) = (&graph.monitors[suppressor], &graph.monitors[target]);
+    if suppressor == target {
+        return Some(
+            Diagnostic::error(
+                "monc::self-suppression",
+                span.clone(),
+                format!("`{}` suppresses itself", t.key),
+            )
+            .label("refers to the monitor being defined")
+            .help("a monitor cannot silence itself; refer to a lower-tier monitor instead"),
+        );
+    }
+    if s.monitor_type == "composite" {
+        return Some(
+            Diagnostic::error("monc::composite-of-composite", span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
+                .label("composite used as a suppressor")
+                .help("Datadog does not allow a composite built on another composite; suppress with the monitors that composite is made of"),
+        );
+    }
+    if s.tier >= t.tier {
+        let tiers = &model.project.tiers;
+        return Some(
+            Diagnostic::error(
+                "monc::tier-order",
+                span.clone(),
+                format!(
+                    "`{}` ({}) cannot be suppressed by `{}` ({})",
+                    t.key, tiers[t.tier], s.key, tiers[s.tier]
+                ),
+            )
+            .label("suppressor is not in a lower tier")
+            .help(format!(
+                "a monitor is only suppressed by monitors of strictly lower tiers (order: {})",
+                tiers.join(" < ")
+            )),
+        );
+    }
+    None
+}
+
+/// Reports every suppression cycle once; returns true if there was any.
+fn report_cycles(graph: &MonitorGraph, diagnostics: &mut Diagnostics) -> bool {
+    let mut found = false;
+    for component in tarjan_scc(&graph.graph) {
+        if component.len() < 2 {
+            continue;
+        }
+        found = true;
+        diagnostics.push(cycle_diagnostic(graph, &component));
+    }
+    found
+}
+
+fn cycle_diagnostic(graph: &MonitorGraph, component: &[NodeIndex]) -> Diagnostic {
+    let members: HashSet<NodeIndex> = component.iter().copied().collect();
+    let edges: Vec<(String, Span)> = graph
+        .graph
+        .edge_indices()
+        .filter_map(|e| {
+            let (a, b) = graph.graph.edge_endpoints(e)?;
+            (members.contains(&a) && members.contains(&b)).then(|| {
+                let label = format!(
+                    "`{}` suppresses `{}`",
+                    graph.monitors[graph.graph[a]].key, graph.monitors[graph.graph[b]].key
+                );
+                (label, graph.graph[e].span.clone())
+            })
+        })
+        .collect();
+    let mut keys: Vec<&str> = component
+        .iter()
+        .map(|n| graph.monitors[graph.graph[*n]].key.as_str())
+        .collect();
+    keys.sort_unstable();
+    let (first_label, first_span) = edges[0].clone();
+    let mut d = Diagnostic::error(
+        "monc::suppression-cycle",
+        first_span,
+        format!("suppression cycle between {}", keys.join(", ")),
+    )
+    .label(first_label)
+    .help("monitors in a cycle would silence each other forever; remove one of these references");
+    for (label, span) in edges.into_iter().skip(1) {
+        d = d.related(label, span);
+    }
+    d
+}
+
+fn generate_composites(
+    graph: &MonitorGraph,
+    model: &Model,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Composite> {
+    let mut composites = Vec::new();
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        let suppressors = flattened_suppressors(graph, index);
+        if suppressors.is_empty() {
+            continue;
+        }
+        if let Some(d) = check_composite(graph, model, monitor, &suppressors) {
+            diagnostics.push(d);
+            continue;
+        }
+        composites.push(Composite {
+            key: format!("{}/composite", monitor.key),
+            target: index,
+            suppressors,
+        });
+    }
+    composites
+}
+
+/// All raw monitors that silence `index`, directly or through the monitors that silence them,
+/// nearest first. Composites cannot nest in Datadog, so `A && !(B && !C)` becomes `A && !B && !C`.
+fn flattened_suppressors(graph: &MonitorGraph, index: usize) -> Vec<usize> {
+    let mut seen = HashSet::from([index]);
+    let mut order = Vec::new();
+    let mut queue: VecDeque<usize> = graph.direct_suppressors(index).collect();
+    queue.make_contiguous().sort_unstable();
+    while let Some(next) = queue.pop_front() {
+        if !seen.insert(next) {
+            continue;
+        }
+        order.push(next);
+        let mut further: Vec<usize> = graph.direct_suppressors(next).collect();
+        further.sort_unstable();
+        queue.extend(further);
+    }
+    order
+}
+
+fn check_composite(
+    graph: &MonitorGraph,
+    model: &Model,
+    monitor: &Monitor,
+    suppressors: &[usize],
+) -> Option<Diagnostic> {
+    let template = &model.templates[monitor.template];
+    let span = template
+        .suppressed_by_span
+        .clone()
+        .unwrap_or_else(|| template.name.span.clone());
+    if monitor.monitor_type == "composite" {
+        return Some(
+            Diagnostic::error("monc::composite-of-composite", span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
+                .label("suppressing a composite needs a composite of a composite")
+                .help("Datadog does not allow composites built on composites; add these suppressors to the composite's own query instead"),
+        );
+    }
+    let constituents = suppressors.len() + 1;
+    if constituents > MAX_COMPOSITE_CONSTITUENTS {
+        let keys: Vec<&str> = suppressors
+            .iter()
+            .map(|&s| graph.monitors[s].key.as_str())
+            .collect();
+        return Some(
+            Diagnostic::error(
+                "monc::too-many-constituents",
+                span,
+                format!("the composite for `{}` would reference {constituents} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}", monitor.key),
+            )
+            .label(format!("{} suppressors after following suppressors of suppressors", suppressors.len()))
+            .help(format!("suppressors, flattened: {}; suppress with fewer, broader monitors", keys.join(", "))),
+        );
+    }
+    None
+}

@@ -1,0 +1,965 @@
+//! Reading `monc.hcl`, `tenants/` and `monitors/` into the [`Model`], keeping the span of everything.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use hcl::edit::Span as _;
+use hcl::edit::expr::{Expression as EditExpr, TraversalOperator};
+use hcl::edit::structure::{Attribute, Block, Body, Structure};
+
+use crate::diagnostic::{
+    Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
+};
+use crate::eval::{self, base_context};
+use crate::model::{Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant};
+
+/// Where the configuration lives.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// `monc.hcl`; missing is fine.
+    pub project_file: PathBuf,
+    /// A directory of `*.hcl` files or a single file.
+    pub tenants: PathBuf,
+    pub monitors: PathBuf,
+}
+
+impl LoadOptions {
+    /// `DIR/tenants/` and `DIR/monitors/`, or `DIR/tenants.hcl` and `DIR/monitors.hcl` when
+    /// a small project keeps each in one file.
+    pub fn in_dir(root: &Path) -> LoadOptions {
+        let dir_or_file = |name: &str| {
+            let dir = root.join(name);
+            let file = root.join(format!("{name}.hcl"));
+            if !dir.exists() && file.is_file() {
+                file
+            } else {
+                dir
+            }
+        };
+        LoadOptions {
+            project_file: root.join("monc.hcl"),
+            tenants: dir_or_file("tenants"),
+            monitors: dir_or_file("monitors"),
+        }
+    }
+}
+
+/// A file or directory that could not be read at all (as opposed to a mistake inside a file).
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub message: String,
+    pub help: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The Datadog monitor types monc knows; others are reported with a suggestion.
+pub const MONITOR_TYPES: &[&str] = &[
+    "metric alert",
+    "query alert",
+    "composite",
+    "service check",
+    "event alert",
+    "event-v2 alert",
+    "log alert",
+    "process alert",
+    "rum alert",
+    "synthetics alert",
+    "trace-analytics alert",
+    "slo alert",
+    "audit alert",
+    "ci-pipelines alert",
+    "ci-tests alert",
+    "error-tracking alert",
+    "database-monitoring alert",
+    "network-performance alert",
+    "cost alert",
+    "data-quality alert",
+    "llm-observability alert",
+];
+
+const PROJECT_ATTRS: &[&str] = &[
+    "tiers",
+    "owner_tag",
+    "key_tag",
+    "default_tags",
+    "notify",
+    "site",
+];
+const CLUSTER_ATTRS: &[&str] = &["region", "notify", "tags", "vars"];
+const TENANT_ATTRS: &[&str] = &["cluster", "notify", "tags", "vars"];
+const TEMPLATE_ATTRS: &[&str] = &[
+    "tier",
+    "for_each",
+    "name",
+    "type",
+    "query",
+    "message",
+    "thresholds",
+    "options",
+    "tags",
+    "priority",
+    "notify",
+    "suppressed_by",
+];
+
+/// Reads and checks the structure of every configuration file.
+pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
+    let mut loader = Loader::default();
+    if options.project_file.is_file() {
+        let file = loader.read(&options.project_file)?;
+        loader.load_project_file(file);
+    }
+    for path in hcl_files(&options.tenants, "tenants")? {
+        let file = loader.read(&path)?;
+        loader.load_tenants_file(file);
+    }
+    for path in hcl_files(&options.monitors, "monitors")? {
+        let file = loader.read(&path)?;
+        loader.load_monitors_file(file);
+    }
+    loader.check_tenant_clusters();
+    Ok((loader.model, loader.diagnostics))
+}
+
+/// `*.hcl` files of a directory in name order, or the path itself if it is a file.
+fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        message: format!("cannot read the {what} directory: {e}"),
+        help: format!("run monc in a project directory that has `{what}/`, or pass --{what} PATH"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "hcl") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// A parsed file: its id and body, or nothing if it had a syntax error (already reported).
+struct ParsedFile {
+    id: FileId,
+    body: Body,
+}
+
+#[derive(Default)]
+struct Loader {
+    model: Model,
+    diagnostics: Diagnostics,
+}
+
+impl Loader {
+    fn read(&mut self, path: &Path) -> Result<Option<ParsedFile>, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            path: path.to_path_buf(),
+            message: format!("cannot read file: {e}"),
+            help: "check the path and that the file is UTF-8 text".into(),
+        })?;
+        let parsed = hcl::edit::parser::parse_body(&text);
+        let id = self.model.sources.add(path.to_path_buf(), text);
+        match parsed {
+            Ok(body) => Ok(Some(ParsedFile { id, body })),
+            Err(error) => {
+                self.report_syntax_error(id, &error);
+                Ok(None)
+            }
+        }
+    }
+
+    fn report_syntax_error(&mut self, file: FileId, error: &hcl::edit::parser::Error) {
+        let text = &self.model.sources.file(file).text;
+        let start = error.location().offset().min(text.len());
+        let end = next_char_end(text, start);
+        let message = error.message().trim().to_string();
+        let d = Diagnostic::error(
+            "monc::syntax",
+            Span::new(file, start..end),
+            format!("HCL syntax error: {message}"),
+        )
+        .label("here")
+        .help("check for a missing quote, bracket, `=` or newline before this point");
+        self.diagnostics.push(d);
+    }
+
+    fn span(&self, file: FileId, range: Option<std::ops::Range<usize>>) -> Span {
+        Span::new(file, range.unwrap_or(0..0))
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // ---- monc.hcl ----
+
+    fn load_project_file(&mut self, file: Option<ParsedFile>) {
+        let Some(ParsedFile { id, body }) = file else {
+            return;
+        };
+        self.reject_blocks(
+            id,
+            &body,
+            "monc.hcl",
+            "project settings are plain attributes",
+        );
+        let mut project = Project::default();
+        for attr in body.attributes() {
+            if !self.check_known(id, attr, PROJECT_ATTRS, "monc.hcl") {
+                continue;
+            }
+            match attr.key.as_str() {
+                "tiers" => {
+                    if let Some(tiers) = self.static_strings(id, attr) {
+                        project.tiers = tiers;
+                    }
+                }
+                "owner_tag" => set_some(&mut project.owner_tag, self.static_string(id, attr)),
+                "key_tag" => set_some(&mut project.key_tag, self.static_string(id, attr)),
+                "default_tags" => {
+                    set_some(&mut project.default_tags, self.static_strings(id, attr))
+                }
+                "notify" => set_some(&mut project.notify, self.static_strings(id, attr)),
+                "site" => project.site = self.static_string(id, attr),
+                _ => {}
+            }
+        }
+        self.model.project = project;
+    }
+
+    // ---- tenants/ ----
+
+    fn load_tenants_file(&mut self, file: Option<ParsedFile>) {
+        let Some(ParsedFile { id, body }) = file else {
+            return;
+        };
+        for structure in body.iter() {
+            match structure {
+                Structure::Block(block) if block.ident.as_str() == "cluster" => {
+                    self.load_cluster(id, block)
+                }
+                Structure::Block(block) if block.ident.as_str() == "tenant" => {
+                    self.load_tenant(id, block)
+                }
+                Structure::Block(block) => {
+                    self.unknown_block(id, block, &["cluster", "tenant"], "a tenants file")
+                }
+                Structure::Attribute(attr) => self.error(
+                    Diagnostic::error(
+                        "monc::unknown-attribute",
+                        self.span(id, attr.key.span()),
+                        format!("unexpected attribute `{}` at the top of a tenants file", attr.key.as_str()),
+                    )
+                    .label("not inside a block")
+                    .help("tenants files hold `cluster \"name\" { ... }` and `tenant \"name\" { ... }` blocks"),
+                ),
+            }
+        }
+    }
+
+    fn load_cluster(&mut self, id: FileId, block: &Block) {
+        let Some(name) = self.block_name(id, block, "cluster") else {
+            return;
+        };
+        let mut object = self.block_object(id, block, CLUSTER_ATTRS, "cluster");
+        let notify = strings_in(object.get("notify"));
+        object.insert("name".into(), name.value.clone().into());
+        if self.is_duplicate(
+            &name,
+            |m| m.clusters.iter().map(|c| &c.name).collect(),
+            "cluster",
+        ) {
+            return;
+        }
+        self.model.clusters.push(Cluster {
+            name,
+            value: hcl::Value::Object(object),
+            notify,
+        });
+    }
+
+    fn load_tenant(&mut self, id: FileId, block: &Block) {
+        let Some(name) = self.block_name(id, block, "tenant") else {
+            return;
+        };
+        let mut object = self.block_object(id, block, TENANT_ATTRS, "tenant");
+        let Some(cluster) = self.required_static_string(id, block, "cluster", "tenant") else {
+            return;
+        };
+        let notify = strings_in(object.get("notify"));
+        object.insert("name".into(), name.value.clone().into());
+        if self.is_duplicate(
+            &name,
+            |m| m.tenants.iter().map(|t| &t.name).collect(),
+            "tenant",
+        ) {
+            return;
+        }
+        self.model.tenants.push(Tenant {
+            name,
+            cluster,
+            value: hcl::Value::Object(object),
+            notify,
+        });
+    }
+
+    /// Evaluates every attribute of a cluster/tenant block into one object.
+    fn block_object(
+        &mut self,
+        id: FileId,
+        block: &Block,
+        allowed: &[&str],
+        what: &str,
+    ) -> hcl::Map<String, hcl::Value> {
+        self.reject_blocks(
+            id,
+            &block.body,
+            what,
+            "use attributes such as `vars = { ... }`",
+        );
+        let mut object = hcl::Map::new();
+        for attr in block.body.attributes() {
+            if !self.check_known(id, attr, allowed, what) {
+                continue;
+            }
+            if let Some(value) = self.static_value(id, attr) {
+                if self.check_shape(id, attr, &value) {
+                    object.insert(attr.key.as_str().to_string(), value);
+                }
+            }
+        }
+        for key in ["notify", "tags"] {
+            object
+                .entry(key.to_string())
+                .or_insert_with(|| hcl::Value::Array(vec![]));
+        }
+        object
+            .entry("vars".to_string())
+            .or_insert_with(|| hcl::Value::Object(hcl::Map::new()));
+        object
+    }
+
+    /// `notify` and `tags` are lists of strings, `vars` an object, the rest strings.
+    fn check_shape(&mut self, id: FileId, attr: &Attribute, value: &hcl::Value) -> bool {
+        let expected = match attr.key.as_str() {
+            "notify" | "tags" => ValueShape::StringList,
+            "vars" => ValueShape::Object,
+            _ => ValueShape::String,
+        };
+        if expected.matches(value) {
+            return true;
+        }
+        self.wrong_type(id, attr, expected.describe(), value);
+        false
+    }
+
+    fn check_tenant_clusters(&mut self) {
+        let names: Vec<String> = self
+            .model
+            .clusters
+            .iter()
+            .map(|c| c.name.value.clone())
+            .collect();
+        let unknown: Vec<Spanned<String>> = self
+            .model
+            .tenants
+            .iter()
+            .filter(|t| !names.contains(&t.cluster.value))
+            .map(|t| t.cluster.clone())
+            .collect();
+        for cluster in unknown {
+            let help = join_help(
+                suggestion_help(&cluster.value, "cluster", names.iter().map(String::as_str)),
+                "clusters are declared with `cluster \"name\" { ... }` in tenants/",
+            );
+            self.error(
+                Diagnostic::error(
+                    "monc::unknown-cluster",
+                    cluster.span,
+                    format!("tenant refers to unknown cluster `{}`", cluster.value),
+                )
+                .label("no cluster with this name")
+                .help(help),
+            );
+        }
+    }
+
+    // ---- monitors/ ----
+
+    fn load_monitors_file(&mut self, file: Option<ParsedFile>) {
+        let Some(ParsedFile { id, body }) = file else {
+            return;
+        };
+        for structure in body.iter() {
+            match structure {
+                Structure::Block(block) if block.ident.as_str() == "monitor" => {
+                    if let Some(template) = self.load_template(id, block) {
+                        if !self.is_duplicate(
+                            &template.name,
+                            |m| m.templates.iter().map(|t| &t.name).collect(),
+                            "monitor",
+                        ) {
+                            self.model.templates.push(template);
+                        }
+                    }
+                }
+                Structure::Block(block) => {
+                    self.unknown_block(id, block, &["monitor"], "a monitors file")
+                }
+                Structure::Attribute(attr) => self.error(
+                    Diagnostic::error(
+                        "monc::unknown-attribute",
+                        self.span(id, attr.key.span()),
+                        format!(
+                            "unexpected attribute `{}` at the top of a monitors file",
+                            attr.key.as_str()
+                        ),
+                    )
+                    .label("not inside a block")
+                    .help("monitors files hold `monitor \"name\" { ... }` blocks"),
+                ),
+            }
+        }
+    }
+
+    fn load_template(&mut self, id: FileId, block: &Block) -> Option<Template> {
+        let name = self.block_name(id, block, "monitor")?;
+        self.reject_blocks(
+            id,
+            &block.body,
+            "monitor",
+            "use attributes such as `options = { ... }`",
+        );
+        let attrs: HashMap<&str, &Attribute> = block
+            .body
+            .attributes()
+            .filter(|a| self.check_known(id, a, TEMPLATE_ATTRS, "monitor"))
+            .map(|a| (a.key.as_str(), a))
+            .collect();
+        let missing: Vec<&str> = ["tier", "name", "type", "query"]
+            .into_iter()
+            .filter(|k| !attrs.contains_key(k))
+            .collect();
+        if !missing.is_empty() {
+            self.missing_attributes(id, block, &missing, "monitor");
+            return None;
+        }
+        let tier = self.tier(id, attrs["tier"])?;
+        let fan_out = self.fan_out(id, attrs.get("for_each").copied(), block)?;
+        let monitor_type = self.monitor_type(id, attrs["type"])?;
+        let field = |key: &str| attrs.get(key).map(|a| field_of(id, a));
+        let (suppressed_by, suppressed_by_span) = match attrs.get("suppressed_by") {
+            Some(attr) => (
+                self.references(id, attr)?,
+                Some(self.span(id, attr.value.span())),
+            ),
+            None => (Vec::new(), None),
+        };
+        Some(Template {
+            name,
+            tier,
+            fan_out,
+            monitor_type,
+            display_name: field("name")?,
+            query: field("query")?,
+            message: field("message"),
+            thresholds: field("thresholds"),
+            options: field("options"),
+            tags: field("tags"),
+            priority: field("priority"),
+            notify: field("notify"),
+            suppressed_by,
+            suppressed_by_span,
+        })
+    }
+
+    fn tier(&mut self, id: FileId, attr: &Attribute) -> Option<Spanned<usize>> {
+        let tier = self.static_string(id, attr)?;
+        let span = self.span(id, attr.value.span());
+        let tiers = &self.model.project.tiers;
+        match tiers.iter().position(|t| *t == tier) {
+            Some(index) => Some(Spanned { value: index, span }),
+            None => {
+                let help = join_help(
+                    suggestion_help(&tier, "tier", tiers.iter().map(String::as_str)),
+                    &format!(
+                        "tiers are listed, lowest first, in `tiers` of monc.hcl (now: {})",
+                        tiers.join(", ")
+                    ),
+                );
+                self.error(
+                    Diagnostic::error("monc::unknown-tier", span, format!("unknown tier `{tier}`"))
+                        .label("not a declared tier")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn fan_out(
+        &mut self,
+        id: FileId,
+        attr: Option<&Attribute>,
+        block: &Block,
+    ) -> Option<Spanned<FanOut>> {
+        let Some(attr) = attr else {
+            let span = self.span(id, block.ident.span());
+            return Some(Spanned {
+                value: FanOut::Once,
+                span,
+            });
+        };
+        let span = self.span(id, attr.value.span());
+        let word = match &attr.value {
+            EditExpr::Variable(ident) => Some(ident.as_str().to_string()),
+            EditExpr::String(s) => Some(s.value().clone()),
+            _ => None,
+        };
+        let fan_out = match word.as_deref() {
+            Some("tenants") => FanOut::PerTenant,
+            Some("clusters") => FanOut::PerCluster,
+            other => {
+                let help = match other.and_then(|w| did_you_mean(w, ["tenants", "clusters"])) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "write `for_each = tenants` (one monitor per tenant) or `for_each = clusters` (one per cluster); leave it out for a single monitor".into(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        "monc::invalid-for-each",
+                        span,
+                        "`for_each` must be `tenants` or `clusters`",
+                    )
+                    .label("unknown fan-out")
+                    .help(help),
+                );
+                return None;
+            }
+        };
+        Some(Spanned {
+            value: fan_out,
+            span,
+        })
+    }
+
+    fn monitor_type(&mut self, id: FileId, attr: &Attribute) -> Option<Spanned<String>> {
+        let value = self.static_string(id, attr)?;
+        let span = self.span(id, attr.value.span());
+        if MONITOR_TYPES.contains(&value.as_str()) {
+            return Some(Spanned { value, span });
+        }
+        let help = match did_you_mean(&value, MONITOR_TYPES.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "common types: \"metric alert\", \"query alert\", \"service check\", \"log alert\", \"composite\"".into(),
+        };
+        self.error(
+            Diagnostic::error(
+                "monc::unknown-type",
+                span,
+                format!("unknown monitor type `{value}`"),
+            )
+            .label("not a Datadog monitor type")
+            .help(help),
+        );
+        None
+    }
+
+    /// `suppressed_by = [monitor.a, monitor.b[tenant.cluster]]`
+    fn references(&mut self, id: FileId, attr: &Attribute) -> Option<Vec<Reference>> {
+        let EditExpr::Array(items) = &attr.value else {
+            let span = self.span(id, attr.value.span());
+            self.error(
+                Diagnostic::error("monc::wrong-type", span, "`suppressed_by` must be a list of monitor references")
+                    .label("expected a list")
+                    .help("write `suppressed_by = [monitor.region_health, monitor.alb_5xx[tenant.cluster]]`"),
+            );
+            return None;
+        };
+        let references: Vec<Option<Reference>> =
+            items.iter().map(|item| self.reference(id, item)).collect();
+        references.into_iter().collect()
+    }
+
+    fn reference(&mut self, id: FileId, expr: &EditExpr) -> Option<Reference> {
+        let span = self.span(id, expr.span());
+        let parsed = parse_reference(expr);
+        match parsed {
+            Some((name, name_span, index)) => Some(Reference {
+                template: Spanned {
+                    value: name,
+                    span: self.span(id, Some(name_span)),
+                },
+                index: index.map(|e| Field {
+                    expr: e.clone().into(),
+                    span: self.span(id, e.span()),
+                    is_literal: matches!(e, EditExpr::String(_)),
+                }),
+                span,
+            }),
+            None => {
+                self.error(
+                    Diagnostic::error("monc::bad-reference", span, "not a monitor reference")
+                        .label("expected `monitor.<name>` or `monitor.<name>[<index>]`")
+                        .help("refer to another monitor template by name, e.g. `monitor.region_health`, or to one instance of it, e.g. `monitor.alb_5xx[tenant.cluster]`"),
+                );
+                None
+            }
+        }
+    }
+
+    // ---- shared helpers ----
+
+    fn block_name(&mut self, id: FileId, block: &Block, what: &str) -> Option<Spanned<String>> {
+        let span = self.span(id, block.ident.span());
+        let [label] = block.labels.as_slice() else {
+            self.error(
+                Diagnostic::error(
+                    "monc::block-name",
+                    span,
+                    format!("a `{what}` block needs exactly one name"),
+                )
+                .label("name missing or repeated")
+                .help(format!("write `{what} \"some-name\" {{ ... }}`")),
+            );
+            return None;
+        };
+        let name = label.as_str().to_string();
+        let name_span = self.span(id, label.span());
+        if let Err(problem) = check_name(&name) {
+            self.error(
+                Diagnostic::error(
+                    "monc::invalid-name",
+                    name_span,
+                    format!("invalid {what} name `{name}`: {problem}"),
+                )
+                .label("becomes part of monitor keys and tags")
+                .help(
+                    "use lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+                ),
+            );
+            return None;
+        }
+        Some(Spanned {
+            value: name,
+            span: name_span,
+        })
+    }
+
+    fn is_duplicate(
+        &mut self,
+        name: &Spanned<String>,
+        existing: impl Fn(&Model) -> Vec<&Spanned<String>>,
+        what: &str,
+    ) -> bool {
+        let Some(first) = existing(&self.model)
+            .into_iter()
+            .find(|n| n.value == name.value)
+            .cloned()
+        else {
+            return false;
+        };
+        let d = Diagnostic::error(
+            "monc::duplicate-definition",
+            name.span.clone(),
+            format!("{what} `{}` is defined twice", name.value),
+        )
+        .label("second definition")
+        .related("first defined here", first.span)
+        .help(format!(
+            "rename one of them or remove the copy; every {what} name must be unique"
+        ));
+        self.error(d);
+        true
+    }
+
+    fn check_known(&mut self, id: FileId, attr: &Attribute, allowed: &[&str], what: &str) -> bool {
+        let key = attr.key.as_str();
+        if allowed.contains(&key) {
+            return true;
+        }
+        let help = match did_you_mean(key, allowed.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("a {what} takes: {}", allowed.join(", ")),
+        };
+        self.error(
+            Diagnostic::error(
+                "monc::unknown-attribute",
+                self.span(id, attr.key.span()),
+                format!("unknown attribute `{key}` in {what}"),
+            )
+            .label("unknown attribute")
+            .help(help),
+        );
+        false
+    }
+
+    fn missing_attributes(&mut self, id: FileId, block: &Block, missing: &[&str], what: &str) {
+        let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+        let span = self.span(
+            id,
+            block
+                .labels
+                .first()
+                .and_then(|l| l.span())
+                .or(block.ident.span()),
+        );
+        self.error(
+            Diagnostic::error(
+                "monc::missing-attribute",
+                span,
+                format!(
+                    "{what} is missing required attribute{} {}",
+                    plural(missing.len()),
+                    names.join(", ")
+                ),
+            )
+            .label(format!("this {what}"))
+            .help(format!("add {} to the block", names.join(" and "))),
+        );
+    }
+
+    fn required_static_string(
+        &mut self,
+        id: FileId,
+        block: &Block,
+        key: &str,
+        what: &str,
+    ) -> Option<Spanned<String>> {
+        let Some(attr) = block.body.get_attribute(key) else {
+            self.missing_attributes(id, block, &[key], what);
+            return None;
+        };
+        let value = self.static_string(id, attr)?;
+        Some(Spanned {
+            value,
+            span: self.span(id, attr.value.span()),
+        })
+    }
+
+    fn reject_blocks(&mut self, id: FileId, body: &Body, what: &str, help: &str) {
+        for block in body.blocks() {
+            self.error(
+                Diagnostic::error(
+                    "monc::unknown-block",
+                    self.span(id, block.ident.span()),
+                    format!("unexpected block `{}` in {what}", block.ident.as_str()),
+                )
+                .label("blocks are not allowed here")
+                .help(help.to_string()),
+            );
+        }
+    }
+
+    fn unknown_block(&mut self, id: FileId, block: &Block, allowed: &[&str], place: &str) {
+        let name = block.ident.as_str();
+        let help = match did_you_mean(name, allowed.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("{place} holds {} blocks", allowed.join(" and ")),
+        };
+        self.error(
+            Diagnostic::error(
+                "monc::unknown-block",
+                self.span(id, block.ident.span()),
+                format!("unknown block `{name}` in {place}"),
+            )
+            .label("unknown block type")
+            .help(help),
+        );
+    }
+
+    fn static_value(&mut self, id: FileId, attr: &Attribute) -> Option<hcl::Value> {
+        let expr: hcl::Expression = attr.value.clone().into();
+        match eval::evaluate(&expr, &base_context()) {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                self.error(
+                    Diagnostic::error(
+                        "monc::eval",
+                        self.span(id, attr.value.span()),
+                        format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
+                    )
+                    .label("here")
+                    .help("values in monc.hcl and tenants/ must be constants: strings, numbers, lists and objects"),
+                );
+                None
+            }
+        }
+    }
+
+    fn static_string(&mut self, id: FileId, attr: &Attribute) -> Option<String> {
+        match self.static_value(id, attr)? {
+            hcl::Value::String(s) => Some(s),
+            other => {
+                self.wrong_type(id, attr, "a string", &other);
+                None
+            }
+        }
+    }
+
+    fn static_strings(&mut self, id: FileId, attr: &Attribute) -> Option<Vec<String>> {
+        let value = self.static_value(id, attr)?;
+        if ValueShape::StringList.matches(&value) {
+            return Some(strings_in(Some(&value)));
+        }
+        self.wrong_type(id, attr, "a list of strings", &value);
+        None
+    }
+
+    fn wrong_type(&mut self, id: FileId, attr: &Attribute, expected: &str, found: &hcl::Value) {
+        self.error(
+            Diagnostic::error(
+                "monc::wrong-type",
+                self.span(id, attr.value.span()),
+                format!(
+                    "`{}` must be {expected}, found {}",
+                    attr.key.as_str(),
+                    describe_value(found)
+                ),
+            )
+            .label(format!("expected {expected}"))
+            .help(format!(
+                "change the value of `{}` to {expected}",
+                attr.key.as_str()
+            )),
+        );
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ValueShape {
+    String,
+    StringList,
+    Object,
+}
+
+impl ValueShape {
+    fn matches(self, value: &hcl::Value) -> bool {
+        match (self, value) {
+            (ValueShape::String, hcl::Value::String(_)) => true,
+            (ValueShape::Object, hcl::Value::Object(_)) => true,
+            (ValueShape::StringList, hcl::Value::Array(items)) => {
+                items.iter().all(hcl::Value::is_string)
+            }
+            _ => false,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ValueShape::String => "a string",
+            ValueShape::StringList => "a list of strings",
+            ValueShape::Object => "an object like `{ key = \"value\" }`",
+        }
+    }
+}
+
+/// Splits `monitor.<name>[<index>]` into its parts.
+fn parse_reference(expr: &EditExpr) -> Option<(String, std::ops::Range<usize>, Option<&EditExpr>)> {
+    let EditExpr::Traversal(traversal) = expr else {
+        return None;
+    };
+    let EditExpr::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    if root.as_str() != "monitor" {
+        return None;
+    }
+    match traversal.operators.as_slice() {
+        [name] => {
+            let TraversalOperator::GetAttr(ident) = name.value() else {
+                return None;
+            };
+            Some((ident.as_str().to_string(), ident.span()?, None))
+        }
+        [name, index] => {
+            let TraversalOperator::GetAttr(ident) = name.value() else {
+                return None;
+            };
+            let TraversalOperator::Index(index) = index.value() else {
+                return None;
+            };
+            Some((ident.as_str().to_string(), ident.span()?, Some(index)))
+        }
+        _ => None,
+    }
+}
+
+fn field_of(id: FileId, attr: &Attribute) -> Field {
+    Field {
+        expr: attr.value.clone().into(),
+        span: Span::new(id, attr.value.span().unwrap_or(0..0)),
+        is_literal: matches!(
+            attr.value,
+            EditExpr::String(_) | EditExpr::Number(_) | EditExpr::Bool(_)
+        ),
+    }
+}
+
+/// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return Err("it is empty"),
+        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
+            return Err("it must start with a lowercase letter or digit");
+        }
+        _ => {}
+    }
+    if name.len() > 100 {
+        return Err("it is longer than 100 characters");
+    }
+    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err("only lowercase letters, digits, `-` and `_` are allowed");
+    }
+    Ok(())
+}
+
+fn strings_in(value: Option<&hcl::Value>) -> Vec<String> {
+    value
+        .and_then(hcl::Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn describe_value(value: &hcl::Value) -> &'static str {
+    match value {
+        hcl::Value::Null => "null",
+        hcl::Value::Bool(_) => "a boolean",
+        hcl::Value::Number(_) => "a number",
+        hcl::Value::String(_) => "a string",
+        hcl::Value::Array(_) => "a list",
+        hcl::Value::Object(_) => "an object",
+    }
+}
+
+fn set_some<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn next_char_end(text: &str, start: usize) -> usize {
+    text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8())
+}

@@ -1,0 +1,373 @@
+//! Datadog composite monitor queries: monitor IDs or `monitor.<name>["<index>"]` references
+//! joined by `!`, `&&` and `||` (tightest first), with parentheses.
+
+mod lexer;
+
+use std::ops::Range;
+
+use lexer::{Kind, OPERATOR_HELP, Token};
+
+use super::{QueryError, slice};
+
+/// One monitor in a composite query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A Datadog monitor ID: `12345`.
+    Id(u64),
+    /// A symbolic reference to a monitor monc defines: `monitor.db_down` or
+    /// `monitor.db_down["prod"]`.
+    Ref {
+        template: String,
+        index: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompositeExpr {
+    Operand {
+        operand: Operand,
+        span: Range<usize>,
+    },
+    Not(Box<CompositeExpr>),
+    And(Box<CompositeExpr>, Box<CompositeExpr>),
+    Or(Box<CompositeExpr>, Box<CompositeExpr>),
+}
+
+impl CompositeExpr {
+    /// Every operand with its span, in source order.
+    pub fn operands(&self) -> Vec<(&Operand, Range<usize>)> {
+        let mut found = Vec::new();
+        self.collect_operands(&mut found);
+        found
+    }
+
+    fn collect_operands<'e>(&'e self, found: &mut Vec<(&'e Operand, Range<usize>)>) {
+        match self {
+            CompositeExpr::Operand { operand, span } => found.push((operand, span.clone())),
+            CompositeExpr::Not(inner) => inner.collect_operands(found),
+            CompositeExpr::And(left, right) | CompositeExpr::Or(left, right) => {
+                left.collect_operands(found);
+                right.collect_operands(found);
+            }
+        }
+    }
+
+    /// Canonical text with minimal parentheses, e.g. `1 && !(2 || 3)`; `name` renders each
+    /// operand. Parsing the result gives back the same tree (spans aside).
+    pub fn render(&self, name: &dyn Fn(&Operand) -> String) -> String {
+        match self {
+            CompositeExpr::Operand { operand, .. } => name(operand),
+            CompositeExpr::Not(inner) => format!("!{}", inner.render_within(NOT, name)),
+            CompositeExpr::And(left, right) => format!(
+                "{} && {}",
+                left.render_within(AND, name),
+                right.render_within(AND + 1, name)
+            ),
+            CompositeExpr::Or(left, right) => format!(
+                "{} || {}",
+                left.render_within(OR, name),
+                right.render_within(OR + 1, name)
+            ),
+        }
+    }
+
+    /// Renders in a position that needs at least `min_precedence`, parenthesizing if looser.
+    /// A right operand asks for one more than its parent: `a && (b && c)` keeps its parens
+    /// because the parser builds left-nested trees.
+    fn render_within(&self, min_precedence: u8, name: &dyn Fn(&Operand) -> String) -> String {
+        let text = self.render(name);
+        if self.precedence() < min_precedence {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+
+    fn precedence(&self) -> u8 {
+        match self {
+            CompositeExpr::Or(..) => OR,
+            CompositeExpr::And(..) => AND,
+            CompositeExpr::Not(..) => NOT,
+            CompositeExpr::Operand { .. } => NOT + 1,
+        }
+    }
+}
+
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+/// Deeper nesting is rejected so that parsing, rendering and dropping never overflow the stack.
+const MAX_DEPTH: usize = 100;
+const OPERAND_HELP: &str =
+    "an operand is a monitor ID like `12345` or a reference like `monitor.db_down[\"prod\"]`";
+
+pub fn parse_composite_query(query: &str) -> Result<CompositeExpr, QueryError> {
+    let tokens = lexer::tokenize(query)?;
+    if tokens.is_empty() {
+        return Err(QueryError::new("empty composite query", 0..query.len())
+            .with_help("combine monitors like `1 && !2`"));
+    }
+    let mut parser = Parser {
+        query,
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
+    let expr = parser.parse_or()?;
+    parser.expect_end()?;
+    Ok(expr)
+}
+
+struct Parser<'q> {
+    query: &'q str,
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+/// Token-level helpers.
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn peek_kind(&self) -> Option<Kind> {
+        self.peek().map(|t| t.kind)
+    }
+
+    fn advance(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.pos).cloned();
+        if token.is_some() {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn eat(&mut self, kind: Kind) -> Option<Token> {
+        if self.peek_kind() == Some(kind) {
+            self.advance()
+        } else {
+            None
+        }
+    }
+
+    fn text(&self, token: &Token) -> &str {
+        slice(self.query, &token.span)
+    }
+
+    fn here(&self) -> Range<usize> {
+        let end = self.query.len();
+        self.peek().map_or(end..end, |t| t.span.clone())
+    }
+
+    fn describe_next(&self) -> String {
+        match self.peek() {
+            Some(token) => format!("`{}`", self.text(token)),
+            None => "the end of the query".to_string(),
+        }
+    }
+}
+
+/// Expressions, loosest first.
+impl Parser<'_> {
+    fn parse_or(&mut self) -> Result<CompositeExpr, QueryError> {
+        let mut left = self.parse_and()?;
+        while let Some(operator) = self.eat(Kind::Or) {
+            self.expect_operand_after(&operator)?;
+            let right = self.parse_and()?;
+            left = CompositeExpr::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn parse_and(&mut self) -> Result<CompositeExpr, QueryError> {
+        let mut left = self.parse_not()?;
+        while let Some(operator) = self.eat(Kind::And) {
+            self.expect_operand_after(&operator)?;
+            let right = self.parse_not()?;
+            left = CompositeExpr::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn parse_not(&mut self) -> Result<CompositeExpr, QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError::new(
+                "composite query is nested too deeply",
+                self.here(),
+            ));
+        }
+        let expr = match self.eat(Kind::Not) {
+            Some(operator) => {
+                self.expect_operand_after(&operator)?;
+                CompositeExpr::Not(Box::new(self.parse_not()?))
+            }
+            None => self.parse_primary()?,
+        };
+        self.depth -= 1;
+        Ok(expr)
+    }
+
+    /// An operator followed by nothing (or by `)` or another binary operator) is dangling.
+    fn expect_operand_after(&self, operator: &Token) -> Result<(), QueryError> {
+        let starts_operand = matches!(
+            self.peek_kind(),
+            Some(Kind::Word | Kind::LParen | Kind::Not)
+        );
+        if starts_operand {
+            return Ok(());
+        }
+        let op = self.text(operator);
+        Err(QueryError::new(
+            format!(
+                "dangling `{op}`: expected a monitor after it, found {}",
+                self.describe_next()
+            ),
+            operator.span.clone(),
+        )
+        .with_help(OPERAND_HELP))
+    }
+
+    fn parse_primary(&mut self) -> Result<CompositeExpr, QueryError> {
+        match self.peek_kind() {
+            Some(Kind::LParen) => self.parse_parenthesized(),
+            Some(Kind::Word) => self.parse_operand(),
+            _ => Err(QueryError::new(
+                format!("expected a monitor, found {}", self.describe_next()),
+                self.here(),
+            )
+            .with_help(OPERAND_HELP)),
+        }
+    }
+
+    fn parse_parenthesized(&mut self) -> Result<CompositeExpr, QueryError> {
+        let open = self.advance().ok_or_else(|| self.unexpected_end())?;
+        let inner = self.parse_or()?;
+        if self.eat(Kind::RParen).is_some() {
+            return Ok(inner);
+        }
+        if self.peek().is_none() {
+            return Err(QueryError::new("unclosed `(`", open.span).with_help("add a matching `)`"));
+        }
+        Err(self.missing_operator_error())
+    }
+
+    fn expect_end(&self) -> Result<(), QueryError> {
+        match self.peek_kind() {
+            None => Ok(()),
+            Some(Kind::RParen) => Err(QueryError::new("unmatched `)`", self.here())
+                .with_help("remove it or add a matching `(`")),
+            Some(_) => Err(self.missing_operator_error()),
+        }
+    }
+
+    fn missing_operator_error(&self) -> QueryError {
+        if let Some(error) = self.peek().and_then(|t| self.word_operator_error(t)) {
+            return error;
+        }
+        QueryError::new(
+            format!("expected `&&`, `||` or `)`, found {}", self.describe_next()),
+            self.here(),
+        )
+        .with_help(OPERATOR_HELP)
+    }
+
+    /// `and`, `or`, `not` written as words.
+    fn word_operator_error(&self, token: &Token) -> Option<QueryError> {
+        let text = self.text(token);
+        let is_word_operator = ["and", "or", "not"]
+            .iter()
+            .any(|word| text.eq_ignore_ascii_case(word));
+        is_word_operator.then(|| {
+            QueryError::new(format!("unknown operator `{text}`"), token.span.clone())
+                .with_help(OPERATOR_HELP)
+        })
+    }
+
+    fn unexpected_end(&self) -> QueryError {
+        let end = self.query.len();
+        QueryError::new("unexpected end of the composite query", end..end)
+    }
+}
+
+/// Operands: `12345`, `monitor.name`, `monitor.name["index"]`.
+impl Parser<'_> {
+    fn parse_operand(&mut self) -> Result<CompositeExpr, QueryError> {
+        let word = self.advance().ok_or_else(|| self.unexpected_end())?;
+        let text = self.text(&word);
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            return self.monitor_id(&word);
+        }
+        if text == "monitor" {
+            return self.monitor_reference(&word);
+        }
+        Err(self.word_operator_error(&word).unwrap_or_else(|| {
+            QueryError::new(format!("`{text}` is not a monitor"), word.span.clone())
+                .with_help(OPERAND_HELP)
+        }))
+    }
+
+    fn monitor_id(&self, word: &Token) -> Result<CompositeExpr, QueryError> {
+        match self.text(word).parse::<u64>() {
+            Ok(id) => Ok(CompositeExpr::Operand {
+                operand: Operand::Id(id),
+                span: word.span.clone(),
+            }),
+            Err(_) => Err(QueryError::new(
+                "monitor ID is too large",
+                word.span.clone(),
+            )),
+        }
+    }
+
+    fn monitor_reference(&mut self, monitor: &Token) -> Result<CompositeExpr, QueryError> {
+        let template = self.reference_name()?;
+        let index = self.reference_index()?;
+        let end = self.pos.checked_sub(1).and_then(|i| self.tokens.get(i));
+        let span = monitor.span.start..end.map_or(monitor.span.end, |t| t.span.end);
+        Ok(CompositeExpr::Operand {
+            operand: Operand::Ref { template, index },
+            span,
+        })
+    }
+
+    fn reference_name(&mut self) -> Result<String, QueryError> {
+        let name = self.eat(Kind::Dot).and_then(|_| self.eat(Kind::Word));
+        match name {
+            Some(name) => Ok(self.text(&name).to_string()),
+            None => Err(QueryError::new(
+                format!(
+                    "expected `.<name>` after `monitor`, found {}",
+                    self.describe_next()
+                ),
+                self.here(),
+            )
+            .with_help("refer to a monitor like `monitor.db_down`")),
+        }
+    }
+
+    fn reference_index(&mut self) -> Result<Option<String>, QueryError> {
+        let Some(open) = self.eat(Kind::LBracket) else {
+            return Ok(None);
+        };
+        let Some(index) = self.eat(Kind::Str) else {
+            return Err(QueryError::new(
+                format!(
+                    "expected a quoted index like `[\"prod\"]`, found {}",
+                    self.describe_next()
+                ),
+                self.here(),
+            ));
+        };
+        if self.eat(Kind::RBracket).is_none() {
+            return Err(QueryError::new("unclosed `[`", open.span).with_help("add a matching `]`"));
+        }
+        let quoted = self.text(&index);
+        let unquoted = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("");
+        Ok(Some(unquoted.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,541 @@
+//! Checks on the compiled monitors that Datadog would only catch after apply, or never.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde_json::Value as Json;
+
+use crate::compile::Monitor;
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap, Span};
+use crate::graph::MonitorGraph;
+use crate::model::{Field, Model, Template};
+use crate::query::{Comparator, MetricQuery, QueryError, parse_metric_query};
+
+/// Runs every check on the graph, and fills in what can be derived (the critical threshold).
+pub fn validate(model: &Model, graph: &mut MonitorGraph, diagnostics: &mut Diagnostics) {
+    let parsed = parse_queries(model, graph, diagnostics);
+    for (index, query) in parsed.iter().enumerate() {
+        let Some(query) = query else { continue };
+        let template = &model.templates[graph.monitors[index].template];
+        check_thresholds(template, &mut graph.monitors[index], query, diagnostics);
+        check_message_variables(model, template, &graph.monitors[index], query, diagnostics);
+    }
+    check_group_by(model, graph, &parsed, diagnostics);
+    check_no_data_suppressors(model, graph, diagnostics);
+    check_duplicate_names(model, graph, diagnostics);
+    check_tags(model, graph, diagnostics);
+}
+
+/// Metric queries parsed, by monitor index; `None` for other query kinds or broken queries.
+fn parse_queries(
+    model: &Model,
+    graph: &MonitorGraph,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Option<MetricQuery>> {
+    graph
+        .monitors
+        .iter()
+        .map(|monitor| {
+            if !is_metric_monitor(&monitor.monitor_type) {
+                return None;
+            }
+            let template = &model.templates[monitor.template];
+            match parse_metric_query(&monitor.query) {
+                Ok(query) => Some(query),
+                Err(error) => {
+                    diagnostics.push(query_diagnostic(&model.sources, template, monitor, &error));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+pub fn is_metric_monitor(monitor_type: &str) -> bool {
+    matches!(monitor_type, "metric alert" | "query alert")
+}
+
+fn query_diagnostic(
+    sources: &SourceMap,
+    template: &Template,
+    monitor: &Monitor,
+    error: &QueryError,
+) -> Diagnostic {
+    let span = span_within(sources, &template.query, &monitor.query, error.span.clone());
+    let fragment = monitor.query.get(error.span.clone()).unwrap_or_default();
+    let label = if fragment.is_empty() {
+        "here".to_string()
+    } else {
+        format!("at `{fragment}`")
+    };
+    Diagnostic::error(
+        "monc::query-syntax",
+        span,
+        format!(
+            "invalid metric query for `{}`: {}",
+            monitor.key, error.message
+        ),
+    )
+    .label(label)
+    .help(error.help.clone().unwrap_or_else(|| {
+        "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
+            .into()
+    }))
+}
+
+/// Maps a byte range of an evaluated string back into the file: exactly when the text at that
+/// range appears once in the source of the field, otherwise the whole field.
+pub fn span_within(
+    sources: &SourceMap,
+    field: &Field,
+    evaluated: &str,
+    range: Range<usize>,
+) -> Span {
+    let source = sources.text(&field.span);
+    let start = field.span.range.start;
+    let fragment = evaluated.get(range.clone()).unwrap_or_default();
+    if !fragment.is_empty() && source.matches(fragment).count() == 1 {
+        let offset = source.find(fragment).unwrap_or(0);
+        return Span::new(
+            field.span.file,
+            start + offset..start + offset + fragment.len(),
+        );
+    }
+    if field.is_literal && evaluated.len() + 2 == source.len() {
+        // A quoted literal without escapes: offsets are shifted by the opening quote.
+        let mapped = start + 1 + range.start..start + 1 + range.end;
+        return Span::new(field.span.file, mapped);
+    }
+    field.span.clone()
+}
+
+// ---- thresholds ----
+
+fn check_thresholds(
+    template: &Template,
+    monitor: &mut Monitor,
+    query: &MetricQuery,
+    diagnostics: &mut Diagnostics,
+) {
+    let span = template
+        .thresholds
+        .as_ref()
+        .map_or(template.query.span.clone(), |f| f.span.clone());
+    let thresholds = monitor
+        .options
+        .entry("thresholds")
+        .or_insert_with(|| Json::Object(Default::default()));
+    let Some(thresholds) = thresholds.as_object_mut() else {
+        return;
+    };
+    match thresholds.get("critical").map(number) {
+        None => {
+            thresholds.insert("critical".into(), threshold_json(query.threshold));
+        }
+        Some(None) => diagnostics.push(
+            Diagnostic::error("monc::wrong-type", span.clone(), "`thresholds.critical` must be a number")
+                .label("not a number")
+                .help("write e.g. `thresholds = { critical = 90 }`"),
+        ),
+        Some(Some(critical)) if critical != query.threshold => diagnostics.push(
+            Diagnostic::error(
+                "monc::threshold-mismatch",
+                span.clone(),
+                format!("critical threshold {critical} differs from the query's `{} {}` in `{}`", query.comparator.as_str(), query.threshold, monitor.key),
+            )
+            .label("does not match the query")
+            .help("Datadog rejects a monitor whose critical threshold differs from the number in its query; make them equal, or leave `critical` out and monc takes it from the query"),
+        ),
+        Some(Some(_)) => {}
+    }
+    check_threshold_order(
+        thresholds,
+        query.comparator,
+        &span,
+        &monitor.key,
+        diagnostics,
+    );
+}
+
+fn threshold_json(value: f64) -> Json {
+    serde_json::Number::from_f64(value).map_or(Json::Null, Json::Number)
+}
+
+fn number(value: &Json) -> Option<f64> {
+    match value {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// For `>`: warning < critical, recoveries below their threshold; mirrored for `<`.
+fn check_threshold_order(
+    thresholds: &serde_json::Map<String, Json>,
+    comparator: Comparator,
+    span: &Span,
+    key: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    if matches!(comparator, Comparator::Eq | Comparator::Ne) {
+        return; // no direction, so no order between warning and critical
+    }
+    let get = |name: &str| thresholds.get(name).and_then(number);
+    let pairs = [
+        ("warning", "critical"),
+        ("critical_recovery", "critical"),
+        ("warning_recovery", "warning"),
+    ];
+    for (lower, upper) in pairs {
+        let (Some(a), Some(b)) = (get(lower), get(upper)) else {
+            continue;
+        };
+        let ordered = if comparator.is_above() { a < b } else { a > b };
+        if !ordered {
+            let relation = if comparator.is_above() {
+                "below"
+            } else {
+                "above"
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "monc::threshold-order",
+                    span.clone(),
+                    format!("`{lower}` ({a}) must be {relation} `{upper}` ({b}) for a `{}` query in `{key}`", comparator.as_str()),
+                )
+                .label("thresholds out of order")
+                .help(format!("with `{}`, the alert fires as the value moves {}: {lower} comes before {upper}", comparator.as_str(), if comparator.is_above() { "up" } else { "down" })),
+            );
+        }
+    }
+}
+
+// ---- message template variables ----
+
+/// Variables Datadog defines for every monitor; anything else dotted is a group-by tag.
+const BUILTIN_VARIABLES: &[&str] = &[
+    "value",
+    "threshold",
+    "warn_threshold",
+    "ok_threshold",
+    "warn_ok_threshold",
+    "comparator",
+    "last_triggered_at",
+    "last_triggered_at_epoch",
+    "first_triggered_at",
+    "first_triggered_at_epoch",
+    "triggered_duration_sec",
+    "alert_id",
+    "org",
+    "monitor",
+    "event",
+    "log",
+    "span",
+    "rum",
+    "trace",
+    "check_message",
+    "tags",
+    "is_alert",
+    "is_warning",
+    "is_recovery",
+    "is_no_data",
+    "is_renotify",
+    "is_alert_recovery",
+    "is_warning_recovery",
+    "is_alert_to_warning",
+    "is_no_data_recovery",
+    "is_priority",
+    "is_match",
+    "is_exact_match",
+    "else",
+    "local_time",
+    "eval",
+];
+
+fn check_message_variables(
+    model: &Model,
+    template: &Template,
+    monitor: &Monitor,
+    query: &MetricQuery,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(field) = &template.message else {
+        return;
+    };
+    for (variable, tag, range) in tag_variables(&monitor.message) {
+        if query.group_by.contains(&tag) {
+            continue;
+        }
+        let span = span_within(&model.sources, field, &monitor.message, range);
+        let grouped = if query.group_by.is_empty() {
+            "the query has no `by {...}`, so it is a simple alert".to_string()
+        } else {
+            format!("the query groups by {}", query.group_by.join(", "))
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                "monc::message-variable",
+                span,
+                format!("`{{{{{variable}}}}}` in the message of `{}` is not a group-by tag of its query", monitor.key),
+            )
+            .label("would render empty")
+            .help(format!("{grouped}; add `{tag}` to the query's `by {{...}}` or remove the variable")),
+        );
+    }
+}
+
+/// `{{ tag.name }}` style variables in a message: (variable text, tag key, byte range).
+fn tag_variables(message: &str) -> Vec<(String, String, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = message[rest..].find("{{") {
+        let start = rest + open;
+        let Some(close) = message[start..].find("}}") else {
+            break;
+        };
+        let end = start + close + 2;
+        let inner = message[start + 2..end - 2].trim();
+        rest = end;
+        for variable in variables_in_mustache(inner) {
+            let Some((tag, _)) = variable.split_once('.') else {
+                continue;
+            };
+            let tag = tag.trim_start_matches(['#', '^', '/']);
+            if tag.is_empty() || BUILTIN_VARIABLES.contains(&tag) {
+                continue;
+            }
+            found.push((inner.to_string(), tag.to_string(), start..end));
+        }
+    }
+    found
+}
+
+/// The variable names inside one `{{ ... }}`: the name itself, or the quoted argument of
+/// `#is_match "tag.name" "value"`.
+fn variables_in_mustache(inner: &str) -> Vec<&str> {
+    let mut words = inner.split_whitespace();
+    match words.next() {
+        Some(head) if head.starts_with('#') && head.len() > 1 && !head.contains('.') => words
+            .next()
+            .map(|w| w.trim_matches('"'))
+            .into_iter()
+            .collect(),
+        Some(head) if head.starts_with('/') || head.starts_with('^') => vec![],
+        Some(head) => vec![head],
+        None => vec![],
+    }
+}
+
+// ---- group-by compatibility ----
+
+fn check_group_by(
+    model: &Model,
+    graph: &MonitorGraph,
+    parsed: &[Option<MetricQuery>],
+    diagnostics: &mut Diagnostics,
+) {
+    for composite in &graph.composites {
+        let target = &graph.monitors[composite.target];
+        let Some(target_query) = &parsed[composite.target] else {
+            continue;
+        };
+        for &suppressor in &composite.suppressors {
+            let Some(suppressor_query) = &parsed[suppressor] else {
+                continue;
+            };
+            let extra: Vec<&str> = suppressor_query
+                .group_by
+                .iter()
+                .filter(|tag| !target_query.group_by.contains(tag))
+                .map(String::as_str)
+                .collect();
+            if extra.is_empty() {
+                continue;
+            }
+            let span = edge_span(model, graph, composite.target, suppressor);
+            let s = &graph.monitors[suppressor];
+            let fix = if target_query.group_by.is_empty() {
+                format!(
+                    "`{}` is a simple alert (no `by {{...}}`), so its suppressors must be simple alerts too",
+                    target.key
+                )
+            } else {
+                format!(
+                    "group `{}` by a subset of {{{}}}, or make it a simple alert",
+                    s.key,
+                    target_query.group_by.join(", ")
+                )
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "monc::group-by-mismatch",
+                    span,
+                    format!("`{}` groups by {} which `{}` does not", s.key, extra.join(", "), target.key),
+                )
+                .label("group-by tags do not line up")
+                .help(format!("Datadog matches composite groups by tag value; with these group-bys the composite never fires: {fix}")),
+            );
+        }
+    }
+}
+
+/// Where the user wrote the link from `target` to `suppressor`: the direct reference if there is
+/// one, else the target's whole `suppressed_by` (the suppressor came in transitively).
+fn edge_span(model: &Model, graph: &MonitorGraph, target: usize, suppressor: usize) -> Span {
+    let monitor = &graph.monitors[target];
+    let suppressor_key = &graph.monitors[suppressor].key;
+    if let Some(reference) = monitor
+        .suppressed_by
+        .iter()
+        .find(|r| r.key == *suppressor_key)
+    {
+        return reference.span.clone();
+    }
+    let template = &model.templates[monitor.template];
+    template
+        .suppressed_by_span
+        .clone()
+        .unwrap_or_else(|| template.name.span.clone())
+}
+
+// ---- no-data safety ----
+
+fn check_no_data_suppressors(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let mut suppressors: Vec<usize> = graph
+        .composites
+        .iter()
+        .flat_map(|c| c.suppressors.iter().copied())
+        .collect();
+    suppressors.sort_unstable();
+    suppressors.dedup();
+    for index in suppressors {
+        let monitor = &graph.monitors[index];
+        if recovers_from_missing_data(&monitor.options) {
+            continue;
+        }
+        let template = &model.templates[monitor.template];
+        let span = template
+            .options
+            .as_ref()
+            .map_or(template.name.span.clone(), |f| f.span.clone());
+        diagnostics.push(
+            Diagnostic::warning(
+                "monc::no-data-suppressor",
+                span,
+                format!("suppressor `{}` can stay in Alert forever if its data stops", monitor.key),
+            )
+            .label("keeps its last state when data is missing")
+            .help("while it alerts, every monitor it suppresses is silent; if the metric stops reporting (the host is gone), it keeps its last status. Set `timeout_h` to auto-resolve, or `on_missing_data = \"resolve\"` / `notify_no_data = true`"),
+        );
+    }
+}
+
+fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
+    let timeout = options
+        .get("timeout_h")
+        .and_then(number)
+        .is_some_and(|h| h > 0.0);
+    let notifies = options.get("notify_no_data").and_then(Json::as_bool) == Some(true);
+    let on_missing = options.get("on_missing_data").and_then(Json::as_str);
+    let handled = matches!(
+        on_missing,
+        Some("resolve" | "show_no_data" | "show_and_notify_no_data")
+    );
+    timeout || notifies || handled
+}
+
+// ---- names and tags ----
+
+fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let mut first_by_name: HashMap<&str, &Monitor> = HashMap::new();
+    for monitor in &graph.monitors {
+        let Some(first) = first_by_name.insert(&monitor.name, monitor) else {
+            continue;
+        };
+        let template = &model.templates[monitor.template];
+        let interpolate = match template.fan_out.value {
+            crate::model::FanOut::PerTenant => " (e.g. interpolate `${tenant.name}`)",
+            crate::model::FanOut::PerCluster => " (e.g. interpolate `${cluster.name}`)",
+            crate::model::FanOut::Once => "",
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                "monc::duplicate-name",
+                template.display_name.span.clone(),
+                format!(
+                    "`{}` and `{}` are both named \"{}\"",
+                    first.key, monitor.key, monitor.name
+                ),
+            )
+            .label("produces a name already in use")
+            .help(format!(
+                "on-call people tell monitors apart by name; make each name unique{interpolate}"
+            )),
+        );
+        first_by_name.insert(&first.name, first);
+    }
+}
+
+fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    for monitor in &graph.monitors {
+        let template = &model.templates[monitor.template];
+        for tag in &monitor.tags {
+            if let Err(problem) = check_tag(tag) {
+                let span = match &template.tags {
+                    Some(field) => span_within(&model.sources, field, tag, 0..tag.len()),
+                    None => template.name.span.clone(),
+                };
+                diagnostics.push(
+                    Diagnostic::error("monc::invalid-tag", span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
+                        .label("not a valid Datadog tag")
+                        .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+                );
+            }
+        }
+    }
+}
+
+/// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.
+pub fn check_tag(tag: &str) -> Result<(), String> {
+    if tag.chars().count() > 200 {
+        return Err("longer than 200 characters".into());
+    }
+    if !tag.chars().next().is_some_and(char::is_alphabetic) {
+        return Err("must start with a letter".into());
+    }
+    if tag.chars().any(char::is_uppercase) {
+        return Err("must be lowercase (Datadog lowercases it, so it would never match)".into());
+    }
+    if let Some(bad) = tag
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "_-:./".contains(*c)))
+    {
+        return Err(format!("`{bad}` is not allowed"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_variables_finds_group_tags_but_not_builtins() {
+        let message = "{{#is_alert}}Host {{host.name}} at {{value}} {{#is_match \"kube_namespace.name\" \"prod\"}}x{{/is_match}}{{/is_alert}}";
+        let tags: Vec<String> = tag_variables(message)
+            .into_iter()
+            .map(|(_, t, _)| t)
+            .collect();
+        assert_eq!(tags, vec!["host", "kube_namespace"]);
+    }
+
+    #[test]
+    fn tag_rules() {
+        assert!(check_tag("env:prod").is_ok());
+        assert!(check_tag("service:acme-api/v1.2").is_ok());
+        assert!(check_tag("Env:prod").is_err());
+        assert!(check_tag("1env").is_err());
+        assert!(check_tag("env prod").is_err());
+        assert!(check_tag(&"a".repeat(201)).is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! End-to-end: the `monc` binary on the reference setup and the broken examples.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn monc() -> Command {
+    let mut cmd = Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn json_codes(output: &[u8]) -> Vec<String> {
+    let document: Value = serde_json::from_slice(output).expect("valid JSON");
+    document["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn reference_setup_validates_with_a_one_line_summary() {
+    let output = monc().arg("validate").output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.trim(),
+        "ok: 4 tenants on 2 clusters → 20 monitors (L0 2, L2 6, L3 12), 18 composites, 44 suppression edges"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn reference_setup_json_summary_counts_every_tier() {
+    let output = monc()
+        .args(["validate", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(document["ok"], true);
+    assert_eq!(document["summary"]["composites"], 18);
+    assert_eq!(
+        document["summary"]["tiers"],
+        serde_json::json!([["L0", 2], ["L2", 6], ["L3", 12]])
+    );
+}
+
+#[test]
+fn broken_references_example_fails_with_each_mistake_located() {
+    let output = monc()
+        .args([
+            "validate",
+            "-C",
+            "examples/broken-references",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let diagnostics = document["diagnostics"].as_array().expect("array");
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "monc::unknown-monitor")
+        .expect("unknown-monitor reported");
+    assert_eq!(unknown["file"], "examples/broken-references/monitors.hcl");
+    assert_eq!(
+        (unknown["line"].as_u64(), unknown["column"].as_u64()),
+        (Some(17), Some(28))
+    );
+    assert_eq!(unknown["help"], "did you mean `region_health`?");
+    let mut codes = json_codes(&output.stdout);
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "monc::missing-index",
+            "monc::unknown-cluster",
+            "monc::unknown-monitor"
+        ]
+    );
+}
+
+#[test]
+fn broken_suppression_example_reports_tier_order_group_by_and_no_data() {
+    let output = monc()
+        .args([
+            "validate",
+            "-C",
+            "examples/broken-suppression",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let mut codes = json_codes(&output.stdout);
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "monc::group-by-mismatch",
+            "monc::no-data-suppressor",
+            "monc::tier-order"
+        ]
+    );
+}
+
+#[test]
+fn broken_queries_example_reports_query_threshold_and_message_problems() {
+    let output = monc()
+        .args([
+            "validate",
+            "-C",
+            "examples/broken-queries",
+            "--format",
+            "short",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-mismatch]",
+        "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-order]",
+        "examples/broken-queries/monitors.hcl:10:50: error[monc::message-variable]",
+        "error[monc::query-syntax]: invalid metric query for `l3/api_errors/acme`: unclosed `{`",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn human_output_quotes_the_source_without_colour_when_no_color_is_set() {
+    let output = monc()
+        .args(["validate", "-C", "examples/broken-references"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("suppressed_by = [monitor.region_helth]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("monc::unknown-monitor"));
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes expected");
+    assert!(stderr.trim_end().ends_with("monc: 3 errors found"));
+}
+
+#[test]
+fn warnings_fail_only_with_strict() {
+    let dir = "tests/fixtures/diagnostics/no-data-suppressor";
+    let lenient = monc().args(["validate", "-C", dir]).output().expect("runs");
+    assert!(lenient.status.success());
+    let strict = monc()
+        .args(["validate", "-C", dir, "--strict"])
+        .output()
+        .expect("runs");
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn a_missing_monitors_directory_is_exit_2_with_a_hint() {
+    let output = monc()
+        .args(["validate", "-C", "no/such/dir"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot read the tenants directory"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help:"), "{stderr}");
+}
