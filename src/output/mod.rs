@@ -1,6 +1,5 @@
 //! Rendering for people and machines: diagnostics, plans, colour decisions.
 
-
 use std::fmt;
 use std::io::IsTerminal;
 
