@@ -673,10 +673,10 @@ async fn org_local_runs_the_embedded_emulator_on_the_project_state() {
             .create_monitor(&cpu_monitor("local", &[]))
             .await
             .expect("created");
-        assert!(project.join(".monc/local-org.json").is_file());
         if let Some(emulator) = connection.emulator {
             emulator.shutdown().await;
         }
+        assert!(project.join(".monc/local-org.json").is_file());
         let again = connect(&args, &project).await.expect("reconnects");
         assert_eq!(
             again.client.list_monitors(&[]).await.expect("list").len(),
@@ -758,4 +758,48 @@ fn plain_http_is_refused_off_loopback() {
     .expect_err("refused");
     assert!(matches!(error, ApiError::Config(_)));
     assert!(error.to_string().contains("http://"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unwritable_state_file_is_reported_not_ignored() {
+    bounded(async {
+        let dir = temp_dir("unwritable");
+        let state_dir = dir.join("state");
+        let emulator = start(EmulatorConfig {
+            state_file: Some(state_dir.join("org.json")),
+            ..EmulatorConfig::default()
+        })
+        .await;
+        // After start, a file takes the place of the state directory.
+        std::fs::write(&state_dir, "a file where a directory should be").expect("blocker");
+        let client = client_for(
+            &emulator,
+            ClientOptions {
+                max_retries: 0,
+                ..fast_options()
+            },
+        );
+        let mut refusal = None;
+        for attempt in 0..40 {
+            match client
+                .create_monitor(&cpu_monitor(&format!("m{attempt}"), &[]))
+                .await
+            {
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(error) => {
+                    refusal = Some(error);
+                    break;
+                }
+            }
+        }
+        let refusal = refusal.expect("changes refused once saving failed");
+        assert_eq!(refusal.status(), Some(500));
+        assert!(
+            refusal.to_string().contains("could not save its state"),
+            "{refusal}"
+        );
+        emulator.shutdown().await;
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
 }

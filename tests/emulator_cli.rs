@@ -62,10 +62,15 @@ fn monc_emulator_serves_on_loopback_and_prints_how_to_use_it() {
     });
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["x-ratelimit-limit"], "100");
+    // The state file is written shortly after a change: poll, bounded.
+    let saved = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        std::fs::read_to_string(&state).is_ok_and(|text| text.contains("\"cli\""))
+    });
     assert!(
-        std::fs::read_to_string(&state)
-            .expect("state written")
-            .contains("\"cli\"")
+        saved,
+        "state file {} never showed the monitor",
+        state.display()
     );
     drop(running);
     let _ = std::fs::remove_dir_all(dir);

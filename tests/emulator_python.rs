@@ -2,13 +2,46 @@
 //! unchanged against the emulator. Runs `$MONC_PYTHON` (default `python3`);
 //! `scripts/test.sh` provides a venv with the package.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use monc::emulator::{Emulator, EmulatorConfig};
 
 const PACKAGE_MISSING: i32 = 3;
+
+fn python() -> String {
+    std::env::var("MONC_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/official_client.py")
+}
+
+fn assert_script_passed(python: &str, code: Option<i32>, output: &str) {
+    assert_ne!(
+        code,
+        Some(PACKAGE_MISSING),
+        "the Python package datadog-api-client is missing for {python:?}: run scripts/test.sh \
+         (it sets MONC_PYTHON to a venv that has it)\n{output}"
+    );
+    assert_eq!(
+        code,
+        Some(0),
+        "official client failed against the emulator:\n{output}"
+    );
+    assert!(output.contains("OK"), "{output}");
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// Runs the script to completion or kills it after `limit`.
 fn run_script(
@@ -46,27 +79,15 @@ async fn official_python_client_works_against_the_emulator() {
     let emulator = Emulator::start(EmulatorConfig::default())
         .await
         .expect("emulator starts");
-    let python = std::env::var("MONC_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/official_client.py");
+    let python = python();
     let base_url = emulator.base_url();
     let interpreter = python.clone();
     let (code, output) = tokio::task::spawn_blocking(move || {
-        run_script(&interpreter, &script, &base_url, Duration::from_secs(120))
+        run_script(&interpreter, &script(), &base_url, Duration::from_secs(120))
     })
     .await
     .expect("script runner");
-    assert_ne!(
-        code,
-        Some(PACKAGE_MISSING),
-        "the Python package datadog-api-client is missing for {python:?}: run scripts/test.sh \
-         (it sets MONC_PYTHON to a venv that has it)\n{output}"
-    );
-    assert_eq!(
-        code,
-        Some(0),
-        "official client failed against the emulator:\n{output}"
-    );
-    assert!(output.contains("OK"), "{output}");
+    assert_script_passed(&python, code, &output);
     let paths: Vec<String> = emulator
         .requests()
         .iter()
@@ -83,4 +104,25 @@ async fn official_python_client_works_against_the_emulator() {
         );
     }
     emulator.shutdown().await;
+}
+
+#[test]
+fn official_python_client_works_against_the_monc_emulator_command() {
+    let child = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("monc emulator starts");
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("utf-8");
+    let base_url = first.split_whitespace().last().expect("url").to_owned();
+    let python = python();
+    let (code, output) = run_script(&python, &script(), &base_url, Duration::from_secs(120));
+    assert_script_passed(&python, code, &output);
 }

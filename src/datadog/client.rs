@@ -442,7 +442,9 @@ impl Client {
 
     fn request(&self, call: &Call) -> reqwest::RequestBuilder {
         let mut url = self.inner.base.clone();
-        url.set_path(&call.path);
+        // Keep a path prefix of the base URL (e.g. behind a proxy).
+        let prefix = self.inner.base.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{}", call.path));
         let mut request = self
             .inner
             .http

@@ -102,20 +102,36 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         }
     };
     let url = handle.base_url();
-    println!("monc emulator: Datadog Monitor API (v1) at {url}");
-    match &state {
-        Some(path) => println!("  state: {}", path.display()),
-        None => println!("  state: in memory (pass --state FILE to keep it)"),
-    }
-    println!("Point monc (or any Datadog client) at it:");
-    println!("  export DD_API_KEY=local DD_APP_KEY=local");
-    println!("  monc sync --api-url {url}");
-    println!("Press Ctrl-C to stop.");
+    let state_line = match &state {
+        Some(path) => format!("  state: {}", path.display()),
+        None => "  state: in memory (pass --state FILE to keep it)".into(),
+    };
+    print_banner(&[
+        format!("monc emulator: Datadog Monitor API (v1) at {url}"),
+        state_line,
+        "Point monc (or any Datadog client) at it:".into(),
+        "  export DD_API_KEY=local DD_APP_KEY=local".into(),
+        format!("  monc sync --api-url {url}"),
+        "Press Ctrl-C to stop.".into(),
+    ]);
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("monc emulator: cannot wait for Ctrl-C: {error}");
     }
     handle.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Prints to stdout, ignoring a closed stdout (`monc emulator | head -1`): the server must
+/// keep serving, where `println!` would panic.
+fn print_banner(lines: &[String]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(stdout, "{line}").is_err() {
+            return;
+        }
+    }
+    let _ = stdout.flush();
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {

@@ -170,8 +170,10 @@ fn query_threshold(query: &str) -> Result<f64, Rejection> {
     let invalid_operator = || Rejection::invalid("query", "invalid operator specified: ");
     let trimmed = query.trim_end();
     let number_start = trimmed
-        .rfind(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
-        .map_or(0, |index| index + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .map_or(0, |(index, c)| index + c.len_utf8());
     let threshold: f64 = trimmed[number_start..]
         .parse()
         .map_err(|_| invalid_operator())?;
@@ -637,6 +639,22 @@ mod tests {
             Value::Object(options).to_string(),
             r#"{"thresholds":{"critical":2.0},"notify_no_data":false,"notify_audit":false,"new_host_delay":300,"include_tags":true,"groupby_simple_monitor":false,"silenced":{}}"#
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_query_makes_the_rules_panic(query in "\\PC{0,40}", kind in 0usize..4) {
+            let monitor_type = ["composite", "query alert", "log alert", "service check"][kind];
+            let body = monitor(json!({"type": monitor_type, "query": query, "options": {"thresholds": {"critical": 1}}}));
+            let _ = check_monitor(&body, |_| Some("query alert".into()));
+            let _ = composite_ids(&query);
+        }
+    }
+
+    #[test]
+    fn non_ascii_before_the_threshold_is_rejected_not_a_panic() {
+        assert!(query_threshold("é5").is_err());
+        assert_eq!(query_threshold("avg(last_5m):avg:é{*} > 5").ok(), Some(5.0));
     }
 
     #[test]

@@ -92,7 +92,7 @@ impl Store {
         let request = rules::as_object(body)?;
         rules::check_monitor(request, self.composite_lookup(None))?;
         let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = self.next_id.saturating_add(1);
         let monitor = rules::materialize(id, ORG_ID, request, &clock::now());
         self.monitors.insert(id, monitor.clone());
         Ok(monitor)
