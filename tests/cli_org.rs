@@ -8,7 +8,9 @@ use serde_json::Value;
 
 fn project(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-org").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-org")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     for sub in ["monitors", "tenants"] {
         std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
@@ -22,14 +24,19 @@ fn project(name: &str) -> PathBuf {
 
 fn monc(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("monc").expect("binary");
-    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("DD_API_KEY").env_remove("DD_APP_KEY").env_remove("MONC_ORG");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("MONC_ORG");
     cmd
 }
 
 /// Simulates a hand edit in the Datadog UI by changing the local org's stored monitor.
 fn edit_query_in_local_org(dir: &Path, key: &str, from: &str, to: &str) {
     let path = dir.join(".monc/local-org.json");
-    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("json");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("json");
     let tag = Value::from(format!("monc-key:{key}"));
     let monitors = state["monitors"].as_object_mut().expect("monitors");
     let monitor = monitors
@@ -47,31 +54,60 @@ fn quick_start_runs_validate_diff_sync_and_reports_drift() {
     let dir = project("quick-start");
     monc(&dir).arg("validate").assert().success();
 
-    let diff = monc(&dir).args(["diff", "--org", "local"]).output().expect("diff");
+    let diff = monc(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("diff");
     assert_eq!(diff.status.code(), Some(2), "changes pending");
-    assert!(String::from_utf8_lossy(&diff.stdout).contains("Plan: 38 to create, 0 to update, 0 to delete."));
+    assert!(
+        String::from_utf8_lossy(&diff.stdout)
+            .contains("Plan: 38 to create, 0 to update, 0 to delete.")
+    );
 
-    let sync = monc(&dir).args(["sync", "--org", "local", "--yes"]).output().expect("sync");
-    assert!(sync.status.success(), "{}", String::from_utf8_lossy(&sync.stderr));
-    assert!(String::from_utf8_lossy(&sync.stdout).contains("Applied: 38 created, 0 updated, 0 deleted."));
+    let sync = monc(&dir)
+        .args(["sync", "--org", "local", "--yes"])
+        .output()
+        .expect("sync");
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&sync.stdout)
+            .contains("Applied: 38 created, 0 updated, 0 deleted.")
+    );
 
-    let clean = monc(&dir).args(["diff", "--org", "local"]).output().expect("diff");
+    let clean = monc(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("diff");
     assert_eq!(clean.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&clean.stdout).contains("No changes."));
 
     edit_query_in_local_org(&dir, "l2/db_cpu/prod-tokyo-1", "> 90", "> 95");
-    let drift = monc(&dir).args(["diff", "--org", "local"]).output().expect("diff");
+    let drift = monc(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("diff");
     assert_eq!(drift.status.code(), Some(2));
     let text = String::from_utf8_lossy(&drift.stdout);
     assert!(text.contains("~ l2/db_cpu/prod-tokyo-1"), "{text}");
     assert!(text.contains("(edited outside monc)"), "{text}");
 
     let report = dir.join("drift.md");
-    let markdown = monc(&dir).args(["diff", "--org", "local", "--format", "markdown", "--output"]).arg(&report).output().expect("diff");
+    let markdown = monc(&dir)
+        .args(["diff", "--org", "local", "--format", "markdown", "--output"])
+        .arg(&report)
+        .output()
+        .expect("diff");
     assert_eq!(markdown.status.code(), Some(2));
     let text = std::fs::read_to_string(&report).expect("report");
     assert!(text.contains("### Drift: changed outside monc"), "{text}");
-    assert!(text.contains("| `l2/db_cpu/prod-tokyo-1` | `query`"), "{text}");
+    assert!(
+        text.contains("| `l2/db_cpu/prod-tokyo-1` | `query`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -87,7 +123,10 @@ fn diff_without_credentials_or_org_is_an_error_not_no_drift() {
 #[test]
 fn sync_without_a_terminal_needs_yes() {
     let dir = project("needs-yes");
-    let output = monc(&dir).args(["sync", "--org", "local"]).output().expect("sync");
+    let output = monc(&dir)
+        .args(["sync", "--org", "local"])
+        .output()
+        .expect("sync");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("pass --yes"));
     assert!(!dir.join(".monc/backups").exists());
@@ -96,8 +135,15 @@ fn sync_without_a_terminal_needs_yes() {
 #[test]
 fn diff_refuses_a_config_with_errors() {
     let dir = project("broken");
-    std::fs::write(dir.join("tenants/bad.hcl"), "tenant \"x\" {\n  cluster = \"nowhere\"\n  notify = []\n}\n").expect("write");
-    let output = monc(&dir).args(["diff", "--org", "local"]).output().expect("diff");
+    std::fs::write(
+        dir.join("tenants/bad.hcl"),
+        "tenant \"x\" {\n  cluster = \"nowhere\"\n  notify = []\n}\n",
+    )
+    .expect("write");
+    let output = monc(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("diff");
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("monc::unknown-cluster"));
 }

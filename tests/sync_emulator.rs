@@ -68,14 +68,29 @@ async fn make_plan(
     (plan, live_wire)
 }
 
-async fn sync(dir: &Path, client: &Client, prune: bool, only: &[String]) -> Report {
-    let (plan, live_wire) = make_plan(dir, client, only).await;
-    let options = ApplyOptions {
+/// The config change used by several tests: acme's p95 limit from 0.8 s to 0.9 s.
+fn raise_acme_latency_limit(dir: &Path) {
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    std::fs::write(
+        &tenant,
+        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
+    )
+    .expect("write");
+}
+
+fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
+    ApplyOptions {
         ownership: ownership(),
         prune,
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
-    };
+    }
+}
+
+async fn sync(dir: &Path, client: &Client, prune: bool, only: &[String]) -> Report {
+    let (plan, live_wire) = make_plan(dir, client, only).await;
+    let options = apply_options(dir, prune);
     let report = apply(client, &plan, &live_wire, &options).await;
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "sync failed: {failures:#?}");
@@ -177,13 +192,7 @@ async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
     let dir = reference_copy("threshold");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
-    let tenant = dir.join("tenants/acme.hcl");
-    let text = std::fs::read_to_string(&tenant).expect("read");
-    std::fs::write(
-        &tenant,
-        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
-    )
-    .expect("write");
+    raise_acme_latency_limit(&dir);
 
     let (plan, _) = make_plan(&dir, &client, &[]).await;
     let updates: Vec<&str> = plan
@@ -396,12 +405,7 @@ async fn a_lost_create_answer_does_not_produce_a_duplicate() {
         ..Default::default()
     });
     let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
-    let options = ApplyOptions {
-        ownership: ownership(),
-        prune: false,
-        backup_dir: dir.join(".monc/backups"),
-        progress: Arc::new(|_, _, _| {}),
-    };
+    let options = apply_options(&dir, false);
     let _ = apply(&client, &plan, &live_wire, &options).await;
     let dropped = emulator
         .requests()
@@ -426,24 +430,13 @@ async fn an_edit_between_plan_and_apply_is_not_overwritten() {
     let dir = reference_copy("race");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
-    let tenant = dir.join("tenants/acme.hcl");
-    let text = std::fs::read_to_string(&tenant).expect("read");
-    std::fs::write(
-        &tenant,
-        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
-    )
-    .expect("write");
+    raise_acme_latency_limit(&dir);
     let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
     let id = id_of(&emulator, "l3/api_latency_p95/acme");
     emulator.edit_monitor(id, |m| {
         m.insert("name".into(), json!("renamed by someone in the UI"));
     });
-    let options = ApplyOptions {
-        ownership: ownership(),
-        prune: false,
-        backup_dir: dir.join(".monc/backups"),
-        progress: Arc::new(|_, _, _| {}),
-    };
+    let options = apply_options(&dir, false);
     let report = apply(&client, &plan, &live_wire, &options).await;
     let failure = report
         .failures()
@@ -469,13 +462,7 @@ async fn restore_puts_back_what_a_sync_changed() {
     sync(&dir, &client, false, &[]).await;
     let id = id_of(&emulator, "l3/api_latency_p95/acme");
     let before = emulator.monitor(id).expect("before");
-    let tenant = dir.join("tenants/acme.hcl");
-    let text = std::fs::read_to_string(&tenant).expect("read");
-    std::fs::write(
-        &tenant,
-        text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
-    )
-    .expect("write");
+    raise_acme_latency_limit(&dir);
     let report = sync(&dir, &client, false, &[]).await;
     let backup_path = report.backup.expect("a backup was written");
     let backup: Vec<monc::datadog::Monitor> =
