@@ -40,6 +40,8 @@ enum Command {
     ///
     /// Asks for confirmation at a terminal; pass --yes in CI. Re-running after a partial failure
     /// finishes the job; a monitor changed in Datadog since the plan was read is not overwritten.
+    /// Exit codes: 0 applied (or nothing to do), 1 an error or a failed change, 2 --dry-run with
+    /// changes pending.
     Sync(cmd::sync::SyncArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
     Restore(cmd::restore::RestoreArgs),

@@ -156,16 +156,23 @@ fn print_report(report: &Report, planned: &Planned, json: bool) {
         );
         return;
     }
-    let base = &planned.connection.site_ui_base;
+    // The local org's emulator stops when monc exits, so links to it would lead nowhere.
+    let base = planned
+        .connection
+        .emulator
+        .is_none()
+        .then_some(&planned.connection.site_ui_base);
     for outcome in &report.outcomes {
-        match (&outcome.error, outcome.id) {
-            (Some(error), _) => eprintln!("failed  {}: {error}", outcome.key),
-            (None, Some(id)) if outcome.action != Action::Delete => println!(
-                "{:<8}{}  {base}/monitors/{id}",
-                verb(outcome.action),
-                outcome.key
-            ),
-            (None, _) => println!("{:<8}{}", verb(outcome.action), outcome.key),
+        match (&outcome.error, outcome.id, base) {
+            (Some(error), _, _) => eprintln!("failed  {}: {error}", outcome.key),
+            (None, Some(id), Some(base)) if outcome.action != Action::Delete => {
+                println!(
+                    "{:<8}{}  {base}/monitors/{id}",
+                    verb(outcome.action),
+                    outcome.key
+                )
+            }
+            (None, _, _) => println!("{:<8}{}", verb(outcome.action), outcome.key),
         }
     }
     if let Some(backup) = &report.backup {
