@@ -147,3 +147,73 @@ fn diff_refuses_a_config_with_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("monc::unknown-cluster"));
 }
+
+/// A loopback stand-in for a Slack incoming webhook: records every body posted to it.
+async fn fake_webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::{Json, Router, routing::post};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |Json(body): Json<Value>| async move {
+            sink.lock().expect("lock").push(body);
+            "ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_is_posted_to_the_slack_webhook() {
+    let dir = project("slack");
+    let (url, received) = fake_webhook().await;
+    let run = |args: Vec<&'static str>, url: Option<String>| {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = monc(&dir);
+            if let Some(url) = url {
+                cmd.env("MONC_SLACK_WEBHOOK_URL", url);
+            }
+            cmd.args(args).output().expect("runs")
+        })
+    };
+    let synced = run(vec!["sync", "--org", "local", "--yes"], None)
+        .await
+        .expect("join");
+    assert!(synced.status.success());
+    let quiet = run(
+        vec!["diff", "--org", "local", "--notify-slack"],
+        Some(url.clone()),
+    )
+    .await
+    .expect("join");
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        received.lock().expect("lock").is_empty(),
+        "no drift, no message"
+    );
+
+    edit_query_in_local_org(&dir, "l0/region_health", "> 5", "> 7");
+    let drift = run(vec!["diff", "--org", "local", "--notify-slack"], Some(url))
+        .await
+        .expect("join");
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&drift.stderr)
+    );
+    let messages = received.lock().expect("lock").clone();
+    assert_eq!(messages.len(), 1);
+    let text = messages[0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("`l0/region_health`: edited outside monc (query"),
+        "{text}"
+    );
+    assert!(text.contains("monc sync"), "{text}");
+}
