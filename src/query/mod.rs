@@ -52,3 +52,77 @@ impl std::error::Error for QueryError {}
 pub(crate) fn slice<'q>(query: &'q str, span: &Range<usize>) -> &'q str {
     query.get(span.clone()).unwrap_or("")
 }
+
+/// A token of either query language: its kind and where it stands in the query.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Token<K> {
+    pub kind: K,
+    pub span: Range<usize>,
+}
+
+/// Walks a token list; both parsers are built on it.
+pub(crate) struct Cursor<'q, K> {
+    pub query: &'q str,
+    pub tokens: Vec<Token<K>>,
+    pub pos: usize,
+}
+
+impl<'q, K: Copy + PartialEq> Cursor<'q, K> {
+    pub fn new(query: &'q str, tokens: Vec<Token<K>>) -> Self {
+        Cursor {
+            query,
+            tokens,
+            pos: 0,
+        }
+    }
+
+    pub fn peek(&self) -> Option<&Token<K>> {
+        self.tokens.get(self.pos)
+    }
+
+    pub fn peek_kind(&self) -> Option<K> {
+        self.peek().map(|t| t.kind)
+    }
+
+    pub fn peek_kind_at(&self, ahead: usize) -> Option<K> {
+        self.tokens.get(self.pos + ahead).map(|t| t.kind)
+    }
+
+    pub fn advance(&mut self) -> Option<Token<K>> {
+        let token = self.tokens.get(self.pos).cloned();
+        if token.is_some() {
+            self.pos += 1;
+        }
+        token
+    }
+
+    pub fn eat(&mut self, kind: K) -> Option<Token<K>> {
+        if self.peek_kind() == Some(kind) {
+            self.advance()
+        } else {
+            None
+        }
+    }
+
+    pub fn text(&self, token: &Token<K>) -> &'q str {
+        slice(self.query, &token.span)
+    }
+
+    pub fn end_span(&self) -> Range<usize> {
+        self.query.len()..self.query.len()
+    }
+
+    /// The span of the next token, or the empty span at the end of the query.
+    pub fn here(&self) -> Range<usize> {
+        self.peek()
+            .map_or_else(|| self.end_span(), |t| t.span.clone())
+    }
+
+    /// How to name the next token in a message: "`foo`" or "the end of the query".
+    pub fn describe_next(&self) -> String {
+        match self.peek() {
+            Some(token) => format!("`{}`", self.text(token)),
+            None => "the end of the query".to_string(),
+        }
+    }
+}

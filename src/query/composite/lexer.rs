@@ -1,7 +1,5 @@
 //! Tokens of a composite monitor query: `1 && !(monitor.db_down["prod"] || 3)`.
 
-use std::ops::Range;
-
 use crate::query::QueryError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +18,7 @@ pub(super) enum Kind {
     Not,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Token {
-    pub kind: Kind,
-    pub span: Range<usize>,
-}
+pub(super) type Token = crate::query::Token<Kind>;
 
 pub(super) const OPERATOR_HELP: &str = "use && / || / !";
 

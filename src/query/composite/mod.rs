@@ -3,11 +3,12 @@
 
 mod lexer;
 
+use crate::query::Cursor;
 use std::ops::Range;
 
 use lexer::{Kind, OPERATOR_HELP, Token};
 
-use super::{QueryError, slice};
+use super::QueryError;
 
 /// One monitor in a composite query.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,9 +109,7 @@ pub fn parse_composite_query(query: &str) -> Result<CompositeExpr, QueryError> {
             .with_help("combine monitors like `1 && !2`"));
     }
     let mut parser = Parser {
-        query,
-        tokens,
-        pos: 0,
+        cursor: Cursor::new(query, tokens),
         depth: 0,
     };
     let expr = parser.parse_or()?;
@@ -119,52 +118,21 @@ pub fn parse_composite_query(query: &str) -> Result<CompositeExpr, QueryError> {
 }
 
 struct Parser<'q> {
-    query: &'q str,
-    tokens: Vec<Token>,
-    pos: usize,
+    cursor: Cursor<'q, Kind>,
     depth: usize,
 }
 
-/// Token-level helpers.
-impl Parser<'_> {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
-    }
+impl<'q> std::ops::Deref for Parser<'q> {
+    type Target = Cursor<'q, Kind>;
 
-    fn peek_kind(&self) -> Option<Kind> {
-        self.peek().map(|t| t.kind)
+    fn deref(&self) -> &Self::Target {
+        &self.cursor
     }
+}
 
-    fn advance(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.pos).cloned();
-        if token.is_some() {
-            self.pos += 1;
-        }
-        token
-    }
-
-    fn eat(&mut self, kind: Kind) -> Option<Token> {
-        if self.peek_kind() == Some(kind) {
-            self.advance()
-        } else {
-            None
-        }
-    }
-
-    fn text(&self, token: &Token) -> &str {
-        slice(self.query, &token.span)
-    }
-
-    fn here(&self) -> Range<usize> {
-        let end = self.query.len();
-        self.peek().map_or(end..end, |t| t.span.clone())
-    }
-
-    fn describe_next(&self) -> String {
-        match self.peek() {
-            Some(token) => format!("`{}`", self.text(token)),
-            None => "the end of the query".to_string(),
-        }
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
     }
 }
 

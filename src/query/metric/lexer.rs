@@ -1,8 +1,6 @@
 //! Tokens of a metric monitor query. Scopes (`{...}`) are kept as one raw token because tag
 //! values may contain almost anything (`:`, `/`, `-`, `*`, `!`, spaces, `IN (a,b)`).
 
-use std::ops::Range;
-
 use crate::query::QueryError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +29,7 @@ pub(super) enum Kind {
     NotEq,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Token {
-    pub kind: Kind,
-    pub span: Range<usize>,
-}
+pub(super) type Token = crate::query::Token<Kind>;
 
 pub(super) fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
     let mut lexer = Lexer {

@@ -7,11 +7,12 @@
 mod lexer;
 mod scope;
 
+use crate::query::Cursor;
 use std::ops::Range;
 
 use lexer::{Kind, Token};
 
-use super::{QueryError, slice};
+use super::QueryError;
 
 /// The comparison between the evaluated query and its threshold. Datadog's API documents
 /// `<, <=, >, >=, ==, !=` for metric monitor queries.
@@ -70,9 +71,7 @@ pub struct MetricQuery {
 pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     let tokens = lexer::tokenize(query)?;
     let mut parser = Parser {
-        query,
-        tokens,
-        pos: 0,
+        cursor: Cursor::new(query, tokens),
         depth: 0,
         group_by: Vec::new(),
         metrics: Vec::new(),
@@ -103,66 +102,27 @@ const SHAPE_HELP: &str =
 const COMPARISON_HELP: &str = "a metric monitor query ends with a comparison like `> 90`";
 
 struct Parser<'q> {
-    query: &'q str,
-    tokens: Vec<Token>,
-    pos: usize,
+    cursor: Cursor<'q, Kind>,
     depth: usize,
     group_by: Vec<String>,
     metrics: Vec<String>,
 }
 
-/// Token-level helpers.
+impl<'q> std::ops::Deref for Parser<'q> {
+    type Target = Cursor<'q, Kind>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.cursor
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
+    }
+}
+
 impl Parser<'_> {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
-    }
-
-    fn peek_kind(&self) -> Option<Kind> {
-        self.peek().map(|t| t.kind)
-    }
-
-    fn peek_kind_at(&self, ahead: usize) -> Option<Kind> {
-        self.tokens.get(self.pos + ahead).map(|t| t.kind)
-    }
-
-    fn advance(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.pos).cloned();
-        if token.is_some() {
-            self.pos += 1;
-        }
-        token
-    }
-
-    fn eat(&mut self, kind: Kind) -> Option<Token> {
-        if self.peek_kind() == Some(kind) {
-            self.advance()
-        } else {
-            None
-        }
-    }
-
-    fn text(&self, token: &Token) -> &str {
-        slice(self.query, &token.span)
-    }
-
-    fn end_span(&self) -> Range<usize> {
-        self.query.len()..self.query.len()
-    }
-
-    /// The span of the next token, or the empty span at the end of the query.
-    fn here(&self) -> Range<usize> {
-        self.peek()
-            .map_or_else(|| self.end_span(), |t| t.span.clone())
-    }
-
-    /// How to name the next token in a message: "`foo`" or "the end of the query".
-    fn describe_next(&self) -> String {
-        match self.peek() {
-            Some(token) => format!("`{}`", self.text(token)),
-            None => "the end of the query".to_string(),
-        }
-    }
-
     fn expect_closing_paren(&mut self, open: &Token) -> Result<(), QueryError> {
         if self.eat(Kind::RParen).is_some() {
             return Ok(());
