@@ -12,6 +12,9 @@ pub fn drift_message(plan: &Plan) -> String {
     for change in plan.drifted() {
         let what = match change.drift {
             Some(Drift::DeletedOutsideMonc) => "deleted outside monc".to_string(),
+            Some(Drift::Duplicate) => {
+                "a duplicate of another monitor with the same key".to_string()
+            }
             _ => {
                 let fields: Vec<&str> = change.fields.iter().map(|f| f.field.as_str()).collect();
                 format!("edited outside monc ({})", fields.join(", "))

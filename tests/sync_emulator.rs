@@ -476,3 +476,41 @@ async fn restore_puts_back_what_a_sync_changed() {
     assert_eq!(after["query"], before["query"]);
     assert_eq!(after["message"], before["message"]);
 }
+
+#[tokio::test]
+async fn a_second_owned_monitor_with_the_same_key_is_a_duplicate_pruned_and_never_the_original() {
+    let dir = reference_copy("duplicate");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &[]).await;
+    let original = id_of(&emulator, "l3/login_check/acme");
+    let mut copy = emulator.monitor(original).expect("monitor");
+    for server_field in [
+        "id",
+        "created",
+        "modified",
+        "creator",
+        "overall_state",
+        "org_id",
+        "created_at",
+    ] {
+        copy.as_object_mut().expect("object").remove(server_field);
+    }
+    let duplicate = emulator.insert_monitor(copy).expect("insert duplicate");
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let changes: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].action, Action::Delete);
+    assert_eq!(changes[0].drift, Some(Drift::Duplicate));
+    assert_eq!(changes[0].live.as_ref().map(|l| l.id), Some(duplicate));
+
+    sync(&dir, &client, true, &[]).await;
+    assert!(emulator.monitor(duplicate).is_none());
+    assert!(emulator.monitor(original).is_some());
+    let (after, _) = make_plan(&dir, &client, &[]).await;
+    assert!(!after.has_changes());
+}

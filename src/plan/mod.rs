@@ -57,6 +57,8 @@ pub enum Drift {
     EditedOutsideMonc,
     /// It is gone although its partner (raw monitor or composite) is still there.
     DeletedOutsideMonc,
+    /// A second owned monitor with the same key (the oldest one is kept): it would page twice.
+    Duplicate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,12 +116,16 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .iter()
         .filter(|m| m.tags.contains(&ownership.owner_tag))
         .collect();
+    let mut owned_by_id = owned;
+    owned_by_id.sort_by_key(|m| m.id);
     let mut by_key: HashMap<&str, &LiveMonitor> = HashMap::new();
+    let mut duplicates = Vec::new();
     let mut owned_without_key = Vec::new();
-    for monitor in &owned {
+    for monitor in owned_by_id {
         match monitor.tag_value(&ownership.key_tag) {
+            Some(key) if by_key.contains_key(key) => duplicates.push((key, monitor)),
             Some(key) => {
-                by_key.entry(key).or_insert(monitor);
+                by_key.insert(key, monitor);
             }
             None => owned_without_key.push(monitor.id),
         }
@@ -135,6 +141,11 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .filter(|(key, _)| !desired_keys.contains(*key))
         .map(|(key, live)| orphan(key, live, &key_of_id))
         .collect();
+    orphans.extend(
+        duplicates
+            .into_iter()
+            .map(|(key, live)| duplicate(key, live, &key_of_id)),
+    );
     orphans.sort_by(|a, b| a.key.cmp(&b.key));
     changes.extend(orphans);
     owned_without_key.sort_unstable();
@@ -187,6 +198,13 @@ fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Chan
         fields: current.fields_removed(),
         desired: None,
         live: Some(live.clone()),
+    }
+}
+
+fn duplicate(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Change {
+    Change {
+        drift: Some(Drift::Duplicate),
+        ..orphan(key, live, key_of_id)
     }
 }
 
