@@ -43,6 +43,17 @@ enum Command {
     Sync(cmd::sync::SyncArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
     Restore(cmd::restore::RestoreArgs),
+    /// Draw the tier graph: monitors by tier, suppression edges, the composites that page.
+    ///
+    /// Mermaid by default (GitHub renders a ```mermaid block in pull requests and READMEs), or
+    /// Graphviz DOT with --format dot. --tenant NAME draws one tenant's slice: its monitors plus
+    /// the shared monitors that silence them. Composites are the hexagon "page" nodes, labelled
+    /// with the handles they notify.
+    ///
+    ///   monc graph --tenant acme > acme.mmd
+    ///   monc graph --format dot | dot -Tsvg > graph.svg
+    #[command(verbatim_doc_comment)]
+    Graph(cmd::graph::GraphArgs),
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
     Emulator(monc::emulator::EmulatorArgs),
 }
@@ -53,6 +64,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
         Command::Restore(args) => cmd::restore::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
         Command::Emulator(args) => monc::emulator::run(args),
     }
 }
