@@ -20,6 +20,7 @@ pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod query;
+pub mod simulate;
 pub mod summary;
 pub mod sync;
 pub mod validate;
