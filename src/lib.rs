@@ -8,6 +8,7 @@
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
+pub mod alert_test;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;

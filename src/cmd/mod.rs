@@ -5,6 +5,7 @@ pub mod graph;
 pub mod org;
 pub mod restore;
 pub mod sync;
+pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;
