@@ -92,3 +92,14 @@ fn unknown_tenant_is_an_error_with_a_suggestion() {
     assert!(stderr.contains("unknown tenant `acem`"), "{stderr}");
     assert!(stderr.contains("did you mean `acme`?"), "{stderr}");
 }
+
+#[test]
+fn readme_shows_the_current_acme_graph() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let block = format!("```mermaid\n{}```", monc_graph(&["--tenant", "acme"]));
+    assert!(
+        readme.contains(&block),
+        "README's mermaid block is stale: paste `monc graph --tenant acme` into it"
+    );
+}
