@@ -8,6 +8,7 @@
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
+pub mod alert_test;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;
@@ -20,6 +21,7 @@ pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod query;
+pub mod simulate;
 pub mod summary;
 pub mod sync;
 pub mod validate;

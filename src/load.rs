@@ -864,7 +864,9 @@ impl ValueShape {
 }
 
 /// Splits `monitor.<name>[<index>]` into its parts.
-fn parse_reference(expr: &EditExpr) -> Option<(String, std::ops::Range<usize>, Option<&EditExpr>)> {
+pub(crate) fn parse_reference(
+    expr: &EditExpr,
+) -> Option<(String, std::ops::Range<usize>, Option<&EditExpr>)> {
     let EditExpr::Traversal(traversal) = expr else {
         return None;
     };

@@ -45,6 +45,30 @@ enum Command {
     Sync(cmd::sync::SyncArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
     Restore(cmd::restore::RestoreArgs),
+    /// Draw the tier graph: monitors by tier, suppression edges, the composites that page.
+    ///
+    /// Mermaid by default (GitHub renders a ```mermaid block in pull requests and READMEs), or
+    /// Graphviz DOT with --format dot. --tenant NAME draws one tenant's slice: its monitors plus
+    /// the shared monitors that silence them. Composites are the hexagon "page" nodes, labelled
+    /// with the handles they notify.
+    ///
+    ///   monc graph --tenant acme > acme.mmd
+    ///   monc graph --format dot | dot -Tsvg > graph.svg
+    #[command(verbatim_doc_comment)]
+    Graph(cmd::graph::GraphArgs),
+    /// Unit-test the alert logic: which notifications fire when given monitors alert.
+    ///
+    /// Reads scenarios from alert-tests/*.hcl (or PATH), evaluates the compiled composites with
+    /// Datadog's semantics (&& least severe, || most severe, !NoData is No Data, groups matched
+    /// by common tag values) and prints scenario, expected pages, actual pages, ✓/✗. Also
+    /// reports each cluster's outage: pages without suppression vs. with. Exit 0 all pass,
+    /// 1 any failure or a mistake in a test file, 2 files unreadable.
+    ///
+    ///   monc test                      run alert-tests/
+    ///   monc test --matrix             also check every suppression edge three ways
+    ///   monc test --outage l2/alb_5xx/prod-tokyo-1
+    #[command(verbatim_doc_comment)]
+    Test(cmd::test::TestArgs),
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
     Emulator(monc::emulator::EmulatorArgs),
 }
@@ -55,6 +79,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
         Command::Restore(args) => cmd::restore::run(&args),
+        Command::Graph(args) => cmd::graph::run(&args),
+        Command::Test(args) => cmd::test::run(&args),
         Command::Emulator(args) => monc::emulator::run(args),
     }
 }

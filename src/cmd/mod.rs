@@ -1,9 +1,11 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
 pub mod diff;
+pub mod graph;
 pub mod org;
 pub mod restore;
 pub mod sync;
+pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Rendering for people and machines: diagnostics, plans, colour decisions.
 
+pub mod graph;
 pub mod plan;
 
 use std::fmt;

@@ -1,0 +1,657 @@
+//! Unit tests for alert logic: scenarios in `alert-tests/*.hcl` say which monitors are alerting
+//! and which notifications must fire; [`crate::simulate`] says which do.
+//!
+//! ```hcl
+//! scenario "acme API errors page acme" {
+//!   alert   = ["l3/api_error_rate/acme"]        # keys, or monitor.<template>[<instance>]
+//!   no_data = [monitor.region_health]           # also `warn` and `ok`; everything else is OK
+//!   group "resource_name:/checkout" {           # per-group states of a multi-alert monitor
+//!     alert = [monitor.api_latency_p95["acme"]]
+//!   }
+//!   page "l3/api_error_rate/acme/composite" {   # one block per expected notification;
+//!     notify = ["@slack-acme-oncall"]           # `notify` optional; no `page` = silence
+//!   }
+//! }
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use hcl::edit::Span as _;
+use hcl::edit::expr::Expression as EditExpr;
+use hcl::edit::structure::{Attribute, Block, Body};
+use serde::Serialize;
+
+use crate::compile::Instance;
+use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Span, did_you_mean, suggestion_help};
+use crate::graph::MonitorGraph;
+use crate::load::{LoadError, parse_reference};
+use crate::model::Model;
+use crate::simulate::{Outcome, Page, State, Status, simulate};
+
+/// One `scenario` block, resolved against the compiled monitors.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub span: Span,
+    /// Monitor index → status; monitors not listed are OK.
+    pub statuses: HashMap<usize, Status>,
+    pub expected: Vec<ExpectedPage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectedPage {
+    pub key: String,
+    /// The handles it must notify; `None` = not checked.
+    pub notify: Option<Vec<String>>,
+}
+
+const STATE_ATTRS: &[&str] = &["alert", "warn", "no_data", "ok"];
+
+/// Reads every `*.hcl` file of `path` (a directory or one file), adding them to `model.sources`
+/// so diagnostics can quote them.
+pub fn load(
+    path: &Path,
+    model: &mut Model,
+    graph: &MonitorGraph,
+    diagnostics: &mut Diagnostics,
+) -> Result<Vec<Scenario>, LoadError> {
+    let mut scenarios = Vec::new();
+    for file in test_files(path)? {
+        let text = std::fs::read_to_string(&file).map_err(|e| LoadError {
+            path: file.clone(),
+            message: format!("cannot read file: {e}"),
+            help: "check the path and that the file is UTF-8 text".into(),
+        })?;
+        let parsed = hcl::edit::parser::parse_body(&text);
+        let id = model.sources.add(file, text);
+        let mut reader = Reader {
+            id,
+            model,
+            graph,
+            diagnostics,
+        };
+        match parsed {
+            Ok(body) => scenarios.extend(reader.scenarios(&body)),
+            Err(error) => reader.syntax_error(&error),
+        }
+    }
+    Ok(scenarios)
+}
+
+fn test_files(path: &Path) -> Result<Vec<std::path::PathBuf>, LoadError> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        message: format!("cannot read the alert tests: {e}"),
+        help: "put scenarios in alert-tests/*.hcl, or pass the directory or file as an argument"
+            .into(),
+    })?;
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hcl") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+struct Reader<'a> {
+    id: FileId,
+    model: &'a Model,
+    graph: &'a MonitorGraph,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Reader<'_> {
+    fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
+        Span::new(self.id, range.unwrap_or(0..0))
+    }
+
+    fn syntax_error(&mut self, error: &hcl::edit::parser::Error) {
+        let offset = error.location().offset();
+        let d = Diagnostic::error(
+            "monc::syntax",
+            self.span(Some(offset..offset)),
+            format!("HCL syntax error: {}", error.message().trim()),
+        )
+        .label("here")
+        .help("check for a missing quote, bracket, `=` or newline before this point");
+        self.diagnostics.push(d);
+    }
+
+    fn scenarios(&mut self, body: &Body) -> Vec<Scenario> {
+        for attr in body.attributes() {
+            let d = Diagnostic::error(
+                "monc::unknown-attribute",
+                self.span(attr.key.span()),
+                format!(
+                    "unexpected attribute `{}` in an alert test file",
+                    attr.key.as_str()
+                ),
+            )
+            .label("not inside a scenario")
+            .help("a test file holds `scenario \"name\" { ... }` blocks");
+            self.diagnostics.push(d);
+        }
+        body.blocks()
+            .filter_map(|block| match block.ident.as_str() {
+                "scenario" => self.scenario(block),
+                _ => {
+                    self.unknown_block(block, &["scenario"], "an alert test file");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn unknown_block(&mut self, block: &Block, allowed: &[&str], place: &str) {
+        let name = block.ident.as_str();
+        let help = suggestion_help(name, "block", allowed.iter().copied());
+        let d = Diagnostic::error(
+            "monc::unknown-block",
+            self.span(block.ident.span()),
+            format!("unknown block `{name}` in {place}"),
+        )
+        .label("unknown block")
+        .help(help);
+        self.diagnostics.push(d);
+    }
+
+    fn label(&mut self, block: &Block, example: &str) -> Option<(String, Span)> {
+        let [label] = block.labels.as_slice() else {
+            let what = block.ident.as_str();
+            let d = Diagnostic::error(
+                "monc::block-name",
+                self.span(block.ident.span()),
+                format!("a `{what}` block needs exactly one name"),
+            )
+            .label("name missing or repeated")
+            .help(format!("write `{what} {example} {{ ... }}`"));
+            self.diagnostics.push(d);
+            return None;
+        };
+        Some((label.as_str().to_string(), self.span(label.span())))
+    }
+
+    fn scenario(&mut self, block: &Block) -> Option<Scenario> {
+        let (name, span) = self.label(block, "\"what happens\"")?;
+        let mut scenario = Scenario {
+            name,
+            span,
+            statuses: HashMap::new(),
+            expected: Vec::new(),
+        };
+        for attr in block.body.attributes() {
+            self.states(attr, None, &mut scenario.statuses);
+        }
+        for inner in block.body.blocks() {
+            match inner.ident.as_str() {
+                "group" => self.group(inner, &mut scenario.statuses),
+                "page" => scenario.expected.extend(self.page(inner)),
+                _ => self.unknown_block(inner, &["group", "page"], "a scenario"),
+            }
+        }
+        Some(scenario)
+    }
+
+    fn group(&mut self, block: &Block, statuses: &mut HashMap<usize, Status>) {
+        let Some((group, _)) = self.label(block, "\"resource_name:/checkout\"") else {
+            return;
+        };
+        for inner in block.body.blocks() {
+            self.unknown_block(inner, &[], "a group");
+        }
+        for attr in block.body.attributes() {
+            self.states(attr, Some(&group), statuses);
+        }
+    }
+
+    /// `alert = [...]` (and `warn`, `no_data`, `ok`), for the whole monitor or one group.
+    fn states(
+        &mut self,
+        attr: &Attribute,
+        group: Option<&str>,
+        statuses: &mut HashMap<usize, Status>,
+    ) {
+        let Some(state) = self.state_of(attr) else {
+            return;
+        };
+        for index in self.monitor_list(attr) {
+            let status = statuses.entry(index).or_default();
+            match (group, &mut *status) {
+                (None, _) => *status = Status::Simple(state),
+                (Some(g), Status::Groups(groups)) => groups.push((g.to_string(), state)),
+                (Some(g), Status::Simple(_)) => {
+                    *status = Status::Groups(vec![(g.to_string(), state)])
+                }
+            }
+        }
+    }
+
+    fn state_of(&mut self, attr: &Attribute) -> Option<State> {
+        let state = match attr.key.as_str() {
+            "alert" => State::Alert,
+            "warn" => State::Warn,
+            "no_data" => State::NoData,
+            "ok" => State::Ok,
+            other => {
+                let help = match did_you_mean(other, STATE_ATTRS.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "a scenario sets monitor states with `alert`, `warn`, `no_data` or `ok` (everything else is OK), has `group \"tag:value\" { ... }` blocks for multi-alert monitors, and `page \"key\" { ... }` blocks for what must notify".into(),
+                };
+                let d = Diagnostic::error(
+                    "monc::unknown-attribute",
+                    self.span(attr.key.span()),
+                    format!("unknown attribute `{other}` in a scenario"),
+                )
+                .label("unknown attribute")
+                .help(help);
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        Some(state)
+    }
+
+    fn monitor_list(&mut self, attr: &Attribute) -> Vec<usize> {
+        let EditExpr::Array(items) = &attr.value else {
+            let d = Diagnostic::error(
+                "monc::wrong-type",
+                self.span(attr.value.span()),
+                format!("`{}` must be a list of monitors", attr.key.as_str()),
+            )
+            .label("expected a list")
+            .help(format!(
+                "write `{} = [\"l2/alb_5xx/prod-tokyo-1\", monitor.region_health]`",
+                attr.key.as_str()
+            ));
+            self.diagnostics.push(d);
+            return Vec::new();
+        };
+        items.iter().filter_map(|item| self.monitor(item)).collect()
+    }
+
+    /// A monitor by key (`"l3/api_error_rate/acme"`) or by template and instance
+    /// (`monitor.api_error_rate["acme"]`, `monitor.region_health`).
+    fn monitor(&mut self, expr: &EditExpr) -> Option<usize> {
+        let span = self.span(expr.span());
+        if let EditExpr::String(key) = expr {
+            return self.monitor_by_key(key.as_str(), span);
+        }
+        let Some((template, _, index)) = parse_reference(expr) else {
+            let d = Diagnostic::error("monc::bad-reference", span, "not a monitor")
+                .label("expected a key or a monitor reference")
+                .help("write a monitor key such as `\"l3/api_error_rate/acme\"`, or `monitor.<template>` / `monitor.<template>[\"<cluster or tenant>\"]`");
+            self.diagnostics.push(d);
+            return None;
+        };
+        let instance = match index {
+            None => None,
+            Some(EditExpr::String(s)) => Some(s.as_str().to_string()),
+            Some(other) => {
+                let d = Diagnostic::error(
+                    "monc::bad-reference",
+                    self.span(other.span()),
+                    "the instance must be a quoted cluster or tenant name",
+                )
+                .label("expected a string")
+                .help("write e.g. `monitor.alb_5xx[\"prod-tokyo-1\"]`");
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        self.monitor_by_template(&template, instance.as_deref(), span)
+    }
+
+    fn monitor_by_key(&mut self, key: &str, span: Span) -> Option<usize> {
+        if let Some(i) = self.graph.monitors.iter().position(|m| m.key == key) {
+            return Some(i);
+        }
+        let keys = self.graph.monitors.iter().map(|m| m.key.as_str());
+        let mut help = suggestion_help(key, "monitor key", keys);
+        if key.ends_with("/composite") {
+            help = format!(
+                "scenarios set the states of raw monitors; composites are computed from them. {help}"
+            );
+        }
+        let d = Diagnostic::error(
+            "monc::unknown-monitor",
+            span,
+            format!("no monitor has the key `{key}`"),
+        )
+        .label("unknown monitor key")
+        .help(help);
+        self.diagnostics.push(d);
+        None
+    }
+
+    fn monitor_by_template(
+        &mut self,
+        template: &str,
+        instance: Option<&str>,
+        span: Span,
+    ) -> Option<usize> {
+        let found = self.graph.monitors.iter().position(|m| {
+            self.model.templates[m.template].name.value == template
+                && instance_name(self.model, m.instance) == instance
+        });
+        if found.is_none() {
+            let names = self.model.templates.iter().map(|t| t.name.value.as_str());
+            let help = match did_you_mean(template, names.clone()) {
+                Some(best) if best != template => format!("did you mean `monitor.{best}`?"),
+                _ if names.clone().any(|n| n == template) => {
+                    "give the cluster or tenant it was stamped out for, e.g. `monitor.alb_5xx[\"prod-tokyo-1\"]`, or none for a single monitor".into()
+                }
+                _ => suggestion_help(template, "monitor template", names),
+            };
+            let what = match instance {
+                Some(i) => format!("monitor.{template}[\"{i}\"]"),
+                None => format!("monitor.{template}"),
+            };
+            let d = Diagnostic::error(
+                "monc::unknown-monitor",
+                span,
+                format!("`{what}` is not a compiled monitor"),
+            )
+            .label("unknown monitor")
+            .help(help);
+            self.diagnostics.push(d);
+        }
+        found
+    }
+
+    fn page(&mut self, block: &Block) -> Option<ExpectedPage> {
+        let (key, span) = self.label(block, "\"l3/api_error_rate/acme/composite\"")?;
+        self.check_pager(&key, span)?;
+        let mut notify = None;
+        for attr in block.body.attributes() {
+            if attr.key.as_str() != "notify" {
+                let d = Diagnostic::error(
+                    "monc::unknown-attribute",
+                    self.span(attr.key.span()),
+                    format!("unknown attribute `{}` in a page", attr.key.as_str()),
+                )
+                .label("unknown attribute")
+                .help("a page takes `notify = [\"@handle\", ...]`, the handles it must notify");
+                self.diagnostics.push(d);
+                continue;
+            }
+            notify = self.handles(attr);
+        }
+        Some(ExpectedPage { key, notify })
+    }
+
+    /// A page is sent by a composite or by a monitor nothing suppresses.
+    fn check_pager(&mut self, key: &str, span: Span) -> Option<()> {
+        let graph = self.graph;
+        if graph.composites.iter().any(|c| c.key == key) {
+            return Some(());
+        }
+        let Some(index) = graph.monitors.iter().position(|m| m.key == key) else {
+            let pagers = graph
+                .composites
+                .iter()
+                .map(|c| c.key.as_str())
+                .chain(graph.monitors.iter().map(|m| m.key.as_str()));
+            let d = Diagnostic::error(
+                "monc::unknown-monitor",
+                span,
+                format!("nothing pages as `{key}`"),
+            )
+            .label("unknown monitor or composite key")
+            .help(suggestion_help(key, "key", pagers));
+            self.diagnostics.push(d);
+            return None;
+        };
+        if let Some(composite) = graph.composite_for(index) {
+            let d = Diagnostic::error(
+                "monc::not-a-pager",
+                span,
+                format!(
+                    "`{key}` never pages itself: it is suppressed, and its composite pages instead"
+                ),
+            )
+            .label("a suppressed monitor carries no notification handles")
+            .help(format!("expect `page \"{}\"`", composite.key));
+            self.diagnostics.push(d);
+            return None;
+        }
+        Some(())
+    }
+
+    fn handles(&mut self, attr: &Attribute) -> Option<Vec<String>> {
+        let strings = match &attr.value {
+            EditExpr::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    EditExpr::String(s) => Some(s.as_str().to_string()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        };
+        if strings.is_none() {
+            let d = Diagnostic::error(
+                "monc::wrong-type",
+                self.span(attr.value.span()),
+                "`notify` must be a list of strings",
+            )
+            .label("expected a list of handles")
+            .help("write `notify = [\"@slack-acme-oncall\", \"@pagerduty-acme\"]`");
+            self.diagnostics.push(d);
+        }
+        strings
+    }
+}
+
+fn instance_name(model: &Model, instance: Instance) -> Option<&str> {
+    match instance {
+        Instance::Once => None,
+        Instance::Cluster(c) => Some(&model.clusters[c].name.value),
+        Instance::Tenant(t) => Some(&model.tenants[t].name.value),
+    }
+}
+
+/// The result of one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub scenario: String,
+    pub file: String,
+    pub line: usize,
+    pub passed: bool,
+    pub expected: Vec<ExpectedPage>,
+    pub actual: Vec<Page>,
+    /// Expected pages that did not fire.
+    pub missing: Vec<String>,
+    /// Pages that fired without being expected.
+    pub unexpected: Vec<String>,
+    /// Expected pages that fired for other handles: (key, expected, actual).
+    pub wrong_handles: Vec<(String, Vec<String>, Vec<String>)>,
+    /// Composites left silent by a No Data member.
+    pub no_data: Vec<String>,
+}
+
+pub fn run(model: &Model, graph: &MonitorGraph, scenario: &Scenario) -> Verdict {
+    let outcome = simulate(graph, &scenario.statuses);
+    judge(model, scenario, outcome)
+}
+
+fn judge(model: &Model, scenario: &Scenario, outcome: Outcome) -> Verdict {
+    let fired: BTreeSet<&str> = outcome.pages.iter().map(|p| p.key.as_str()).collect();
+    let wanted: BTreeSet<&str> = scenario.expected.iter().map(|p| p.key.as_str()).collect();
+    let missing: Vec<String> = wanted.difference(&fired).map(|k| k.to_string()).collect();
+    let unexpected: Vec<String> = fired.difference(&wanted).map(|k| k.to_string()).collect();
+    let wrong_handles = wrong_handles(scenario, &outcome.pages);
+    let (line, _) = model
+        .sources
+        .line_col(scenario.span.file, scenario.span.range.start);
+    let path = &model.sources.file(scenario.span.file).path;
+    Verdict {
+        scenario: scenario.name.clone(),
+        file: crate::diagnostic::display_path(path),
+        line,
+        passed: missing.is_empty() && unexpected.is_empty() && wrong_handles.is_empty(),
+        expected: scenario.expected.clone(),
+        no_data: outcome.no_data.iter().map(|s| s.key.clone()).collect(),
+        actual: outcome.pages,
+        missing,
+        unexpected,
+        wrong_handles,
+    }
+}
+
+fn wrong_handles(scenario: &Scenario, pages: &[Page]) -> Vec<(String, Vec<String>, Vec<String>)> {
+    scenario
+        .expected
+        .iter()
+        .filter_map(|e| {
+            let want = e.notify.as_ref()?;
+            let page = pages.iter().find(|p| p.key == e.key)?;
+            let same = sorted(want) == sorted(&page.notify);
+            (!same).then(|| (e.key.clone(), want.clone(), page.notify.clone()))
+        })
+        .collect()
+}
+
+fn sorted(handles: &[String]) -> Vec<&str> {
+    let mut v: Vec<&str> = handles.iter().map(String::as_str).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The three cases of one suppression edge, with the target alerting in each.
+#[derive(Debug, Clone, Serialize)]
+pub struct EdgeCheck {
+    pub suppressor: String,
+    pub target: String,
+    /// The page that should fire when the suppressor is OK.
+    pub composite: String,
+    /// Suppressor OK: the target's composite pages.
+    pub pages_when_ok: bool,
+    /// Suppressor Alert: the target's composite is silent.
+    pub silent_when_alert: bool,
+    /// Suppressor No Data: whether the target's composite still pages (Datadog: it does not).
+    pub pages_when_no_data: bool,
+    /// Who, if anyone, is told about the suppressor's missing data (its own No Data page).
+    pub no_data_told: Vec<String>,
+}
+
+impl EdgeCheck {
+    pub fn passed(&self) -> bool {
+        self.pages_when_ok && self.silent_when_alert
+    }
+
+    /// No Data on the suppressor silences the target and nobody hears about it.
+    pub fn is_risk(&self) -> bool {
+        !self.pages_when_no_data && self.no_data_told.is_empty()
+    }
+}
+
+/// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting.
+pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
+    let mut edges: Vec<(usize, usize)> = (0..graph.monitors.len())
+        .flat_map(|t| graph.direct_suppressors(t).map(move |s| (s, t)))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    edges
+        .into_iter()
+        .filter_map(|(s, t)| edge_check(graph, s, t))
+        .collect()
+}
+
+fn edge_check(graph: &MonitorGraph, s: usize, t: usize) -> Option<EdgeCheck> {
+    let composite = graph.composite_for(t)?.key.clone();
+    let with = |state: State| {
+        let statuses = HashMap::from([
+            (t, Status::Simple(State::Alert)),
+            (s, Status::Simple(state)),
+        ]);
+        simulate(graph, &statuses)
+    };
+    let pages = |o: &Outcome| o.pages.iter().any(|p| p.key == composite);
+    let no_data = with(State::NoData);
+    let no_data_told = no_data
+        .pages
+        .iter()
+        .filter(|p| p.state == State::NoData)
+        .flat_map(|p| p.notify.iter().cloned())
+        .collect();
+    Some(EdgeCheck {
+        suppressor: graph.monitors[s].key.clone(),
+        target: graph.monitors[t].key.clone(),
+        pages_when_ok: pages(&with(State::Ok)),
+        silent_when_alert: !pages(&with(State::Alert)),
+        pages_when_no_data: pages(&no_data),
+        no_data_told,
+        composite,
+    })
+}
+
+/// A shared outage: what alerts, and how many pages it causes with and without suppression.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outage {
+    pub name: String,
+    /// Monitors alerting; without suppression each would page on its own.
+    pub alerting: Vec<String>,
+    /// Pages with the compiled composites.
+    pub pages: Vec<String>,
+}
+
+/// `cluster:NAME`: every monitor of the cluster and of its tenants alerting. A monitor key: that
+/// monitor and everything it suppresses, directly or not, alerting. `None` if neither matches.
+pub fn outage(model: &Model, graph: &MonitorGraph, spec: &str) -> Option<Outage> {
+    let alerting: Vec<usize> = match spec.strip_prefix("cluster:") {
+        Some(cluster) => cluster_monitors(model, graph, cluster)?,
+        None => {
+            let root = graph.monitors.iter().position(|m| m.key == spec)?;
+            suppressed_by_closure(graph, root)
+        }
+    };
+    let statuses = alerting
+        .iter()
+        .map(|&i| (i, Status::Simple(State::Alert)))
+        .collect();
+    let outcome = simulate(graph, &statuses);
+    Some(Outage {
+        name: spec.to_string(),
+        alerting: alerting
+            .iter()
+            .map(|&i| graph.monitors[i].key.clone())
+            .collect(),
+        pages: outcome.pages.into_iter().map(|p| p.key).collect(),
+    })
+}
+
+fn cluster_monitors(model: &Model, graph: &MonitorGraph, cluster: &str) -> Option<Vec<usize>> {
+    let c = model
+        .clusters
+        .iter()
+        .position(|c| c.name.value == cluster)?;
+    let on_cluster = |instance: Instance| match instance {
+        Instance::Cluster(i) => i == c,
+        Instance::Tenant(t) => model.tenants[t].cluster.value == cluster,
+        Instance::Once => false,
+    };
+    Some(
+        (0..graph.monitors.len())
+            .filter(|&i| on_cluster(graph.monitors[i].instance))
+            .collect(),
+    )
+}
+
+fn suppressed_by_closure(graph: &MonitorGraph, root: usize) -> Vec<usize> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![root];
+    while let Some(i) = stack.pop() {
+        if found.insert(i) {
+            stack.extend(
+                (0..graph.monitors.len()).filter(|&t| graph.direct_suppressors(t).any(|s| s == i)),
+            );
+        }
+    }
+    found.into_iter().collect()
+}

@@ -1,0 +1,230 @@
+//! The compiled tier graph as a picture: Mermaid (renders in GitHub pull requests and READMEs)
+//! and Graphviz DOT. One node per monitor key, grouped by tier; `suppresses` edges as written;
+//! every composite as a hexagon "page" node next to the monitor it pages for, labelled with the
+//! handles it notifies.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::compile::{Instance, Monitor};
+use crate::graph::MonitorGraph;
+use crate::model::Model;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// A ```mermaid flowchart (paste into a pull request or README).
+    Mermaid,
+    /// Graphviz DOT (`monc graph --format dot | dot -Tsvg > graph.svg`).
+    Dot,
+}
+
+/// The monitors to draw, as indices into [`MonitorGraph::monitors`], in index order.
+pub type Selection = BTreeSet<usize>;
+
+/// Every monitor.
+pub fn everything(graph: &MonitorGraph) -> Selection {
+    (0..graph.monitors.len()).collect()
+}
+
+/// One tenant's slice: its own monitors plus every shared monitor that suppresses them,
+/// directly or through other suppressors. `None` if no tenant has that name.
+pub fn tenant_slice(model: &Model, graph: &MonitorGraph, tenant: &str) -> Option<Selection> {
+    let t = model.tenants.iter().position(|t| t.name.value == tenant)?;
+    let mut selection = Selection::new();
+    let mut stack: Vec<usize> = graph
+        .monitors
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.instance == Instance::Tenant(t))
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if selection.insert(i) {
+            stack.extend(graph.direct_suppressors(i));
+        }
+    }
+    Some(selection)
+}
+
+pub fn render(
+    model: &Model,
+    graph: &MonitorGraph,
+    only: &Selection,
+    format: GraphFormat,
+) -> String {
+    let view = View { model, graph, only };
+    match format {
+        GraphFormat::Mermaid => view.mermaid(),
+        GraphFormat::Dot => view.dot(),
+    }
+}
+
+struct View<'a> {
+    model: &'a Model,
+    graph: &'a MonitorGraph,
+    only: &'a Selection,
+}
+
+impl View<'_> {
+    /// Tiers in order, each with its selected monitors; empty tiers are left out.
+    fn tiers(&self) -> Vec<(&str, Vec<usize>)> {
+        self.model
+            .project
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(tier, name)| {
+                let members = self.only.iter().copied();
+                let members = members.filter(|&i| self.graph.monitors[i].tier == tier);
+                (name.as_str(), members.collect::<Vec<_>>())
+            })
+            .filter(|(_, members)| !members.is_empty())
+            .collect()
+    }
+
+    /// Valid `suppressor → target` edges between selected monitors, in a stable order.
+    fn edges(&self) -> Vec<(usize, usize)> {
+        let mut edges: Vec<(usize, usize)> = self
+            .only
+            .iter()
+            .flat_map(|&target| {
+                self.graph
+                    .direct_suppressors(target)
+                    .filter(|s| self.only.contains(s))
+                    .map(move |s| (s, target))
+            })
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
+    fn pages_directly(&self, index: usize) -> bool {
+        self.graph.composite_for(index).is_none()
+    }
+
+    fn monitor(&self, index: usize) -> &Monitor {
+        &self.graph.monitors[index]
+    }
+
+    fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart TB\n");
+        for (tier, members) in self.tiers() {
+            let _ = writeln!(out, "  subgraph {}[\"{tier}\"]", mermaid_id("tier", tier));
+            for i in members {
+                self.mermaid_nodes(&mut out, i);
+            }
+            out.push_str("  end\n");
+        }
+        for (s, t) in self.edges() {
+            let (s, t) = (&self.monitor(s).key, &self.monitor(t).key);
+            let _ = writeln!(
+                out,
+                "  {} -- suppresses --> {}",
+                mermaid_id("m", s),
+                mermaid_id("m", t)
+            );
+        }
+        out.push_str("  classDef page fill:#fde2e2,stroke:#c0392b\n");
+        out
+    }
+
+    fn mermaid_nodes(&self, out: &mut String, i: usize) {
+        let m = self.monitor(i);
+        let id = mermaid_id("m", &m.key);
+        if self.pages_directly(i) {
+            let label = format!("{}<br/>pages {}", m.key, handles(&m.notify));
+            let _ = writeln!(out, "    {id}[\"{}\"]:::page", mermaid_text(&label));
+            return;
+        }
+        let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_text(&m.key));
+        let page_id = mermaid_id("c", &m.key);
+        let label = format!("composite pages {}", handles(&m.notify));
+        let _ = writeln!(
+            out,
+            "    {page_id}{{{{\"{}\"}}}}:::page",
+            mermaid_text(&label)
+        );
+        let _ = writeln!(out, "    {id} -.-> {page_id}");
+    }
+
+    fn dot(&self) -> String {
+        let mut out = String::from(
+            "digraph monc {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+        );
+        for (tier, members) in self.tiers() {
+            let _ = writeln!(out, "  subgraph \"cluster_{}\" {{", dot_text(tier));
+            let _ = writeln!(out, "    label=\"{}\";", dot_text(tier));
+            for i in members {
+                self.dot_nodes(&mut out, i);
+            }
+            out.push_str("  }\n");
+        }
+        for (s, t) in self.edges() {
+            let (s, t) = (&self.monitor(s).key, &self.monitor(t).key);
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [label=\"suppresses\"];",
+                dot_text(s),
+                dot_text(t)
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    fn dot_nodes(&self, out: &mut String, i: usize) {
+        let m = self.monitor(i);
+        let key = dot_text(&m.key);
+        let page = "style=filled, fillcolor=\"#fde2e2\"";
+        if self.pages_directly(i) {
+            let label = dot_text(&format!("{}\npages {}", m.key, handles(&m.notify)));
+            let _ = writeln!(out, "    \"{key}\" [label=\"{label}\", {page}];");
+            return;
+        }
+        let _ = writeln!(out, "    \"{key}\";");
+        let label = dot_text(&format!("composite pages {}", handles(&m.notify)));
+        let _ = writeln!(
+            out,
+            "    \"{key}/composite\" [shape=hexagon, label=\"{label}\", {page}];"
+        );
+        let _ = writeln!(out, "    \"{key}\" -> \"{key}/composite\" [style=dashed];");
+    }
+}
+
+fn handles(notify: &[String]) -> String {
+    if notify.is_empty() {
+        "nobody".into()
+    } else {
+        notify.join(" ")
+    }
+}
+
+/// Mermaid ids allow letters, digits and `_`: `l3/api-x/acme` becomes `m_l3_sapi_dx_sacme`.
+/// Escaping `_` as `__` keeps the mapping one-to-one (`a-b` and `a_b` are both valid names).
+fn mermaid_id(prefix: &str, key: &str) -> String {
+    let mut id = format!("{prefix}_");
+    for c in key.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() => id.push(c),
+            '_' => id.push_str("__"),
+            '/' => id.push_str("_s"),
+            '-' => id.push_str("_d"),
+            other => {
+                let _ = write!(id, "_u{:x}_", other as u32);
+            }
+        }
+    }
+    id
+}
+
+/// Text inside `["..."]`: Mermaid has no backslash escapes, only HTML entities.
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

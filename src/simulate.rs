@@ -1,0 +1,408 @@
+//! What pages when given monitors are in given states: the compiled composites evaluated with
+//! Datadog's composite semantics.
+//!
+//! The rules, from Datadog's "Composite Monitor" page (docs.datadoghq.com/monitors/types/composite,
+//! "Computing trigger conditions" and "Common reporting sources"):
+//! - severity Alert (4) > Warn (3) > No Data (2) > OK (1); all but OK are "alert-worthy";
+//! - `A && B` is the least severe of the two, `A || B` the most severe;
+//! - `!A` is No Data when A is No Data, OK when A is alert-worthy, Alert when A is OK;
+//! - a composite whose result is No Data and that does not set `notify_no_data` keeps its last
+//!   known state, so it does not page (we take the last known state to be OK);
+//! - multi-alert members are matched on their common groups, by tag *values* only; a simple-alert
+//!   member applies to every group.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::graph::{Composite, MonitorGraph};
+use crate::query::{CompositeExpr, Operand, parse_composite_query};
+
+/// A monitor's (or one group's) status, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Ok,
+    NoData,
+    Warn,
+    Alert,
+}
+
+impl State {
+    pub fn is_alert_worthy(self) -> bool {
+        self != State::Ok
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::NoData => "No Data",
+            State::Warn => "Warn",
+            State::Alert => "Alert",
+        }
+    }
+
+    /// Alert and Warn notify; No Data only where the monitor asks for it.
+    fn notifies(self, notify_no_data: bool) -> bool {
+        match self {
+            State::Alert | State::Warn => true,
+            State::NoData => notify_no_data,
+            State::Ok => false,
+        }
+    }
+}
+
+pub fn and(a: State, b: State) -> State {
+    a.min(b)
+}
+
+pub fn or(a: State, b: State) -> State {
+    a.max(b)
+}
+
+pub fn not(a: State) -> State {
+    match a {
+        State::NoData => State::NoData,
+        State::Ok => State::Alert,
+        State::Warn | State::Alert => State::Ok,
+    }
+}
+
+/// Evaluates a composite expression whose operands are monitor IDs.
+pub fn evaluate(expr: &CompositeExpr, state_of: &dyn Fn(u64) -> State) -> State {
+    match expr {
+        CompositeExpr::Operand {
+            operand: Operand::Id(id),
+            ..
+        } => state_of(*id),
+        // monc's own composites are rendered with IDs before evaluation; a symbolic reference
+        // has no state of its own.
+        CompositeExpr::Operand { .. } => State::Ok,
+        CompositeExpr::Not(inner) => not(evaluate(inner, state_of)),
+        CompositeExpr::And(a, b) => and(evaluate(a, state_of), evaluate(b, state_of)),
+        CompositeExpr::Or(a, b) => or(evaluate(a, state_of), evaluate(b, state_of)),
+    }
+}
+
+/// The state of one monitor in a scenario: one status (a simple alert, or every group alike),
+/// or a status per group of a multi-alert monitor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Simple(State),
+    Groups(Vec<(String, State)>),
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status::Simple(State::Ok)
+    }
+}
+
+/// The tag values of a group name: `resource_name:/login,host:a` → {`/login`, `a`}. Datadog
+/// matches groups of different monitors on values alone.
+pub fn group_values(group: &str) -> BTreeSet<&str> {
+    group
+        .split(',')
+        .map(|tag| tag.trim())
+        .map(|tag| tag.split_once(':').map_or(tag, |(_, value)| value))
+        .collect()
+}
+
+/// Groups match when one's tag values contain the other's (`device,host` combines with `host`).
+fn groups_match(a: &str, b: &str) -> bool {
+    let (a, b) = (group_values(a), group_values(b));
+    a.is_subset(&b) || b.is_subset(&a)
+}
+
+/// The composite's state per common group (`None` when every member is a simple alert).
+pub fn evaluate_grouped(
+    expr: &CompositeExpr,
+    status_of: &dyn Fn(u64) -> Status,
+) -> Vec<(Option<String>, State)> {
+    let members: Vec<(u64, Status)> = member_ids(expr)
+        .into_iter()
+        .map(|id| (id, status_of(id)))
+        .collect();
+    let multi: Vec<&(u64, Status)> = members
+        .iter()
+        .filter(|(_, s)| matches!(s, Status::Groups(_)))
+        .collect();
+    if multi.is_empty() {
+        let state = |id: u64| simple_state(&members, id);
+        return vec![(None, evaluate(expr, &state))];
+    }
+    common_groups(&multi)
+        .into_iter()
+        .map(|group| {
+            let state = |id: u64| state_in_group(&members, id, &group);
+            let result = evaluate(expr, &state);
+            (Some(group), result)
+        })
+        .collect()
+}
+
+fn member_ids(expr: &CompositeExpr) -> Vec<u64> {
+    let mut ids: Vec<u64> = expr
+        .operands()
+        .into_iter()
+        .filter_map(|(operand, _)| match operand {
+            Operand::Id(id) => Some(*id),
+            Operand::Ref { .. } => None,
+        })
+        .collect();
+    ids.dedup();
+    ids
+}
+
+fn simple_state(members: &[(u64, Status)], id: u64) -> State {
+    match members.iter().find(|(m, _)| *m == id) {
+        Some((_, Status::Simple(state))) => *state,
+        _ => State::Ok,
+    }
+}
+
+fn state_in_group(members: &[(u64, Status)], id: u64, group: &str) -> State {
+    match members.iter().find(|(m, _)| *m == id) {
+        Some((_, Status::Simple(state))) => *state,
+        Some((_, Status::Groups(groups))) => groups
+            .iter()
+            .find(|(g, _)| groups_match(g, group))
+            .map_or(State::Ok, |(_, s)| *s),
+        None => State::Ok,
+    }
+}
+
+/// The groups every multi-alert member reports, named as the most specific member names them.
+fn common_groups(multi: &[&(u64, Status)]) -> Vec<String> {
+    let groups_of = |status: &Status| match status {
+        Status::Groups(groups) => groups.iter().map(|(g, _)| g.clone()).collect(),
+        Status::Simple(_) => Vec::new(),
+    };
+    let finest = multi
+        .iter()
+        .max_by_key(|(_, s)| groups_of(s).iter().map(|g| group_values(g).len()).max())
+        .map(|(_, s)| groups_of(s))
+        .unwrap_or_default();
+    finest
+        .into_iter()
+        .filter(|g| {
+            multi
+                .iter()
+                .all(|(_, s)| groups_of(s).iter().any(|h| groups_match(g, h)))
+        })
+        .collect()
+}
+
+/// A notification that fires: which monitor sends it, for which group, to whom.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Page {
+    /// The key of the monitor that notifies: a composite's key, or an unsuppressed monitor's.
+    pub key: String,
+    pub group: Option<String>,
+    pub state: State,
+    pub notify: Vec<String>,
+}
+
+/// A composite that evaluates to No Data and therefore stays silent.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Silent {
+    pub key: String,
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Outcome {
+    pub pages: Vec<Page>,
+    /// Composites in No Data that do not notify on it: a real alert they would have sent is lost.
+    pub no_data: Vec<Silent>,
+}
+
+/// Everything that pages when the monitors are in `statuses` (indices into the graph's
+/// monitors; a monitor not listed is OK).
+pub fn simulate(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outcome {
+    let status_of = |i: usize| statuses.get(&i).cloned().unwrap_or_default();
+    let mut outcome = Outcome::default();
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        let notify_no_data = monitor
+            .options
+            .get("notify_no_data")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        let (key, results) = match graph.composite_for(index) {
+            Some(composite) => (
+                composite.key.clone(),
+                composite_results(composite, &status_of),
+            ),
+            None => (monitor.key.clone(), monitor_results(status_of(index))),
+        };
+        for (group, state) in results {
+            if state.notifies(notify_no_data) {
+                let notify = monitor.notify.clone();
+                let key = key.clone();
+                outcome.pages.push(Page {
+                    key,
+                    group,
+                    state,
+                    notify,
+                });
+            } else if state == State::NoData && graph.composite_for(index).is_some() {
+                outcome.no_data.push(Silent {
+                    key: key.clone(),
+                    group,
+                });
+            }
+        }
+    }
+    outcome.pages.sort();
+    outcome.no_data.sort();
+    outcome
+}
+
+/// Evaluates the composite as compiled: its query rendered over monitor indices, parsed back.
+fn composite_results(
+    composite: &Composite,
+    status_of: &dyn Fn(usize) -> Status,
+) -> Vec<(Option<String>, State)> {
+    let query = composite.query(|i| i.to_string());
+    match parse_composite_query(&query) {
+        Ok(expr) => evaluate_grouped(&expr, &|id| status_of(id as usize)),
+        Err(_) => Vec::new(), // monc renders this query itself; it always parses
+    }
+}
+
+fn monitor_results(status: Status) -> Vec<(Option<String>, State)> {
+    match status {
+        Status::Simple(state) => vec![(None, state)],
+        Status::Groups(groups) => groups.into_iter().map(|(g, s)| (Some(g), s)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use State::*;
+
+    const ALL: [State; 4] = [Ok, NoData, Warn, Alert];
+
+    #[test]
+    fn not_follows_datadog() {
+        assert_eq!(not(Ok), Alert);
+        assert_eq!(not(Warn), Ok);
+        assert_eq!(not(Alert), Ok);
+        assert_eq!(not(NoData), NoData);
+    }
+
+    /// The table in Datadog's "Computing trigger conditions" (composite status column).
+    #[test]
+    fn and_or_match_the_documented_table() {
+        assert_eq!(and(Alert, Warn), Warn);
+        assert_eq!(or(Alert, Warn), Alert);
+        assert_eq!(and(Alert, Ok), Ok);
+        assert_eq!(or(Alert, Ok), Alert);
+        assert_eq!(and(Warn, Ok), Ok);
+        assert_eq!(or(Warn, Ok), Warn);
+        assert_eq!(and(NoData, Warn), NoData);
+        assert_eq!(or(NoData, Warn), Warn);
+        assert_eq!(and(NoData, Ok), Ok);
+        assert_eq!(or(NoData, Ok), NoData);
+        assert_eq!(and(NoData, NoData), NoData);
+        assert_eq!(or(NoData, NoData), NoData);
+    }
+
+    #[test]
+    fn and_or_are_commutative_and_alert_worthy_exactly_like_booleans() {
+        for a in ALL {
+            for b in ALL {
+                assert_eq!(and(a, b), and(b, a));
+                assert_eq!(or(a, b), or(b, a));
+                let (x, y) = (a.is_alert_worthy(), b.is_alert_worthy());
+                assert_eq!(and(a, b).is_alert_worthy(), x && y, "{a:?} && {b:?}");
+                assert_eq!(or(a, b).is_alert_worthy(), x || y, "{a:?} || {b:?}");
+            }
+        }
+    }
+
+    fn suppression(target: State, suppressor: State) -> State {
+        let expr = parse_composite_query("1 && !2").expect("parses");
+        evaluate(&expr, &|id| if id == 1 { target } else { suppressor })
+    }
+
+    /// `A && !B`, the shape of every monc composite, over every pair of states.
+    #[test]
+    fn suppression_truth_table() {
+        let expected = [
+            // (A, B, A && !B)
+            (Alert, Ok, Alert),
+            (Alert, Warn, Ok),
+            (Alert, Alert, Ok),
+            (Alert, NoData, NoData),
+            (Warn, Ok, Warn),
+            (Warn, Alert, Ok),
+            (Warn, NoData, NoData),
+            (Ok, Ok, Ok),
+            (Ok, Alert, Ok),
+            (Ok, NoData, Ok),
+            (NoData, Ok, NoData),
+            (NoData, Alert, Ok),
+            (NoData, NoData, NoData),
+        ];
+        for (a, b, result) in expected {
+            assert_eq!(suppression(a, b), result, "{a:?} && !{b:?}");
+        }
+    }
+
+    #[test]
+    fn groups_match_on_tag_values_only() {
+        assert!(groups_match("host:web04", "service:web04"));
+        assert!(groups_match("device:sda,host:web04", "host:web04"));
+        assert!(!groups_match("host:web04", "host:web05"));
+    }
+
+    #[test]
+    fn a_simple_suppressor_applies_to_every_group_of_a_multi_alert_target() {
+        let expr = parse_composite_query("1 && !2").expect("parses");
+        let groups = Status::Groups(vec![
+            ("resource_name:/login".into(), Alert),
+            ("resource_name:/checkout".into(), Ok),
+        ]);
+        let quiet = evaluate_grouped(&expr, &|id| {
+            if id == 1 {
+                groups.clone()
+            } else {
+                Status::Simple(Ok)
+            }
+        });
+        assert_eq!(
+            quiet,
+            vec![
+                (Some("resource_name:/login".into()), Alert),
+                (Some("resource_name:/checkout".into()), Ok)
+            ]
+        );
+        let silenced = evaluate_grouped(&expr, &|id| {
+            if id == 1 {
+                groups.clone()
+            } else {
+                Status::Simple(Alert)
+            }
+        });
+        assert!(silenced.iter().all(|(_, s)| *s == Ok));
+    }
+
+    #[test]
+    fn only_common_groups_are_evaluated() {
+        let expr = parse_composite_query("1 && 2").expect("parses");
+        let status = |id: u64| {
+            let hosts: &[&str] = if id == 1 {
+                &["host:web01", "host:web04"]
+            } else {
+                &["host:web04", "host:web09"]
+            };
+            Status::Groups(hosts.iter().map(|h| (h.to_string(), Alert)).collect())
+        };
+        assert_eq!(
+            evaluate_grouped(&expr, &status),
+            vec![(Some("host:web04".into()), Alert)]
+        );
+    }
+}
