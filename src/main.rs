@@ -41,6 +41,13 @@ enum Command {
     /// Asks for confirmation at a terminal; pass --yes in CI. Re-running after a partial failure
     /// finishes the job; a monitor changed in Datadog since the plan was read is not overwritten.
     Sync(cmd::sync::SyncArgs),
+    /// Write templates for monitors that already exist (org or JSON export), and adopt them.
+    ///
+    /// The generated monitors/imported.hcl compiles back to the same monitors. Composites
+    /// `A && !B` become `suppressed_by`; --detect-tenants TAGKEY folds per-tenant copies into one
+    /// template. --adopt then tags the live monitors as monc's, so the next sync updates them in
+    /// place instead of creating duplicates.
+    Import(cmd::import::ImportArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
     Restore(cmd::restore::RestoreArgs),
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
@@ -52,6 +59,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
+        Command::Import(args) => cmd::import::run(&args),
         Command::Restore(args) => cmd::restore::run(&args),
         Command::Emulator(args) => monc::emulator::run(args),
     }

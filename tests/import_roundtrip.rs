@@ -36,7 +36,7 @@ fn import_and_compile(
     detect: Option<&str>,
 ) -> (Import, Vec<DesiredMonitor>) {
     let (model, _) = monc::load::load(&LoadOptions::in_dir(dir)).expect("project loads");
-    let mut settings = Settings::for_project(&model, "a test");
+    let mut settings = Settings::for_project(&model, "a test", &[]);
     settings.detect_tenants = detect.map(String::from);
     let imported = import::build(monitors, &settings);
     let to = Destination {
@@ -294,7 +294,7 @@ fn refuses_to_overwrite_without_force() {
     let one = [monitor(1, "A", "avg(last_5m):avg:a{*} > 90", "", &[])];
     import_and_compile(&dir, &one, None);
     let (model, _) = monc::load::load(&LoadOptions::in_dir(&dir)).expect("loads");
-    let imported = import::build(&one, &Settings::for_project(&model, "again"));
+    let imported = import::build(&one, &Settings::for_project(&model, "again", &[]));
     let mut to = Destination {
         monitors_file: dir.join("monitors/imported.hcl"),
         tenants_file: dir.join("tenants/imported.hcl"),

@@ -1,6 +1,7 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
 pub mod diff;
+pub mod import;
 pub mod org;
 pub mod restore;
 pub mod sync;

@@ -7,6 +7,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{Adoption, Import, Settings, Template, TenantPlacement, Text, is_valid_name, key_of};
 use crate::datadog::Monitor;
+use crate::plan::normalize::normalize_options;
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
 
 /// The cluster detected tenants are put on when the project has none.
@@ -431,12 +432,23 @@ fn tenant_template(raw: &[&Monitor], group: &TenantGroup, name: &str, tier: &str
 }
 
 /// `options.thresholds` goes to the top-level `thresholds` attribute, as the README writes it.
+/// Options equal to what Datadog fills in anyway (`notify_audit = false`, `silenced = {}`, …)
+/// are left out: they compare equal either way and only clutter the file.
 fn split_thresholds(options: &JsonMap<String, Json>) -> (Option<Json>, JsonMap<String, Json>) {
-    let mut options = options.clone();
+    let mut options: JsonMap<String, Json> = options
+        .iter()
+        .filter(|(k, v)| !is_server_default(k, v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     match options.get("thresholds") {
         Some(Json::Object(_)) => (options.remove("thresholds"), options),
         _ => (None, options),
     }
+}
+
+fn is_server_default(key: &str, value: &Json) -> bool {
+    let single = JsonMap::from_iter([(key.to_string(), value.clone())]);
+    normalize_options(&single).is_empty()
 }
 
 // ---- names and tiers ----
@@ -559,6 +571,9 @@ fn header(
             tiers.lower
         ));
     }
+    lines.push(
+        "Options equal to what Datadog fills in anyway (notify_audit = false, silenced = {}, ...) are left out.".into(),
+    );
     lines.push(
         "`notify = []` keeps each monitor's handles in its message, where Datadog had them, instead of adding the project's `notify`.".into(),
     );

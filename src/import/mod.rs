@@ -17,6 +17,9 @@ use serde_json::{Map as JsonMap, Value as Json};
 pub use adopt::{AdoptOutcome, adopt};
 pub use build::build;
 
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Span, Spanned};
 use crate::model::Model;
 
 /// A string that may mention the tenant: literal pieces joined by `${tenant.name}`.
@@ -113,25 +116,28 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings for importing into the project `model` was loaded from.
-    pub fn for_project(model: &Model, source: &str) -> Settings {
+    /// Settings for importing into the project `model` was loaded from. Definitions in
+    /// `replacing` (the files this import overwrites) do not count as existing.
+    pub fn for_project(model: &Model, source: &str, replacing: &[PathBuf]) -> Settings {
+        let replaced: Vec<PathBuf> = replacing.iter().map(|p| canonical(p)).collect();
+        let kept =
+            |span: &Span| !replaced.contains(&canonical(&model.sources.file(span.file).path));
+        let names = |items: Vec<&Spanned<String>>| -> Vec<String> {
+            items
+                .into_iter()
+                .filter(|n| kept(&n.span))
+                .map(|n| n.value.clone())
+                .collect()
+        };
         let tiers = model.project.tiers.clone();
         Settings {
             tier: tiers.len().saturating_sub(1),
             tiers,
             detect_tenants: None,
             owner_tag: model.project.owner_tag.clone(),
-            existing_templates: model
-                .templates
-                .iter()
-                .map(|t| t.name.value.clone())
-                .collect(),
-            existing_tenants: model.tenants.iter().map(|t| t.name.value.clone()).collect(),
-            existing_clusters: model
-                .clusters
-                .iter()
-                .map(|c| c.name.value.clone())
-                .collect(),
+            existing_templates: names(model.templates.iter().map(|t| &t.name).collect()),
+            existing_tenants: names(model.tenants.iter().map(|t| &t.name).collect()),
+            existing_clusters: names(model.clusters.iter().map(|c| &c.name).collect()),
             source: source.to_string(),
         }
     }
@@ -200,4 +206,8 @@ pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::P
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }

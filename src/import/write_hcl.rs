@@ -25,7 +25,10 @@ pub fn monitors_file(import: &Import) -> String {
 
 /// The `tenants/<file>.hcl` contents, when tenants were detected.
 pub fn tenants_file(import: &Import) -> Option<String> {
-    let placement = import.tenants.as_ref()?;
+    let placement = import
+        .tenants
+        .as_ref()
+        .filter(|p| !p.new_tenants.is_empty())?;
     let mut out = String::from("# Tenants found by `monc import --detect-tenants`.\n");
     if placement.declare_cluster {
         out.push_str(&format!(
