@@ -121,11 +121,13 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     report_adoptions(&outcomes)
 }
 
-/// The project as it is before the import; a project without `tenants/` gets an empty one.
+/// The project as it is before the import; a new project gets empty `tenants/` and `monitors/`.
 fn project_model(options: &LoadOptions) -> Result<Model, String> {
-    if !options.tenants.exists() {
-        std::fs::create_dir_all(&options.tenants)
-            .map_err(|e| format!("cannot create {}: {e}", options.tenants.display()))?;
+    for dir in [&options.tenants, &options.monitors] {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
     }
     monc::load::load(options)
         .map(|(model, _)| model)
