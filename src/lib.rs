@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod emulator;
 pub mod eval;
 pub mod graph;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod notify;

@@ -43,6 +43,13 @@ enum Command {
     /// Exit codes: 0 applied (or nothing to do), 1 an error or a failed change, 2 --dry-run with
     /// changes pending.
     Sync(cmd::sync::SyncArgs),
+    /// Write templates for monitors that already exist (org or JSON export), and adopt them.
+    ///
+    /// The generated monitors/imported.hcl compiles back to the same monitors. Composites
+    /// `A && !B` become `suppressed_by`; --detect-tenants TAGKEY folds per-tenant copies into one
+    /// template. --adopt then tags the live monitors as monc's, so the next sync updates them in
+    /// place instead of creating duplicates.
+    Import(cmd::import::ImportArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
     Restore(cmd::restore::RestoreArgs),
     /// Draw the tier graph: monitors by tier, suppression edges, the composites that page.
@@ -78,6 +85,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
+        Command::Import(args) => cmd::import::run(&args),
         Command::Restore(args) => cmd::restore::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),

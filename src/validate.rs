@@ -263,7 +263,8 @@ fn check_message_variables(
         return;
     };
     for (variable, tag, range) in tag_variables(&monitor.message) {
-        if query.group_by.contains(&tag) {
+        // `{{host.name}}` with `by {host.name}`: a group-by key that itself contains a dot.
+        if query.group_by.contains(&tag) || query.group_by.contains(&variable) {
             continue;
         }
         let span = span_within(&model.sources, field, &monitor.message, range);

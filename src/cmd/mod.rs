@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod graph;
+pub mod import;
 pub mod org;
 pub mod restore;
 pub mod sync;

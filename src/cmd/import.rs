@@ -1,0 +1,270 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use monc::datadog::{Connection, Monitor, OrgArgs, connect};
+use monc::import::{self, Adoption, Destination, Import, Settings};
+use monc::load::LoadOptions;
+use monc::model::Model;
+use monc::plan::{Ownership, desired_monitors};
+
+use super::ConfigArgs;
+use super::org::{self, ERROR};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  monc import --from export.json                     write monitors/imported.hcl from an export
+  monc import --tag team:payments                    read the org (DD_API_KEY/DD_APP_KEY)
+  monc import --name '[acme]' --detect-tenants customer --file customers.hcl
+  monc import --tag team:payments --adopt --force    write, then tag the live monitors as monc's
+  monc diff                                          the adopted monitors show as updates
+
+Without --adopt nothing in the org changes. With it, each imported monitor gets the ownership tag
+and its key tag (e.g. monc-key:l3/api_errors) and nothing else; the next `monc sync` rewrites them
+in place.")]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Read monitors from a JSON export instead of the org: one monitor object as the API
+    /// returns it, an array of them, or a directory of *.json files ({"definition": ...}
+    /// wrappers are accepted).
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub from: Option<PathBuf>,
+    /// Only monitors carrying this key:value tag (repeatable: all must match).
+    #[arg(long = "tag", value_name = "KEY:VALUE")]
+    pub tags: Vec<String>,
+    /// Only monitors whose name contains SUBSTRING (case-insensitive).
+    #[arg(long = "name", value_name = "SUBSTRING")]
+    pub name: Option<String>,
+    /// Directory for the generated templates [default: DIR/monitors]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// File name of the generated templates (and of detected tenants under tenants/).
+    #[arg(long, value_name = "NAME", default_value = "imported.hcl")]
+    pub file: String,
+    /// Overwrite the generated files if they exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Tier of the imported monitors [default: the project's top tier]. Monitors that suppress
+    /// others through a composite go one tier lower.
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Collapse monitors that differ only in the value of this tag (and that value in their
+    /// name, query, message) into one `for_each = tenants` template, and declare the tenants.
+    #[arg(long, value_name = "TAGKEY")]
+    pub detect_tenants: Option<String>,
+    /// After writing valid HCL, tag the live monitors with the ownership and key tags so the
+    /// next diff updates them instead of creating duplicates. Changes the org.
+    #[arg(long)]
+    pub adopt: bool,
+}
+
+pub fn run(args: &ImportArgs) -> ExitCode {
+    let runtime = match org::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match runtime.block_on(import(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(ERROR)
+        }
+    }
+}
+
+async fn import(args: &ImportArgs) -> Result<(), String> {
+    let options = args.config.load_options();
+    let model = project_model(&options)?;
+    let to = destination(args, &options);
+    let replacing = [to.monitors_file.clone(), to.tenants_file.clone()];
+    let settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
+    let mut connection = None;
+    let monitors = match &args.from {
+        Some(path) => import::read::filter(
+            import::read::read_export(path)?,
+            &args.tags,
+            args.name.as_deref(),
+        ),
+        None => {
+            let c = connection.insert(connect_org(args).await?);
+            read_org(c, args).await?
+        }
+    };
+    if monitors.is_empty() {
+        return Err("no monitors matched; check --tag / --name (or the export)".into());
+    }
+    let imported = import::build(&monitors, &settings);
+    for line in &imported.skipped {
+        eprintln!("skipped {line}");
+    }
+    let written = import::write_files(&imported, &to)?;
+    report_written(&imported, &written);
+    let adoptions = check_written(&options, &imported)?;
+    if !args.adopt {
+        print_next_steps(&adoptions);
+        return Ok(());
+    }
+    let connection = match connection {
+        Some(c) => c,
+        None => connect_org(args).await?,
+    };
+    let ownership = Ownership {
+        owner_tag: model.project.owner_tag.clone(),
+        key_tag: model.project.key_tag.clone(),
+    };
+    let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
+    org::close(connection).await;
+    report_adoptions(&outcomes)
+}
+
+/// The project as it is before the import; a new project gets empty `tenants/` and `monitors/`.
+fn project_model(options: &LoadOptions) -> Result<Model, String> {
+    for dir in [&options.tenants, &options.monitors] {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    monc::load::load(options)
+        .map(|(model, _)| model)
+        .map_err(|e| format!("{e}\nhelp: {}", e.help))
+}
+
+fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<Settings, String> {
+    let source = match &args.from {
+        Some(path) => path.display().to_string(),
+        None => "the org".to_string(),
+    };
+    let mut settings = Settings::for_project(model, &source, replacing);
+    if let Some(tier) = &args.tier {
+        settings = settings.with_tier(tier)?;
+    }
+    settings.detect_tenants = args.detect_tenants.clone();
+    Ok(settings)
+}
+
+async fn connect_org(args: &ImportArgs) -> Result<Connection, String> {
+    connect(&args.org, &args.config.dir)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn read_org(connection: &Connection, args: &ImportArgs) -> Result<Vec<Monitor>, String> {
+    let monitors = connection
+        .client
+        .list_monitors(&args.tags)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(import::read::filter(
+        monitors,
+        &args.tags,
+        args.name.as_deref(),
+    ))
+}
+
+fn destination(args: &ImportArgs, options: &LoadOptions) -> Destination {
+    let out = args.out.clone().unwrap_or_else(|| options.monitors.clone());
+    Destination {
+        monitors_file: out.join(&args.file),
+        tenants_file: options.tenants.join(&args.file),
+        force: args.force,
+    }
+}
+
+fn report_written(imported: &Import, written: &[PathBuf]) {
+    let monitors = imported.adoptions().len();
+    println!(
+        "wrote {} ({} templates for {} live monitors)",
+        display(written.first()),
+        imported.templates.len(),
+        monitors
+    );
+    if let (Some(tenants), Some(file)) = (&imported.tenants, written.get(1)) {
+        println!(
+            "wrote {} ({} tenants on cluster `{}`)",
+            file.display(),
+            tenants.new_tenants.len(),
+            tenants.cluster
+        );
+    }
+}
+
+fn display(path: Option<&PathBuf>) -> String {
+    path.map(|p| p.display().to_string()).unwrap_or_default()
+}
+
+/// Compiles the project with the new files; on errors prints them and refuses to adopt. Returns
+/// the adoptions whose keys the project really compiles to.
+fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoption>, String> {
+    let checked = monc::check(options).map_err(|e| format!("{e}\nhelp: {}", e.help))?;
+    if checked.diagnostics.has_errors() {
+        let mut diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
+        diagnostics.sort_by_key(|d| (d.span.file, d.span.range.start));
+        eprint!(
+            "{}",
+            monc::output::render_human(
+                &diagnostics,
+                &checked.model.sources,
+                monc::output::stderr_colour()
+            )
+        );
+        return Err(
+            "the imported files were written but the project does not validate; fix the \
+             problems above (or edit the generated file); nothing in the org was changed"
+                .to_string(),
+        );
+    }
+    let keys: std::collections::HashSet<String> = desired_monitors(&checked)
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    let (known, unknown): (Vec<Adoption>, Vec<Adoption>) = imported
+        .adoptions()
+        .into_iter()
+        .partition(|a| keys.contains(&a.key));
+    for a in &unknown {
+        eprintln!(
+            "warning: monitor {} \"{}\" would have key {} but the project does not compile to it; not adopted",
+            a.id, a.name, a.key
+        );
+    }
+    Ok(known)
+}
+
+fn print_next_steps(adoptions: &[Adoption]) {
+    if adoptions.is_empty() {
+        println!("next: monc validate; monc sync creates these monitors");
+    } else {
+        println!(
+            "next: re-run with --adopt --force to tag the {} live monitors as monc's (the org is unchanged so far);\n      \
+             without adoption, `monc sync` would create copies next to them",
+            adoptions.len()
+        );
+    }
+}
+
+fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
+    let mut failed = 0;
+    for outcome in outcomes {
+        let a = &outcome.adoption;
+        match &outcome.result {
+            Ok(true) => println!("adopted   {} (id {})", a.key, a.id),
+            Ok(false) => println!("unchanged {} (id {}): already adopted", a.key, a.id),
+            Err(error) => {
+                failed += 1;
+                eprintln!("failed    {} (id {}): {error}", a.key, a.id);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(format!(
+            "{failed} monitors could not be adopted; re-running `monc import --adopt --force` retries them"
+        ));
+    }
+    println!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
+    Ok(())
+}

@@ -1,0 +1,623 @@
+//! Deciding what to write: which monitors become single templates, which collapse into one
+//! per-tenant template, which composites become `suppressed_by`, and in which tiers.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde_json::{Map as JsonMap, Value as Json};
+
+use super::{Adoption, Import, Settings, Template, TenantPlacement, Text, is_valid_name, key_of};
+use crate::datadog::Monitor;
+use crate::plan::normalize::normalize_options;
+use crate::query::{CompositeExpr, Operand, parse_composite_query};
+
+/// The cluster detected tenants are put on when the project has none.
+pub const PLACEHOLDER_CLUSTER: &str = "imported";
+
+/// Datadog's limit on the monitors one composite may reference.
+const MAX_CONSTITUENTS: usize = 10;
+
+/// Decides the templates for `monitors`. Never fails: what cannot be imported is listed in
+/// [`Import::skipped`].
+pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
+    let mut import = Import::default();
+    let mut raw = Vec::new();
+    let mut composites = Vec::new();
+    for m in monitors {
+        if m.tags.contains(&settings.owner_tag) {
+            import.skipped.push(format!(
+                "{}: already managed by monc (tagged `{}`)",
+                describe(m),
+                settings.owner_tag
+            ));
+        } else if m.monitor_type == "composite" {
+            composites.push(m);
+        } else {
+            raw.push(m);
+        }
+    }
+    let suppressions = find_suppressions(&raw, &composites, settings);
+    let involved: HashSet<usize> = suppressions
+        .iter()
+        .flat_map(|s| std::iter::once(s.target).chain(s.suppressors.iter().copied()))
+        .collect();
+    let groups = detect_tenants(&raw, &involved, settings);
+    let names = Names::assign(&raw, &composites, &groups, settings);
+    let tiers = Tiers::new(settings, &suppressions);
+    let mut templates = Vec::new();
+    let mut grouped = HashSet::new();
+    for (i, m) in raw.iter().enumerate() {
+        if let Some(g) = groups.iter().position(|g| g.has(i)) {
+            if grouped.insert(g) {
+                templates.push(tenant_template(&raw, &groups[g], &names.raw[i], &tiers.top));
+            }
+            continue;
+        }
+        let tier = tiers.of(i);
+        let mut template = single_template(m, &names.raw[i], tier);
+        if let Some(s) = suppressions.iter().find(|s| s.target == i) {
+            suppress(&mut template, s, composites[s.composite], &names.raw);
+        }
+        templates.push(template);
+    }
+    let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
+    for (c, composite) in composites.iter().enumerate() {
+        if !converted.contains(&c) {
+            let query = symbolic_query(&composite.query, &raw, &names.raw, &groups);
+            let mut template = single_template(composite, &names.composites[c], &tiers.top);
+            template.query = Text::literal(&query);
+            template.comments.push(format!(
+                "Composite kept as written (`{}`), its monitors named symbolically. monc does not yet resolve `monitor.<name>` inside a composite's own query: until it does, `monc sync` cannot write this one.",
+                composite.query.trim()
+            ));
+            templates.push(template);
+        }
+    }
+    import.header = header(settings, &templates, !suppressions.is_empty(), &tiers);
+    import.tenants = placement(&groups, settings);
+    import.templates = templates;
+    import
+}
+
+fn describe(m: &Monitor) -> String {
+    match m.id {
+        Some(id) => format!("monitor {id} \"{}\"", m.name),
+        None => format!("monitor \"{}\"", m.name),
+    }
+}
+
+// ---- composites `A && !B && !C` ----
+
+/// A composite that monc can generate from `suppressed_by`: indexes into the raw monitors.
+struct Suppression {
+    composite: usize,
+    target: usize,
+    suppressors: Vec<usize>,
+}
+
+/// Composites `A && !B && !C ...` over imported monitors, kept only where monc would generate
+/// exactly the same composite: no monitor both suppressed and suppressing (monc flattens chains),
+/// one composite per target, and a tier below the import tier for the suppressors.
+fn find_suppressions(
+    raw: &[&Monitor],
+    composites: &[&Monitor],
+    settings: &Settings,
+) -> Vec<Suppression> {
+    if settings.tier == 0 {
+        return Vec::new();
+    }
+    let by_id: HashMap<i64, usize> = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((m.id?, i)))
+        .collect();
+    let index = |id: u64| {
+        i64::try_from(id)
+            .ok()
+            .and_then(|id| by_id.get(&id).copied())
+    };
+    let mut targets = HashSet::new();
+    let mut suppressors = HashSet::new();
+    let mut found = Vec::new();
+    for (c, composite) in composites.iter().enumerate() {
+        let Some((a, bs)) = parse_composite_query(&composite.query)
+            .ok()
+            .and_then(|e| suppression_shape(&e))
+        else {
+            continue;
+        };
+        let Some(target) = index(a) else { continue };
+        let Some(supp) = bs.into_iter().map(index).collect::<Option<Vec<usize>>>() else {
+            continue;
+        };
+        let distinct: HashSet<usize> = supp.iter().copied().collect();
+        let fits = distinct.len() == supp.len()
+            && supp.len() < MAX_CONSTITUENTS
+            && !distinct.contains(&target)
+            && !targets.contains(&target)
+            && !suppressors.contains(&target)
+            && !supp.iter().any(|s| targets.contains(s));
+        if fits {
+            targets.insert(target);
+            suppressors.extend(supp.iter().copied());
+            found.push(Suppression {
+                composite: c,
+                target,
+                suppressors: supp,
+            });
+        }
+    }
+    found
+}
+
+/// `A && !B && !C` (left-nested, as the parser builds it) → `(A, [B, C])`.
+fn suppression_shape(expr: &CompositeExpr) -> Option<(u64, Vec<u64>)> {
+    let (a, bs) = and_not_chain(expr)?;
+    (!bs.is_empty()).then_some((a, bs))
+}
+
+fn and_not_chain(expr: &CompositeExpr) -> Option<(u64, Vec<u64>)> {
+    match expr {
+        CompositeExpr::Operand {
+            operand: Operand::Id(a),
+            ..
+        } => Some((*a, Vec::new())),
+        CompositeExpr::And(left, right) => {
+            let (a, mut bs) = and_not_chain(left)?;
+            let CompositeExpr::Not(inner) = right.as_ref() else {
+                return None;
+            };
+            let CompositeExpr::Operand {
+                operand: Operand::Id(b),
+                ..
+            } = inner.as_ref()
+            else {
+                return None;
+            };
+            bs.push(*b);
+            Some((a, bs))
+        }
+        _ => None,
+    }
+}
+
+fn suppress(template: &mut Template, s: &Suppression, composite: &Monitor, names: &[String]) {
+    template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
+    template.notify = handles(&composite.message);
+    template.comments.push(format!(
+        "Adopts {} (`{}`): monc generates it from `suppressed_by`; it pages with this monitor's name, message and options, and the handles in `notify`.",
+        describe(composite),
+        composite.query.trim()
+    ));
+    if let (Some(id), Some(adopt)) = (composite.id, template.adopts.first().cloned()) {
+        template.adopts.push(Adoption {
+            id,
+            key: format!("{}/composite", adopt.key),
+            name: composite.name.clone(),
+        });
+    }
+}
+
+/// `@slack-x`, `@pagerduty-y`, `@someone@example.com` in a message, in order, once each.
+pub fn handles(message: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for word in message.split_whitespace() {
+        let handle = word.trim_end_matches(|c: char| ".,;:!?)]}'\"".contains(c));
+        if handle.len() > 1 && handle.starts_with('@') && !found.iter().any(|h| h == handle) {
+            found.push(handle.to_string());
+        }
+    }
+    found
+}
+
+/// A composite's query with imported monitors named `monitor.<name>` (`["tenant"]` for
+/// per-tenant ones); IDs of monitors not imported stay as they are.
+fn symbolic_query(
+    query: &str,
+    raw: &[&Monitor],
+    names: &[String],
+    groups: &[TenantGroup],
+) -> String {
+    let Ok(expr) = parse_composite_query(query) else {
+        return query.to_string();
+    };
+    let reference = |id: u64| {
+        let i = raw
+            .iter()
+            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(id)))?;
+        let tenant = groups.iter().find_map(|g| g.tenant_of(i));
+        Some(match tenant {
+            Some(t) => format!("monitor.{}[\"{t}\"]", names[i]),
+            None => format!("monitor.{}", names[i]),
+        })
+    };
+    expr.render(&|operand: &Operand| match operand {
+        Operand::Id(id) => reference(*id).unwrap_or_else(|| id.to_string()),
+        Operand::Ref { template, index } => match index {
+            Some(i) => format!("monitor.{template}[\"{i}\"]"),
+            None => format!("monitor.{template}"),
+        },
+    })
+}
+
+// ---- tenants ----
+
+/// Monitors equal but for the tenant's name: one per-tenant template.
+struct TenantGroup {
+    /// (index into the raw monitors, tenant name), in input order.
+    members: Vec<(usize, String)>,
+}
+
+impl TenantGroup {
+    fn has(&self, i: usize) -> bool {
+        self.members.iter().any(|(m, _)| *m == i)
+    }
+
+    fn tenant_of(&self, i: usize) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|(m, _)| *m == i)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+/// Groups monitors that are equal once the value of the `--detect-tenants` tag is replaced by
+/// `${tenant.name}`. `for_each = tenants` stamps a template out for *every* tenant, so a group
+/// is kept only if it covers every tenant (the project's and all detected ones).
+fn detect_tenants(
+    raw: &[&Monitor],
+    excluded: &HashSet<usize>,
+    settings: &Settings,
+) -> Vec<TenantGroup> {
+    let Some(tag_key) = &settings.detect_tenants else {
+        return Vec::new();
+    };
+    let mut signatures: Vec<String> = Vec::new();
+    let mut candidates: Vec<TenantGroup> = Vec::new();
+    for (i, m) in raw.iter().enumerate() {
+        if excluded.contains(&i) {
+            continue;
+        }
+        let Some(tenant) = tenant_of(m, tag_key) else {
+            continue;
+        };
+        let signature = signature(m, &tenant);
+        match signatures.iter().position(|s| *s == signature) {
+            Some(g) => candidates[g].members.push((i, tenant)),
+            None => {
+                signatures.push(signature);
+                candidates.push(TenantGroup {
+                    members: vec![(i, tenant)],
+                });
+            }
+        }
+    }
+    candidates.retain(|g| {
+        let tenants: BTreeSet<&str> = g.members.iter().map(|(_, t)| t.as_str()).collect();
+        g.members.len() >= 2 && tenants.len() == g.members.len()
+    });
+    let universe: BTreeSet<&str> = settings
+        .existing_tenants
+        .iter()
+        .map(String::as_str)
+        .chain(
+            candidates
+                .iter()
+                .flat_map(|g| g.members.iter().map(|(_, t)| t.as_str())),
+        )
+        .collect();
+    let covers_all = |g: &TenantGroup| {
+        let tenants: BTreeSet<&str> = g.members.iter().map(|(_, t)| t.as_str()).collect();
+        tenants == universe
+    };
+    let keep: Vec<bool> = candidates.iter().map(covers_all).collect();
+    candidates
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(g, k)| k.then_some(g))
+        .collect()
+}
+
+/// The tenant a monitor belongs to: the value of its one `KEY:value` tag, if usable as a tenant
+/// name and found in the monitor's name (otherwise every tenant's copy would have the same name).
+fn tenant_of(m: &Monitor, tag_key: &str) -> Option<String> {
+    let mut values = m
+        .tags
+        .iter()
+        .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
+    let value = values.next()?;
+    (values.next().is_none() && is_valid_name(value) && m.name.contains(value))
+        .then(|| value.to_string())
+}
+
+fn signature(m: &Monitor, tenant: &str) -> String {
+    let text = |s: &str| Text::with_tenant(s, tenant).0;
+    let mut tags: Vec<Vec<String>> = m.tags.iter().map(|t| text(t)).collect();
+    tags.sort();
+    serde_json::json!([
+        m.monitor_type,
+        text(&m.name),
+        text(&m.query),
+        text(&m.message),
+        tags,
+        m.options,
+        m.priority
+    ])
+    .to_string()
+}
+
+fn placement(groups: &[TenantGroup], settings: &Settings) -> Option<TenantPlacement> {
+    let first = groups.first()?;
+    let mut new_tenants: Vec<String> = first
+        .members
+        .iter()
+        .map(|(_, t)| t.clone())
+        .filter(|t| !settings.existing_tenants.contains(t))
+        .collect();
+    new_tenants.sort();
+    let existing = settings.existing_clusters.first();
+    Some(TenantPlacement {
+        new_tenants,
+        cluster: existing
+            .map_or(PLACEHOLDER_CLUSTER, String::as_str)
+            .to_string(),
+        declare_cluster: existing.is_none(),
+    })
+}
+
+// ---- templates ----
+
+fn single_template(m: &Monitor, name: &str, tier: &str) -> Template {
+    let (thresholds, options) = split_thresholds(&m.options);
+    Template {
+        name: name.to_string(),
+        tier: tier.to_string(),
+        per_tenant: false,
+        display_name: Text::literal(&m.name),
+        monitor_type: m.monitor_type.clone(),
+        query: Text::literal(&m.query),
+        message: Text::literal(&m.message),
+        tags: m.tags.iter().map(|t| Text::literal(t)).collect(),
+        thresholds,
+        options,
+        priority: m.priority,
+        // Handles stay in the message, where Datadog had them.
+        notify: Vec::new(),
+        suppressed_by: Vec::new(),
+        comments: Vec::new(),
+        adopts: m
+            .id
+            .map(|id| Adoption {
+                id,
+                key: key_of(tier, name, None),
+                name: m.name.clone(),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn tenant_template(raw: &[&Monitor], group: &TenantGroup, name: &str, tier: &str) -> Template {
+    let (first, tenant) = &group.members[0];
+    let m = raw[*first];
+    let text = |s: &str| Text::with_tenant(s, tenant);
+    let mut template = single_template(m, name, tier);
+    template.per_tenant = true;
+    template.display_name = text(&m.name);
+    template.query = text(&m.query);
+    template.message = text(&m.message);
+    template.tags = m.tags.iter().map(|t| text(t)).collect();
+    template.adopts = group
+        .members
+        .iter()
+        .filter_map(|(i, t)| {
+            Some(Adoption {
+                id: raw[*i].id?,
+                key: key_of(tier, name, Some(t)),
+                name: raw[*i].name.clone(),
+            })
+        })
+        .collect();
+    let ids: Vec<String> = group
+        .members
+        .iter()
+        .map(|(i, t)| {
+            format!(
+                "{t}: {}",
+                raw[*i].id.map_or("no id".into(), |id| id.to_string())
+            )
+        })
+        .collect();
+    template.comments.push(format!(
+        "One template for {} monitors that differ only in the tenant ({}).",
+        group.members.len(),
+        ids.join(", ")
+    ));
+    template
+}
+
+/// `options.thresholds` goes to the top-level `thresholds` attribute, as the README writes it.
+/// Options equal to what Datadog fills in anyway (`notify_audit = false`, `silenced = {}`, …)
+/// are left out: they compare equal either way and only clutter the file.
+fn split_thresholds(options: &JsonMap<String, Json>) -> (Option<Json>, JsonMap<String, Json>) {
+    let mut options: JsonMap<String, Json> = options
+        .iter()
+        .filter(|(k, v)| !is_server_default(k, v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    match options.get("thresholds") {
+        Some(Json::Object(_)) => (options.remove("thresholds"), options),
+        _ => (None, options),
+    }
+}
+
+fn is_server_default(key: &str, value: &Json) -> bool {
+    let single = JsonMap::from_iter([(key.to_string(), value.clone())]);
+    normalize_options(&single).is_empty()
+}
+
+// ---- names and tiers ----
+
+/// Template names: from the monitor's name, unique among the project's and each other.
+struct Names {
+    raw: Vec<String>,
+    composites: Vec<String>,
+}
+
+impl Names {
+    fn assign(
+        raw: &[&Monitor],
+        composites: &[&Monitor],
+        groups: &[TenantGroup],
+        settings: &Settings,
+    ) -> Names {
+        let mut used: HashSet<String> = settings.existing_templates.iter().cloned().collect();
+        let mut fresh = |wanted: &str| {
+            let base = slug(wanted);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            name
+        };
+        let mut names: Vec<Option<String>> = vec![None; raw.len()];
+        for (i, m) in raw.iter().enumerate() {
+            if names[i].is_some() {
+                continue;
+            }
+            match groups.iter().find(|g| g.has(i)) {
+                Some(g) => {
+                    let tenant = g.tenant_of(i).unwrap_or_default();
+                    let name = fresh(&Text::with_tenant(&m.name, tenant).0.join(" "));
+                    for (member, _) in &g.members {
+                        names[*member] = Some(name.clone());
+                    }
+                }
+                None => names[i] = Some(fresh(&m.name)),
+            }
+        }
+        Names {
+            raw: names.into_iter().map(Option::unwrap_or_default).collect(),
+            composites: composites.iter().map(|c| fresh(&c.name)).collect(),
+        }
+    }
+}
+
+/// `[Algorithmia] Excessive Runtime` → `algorithmia_excessive_runtime`.
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            slug.push(c);
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    let slug: String = slug.trim_matches('_').chars().take(60).collect();
+    let slug = slug.trim_end_matches('_');
+    if slug.is_empty() {
+        "monitor".into()
+    } else {
+        slug.to_string()
+    }
+}
+
+struct Tiers {
+    top: String,
+    lower: String,
+    suppressors: HashSet<usize>,
+}
+
+impl Tiers {
+    fn new(settings: &Settings, suppressions: &[Suppression]) -> Tiers {
+        let tier = |i: usize| settings.tiers.get(i).cloned().unwrap_or_default();
+        Tiers {
+            top: tier(settings.tier),
+            lower: tier(settings.tier.saturating_sub(1)),
+            suppressors: suppressions
+                .iter()
+                .flat_map(|s| s.suppressors.iter().copied())
+                .collect(),
+        }
+    }
+
+    fn of(&self, raw: usize) -> &str {
+        if self.suppressors.contains(&raw) {
+            &self.lower
+        } else {
+            &self.top
+        }
+    }
+}
+
+fn header(
+    settings: &Settings,
+    templates: &[Template],
+    suppresses: bool,
+    tiers: &Tiers,
+) -> Vec<String> {
+    let monitors: usize = templates.iter().map(|t| t.adopts.len().max(1)).sum();
+    let mut lines = vec![
+        format!(
+            "Imported by `monc import` from {}: {} templates.",
+            settings.source,
+            templates.len()
+        ),
+        format!(
+            "Tiers: imported monitors are in {} (the top tier unless --tier says otherwise).",
+            tiers.top
+        ),
+    ];
+    if suppresses {
+        lines.push(format!(
+            "Monitors that silence another through a composite `A && !B` are in {}, one tier lower: a suppressor must sit in a strictly lower tier.",
+            tiers.lower
+        ));
+    }
+    lines.push(
+        "Options equal to what Datadog fills in anyway (notify_audit = false, silenced = {}, ...) are left out.".into(),
+    );
+    lines.push(
+        "`notify = []` keeps each monitor's handles in its message, where Datadog had them, instead of adding the project's `notify`.".into(),
+    );
+    lines.push(format!(
+        "monc adds tier:/tenant:/cluster: tags, the project's default_tags and its ownership tags to the {monitors} monitors on the next sync."
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_valid_template_names() {
+        assert_eq!(
+            slug("[Algorithmia] Excessive Runtime!"),
+            "algorithmia_excessive_runtime"
+        );
+        assert_eq!(slug("日本"), "monitor");
+        assert!(is_valid_name(&slug("  --Über CPU--  ")));
+    }
+
+    #[test]
+    fn finds_handles() {
+        assert_eq!(
+            handles(
+                "Down. @slack-ops, @pagerduty-db\n{{#is_alert}}@a@b.com{{/is_alert}} @slack-ops"
+            ),
+            vec!["@slack-ops", "@pagerduty-db"]
+        );
+        assert_eq!(handles("mail @ops@example.com."), vec!["@ops@example.com"]);
+    }
+
+    #[test]
+    fn recognises_only_the_suppression_shape() {
+        let shape = |q: &str| suppression_shape(&parse_composite_query(q).unwrap());
+        assert_eq!(shape("1 && !2 && !3"), Some((1, vec![2, 3])));
+        assert_eq!(shape("1 && 2"), None);
+        assert_eq!(shape("1 || !2"), None);
+        assert_eq!(shape("!2 && 1"), None);
+    }
+}

@@ -1,0 +1,213 @@
+//! `monc import`: turning monitors that already exist in Datadog into templates that compile
+//! back to the same monitors, and adopting the live monitors so the next sync updates them in
+//! place instead of creating duplicates.
+//!
+//! - [`read`] reads a JSON export; the command reads the org with [`crate::datadog::Client`].
+//! - [`build`] decides templates: single monitors, per-tenant templates (`--detect-tenants`),
+//!   composites `A && !B && !C` turned into `suppressed_by`, other composites as they are.
+//! - [`write_hcl`] renders them; [`adopt`] tags the live monitors with the ownership and key tags.
+
+mod adopt;
+mod build;
+pub mod read;
+pub mod write_hcl;
+
+use serde_json::{Map as JsonMap, Value as Json};
+
+pub use adopt::{AdoptOutcome, adopt};
+pub use build::build;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Span, Spanned};
+use crate::model::Model;
+
+/// A string that may mention the tenant: literal pieces joined by `${tenant.name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text(pub Vec<String>);
+
+impl Text {
+    pub fn literal(s: &str) -> Text {
+        Text(vec![s.to_string()])
+    }
+
+    /// `s` with every occurrence of `tenant` replaced by the tenant placeholder.
+    pub fn with_tenant(s: &str, tenant: &str) -> Text {
+        Text(s.split(tenant).map(String::from).collect())
+    }
+
+    pub fn mentions_tenant(&self) -> bool {
+        self.0.len() > 1
+    }
+}
+
+/// One `monitor "name" { ... }` block to write.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub name: String,
+    pub tier: String,
+    pub per_tenant: bool,
+    pub display_name: Text,
+    pub monitor_type: String,
+    pub query: Text,
+    pub message: Text,
+    pub tags: Vec<Text>,
+    pub thresholds: Option<Json>,
+    pub options: JsonMap<String, Json>,
+    pub priority: Option<i64>,
+    pub notify: Vec<String>,
+    /// Names of single templates that suppress this one.
+    pub suppressed_by: Vec<String>,
+    pub comments: Vec<String>,
+    /// The live monitors this template takes over.
+    pub adopts: Vec<Adoption>,
+}
+
+/// A live monitor and the key monc will know it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adoption {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+}
+
+/// Where detected tenants go.
+#[derive(Debug, Clone)]
+pub struct TenantPlacement {
+    pub new_tenants: Vec<String>,
+    pub cluster: String,
+    /// True when the project has no cluster and the placeholder must be declared.
+    pub declare_cluster: bool,
+}
+
+/// The outcome of [`build`]: what to write, what to adopt, what was left out.
+#[derive(Debug, Clone, Default)]
+pub struct Import {
+    pub header: Vec<String>,
+    pub templates: Vec<Template>,
+    pub tenants: Option<TenantPlacement>,
+    /// One line per monitor not imported, saying why.
+    pub skipped: Vec<String>,
+}
+
+impl Import {
+    pub fn adoptions(&self) -> Vec<Adoption> {
+        self.templates
+            .iter()
+            .flat_map(|t| t.adopts.iter().cloned())
+            .collect()
+    }
+}
+
+/// What the import needs to know about the project it writes into.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tiers: Vec<String>,
+    /// Index into `tiers` for monitors that suppress nothing (default: the top tier).
+    pub tier: usize,
+    /// Tag key whose values are tenant names (`--detect-tenants`).
+    pub detect_tenants: Option<String>,
+    pub owner_tag: String,
+    pub existing_templates: Vec<String>,
+    pub existing_tenants: Vec<String>,
+    pub existing_clusters: Vec<String>,
+    /// Where the monitors came from, for the header comment.
+    pub source: String,
+}
+
+impl Settings {
+    /// Settings for importing into the project `model` was loaded from. Definitions in
+    /// `replacing` (the files this import overwrites) do not count as existing.
+    pub fn for_project(model: &Model, source: &str, replacing: &[PathBuf]) -> Settings {
+        let replaced: Vec<PathBuf> = replacing.iter().map(|p| canonical(p)).collect();
+        let kept =
+            |span: &Span| !replaced.contains(&canonical(&model.sources.file(span.file).path));
+        let names = |items: Vec<&Spanned<String>>| -> Vec<String> {
+            items
+                .into_iter()
+                .filter(|n| kept(&n.span))
+                .map(|n| n.value.clone())
+                .collect()
+        };
+        let tiers = model.project.tiers.clone();
+        Settings {
+            tier: tiers.len().saturating_sub(1),
+            tiers,
+            detect_tenants: None,
+            owner_tag: model.project.owner_tag.clone(),
+            existing_templates: names(model.templates.iter().map(|t| &t.name).collect()),
+            existing_tenants: names(model.tenants.iter().map(|t| &t.name).collect()),
+            existing_clusters: names(model.clusters.iter().map(|c| &c.name).collect()),
+            source: source.to_string(),
+        }
+    }
+
+    /// `--tier NAME`, checked against the project's tiers.
+    pub fn with_tier(mut self, tier: &str) -> Result<Settings, String> {
+        self.tier = self.tiers.iter().position(|t| t == tier).ok_or_else(|| {
+            format!(
+                "unknown tier `{tier}`; this project's tiers are {} (set them in monc.hcl)",
+                self.tiers.join(", ")
+            )
+        })?;
+        Ok(self)
+    }
+}
+
+/// The key monc gives a template's monitor: `l3/name` or `l3/name/tenant`.
+pub fn key_of(tier: &str, template: &str, tenant: Option<&str>) -> String {
+    let base = format!("{}/{template}", tier.to_lowercase());
+    match tenant {
+        Some(t) => format!("{base}/{t}"),
+        None => base,
+    }
+}
+
+/// A valid template, tenant or cluster name: `[a-z0-9][a-z0-9_-]*`.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Where [`write_files`] puts the generated HCL.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// e.g. `monitors/imported.hcl`
+    pub monitors_file: std::path::PathBuf,
+    /// e.g. `tenants/imported.hcl`; written only when tenants were detected.
+    pub tenants_file: std::path::PathBuf,
+    /// Overwrite existing files.
+    pub force: bool,
+}
+
+/// Writes the monitors file (and the tenants file, if any); refuses to overwrite without `force`.
+/// Returns the files written.
+pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut files = vec![(to.monitors_file.clone(), write_hcl::monitors_file(import))];
+    if let Some(tenants) = write_hcl::tenants_file(import) {
+        files.push((to.tenants_file.clone(), tenants));
+    }
+    if !to.force {
+        if let Some((existing, _)) = files.iter().find(|(path, _)| path.exists()) {
+            return Err(format!(
+                "{} already exists; pass --force to overwrite it, or --file NAME to write another file",
+                existing.display()
+            ));
+        }
+    }
+    for (path, text) in &files {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,307 @@
+//! `monc import` round trips: imported monitors compile back to the same monitors (after
+//! normalisation), with only the tags monc adds on top.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use monc::datadog::Monitor;
+use monc::import::{self, Destination, Import, Settings};
+use monc::load::LoadOptions;
+use monc::plan::{Definition, DesiredMonitor, desired_monitors};
+use monc::sync::live_from_wire;
+use serde_json::json;
+
+const MONC_HCL: &str = r#"tiers = ["L0", "L2", "L3"]
+default_tags = ["team:sre"]
+notify = ["@pagerduty-platform"]
+"#;
+
+/// A fresh project (monc.hcl with default tags and notify, no tenants, no monitors).
+fn project(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("import")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tenants")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("monitors")).expect("mkdir");
+    std::fs::write(dir.join("monc.hcl"), MONC_HCL).expect("write monc.hcl");
+    dir
+}
+
+/// Imports `monitors` into the project at `dir`, writes the files and compiles them, asserting
+/// the result validates.
+fn import_and_compile(
+    dir: &Path,
+    monitors: &[Monitor],
+    detect: Option<&str>,
+) -> (Import, Vec<DesiredMonitor>) {
+    let (model, _) = monc::load::load(&LoadOptions::in_dir(dir)).expect("project loads");
+    let mut settings = Settings::for_project(&model, "a test", &[]);
+    settings.detect_tenants = detect.map(String::from);
+    let imported = import::build(monitors, &settings);
+    let to = Destination {
+        monitors_file: dir.join("monitors/imported.hcl"),
+        tenants_file: dir.join("tenants/imported.hcl"),
+        force: false,
+    };
+    import::write_files(&imported, &to).expect("writes");
+    let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
+    let errors: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    let text = std::fs::read_to_string(&to.monitors_file).unwrap_or_default();
+    assert!(
+        errors.is_empty(),
+        "generated HCL has errors: {errors:#?}\n{text}"
+    );
+    (imported, desired_monitors(&checked))
+}
+
+fn definition_of(monitor: &Monitor) -> Definition {
+    let mut monitor = monitor.clone();
+    monitor.id = monitor.id.or(Some(1));
+    Definition::of_live(&live_from_wire(&monitor).expect("has id"), &HashMap::new())
+}
+
+/// Asserts `desired` is `original` plus exactly the tags monc adds.
+fn assert_same(original: &Monitor, desired: &DesiredMonitor, added_tags: &[String]) {
+    let want = definition_of(original);
+    let got = Definition::of_desired(desired);
+    let tags = |d: &Definition| d.tags.iter().cloned().collect::<BTreeSet<_>>();
+    let mut expected_tags = tags(&want);
+    expected_tags.extend(added_tags.iter().cloned());
+    assert_eq!(tags(&got), expected_tags, "tags of {}", original.name);
+    assert_eq!(
+        Definition {
+            tags: vec![],
+            ..got
+        },
+        Definition {
+            tags: vec![],
+            ..want
+        },
+        "{}",
+        original.name
+    );
+}
+
+fn added_tags(tier: &str, key: &str, extra: &[&str]) -> Vec<String> {
+    let mut tags = vec![
+        format!("tier:{tier}"),
+        "team:sre".into(),
+        "managed-by:monc".into(),
+        format!("monc-key:{key}"),
+    ];
+    tags.extend(extra.iter().map(|t| t.to_string()));
+    tags
+}
+
+fn desired_by_key(desired: &[DesiredMonitor]) -> HashMap<&str, &DesiredMonitor> {
+    desired.iter().map(|d| (d.key.as_str(), d)).collect()
+}
+
+#[test]
+fn every_recommended_monitor_round_trips() {
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recommended-monitors");
+    let monitors = import::read::read_export(&fixtures).expect("reads the fixtures");
+    assert_eq!(monitors.len(), 46);
+    let dir = project("recommended");
+    let (imported, desired) = import_and_compile(&dir, &monitors, None);
+    assert_eq!(desired.len(), monitors.len());
+    assert!(imported.skipped.is_empty());
+    for (original, template) in monitors.iter().zip(&imported.templates) {
+        let key = format!("l3/{}", template.name);
+        let compiled = desired_by_key(&desired)[key.as_str()];
+        assert_same(original, compiled, &added_tags("l3", &key, &[]));
+    }
+}
+
+fn monitor(id: i64, name: &str, query: &str, message: &str, tags: &[&str]) -> Monitor {
+    serde_json::from_value(json!({
+        "id": id, "name": name, "type": "query alert", "query": query, "message": message,
+        "tags": tags, "options": {"thresholds": {"critical": 90}, "notify_no_data": false},
+        "priority": null
+    }))
+    .expect("monitor")
+}
+
+fn composite(id: i64, name: &str, query: &str, message: &str) -> Monitor {
+    serde_json::from_value(json!({
+        "id": id, "name": name, "type": "composite", "query": query, "message": message,
+        "tags": ["team:db"], "options": {}
+    }))
+    .expect("composite")
+}
+
+#[test]
+fn suppression_composites_become_suppressed_by() {
+    let api = monitor(
+        11,
+        "API errors",
+        "avg(last_5m):avg:api.errors{*} > 90",
+        "API is failing",
+        &["service:api"],
+    );
+    let db = monitor(
+        12,
+        "DB down",
+        "avg(last_5m):avg:db.down{*} > 90",
+        "DB down @slack-db",
+        &[],
+    );
+    let net = monitor(
+        13,
+        "Network down",
+        "avg(last_5m):avg:net.down{*} > 90",
+        "net",
+        &[],
+    );
+    let paging = composite(
+        20,
+        "API errors (paging)",
+        "11 && !12 && !13",
+        "API errors @pagerduty-api @slack-api",
+    );
+    let other = composite(21, "Either down", "12 || 13", "one of them @slack-x");
+    let dir = project("composites");
+    let all = [api.clone(), db.clone(), net.clone(), paging, other];
+    let (imported, desired) = import_and_compile(&dir, &all, None);
+    let by_key = desired_by_key(&desired);
+
+    // Suppressors sit one tier lower and round-trip unchanged.
+    assert_same(
+        &db,
+        by_key["l2/db_down"],
+        &added_tags("l2", "l2/db_down", &[]),
+    );
+    assert_same(
+        &net,
+        by_key["l2/network_down"],
+        &added_tags("l2", "l2/network_down", &[]),
+    );
+
+    // The composite is generated by monc: same shape, paging with the composite's handles.
+    let composite = by_key["l3/api_errors/composite"];
+    assert_eq!(
+        Definition::of_desired(composite).query,
+        "l3/api_errors && !l2/db_down && !l2/network_down"
+    );
+    assert!(
+        composite
+            .message
+            .ends_with("Notify: @pagerduty-api @slack-api"),
+        "{}",
+        composite.message
+    );
+    assert_eq!(composite.name, "API errors");
+    // The raw monitor keeps its query, message and options; monc marks it "(raw)".
+    let raw = Definition::of_desired(by_key["l3/api_errors"]);
+    let original = definition_of(&api);
+    assert_eq!((raw.query, raw.options), (original.query, original.options));
+    assert_eq!(raw.name, "API errors (raw)");
+    assert!(raw.message.starts_with("API is failing"));
+
+    // Another shape stays a composite, over symbolic references.
+    let either = imported
+        .templates
+        .iter()
+        .find(|t| t.monitor_type == "composite")
+        .expect("kept");
+    assert_eq!(
+        either.query.0.concat(),
+        "monitor.db_down || monitor.network_down"
+    );
+
+    let adopted: HashMap<i64, String> = imported
+        .adoptions()
+        .into_iter()
+        .map(|a| (a.id, a.key))
+        .collect();
+    assert_eq!(adopted[&20], "l3/api_errors/composite");
+    assert_eq!(adopted[&12], "l2/db_down");
+    assert_eq!(adopted[&21], "l3/either_down");
+}
+
+#[test]
+fn monitors_repeated_per_tenant_become_one_template() {
+    let tenants = ["acme", "globex", "initech"];
+    let mut monitors: Vec<Monitor> = tenants
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            monitor(
+                100 + i as i64,
+                &format!("[{t}] Login failures"),
+                &format!("sum(last_5m):sum:login.failures{{customer:{t}}} > 90"),
+                &format!("Logins fail for {t} ${{not_interpolated}} @slack-{t}-oncall"),
+                &[&format!("customer:{t}"), "service:login"],
+            )
+        })
+        .collect();
+    // Present for two tenants only: `for_each = tenants` would create it for the third.
+    monitors.push(monitor(
+        200,
+        "[acme] Quota",
+        "avg(last_5m):avg:quota{customer:acme} > 90",
+        "",
+        &["customer:acme"],
+    ));
+    monitors.push(monitor(
+        201,
+        "[globex] Quota",
+        "avg(last_5m):avg:quota{customer:globex} > 90",
+        "",
+        &["customer:globex"],
+    ));
+    let dir = project("tenants");
+    let (imported, desired) = import_and_compile(&dir, &monitors, Some("customer"));
+    let by_key = desired_by_key(&desired);
+
+    let per_tenant: Vec<_> = imported.templates.iter().filter(|t| t.per_tenant).collect();
+    assert_eq!(per_tenant.len(), 1);
+    assert_eq!(per_tenant[0].name, "login_failures");
+    assert_eq!(imported.templates.len(), 3);
+    for (original, tenant) in monitors.iter().zip(tenants) {
+        let key = format!("l3/login_failures/{tenant}");
+        let extra = [format!("tenant:{tenant}"), "cluster:imported".to_string()];
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        assert_same(
+            original,
+            by_key[key.as_str()],
+            &added_tags("l3", &key, &extra),
+        );
+    }
+    assert_same(
+        &monitors[3],
+        by_key["l3/acme_quota"],
+        &added_tags("l3", "l3/acme_quota", &[]),
+    );
+    let tenants_hcl =
+        std::fs::read_to_string(dir.join("tenants/imported.hcl")).expect("tenants file");
+    assert!(
+        tenants_hcl.contains("cluster \"imported\" {}"),
+        "{tenants_hcl}"
+    );
+}
+
+#[test]
+fn refuses_to_overwrite_without_force() {
+    let dir = project("overwrite");
+    let one = [monitor(1, "A", "avg(last_5m):avg:a{*} > 90", "", &[])];
+    import_and_compile(&dir, &one, None);
+    let (model, _) = monc::load::load(&LoadOptions::in_dir(&dir)).expect("loads");
+    let imported = import::build(&one, &Settings::for_project(&model, "again", &[]));
+    let mut to = Destination {
+        monitors_file: dir.join("monitors/imported.hcl"),
+        tenants_file: dir.join("tenants/imported.hcl"),
+        force: false,
+    };
+    let error = import::write_files(&imported, &to).expect_err("refused");
+    assert!(error.contains("--force"), "{error}");
+    to.force = true;
+    import::write_files(&imported, &to).expect("overwrites with force");
+}
