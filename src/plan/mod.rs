@@ -57,6 +57,9 @@ pub enum Drift {
     EditedOutsideMonc,
     /// It is gone although its partner (raw monitor or composite) is still there.
     DeletedOutsideMonc,
+    /// A second monitor with the key of an older one (two syncs ran at once); deleted by sync
+    /// even without --prune.
+    Duplicate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,16 +113,21 @@ pub struct Ownership {
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
 pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
-    let owned: Vec<&LiveMonitor> = live
+    let mut owned: Vec<&LiveMonitor> = live
         .iter()
         .filter(|m| m.tags.contains(&ownership.owner_tag))
         .collect();
+    // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
+    // once both created it) are duplicates to delete.
+    owned.sort_by_key(|m| m.id);
     let mut by_key: HashMap<&str, &LiveMonitor> = HashMap::new();
+    let mut duplicates: Vec<(&str, &LiveMonitor)> = Vec::new();
     let mut owned_without_key = Vec::new();
     for monitor in &owned {
         match monitor.tag_value(&ownership.key_tag) {
+            Some(key) if by_key.contains_key(key) => duplicates.push((key, monitor)),
             Some(key) => {
-                by_key.entry(key).or_insert(monitor);
+                by_key.insert(key, monitor);
             }
             None => owned_without_key.push(monitor.id),
         }
@@ -134,6 +142,11 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .iter()
         .filter(|(key, _)| !desired_keys.contains(*key))
         .map(|(key, live)| orphan(key, live, &key_of_id))
+        .chain(
+            duplicates
+                .iter()
+                .map(|(key, live)| duplicate(key, live, &key_of_id)),
+        )
         .collect();
     orphans.sort_by(|a, b| a.key.cmp(&b.key));
     changes.extend(orphans);
@@ -187,6 +200,13 @@ fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Chan
         fields: current.fields_removed(),
         desired: None,
         live: Some(live.clone()),
+    }
+}
+
+fn duplicate(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Change {
+    Change {
+        drift: Some(Drift::Duplicate),
+        ..orphan(key, live, key_of_id)
     }
 }
 
