@@ -459,6 +459,12 @@ fn main() {
         }
         return;
     }
+    // `cargo test --all-targets` (scripts/test.sh) runs this binary without `--bench`: only
+    // `cargo bench` should pay for the benchmark.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("benches/scale: run with `cargo bench --bench scale` or scripts/bench.sh");
+        return;
+    }
     let sections = std::env::var("MONC_BENCH").unwrap_or_else(|_| "compile,diff,sync".into());
     let mut out = String::new();
     if sections.contains("compile") {
