@@ -135,7 +135,9 @@ pub async fn apply(
     let ordered: Vec<&Change> = apply_order(plan)
         .into_iter()
         .filter(|c| {
-            let keep = c.action != Action::Delete || options.prune;
+            let keep = c.action != Action::Delete
+                || options.prune
+                || c.drift == Some(crate::plan::Drift::Duplicate);
             if !keep {
                 report.orphans_kept.push(c.key.clone());
             }
@@ -159,9 +161,12 @@ pub async fn apply(
             return report;
         }
     }
+    // What composites may point at: never a monitor about to be deleted (a duplicate shares
+    // its key with the monitor that is kept).
     let mut ids: HashMap<String, i64> = plan
         .changes
         .iter()
+        .filter(|c| c.action != Action::Delete)
         .filter_map(|c| Some((c.key.clone(), c.live.as_ref()?.id)))
         .collect();
     let total = ordered.len();
@@ -170,9 +175,11 @@ pub async fn apply(
         let outcomes = run_phase(client, &phase, &ids, options, &mut done, total).await;
         for outcome in &outcomes {
             match (outcome.action, outcome.id, &outcome.error) {
-                (Action::Delete, _, None) => {
+                // A deleted duplicate shares its key with the monitor that is kept.
+                (Action::Delete, id, None) if ids.get(&outcome.key) == id.as_ref() => {
                     ids.remove(&outcome.key);
                 }
+                (Action::Delete, _, None) => {}
                 (_, Some(id), None) => {
                     ids.insert(outcome.key.clone(), id);
                 }

@@ -478,7 +478,8 @@ async fn restore_puts_back_what_a_sync_changed() {
 }
 
 #[tokio::test]
-async fn a_second_owned_monitor_with_the_same_key_is_a_duplicate_pruned_and_never_the_original() {
+async fn a_second_owned_monitor_with_the_same_key_is_a_duplicate_removed_without_touching_the_original()
+ {
     let dir = reference_copy("duplicate");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;

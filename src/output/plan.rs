@@ -127,9 +127,7 @@ fn drift_note(change: &Change) -> Option<&'static str> {
     match (change.drift, change.action) {
         (Some(Drift::EditedOutsideMonc), _) => Some("edited outside monc"),
         (Some(Drift::DeletedOutsideMonc), _) => Some("deleted outside monc"),
-        (Some(Drift::Duplicate), _) => {
-            Some("duplicate of another monitor with this key; deleted only with --prune")
-        }
+        (Some(Drift::Duplicate), _) => Some("duplicate of an older monitor with this key"),
         (None, Action::Delete) => Some("no longer in the config; deleted only with --prune"),
         _ => None,
     }
@@ -250,10 +248,7 @@ fn drift_section(drifted: &[&Change]) -> String {
     for change in drifted {
         let what = match change.drift {
             Some(Drift::DeletedOutsideMonc) => "deleted".to_string(),
-            Some(Drift::Duplicate) => format!(
-                "duplicate (id {})",
-                change.live.as_ref().map_or(0, |l| l.id)
-            ),
+            Some(Drift::Duplicate) => "duplicate".to_string(),
             _ => change
                 .fields
                 .iter()

@@ -57,7 +57,8 @@ pub enum Drift {
     EditedOutsideMonc,
     /// It is gone although its partner (raw monitor or composite) is still there.
     DeletedOutsideMonc,
-    /// A second owned monitor with the same key (the oldest one is kept): it would page twice.
+    /// A second monitor with the key of an older one (two syncs ran at once); deleted by sync
+    /// even without --prune.
     Duplicate,
 }
 
@@ -112,16 +113,17 @@ pub struct Ownership {
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
 pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
-    let owned: Vec<&LiveMonitor> = live
+    let mut owned: Vec<&LiveMonitor> = live
         .iter()
         .filter(|m| m.tags.contains(&ownership.owner_tag))
         .collect();
-    let mut owned_by_id = owned;
-    owned_by_id.sort_by_key(|m| m.id);
+    // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
+    // once both created it) are duplicates to delete.
+    owned.sort_by_key(|m| m.id);
     let mut by_key: HashMap<&str, &LiveMonitor> = HashMap::new();
-    let mut duplicates = Vec::new();
+    let mut duplicates: Vec<(&str, &LiveMonitor)> = Vec::new();
     let mut owned_without_key = Vec::new();
-    for monitor in owned_by_id {
+    for monitor in &owned {
         match monitor.tag_value(&ownership.key_tag) {
             Some(key) if by_key.contains_key(key) => duplicates.push((key, monitor)),
             Some(key) => {
@@ -140,12 +142,12 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .iter()
         .filter(|(key, _)| !desired_keys.contains(*key))
         .map(|(key, live)| orphan(key, live, &key_of_id))
+        .chain(
+            duplicates
+                .iter()
+                .map(|(key, live)| duplicate(key, live, &key_of_id)),
+        )
         .collect();
-    orphans.extend(
-        duplicates
-            .into_iter()
-            .map(|(key, live)| duplicate(key, live, &key_of_id)),
-    );
     orphans.sort_by(|a, b| a.key.cmp(&b.key));
     changes.extend(orphans);
     owned_without_key.sort_unstable();

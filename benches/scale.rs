@@ -1,0 +1,484 @@
+//! `scripts/bench.sh` (or `cargo bench --bench scale`): generates synthetic configurations and
+//! measures monc against the in-process emulator over loopback, printing a Markdown table.
+//!
+//! Sections (env `MONC_BENCH=compile,diff,sync`, all by default):
+//! - compile: `monc::check` for 10 → 1,000 tenants × 20 L3 templates on 50 clusters × 10 L2
+//!   templates + 10 L0, each size in a fresh child process so its peak RSS is its own.
+//! - diff: an org of ~10,000 owned + 5,000 foreign monitors, 50 ms latency per request; monc's
+//!   diff (in process and the `monc diff` binary) beside DogPush's, if `MONC_DOGPUSH` names it.
+//! - sync: from empty under a rate limit, against the N requests / rate lower bound; then a
+//!   no-op re-sync.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use monc::datadog::{Client, ClientOptions, Credentials};
+use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
+use monc::load::LoadOptions;
+use monc::plan::{Ownership, desired_monitors, plan};
+use monc::sync::{ApplyOptions, apply, live_from_wire, read_owned};
+use serde_json::json;
+
+/// Shape of a generated project.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    tenants: usize,
+    clusters: usize,
+    l0: usize,
+    l2_templates: usize,
+    l3_templates: usize,
+}
+
+impl Shape {
+    fn issue(tenants: usize) -> Shape {
+        Shape {
+            tenants,
+            clusters: 50,
+            l0: 10,
+            l2_templates: 10,
+            l3_templates: 20,
+        }
+    }
+
+    fn raw_monitors(&self) -> usize {
+        self.l0 + self.clusters * self.l2_templates + self.tenants * self.l3_templates
+    }
+
+    fn composites(&self) -> usize {
+        self.clusters * self.l2_templates + self.tenants * self.l3_templates
+    }
+}
+
+fn write_project(dir: &Path, shape: Shape) -> std::io::Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join("tenants"))?;
+    std::fs::create_dir_all(dir.join("monitors"))?;
+    std::fs::write(
+        dir.join("monc.hcl"),
+        "owner_tag = \"managed-by:monc\"\ndefault_tags = [\"team:sre\"]\nnotify = [\"@pagerduty-platform\"]\n",
+    )?;
+    std::fs::write(dir.join("tenants/clusters.hcl"), clusters_hcl(shape))?;
+    std::fs::write(dir.join("tenants/tenants.hcl"), tenants_hcl(shape))?;
+    std::fs::write(dir.join("monitors/l0.hcl"), l0_hcl(shape))?;
+    std::fs::write(dir.join("monitors/l2.hcl"), l2_hcl(shape))?;
+    std::fs::write(dir.join("monitors/l3.hcl"), l3_hcl(shape))
+}
+
+fn clusters_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for c in 0..shape.clusters {
+        let _ = writeln!(
+            text,
+            "cluster \"c{c}\" {{\n  region = \"r{}\"\n  notify = [\"@pagerduty-infra-{c}\"]\n  vars = {{ db = \"db-{c}\" }}\n}}",
+            c % 4
+        );
+    }
+    text
+}
+
+fn tenants_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for t in 0..shape.tenants {
+        let _ = writeln!(
+            text,
+            "tenant \"t{t}\" {{\n  cluster = \"c{}\"\n  notify = [\"@slack-t{t}\"]\n  vars = {{ service = \"svc-{t}\", limit = {} }}\n}}",
+            t % shape.clusters,
+            1 + t % 7
+        );
+    }
+    text
+}
+
+fn l0_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for i in 0..shape.l0 {
+        let _ = writeln!(
+            text,
+            "monitor \"p{i}\" {{\n  tier = \"L0\"\n  name = \"[platform] signal {i}\"\n  type = \"metric alert\"\n  query = \"avg(last_5m):avg:platform.signal_{i}{{env:prod}} > 5\"\n  message = \"Platform signal {i} is degraded.\"\n  priority = 1\n}}"
+        );
+    }
+    text
+}
+
+fn l2_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for i in 0..shape.l2_templates {
+        let _ = writeln!(
+            text,
+            "monitor \"s{i}\" {{\n  tier = \"L2\"\n  for_each = clusters\n  name = \"[${{cluster.name}}] shared {i}\"\n  type = \"metric alert\"\n  query = \"avg(last_10m):avg:infra.metric_{i}{{db:${{cluster.vars.db}}}} > 90\"\n  message = \"Shared metric {i} on ${{cluster.name}} is high.\"\n  priority = 2\n  suppressed_by = [monitor.p0, monitor.p{}]\n}}",
+            (i + 1) % shape.l0
+        );
+    }
+    text
+}
+
+fn l3_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for i in 0..shape.l3_templates {
+        let _ = writeln!(
+            text,
+            "monitor \"u{i}\" {{\n  tier = \"L3\"\n  for_each = tenants\n  name = \"[${{tenant.name}}] service {i}\"\n  type = \"query alert\"\n  query = \"avg(last_5m):avg:app.metric_{i}{{service:${{tenant.vars.service}}}} > ${{tenant.vars.limit}}\"\n  message = \"Metric {i} of ${{tenant.vars.service}} is above ${{tenant.vars.limit}}.\"\n  tags = [\"service:${{tenant.vars.service}}\"]\n  priority = 3\n  suppressed_by = [monitor.s{}[tenant.cluster], monitor.s{}[tenant.cluster], monitor.p0]\n}}",
+            i % shape.l2_templates,
+            (i + 3) % shape.l2_templates
+        );
+    }
+    text
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench")
+        .join(name)
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Child mode: check the project in DIR 3 times; print "best_seconds peak_mb monitors composites".
+fn measure_check(dir: &Path) {
+    let mut best = Duration::MAX;
+    let mut counts = (0, 0);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let Ok(checked) = monc::check(&LoadOptions::in_dir(dir)) else {
+            println!("error");
+            return;
+        };
+        best = best.min(started.elapsed());
+        if checked.diagnostics.has_errors() {
+            println!("error: the generated config has errors");
+            return;
+        }
+        counts = (checked.graph.monitors.len(), checked.graph.composites.len());
+    }
+    println!(
+        "{} {} {} {}",
+        best.as_secs_f64(),
+        peak_rss_mb(),
+        counts.0,
+        counts.1
+    );
+}
+
+fn compile_section(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n### Compile + validate (`monc::check`, best of 3, fresh process per size)\n\n| tenants | monitors | composites | time | per tenant | peak RSS | `monc validate` wall |\n|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for tenants in [10, 100, 300, 1000] {
+        let dir = work_dir(&format!("compile-{tenants}"));
+        if let Err(error) = write_project(&dir, Shape::issue(tenants)) {
+            let _ = writeln!(out, "| {tenants} | cannot write project: {error} |");
+            continue;
+        }
+        let line = child_check(&dir);
+        let fields: Vec<f64> = line
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        let [seconds, mb, monitors, composites] = fields[..] else {
+            let _ = writeln!(out, "| {tenants} | failed: {line} |");
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "| {tenants} | {monitors} | {composites} | {:.0} ms | {:.2} ms | {mb:.0} MB | {} |",
+            seconds * 1000.0,
+            seconds * 1000.0 / tenants as f64,
+            validate_wall(&dir)
+        );
+    }
+}
+
+fn child_check(dir: &Path) -> String {
+    let Ok(me) = std::env::current_exe() else {
+        return "no current exe".into();
+    };
+    match Command::new(me).arg("--measure-check").arg(dir).output() {
+        Ok(output) => String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Wall time of the real binary, process start to exit.
+fn validate_wall(dir: &Path) -> String {
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["validate", "--dir"])
+        .arg(dir)
+        .output();
+    match status {
+        Ok(output) if output.status.success() => {
+            format!("{:.0} ms", started.elapsed().as_secs_f64() * 1000.0)
+        }
+        Ok(output) => format!("exit {:?}", output.status.code()),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn ownership() -> Ownership {
+    Ownership {
+        owner_tag: "managed-by:monc".into(),
+        key_tag: "monc-key".into(),
+    }
+}
+
+fn client(emulator: &EmulatorHandle, options: ClientOptions) -> Client {
+    Client::new(&emulator.base_url(), &Credentials::new("k", "a"), options).expect("client")
+}
+
+/// Plans and applies; returns (changes applied, failures).
+async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
+    let checked = monc::check(&LoadOptions::in_dir(dir)).expect("config loads");
+    let desired = desired_monitors(&checked);
+    let live_wire = read_owned(client, &ownership()).await.expect("list");
+    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
+    let plan = plan(&desired, &live, &ownership());
+    let options = ApplyOptions {
+        ownership: ownership(),
+        prune: false,
+        backup_dir: dir.join(".monc/backups"),
+        progress: Arc::new(|_, _, _| {}),
+    };
+    let report = apply(client, &plan, &live_wire, &options).await;
+    (report.outcomes.len(), report.failures().count())
+}
+
+fn insert_foreign(emulator: &EmulatorHandle, count: usize) {
+    for i in 0..count {
+        let monitor = json!({
+            "name": format!("hand made {i}"), "type": "metric alert",
+            "query": format!("avg(last_5m):avg:team.metric_{i}{{*}} > 90"),
+            "message": "made in the UI", "tags": ["team:web"],
+            "options": {"thresholds": {"critical": 90}},
+        });
+        let _ = emulator.insert_monitor(monitor);
+    }
+}
+
+async fn diff_section(out: &mut String) {
+    // 10 + 500 + 40 × 225 = 10,010 owned monitors.
+    let shape = Shape::issue(225);
+    let dir = work_dir("diff");
+    write_project(&dir, shape).expect("project");
+    let emulator = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let fill = client(&emulator, ClientOptions::default());
+    let started = Instant::now();
+    let (created, failed) = sync_dir(&dir, &fill).await;
+    let fill_time = started.elapsed();
+    insert_foreign(&emulator, 5000);
+    let owned = shape.raw_monitors() + shape.composites();
+    emulator.set_faults(FaultConfig {
+        latency: Duration::from_millis(50),
+        ..FaultConfig::default()
+    });
+    let _ = writeln!(
+        out,
+        "\n### Diff: {owned} owned + 5,000 foreign monitors, 50 ms latency per request\n\n(org filled by one sync without latency: {created} creates, {failed} failed, {:.1} s)\n\n| tool | wall | HTTP requests | expected |\n|---|---:|---:|---|",
+        fill_time.as_secs_f64()
+    );
+    let page_size = ClientOptions::default().page_size as usize;
+    let expected = owned.div_ceil(page_size) + usize::from(owned % page_size == 0);
+    emulator.clear_requests();
+    let differ = client(&emulator, ClientOptions::default());
+    let started = Instant::now();
+    let checked = monc::check(&LoadOptions::in_dir(&dir)).expect("config");
+    let desired = desired_monitors(&checked);
+    let live_wire = read_owned(&differ, &ownership()).await.expect("list");
+    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
+    let diff = plan(&desired, &live, &ownership());
+    let wall = started.elapsed();
+    let _ = writeln!(
+        out,
+        "| monc (in process: check + list + plan; {} changes) | {:.2} s | {} | ceil({owned}/{page_size}) = {expected} |",
+        diff.changes
+            .iter()
+            .filter(|c| c.action != monc::plan::Action::Unchanged)
+            .count(),
+        wall.as_secs_f64(),
+        emulator.requests().len()
+    );
+    emulator.clear_requests();
+    let (wall, exit) = monc_diff_binary(&dir, &emulator.base_url());
+    let _ = writeln!(
+        out,
+        "| `monc diff --api-url` (binary, exit {exit}) | {:.2} s | {} | {expected} |",
+        wall.as_secs_f64(),
+        emulator.requests().len()
+    );
+    dogpush_row(out, &dir, &desired, &emulator);
+    let _ = writeln!(
+        out,
+        "| Terraform (documented, not run) | ≥ {owned} × 50 ms / parallelism 10 ≈ {:.0} s | {owned} (one GET per monitor on refresh) | |",
+        owned as f64 * 0.05 / 10.0
+    );
+}
+
+fn monc_diff_binary(dir: &Path, url: &str) -> (Duration, String) {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["diff", "--format", "json", "--api-url", url, "--dir"])
+        .arg(dir)
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .output();
+    let exit = match output {
+        Ok(output) => format!("{:?}", output.status.code().unwrap_or(-1)),
+        Err(error) => error.to_string(),
+    };
+    (started.elapsed(), exit)
+}
+
+/// DogPush (Python 2) with the same monitors in its YAML rules, if `MONC_DOGPUSH` is
+/// "python2.7:/path/to/site-packages".
+fn dogpush_row(
+    out: &mut String,
+    dir: &Path,
+    desired: &[monc::plan::DesiredMonitor],
+    emulator: &EmulatorHandle,
+) {
+    let Some((python, site)) = std::env::var("MONC_DOGPUSH").ok().and_then(|v| {
+        v.split_once(':')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    }) else {
+        let _ = writeln!(out, "| DogPush | not run (set MONC_DOGPUSH) | | |");
+        return;
+    };
+    let rules: Vec<serde_json::Value> = desired
+        .iter()
+        .map(|d| {
+            json!({"name": d.name, "type": d.monitor_type, "query": d.query.render(|k| k.to_string()),
+                   "message": d.message, "tags": d.tags, "options": d.options})
+        })
+        .collect();
+    let dogpush_dir = dir.join("dogpush");
+    let _ = std::fs::create_dir_all(&dogpush_dir);
+    // JSON is YAML; DogPush reads `alerts:` lists from its rule files.
+    let _ = std::fs::write(
+        dogpush_dir.join("rules.yaml"),
+        json!({ "alerts": rules }).to_string(),
+    );
+    let config = json!({
+        "datadog": {"api_key": "k", "app_key": "a", "api_host": emulator.base_url()},
+        "rule_files": ["rules.yaml"],
+    });
+    let _ = std::fs::write(dogpush_dir.join("config.yaml"), config.to_string());
+    emulator.clear_requests();
+    let started = Instant::now();
+    let output = Command::new(&python)
+        .arg(Path::new(&site).join("dogpush/dogpush.py"))
+        .arg("-c")
+        .arg(dogpush_dir.join("config.yaml"))
+        .args(["diff", "--ignore_untracked"])
+        .env("PYTHONPATH", &site)
+        .output();
+    let wall = started.elapsed();
+    let exit = match &output {
+        Ok(output) => format!("{}", output.status.code().unwrap_or(-1)),
+        Err(error) => error.to_string(),
+    };
+    if let Ok(output) = &output {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() && !stderr.trim().is_empty() {
+            eprintln!("dogpush stderr (last lines):");
+            for line in stderr.lines().rev().take(5) {
+                eprintln!("  {line}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "| DogPush 0.3.4 `diff` (exit {exit}) | {:.2} s | {} | 1 unpaginated GET of all 15,010 monitors |",
+        wall.as_secs_f64(),
+        emulator.requests().len()
+    );
+}
+
+async fn sync_section(out: &mut String) {
+    // 10 + 50 + 100 raw, 50 + 100 composites = 310 creates.
+    let shape = Shape {
+        tenants: 5,
+        clusters: 5,
+        l0: 10,
+        l2_templates: 10,
+        l3_templates: 20,
+    };
+    let dir = work_dir("sync");
+    write_project(&dir, shape).expect("project");
+    let (limit, period) = (100u32, Duration::from_secs(2));
+    let emulator = Emulator::start(EmulatorConfig {
+        rate_limit: Some((limit, period)),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let syncer = client(&emulator, ClientOptions::default());
+    let started = Instant::now();
+    let (applied, failed) = sync_dir(&dir, &syncer).await;
+    let wall = started.elapsed();
+    let requests = emulator.requests();
+    let rejected = requests.iter().filter(|r| r.status == 429).count();
+    let accepted = requests.len() - rejected;
+    let rate = f64::from(limit) / period.as_secs_f64();
+    let bound = accepted as f64 / rate;
+    emulator.clear_requests();
+    let again = sync_dir(&dir, &syncer).await;
+    let writes = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count();
+    let _ = writeln!(
+        out,
+        "\n### Sync from empty under a rate limit of {limit} requests / {} s\n\n| monitors written | failed | requests | 429 answers | wall | lower bound (requests / rate) | over the bound | no-op re-sync writes |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n| {applied} | {failed} | {accepted} | {rejected} | {:.2} s | {bound:.2} s | {:+.1} % | {} (changes {}) |",
+        period.as_secs(),
+        wall.as_secs_f64(),
+        (wall.as_secs_f64() / bound - 1.0) * 100.0,
+        writes,
+        again.0
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--measure-check") {
+        if let Some(dir) = args.get(i + 1) {
+            measure_check(Path::new(dir));
+        }
+        return;
+    }
+    // `cargo test --all-targets` (scripts/test.sh) runs this binary without `--bench`: only
+    // `cargo bench` should pay for the benchmark.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("benches/scale: run with `cargo bench --bench scale` or scripts/bench.sh");
+        return;
+    }
+    let sections = std::env::var("MONC_BENCH").unwrap_or_else(|_| "compile,diff,sync".into());
+    let mut out = String::new();
+    if sections.contains("compile") {
+        compile_section(&mut out);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if sections.contains("diff") {
+        runtime.block_on(diff_section(&mut out));
+    }
+    if sections.contains("sync") {
+        runtime.block_on(sync_section(&mut out));
+    }
+    println!("{out}");
+}

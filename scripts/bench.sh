@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Benchmark table of docs/performance.md: generated configs, the in-process emulator on loopback.
+# Installs DogPush (Python 2, the latest release on PyPI) into target/dogpush-py2 when a python2.7
+# is available, for the side-by-side diff. `MONC_BENCH=compile` (or diff, sync) runs one section.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py2="$(command -v python2.7 || true)"
+if [ -n "$py2" ]; then
+    if [ ! -d target/dogpush-py2/dogpush ]; then
+        "$py2" -m pip install --quiet --disable-pip-version-check --target target/dogpush-py2 dogpush
+    fi
+    export MONC_DOGPUSH="$py2:$PWD/target/dogpush-py2"
+fi
+exec cargo bench --bench scale "$@"

@@ -1,0 +1,196 @@
+//! Helpers shared by the reliability tests: project copies, generated tenants, org checks.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use monc::datadog::{Client, Monitor};
+use monc::emulator::EmulatorHandle;
+use monc::load::LoadOptions;
+use monc::plan::{Ownership, Plan, desired_monitors, plan};
+use monc::sync::{ApplyOptions, Report, apply, live_from_wire, read_owned};
+use serde_json::Value;
+
+/// A copy of the reference setup under `CARGO_TARGET_TMPDIR/<group>/<name>`.
+pub fn reference_copy(group: &str, name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["monitors", "tenants"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(root.join(sub)).expect("read").flatten() {
+            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).expect("copy");
+        }
+    }
+    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).expect("copy monc.hcl");
+    dir
+}
+
+/// SplitMix64, so every run is reproducible from its seed without a `rand` dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// One tenant block on a reference cluster, with seeded thresholds.
+pub fn tenant_hcl(name: &str, rng: &mut Rng) -> String {
+    let cluster = ["prod-tokyo-1", "prod-osaka-1"][rng.below(2) as usize];
+    let latency = 0.3 + rng.below(20) as f64 / 10.0;
+    let error_rate = (1 + rng.below(9)) as f64 / 100.0;
+    format!(
+        r#"tenant "{name}" {{
+  cluster = "{cluster}"
+  notify  = ["@slack-{name}-oncall"]
+  vars = {{
+    service        = "{name}-api"
+    hostname       = "{name}.example-saas.com"
+    p95_latency_s  = {latency}
+    error_rate_max = {error_rate}
+  }}
+}}
+"#
+    )
+}
+
+/// Writes `count` generated tenants to `tenants/generated.hcl` (removes the file for 0).
+pub fn write_generated_tenants(dir: &Path, prefix: &str, count: usize, rng: &mut Rng) {
+    let path = dir.join("tenants/generated.hcl");
+    if count == 0 {
+        let _ = std::fs::remove_file(path);
+        return;
+    }
+    let text: String = (0..count)
+        .map(|i| tenant_hcl(&format!("{prefix}{i}"), rng))
+        .collect();
+    std::fs::write(path, text).expect("write tenants");
+}
+
+pub fn ownership() -> Ownership {
+    Ownership {
+        owner_tag: "managed-by:monc".into(),
+        key_tag: "monc-key".into(),
+    }
+}
+
+/// The keys the compiled config wants in the org.
+pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
+    let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
+    assert!(!checked.diagnostics.has_errors(), "config has errors");
+    desired_monitors(&checked)
+        .into_iter()
+        .map(|d| d.key)
+        .collect()
+}
+
+/// Reads the org and plans the config against it.
+pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<Monitor>), String> {
+    let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
+    let desired = desired_monitors(&checked);
+    let live_wire = read_owned(client, &ownership())
+        .await
+        .map_err(|e| e.to_string())?;
+    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
+    Ok((plan(&desired, &live, &ownership()), live_wire))
+}
+
+/// One sync; Err when the org could not even be read.
+pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
+    let (plan, live_wire) = make_plan(dir, client).await?;
+    let options = ApplyOptions {
+        ownership: ownership(),
+        prune,
+        backup_dir: dir.join(".monc/backups"),
+        progress: Arc::new(|_, _, _| {}),
+    };
+    Ok(apply(client, &plan, &live_wire, &options).await)
+}
+
+/// A sync that must succeed completely.
+pub async fn sync(dir: &Path, client: &Client, prune: bool) -> Report {
+    let report = try_sync(dir, client, prune).await.expect("org readable");
+    let failures: Vec<_> = report.failures().collect();
+    assert!(failures.is_empty(), "sync failed: {failures:#?}");
+    report
+}
+
+/// `monc-key` tag values of every monitor in the org, one entry per monitor.
+pub fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
+    let mut keys: Vec<String> = emulator
+        .monitors()
+        .iter()
+        .filter(|m| is_owned(m))
+        .filter_map(key_of)
+        .collect();
+    keys.sort();
+    keys
+}
+
+pub fn is_owned(monitor: &Value) -> bool {
+    tags(monitor).any(|t| t == "managed-by:monc")
+}
+
+pub fn key_of(monitor: &Value) -> Option<String> {
+    tags(monitor).find_map(|t| t.strip_prefix("monc-key:").map(String::from))
+}
+
+fn tags(monitor: &Value) -> impl Iterator<Item = &str> {
+    monitor["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+/// Keys that appear on more than one owned monitor.
+pub fn duplicate_keys(emulator: &EmulatorHandle) -> Vec<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for key in keys_in_org(emulator) {
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Composites whose query names an ID that is not in the org: "name → missing id".
+pub fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
+    let monitors = emulator.monitors();
+    let ids: HashSet<i64> = monitors.iter().filter_map(|m| m["id"].as_i64()).collect();
+    monitors
+        .iter()
+        .filter(|m| m["type"] == "composite")
+        .flat_map(|m| {
+            let query = m["query"].as_str().unwrap_or_default();
+            let referenced = monc::emulator::composite_ids(query).unwrap_or_default();
+            referenced
+                .into_iter()
+                .filter(|id| !ids.contains(id))
+                .map(|id| format!("{} → {id}", m["name"]))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

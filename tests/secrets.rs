@@ -1,0 +1,180 @@
+//! API and application keys never leave monc except in the auth headers: not in stdout, stderr
+//! or backups of a failing sync (with every debug knob turned up), and never over plain http to
+//! a host that is not loopback.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use monc::emulator::{Emulator, EmulatorConfig, Fate};
+
+const API_KEY: &str = "dd0api0SECRET0c6f1e2a9b8d7c6e5f4a3b2c1";
+const APP_KEY: &str = "dd0app0SECRET0f0e1d2c3b4a5968778695a4b";
+
+fn run_monc(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(args)
+        .current_dir(dir)
+        .env("DD_API_KEY", API_KEY)
+        .env("DD_APP_KEY", APP_KEY)
+        .env("RUST_LOG", "trace")
+        .env("RUST_BACKTRACE", "full")
+        .env("NO_COLOR", "1")
+        .env_remove("MONC_ORG")
+        .output()
+        .expect("run monc")
+}
+
+/// Every piece of a key long enough to identify it.
+fn leaks(text: &str) -> Vec<&'static str> {
+    [API_KEY, APP_KEY]
+        .into_iter()
+        .flat_map(|key| [key, &key[14..], &key[..key.len() - 8]])
+        .filter(|fragment| text.contains(fragment))
+        .collect()
+}
+
+fn all_files_under(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(all_files_under(&path));
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into();
+            found.push((path.display().to_string(), text));
+        }
+    }
+    found
+}
+
+/// Scripted rather than random faults (monc's default backoff makes random 5xx slow): the
+/// listing is served, then resets, 400s, lost answers and 403s.
+fn failing() -> impl Iterator<Item = Fate> {
+    std::iter::once(Fate::Serve).chain(
+        [
+            Fate::Reset,
+            Fate::ServerError(400),
+            Fate::DropAfterCommit,
+            Fate::ServerError(403),
+        ]
+        .into_iter()
+        .cycle()
+        .take(400),
+    )
+}
+
+async fn run_blocking(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_monc(&dir, &args)
+    })
+    .await
+    .expect("monc")
+}
+
+/// An org synced from the reference setup, whose every later request fails.
+async fn failing_org(reference: &Path) -> monc::emulator::EmulatorHandle {
+    let emulator = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let url = emulator.base_url();
+    let first = run_blocking(reference, &["sync", "--yes", "--api-url", &url]).await;
+    assert!(first.status.success(), "{first:?}");
+    emulator.script_fates(failing());
+    emulator
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sync_prints_and_stores_no_key() {
+    let reference = common::reference_copy("secrets", "reference");
+    // Updates and deletes, so the sync writes a backup before it fails.
+    let dir = common::reference_copy("secrets", "failing-sync");
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    std::fs::write(&tenant, text.replace("0.8", "0.9")).expect("write");
+    std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove a tenant");
+
+    let mut outputs = Vec::new();
+    for args in [
+        &["sync", "--yes", "--prune"][..],
+        &["sync", "--yes", "--json"],
+        &["diff", "--format", "json"],
+    ] {
+        let emulator = failing_org(&reference).await;
+        let url = emulator.base_url();
+        let args: Vec<&str> = args.iter().copied().chain(["--api-url", &url]).collect();
+        outputs.push(run_blocking(&dir, &args).await);
+    }
+    assert_eq!(
+        outputs[0].status.code(),
+        Some(1),
+        "the sync must fail: {:?}",
+        outputs[0]
+    );
+    assert_eq!(
+        outputs[1].status.code(),
+        Some(1),
+        "the sync must fail: {:?}",
+        outputs[1]
+    );
+    let stderr = String::from_utf8_lossy(&outputs[0].stderr);
+    assert!(stderr.contains("400") || stderr.contains("403"), "{stderr}");
+
+    let mut texts: Vec<(String, String)> = outputs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, o)| {
+            [
+                (
+                    format!("run {i} stdout"),
+                    String::from_utf8_lossy(&o.stdout).into_owned(),
+                ),
+                (
+                    format!("run {i} stderr"),
+                    String::from_utf8_lossy(&o.stderr).into_owned(),
+                ),
+            ]
+        })
+        .collect();
+    let files = all_files_under(&dir.join(".monc"));
+    assert!(
+        files.iter().any(|(path, _)| path.contains("backups")),
+        "the failing sync must have written a backup to search: {:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    texts.extend(files);
+    for (name, text) in &texts {
+        assert!(leaks(text).is_empty(), "a key leaked into {name}:\n{text}");
+    }
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_connecting() {
+    let dir = common::reference_copy("secrets", "plain-http");
+    for url in [
+        "http://10.255.255.1:9",
+        "http://api.datadoghq.com",
+        "http://127.0.0.1.example.com",
+    ] {
+        let started = Instant::now();
+        let output = run_monc(&dir, &["diff", "--api-url", url]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{url}: {output:?}");
+        assert!(stderr.contains("refusing plain http://"), "{url}: {stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{url}: it tried to connect"
+        );
+        assert!(
+            leaks(&stderr).is_empty() && leaks(&String::from_utf8_lossy(&output.stdout)).is_empty()
+        );
+    }
+}
