@@ -1,26 +1,12 @@
 //! The README quick start, end to end through the binary, on the local emulated org:
 //! validate → diff → sync → diff (clean) → a hand edit → diff shows drift.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-fn project(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli-org")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["monitors", "tenants"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read").flatten() {
-            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).expect("copy");
-        }
-    }
-    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).expect("copy");
-    dir
-}
 
 fn monc(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("monc").expect("binary");
@@ -51,7 +37,7 @@ fn edit_query_in_local_org(dir: &Path, key: &str, from: &str, to: &str) {
 
 #[test]
 fn quick_start_runs_validate_diff_sync_and_reports_drift() {
-    let dir = project("quick-start");
+    let dir = common::reference_copy("cli-org", "quick-start");
     monc(&dir).arg("validate").assert().success();
 
     let diff = monc(&dir)
@@ -112,7 +98,7 @@ fn quick_start_runs_validate_diff_sync_and_reports_drift() {
 
 #[test]
 fn diff_without_credentials_or_org_is_an_error_not_no_drift() {
-    let dir = project("no-credentials");
+    let dir = common::reference_copy("cli-org", "no-credentials");
     let output = monc(&dir).arg("diff").output().expect("diff");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -122,7 +108,7 @@ fn diff_without_credentials_or_org_is_an_error_not_no_drift() {
 
 #[test]
 fn sync_without_a_terminal_needs_yes() {
-    let dir = project("needs-yes");
+    let dir = common::reference_copy("cli-org", "needs-yes");
     let output = monc(&dir)
         .args(["sync", "--org", "local"])
         .output()
@@ -134,7 +120,7 @@ fn sync_without_a_terminal_needs_yes() {
 
 #[test]
 fn diff_refuses_a_config_with_errors() {
-    let dir = project("broken");
+    let dir = common::reference_copy("cli-org", "broken");
     std::fs::write(
         dir.join("tenants/bad.hcl"),
         "tenant \"x\" {\n  cluster = \"nowhere\"\n  notify = []\n}\n",
@@ -170,7 +156,7 @@ async fn fake_webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_is_posted_to_the_slack_webhook() {
-    let dir = project("slack");
+    let dir = common::reference_copy("cli-org", "slack");
     let (url, received) = fake_webhook().await;
     let run = |args: Vec<&'static str>, url: Option<String>| {
         let dir = dir.clone();

@@ -1,27 +1,13 @@
 //! `monc import` end to end through the binary against the emulator over HTTP: foreign monitors
 //! are imported, adopted, and the next diff plans updates only: no creates, no duplicates.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use assert_cmd::Command;
 use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::{Value, json};
-
-fn reference_copy(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import-emulator")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["monitors", "tenants"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read").flatten() {
-            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).expect("copy");
-        }
-    }
-    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).expect("copy");
-    dir
-}
 
 fn monc(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("monc")
@@ -125,7 +111,7 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
         }))
         .expect("emulator");
     let url = emulator.base_url();
-    let dir = reference_copy("adopt");
+    let dir = common::reference_copy("import-emulator", "adopt");
     let synced = monc(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", text(&synced));
     let foreign = insert_foreign(&emulator);

@@ -1,7 +1,9 @@
 //! diff and sync against the emulator over real HTTP on loopback, on copies of the reference setup.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use monc::datadog::{Client, ClientOptions, Credentials};
@@ -10,23 +12,6 @@ use monc::load::LoadOptions;
 use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
 use monc::sync::{ApplyOptions, Report, apply, live_from_wire, read_owned, restrict_to_tenants};
 use serde_json::{Value, json};
-
-/// A copy of the reference setup that a test may change.
-fn reference_copy(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("sync")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["monitors", "tenants"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read").flatten() {
-            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name())).expect("copy");
-        }
-    }
-    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).expect("copy monc.hcl");
-    dir
-}
 
 fn ownership() -> Ownership {
     Ownership {
@@ -136,7 +121,7 @@ fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
 
 #[tokio::test]
 async fn sync_from_empty_creates_everything_and_a_second_sync_writes_nothing() {
-    let dir = reference_copy("from-empty");
+    let dir = common::reference_copy("sync", "from-empty");
     let (emulator, client) = start().await;
     let report = sync(&dir, &client, false, &[]).await;
     assert_eq!(report.succeeded(Action::Create), 38);
@@ -189,7 +174,7 @@ async fn sync_from_empty_creates_everything_and_a_second_sync_writes_nothing() {
 
 #[tokio::test]
 async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
-    let dir = reference_copy("threshold");
+    let dir = common::reference_copy("sync", "threshold");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     raise_acme_latency_limit(&dir);
@@ -243,7 +228,7 @@ async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
 
 #[tokio::test]
 async fn a_removed_tenant_becomes_orphans_deleted_only_with_prune_composites_first() {
-    let dir = reference_copy("remove-tenant");
+    let dir = common::reference_copy("sync", "remove-tenant");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
@@ -298,7 +283,7 @@ async fn a_removed_tenant_becomes_orphans_deleted_only_with_prune_composites_fir
 
 #[tokio::test]
 async fn a_hand_edit_is_reported_as_drift_and_sync_restores_it() {
-    let dir = reference_copy("drift");
+    let dir = common::reference_copy("sync", "drift");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     let id = id_of(&emulator, "l2/db_cpu/prod-tokyo-1");
@@ -329,7 +314,7 @@ async fn a_hand_edit_is_reported_as_drift_and_sync_restores_it() {
 
 #[tokio::test]
 async fn a_monitor_deleted_by_hand_is_reported_missing_and_recreated() {
-    let dir = reference_copy("deleted-by-hand");
+    let dir = common::reference_copy("sync", "deleted-by-hand");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     // Deleted in the UI (a raw monitor cannot be: its composite still references it).
@@ -350,7 +335,7 @@ async fn a_monitor_deleted_by_hand_is_reported_missing_and_recreated() {
 
 #[tokio::test]
 async fn monitors_without_the_ownership_tag_are_never_touched() {
-    let dir = reference_copy("foreign");
+    let dir = common::reference_copy("sync", "foreign");
     let (emulator, client) = start().await;
     let foreign = json!({
         "name": "[acme] API error rate high", "type": "query alert",
@@ -376,7 +361,7 @@ async fn monitors_without_the_ownership_tag_are_never_touched() {
 
 #[tokio::test]
 async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
-    let dir = reference_copy("only");
+    let dir = common::reference_copy("sync", "only");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &["acme".to_string()]).await;
     let keys = keys_in_org(&emulator);
@@ -397,7 +382,7 @@ async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
 
 #[tokio::test]
 async fn a_lost_create_answer_does_not_produce_a_duplicate() {
-    let dir = reference_copy("lost-answer");
+    let dir = common::reference_copy("sync", "lost-answer");
     let (emulator, client) = start().await;
     emulator.set_faults(monc::emulator::FaultConfig {
         drop_after_commit_rate: 0.3,
@@ -427,7 +412,7 @@ async fn a_lost_create_answer_does_not_produce_a_duplicate() {
 
 #[tokio::test]
 async fn an_edit_between_plan_and_apply_is_not_overwritten() {
-    let dir = reference_copy("race");
+    let dir = common::reference_copy("sync", "race");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     raise_acme_latency_limit(&dir);
@@ -457,7 +442,7 @@ async fn an_edit_between_plan_and_apply_is_not_overwritten() {
 
 #[tokio::test]
 async fn restore_puts_back_what_a_sync_changed() {
-    let dir = reference_copy("restore");
+    let dir = common::reference_copy("sync", "restore");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     let id = id_of(&emulator, "l3/api_latency_p95/acme");
@@ -480,7 +465,7 @@ async fn restore_puts_back_what_a_sync_changed() {
 #[tokio::test]
 async fn a_second_owned_monitor_with_the_same_key_is_a_duplicate_removed_without_touching_the_original()
  {
-    let dir = reference_copy("duplicate");
+    let dir = common::reference_copy("sync", "duplicate");
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     let original = id_of(&emulator, "l3/login_check/acme");
