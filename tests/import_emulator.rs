@@ -162,6 +162,10 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
     assert_eq!(count(&adopted_plan, "create"), 0, "{adopted_plan:#}");
     assert_eq!(count(&adopted_plan, "delete"), 0, "{adopted_plan:#}");
     assert_eq!(count(&adopted_plan, "update"), foreign.len());
+    assert_eq!(
+        adopted_plan["summary"]["drifted"], 0,
+        "adoption is not drift: {adopted_plan:#}"
+    );
 
     let synced = monc(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", text(&synced));

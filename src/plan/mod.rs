@@ -175,7 +175,9 @@ fn compare(
         };
     };
     let current = Definition::of_live(live, key_of_id);
-    let edited = parse_marker(&live.message).is_none_or(|(_, rev)| rev != current.revision());
+    // No marker at all: monc never wrote this monitor (it was just adopted), so there is
+    // nothing it could have drifted from; the update simply brings it under management.
+    let edited = parse_marker(&live.message).is_some_and(|(_, rev)| rev != current.revision());
     let fields = wanted.fields_against(Some(&current));
     Change {
         key: desired.key.clone(),
