@@ -10,6 +10,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_hel
 use crate::eval::{self, EvalFailure, Missing, base_context};
 use crate::load::describe_value;
 use crate::model::{FanOut, Field, Model, Reference, Template};
+use crate::query::{CompositeExpr, Operand, parse_composite_query};
+use crate::validate::span_within;
 
 /// Which cluster or tenant a monitor was stamped out for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,6 +40,9 @@ pub struct Monitor {
     /// Handles (`@slack-x`) to page; they go on whichever monitor pages.
     pub notify: Vec<String>,
     pub suppressed_by: Vec<ResolvedRef>,
+    /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
+    /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
+    pub composite: Option<CompositeExpr>,
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -165,6 +170,18 @@ fn cluster_values(model: &Model) -> Vec<Value> {
         .collect()
 }
 
+/// The `[index]` of a reference: an HCL expression in `suppressed_by`, plain text inside a
+/// composite query (already interpolated).
+struct Index<'a> {
+    span: Span,
+    value: IndexValue<'a>,
+}
+
+enum IndexValue<'a> {
+    Expr(&'a Field),
+    Text(&'a str),
+}
+
 /// Compiles one template for one instance, reporting problems as it goes.
 struct InstanceScope<'c, 'm, 'd> {
     compiler: &'c Compiler<'m>,
@@ -205,6 +222,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
+        let composite = (t.monitor_type.value == "composite")
+            .then(|| self.resolve_composite(&query))
+            .flatten();
         if self.failed {
             return None;
         }
@@ -222,6 +242,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             priority,
             notify,
             suppressed_by,
+            composite,
         })
     }
 
@@ -307,39 +328,111 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     }
 
     fn resolve(&mut self, reference: &Reference) -> Option<ResolvedRef> {
+        let target = self.target_template(
+            &reference.template.value,
+            &reference.template.span,
+            "`suppressed_by`",
+        )?;
+        let index = reference.index.as_ref().map(|field| Index {
+            span: field.span.clone(),
+            value: IndexValue::Expr(field),
+        });
+        let instance = self.target_instance(target, index, &reference.span)?;
+        Some(ResolvedRef {
+            key: self.compiler.key(target, instance),
+            span: reference.span.clone(),
+        })
+    }
+
+    /// Parses a composite template's evaluated query and resolves its `monitor.<name>[...]`
+    /// operands to keys, with the same rules as `suppressed_by`.
+    fn resolve_composite(&mut self, query: &str) -> Option<CompositeExpr> {
+        let field = &self.template.query;
+        let sources = &self.compiler.model.sources;
+        let expr = match parse_composite_query(query) {
+            Ok(expr) => expr,
+            Err(error) => {
+                let span = span_within(sources, field, query, error.span.clone());
+                let help = error.help.clone().unwrap_or_else(|| {
+                    "a composite query combines monitors like `monitor.db_down[\"prod\"] && !monitor.region_health`".into()
+                });
+                self.report(
+                    Diagnostic::error(
+                        "monc::composite-query",
+                        span,
+                        format!(
+                            "invalid composite query for `{}`: {}",
+                            self.compiler.key(self.template, self.instance),
+                            error.message
+                        ),
+                    )
+                    .label("here")
+                    .help(help),
+                );
+                return None;
+            }
+        };
+        let mut keys = HashMap::new();
+        let mut ok = true;
+        for (operand, range) in expr.operands() {
+            let Operand::Ref { template, index } = operand else {
+                continue;
+            };
+            let span = span_within(sources, field, query, range);
+            let key = self
+                .target_template(template, &span, "the composite query")
+                .and_then(|target| {
+                    let index = index.as_deref().map(|text| Index {
+                        span: span.clone(),
+                        value: IndexValue::Text(text),
+                    });
+                    let instance = self.target_instance(target, index, &span)?;
+                    Some(self.compiler.key(target, instance))
+                });
+            match key {
+                Some(key) => {
+                    keys.insert(operand.clone(), key);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then(|| {
+            expr.map_operands(&|operand| match keys.get(operand) {
+                Some(key) => Operand::Key(key.clone()),
+                None => operand.clone(),
+            })
+        })
+    }
+
+    /// The template a reference names, or an `unknown-monitor` error (`what` says where).
+    fn target_template(&mut self, name: &str, span: &Span, what: &str) -> Option<&'m Template> {
         let compiler = self.compiler;
-        let Some(&target_index) = compiler
-            .templates_by_name
-            .get(reference.template.value.as_str())
-        else {
+        let Some(&target_index) = compiler.templates_by_name.get(name) else {
             let names = compiler.templates_by_name.keys().copied();
-            let help = suggestion_help(&reference.template.value, "monitor", names);
+            let help = suggestion_help(name, "monitor", names);
             self.report(
                 Diagnostic::error(
                     "monc::unknown-monitor",
-                    reference.template.span.clone(),
-                    format!(
-                        "`suppressed_by` refers to unknown monitor `{}`",
-                        reference.template.value
-                    ),
+                    span.clone(),
+                    format!("{what} refers to unknown monitor `{name}`"),
                 )
                 .label("no monitor template with this name")
                 .help(help),
             );
             return None;
         };
-        let target = &compiler.model.templates[target_index];
-        let instance = self.target_instance(reference, target)?;
-        Some(ResolvedRef {
-            key: compiler.key(target, instance),
-            span: reference.span.clone(),
-        })
+        Some(&compiler.model.templates[target_index])
     }
 
     /// Which instance of the target template a reference picks, from its `[index]`.
-    fn target_instance(&mut self, reference: &Reference, target: &Template) -> Option<Instance> {
+    fn target_instance(
+        &mut self,
+        target: &Template,
+        index: Option<Index<'_>>,
+        reference_span: &Span,
+    ) -> Option<Instance> {
         let name = &target.name.value;
-        let index = match (&reference.index, target.fan_out.value) {
+        let index = match (index, target.fan_out.value) {
             (None, FanOut::Once) => return Some(Instance::Once),
             (Some(index), FanOut::Once) => {
                 self.report(
@@ -361,7 +454,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 self.report(
                     Diagnostic::error(
                         "monc::missing-index",
-                        reference.span.clone(),
+                        reference_span.clone(),
                         format!("`{name}` has {}; say which one", fan_out.describe()),
                     )
                     .label("needs an index")
@@ -371,27 +464,33 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             }
             (Some(index), _) => index,
         };
-        let value = self.value(index, "index")?;
-        let Some(wanted) = value.as_str() else {
-            self.report(
-                Diagnostic::error(
-                    "monc::wrong-type",
-                    index.span.clone(),
-                    format!("an index must be a name, found {}", describe_value(&value)),
-                )
-                .label("expected a string")
-                .help("index with a cluster or tenant name, e.g. `[tenant.cluster]`"),
-            );
-            return None;
+        let wanted = match index.value {
+            IndexValue::Text(text) => text.to_string(),
+            IndexValue::Expr(field) => {
+                let value = self.value(field, "index")?;
+                let Some(wanted) = value.as_str() else {
+                    self.report(
+                        Diagnostic::error(
+                            "monc::wrong-type",
+                            index.span.clone(),
+                            format!("an index must be a name, found {}", describe_value(&value)),
+                        )
+                        .label("expected a string")
+                        .help("index with a cluster or tenant name, e.g. `[tenant.cluster]`"),
+                    );
+                    return None;
+                };
+                wanted.to_string()
+            }
         };
-        self.find_instance(wanted, target, index)
+        self.find_instance(&wanted, target, &index.span)
     }
 
     fn find_instance(
         &mut self,
         wanted: &str,
         target: &Template,
-        index: &Field,
+        index_span: &Span,
     ) -> Option<Instance> {
         let model = self.compiler.model;
         let (found, candidates, what): (Option<Instance>, Vec<&str>, &str) =
@@ -428,7 +527,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             self.report(
                 Diagnostic::error(
                     "monc::unknown-instance",
-                    index.span.clone(),
+                    index_span.clone(),
                     format!(
                         "`{}` has no instance for {what} `{wanted}`",
                         target.name.value

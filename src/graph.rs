@@ -11,6 +11,8 @@ use petgraph::visit::EdgeRef;
 use crate::compile::{Compiled, Monitor};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::model::Model;
+use crate::query::Operand;
+use crate::validate::span_within;
 
 /// Datadog's limit on the number of monitors one composite may reference.
 pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
@@ -85,6 +87,7 @@ pub fn build(model: &Model, compiled: Compiled, diagnostics: &mut Diagnostics) -
     };
     add_nodes(&mut graph, model, diagnostics);
     add_edges(&mut graph, model, diagnostics);
+    check_user_composites(&graph, model, diagnostics);
     if report_cycles(&graph, diagnostics) {
         return graph;
     }
@@ -184,6 +187,57 @@ fn check_edge(
         );
     }
     None
+}
+
+/// A composite written by hand may not reference another composite (Datadog cannot nest them)
+/// nor more than [`MAX_COMPOSITE_CONSTITUENTS`] monitors.
+fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
+    for monitor in &graph.monitors {
+        let Some(expr) = &monitor.composite else {
+            continue;
+        };
+        let template = &model.templates[monitor.template];
+        let operands = expr.operands();
+        for (operand, range) in &operands {
+            let Operand::Key(key) = operand else { continue };
+            let Some(constituent) = graph.monitor(key) else {
+                continue; // failed to compile; reported already
+            };
+            if constituent.monitor_type == "composite" || key.ends_with("/composite") {
+                let span = span_within(
+                    &model.sources,
+                    &template.query,
+                    &monitor.query,
+                    range.clone(),
+                );
+                diagnostics.push(
+                    Diagnostic::error(
+                        "monc::composite-of-composite",
+                        span,
+                        format!("composite `{}` references composite `{key}`", monitor.key),
+                    )
+                    .label("a composite monitor")
+                    .help("Datadog does not allow a composite built on another composite; reference the monitors that composite is made of"),
+                );
+            }
+        }
+        let distinct: HashSet<&Operand> = operands.iter().map(|(o, _)| *o).collect();
+        if distinct.len() > MAX_COMPOSITE_CONSTITUENTS {
+            diagnostics.push(
+                Diagnostic::error(
+                    "monc::too-many-constituents",
+                    template.query.span.clone(),
+                    format!(
+                        "composite `{}` references {} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}",
+                        monitor.key,
+                        distinct.len()
+                    ),
+                )
+                .label("too many monitors in this query")
+                .help("split the condition, or reference fewer, broader monitors"),
+            );
+        }
+    }
 }
 
 /// Reports every suppression cycle once; returns true if there was any.

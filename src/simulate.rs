@@ -147,7 +147,7 @@ fn member_ids(expr: &CompositeExpr) -> Vec<u64> {
         .into_iter()
         .filter_map(|(operand, _)| match operand {
             Operand::Id(id) => Some(*id),
-            Operand::Ref { .. } => None,
+            Operand::Ref { .. } | Operand::Key(_) => None,
         })
         .collect();
     ids.dedup();

@@ -215,6 +215,17 @@ fn suppression_composites_become_suppressed_by() {
         either.query.0.concat(),
         "monitor.db_down || monitor.network_down"
     );
+    // ... which monc resolves to the keys of the imported monitors, so sync can write it.
+    let either = by_key["l3/either_down"];
+    assert!(either.is_composite());
+    assert_eq!(
+        either.query.dependencies(),
+        ["l2/db_down", "l2/network_down"]
+    );
+    assert_eq!(
+        Definition::of_desired(either).query,
+        "l2/db_down || l2/network_down"
+    );
 
     let adopted: HashMap<i64, String> = imported
         .adoptions()

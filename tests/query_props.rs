@@ -135,6 +135,7 @@ fn display(operand: &Operand) -> String {
             template,
             index: Some(index),
         } => format!("monitor.{template}[\"{index}\"]"),
+        Operand::Key(key) => key.clone(),
     }
 }
 

@@ -500,3 +500,68 @@ async fn a_second_owned_monitor_with_the_same_key_is_a_duplicate_removed_without
     let (after, _) = make_plan(&dir, &client, &[]).await;
     assert!(!after.has_changes());
 }
+
+/// A composite written by hand over `monitor.<name>["<instance>"]` references.
+const USER_COMPOSITE: &str = r#"
+monitor "tokyo_overload" {
+  tier    = "L2"
+  name    = "Tokyo overloaded"
+  type    = "composite"
+  query   = "monitor.db_cpu[\"prod-tokyo-1\"] && monitor.alb_5xx[\"prod-tokyo-1\"]"
+  message = "Database and load balancer both alerting in Tokyo."
+}
+"#;
+
+#[tokio::test]
+async fn a_user_composite_is_written_with_the_ids_of_its_monitors_and_diffs_clean() {
+    let dir = common::reference_copy("sync", "user-composite");
+    std::fs::write(dir.join("monitors/user_composite.hcl"), USER_COMPOSITE).expect("write");
+    let (emulator, client) = start().await;
+
+    // Written after the monitors it references, in a later phase.
+    let (first, _) = make_plan(&dir, &client, &[]).await;
+    let order: Vec<&str> = monc::plan::apply_order(&first)
+        .iter()
+        .map(|c| c.key.as_str())
+        .collect();
+    let at = |key: &str| order.iter().position(|k| *k == key).expect(key);
+    assert!(at("l2/tokyo_overload") > at("l2/db_cpu/prod-tokyo-1"));
+    assert!(at("l2/tokyo_overload") > at("l2/alb_5xx/prod-tokyo-1"));
+
+    let report = sync(&dir, &client, false, &[]).await;
+    assert_eq!(report.succeeded(Action::Create), 39);
+    let composite = emulator
+        .monitor(id_of(&emulator, "l2/tokyo_overload"))
+        .expect("composite");
+    let expected = format!(
+        "{} && {}",
+        id_of(&emulator, "l2/db_cpu/prod-tokyo-1"),
+        id_of(&emulator, "l2/alb_5xx/prod-tokyo-1"),
+    );
+    assert_eq!(composite["query"], Value::from(expected));
+    assert_eq!(composite["type"], Value::from("composite"));
+
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    assert!(
+        !plan.has_changes(),
+        "a synced org must diff clean: {:#?}",
+        plan.changes
+            .iter()
+            .filter(|c| c.action != Action::Unchanged)
+            .collect::<Vec<_>>()
+    );
+
+    // Removing it deletes it (with prune), in the composite phase, before raw deletes.
+    std::fs::remove_file(dir.join("monitors/user_composite.hcl")).expect("remove");
+    let (plan, _) = make_plan(&dir, &client, &[]).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.key == "l2/tokyo_overload")
+        .expect("change");
+    assert_eq!(change.action, Action::Delete);
+    assert_eq!(monc::plan::apply_rank(change), 2);
+    let report = sync(&dir, &client, true, &[]).await;
+    assert_eq!(report.succeeded(Action::Delete), 1);
+    assert!(!keys_in_org(&emulator).contains(&"l2/tokyo_overload".to_string()));
+}

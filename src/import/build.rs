@@ -66,7 +66,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
             let mut template = single_template(composite, &names.composites[c], &tiers.top);
             template.query = Text::literal(&query);
             template.comments.push(format!(
-                "Composite kept as written (`{}`), its monitors named symbolically. monc does not yet resolve `monitor.<name>` inside a composite's own query: until it does, `monc sync` cannot write this one.",
+                "Composite kept as written (`{}`), its monitors named symbolically; monc resolves them to IDs when it syncs.",
                 composite.query.trim()
             ));
             templates.push(template);
@@ -236,6 +236,7 @@ fn symbolic_query(
             Some(i) => format!("monitor.{template}[\"{i}\"]"),
             None => format!("monitor.{template}"),
         },
+        Operand::Key(key) => key.clone(),
     })
 }
 

@@ -6,6 +6,7 @@ use crate::Checked;
 use crate::compile::{Instance, Monitor};
 use crate::graph::Composite;
 use crate::model::Model;
+use crate::query::{CompositeExpr, Operand};
 
 /// A monitor as monc wants it in Datadog.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,12 +33,26 @@ pub enum Query {
         target: String,
         suppressors: Vec<String>,
     },
+    /// A composite written by hand, its monitor references resolved to keys
+    /// ([`Operand::Key`]); numeric IDs stay as written.
+    Expr(CompositeExpr),
 }
 
 impl Query {
     /// The query text, naming each composite constituent with `name(key)`.
     pub fn render(&self, name: impl Fn(&str) -> String) -> String {
+        self.render_with(&name, &|id| id.to_string())
+    }
+
+    /// The query text, naming keys with `name(key)` and numeric IDs with `id(id)`.
+    pub fn render_with(&self, name: &dyn Fn(&str) -> String, id: &dyn Fn(u64) -> String) -> String {
         match self {
+            Query::Expr(expr) => expr.render(&|operand| match operand {
+                Operand::Key(key) => name(key),
+                Operand::Id(n) => id(*n),
+                // Resolved when compiled; kept readable should one ever get here.
+                Operand::Ref { template, .. } => format!("monitor.{template}"),
+            }),
             Query::Plain(q) => q.clone(),
             Query::Composite {
                 target,
@@ -56,6 +71,17 @@ impl Query {
     /// Keys this query needs to exist first.
     pub fn dependencies(&self) -> Vec<&str> {
         match self {
+            Query::Expr(expr) => {
+                let mut keys: Vec<&str> = Vec::new();
+                for (operand, _) in expr.operands() {
+                    if let Operand::Key(key) = operand
+                        && !keys.contains(&key.as_str())
+                    {
+                        keys.push(key);
+                    }
+                }
+                keys
+            }
             Query::Plain(_) => vec![],
             Query::Composite {
                 target,
@@ -69,7 +95,7 @@ impl Query {
 
 impl DesiredMonitor {
     pub fn is_composite(&self) -> bool {
-        matches!(self.query, Query::Composite { .. })
+        matches!(self.query, Query::Composite { .. } | Query::Expr(_))
     }
 }
 
@@ -110,7 +136,10 @@ fn raw_monitor(model: &Model, monitor: &Monitor, suppressed: bool) -> DesiredMon
         key: monitor.key.clone(),
         name,
         monitor_type: monitor.monitor_type.clone(),
-        query: Query::Plain(monitor.query.clone()),
+        query: match &monitor.composite {
+            Some(expr) => Query::Expr(expr.clone()),
+            None => Query::Plain(monitor.query.clone()),
+        },
         message,
         tags: ownership_tags(model, monitor, &monitor.key),
         options: monitor.options.clone(),

@@ -236,7 +236,12 @@ pub fn apply_order(plan: &Plan) -> Vec<&Change> {
 
 /// Changes of one rank are independent of each other; each rank waits for the one before.
 pub fn apply_rank(change: &Change) -> u8 {
-    let composite = change.key.ends_with("/composite");
+    // By type, not key: a composite written by hand has no `/composite` suffix.
+    let composite = match (&change.desired, &change.live) {
+        (Some(desired), _) => desired.is_composite(),
+        (None, Some(live)) => live.monitor_type == "composite",
+        (None, None) => change.key.ends_with("/composite"),
+    };
     match (change.action, composite) {
         (Action::Create | Action::Update, false) => 0,
         (Action::Create | Action::Update, true) => 1,

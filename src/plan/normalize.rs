@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{DesiredMonitor, FieldChange, LiveMonitor};
+use super::{DesiredMonitor, FieldChange, LiveMonitor, Query};
 use crate::query::{Operand, parse_composite_query};
 
 /// Options Datadog fills in when they are absent; equal to these, an option means nothing.
@@ -38,7 +38,7 @@ impl Definition {
         Definition {
             name: desired.name.trim().to_string(),
             monitor_type: canonical_type(&desired.monitor_type),
-            query: desired.query.render(|k| k.to_string()).trim().to_string(),
+            query: desired_query(desired),
             message: desired.message.trim_end().to_string(),
             tags: sorted_tags(&desired.tags),
             options: normalize_options(&desired.options),
@@ -236,12 +236,29 @@ fn compact_json(value: &Json) -> String {
     }
 }
 
+/// A desired query as compared: a hand-written composite goes through the same canonical
+/// rendering as a live one, so that both sides read alike.
+fn desired_query(desired: &DesiredMonitor) -> String {
+    match &desired.query {
+        Query::Expr(expr) => {
+            let no_ids = HashMap::new();
+            expr.render(&|operand| canonical_operand(operand, &no_ids))
+        }
+        other => other.render(|k| k.to_string()).trim().to_string(),
+    }
+}
+
 /// `123 && !456` → `l3/x/acme && !l2/y/c1`, in the canonical rendering of the query parser.
 fn composite_with_keys(query: &str, key_of_id: &HashMap<i64, &str>) -> String {
     let Ok(expr) = parse_composite_query(query) else {
         return query.trim().to_string();
     };
-    expr.render(&|operand: &Operand| match operand {
+    expr.render(&|operand| canonical_operand(operand, key_of_id))
+}
+
+/// An operand as compared: keys as themselves, IDs as the key they belong to (`#<id>` if none).
+fn canonical_operand(operand: &Operand, key_of_id: &HashMap<i64, &str>) -> String {
+    match operand {
         Operand::Id(id) => i64::try_from(*id)
             .ok()
             .and_then(|id| key_of_id.get(&id))
@@ -250,7 +267,8 @@ fn composite_with_keys(query: &str, key_of_id: &HashMap<i64, &str>) -> String {
             Some(i) => format!("monitor.{template}[\"{i}\"]"),
             None => format!("monitor.{template}"),
         },
-    })
+        Operand::Key(key) => key.clone(),
+    }
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {

@@ -11,7 +11,7 @@ use lexer::{Kind, OPERATOR_HELP, Token};
 use super::QueryError;
 
 /// One monitor in a composite query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Operand {
     /// A Datadog monitor ID: `12345`.
     Id(u64),
@@ -21,6 +21,9 @@ pub enum Operand {
         template: String,
         index: Option<String>,
     },
+    /// A monitor monc defines, by its key (`l2/db_cpu/prod-tokyo-1`): what a [`Operand::Ref`]
+    /// becomes once compiled. The parser never produces it.
+    Key(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +53,20 @@ impl CompositeExpr {
                 left.collect_operands(found);
                 right.collect_operands(found);
             }
+        }
+    }
+
+    /// The same tree with every operand replaced by `map(operand)`; spans are kept.
+    pub fn map_operands(&self, map: &dyn Fn(&Operand) -> Operand) -> CompositeExpr {
+        let boxed = |e: &CompositeExpr| Box::new(e.map_operands(map));
+        match self {
+            CompositeExpr::Operand { operand, span } => CompositeExpr::Operand {
+                operand: map(operand),
+                span: span.clone(),
+            },
+            CompositeExpr::Not(inner) => CompositeExpr::Not(boxed(inner)),
+            CompositeExpr::And(l, r) => CompositeExpr::And(boxed(l), boxed(r)),
+            CompositeExpr::Or(l, r) => CompositeExpr::Or(boxed(l), boxed(r)),
         }
     }
 
