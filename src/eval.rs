@@ -86,8 +86,48 @@ pub fn value_to_text(value: &Value) -> String {
 }
 
 /// Evaluates an expression; on failure returns the error's message and a hint for the user.
+///
+/// hcl-rs's number arithmetic panics on an integer `%` by zero and on integer overflow (and, in
+/// debug builds, on any non-finite result such as `1 / 0`): found by fuzzing. A user's typo must
+/// be a diagnostic, not a crash, so such a panic is caught here and its message kept off stderr.
 pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFailure> {
-    expr.evaluate(ctx).map_err(|e| EvalFailure::from_error(&e))
+    silence_panics_during_evaluation();
+    EVALUATING.with(|flag| flag.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expr.evaluate(ctx)));
+    EVALUATING.with(|flag| flag.set(false));
+    match result {
+        Ok(Ok(value)) if has_non_finite_number(&value) => Err(EvalFailure::arithmetic()),
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(EvalFailure::from_error(&error)),
+        Err(_) => Err(EvalFailure::arithmetic()),
+    }
+}
+
+thread_local! {
+    static EVALUATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs (once) a panic hook that stays quiet for panics caught by [`evaluate`] and reports
+/// every other panic as before.
+fn silence_panics_during_evaluation() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !EVALUATING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn has_non_finite_number(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_f64().is_some_and(|f| !f.is_finite()),
+        Value::Array(items) => items.iter().any(has_non_finite_number),
+        Value::Object(map) => map.values().any(has_non_finite_number),
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +145,13 @@ pub enum Missing {
 }
 
 impl EvalFailure {
+    fn arithmetic() -> EvalFailure {
+        EvalFailure {
+            message: "arithmetic error: division by zero, or a number too large".into(),
+            missing: None,
+        }
+    }
+
     fn from_error(error: &hcl::eval::Error) -> EvalFailure {
         use hcl::eval::ErrorKind;
         let missing = match error.kind() {
