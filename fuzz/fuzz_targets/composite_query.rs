@@ -12,6 +12,7 @@ fuzz_target!(|query: &str| {
                 Operand::Id(id) => id.to_string(),
                 Operand::Ref { template, index: None } => format!("monitor.{template}"),
                 Operand::Ref { template, index: Some(i) } => format!("monitor.{template}[\"{i}\"]"),
+                Operand::Key(_) => panic!("the parser never produces resolved keys"),
             });
             assert!(parse_composite_query(&rendered).is_ok(), "{rendered:?} does not parse again");
         }
