@@ -55,6 +55,8 @@ pub struct MonitorGraph {
     pub graph: DiGraph<usize, Edge>,
     pub composites: Vec<Composite>,
     index_by_key: HashMap<String, usize>,
+    /// Index into `composites` by the monitor each one pages for; callers look it up per monitor.
+    composite_by_target: HashMap<usize, usize>,
 }
 
 impl MonitorGraph {
@@ -75,7 +77,9 @@ impl MonitorGraph {
     }
 
     pub fn composite_for(&self, monitor: usize) -> Option<&Composite> {
-        self.composites.iter().find(|c| c.target == monitor)
+        self.composite_by_target
+            .get(&monitor)
+            .map(|&i| &self.composites[i])
     }
 }
 
@@ -92,6 +96,12 @@ pub fn build(model: &Model, compiled: Compiled, diagnostics: &mut Diagnostics) -
         return graph;
     }
     graph.composites = generate_composites(&graph, model, diagnostics);
+    graph.composite_by_target = graph
+        .composites
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.target, i))
+        .collect();
     graph
 }
 
