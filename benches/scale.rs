@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use monc::datadog::{Client, ClientOptions, Credentials};
 use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use monc::load::LoadOptions;
+use monc::plan::live::{live_from_wire, read_owned};
 use monc::plan::{Ownership, desired_monitors, plan};
-use monc::sync::{ApplyOptions, apply, live_from_wire, read_owned};
+use monc::sync::{ApplyOptions, apply};
 use serde_json::json;
 
 /// Shape of a generated project.
@@ -249,6 +250,7 @@ async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
         prune: false,
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
+        cancel: Default::default(),
     };
     let report = apply(client, &plan, &live_wire, &options).await;
     (report.outcomes.len(), report.failures().count())

@@ -9,6 +9,8 @@
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
 pub mod alert_test;
+pub mod atomic_file;
+pub mod backup;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;

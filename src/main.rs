@@ -81,6 +81,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     match Cli::parse().command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
@@ -90,5 +91,17 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
         Command::Emulator(args) => monc::emulator::run(args),
+    }
+}
+
+/// By default a process that writes past its file-size limit (`ulimit -f`) is killed by
+/// SIGXFSZ, mid-write. Ignored, the write fails with EFBIG, and monc reports it and changes
+/// nothing (backups are written before any change).
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_IGN at start-up, before any thread exists,
+    // has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

@@ -11,14 +11,11 @@ pub fn drift_message(plan: &Plan) -> String {
     let mut lines = vec![format!("*monc drift check*: {}", summary_line(plan))];
     for change in plan.drifted() {
         let what = match change.drift {
-            Some(Drift::DeletedOutsideMonc) => "deleted outside monc".to_string(),
-            Some(Drift::Duplicate) => {
-                "a duplicate of another monitor with the same key".to_string()
-            }
-            _ => {
+            Some(Drift::EditedOutsideMonc) | None => {
                 let fields: Vec<&str> = change.fields.iter().map(|f| f.field.as_str()).collect();
                 format!("edited outside monc ({})", fields.join(", "))
             }
+            Some(drift) => drift.describe().to_string(),
         };
         lines.push(format!("• `{}`: {what}", change.key));
     }

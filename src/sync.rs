@@ -2,87 +2,24 @@
 //! they reference, a backup before anything is changed, and no duplicate when an answer is lost.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::backup::Backup;
 use crate::datadog::{ApiError, Client, Monitor};
 use crate::plan::{
     Action, Change, Definition, DesiredMonitor, LiveMonitor, Ownership, Plan, apply_order,
     apply_rank, marker_line,
 };
 
-/// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
-pub async fn read_owned(client: &Client, ownership: &Ownership) -> Result<Vec<Monitor>, ApiError> {
-    client
-        .list_monitors(std::slice::from_ref(&ownership.owner_tag))
-        .await
-}
-
-/// The parts of a wire monitor that plans compare.
-pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
-    let creator = monitor.extra.get("creator").and_then(|c| {
-        c.get("handle")
-            .or_else(|| c.get("email"))
-            .and_then(|h| h.as_str())
-            .map(String::from)
-    });
-    Some(LiveMonitor {
-        id: monitor.id?,
-        name: monitor.name.clone(),
-        monitor_type: monitor.monitor_type.clone(),
-        query: monitor.query.clone(),
-        message: monitor.message.clone(),
-        tags: monitor.tags.clone(),
-        options: monitor.options.clone(),
-        priority: monitor.priority,
-        modified: monitor.modified.clone(),
-        creator,
-    })
-}
-
-/// Keeps the changes of a staged rollout: the named tenants' monitors, the shared monitors their
-/// composites need, and orphans that belonged to those tenants.
-pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[String]) -> Plan {
-    let by_key: HashMap<&str, &DesiredMonitor> =
-        desired.iter().map(|d| (d.key.as_str(), d)).collect();
-    let mut keep: HashSet<String> = HashSet::new();
-    let mut queue: Vec<&DesiredMonitor> = desired
-        .iter()
-        .filter(|d| d.tenant.as_ref().is_some_and(|t| tenants.contains(t)))
-        .collect();
-    while let Some(d) = queue.pop() {
-        if !keep.insert(d.key.clone()) {
-            continue;
-        }
-        queue.extend(
-            d.query
-                .dependencies()
-                .into_iter()
-                .filter_map(|k| by_key.get(k).copied()),
-        );
-    }
-    let orphan_of_tenant = |c: &Change| {
-        c.action == Action::Delete
-            && c.live
-                .as_ref()
-                .and_then(|l| l.tag_value("tenant"))
-                .is_some_and(|t| tenants.iter().any(|n| n == t))
-    };
-    Plan {
-        changes: plan
-            .changes
-            .into_iter()
-            .filter(|c| keep.contains(&c.key) || orphan_of_tenant(c))
-            .collect(),
-        owned_without_key: plan.owned_without_key,
-    }
-}
-
-/// Called after every write with (done, total, key).
-pub type Progress = Arc<dyn Fn(usize, usize, &str) + Send + Sync>;
+/// Called after every change with (done, total, outcome), as it happens: what was applied is
+/// on record even if monc is killed a moment later.
+pub type Progress = Arc<dyn Fn(usize, usize, &Outcome) + Send + Sync>;
 
 /// What `apply` needs besides the plan.
 pub struct ApplyOptions {
@@ -92,6 +29,8 @@ pub struct ApplyOptions {
     /// Where to write the snapshot of monitors about to be changed or deleted.
     pub backup_dir: PathBuf,
     pub progress: Progress,
+    /// Set (e.g. on SIGINT/SIGTERM) to start no further change; those in flight finish.
+    pub cancel: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,13 +46,25 @@ pub struct Outcome {
 pub struct Report {
     pub outcomes: Vec<Outcome>,
     pub backup: Option<PathBuf>,
+    /// The backup could not be written whole: nothing was changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_error: Option<String>,
     /// Orphans left in place because --prune was not given.
     pub orphans_kept: Vec<String>,
+    /// Deletes that cannot be carried out (see [`Change::blocked`]).
+    pub blocked: Vec<String>,
+    /// Stopped early: the changes not started are reported as not applied.
+    pub interrupted: bool,
 }
 
 impl Report {
     pub fn failures(&self) -> impl Iterator<Item = &Outcome> {
         self.outcomes.iter().filter(|o| o.error.is_some())
+    }
+
+    /// Anything short of the whole plan applied.
+    pub fn incomplete(&self) -> bool {
+        self.failures().next().is_some() || self.interrupted || self.backup_error.is_some()
     }
 
     pub fn succeeded(&self, action: Action) -> usize {
@@ -131,7 +82,10 @@ pub async fn apply(
     live_wire: &[Monitor],
     options: &ApplyOptions,
 ) -> Report {
-    let mut report = Report::default();
+    let mut report = Report {
+        blocked: plan.blocked().map(|c| c.key.clone()).collect(),
+        ..Report::default()
+    };
     let ordered: Vec<&Change> = apply_order(plan)
         .into_iter()
         .filter(|c| {
@@ -147,17 +101,13 @@ pub async fn apply(
     if ordered.is_empty() {
         return report;
     }
-    match write_backup(&options.backup_dir, &ordered, live_wire) {
+    match write_backup(client, options, &ordered, live_wire) {
         Ok(path) => report.backup = path,
         Err(error) => {
-            report.outcomes.push(Outcome {
-                key: "(backup)".into(),
-                action: Action::Unchanged,
-                id: None,
-                error: Some(format!(
-                    "could not write the backup, so nothing was changed: {error}"
-                )),
-            });
+            report.backup_error = Some(format!(
+                "could not write the backup to {}, so nothing was changed: {error}",
+                options.backup_dir.display()
+            ));
             return report;
         }
     }
@@ -173,6 +123,7 @@ pub async fn apply(
     let mut done = 0;
     for phase in phases(&ordered) {
         let outcomes = run_phase(client, &phase, &ids, options, &mut done, total).await;
+        report.interrupted |= options.cancel.load(Ordering::SeqCst);
         for outcome in &outcomes {
             match (outcome.action, outcome.id, &outcome.error) {
                 // A deleted duplicate shares its key with the monitor that is kept.
@@ -211,13 +162,24 @@ async fn run_phase(
     done: &mut usize,
     total: usize,
 ) -> Vec<Outcome> {
+    // A change starts only when a slot is free, so that an interruption stops the changes not
+    // yet started instead of finding them all queued inside the client.
+    let slots = Arc::new(Semaphore::new(client.options().max_concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for change in phase {
         let client = client.clone();
         let change = (*change).clone();
         let ids = ids.clone();
         let ownership = options.ownership.clone();
-        tasks.spawn(async move { apply_one(&client, &change, &ids, &ownership).await });
+        let slots = slots.clone();
+        let cancel = options.cancel.clone();
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            if cancel.load(Ordering::SeqCst) {
+                return not_started(&change);
+            }
+            apply_one(&client, &change, &ids, &ownership).await
+        });
     }
     let mut outcomes = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -228,12 +190,24 @@ async fn run_phase(
             error: Some(format!("internal error: {e}")),
         });
         *done += 1;
-        (options.progress)(*done, total, &outcome.key);
+        (options.progress)(*done, total, &outcome);
         outcomes.push(outcome);
     }
     outcomes.sort_by(|a, b| a.key.cmp(&b.key));
     outcomes
 }
+
+fn not_started(change: &Change) -> Outcome {
+    Outcome {
+        key: change.key.clone(),
+        action: change.action,
+        id: change.live.as_ref().map(|l| l.id),
+        error: Some(NOT_STARTED.into()),
+    }
+}
+
+/// The error of a change that an interruption kept from starting.
+pub const NOT_STARTED: &str = "not applied: interrupted before it started";
 
 async fn apply_one(
     client: &Client,
@@ -243,8 +217,8 @@ async fn apply_one(
 ) -> Outcome {
     let result = match change.action {
         Action::Create => create(client, change, ids, ownership).await,
-        Action::Update => update(client, change, ids).await,
-        Action::Delete => delete(client, change).await,
+        Action::Update => update(client, change, ids, ownership).await,
+        Action::Delete => delete(client, change, ownership).await,
         Action::Unchanged => Ok(change.live.as_ref().map(|l| l.id)),
     };
     let (id, error) = match result {
@@ -314,7 +288,9 @@ async fn create(
                     .list_monitors(&tags)
                     .await
                     .map_err(|e| e.to_string())?;
-                if let Some(existing) = found.first() {
+                // The server's tag filter is not trusted: only a monitor that carries both tags
+                // is the one this create made.
+                if let Some(existing) = found.iter().find(|m| m.has_all_tags(&tags)) {
                     return Ok(existing.id);
                 }
             }
@@ -325,25 +301,23 @@ async fn create(
 }
 
 /// Updates a monitor unless it changed since the plan was made: a newer edit is never overwritten.
+/// The body is ready before the fresh read, so only the PUT itself separates the check from the
+/// write (the API has no conditional update).
 async fn update(
     client: &Client,
     change: &Change,
     ids: &HashMap<String, i64>,
+    ownership: &Ownership,
 ) -> Result<Option<i64>, String> {
     let (Some(desired), Some(live)) = (&change.desired, &change.live) else {
         return Err("nothing to update".into());
     };
+    let body = wire_body(desired, ids)?;
     let current = client
         .get_monitor(live.id)
         .await
         .map_err(|e| e.to_string())?;
-    if current.modified != live.modified {
-        return Err(format!(
-            "changed in Datadog since the plan was made (modified {}); run `monc diff` again and review",
-            current.modified.as_deref().unwrap_or("at an unknown time")
-        ));
-    }
-    let body = wire_body(desired, ids)?;
+    still_as_planned(&current, live, ownership)?;
     client
         .update_monitor(live.id, &body)
         .await
@@ -351,8 +325,19 @@ async fn update(
     Ok(Some(live.id))
 }
 
-async fn delete(client: &Client, change: &Change) -> Result<Option<i64>, String> {
+/// Deletes a monitor after the same fresh check as an update: an edit made since the plan was
+/// read is never lost.
+async fn delete(
+    client: &Client,
+    change: &Change,
+    ownership: &Ownership,
+) -> Result<Option<i64>, String> {
     let live = change.live.as_ref().ok_or("nothing to delete")?;
+    match client.get_monitor(live.id).await {
+        Ok(current) => still_as_planned(&current, live, ownership)?,
+        Err(error) if error.is_not_found() => return Ok(Some(live.id)),
+        Err(error) => return Err(error.to_string()),
+    }
     // Never forced: a composite monc does not own may still use this monitor.
     match client.delete_monitor(live.id, false).await {
         Ok(()) => Ok(Some(live.id)),
@@ -361,9 +346,31 @@ async fn delete(client: &Client, change: &Change) -> Result<Option<i64>, String>
     }
 }
 
+/// The monitor as just read is the one the plan was made from: still monc's, not modified since.
+fn still_as_planned(
+    current: &Monitor,
+    planned: &LiveMonitor,
+    ownership: &Ownership,
+) -> Result<(), String> {
+    if !current.tags.contains(&ownership.owner_tag) {
+        return Err(format!(
+            "it no longer carries `{}`; monc leaves it alone",
+            ownership.owner_tag
+        ));
+    }
+    if current.modified != planned.modified {
+        return Err(format!(
+            "changed in Datadog since the plan was made (modified {}); run `monc diff` again and review",
+            current.modified.as_deref().unwrap_or("at an unknown time")
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the full wire form of every monitor about to be updated or deleted.
 fn write_backup(
-    dir: &Path,
+    client: &Client,
+    options: &ApplyOptions,
     ordered: &[&Change],
     live_wire: &[Monitor],
 ) -> std::io::Result<Option<PathBuf>> {
@@ -375,66 +382,11 @@ fn write_backup(
     if touched.is_empty() {
         return Ok(None);
     }
-    let monitors: Vec<&Monitor> = live_wire
+    let monitors: Vec<Monitor> = live_wire
         .iter()
         .filter(|m| m.id.is_some_and(|id| touched.contains(&id)))
+        .cloned()
         .collect();
-    std::fs::create_dir_all(dir)?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
-    let path = dir.join(format!("{stamp}.json"));
-    let text = serde_json::to_string_pretty(&monitors).map_err(std::io::Error::other)?;
-    std::fs::write(&path, text)?;
-    Ok(Some(path))
-}
-
-/// Puts backed-up monitors back: updates those that still exist, recreates the others (raw
-/// monitors first, then composites with their constituents' new IDs).
-pub async fn restore(client: &Client, backup: &[Monitor]) -> Vec<Outcome> {
-    let mut new_ids: HashMap<i64, i64> = HashMap::new();
-    let mut outcomes = Vec::new();
-    let (composites, raws): (Vec<&Monitor>, Vec<&Monitor>) =
-        backup.iter().partition(|m| m.monitor_type == "composite");
-    for monitor in raws.into_iter().chain(composites) {
-        let mut body = monitor.clone();
-        if monitor.monitor_type == "composite" {
-            body.query = remap_ids(&monitor.query, &new_ids);
-        }
-        let key = monitor.name.clone();
-        let old_id = monitor.id.unwrap_or_default();
-        let result = match client.get_monitor(old_id).await {
-            Ok(_) => client.update_monitor(old_id, &body).await,
-            Err(e) if e.is_not_found() => client.create_monitor(&body).await,
-            Err(e) => Err(e),
-        };
-        let (id, error) = match result {
-            Ok(written) => (written.id, None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        if let Some(id) = id {
-            new_ids.insert(old_id, id);
-        }
-        outcomes.push(Outcome {
-            key,
-            action: Action::Update,
-            id,
-            error,
-        });
-    }
-    outcomes
-}
-
-fn remap_ids(query: &str, new_ids: &HashMap<i64, i64>) -> String {
-    let Ok(expr) = crate::query::parse_composite_query(query) else {
-        return query.to_string();
-    };
-    expr.render(&|operand| match operand {
-        crate::query::Operand::Id(id) => {
-            let id = i64::try_from(*id).unwrap_or_default();
-            new_ids.get(&id).copied().unwrap_or(id).to_string()
-        }
-        other => format!("{other:?}"),
-    })
+    let backup = Backup::new(client.base_url(), &options.ownership, monitors);
+    backup.write(&options.backup_dir).map(Some)
 }

@@ -27,7 +27,7 @@ fn fast_options() -> ClientOptions {
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(50),
         request_timeout: Duration::from_secs(5),
-        retry_budget: Duration::from_secs(20),
+        deadline: Duration::from_secs(20),
         ..ClientOptions::default()
     }
 }
@@ -357,7 +357,7 @@ async fn rate_limit_beyond_the_budget_is_a_typed_error() {
         let client = client_for(
             &emulator,
             ClientOptions {
-                retry_budget: Duration::from_secs(2),
+                deadline: Duration::from_secs(2),
                 ..fast_options()
             },
         );

@@ -39,10 +39,11 @@ fn fast_client(emulator: &EmulatorHandle, max_retries: u32) -> Client {
         page_size: 20,
         max_concurrency: 8,
         request_timeout: Duration::from_secs(5),
-        retry_budget: Duration::from_secs(15),
+        deadline: Duration::from_secs(15),
         max_retries,
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(8),
+        ..ClientOptions::default()
     };
     Client::new(&emulator.base_url(), &Credentials::new("k", "a"), options).expect("client")
 }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use monc::datadog::Monitor;
 use monc::import::{self, Destination, Import, Settings};
 use monc::load::LoadOptions;
+use monc::plan::live::live_from_wire;
 use monc::plan::{Definition, DesiredMonitor, desired_monitors};
-use monc::sync::live_from_wire;
 use serde_json::json;
 
 const MONC_HCL: &str = r#"tiers = ["L0", "L2", "L3"]

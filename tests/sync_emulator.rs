@@ -9,8 +9,9 @@ use std::sync::Arc;
 use monc::datadog::{Client, ClientOptions, Credentials};
 use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use monc::load::LoadOptions;
+use monc::plan::live::{live_from_wire, read_owned, restrict_to_tenants};
 use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
-use monc::sync::{ApplyOptions, Report, apply, live_from_wire, read_owned, restrict_to_tenants};
+use monc::sync::{ApplyOptions, Report, apply};
 use serde_json::{Value, json};
 
 fn ownership() -> Ownership {
@@ -70,6 +71,7 @@ fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
         prune,
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
+        cancel: Default::default(),
     }
 }
 
@@ -450,12 +452,12 @@ async fn restore_puts_back_what_a_sync_changed() {
     raise_acme_latency_limit(&dir);
     let report = sync(&dir, &client, false, &[]).await;
     let backup_path = report.backup.expect("a backup was written");
-    let backup: Vec<monc::datadog::Monitor> =
-        serde_json::from_str(&std::fs::read_to_string(&backup_path).expect("read backup"))
-            .expect("parse");
-    assert_eq!(backup.len(), 2, "the two updated monitors");
+    let backup = monc::backup::Backup::read(&backup_path, &ownership()).expect("read backup");
+    assert_eq!(backup.monitors.len(), 2, "the two updated monitors");
 
-    let outcomes = monc::sync::restore(&client, &backup).await;
+    let live = read_owned(&client, &ownership()).await.expect("list");
+    let plan = monc::backup::plan_restore(&backup, &live);
+    let outcomes = monc::backup::restore(&client, &plan, &ownership()).await;
     assert!(outcomes.iter().all(|o| o.error.is_none()), "{outcomes:?}");
     let after = emulator.monitor(id).expect("after");
     assert_eq!(after["query"], before["query"]);

@@ -61,9 +61,8 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         PlanFormat::Json => render::render_json(plan),
     };
     let written = match &args.output {
-        Some(path) => {
-            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => monc::atomic_file::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             print!("{text}");
             Ok(())

@@ -1,12 +1,13 @@
 //! What `diff`, `sync` and `restore` share: a checked config, a connection, the live monitors
 //! and the plan between them.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use monc::datadog::{Connection, Monitor, OrgArgs, connect};
 use monc::output;
-use monc::plan::{Ownership, Plan, desired_monitors, plan};
-use monc::sync::{live_from_wire, read_owned, restrict_to_tenants};
+use monc::plan::live::plan_against_org;
+use monc::plan::{Ownership, Plan, desired_monitors};
 use monc::{Checked, check};
 
 use super::ConfigArgs;
@@ -46,18 +47,13 @@ pub async fn prepare(
     }
     let desired = desired_monitors(&checked);
     let connection = connect(org, &config.dir).await.map_err(report_api_error)?;
-    let live_wire = read_owned(&connection.client, &ownership)
+    let org = plan_against_org(&connection.client, &desired, &ownership, only)
         .await
         .map_err(report_api_error)?;
-    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
-    let mut plan = plan(&desired, &live, &ownership);
-    if !only.is_empty() {
-        plan = restrict_to_tenants(plan, &desired, only);
-    }
     Ok(Planned {
         connection,
-        live_wire,
-        plan,
+        live_wire: org.wire,
+        plan: org.plan,
         ownership,
     })
 }
@@ -110,4 +106,34 @@ pub async fn close(connection: Connection) {
     if let Some(emulator) = connection.emulator {
         emulator.shutdown().await;
     }
+}
+
+/// Goes ahead with `--yes`; otherwise asks at a terminal, and refuses without one. Declining
+/// is not success: nothing was applied (exit 1).
+pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), ExitCode> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: no terminal to confirm the plan; pass --yes to apply it");
+        return Err(ExitCode::from(ERROR));
+    }
+    if ask(question)? {
+        Ok(())
+    } else {
+        eprintln!("Nothing was applied.");
+        Err(ExitCode::from(ERROR))
+    }
+}
+
+/// A yes/no question at the terminal; anything but yes is no.
+pub fn ask(question: &str) -> Result<bool, ExitCode> {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|_| ExitCode::from(ERROR))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -1,7 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use monc::datadog::{Monitor, OrgArgs, connect};
+use monc::backup::{Backup, RestorePlan, Step, check_origin, plan_restore, restore};
+use monc::datadog::{OrgArgs, connect};
+use monc::load::LoadOptions;
+use monc::plan::Ownership;
+use monc::plan::live::read_owned;
 
 use super::org::{self, ERROR};
 
@@ -14,6 +18,9 @@ pub struct RestoreArgs {
     /// Project directory (for `--org local`, whose state lives in DIR/.monc).
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+    /// Restore without asking (for CI).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 pub fn run(args: &RestoreArgs) -> ExitCode {
@@ -21,15 +28,12 @@ pub fn run(args: &RestoreArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    runtime.block_on(restore(args))
+    runtime.block_on(run_restore(args))
 }
 
-async fn restore(args: &RestoreArgs) -> ExitCode {
-    let backup: Vec<Monitor> = match std::fs::read_to_string(&args.file)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-    {
-        Ok(monitors) => monitors,
+async fn run_restore(args: &RestoreArgs) -> ExitCode {
+    let backup = match Backup::read(&args.file, &project_ownership(args)) {
+        Ok(backup) => backup,
         Err(error) => {
             eprintln!("error: cannot read backup {}: {error}", args.file.display());
             return ExitCode::from(ERROR);
@@ -39,25 +43,94 @@ async fn restore(args: &RestoreArgs) -> ExitCode {
         Ok(c) => c,
         Err(error) => return org::report_api_error(error),
     };
-    let outcomes = monc::sync::restore(&connection.client, &backup).await;
-    let mut failed = false;
+    let code = plan_and_restore(args, &backup, &connection.client).await;
+    org::close(connection).await;
+    code
+}
+
+async fn plan_and_restore(
+    args: &RestoreArgs,
+    backup: &Backup,
+    client: &monc::datadog::Client,
+) -> ExitCode {
+    let ownership = backup.ownership();
+    let live = match read_owned(client, &ownership).await {
+        Ok(live) => live,
+        Err(error) => return org::report_api_error(error),
+    };
+    if let Err(error) = check_origin(backup, client.base_url(), &live) {
+        eprintln!("error: {error}; nothing was changed");
+        return ExitCode::from(ERROR);
+    }
+    let plan = plan_restore(backup, &live);
+    print_plan(&plan);
+    let refused = plan
+        .items
+        .iter()
+        .any(|i| matches!(i.step, Step::Refuse { .. }));
+    if plan.writes() == 0 {
+        eprintln!("Nothing to restore.");
+        return if refused {
+            ExitCode::from(ERROR)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    if let Err(code) = org::confirm_or_refuse(args.yes, "Restore these monitors?") {
+        return code;
+    }
+    let outcomes = restore(client, &plan, &ownership).await;
+    let mut failed = refused;
     for outcome in &outcomes {
-        match &outcome.error {
-            Some(error) => {
+        match (&outcome.error, outcome.id) {
+            (Some(error), _) => {
                 failed = true;
                 eprintln!("failed    {}: {error}", outcome.key);
             }
-            None => println!(
-                "restored  {} (id {})",
-                outcome.key,
-                outcome.id.unwrap_or_default()
-            ),
+            (None, id) => println!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
         }
     }
-    org::close(connection).await;
     if failed {
         ExitCode::from(ERROR)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn print_plan(plan: &RestorePlan) {
+    for item in &plan.items {
+        let line = match &item.step {
+            Step::Unchanged { id } => {
+                format!("  = {}  (id {id}, already as in the backup)", item.key)
+            }
+            Step::Update { id } => format!("  ~ {}  (id {id})", item.key),
+            Step::Create => format!("  + {}  (gone: created again)", item.key),
+            Step::Refuse { reason } => format!("  ! {:?} left alone: {reason}", item.name),
+        };
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "Restore: {} to write, {} already as in the backup, {} left alone.",
+        plan.writes(),
+        plan.items
+            .iter()
+            .filter(|i| matches!(i.step, Step::Unchanged { .. }))
+            .count(),
+        plan.items
+            .iter()
+            .filter(|i| matches!(i.step, Step::Refuse { .. }))
+            .count()
+    );
+}
+
+/// The ownership tags of the project in `-C DIR`, for backups written before they recorded
+/// their own.
+fn project_ownership(args: &RestoreArgs) -> Ownership {
+    let project = monc::check(&LoadOptions::in_dir(&args.dir))
+        .map(|checked| checked.model.project)
+        .unwrap_or_default();
+    Ownership {
+        owner_tag: project.owner_tag,
+        key_tag: project.key_tag,
     }
 }

@@ -1,13 +1,14 @@
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use monc::datadog::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
-use monc::sync::{ApplyOptions, Report, apply};
+use monc::sync::{ApplyOptions, NOT_STARTED, Outcome, Report, apply};
 
 use super::ConfigArgs;
 use super::org::{self, ERROR, Planned};
@@ -68,8 +69,8 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         }
     };
     let report = apply_with_progress(&mut planned, &args.config.dir, prune, args.json).await;
-    print_report(&report, &planned, args.json);
-    let failed = report.failures().next().is_some();
+    print_report(&report, args.json);
+    let failed = report.incomplete();
     org::close(planned.connection).await;
     if failed {
         ExitCode::from(ERROR)
@@ -80,62 +81,39 @@ async fn sync(args: &SyncArgs) -> ExitCode {
 
 /// Asks at a terminal; without one, only `--yes` applies. Returns whether to delete orphans.
 fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
+    org::confirm_or_refuse(args.yes, "Apply these changes?")?;
     let orphans = planned.plan.count(Action::Delete);
-    if args.yes {
-        return Ok(args.prune);
-    }
-    if !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: no terminal to confirm the plan; pass --yes to apply it (and --prune to delete orphans)"
-        );
-        return Err(ExitCode::from(ERROR));
-    }
-    if !ask("Apply these changes?")? {
-        eprintln!("Nothing was changed.");
-        return Err(ExitCode::SUCCESS);
-    }
-    if orphans > 0 && !args.prune {
-        return ask(&format!(
+    if orphans > 0 && !args.prune && !args.yes {
+        return org::ask(&format!(
             "Also delete the {orphans} monitor(s) no longer in the config?"
         ));
     }
     Ok(args.prune)
 }
 
-fn ask(question: &str) -> Result<bool, ExitCode> {
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|_| ExitCode::from(ERROR))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
-}
-
-async fn apply_with_progress(
-    planned: &mut Planned,
-    dir: &Path,
-    prune: bool,
-    quiet: bool,
-) -> Report {
+async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, json: bool) -> Report {
     let bar = ProgressBar::new(0);
-    if quiet || !std::io::stderr().is_terminal() {
+    if json || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
         bar.set_style(style);
     }
     let progress_bar = bar.clone();
+    let links = links_base(planned);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
     let options = ApplyOptions {
         ownership: planned.ownership.clone(),
         prune,
         backup_dir: dir.join(".monc").join("backups"),
-        progress: Arc::new(move |done, total, key| {
+        progress: Arc::new(move |done, total, outcome| {
             progress_bar.set_length(total as u64);
             progress_bar.set_position(done as u64);
-            progress_bar.set_message(key.to_string());
+            progress_bar.set_message(outcome.key.clone());
+            progress_bar.suspend(|| print_outcome(outcome, links.as_deref(), json));
         }),
+        cancel,
     };
     let report = apply(
         &planned.connection.client,
@@ -144,36 +122,94 @@ async fn apply_with_progress(
         &options,
     )
     .await;
+    watcher.abort();
     bar.finish_and_clear();
     report
 }
 
-fn print_report(report: &Report, planned: &Planned, json: bool) {
+/// On the first SIGINT or SIGTERM: start no further change, let those in flight finish and
+/// report. A second signal stops at once.
+async fn cancel_on_signal(cancel: Arc<AtomicBool>) {
+    for _ in 0..2 {
+        if !signal_received().await {
+            return;
+        }
+        if cancel.swap(true, Ordering::SeqCst) {
+            eprintln!("monc: interrupted again; stopping now");
+            std::process::exit(i32::from(ERROR));
+        }
+        eprintln!(
+            "monc: interrupted; finishing the requests in flight and starting no more \
+             (interrupt again to stop at once)"
+        );
+    }
+}
+
+/// Waits for SIGINT or SIGTERM; false if signals cannot be watched.
+async fn signal_received() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return false;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => true,
+            _ = terminate.recv() => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// Web links to monitors, except for the local org, whose server stops with monc.
+fn links_base(planned: &Planned) -> Option<String> {
+    planned
+        .connection
+        .emulator
+        .is_none()
+        .then(|| planned.connection.site_ui_base.clone())
+}
+
+/// One applied change, printed (and flushed) the moment it is done. With --json the lines go
+/// to stderr, so that stdout stays one JSON document.
+fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
+    let line = match (&outcome.error, outcome.id, links) {
+        (Some(error), _, _) => {
+            eprintln!("failed  {}: {error}", outcome.key);
+            return;
+        }
+        (None, Some(id), Some(base)) if outcome.action != Action::Delete => format!(
+            "{:<8}{}  {base}/monitors/{id}",
+            verb(outcome.action),
+            outcome.key
+        ),
+        (None, _, _) => format!("{:<8}{}", verb(outcome.action), outcome.key),
+    };
+    if json {
+        eprintln!("{line}");
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{line}");
+        let _ = stdout.flush();
+    }
+}
+
+fn print_report(report: &Report, json: bool) {
+    if let Some(error) = &report.backup_error {
+        eprintln!("error: {error}");
+    }
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
         );
         return;
-    }
-    // The local org's emulator stops when monc exits, so links to it would lead nowhere.
-    let base = planned
-        .connection
-        .emulator
-        .is_none()
-        .then_some(&planned.connection.site_ui_base);
-    for outcome in &report.outcomes {
-        match (&outcome.error, outcome.id, base) {
-            (Some(error), _, _) => eprintln!("failed  {}: {error}", outcome.key),
-            (None, Some(id), Some(base)) if outcome.action != Action::Delete => {
-                println!(
-                    "{:<8}{}  {base}/monitors/{id}",
-                    verb(outcome.action),
-                    outcome.key
-                )
-            }
-            (None, _, _) => println!("{:<8}{}", verb(outcome.action), outcome.key),
-        }
     }
     if let Some(backup) = &report.backup {
         println!(
@@ -188,17 +224,33 @@ fn print_report(report: &Report, planned: &Planned, json: bool) {
             report.orphans_kept.len()
         );
     }
-    let failures = report.failures().count();
+    if !report.blocked.is_empty() {
+        println!(
+            "Kept {} monitor(s) that cannot be deleted: {} (see the plan above).",
+            report.blocked.len(),
+            report.blocked.join(", ")
+        );
+    }
+    let not_started = report
+        .failures()
+        .filter(|o| o.error.as_deref() == Some(NOT_STARTED))
+        .count();
+    let failures = report.failures().count() - not_started;
+    let mut tail = String::new();
+    if failures > 0 {
+        tail.push_str(&format!(", {failures} failed"));
+    }
+    if not_started > 0 {
+        tail.push_str(&format!(", {not_started} not started (interrupted)"));
+    }
+    if !tail.is_empty() {
+        tail.push_str(" (run `monc sync` again to finish)");
+    }
     println!(
-        "Applied: {} created, {} updated, {} deleted{}.",
+        "Applied: {} created, {} updated, {} deleted{tail}.",
         report.succeeded(Action::Create),
         report.succeeded(Action::Update),
         report.succeeded(Action::Delete),
-        if failures > 0 {
-            format!(", {failures} failed (run `monc sync` again to finish)")
-        } else {
-            String::new()
-        }
     );
 }
 

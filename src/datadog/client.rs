@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,10 @@ use tokio::sync::Semaphore;
 use super::config::check_transport_security;
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
+/// Total time one API call may take, retries and rate-limit waits included (documented in the
+/// README: a stalled server is given up on after this long, whatever the retries).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Tuning of the client. The defaults suit the real API.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -18,14 +22,19 @@ pub struct ClientOptions {
     pub page_size: u32,
     /// Requests in flight at once, before rate-limit headers say otherwise.
     pub max_concurrency: usize,
-    /// Per-attempt timeout.
+    /// Longest one attempt may take (capped by what is left of `deadline`).
     pub request_timeout: Duration,
-    /// Total time one call may spend retrying and waiting for rate limits.
-    pub retry_budget: Duration,
+    /// Total time one call may take: every attempt, retry back-off and rate-limit wait included.
+    pub deadline: Duration,
     /// Retries after 5xx, timeouts and transport errors (429 waits are bounded by the budget).
     pub max_retries: u32,
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
+    /// Share of the org's rate limit (`X-RateLimit-Limit`) left to other clients: monc waits for
+    /// the reset rather than spend the last `rate_headroom × limit` requests of a window.
+    pub rate_headroom: f64,
+    /// Largest answer body accepted; a bigger one is an error, not a memory blow-up.
+    pub max_body_bytes: usize,
 }
 
 impl Default for ClientOptions {
@@ -34,10 +43,12 @@ impl Default for ClientOptions {
             page_size: 1000,
             max_concurrency: 8,
             request_timeout: Duration::from_secs(30),
-            retry_budget: Duration::from_secs(180),
+            deadline: DEFAULT_DEADLINE,
             max_retries: 5,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(10),
+            rate_headroom: 0.2,
+            max_body_bytes: 64 << 20,
         }
     }
 }
@@ -91,6 +102,8 @@ struct Inner {
 struct RateBudget {
     remaining: Option<u64>,
     reset_at: Option<Instant>,
+    /// Requests monc leaves to other clients of the org in each window.
+    reserve: u64,
 }
 
 impl RateBudget {
@@ -116,6 +129,63 @@ impl RateBudget {
     }
 }
 
+/// Ids per `can_delete` request, keeping the URL short.
+const CAN_DELETE_CHUNK: usize = 100;
+
+/// The answer of `GET /api/v1/monitor/can_delete`.
+#[derive(serde::Deserialize)]
+struct CanDelete {
+    data: CanDeleteData,
+    #[serde(default)]
+    errors: Option<HashMap<String, Vec<String>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct CanDeleteData {
+    #[serde(default)]
+    ok: Vec<i64>,
+}
+
+/// More pages than any org holds (a million monitors at the largest page size): a server that
+/// keeps sending new ids is not listing an org.
+const MAX_PAGES: u32 = 1000;
+
+/// The monitors of a paginated listing read so far, and which page brought each id.
+#[derive(Default)]
+struct Listing {
+    monitors: Vec<Monitor>,
+    page_of: HashMap<i64, u32>,
+}
+
+impl Listing {
+    /// Adds one page, or says why the answer cannot be trusted.
+    fn take_page(&mut self, page: u32, page_size: u32, batch: Vec<Monitor>) -> Result<(), String> {
+        if batch.len() > page_size as usize {
+            return Err(format!(
+                "page {page} holds {} monitors, more than the {page_size} asked for",
+                batch.len()
+            ));
+        }
+        for (index, monitor) in batch.into_iter().enumerate() {
+            let Some(id) = monitor.id else {
+                return Err(format!(
+                    "monitor {} of page {page} ({:?}) has no id",
+                    index + 1,
+                    monitor.name
+                ));
+            };
+            if let Some(first) = self.page_of.insert(id, page) {
+                return Err(format!(
+                    "monitor {id} is listed twice (pages {first} and {page}); the server may be \
+                     ignoring `page`"
+                ));
+            }
+            self.monitors.push(monitor);
+        }
+        Ok(())
+    }
+}
+
 /// Whether repeating a request is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Repeat {
@@ -137,12 +207,16 @@ struct Call {
 struct Reply {
     status: StatusCode,
     body: Vec<u8>,
+    /// Where a redirect pointed (never followed).
+    location: Option<String>,
     /// An earlier attempt of this call was sent and its answer lost.
     lost_before: bool,
 }
 
 struct RetryState {
     started: Instant,
+    deadline: Instant,
+    attempts: u32,
     retries: u32,
     /// An attempt was sent and its answer lost.
     lost_before: bool,
@@ -155,8 +229,10 @@ enum Next {
 
 enum AttemptError {
     Timeout,
-    /// The known rate-limit budget resets after the retry budget ends.
+    /// The known rate-limit budget resets after the call's deadline.
     RateBudgetSpent,
+    /// The answer's body is larger than `max_body_bytes`.
+    TooLarge,
     Transport {
         message: String,
         sent: bool,
@@ -173,7 +249,8 @@ impl Client {
         let base = check_transport_security(base_url)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("monc/", env!("CARGO_PKG_VERSION")))
-            .timeout(options.request_timeout)
+            // The Datadog API never redirects; following one would carry the keys elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| ApiError::Config(format!("cannot build HTTP client: {error}")))?;
         let in_flight = Semaphore::new(options.max_concurrency.max(1));
@@ -205,11 +282,14 @@ impl Client {
 
     /// All monitors carrying every tag in `monitor_tags` (all monitors when empty), one request
     /// per page of `page_size`.
+    ///
+    /// The answer is checked before anyone acts on it: a listing is what decides what to delete,
+    /// so a page larger than asked for, a monitor listed twice, a page that brings nothing new or
+    /// a monitor without an id is an inconsistent answer, never a partial truth.
     pub async fn list_monitors(&self, monitor_tags: &[String]) -> Result<Vec<Monitor>, ApiError> {
         let page_size = self.inner.options.page_size.clamp(1, 1000);
-        let mut monitors = Vec::new();
-        // Bounded: a server ignoring `page` would otherwise loop forever.
-        for page in 0..=u32::MAX / page_size {
+        let mut listing = Listing::default();
+        for page in 0..MAX_PAGES {
             let mut query = vec![
                 ("page", page.to_string()),
                 ("page_size", page_size.to_string()),
@@ -217,16 +297,21 @@ impl Client {
             if !monitor_tags.is_empty() {
                 query.push(("monitor_tags", monitor_tags.join(",")));
             }
-            let batch: Vec<Monitor> = self
-                .json(Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query))
-                .await?;
+            let call = Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query);
+            let batch: Vec<Monitor> = self.json_call(&call).await?;
             let last_page = batch.len() < page_size as usize;
-            monitors.extend(batch);
+            listing
+                .take_page(page, page_size, batch)
+                .map_err(|message| call.inconsistent(message))?;
             if last_page {
-                break;
+                return Ok(listing.monitors);
             }
         }
-        Ok(monitors)
+        Err(ApiError::Inconsistent {
+            method: "GET".into(),
+            path: "/api/v1/monitor".into(),
+            message: format!("the listing did not end after {MAX_PAGES} pages"),
+        })
     }
 
     pub async fn get_monitor(&self, id: i64) -> Result<Monitor, ApiError> {
@@ -265,6 +350,47 @@ impl Client {
         self.expect_success(&call, reply).map(|_| ())
     }
 
+    /// Which of `ids` cannot be deleted now, and why (`GET /api/v1/monitor/can_delete`): a
+    /// composite or SLO that uses a monitor makes the API refuse to delete it. An id the answer
+    /// does not mention is reported as blocked, never assumed deletable.
+    pub async fn deletion_blockers(
+        &self,
+        ids: &[i64],
+    ) -> Result<BTreeMap<i64, Vec<String>>, ApiError> {
+        let mut blockers = BTreeMap::new();
+        for chunk in ids.chunks(CAN_DELETE_CHUNK) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let call = Call::new(
+                Method::GET,
+                "/api/v1/monitor/can_delete".into(),
+                Repeat::Safe,
+            )
+            .query(vec![("monitor_ids", list.join(","))]);
+            let reply = self.send(&call).await?;
+            // The published spec answers 200, and a deletion conflict may come as 409 with the
+            // same body.
+            let body = if reply.status == StatusCode::CONFLICT {
+                reply.body
+            } else {
+                self.expect_success(&call, reply)?
+            };
+            let answer: CanDelete = serde_json::from_slice(&body)
+                .map_err(|error| call.inconsistent(format!("not a can_delete answer: {error}")))?;
+            for &id in chunk {
+                if answer.data.ok.contains(&id) {
+                    continue;
+                }
+                let reasons = answer
+                    .errors
+                    .as_ref()
+                    .and_then(|errors| errors.get(&id.to_string()).cloned())
+                    .unwrap_or_else(|| vec!["the API did not say it can be deleted".into()]);
+                blockers.insert(id, reasons);
+            }
+        }
+        Ok(blockers)
+    }
+
     /// Asks the API whether `monitor` would be accepted, without creating it.
     pub async fn validate_monitor(&self, monitor: &Monitor) -> Result<(), ApiError> {
         let call = Call::new(
@@ -294,8 +420,12 @@ impl Client {
     }
 
     async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, ApiError> {
-        let reply = self.send(&call).await?;
-        let body = self.expect_success(&call, reply)?;
+        self.json_call(&call).await
+    }
+
+    async fn json_call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, ApiError> {
+        let reply = self.send(call).await?;
+        let body = self.expect_success(call, reply)?;
         serde_json::from_slice(&body).map_err(|error| ApiError::Decode {
             method: call.method.to_string(),
             path: call.path.clone(),
@@ -317,23 +447,26 @@ impl Client {
     }
 
     /// Sends `call` until it gets an answer worth returning: waits out 429s until the reset,
-    /// retries 5xx, timeouts and transport errors with capped exponential backoff, all within
-    /// the retry budget. Never retries other 4xx.
+    /// retries 5xx, timeouts and transport errors with capped exponential backoff, all before
+    /// the call's deadline. Never retries other 4xx, never follows a redirect.
     async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
+        let started = Instant::now();
         let mut state = RetryState {
-            started: Instant::now(),
+            started,
+            deadline: started + self.inner.options.deadline,
+            attempts: 0,
             retries: 0,
             lost_before: false,
         };
-        let budget = self.inner.options.retry_budget;
         loop {
-            let outcome = self.attempt(call, state.started + budget).await;
+            state.attempts += 1;
+            let outcome = self.attempt(call, state.deadline).await;
             let wait = match self.judge(call, &mut state, outcome) {
                 Next::Done(result) => return result,
                 Next::RetryAfter(wait) => wait,
             };
-            if state.started.elapsed() + wait > budget {
-                return Err(call.timeout(state.started.elapsed()));
+            if Instant::now() + wait >= state.deadline {
+                return Err(call.timeout(&state));
             }
             tokio::time::sleep(wait).await;
         }
@@ -347,10 +480,13 @@ impl Client {
         outcome: Result<Reply, AttemptError>,
     ) -> Next {
         match outcome {
+            Ok(reply) if reply.status.is_redirection() => {
+                Next::Done(Err(self.redirected(call, &reply)))
+            }
             Ok(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
                 self.count(&call.method, |stats| stats.rate_limited += 1);
                 let wait = self.time_until_reset().unwrap_or(Duration::from_secs(1));
-                if state.started.elapsed() + wait > self.inner.options.retry_budget {
+                if Instant::now() + wait >= state.deadline {
                     return Next::Done(Err(call.rate_limited(state.started.elapsed())));
                 }
                 Next::RetryAfter(wait)
@@ -372,14 +508,31 @@ impl Client {
             Err(AttemptError::RateBudgetSpent) => {
                 Next::Done(Err(call.rate_limited(state.started.elapsed())))
             }
+            Err(AttemptError::TooLarge) => Next::Done(Err(ApiError::TooLarge {
+                method: call.method.to_string(),
+                path: call.path.clone(),
+                limit: self.inner.options.max_body_bytes,
+            })),
             Err(AttemptError::Timeout) => {
-                let failure = call.timeout(self.inner.options.request_timeout);
+                let failure = call.timeout(state);
                 self.after_failure(call, state, true, failure)
             }
             Err(AttemptError::Transport { message, sent }) => {
                 let failure = call.transport(message);
                 self.after_failure(call, state, sent, failure)
             }
+        }
+    }
+
+    fn redirected(&self, call: &Call, reply: &Reply) -> ApiError {
+        ApiError::Redirected {
+            method: call.method.to_string(),
+            url: self.url(call).to_string(),
+            status: reply.status.as_u16(),
+            location: reply
+                .location
+                .clone()
+                .unwrap_or_else(|| "an unnamed location".into()),
         }
     }
 
@@ -394,7 +547,7 @@ impl Client {
         if sent && call.repeat == Repeat::Unsafe {
             return Next::Done(Err(call.lost(failure.to_string())));
         }
-        if state.retries >= self.inner.options.max_retries {
+        if state.retries >= self.inner.options.max_retries || Instant::now() >= state.deadline {
             return Next::Done(Err(failure));
         }
         state.lost_before |= sent;
@@ -407,7 +560,8 @@ impl Client {
         self.backoff(state.retries)
     }
 
-    /// One HTTP exchange, paced by the concurrency limit and the rate-limit budget.
+    /// One HTTP exchange, paced by the concurrency limit and the rate-limit budget, and cut off
+    /// at `deadline` (or the per-attempt timeout, whichever comes first).
     async fn attempt(&self, call: &Call, deadline: Instant) -> Result<Reply, AttemptError> {
         let _permit =
             self.inner
@@ -419,36 +573,62 @@ impl Client {
                     sent: false,
                 })?;
         self.wait_for_budget(deadline).await?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let limit = left.min(self.inner.options.request_timeout);
+        if limit.is_zero() {
+            return Err(AttemptError::Timeout);
+        }
         self.count(&call.method, |stats| stats.requests += 1);
-        let response = self.request(call).send().await.map_err(classify)?;
+        match tokio::time::timeout(limit, self.exchange(call)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(AttemptError::Timeout),
+        }
+    }
+
+    /// Sends the request and reads the whole answer, refusing a body over `max_body_bytes`.
+    async fn exchange(&self, call: &Call) -> Result<Reply, AttemptError> {
+        let mut response = self.request(call).send().await.map_err(classify)?;
         let status = response.status();
         self.update_budget(response.headers());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| match classify(error) {
-                AttemptError::Transport { message, .. } => AttemptError::Transport {
-                    message,
-                    sent: true,
-                },
-                timeout => timeout,
-            })?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let limit = self.inner.options.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(AttemptError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(answer_lost)? {
+            if body.len() + chunk.len() > limit {
+                return Err(AttemptError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Reply {
             status,
-            body: body.to_vec(),
+            body,
+            location,
             lost_before: false,
         })
     }
 
-    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
+    fn url(&self, call: &Call) -> Url {
         let mut url = self.inner.base.clone();
         // Keep a path prefix of the base URL (e.g. behind a proxy).
         let prefix = self.inner.base.path().trim_end_matches('/');
         url.set_path(&format!("{prefix}{}", call.path));
+        url
+    }
+
+    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
         let mut request = self
             .inner
             .http
-            .request(call.method.clone(), url)
+            .request(call.method.clone(), self.url(call))
             .headers(self.inner.auth.clone())
             .header("Accept", "application/json");
         if !call.query.is_empty() {
@@ -466,10 +646,17 @@ impl Client {
         loop {
             let sleep_until = {
                 let mut budget = lock(&self.inner.budget);
+                let reserve = budget.reserve;
                 match (budget.remaining, budget.reset_at) {
-                    (Some(0), Some(reset_at)) if reset_at > Instant::now() => reset_at,
-                    (Some(0), _) => {
-                        *budget = RateBudget::default();
+                    (Some(remaining), Some(reset_at))
+                        if remaining <= reserve && reset_at > Instant::now() =>
+                    {
+                        reset_at
+                    }
+                    (Some(remaining), _) if remaining <= reserve => {
+                        // The window has reset: what is left is unknown until the next answer.
+                        budget.remaining = None;
+                        budget.reset_at = None;
                         return Ok(());
                     }
                     (Some(remaining), _) => {
@@ -501,7 +688,12 @@ impl Client {
         };
         // Reset is in seconds from now; cap it so a bogus header cannot stall us for hours.
         let reset_at = Instant::now() + Duration::from_secs_f64(reset.min(3600.0));
-        lock(&self.inner.budget).observe(remaining as u64, reset_at);
+        let mut budget = lock(&self.inner.budget);
+        if let Some(limit) = number("x-ratelimit-limit") {
+            let share = self.inner.options.rate_headroom.clamp(0.0, 0.9);
+            budget.reserve = (limit * share).floor() as u64;
+        }
+        budget.observe(remaining as u64, reset_at);
     }
 
     fn time_until_reset(&self) -> Option<Duration> {
@@ -592,11 +784,20 @@ impl Call {
         }
     }
 
-    fn timeout(&self, after: Duration) -> ApiError {
+    fn timeout(&self, state: &RetryState) -> ApiError {
         ApiError::Timeout {
             method: self.method.to_string(),
             path: self.path.clone(),
-            after,
+            after: state.started.elapsed(),
+            attempts: state.attempts,
+        }
+    }
+
+    fn inconsistent(&self, message: String) -> ApiError {
+        ApiError::Inconsistent {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            message,
         }
     }
 }
@@ -618,6 +819,17 @@ fn auth_headers(credentials: &Credentials) -> Result<HeaderMap, ApiError> {
         sensitive("DD_APP_KEY", &credentials.app_key)?,
     );
     Ok(headers)
+}
+
+/// A failure while reading the body: the request was sent, its answer lost.
+fn answer_lost(error: reqwest::Error) -> AttemptError {
+    match classify(error) {
+        AttemptError::Transport { message, .. } => AttemptError::Transport {
+            message,
+            sent: true,
+        },
+        other => other,
+    }
 }
 
 fn classify(error: reqwest::Error) -> AttemptError {

@@ -51,11 +51,12 @@ pub enum ApiError {
         path: String,
         message: String,
     },
-    /// No answer within the request timeout (retries exhausted).
+    /// No answer within the call's deadline (every attempt and wait included).
     Timeout {
         method: String,
         path: String,
         after: Duration,
+        attempts: u32,
     },
     /// A non-idempotent request was sent but its answer was lost: it may or may not have been
     /// applied. The caller must look before trying again (e.g. list by tag).
@@ -64,6 +65,27 @@ pub enum ApiError {
         path: String,
         message: String,
         monitor: Option<Box<MonitorContext>>,
+    },
+    /// The server answered with a redirect. The Datadog API never redirects, and following one
+    /// would send the keys to another origin: monc stops instead.
+    Redirected {
+        method: String,
+        url: String,
+        status: u16,
+        location: String,
+    },
+    /// The answer cannot be trusted as a whole (a listing that repeats monitors, a monitor
+    /// without an id, ...): nothing may be decided on it.
+    Inconsistent {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// The answer was larger than monc accepts.
+    TooLarge {
+        method: String,
+        path: String,
+        limit: usize,
     },
     /// The API answered 2xx with a body that is not what the Monitor API sends.
     Decode {
@@ -146,10 +168,41 @@ impl fmt::Display for ApiError {
                 method,
                 path,
                 after,
+                attempts,
             } => write!(
                 f,
-                "the Datadog API did not answer {method} {path} within {:.1}s",
+                "the Datadog API did not answer {method} {path}: gave up after {:.1}s and \
+                 {attempts} attempt(s), the deadline of one call",
                 after.as_secs_f64()
+            ),
+            ApiError::Redirected {
+                method,
+                url,
+                status,
+                location,
+            } => write!(
+                f,
+                "{method} {url} answered {status}, a redirect to {location}; monc does not \
+                 follow redirects (the Datadog API never sends one), so nothing was sent there. \
+                 Check --api-url / DD_SITE"
+            ),
+            ApiError::Inconsistent {
+                method,
+                path,
+                message,
+            } => write!(
+                f,
+                "inconsistent answer from the Datadog API to {method} {path}: {message}; \
+                 nothing was changed"
+            ),
+            ApiError::TooLarge {
+                method,
+                path,
+                limit,
+            } => write!(
+                f,
+                "the answer to {method} {path} is larger than {} MiB; monc stopped reading it",
+                limit >> 20
             ),
             ApiError::ResponseLost {
                 method,

@@ -203,7 +203,8 @@ pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::P
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::atomic_file::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }

@@ -61,17 +61,28 @@ fn symbol(action: Action) -> char {
 
 /// `Plan: 2 to create, 1 to update, 0 to delete.`
 pub fn summary_line(plan: &Plan) -> String {
+    let blocked = plan.blocked().count();
     if !plan.has_changes() {
+        let also = if blocked > 0 {
+            format!(" {blocked} cannot be deleted (see above).")
+        } else {
+            String::new()
+        };
         return format!(
-            "No changes. {} monitors are up to date.",
+            "No changes. {} monitors are up to date.{also}",
             plan.count(Action::Unchanged)
         );
     }
     format!(
-        "Plan: {} to create, {} to update, {} to delete.",
+        "Plan: {} to create, {} to update, {} to delete{}.",
         plan.count(Action::Create),
         plan.count(Action::Update),
-        plan.count(Action::Delete)
+        plan.count(Action::Delete),
+        if blocked > 0 {
+            format!(" ({blocked} blocked, see above)")
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -123,12 +134,15 @@ fn group_title(change: &Change) -> String {
     }
 }
 
-fn drift_note(change: &Change) -> Option<&'static str> {
+fn drift_note(change: &Change) -> Option<String> {
+    if let Some(reason) = &change.blocked {
+        return Some(format!("cannot be deleted: {reason}"));
+    }
     match (change.drift, change.action) {
-        (Some(Drift::EditedOutsideMonc), _) => Some("edited outside monc"),
-        (Some(Drift::DeletedOutsideMonc), _) => Some("deleted outside monc"),
-        (Some(Drift::Duplicate), _) => Some("duplicate of an older monitor with this key"),
-        (None, Action::Delete) => Some("no longer in the config; deleted only with --prune"),
+        (Some(drift), _) => Some(drift.describe().to_string()),
+        (None, Action::Delete) => {
+            Some("no longer in the config; deleted only with --prune".to_string())
+        }
         _ => None,
     }
 }
@@ -249,6 +263,7 @@ fn drift_section(drifted: &[&Change]) -> String {
         let what = match change.drift {
             Some(Drift::DeletedOutsideMonc) => "deleted".to_string(),
             Some(Drift::Duplicate) => "duplicate".to_string(),
+            Some(Drift::PointsAtDuplicate) => "points at a duplicate".to_string(),
             _ => change
                 .fields
                 .iter()
@@ -312,6 +327,7 @@ pub fn render_json(plan: &Plan) -> String {
             "delete": plan.count(Action::Delete),
             "unchanged": plan.count(Action::Unchanged),
             "drifted": plan.drifted().count(),
+            "blocked": plan.blocked().count(),
         },
         "changes": plan.changes.iter().filter(|c| c.action != Action::Unchanged).collect::<Vec<_>>(),
         "owned_without_key": plan.owned_without_key,

@@ -6,6 +6,7 @@
 //! monitor whose content no longer hashes to its own marker was edited outside monc (drift).
 
 pub mod desired;
+pub mod live;
 pub mod normalize;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -60,6 +61,21 @@ pub enum Drift {
     /// A second monitor with the key of an older one (two syncs ran at once); deleted by sync
     /// even without --prune.
     Duplicate,
+    /// A composite monc wrote that points at a duplicate copy of a monitor (two syncs ran at
+    /// once): repointed at the monitor that is kept before the duplicate is deleted.
+    PointsAtDuplicate,
+}
+
+impl Drift {
+    /// What happened, in the words every report uses.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Drift::EditedOutsideMonc => "edited outside monc",
+            Drift::DeletedOutsideMonc => "deleted outside monc",
+            Drift::Duplicate => "duplicate of an older monitor with this key",
+            Drift::PointsAtDuplicate => "points at a duplicate that will be deleted",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +91,10 @@ pub struct Change {
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
+    /// Why a planned delete cannot be carried out (e.g. a composite monc does not own uses
+    /// the monitor). A blocked change is shown, never applied, and not a pending change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
     pub fields: Vec<FieldChange>,
     #[serde(skip)]
     pub desired: Option<DesiredMonitor>,
@@ -90,12 +110,22 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Changes of `action` that can be applied (blocked ones are counted by [`Plan::blocked`]).
     pub fn count(&self, action: Action) -> usize {
-        self.changes.iter().filter(|c| c.action == action).count()
+        self.changes
+            .iter()
+            .filter(|c| c.action == action && c.blocked.is_none())
+            .count()
     }
 
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::Unchanged)
+        self.changes
+            .iter()
+            .any(|c| c.action != Action::Unchanged && c.blocked.is_none())
+    }
+
+    pub fn blocked(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.blocked.is_some())
     }
 
     pub fn drifted(&self) -> impl Iterator<Item = &Change> {
@@ -118,34 +148,41 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .filter(|m| m.tags.contains(&ownership.owner_tag))
         .collect();
     // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
-    // once both created it) are duplicates to delete.
+    // once both created it) are duplicates to delete. A duplicate is a *distinct* id: the same
+    // id seen twice is one monitor, never a copy of itself.
     owned.sort_by_key(|m| m.id);
-    let mut by_key: HashMap<&str, &LiveMonitor> = HashMap::new();
+    owned.dedup_by_key(|m| m.id);
+    let mut index = LiveIndex::default();
     let mut duplicates: Vec<(&str, &LiveMonitor)> = Vec::new();
     let mut owned_without_key = Vec::new();
     for monitor in &owned {
         match monitor.tag_value(&ownership.key_tag) {
-            Some(key) if by_key.contains_key(key) => duplicates.push((key, monitor)),
+            Some(key) if index.by_key.contains_key(key) => {
+                index.key_of_any_id.insert(monitor.id, key);
+                duplicates.push((key, monitor));
+            }
             Some(key) => {
-                by_key.insert(key, monitor);
+                index.by_key.insert(key, monitor);
+                index.key_of_id.insert(monitor.id, key);
+                index.key_of_any_id.insert(monitor.id, key);
             }
             None => owned_without_key.push(monitor.id),
         }
     }
-    let key_of_id: HashMap<i64, &str> = by_key.iter().map(|(k, m)| (m.id, *k)).collect();
     let desired_keys: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     let mut changes: Vec<Change> = desired
         .iter()
-        .map(|d| compare(d, by_key.get(d.key.as_str()).copied(), &key_of_id, &by_key))
+        .map(|d| compare(d, index.by_key.get(d.key.as_str()).copied(), &index))
         .collect();
-    let mut orphans: Vec<Change> = by_key
+    let mut orphans: Vec<Change> = index
+        .by_key
         .iter()
         .filter(|(key, _)| !desired_keys.contains(*key))
-        .map(|(key, live)| orphan(key, live, &key_of_id))
+        .map(|(key, live)| orphan(key, live, &index.key_of_id))
         .chain(
             duplicates
                 .iter()
-                .map(|(key, live)| duplicate(key, live, &key_of_id)),
+                .map(|(key, live)| duplicate(key, live, &index.key_of_id)),
         )
         .collect();
     orphans.sort_by(|a, b| a.key.cmp(&b.key));
@@ -157,28 +194,47 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
     }
 }
 
-fn compare(
-    desired: &DesiredMonitor,
-    live: Option<&LiveMonitor>,
-    key_of_id: &HashMap<i64, &str>,
-    by_key: &HashMap<&str, &LiveMonitor>,
-) -> Change {
+/// The owned live monitors by key and by id.
+#[derive(Default)]
+struct LiveIndex<'a> {
+    /// The monitor monc keeps for each key.
+    by_key: HashMap<&'a str, &'a LiveMonitor>,
+    /// Ids of the kept monitors.
+    key_of_id: HashMap<i64, &'a str>,
+    /// Ids of the kept monitors and of their duplicates.
+    key_of_any_id: HashMap<i64, &'a str>,
+}
+
+fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveIndex) -> Change {
     let wanted = Definition::of_desired(desired);
     let Some(live) = live else {
         return Change {
             key: desired.key.clone(),
             action: Action::Create,
-            drift: partner_is_live(&desired.key, by_key).then_some(Drift::DeletedOutsideMonc),
+            drift: partner_is_live(&desired.key, &index.by_key)
+                .then_some(Drift::DeletedOutsideMonc),
+            blocked: None,
             fields: wanted.fields_against(None),
             desired: Some(desired.clone()),
             live: None,
         };
     };
-    let current = Definition::of_live(live, key_of_id);
+    let current = Definition::of_live(live, &index.key_of_id);
+    // What monc wrote may name a duplicate's id (two syncs at once): that is not an edit.
+    let as_written = Definition::of_live(live, &index.key_of_any_id);
     // No marker at all: monc never wrote this monitor (it was just adopted), so there is
     // nothing it could have drifted from; the update simply brings it under management.
-    let edited = parse_marker(&live.message).is_some_and(|(_, rev)| rev != current.revision());
+    let edited = parse_marker(&live.message).is_some_and(|(_, rev)| rev != as_written.revision());
     let fields = wanted.fields_against(Some(&current));
+    let drift = if fields.is_empty() {
+        None
+    } else if edited {
+        Some(Drift::EditedOutsideMonc)
+    } else if current.query != as_written.query {
+        Some(Drift::PointsAtDuplicate)
+    } else {
+        None
+    };
     Change {
         key: desired.key.clone(),
         action: if fields.is_empty() {
@@ -186,7 +242,8 @@ fn compare(
         } else {
             Action::Update
         },
-        drift: (edited && !fields.is_empty()).then_some(Drift::EditedOutsideMonc),
+        drift,
+        blocked: None,
         fields,
         desired: Some(desired.clone()),
         live: Some(live.clone()),
@@ -199,6 +256,7 @@ fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Chan
         key: key.to_string(),
         action: Action::Delete,
         drift: None,
+        blocked: None,
         fields: current.fields_removed(),
         desired: None,
         live: Some(live.clone()),
@@ -215,11 +273,16 @@ fn duplicate(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> C
 /// monc writes a monitor and its composite together; if one of them is live and the other is
 /// not, the missing one was deleted by hand.
 fn partner_is_live(key: &str, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
-    let partner = match key.strip_suffix("/composite") {
+    by_key.contains_key(partner_key(key).as_str())
+}
+
+/// The key of the monitor written together with `key`: a raw monitor's suppression composite,
+/// or a composite's raw monitor.
+pub fn partner_key(key: &str) -> String {
+    match key.strip_suffix("/composite") {
         Some(raw) => raw.to_string(),
         None => format!("{key}/composite"),
-    };
-    by_key.contains_key(partner.as_str())
+    }
 }
 
 /// Orders changes so that every write finds what it depends on: creates/updates of raw monitors,
@@ -228,7 +291,7 @@ pub fn apply_order(plan: &Plan) -> Vec<&Change> {
     let mut ordered: Vec<&Change> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::Unchanged)
+        .filter(|c| c.action != Action::Unchanged && c.blocked.is_none())
         .collect();
     ordered.sort_by_key(|c| apply_rank(c));
     ordered

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use monc::datadog::{Client, Monitor};
 use monc::emulator::EmulatorHandle;
 use monc::load::LoadOptions;
-use monc::plan::{Ownership, Plan, desired_monitors, plan};
-use monc::sync::{ApplyOptions, Report, apply, live_from_wire, read_owned};
+use monc::plan::live::plan_against_org;
+use monc::plan::{Ownership, Plan, desired_monitors};
+use monc::sync::{ApplyOptions, Report, apply};
 use serde_json::Value;
 
 /// A copy of the reference setup under `CARGO_TARGET_TMPDIR/<group>/<name>`.
@@ -108,11 +109,10 @@ pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
 pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<Monitor>), String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
     let desired = desired_monitors(&checked);
-    let live_wire = read_owned(client, &ownership())
+    let org = plan_against_org(client, &desired, &ownership(), &[])
         .await
         .map_err(|e| e.to_string())?;
-    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
-    Ok((plan(&desired, &live, &ownership()), live_wire))
+    Ok((org.plan, org.wire))
 }
 
 /// One sync; Err when the org could not even be read.
@@ -123,6 +123,7 @@ pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report
         prune,
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
+        cancel: Default::default(),
     };
     Ok(apply(client, &plan, &live_wire, &options).await)
 }

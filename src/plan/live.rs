@@ -1,0 +1,249 @@
+//! Reading the live org for a plan: the owned monitors (one paginated, owner-filtered
+//! listing), reduced to what plans compare, and what the API says about deleting them.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::datadog::{ApiError, Client, Monitor};
+
+use super::{Action, Change, DesiredMonitor, LiveMonitor, Ownership, Plan};
+
+/// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
+pub async fn read_owned(client: &Client, ownership: &Ownership) -> Result<Vec<Monitor>, ApiError> {
+    client
+        .list_monitors(std::slice::from_ref(&ownership.owner_tag))
+        .await
+}
+
+/// The parts of a wire monitor that plans compare.
+pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
+    let creator = monitor.extra.get("creator").and_then(|c| {
+        c.get("handle")
+            .or_else(|| c.get("email"))
+            .and_then(|h| h.as_str())
+            .map(String::from)
+    });
+    Some(LiveMonitor {
+        id: monitor.id?,
+        name: monitor.name.clone(),
+        monitor_type: monitor.monitor_type.clone(),
+        query: monitor.query.clone(),
+        message: monitor.message.clone(),
+        tags: monitor.tags.clone(),
+        options: monitor.options.clone(),
+        priority: monitor.priority,
+        modified: monitor.modified.clone(),
+        creator,
+    })
+}
+
+/// Keeps the changes of a staged rollout: the named tenants' monitors, the shared monitors their
+/// composites need, and orphans that belonged to those tenants.
+pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[String]) -> Plan {
+    let by_key: HashMap<&str, &DesiredMonitor> =
+        desired.iter().map(|d| (d.key.as_str(), d)).collect();
+    let mut keep: HashSet<String> = HashSet::new();
+    let mut queue: Vec<&DesiredMonitor> = desired
+        .iter()
+        .filter(|d| d.tenant.as_ref().is_some_and(|t| tenants.contains(t)))
+        .collect();
+    while let Some(d) = queue.pop() {
+        if !keep.insert(d.key.clone()) {
+            continue;
+        }
+        queue.extend(
+            d.query
+                .dependencies()
+                .into_iter()
+                .filter_map(|k| by_key.get(k).copied()),
+        );
+    }
+    let orphan_of_tenant = |c: &Change| {
+        c.action == Action::Delete
+            && c.live
+                .as_ref()
+                .and_then(|l| l.tag_value("tenant"))
+                .is_some_and(|t| tenants.iter().any(|n| n == t))
+    };
+    Plan {
+        changes: plan
+            .changes
+            .into_iter()
+            .filter(|c| keep.contains(&c.key) || orphan_of_tenant(c))
+            .collect(),
+        owned_without_key: plan.owned_without_key,
+    }
+}
+
+/// The org as read for a plan, and the plan made from it.
+pub struct OrgPlan {
+    pub plan: Plan,
+    /// The owned monitors as the API sent them (for backups).
+    pub wire: Vec<Monitor>,
+}
+
+/// Reads the owned monitors, plans `desired` against them (only `tenants`' share when given),
+/// and asks the API which planned deletes it would refuse.
+pub async fn plan_against_org(
+    client: &Client,
+    desired: &[DesiredMonitor],
+    ownership: &Ownership,
+    tenants: &[String],
+) -> Result<OrgPlan, ApiError> {
+    let wire = read_owned(client, ownership).await?;
+    let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
+    let mut plan = super::plan(desired, &live, ownership);
+    if !tenants.is_empty() {
+        plan = restrict_to_tenants(plan, desired, tenants);
+    }
+    mark_undeletable(client, &mut plan).await?;
+    Ok(OrgPlan { plan, wire })
+}
+
+/// Marks the planned deletes the API would refuse (a composite or SLO monc does not own uses
+/// the monitor), and their partners: monc never deletes half of a monitor/composite pair.
+pub async fn mark_undeletable(client: &Client, plan: &mut Plan) -> Result<(), ApiError> {
+    let deleting: Vec<i64> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .filter_map(|c| c.live.as_ref().map(|live| live.id))
+        .collect();
+    if deleting.is_empty() {
+        return Ok(());
+    }
+    let blockers = client.deletion_blockers(&deleting).await?;
+    let rewritten = composites_rewritten_first(plan);
+    let mut blocked: HashMap<i64, String> = HashMap::new();
+    for (id, reasons) in blockers {
+        if let Some(reason) = foreign_blocker(id, &reasons, &rewritten) {
+            blocked.insert(id, reason);
+        }
+    }
+    for change in &mut plan.changes {
+        if let Some(reason) = change.live.as_ref().and_then(|l| blocked.get(&l.id)) {
+            change.blocked = Some(reason.clone());
+        }
+    }
+    block_partners(plan);
+    Ok(())
+}
+
+/// Owned composites that this plan deletes or rewrites before any raw monitor is deleted
+/// (composites go first): they stop referencing what they reference now.
+fn composites_rewritten_first(plan: &Plan) -> Vec<&LiveMonitor> {
+    plan.changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Update))
+        .filter_map(|c| c.live.as_ref())
+        .filter(|live| live.monitor_type == "composite")
+        .collect()
+}
+
+/// Why `id` cannot be deleted, unless the only users the API names are monc's own composites
+/// that this plan deletes or rewrites first, or the monitor is already gone.
+fn foreign_blocker(id: i64, reasons: &[String], rewritten: &[&LiveMonitor]) -> Option<String> {
+    if reasons
+        .iter()
+        .all(|r| r.to_ascii_lowercase().contains("not found"))
+    {
+        return None;
+    }
+    let ours: Vec<&LiveMonitor> = rewritten
+        .iter()
+        .copied()
+        .filter(|m| composite_ids(&m.query).contains(&id))
+        .collect();
+    // The API's wording is not a contract: only a refusal fully explained by monc's own
+    // composites (each named by id; their names, which may hold digits, taken out first) is
+    // discounted. Anything else blocks.
+    let others: Vec<i64> = reasons
+        .iter()
+        .map(|reason| {
+            ours.iter()
+                .fold(reason.clone(), |text, m| text.replace(&m.name, " "))
+        })
+        .flat_map(|reason| numbers_in(&reason))
+        .filter(|n| *n != id && !ours.iter().any(|m| m.id == *n))
+        .collect();
+    if !ours.is_empty() && others.is_empty() {
+        return None;
+    }
+    Some(reasons.join("; "))
+}
+
+/// A blocked monitor keeps its partner: deleting a raw monitor's composite while the raw
+/// monitor stays (or the reverse) would leave half a pair.
+fn block_partners(plan: &mut Plan) {
+    let blocked_keys: HashSet<String> = plan
+        .blocked()
+        .filter(|c| c.drift != Some(super::Drift::Duplicate))
+        .map(|c| c.key.clone())
+        .collect();
+    for change in &mut plan.changes {
+        let partner = super::partner_key(&change.key);
+        if change.action == Action::Delete
+            && change.blocked.is_none()
+            && change.drift != Some(super::Drift::Duplicate)
+            && blocked_keys.contains(&partner)
+        {
+            change.blocked = Some(format!("kept with {partner}, which cannot be deleted"));
+        }
+    }
+}
+
+/// The monitor IDs a live composite query names.
+fn composite_ids(query: &str) -> Vec<i64> {
+    crate::query::parse_composite_query(query)
+        .map(|expr| {
+            expr.operands()
+                .into_iter()
+                .filter_map(|(operand, _)| match operand {
+                    crate::query::Operand::Id(id) => i64::try_from(*id).ok(),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn numbers_in(text: &str) -> Vec<i64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|digits| digits.parse().ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composite(id: i64, query: &str) -> LiveMonitor {
+        LiveMonitor {
+            id,
+            name: "c p95 5xx".into(),
+            monitor_type: "composite".into(),
+            query: query.into(),
+            message: String::new(),
+            tags: Vec::new(),
+            options: Default::default(),
+            priority: None,
+            modified: None,
+            creator: None,
+        }
+    }
+
+    #[test]
+    fn only_monc_own_composites_rewritten_first_do_not_block() {
+        let own = composite(20, "10 && !30");
+        let rewritten = [&own];
+        let ours =
+            vec!["monitor [10,raw p95] is referenced in composite monitors: [20,c p95 5xx]".into()];
+        assert_eq!(foreign_blocker(10, &ours, &rewritten), None);
+        let foreign =
+            vec!["monitor [10,raw] is referenced in composite monitors: [20,c], [77,x]".into()];
+        assert!(foreign_blocker(10, &foreign, &rewritten).is_some());
+        let unexplained = vec!["monitor is used by an SLO".into()];
+        assert!(foreign_blocker(10, &unexplained, &[]).is_some());
+        let gone = vec!["Monitor not found".into()];
+        assert_eq!(foreign_blocker(10, &gone, &[]), None);
+    }
+}
