@@ -174,12 +174,12 @@ fn warnings_fail_only_with_strict() {
 }
 
 #[test]
-fn a_missing_monitors_directory_is_exit_2_with_a_hint() {
+fn a_missing_monitors_directory_is_exit_1_with_a_hint() {
     let output = monc()
         .args(["validate", "-C", "no/such/dir"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("cannot read the tenants directory"),

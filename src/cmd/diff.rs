@@ -5,7 +5,7 @@ use monc::datadog::OrgArgs;
 use monc::output::{self, plan as render};
 
 use super::ConfigArgs;
-use super::org::{self, ERROR};
+use super::org::{self, CHANGES_PENDING, ERROR};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -81,7 +81,7 @@ async fn diff(args: &DiffArgs) -> ExitCode {
     }
     org::close(planned.connection).await;
     if plan.has_changes() {
-        ExitCode::from(2)
+        ExitCode::from(CHANGES_PENDING)
     } else {
         ExitCode::SUCCESS
     }

@@ -14,6 +14,10 @@ use super::ConfigArgs;
 /// Exit code for errors: never the "no changes" 0 nor the "changes" 2.
 pub const ERROR: u8 = 1;
 
+/// Exit code of `diff` and `sync --dry-run` when the org differs from the config; no other
+/// outcome of any command may use it (scheduled drift checks report it instead of failing).
+pub const CHANGES_PENDING: u8 = 2;
+
 pub struct Planned {
     pub connection: Connection,
     pub live_wire: Vec<Monitor>,

@@ -10,7 +10,7 @@ use monc::plan::Action;
 use monc::sync::{ApplyOptions, Report, apply};
 
 use super::ConfigArgs;
-use super::org::{self, ERROR, Planned};
+use super::org::{self, CHANGES_PENDING, ERROR, Planned};
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -56,7 +56,11 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         );
     }
     if args.dry_run || !planned.plan.has_changes() {
-        let code = if planned.plan.has_changes() { 2 } else { 0 };
+        let code = if planned.plan.has_changes() {
+            CHANGES_PENDING
+        } else {
+            0
+        };
         org::close(planned.connection).await;
         return ExitCode::from(code);
     }
