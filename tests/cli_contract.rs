@@ -1,7 +1,12 @@
 //! The exit-code contract of every command (0 success / no changes, 1 any error, 2 only for
 //! "changes pending"), and the option checks that must fail before any network call.
 
+mod common;
+
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assert_cmd::Command;
 
@@ -133,6 +138,58 @@ fn unreadable_configuration_is_exit_1_for_every_command_that_reads_it() {
             stderr(&output)
         );
     }
+}
+
+/// A loopback port that counts the connections made to it (and answers none of them), to
+/// prove that a command stopped before contacting the API.
+fn counting_api() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (url, connections)
+}
+
+/// `monc ARGS` pointed at the counting API with (fake) credentials.
+fn monc_against(dir: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = monc(dir);
+    cmd.env("DD_API_KEY", "test-api-key")
+        .env("DD_APP_KEY", "test-app-key")
+        .args(args)
+        .args(["--api-url", url]);
+    cmd
+}
+
+#[test]
+fn an_empty_only_selection_is_a_usage_error_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "empty-only");
+    let (url, connections) = counting_api();
+    for command in [&["diff"][..], &["sync", "--yes"], &["sync", "--dry-run"]] {
+        for only in ["", ",", " , "] {
+            let output = monc_against(&dir, &url, command)
+                .args(["--only", only])
+                .output()
+                .expect("runs");
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "monc {command:?} --only {only:?}: {}",
+                stderr(&output)
+            );
+            assert!(
+                stderr(&output).contains("--only"),
+                "{command:?} --only {only:?}: {}",
+                stderr(&output)
+            );
+        }
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
 }
 
 /// The shell script of the drift-check workflow's `diff` step.

@@ -45,8 +45,11 @@ pub fn run(args: &DiffArgs) -> ExitCode {
 }
 
 async fn diff(args: &DiffArgs) -> ExitCode {
-    let planned = match org::prepare(&args.config, &args.org, &org::split_tenants(&args.only)).await
-    {
+    let only = match org::selected_tenants(&args.only) {
+        Ok(only) => only,
+        Err(code) => return code,
+    };
+    let planned = match org::prepare(&args.config, &args.org, only.as_deref()).await {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -25,11 +25,13 @@ pub struct Planned {
     pub ownership: Ownership,
 }
 
-/// Checks the config (printing diagnostics), connects and plans. Errors are already reported.
+/// Checks the config (printing diagnostics), connects and plans; `only` (from
+/// [`selected_tenants`]) limits the plan to those tenants, `None` plans for every tenant.
+/// Errors are already reported.
 pub async fn prepare(
     config: &ConfigArgs,
     org: &OrgArgs,
-    only: &[String],
+    only: Option<&[String]>,
 ) -> Result<Planned, ExitCode> {
     let checked = checked_config(config)?;
     let ownership = Ownership {
@@ -37,6 +39,7 @@ pub async fn prepare(
         key_tag: checked.model.project.key_tag.clone(),
     };
     let unknown: Vec<&String> = only
+        .unwrap_or_default()
         .iter()
         .filter(|t| !checked.model.tenants.iter().any(|x| x.name.value == **t))
         .collect();
@@ -55,8 +58,8 @@ pub async fn prepare(
         .map_err(report_api_error)?;
     let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
     let mut plan = plan(&desired, &live, &ownership);
-    if !only.is_empty() {
-        plan = restrict_to_tenants(plan, &desired, only);
+    if let Some(tenants) = only {
+        plan = restrict_to_tenants(plan, &desired, tenants);
     }
     Ok(Planned {
         connection,
@@ -93,13 +96,29 @@ pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
     ExitCode::from(ERROR)
 }
 
-/// `--only a,b` and `--only a --only b` both work.
-pub fn split_tenants(only: &[String]) -> Vec<String> {
-    only.iter()
+/// The tenants `--only` selects (`--only a,b` and `--only a --only b` both work), or `None`
+/// without `--only`: every tenant. An `--only` naming nobody (`--only ''`, `--only ','`: say an
+/// empty variable in a CI script) is a usage error: read as "no restriction" it applied every
+/// tenant's monitors during a staged rollout.
+pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode> {
+    if only.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = only
+        .iter()
         .flat_map(|s| s.split(','))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .collect()
+        .collect();
+    if names.is_empty() {
+        eprintln!(
+            "error: --only {:?} names no tenant\nhelp: name the tenants to plan for \
+             (`--only acme,globex`), or leave --only out to plan for every tenant",
+            only.join(",")
+        );
+        return Err(ExitCode::from(ERROR));
+    }
+    Ok(Some(names))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

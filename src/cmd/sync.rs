@@ -44,11 +44,14 @@ pub fn run(args: &SyncArgs) -> ExitCode {
 }
 
 async fn sync(args: &SyncArgs) -> ExitCode {
-    let mut planned =
-        match org::prepare(&args.config, &args.org, &org::split_tenants(&args.only)).await {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
+    let only = match org::selected_tenants(&args.only) {
+        Ok(only) => only,
+        Err(code) => return code,
+    };
+    let mut planned = match org::prepare(&args.config, &args.org, only.as_deref()).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     if !args.json {
         eprint!(
             "{}",
