@@ -192,6 +192,69 @@ fn an_empty_only_selection_is_a_usage_error_before_any_network_call() {
     assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
 }
 
+#[test]
+fn notify_slack_without_a_webhook_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "slack-unset");
+    let (url, connections) = counting_api();
+    for webhook in [None, Some("")] {
+        let mut cmd = monc_against(&dir, &url, &["diff", "--notify-slack"]);
+        if let Some(value) = webhook {
+            cmd.env("MONC_SLACK_WEBHOOK_URL", value);
+        }
+        let output = cmd.output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("MONC_SLACK_WEBHOOK_URL"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let insecure = monc_against(&dir, &url, &["diff", "--notify-slack"])
+        .env(
+            "MONC_SLACK_WEBHOOK_URL",
+            "http://hooks.example.com/services/SECRET",
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(insecure.status.code(), Some(1), "{}", stderr(&insecure));
+    assert!(
+        stderr(&insecure).contains("MONC_SLACK_WEBHOOK_URL"),
+        "{}",
+        stderr(&insecure)
+    );
+    assert!(
+        !stderr(&insecure).contains("SECRET"),
+        "the webhook is a secret"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+#[test]
+fn sync_without_yes_or_a_terminal_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "sync-no-terminal");
+    let (url, connections) = counting_api();
+    let output = monc_against(&dir, &url, &["sync"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+#[test]
+fn diff_output_into_a_missing_directory_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "output-missing-dir");
+    let (url, connections) = counting_api();
+    let output = monc_against(&dir, &url, &["diff", "--output", "no/such/dir/drift.md"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no/such/dir"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
 /// The shell script of the drift-check workflow's `diff` step.
 fn drift_check_script() -> String {
     let workflow =

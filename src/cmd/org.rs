@@ -91,6 +91,12 @@ fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
     Ok(checked)
 }
 
+/// Reports an error and gives the exit code for it.
+pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(ERROR)
+}
+
 pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(ERROR)

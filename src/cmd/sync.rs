@@ -21,7 +21,7 @@ pub struct SyncArgs {
     /// Delete monitors monc owns that are no longer in the config (composites first).
     #[arg(long)]
     pub prune: bool,
-    /// Apply without asking (for CI).
+    /// Apply without asking (for CI). Without it (or --dry-run), sync needs a terminal to ask at.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Show the plan and stop; the same as `monc diff`.
@@ -43,8 +43,24 @@ pub fn run(args: &SyncArgs) -> ExitCode {
     runtime.block_on(sync(args))
 }
 
+/// Checks the arguments before the config is read or the org contacted; returns the tenants
+/// `--only` selects.
+fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
+    let only = org::selected_tenants(&args.only)?;
+    // Without --yes, changes are applied only after asking at a terminal. Without one, this
+    // run could never apply anything: say so now, not after reading the org and only in a
+    // week when there happen to be changes.
+    if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
+        return Err(org::fail(
+            "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
+             orphans), or --dry-run to only show it",
+        ));
+    }
+    Ok(only)
+}
+
 async fn sync(args: &SyncArgs) -> ExitCode {
-    let only = match org::selected_tenants(&args.only) {
+    let only = match preflight(args) {
         Ok(only) => only,
         Err(code) => return code,
     };
@@ -85,17 +101,12 @@ async fn sync(args: &SyncArgs) -> ExitCode {
     }
 }
 
-/// Asks at a terminal; without one, only `--yes` applies. Returns whether to delete orphans.
+/// Asks at the terminal (the preflight made sure there is one) unless `--yes`. Returns whether
+/// to delete orphans.
 fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
     let orphans = planned.plan.count(Action::Delete);
     if args.yes {
         return Ok(args.prune);
-    }
-    if !std::io::stdin().is_terminal() {
-        eprintln!(
-            "error: no terminal to confirm the plan; pass --yes to apply it (and --prune to delete orphans)"
-        );
-        return Err(ExitCode::from(ERROR));
     }
     if !ask("Apply these changes?")? {
         eprintln!("Nothing was changed.");
