@@ -31,7 +31,9 @@ impl LoadOptions {
         let dir_or_file = |name: &str| {
             let dir = root.join(name);
             let file = root.join(format!("{name}.hcl"));
-            if !dir.exists() && file.is_file() {
+            // Chosen by what is there, not by what can be read: an unreadable tenants.hcl is
+            // reported as such, not as a missing tenants/ directory.
+            if !is_present(&dir) && is_present(&file) {
                 file
             } else {
                 dir
@@ -114,7 +116,9 @@ const TEMPLATE_ATTRS: &[&str] = &[
 /// Reads and checks the structure of every configuration file.
 pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     let mut loader = Loader::default();
-    if options.project_file.is_file() {
+    // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
+    // fall back to the default ownership tags.
+    if is_present(&options.project_file) && is_config_file(&options.project_file)? {
         let file = loader.read(&options.project_file)?;
         loader.load_project_file(file);
     }
@@ -130,22 +134,65 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     Ok((loader.model, loader.diagnostics))
 }
 
-/// `*.hcl` files of a directory in name order, or the path itself if it is a file.
+/// `*.hcl` files of a directory in name order, or the path itself if it is not a directory.
 fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
-    if path.is_file() {
+    if is_present(path) && !path.is_dir() {
+        is_config_file(path)?;
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
+    let unlistable = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read the {what} directory: {e}"),
         help: format!("run monc in a project directory that has `{what}/`, or pass --{what} PATH"),
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|ext| ext == "hcl") && p.is_file())
-        .collect();
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(unlistable)? {
+        let file = entry.map_err(unlistable)?.path();
+        if file.extension().is_some_and(|ext| ext == "hcl") && is_config_file(&file)? {
+            files.push(file);
+        }
+    }
     files.sort();
     Ok(files)
+}
+
+/// Whether anything at all (even a dangling symbolic link) has this name.
+fn is_present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether a configuration file found by name is to be read: a file, or a link to one. A
+/// directory named `x.hcl` is skipped. Anything else (a dangling or looping link, a path that
+/// may not be searched, a device) is an error, never an absent file: the monitors it defines
+/// would look deleted, and `sync --prune` would delete them.
+fn is_config_file(path: &Path) -> Result<bool, LoadError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(false),
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => Err(unreadable_file(path, "not a regular file".into())),
+        Err(error) => Err(unreadable_file(path, unresolvable(path, &error))),
+    }
+}
+
+/// Why `path` cannot be opened, naming the link target when it is a symbolic link.
+fn unresolvable(path: &Path, error: &std::io::Error) -> String {
+    match std::fs::read_link(path) {
+        Ok(target) => format!(
+            "it is a symbolic link to `{}` that cannot be followed: {error}",
+            target.display()
+        ),
+        Err(_) => error.to_string(),
+    }
+}
+
+fn unreadable_file(path: &Path, why: String) -> LoadError {
+    LoadError {
+        path: path.to_path_buf(),
+        message: format!("cannot read this configuration file: {why}"),
+        help: "fix the link or remove the file: monc never treats an unreadable configuration \
+               file as absent, since its monitors would look deleted"
+            .into(),
+    }
 }
 
 /// A parsed file: its id and body, or nothing if it had a syntax error (already reported).

@@ -1,5 +1,9 @@
 //! End-to-end: the `monc` binary on the reference setup and the broken examples.
 
+mod common;
+
+use std::path::Path;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -186,4 +190,67 @@ fn a_missing_monitors_directory_is_exit_1_with_a_hint() {
         "{stderr}"
     );
     assert!(stderr.contains("help:"), "{stderr}");
+}
+
+/// Runs `monc validate` in a copy of the reference setup where `link` is a symlink to `target`.
+fn validate_with_symlink(name: &str, link: &str, target: &str) -> std::process::Output {
+    let dir = common::reference_copy("cli-validate", name);
+    std::os::unix::fs::symlink(target, dir.join(link)).expect("symlink");
+    monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_dangling_hcl_symlink_is_an_error_naming_the_file_not_an_absent_file() {
+    let output = validate_with_symlink("dangling", "tenants/moved.hcl", "../elsewhere/moved.hcl");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tenants/moved.hcl"), "{stderr}");
+    assert!(stderr.contains("../elsewhere/moved.hcl"), "{stderr}");
+    assert!(stderr.contains("No such file"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no `ok:` summary");
+}
+
+#[test]
+fn a_looping_hcl_symlink_is_an_error_naming_the_file() {
+    let output = validate_with_symlink("loop", "monitors/loop.hcl", "loop.hcl");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("monitors/loop.hcl"), "{stderr}");
+    assert!(stderr.contains("symbolic links"), "{stderr}");
+}
+
+#[test]
+fn a_dangling_monc_hcl_is_an_error_not_the_default_settings() {
+    let dir = common::reference_copy("cli-validate", "dangling-project-file");
+    std::fs::remove_file(dir.join("monc.hcl")).expect("rm");
+    std::os::unix::fs::symlink("shared/monc.hcl", dir.join("monc.hcl")).expect("symlink");
+    let output = monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("monc.hcl"), "{stderr}");
+}
+
+#[test]
+fn a_directory_named_like_a_config_file_is_skipped() {
+    let dir = common::reference_copy("cli-validate", "directory-named-hcl");
+    std::fs::create_dir_all(dir.join("monitors/archive.hcl")).expect("mkdir");
+    let output = monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(Path::new(&dir.join("monitors/archive.hcl")).is_dir());
 }
