@@ -134,6 +134,52 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     Ok((loader.model, loader.diagnostics))
 }
 
+/// How much of `tag` is monc's own, if any: the whole ownership tag, or `<key_tag>:` of a key
+/// tag. monc writes both on every monitor itself; the same tags in the configuration make the
+/// desired monitor differ from what monc writes back, so every sync rewrites it.
+pub fn reserved_prefix(project: &Project, tag: &str) -> Option<usize> {
+    if tag == project.owner_tag {
+        return Some(tag.len());
+    }
+    let rest = tag.strip_prefix(project.key_tag.as_str())?;
+    if rest.starts_with(':') {
+        Some(project.key_tag.len() + 1)
+    } else if rest.is_empty() {
+        Some(tag.len())
+    } else {
+        None
+    }
+}
+
+/// `monc::reserved-tag` for a tag written in `default_tags` or a template's `tags`, if it is
+/// one of monc's own (see [`reserved_prefix`]).
+pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnostic> {
+    reserved_prefix(project, tag)?;
+    let (message, help) = if tag == project.owner_tag {
+        (
+            format!("`{tag}` is the ownership tag monc adds to every monitor it manages"),
+            format!(
+                "remove it: monc writes `{tag}` itself (`owner_tag` in monc.hcl); written by \
+                 hand it makes every sync rewrite the monitors"
+            ),
+        )
+    } else {
+        let key_tag = &project.key_tag;
+        (
+            format!("`{tag}` uses `{key_tag}`, the tag under which monc stores each monitor's key"),
+            format!(
+                "remove it: monc tags every monitor with `{key_tag}:<its key>` itself (`key_tag` \
+                 in monc.hcl); a second key tag makes every sync rewrite the monitors"
+            ),
+        )
+    };
+    Some(
+        Diagnostic::error("monc::reserved-tag", span, message)
+            .label("reserved for monc")
+            .help(help),
+    )
+}
+
 /// `*.hcl` files of a directory in name order, or the path itself if it is not a directory.
 fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
     if is_present(path) && !path.is_dir() {
@@ -281,7 +327,35 @@ impl Loader {
                 _ => {}
             }
         }
+        // After the loop: owner_tag and key_tag may come after default_tags in the file.
+        if let Some(attr) = body.attributes().find(|a| a.key.as_str() == "default_tags") {
+            self.check_reserved_default_tags(id, attr, &project);
+        }
         self.model.project = project;
+    }
+
+    fn check_reserved_default_tags(&mut self, id: FileId, attr: &Attribute, project: &Project) {
+        for tag in &project.default_tags {
+            let span = self.string_literal_span(id, attr, tag);
+            if let Some(diagnostic) = reserved_tag(project, tag, span) {
+                self.error(diagnostic);
+            }
+        }
+    }
+
+    /// The span of `"value"` inside the attribute's value when it appears there once, without
+    /// its quotes; else the whole value.
+    fn string_literal_span(&self, id: FileId, attr: &Attribute, value: &str) -> Span {
+        let whole = self.span(id, attr.value.span());
+        let source = self.model.sources.text(&whole);
+        let quoted = format!("\"{value}\"");
+        match source.find(&quoted) {
+            Some(offset) if source.matches(&quoted).count() == 1 => {
+                let start = whole.range.start + offset + 1;
+                Span::new(id, start..start + value.len())
+            }
+            _ => whole,
+        }
     }
 
     // ---- tenants/ ----
@@ -1011,4 +1085,20 @@ fn next_char_end(text: &str, start: usize) -> usize {
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_tags_are_the_owner_tag_and_the_key_tag_key() {
+        let project = Project::default();
+        assert_eq!(reserved_prefix(&project, "managed-by:monc"), Some(15));
+        assert_eq!(reserved_prefix(&project, "monc-key:l0/x"), Some(9));
+        assert_eq!(reserved_prefix(&project, "monc-key"), Some(8));
+        assert_eq!(reserved_prefix(&project, "managed-by:terraform"), None);
+        assert_eq!(reserved_prefix(&project, "monc-keys:x"), None);
+        assert_eq!(reserved_prefix(&project, "team:sre"), None);
+    }
 }

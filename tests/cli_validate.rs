@@ -254,3 +254,46 @@ fn a_directory_named_like_a_config_file_is_skipped() {
     );
     assert!(Path::new(&dir.join("monitors/archive.hcl")).is_dir());
 }
+
+#[test]
+fn monc_own_tags_written_in_a_template_are_a_located_error() {
+    let dir = common::reference_copy("cli-validate", "reserved-tags");
+    std::fs::write(
+        dir.join("monitors/extra.hcl"),
+        r#"monitor "disk" {
+  tier  = "L0"
+  name  = "[platform] Disk full"
+  type  = "metric alert"
+  query = "avg(last_5m):avg:system.disk.in_use{env:prod} > 0.9"
+  tags  = ["managed-by:monc", "monc-key:l0/disk"]
+}
+"#,
+    )
+    .expect("write");
+    let output = monc()
+        .args(["validate", "--format", "json", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let reserved: Vec<(u64, u64)> = document["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|d| d["code"] == "monc::reserved-tag")
+        .map(|d| {
+            assert!(
+                d["file"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("monitors/extra.hcl"))
+            );
+            assert!(d["help"].as_str().is_some_and(|h| h.contains("remove it")));
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(reserved, vec![(6, 13), (6, 32)], "{document:#}");
+}
