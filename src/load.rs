@@ -31,7 +31,9 @@ impl LoadOptions {
         let dir_or_file = |name: &str| {
             let dir = root.join(name);
             let file = root.join(format!("{name}.hcl"));
-            if !dir.exists() && file.is_file() {
+            // Chosen by what is there, not by what can be read: an unreadable tenants.hcl is
+            // reported as such, not as a missing tenants/ directory.
+            if !is_present(&dir) && is_present(&file) {
                 file
             } else {
                 dir
@@ -114,7 +116,9 @@ const TEMPLATE_ATTRS: &[&str] = &[
 /// Reads and checks the structure of every configuration file.
 pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     let mut loader = Loader::default();
-    if options.project_file.is_file() {
+    // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
+    // fall back to the default ownership tags.
+    if is_present(&options.project_file) && is_config_file(&options.project_file)? {
         let file = loader.read(&options.project_file)?;
         loader.load_project_file(file);
     }
@@ -130,22 +134,111 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     Ok((loader.model, loader.diagnostics))
 }
 
-/// `*.hcl` files of a directory in name order, or the path itself if it is a file.
+/// How much of `tag` is monc's own, if any: the whole ownership tag, or `<key_tag>:` of a key
+/// tag. monc writes both on every monitor itself; the same tags in the configuration make the
+/// desired monitor differ from what monc writes back, so every sync rewrites it.
+pub fn reserved_prefix(project: &Project, tag: &str) -> Option<usize> {
+    if tag == project.owner_tag {
+        return Some(tag.len());
+    }
+    let rest = tag.strip_prefix(project.key_tag.as_str())?;
+    if rest.starts_with(':') {
+        Some(project.key_tag.len() + 1)
+    } else if rest.is_empty() {
+        Some(tag.len())
+    } else {
+        None
+    }
+}
+
+/// `monc::reserved-tag` for a tag written in `default_tags` or a template's `tags`, if it is
+/// one of monc's own (see [`reserved_prefix`]).
+pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnostic> {
+    reserved_prefix(project, tag)?;
+    let (message, help) = if tag == project.owner_tag {
+        (
+            format!("`{tag}` is the ownership tag monc adds to every monitor it manages"),
+            format!(
+                "remove it: monc writes `{tag}` itself (`owner_tag` in monc.hcl); written by \
+                 hand it makes every sync rewrite the monitors"
+            ),
+        )
+    } else {
+        let key_tag = &project.key_tag;
+        (
+            format!("`{tag}` uses `{key_tag}`, the tag under which monc stores each monitor's key"),
+            format!(
+                "remove it: monc tags every monitor with `{key_tag}:<its key>` itself (`key_tag` \
+                 in monc.hcl); a second key tag makes every sync rewrite the monitors"
+            ),
+        )
+    };
+    Some(
+        Diagnostic::error("monc::reserved-tag", span, message)
+            .label("reserved for monc")
+            .help(help),
+    )
+}
+
+/// `*.hcl` files of a directory in name order, or the path itself if it is not a directory.
 fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
-    if path.is_file() {
+    if is_present(path) && !path.is_dir() {
+        is_config_file(path)?;
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
+    let unlistable = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read the {what} directory: {e}"),
         help: format!("run monc in a project directory that has `{what}/`, or pass --{what} PATH"),
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|ext| ext == "hcl") && p.is_file())
-        .collect();
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(unlistable)? {
+        let file = entry.map_err(unlistable)?.path();
+        if file.extension().is_some_and(|ext| ext == "hcl") && is_config_file(&file)? {
+            files.push(file);
+        }
+    }
     files.sort();
     Ok(files)
+}
+
+/// Whether anything at all (even a dangling symbolic link) has this name.
+fn is_present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Whether a configuration file found by name is to be read: a file, or a link to one. A
+/// directory named `x.hcl` is skipped. Anything else (a dangling or looping link, a path that
+/// may not be searched, a device) is an error, never an absent file: the monitors it defines
+/// would look deleted, and `sync --prune` would delete them.
+fn is_config_file(path: &Path) -> Result<bool, LoadError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(false),
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(_) => Err(unreadable_file(path, "not a regular file".into())),
+        Err(error) => Err(unreadable_file(path, unresolvable(path, &error))),
+    }
+}
+
+/// Why `path` cannot be opened, naming the link target when it is a symbolic link.
+fn unresolvable(path: &Path, error: &std::io::Error) -> String {
+    match std::fs::read_link(path) {
+        Ok(target) => format!(
+            "it is a symbolic link to `{}` that cannot be followed: {error}",
+            target.display()
+        ),
+        Err(_) => error.to_string(),
+    }
+}
+
+fn unreadable_file(path: &Path, why: String) -> LoadError {
+    LoadError {
+        path: path.to_path_buf(),
+        message: format!("cannot read this configuration file: {why}"),
+        help: "fix the link or remove the file: monc never treats an unreadable configuration \
+               file as absent, since its monitors would look deleted"
+            .into(),
+    }
 }
 
 /// A parsed file: its id and body, or nothing if it had a syntax error (already reported).
@@ -234,7 +327,35 @@ impl Loader {
                 _ => {}
             }
         }
+        // After the loop: owner_tag and key_tag may come after default_tags in the file.
+        if let Some(attr) = body.attributes().find(|a| a.key.as_str() == "default_tags") {
+            self.check_reserved_default_tags(id, attr, &project);
+        }
         self.model.project = project;
+    }
+
+    fn check_reserved_default_tags(&mut self, id: FileId, attr: &Attribute, project: &Project) {
+        for tag in &project.default_tags {
+            let span = self.string_literal_span(id, attr, tag);
+            if let Some(diagnostic) = reserved_tag(project, tag, span) {
+                self.error(diagnostic);
+            }
+        }
+    }
+
+    /// The span of `"value"` inside the attribute's value when it appears there once, without
+    /// its quotes; else the whole value.
+    fn string_literal_span(&self, id: FileId, attr: &Attribute, value: &str) -> Span {
+        let whole = self.span(id, attr.value.span());
+        let source = self.model.sources.text(&whole);
+        let quoted = format!("\"{value}\"");
+        match source.find(&quoted) {
+            Some(offset) if source.matches(&quoted).count() == 1 => {
+                let start = whole.range.start + offset + 1;
+                Span::new(id, start..start + value.len())
+            }
+            _ => whole,
+        }
     }
 
     // ---- tenants/ ----
@@ -964,4 +1085,20 @@ fn next_char_end(text: &str, start: usize) -> usize {
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_tags_are_the_owner_tag_and_the_key_tag_key() {
+        let project = Project::default();
+        assert_eq!(reserved_prefix(&project, "managed-by:monc"), Some(15));
+        assert_eq!(reserved_prefix(&project, "monc-key:l0/x"), Some(9));
+        assert_eq!(reserved_prefix(&project, "monc-key"), Some(8));
+        assert_eq!(reserved_prefix(&project, "managed-by:terraform"), None);
+        assert_eq!(reserved_prefix(&project, "monc-keys:x"), None);
+        assert_eq!(reserved_prefix(&project, "team:sre"), None);
+    }
 }

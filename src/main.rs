@@ -13,6 +13,12 @@ mod cmd;
 ///   monc validate                  check tenants/ and monitors/ locally
 ///   monc diff --org local          plan against an org (here the built-in local emulator)
 ///   monc sync --org local          apply the plan
+///
+/// Exit codes (every command; scripts and scheduled jobs may rely on them):
+///   0  success; for diff and sync --dry-run: no changes
+///   1  any error: a usage mistake (unknown flag or value), an unreadable or invalid
+///      configuration, a failed API call or change
+///   2  changes pending: only diff and sync --dry-run
 #[derive(Debug, Parser)]
 #[command(name = "monc", version, verbatim_doc_comment)]
 struct Cli {
@@ -26,7 +32,7 @@ enum Command {
     ///
     /// Reads monc.hcl (optional), tenants/*.hcl and monitors/*.hcl. Every problem is reported
     /// with its file, line and column, a stable code and a hint. Exit codes: 0 clean (warnings
-    /// allowed unless --strict), 1 problems found, 2 the files could not be read.
+    /// allowed unless --strict), 1 problems found or the files could not be read.
     Validate(cmd::validate::ValidateArgs),
     /// Show what `sync` would change in the org; exit 0 no changes, 2 changes, 1 error.
     ///
@@ -69,7 +75,7 @@ enum Command {
     /// Datadog's semantics (&& least severe, || most severe, !NoData is No Data, groups matched
     /// by common tag values) and prints scenario, expected pages, actual pages, ✓/✗. Also
     /// reports each cluster's outage: pages without suppression vs. with. Exit 0 all pass,
-    /// 1 any failure or a mistake in a test file, 2 files unreadable.
+    /// 1 any failure, a mistake in a test file or files that cannot be read.
     ///
     ///   monc test                      run alert-tests/
     ///   monc test --matrix             also check every suppression edge three ways
@@ -82,7 +88,11 @@ enum Command {
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
-    match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_exit(&error),
+    };
+    match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
@@ -103,5 +113,18 @@ fn ignore_file_size_signal() {
     // has no memory-safety preconditions.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// Prints clap's message. `--help` and `--version` succeed; every usage mistake exits 1, not
+/// clap's default 2, which `diff` reserves for "changes pending": a misspelt flag in a
+/// scheduled drift check must fail the job, not look like drift.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    // Printing can only fail on a closed stream; the exit code still tells what happened.
+    let _ = error.print();
+    if error.exit_code() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -25,15 +25,35 @@ pub fn drift_message(plan: &Plan) -> String {
     lines.join("\n")
 }
 
-/// Posts the drift message to the webhook named by [`SLACK_WEBHOOK_ENV`].
-pub async fn slack_drift(plan: &Plan) -> Result<(), String> {
-    let url = std::env::var(SLACK_WEBHOOK_ENV)
-        .map_err(|_| format!("--notify-slack needs {SLACK_WEBHOOK_ENV} to be set"))?;
+/// The webhook URL from [`SLACK_WEBHOOK_ENV`], checked: set, not empty (an unset CI secret
+/// arrives as ""), and https (plain http only to loopback). Called before anything is
+/// contacted, so a broken setup fails every run rather than only in a week with drift. The URL
+/// is a secret: no message quotes it.
+pub fn slack_webhook_url() -> Result<String, String> {
+    let url = std::env::var(SLACK_WEBHOOK_ENV).unwrap_or_default();
+    if url.trim().is_empty() {
+        return Err(format!(
+            "--notify-slack needs {SLACK_WEBHOOK_ENV}: set it to the Slack incoming webhook URL"
+        ));
+    }
+    let parsed = reqwest::Url::parse(&url)
+        .map_err(|e| format!("{SLACK_WEBHOOK_ENV} is not a valid URL: {e}"))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(format!(
+            "{SLACK_WEBHOOK_ENV} must be an https:// URL, not {}:",
+            parsed.scheme()
+        ));
+    }
     crate::datadog::check_transport_security(&url)
         .map_err(|e| format!("{SLACK_WEBHOOK_ENV}: {e}"))?;
+    Ok(url)
+}
+
+/// Posts the drift message to the webhook `url` (from [`slack_webhook_url`]).
+pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), String> {
     let body = serde_json::json!({ "text": drift_message(plan) });
     let response = reqwest::Client::new()
-        .post(&url)
+        .post(url)
         .json(&body)
         .send()
         .await

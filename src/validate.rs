@@ -481,6 +481,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
     for monitor in &graph.monitors {
         let template = &model.templates[monitor.template];
         for tag in &monitor.tags {
+            diagnostics.extend(reserved_template_tag(model, template, tag));
             if let Err(problem) = check_tag(tag) {
                 let span = match &template.tags {
                     Some(field) => span_within(&model.sources, field, tag, 0..tag.len()),
@@ -494,6 +495,27 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
             }
         }
     }
+}
+
+/// `monc::reserved-tag` for one of monc's own tags written in the template's `tags`. Reserved
+/// tags from `default_tags` are reported once, in monc.hcl, by the loader.
+fn reserved_template_tag(model: &Model, template: &Template, tag: &str) -> Option<Diagnostic> {
+    let field = template.tags.as_ref()?;
+    let reserved = crate::load::reserved_prefix(&model.project, tag)?;
+    let written_here = model.sources.text(&field.span).contains(tag)
+        || !model.project.default_tags.iter().any(|t| t == tag);
+    if !written_here {
+        return None;
+    }
+    // The whole tag when it is written literally, else its reserved part (`monc-key:` of an
+    // interpolated `monc-key:${tenant.name}`), else the whole list.
+    let whole = span_within(&model.sources, field, tag, 0..tag.len());
+    let span = if whole == field.span {
+        span_within(&model.sources, field, tag, 0..reserved)
+    } else {
+        whole
+    };
+    crate::load::reserved_tag(&model.project, tag, span)
 }
 
 /// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.

@@ -1,5 +1,9 @@
 //! End-to-end: the `monc` binary on the reference setup and the broken examples.
 
+mod common;
+
+use std::path::Path;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -174,16 +178,122 @@ fn warnings_fail_only_with_strict() {
 }
 
 #[test]
-fn a_missing_monitors_directory_is_exit_2_with_a_hint() {
+fn a_missing_monitors_directory_is_exit_1_with_a_hint() {
     let output = monc()
         .args(["validate", "-C", "no/such/dir"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("cannot read the tenants directory"),
         "{stderr}"
     );
     assert!(stderr.contains("help:"), "{stderr}");
+}
+
+/// Runs `monc validate` in a copy of the reference setup where `link` is a symlink to `target`.
+fn validate_with_symlink(name: &str, link: &str, target: &str) -> std::process::Output {
+    let dir = common::reference_copy("cli-validate", name);
+    std::os::unix::fs::symlink(target, dir.join(link)).expect("symlink");
+    monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_dangling_hcl_symlink_is_an_error_naming_the_file_not_an_absent_file() {
+    let output = validate_with_symlink("dangling", "tenants/moved.hcl", "../elsewhere/moved.hcl");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tenants/moved.hcl"), "{stderr}");
+    assert!(stderr.contains("../elsewhere/moved.hcl"), "{stderr}");
+    assert!(stderr.contains("No such file"), "{stderr}");
+    assert!(output.stdout.is_empty(), "no `ok:` summary");
+}
+
+#[test]
+fn a_looping_hcl_symlink_is_an_error_naming_the_file() {
+    let output = validate_with_symlink("loop", "monitors/loop.hcl", "loop.hcl");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("monitors/loop.hcl"), "{stderr}");
+    assert!(stderr.contains("symbolic links"), "{stderr}");
+}
+
+#[test]
+fn a_dangling_monc_hcl_is_an_error_not_the_default_settings() {
+    let dir = common::reference_copy("cli-validate", "dangling-project-file");
+    std::fs::remove_file(dir.join("monc.hcl")).expect("rm");
+    std::os::unix::fs::symlink("shared/monc.hcl", dir.join("monc.hcl")).expect("symlink");
+    let output = monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("monc.hcl"), "{stderr}");
+}
+
+#[test]
+fn a_directory_named_like_a_config_file_is_skipped() {
+    let dir = common::reference_copy("cli-validate", "directory-named-hcl");
+    std::fs::create_dir_all(dir.join("monitors/archive.hcl")).expect("mkdir");
+    let output = monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(Path::new(&dir.join("monitors/archive.hcl")).is_dir());
+}
+
+#[test]
+fn monc_own_tags_written_in_a_template_are_a_located_error() {
+    let dir = common::reference_copy("cli-validate", "reserved-tags");
+    std::fs::write(
+        dir.join("monitors/extra.hcl"),
+        r#"monitor "disk" {
+  tier  = "L0"
+  name  = "[platform] Disk full"
+  type  = "metric alert"
+  query = "avg(last_5m):avg:system.disk.in_use{env:prod} > 0.9"
+  tags  = ["managed-by:monc", "monc-key:l0/disk"]
+}
+"#,
+    )
+    .expect("write");
+    let output = monc()
+        .args(["validate", "--format", "json", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let reserved: Vec<(u64, u64)> = document["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|d| d["code"] == "monc::reserved-tag")
+        .map(|d| {
+            assert!(
+                d["file"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("monitors/extra.hcl"))
+            );
+            assert!(d["help"].as_str().is_some_and(|h| h.contains("remove it")));
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(reserved, vec![(6, 13), (6, 32)], "{document:#}");
 }

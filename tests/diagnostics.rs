@@ -141,3 +141,52 @@ fn rendered_diagnostics_match_snapshots() {
         insta::assert_snapshot!(name.trim_start_matches('_'), rendered);
     }
 }
+
+/// Every `"monc::code"` literal under `dir`, recursively.
+fn codes_in_source(dir: &Path, codes: &mut std::collections::BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).expect("source directory").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            codes_in_source(&path, codes);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("source file");
+            for piece in text.split("\"monc::").skip(1) {
+                if let Some((code, _)) = piece.split_once('"') {
+                    codes.insert(format!("monc::{code}"));
+                }
+            }
+        }
+    }
+}
+
+/// The codes in the first column of the README's table of checks.
+fn codes_in_readme_table() -> std::collections::BTreeSet<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let table = readme.split("### Checks").nth(1).expect("a Checks section");
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('|').nth(1))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .filter(|code| code.starts_with("monc::"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_readme_table_of_checks_lists_every_code_and_only_those() {
+    let mut in_source = std::collections::BTreeSet::new();
+    codes_in_source(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut in_source,
+    );
+    let in_readme = codes_in_readme_table();
+    let undocumented: Vec<_> = in_source.difference(&in_readme).collect();
+    let stale: Vec<_> = in_readme.difference(&in_source).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "missing from the README's table: {undocumented:?}; in the table but not in src/: {stale:?}"
+    );
+}

@@ -1,11 +1,12 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use monc::datadog::OrgArgs;
 use monc::output::{self, plan as render};
+use monc::plan::Plan;
 
 use super::ConfigArgs;
-use super::org::{self, ERROR};
+use super::org::{self, CHANGES_PENDING};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -31,7 +32,8 @@ pub struct DiffArgs {
     /// Only these tenants (comma-separated), plus the shared monitors they need.
     #[arg(long, value_name = "TENANTS")]
     pub only: Vec<String>,
-    /// Post a drift summary to the Slack incoming webhook in MONC_SLACK_WEBHOOK_URL when there is drift.
+    /// Post a drift summary to the Slack incoming webhook in MONC_SLACK_WEBHOOK_URL when there is
+    /// drift. A missing or plain-http webhook is an error at once, drift or not.
     #[arg(long)]
     pub notify_slack: bool,
 }
@@ -44,13 +46,71 @@ pub fn run(args: &DiffArgs) -> ExitCode {
     runtime.block_on(diff(args))
 }
 
+/// What `diff` needs besides the org, checked before the config is read or the org contacted:
+/// a mistake here must fail every run, not only a run that finds drift.
+struct Preflight {
+    only: Option<Vec<String>>,
+    slack_webhook: Option<String>,
+}
+
+fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
+    let only = org::selected_tenants(&args.only)?;
+    let slack_webhook = if args.notify_slack {
+        Some(monc::notify::slack_webhook_url().map_err(org::fail)?)
+    } else {
+        None
+    };
+    if let Some(path) = &args.output {
+        check_output_file(path).map_err(org::fail)?;
+    }
+    Ok(Preflight {
+        only,
+        slack_webhook,
+    })
+}
+
+/// `--output FILE` can be created: its directory exists and FILE is not a directory.
+fn check_output_file(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "--output {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        ));
+    }
+    if path.is_dir() {
+        return Err(format!(
+            "--output {} is a directory; name a file",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 async fn diff(args: &DiffArgs) -> ExitCode {
-    let planned = match org::prepare(&args.config, &args.org, &org::split_tenants(&args.only)).await
-    {
+    let preflight = match preflight(args) {
+        Ok(preflight) => preflight,
+        Err(code) => return code,
+    };
+    let planned = match org::prepare(&args.config, &args.org, preflight.only.as_deref()).await {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let plan = &planned.plan;
+    let reported = report(args, &planned.plan, preflight.slack_webhook.as_deref()).await;
+    org::close(planned.connection).await;
+    match reported {
+        Err(message) => org::fail(message),
+        Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+/// Writes the plan where asked, and posts drift to Slack when there is some.
+async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), String> {
     let text = match args.format {
         PlanFormat::Human => render::render_human(
             plan,
@@ -60,28 +120,15 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         PlanFormat::Markdown => render::render_markdown(plan, "monc plan"),
         PlanFormat::Json => render::render_json(plan),
     };
-    let written = match &args.output {
+    match &args.output {
         Some(path) => monc::atomic_file::write(path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    };
-    if let Err(message) = written {
-        eprintln!("error: {message}");
-        return ExitCode::from(ERROR);
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
     }
-    if args.notify_slack && plan.drifted().next().is_some() {
-        if let Err(message) = monc::notify::slack_drift(plan).await {
-            eprintln!("error: {message}");
-            return ExitCode::from(ERROR);
+    if let Some(url) = slack_webhook {
+        if plan.drifted().next().is_some() {
+            monc::notify::slack_drift(plan, url).await?;
         }
     }
-    org::close(planned.connection).await;
-    if plan.has_changes() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(())
 }

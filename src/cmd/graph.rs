@@ -21,7 +21,7 @@ pub fn run(args: &GraphArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(error) => {
             eprintln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
     if checked.diagnostics.has_errors() {

@@ -15,6 +15,10 @@ use super::ConfigArgs;
 /// Exit code for errors: never the "no changes" 0 nor the "changes" 2.
 pub const ERROR: u8 = 1;
 
+/// Exit code of `diff` and `sync --dry-run` when the org differs from the config; no other
+/// outcome of any command may use it (scheduled drift checks report it instead of failing).
+pub const CHANGES_PENDING: u8 = 2;
+
 pub struct Planned {
     pub connection: Connection,
     pub live_wire: Vec<Monitor>,
@@ -22,11 +26,13 @@ pub struct Planned {
     pub ownership: Ownership,
 }
 
-/// Checks the config (printing diagnostics), connects and plans. Errors are already reported.
+/// Checks the config (printing diagnostics), connects and plans; `only` (from
+/// [`selected_tenants`]) limits the plan to those tenants, `None` plans for every tenant.
+/// Errors are already reported.
 pub async fn prepare(
     config: &ConfigArgs,
     org: &OrgArgs,
-    only: &[String],
+    only: Option<&[String]>,
 ) -> Result<Planned, ExitCode> {
     let checked = checked_config(config)?;
     let ownership = Ownership {
@@ -34,6 +40,7 @@ pub async fn prepare(
         key_tag: checked.model.project.key_tag.clone(),
     };
     let unknown: Vec<&String> = only
+        .unwrap_or_default()
         .iter()
         .filter(|t| !checked.model.tenants.iter().any(|x| x.name.value == **t))
         .collect();
@@ -47,9 +54,14 @@ pub async fn prepare(
     }
     let desired = desired_monitors(&checked);
     let connection = connect(org, &config.dir).await.map_err(report_api_error)?;
-    let org = plan_against_org(&connection.client, &desired, &ownership, only)
-        .await
-        .map_err(report_api_error)?;
+    let org = plan_against_org(
+        &connection.client,
+        &desired,
+        &ownership,
+        only.unwrap_or(&[]),
+    )
+    .await
+    .map_err(report_api_error)?;
     Ok(Planned {
         connection,
         live_wire: org.wire,
@@ -80,18 +92,40 @@ fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
     Ok(checked)
 }
 
+/// Reports an error and gives the exit code for it.
+pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(ERROR)
+}
+
 pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::from(ERROR)
 }
 
-/// `--only a,b` and `--only a --only b` both work.
-pub fn split_tenants(only: &[String]) -> Vec<String> {
-    only.iter()
+/// The tenants `--only` selects (`--only a,b` and `--only a --only b` both work), or `None`
+/// without `--only`: every tenant. An `--only` naming nobody (`--only ''`, `--only ','`: say an
+/// empty variable in a CI script) is a usage error: read as "no restriction" it applied every
+/// tenant's monitors during a staged rollout.
+pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode> {
+    if only.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = only
+        .iter()
         .flat_map(|s| s.split(','))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .collect()
+        .collect();
+    if names.is_empty() {
+        eprintln!(
+            "error: --only {:?} names no tenant\nhelp: name the tenants to plan for \
+             (`--only acme,globex`), or leave --only out to plan for every tenant",
+            only.join(",")
+        );
+        return Err(ExitCode::from(ERROR));
+    }
+    Ok(Some(names))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

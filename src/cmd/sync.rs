@@ -11,7 +11,7 @@ use monc::plan::Action;
 use monc::sync::{ApplyOptions, NOT_STARTED, Outcome, Report, apply};
 
 use super::ConfigArgs;
-use super::org::{self, ERROR, Planned};
+use super::org::{self, CHANGES_PENDING, ERROR, Planned};
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -22,7 +22,7 @@ pub struct SyncArgs {
     /// Delete monitors monc owns that are no longer in the config (composites first).
     #[arg(long)]
     pub prune: bool,
-    /// Apply without asking (for CI).
+    /// Apply without asking (for CI). Without it (or --dry-run), sync needs a terminal to ask at.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Show the plan and stop; the same as `monc diff`.
@@ -44,12 +44,31 @@ pub fn run(args: &SyncArgs) -> ExitCode {
     runtime.block_on(sync(args))
 }
 
+/// Checks the arguments before the config is read or the org contacted; returns the tenants
+/// `--only` selects.
+fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
+    let only = org::selected_tenants(&args.only)?;
+    // Without --yes, changes are applied only after asking at a terminal. Without one, this
+    // run could never apply anything: say so now, not after reading the org and only in a
+    // week when there happen to be changes.
+    if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
+        return Err(org::fail(
+            "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
+             orphans), or --dry-run to only show it",
+        ));
+    }
+    Ok(only)
+}
+
 async fn sync(args: &SyncArgs) -> ExitCode {
-    let mut planned =
-        match org::prepare(&args.config, &args.org, &org::split_tenants(&args.only)).await {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
+    let only = match preflight(args) {
+        Ok(only) => only,
+        Err(code) => return code,
+    };
+    let mut planned = match org::prepare(&args.config, &args.org, only.as_deref()).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     if !args.json {
         eprint!(
             "{}",
@@ -57,7 +76,11 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         );
     }
     if args.dry_run || !planned.plan.has_changes() {
-        let code = if planned.plan.has_changes() { 2 } else { 0 };
+        let code = if planned.plan.has_changes() {
+            CHANGES_PENDING
+        } else {
+            0
+        };
         org::close(planned.connection).await;
         return ExitCode::from(code);
     }
@@ -79,7 +102,8 @@ async fn sync(args: &SyncArgs) -> ExitCode {
     }
 }
 
-/// Asks at a terminal; without one, only `--yes` applies. Returns whether to delete orphans.
+/// Asks at the terminal (the preflight made sure there is one) unless `--yes`. Returns whether
+/// to delete orphans.
 fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
     org::confirm_or_refuse(args.yes, "Apply these changes?")?;
     let orphans = planned.plan.count(Action::Delete);

@@ -52,7 +52,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(error) => {
             eprintln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
     if checked.diagnostics.has_errors() {
@@ -96,7 +96,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
     let Checked { model, graph, .. } = checked;
     let scenarios = alert_test::load(&path, model, graph, &mut diagnostics).map_err(|error| {
         eprintln!("error: {error}\nhelp: {}", error.help);
-        ExitCode::from(2)
+        ExitCode::FAILURE
     })?;
     if !diagnostics.is_empty() {
         let sorted = diagnostics.into_sorted();
@@ -129,7 +129,7 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
                 eprintln!(
                     "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key such as `l2/alb_5xx/prod-tokyo-1` (`monc graph` shows them)"
                 );
-                ExitCode::from(2)
+                ExitCode::FAILURE
             })
         })
         .collect()

@@ -22,7 +22,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(error) => {
             eprintln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
     let failed = checked.diagnostics.has_errors()

@@ -1,0 +1,330 @@
+//! The exit-code contract of every command (0 success / no changes, 1 any error, 2 only for
+//! "changes pending"), and the option checks that must fail before any network call.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+
+fn monc(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("DD_SITE")
+        .env_remove("MONC_ORG")
+        .env_remove("MONC_API_URL")
+        .env_remove("MONC_SLACK_WEBHOOK_URL");
+    cmd
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The subcommands listed by `monc --help`, so a new one cannot escape the contract.
+fn subcommands() -> Vec<String> {
+    let output = monc(&root()).arg("--help").output().expect("runs");
+    let help = String::from_utf8_lossy(&output.stdout).to_string();
+    let commands = help
+        .split("Commands:")
+        .nth(1)
+        .expect("a Commands: section")
+        .split("\n\n")
+        .next()
+        .unwrap_or_default();
+    // Names are indented by two spaces; wrapped descriptions by more.
+    commands
+        .lines()
+        .filter(|line| line.starts_with("  ") && !line[2..].starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(String::from)
+        .collect()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+#[test]
+fn a_misspelt_flag_exits_1_for_every_subcommand() {
+    let commands = subcommands();
+    assert!(commands.len() >= 8, "{commands:?}");
+    for command in &commands {
+        let output = monc(&root())
+            .args([command.as_str(), "--no-such-flag"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "monc {command} --no-such-flag: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("--no-such-flag"),
+            "monc {command}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+/// Arguments, and environment variables to set.
+type Invocation<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
+#[test]
+fn usage_errors_exit_1_not_the_changes_pending_2() {
+    let cases: &[Invocation] = &[
+        (&[], &[]),
+        (&["no-such-command"], &[]),
+        (&["diff", "--format", "md"], &[]),
+        (&["validate", "--format", "yaml"], &[]),
+        (&["diff"], &[("MONC_ORG", "bogus")]),
+        (&["sync", "--dry-run"], &[("MONC_ORG", "bogus")]),
+        (&["restore"], &[]),
+        (&["emulator", "--port", "http"], &[]),
+        (&["test", "--outage", "cluster:nowhere"], &[]),
+    ];
+    for (args, env) in cases {
+        let mut cmd = monc(&root());
+        cmd.args(*args);
+        for (key, value) in *env {
+            cmd.env(key, value);
+        }
+        let output = cmd.output().expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "monc {args:?} with {env:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn help_and_version_exit_0_and_help_states_the_contract() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["diff", "--help"],
+        &["help"],
+    ] {
+        let output = monc(&root()).args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(0), "monc {args:?}");
+    }
+    let help = monc(&root()).arg("--help").output().expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("Exit codes"), "{text}");
+    assert!(text.contains("2  changes pending"), "{text}");
+}
+
+#[test]
+fn unreadable_configuration_is_exit_1_for_every_command_that_reads_it() {
+    for command in ["validate", "graph", "test"] {
+        let output = monc(&root())
+            .args([command, "-C", "no/such/dir"])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1), "monc {command}");
+        assert!(
+            stderr(&output).contains("cannot read the tenants directory"),
+            "monc {command}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+/// A loopback port that counts the connections made to it (and answers none of them), to
+/// prove that a command stopped before contacting the API.
+fn counting_api() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (url, connections)
+}
+
+/// `monc ARGS` pointed at the counting API with (fake) credentials.
+fn monc_against(dir: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = monc(dir);
+    cmd.env("DD_API_KEY", "test-api-key")
+        .env("DD_APP_KEY", "test-app-key")
+        .args(args)
+        .args(["--api-url", url]);
+    cmd
+}
+
+#[test]
+fn an_empty_only_selection_is_a_usage_error_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "empty-only");
+    let (url, connections) = counting_api();
+    for command in [&["diff"][..], &["sync", "--yes"], &["sync", "--dry-run"]] {
+        for only in ["", ",", " , "] {
+            let output = monc_against(&dir, &url, command)
+                .args(["--only", only])
+                .output()
+                .expect("runs");
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "monc {command:?} --only {only:?}: {}",
+                stderr(&output)
+            );
+            assert!(
+                stderr(&output).contains("--only"),
+                "{command:?} --only {only:?}: {}",
+                stderr(&output)
+            );
+        }
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+#[test]
+fn notify_slack_without_a_webhook_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "slack-unset");
+    let (url, connections) = counting_api();
+    for webhook in [None, Some("")] {
+        let mut cmd = monc_against(&dir, &url, &["diff", "--notify-slack"]);
+        if let Some(value) = webhook {
+            cmd.env("MONC_SLACK_WEBHOOK_URL", value);
+        }
+        let output = cmd.output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("MONC_SLACK_WEBHOOK_URL"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let insecure = monc_against(&dir, &url, &["diff", "--notify-slack"])
+        .env(
+            "MONC_SLACK_WEBHOOK_URL",
+            "http://hooks.example.com/services/SECRET",
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(insecure.status.code(), Some(1), "{}", stderr(&insecure));
+    assert!(
+        stderr(&insecure).contains("MONC_SLACK_WEBHOOK_URL"),
+        "{}",
+        stderr(&insecure)
+    );
+    assert!(
+        !stderr(&insecure).contains("SECRET"),
+        "the webhook is a secret"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+#[test]
+fn sync_without_yes_or_a_terminal_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "sync-no-terminal");
+    let (url, connections) = counting_api();
+    let output = monc_against(&dir, &url, &["sync"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--yes"), "{}", stderr(&output));
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+#[test]
+fn diff_output_into_a_missing_directory_fails_before_any_network_call() {
+    let dir = common::reference_copy("cli-contract", "output-missing-dir");
+    let (url, connections) = counting_api();
+    let output = monc_against(&dir, &url, &["diff", "--output", "no/such/dir/drift.md"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no/such/dir"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
+}
+
+/// The shell script of the drift-check workflow's `diff` step.
+fn drift_check_script() -> String {
+    let workflow =
+        std::fs::read_to_string(root().join("examples/drift-check.yml")).expect("workflow");
+    let step = workflow
+        .split("id: diff")
+        .nth(1)
+        .expect("a step with id: diff");
+    let mut lines = step.lines().skip_while(|l| l.trim() != "run: |").skip(1);
+    let first = lines.next().expect("a run block");
+    let indent = first.len() - first.trim_start().len();
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.trim().is_empty() || l.starts_with(&" ".repeat(indent))))
+        .map(|l| l.get(indent..).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs the drift step (as GitHub runs it: `bash -e`) with a stand-in `monc` exiting `code`.
+fn run_drift_step(code: i32) -> (Option<i32>, String, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-contract")
+        .join(format!("drift-step-{code}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bin")).expect("mkdir");
+    let fake = dir.join("bin/monc");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho report > drift.md\nexit {code}\n"),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let script = dir.join("step.sh");
+    std::fs::write(&script, drift_check_script()).expect("write");
+    let github_output = dir.join("github-output");
+    let path = format!(
+        "{}:{}",
+        dir.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("bash")
+        .arg("-e")
+        .arg(&script)
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", &github_output)
+        .output()
+        .expect("bash");
+    let outputs = std::fs::read_to_string(&github_output).unwrap_or_default();
+    (
+        output.status.code(),
+        outputs,
+        String::from_utf8_lossy(&output.stdout).to_string(),
+    )
+}
+
+#[test]
+fn drift_check_workflow_fails_on_errors_and_reports_drift() {
+    let (status, outputs, _) = run_drift_step(0);
+    assert_eq!(status, Some(0), "no drift passes");
+    assert!(outputs.contains("code=0"), "{outputs}");
+
+    let (status, outputs, stdout) = run_drift_step(2);
+    assert_eq!(status, Some(0), "drift is reported, not a failure");
+    assert!(outputs.contains("code=2"), "{outputs}");
+    assert!(stdout.contains("::warning"), "drift is annotated: {stdout}");
+
+    for error in [1, 101, 127, 137] {
+        let (status, _, _) = run_drift_step(error);
+        assert_ne!(status, Some(0), "exit {error} must fail the job");
+    }
+}
