@@ -181,3 +181,49 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
     }
     runtime.block_on(emulator.shutdown());
 }
+
+#[test]
+fn adoption_from_an_export_refuses_a_live_monitor_that_is_not_the_exported_one() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = runtime
+        .block_on(Emulator::start(EmulatorConfig {
+            port: 0,
+            ..EmulatorConfig::default()
+        }))
+        .expect("emulator");
+    let url = emulator.base_url();
+    let dir = common::reference_copy("import-emulator", "adopt-unrelated");
+    let unrelated = emulator
+        .insert_monitor(metric(
+            "Unrelated team monitor",
+            "avg(last_5m):avg:other.team.metric{*} > 5",
+            "theirs",
+            &["team:other".to_string()],
+        ))
+        .expect("inserted");
+    // An export (from another org, or old) whose monitor has the id the live one has now.
+    let mut exported = metric(
+        "Payments API errors",
+        "avg(last_5m):avg:payments.errors{*} > 5",
+        "Payments API failing",
+        &["team:payments".to_string()],
+    );
+    exported["id"] = json!(unrelated);
+    let export = dir.join("export.json");
+    std::fs::write(&export, json!([exported]).to_string()).expect("export");
+    let before = emulator.monitor(unrelated).expect("live");
+    let output = monc(
+        &dir,
+        &url,
+        &["import", "--from", "export.json", "--adopt", "--force"],
+    );
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains("not the one imported"), "{said}");
+    assert_eq!(
+        emulator.monitor(unrelated).expect("live"),
+        before,
+        "the unrelated monitor was changed"
+    );
+    runtime.block_on(emulator.shutdown());
+}

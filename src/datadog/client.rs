@@ -335,6 +335,15 @@ impl Client {
         self.json(call).await
     }
 
+    /// Replaces only the monitor's tags (a partial `PUT`: the API leaves the fields not sent
+    /// as they are).
+    pub async fn update_tags(&self, id: i64, tags: &[String]) -> Result<Monitor, ApiError> {
+        let call = Call::new(Method::PUT, monitor_path(id), Repeat::Safe)
+            .body(serde_json::json!({ "tags": tags }))
+            .about(id_context(id));
+        self.json(call).await
+    }
+
     /// Deletes a monitor. Without `force` the API refuses while a composite references it.
     pub async fn delete_monitor(&self, id: i64, force: bool) -> Result<(), ApiError> {
         let mut call =

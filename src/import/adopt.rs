@@ -1,7 +1,7 @@
 //! Adoption: tagging live monitors with monc's ownership tag and their key, so that the next
 //! `monc diff` finds them by key and plans updates instead of creating duplicates.
 
-use crate::datadog::{ApiError, Client};
+use crate::datadog::{ApiError, Client, Monitor};
 use crate::plan::Ownership;
 
 use super::Adoption;
@@ -38,7 +38,13 @@ async fn adopt_one(
     ownership: &Ownership,
 ) -> Result<bool, String> {
     let describe = |e: ApiError| e.to_string();
-    let mut monitor = client.get_monitor(adoption.id).await.map_err(describe)?;
+    let monitor = client.get_monitor(adoption.id).await.map_err(describe)?;
+    if let Some(difference) = not_the_imported_monitor(&monitor, adoption) {
+        return Err(format!(
+            "the live monitor {} is not the one imported ({difference}); not adopted",
+            adoption.id
+        ));
+    }
     let key_tag = format!("{}:{}", ownership.key_tag, adoption.key);
     let key_prefix = format!("{}:", ownership.key_tag);
     if let Some(other) = monitor
@@ -50,18 +56,48 @@ async fn adopt_one(
             "it already carries `{other}`; remove that tag in Datadog if this import should own it"
         ));
     }
-    let mut changed = false;
+    let mut tags = monitor.tags.clone();
     for tag in [&ownership.owner_tag, &key_tag] {
-        if !monitor.tags.contains(tag) {
-            monitor.tags.push(tag.clone());
-            changed = true;
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
         }
     }
-    if changed {
-        client
-            .update_monitor(adoption.id, &monitor)
-            .await
-            .map_err(describe)?;
+    if tags == monitor.tags {
+        return Ok(false);
     }
-    Ok(changed)
+    // Only the tags are sent: a PUT of the whole object read a moment ago would overwrite an
+    // edit made since, and write back what the server fills in (e.g. an empty `assets`).
+    client
+        .update_tags(adoption.id, &tags)
+        .await
+        .map_err(describe)?;
+    Ok(true)
+}
+
+/// How the live monitor differs from the imported one, if it does: a different type, query or
+/// name means the id now names another monitor (or the export is from elsewhere).
+fn not_the_imported_monitor(live: &Monitor, adoption: &Adoption) -> Option<String> {
+    let canonical = |t: &str| {
+        if t == "metric alert" {
+            "query alert".to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    if canonical(&live.monitor_type) != canonical(&adoption.monitor_type) {
+        return Some(format!(
+            "type {:?}, imported {:?}",
+            live.monitor_type, adoption.monitor_type
+        ));
+    }
+    if live.query.trim() != adoption.query.trim() {
+        return Some("its query differs".into());
+    }
+    if live.name.trim() != adoption.name.trim() {
+        return Some(format!(
+            "named {:?}, imported {:?}",
+            live.name, adoption.name
+        ));
+    }
+    None
 }

@@ -188,12 +188,10 @@ fn suppress(template: &mut Template, s: &Suppression, composite: &Monitor, names
         describe(composite),
         composite.query.trim()
     ));
-    if let (Some(id), Some(adopt)) = (composite.id, template.adopts.first().cloned()) {
-        template.adopts.push(Adoption {
-            id,
-            key: format!("{}/composite", adopt.key),
-            name: composite.name.clone(),
-        });
+    if let Some(adopt) = template.adopts.first().cloned() {
+        template
+            .adopts
+            .extend(Adoption::of(composite, format!("{}/composite", adopt.key)));
     }
 }
 
@@ -385,13 +383,7 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> Template {
         notify: Vec::new(),
         suppressed_by: Vec::new(),
         comments: Vec::new(),
-        adopts: m
-            .id
-            .map(|id| Adoption {
-                id,
-                key: key_of(tier, name, None),
-                name: m.name.clone(),
-            })
+        adopts: Adoption::of(m, key_of(tier, name, None))
             .into_iter()
             .collect(),
     }
@@ -410,13 +402,7 @@ fn tenant_template(raw: &[&Monitor], group: &TenantGroup, name: &str, tier: &str
     template.adopts = group
         .members
         .iter()
-        .filter_map(|(i, t)| {
-            Some(Adoption {
-                id: raw[*i].id?,
-                key: key_of(tier, name, Some(t)),
-                name: raw[*i].name.clone(),
-            })
-        })
+        .filter_map(|(i, t)| Adoption::of(raw[*i], key_of(tier, name, Some(t))))
         .collect();
     let ids: Vec<String> = group
         .members

@@ -69,6 +69,22 @@ pub struct Adoption {
     pub id: i64,
     pub key: String,
     pub name: String,
+    /// What the imported monitor was, so that adoption can tell it is still the same monitor.
+    pub monitor_type: String,
+    pub query: String,
+}
+
+impl Adoption {
+    /// Adopting `monitor` (which must have an id) under `key`.
+    pub fn of(monitor: &crate::datadog::Monitor, key: String) -> Option<Adoption> {
+        Some(Adoption {
+            id: monitor.id?,
+            key,
+            name: monitor.name.clone(),
+            monitor_type: monitor.monitor_type.clone(),
+            query: monitor.query.clone(),
+        })
+    }
 }
 
 /// Where detected tenants go.
