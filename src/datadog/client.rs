@@ -719,8 +719,7 @@ impl Client {
             .saturating_mul(1u32 << retry.min(16).saturating_sub(1));
         let capped = exponential.min(options.max_backoff);
         // Jitter (50–100%) so concurrent callers do not retry in lockstep.
-        let nanos = Instant::now().elapsed().subsec_nanos() ^ std::process::id();
-        capped.mul_f64(0.5 + f64::from(nanos % 1000) / 2000.0)
+        capped.mul_f64(0.5 + random_fraction() / 2.0)
     }
 
     fn count(&self, method: &Method, update: impl Fn(&mut MethodStats)) {
@@ -901,6 +900,16 @@ fn monitor_context(id: Option<i64>, monitor: &Monitor) -> MonitorContext {
     }
 }
 
+/// A random number in [0, 1): std's randomly keyed SipHash of nothing. Every `RandomState` has
+/// fresh keys, so calls (and processes) draw different values without a `rand` dependency.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these locks cannot leave them inconsistent: recover.
     mutex
@@ -911,6 +920,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_jitter_differs_between_calls() {
+        let draws: std::collections::HashSet<u64> =
+            (0..20).map(|_| random_fraction().to_bits()).collect();
+        assert!(draws.len() > 15, "{} distinct of 20", draws.len());
+        assert!(
+            (0..100)
+                .map(|_| random_fraction())
+                .all(|f| (0.0..1.0).contains(&f))
+        );
+    }
 
     #[test]
     fn error_messages_read_datadog_errors_and_tolerate_html() {

@@ -63,7 +63,7 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
         ))
     })?;
     let credentials = Credentials::new("local-org-api-key", "local-org-app-key");
-    let client = Client::new(&emulator.base_url(), &credentials, ClientOptions::default())?;
+    let client = Client::new(&emulator.base_url(), &credentials, client_options()?)?;
     Ok(Connection {
         client,
         site_ui_base: emulator.base_url(),
@@ -84,12 +84,33 @@ fn connect_env(args: &OrgArgs, credentials: Option<Credentials>) -> Result<Conne
         None => Site::default(),
     };
     let base_url = args.api_url.clone().unwrap_or_else(|| site.api_url());
-    let client = Client::new(&base_url, &credentials, ClientOptions::default())?;
+    let client = Client::new(&base_url, &credentials, client_options()?)?;
     Ok(Connection {
         client,
         emulator: None,
         site_ui_base: site.ui_url(),
     })
+}
+
+/// The environment variable holding the share of the org's rate limit left to other clients.
+pub const RATE_HEADROOM_ENV: &str = "MONC_RATE_HEADROOM";
+
+/// Client options, with the rate-limit headroom from [`RATE_HEADROOM_ENV`] when set.
+fn client_options() -> Result<ClientOptions, ApiError> {
+    let mut options = ClientOptions::default();
+    if let Ok(raw) = std::env::var(RATE_HEADROOM_ENV) {
+        options.rate_headroom = raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|share| (0.0..=0.9).contains(share))
+            .ok_or_else(|| {
+                ApiError::Config(format!(
+                    "{RATE_HEADROOM_ENV}={raw:?} is not a share between 0 and 0.9 (e.g. 0.2)"
+                ))
+            })?;
+    }
+    Ok(options)
 }
 
 #[cfg(test)]
