@@ -7,11 +7,10 @@ use hcl::eval::Context;
 use serde_json::Map as JsonMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_help};
+use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
-use crate::load::describe_value;
 use crate::model::{FanOut, Field, Model, Reference, Template};
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
-use crate::validate::span_within;
 
 /// Which cluster or tenant a monitor was stamped out for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -352,7 +351,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let expr = match parse_composite_query(query) {
             Ok(expr) => expr,
             Err(error) => {
-                let span = span_within(sources, field, query, error.span.clone());
+                let span = field.span_within(sources, query, error.span.clone());
                 let help = error.help.clone().unwrap_or_else(|| {
                     "a composite query combines monitors like `monitor.db_down[\"prod\"] && !monitor.region_health`".into()
                 });
@@ -378,7 +377,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             let Operand::Ref { template, index } = operand else {
                 continue;
             };
-            let span = span_within(sources, field, query, range);
+            let span = field.span_within(sources, query, range);
             let key = self
                 .target_template(template, &span, "the composite query")
                 .and_then(|target| {

@@ -169,3 +169,15 @@ impl EvalFailure {
         EvalFailure { message, missing }
     }
 }
+
+/// How a value reads in a diagnostic ("a list", "a number", ...).
+pub fn describe_value(value: &hcl::Value) -> &'static str {
+    match value {
+        hcl::Value::Null => "null",
+        hcl::Value::Bool(_) => "a boolean",
+        hcl::Value::Number(_) => "a number",
+        hcl::Value::String(_) => "a string",
+        hcl::Value::Array(_) => "a list",
+        hcl::Value::Object(_) => "an object",
+    }
+}

@@ -12,7 +12,6 @@ use crate::compile::{Compiled, Monitor};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::model::Model;
 use crate::query::Operand;
-use crate::validate::span_within;
 
 /// Datadog's limit on the number of monitors one composite may reference.
 pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
@@ -214,12 +213,10 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
                 continue; // failed to compile; reported already
             };
             if constituent.monitor_type == "composite" || key.ends_with("/composite") {
-                let span = span_within(
-                    &model.sources,
-                    &template.query,
-                    &monitor.query,
-                    range.clone(),
-                );
+                let span =
+                    template
+                        .query
+                        .span_within(&model.sources, &monitor.query, range.clone());
                 diagnostics.push(
                     Diagnostic::error(
                         "monc::composite-of-composite",

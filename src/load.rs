@@ -11,7 +11,7 @@ use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
-use crate::eval::{self, base_context};
+use crate::eval::{self, base_context, describe_value};
 use crate::model::{Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant};
 
 /// Where the configuration lives.
@@ -1057,17 +1057,6 @@ fn strings_in(value: Option<&hcl::Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-pub fn describe_value(value: &hcl::Value) -> &'static str {
-    match value {
-        hcl::Value::Null => "null",
-        hcl::Value::Bool(_) => "a boolean",
-        hcl::Value::Number(_) => "a number",
-        hcl::Value::String(_) => "a string",
-        hcl::Value::Array(_) => "a list",
-        hcl::Value::Object(_) => "an object",
-    }
 }
 
 fn set_some<T>(target: &mut T, value: Option<T>) {

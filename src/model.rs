@@ -2,6 +2,8 @@
 //!
 //! Template fields stay unevaluated HCL expressions; [`crate::compile`] evaluates them per instance.
 
+use std::ops::Range;
+
 use crate::diagnostic::{SourceMap, Span, Spanned};
 
 /// Everything read from `monc.hcl`, `tenants/` and `monitors/`.
@@ -92,6 +94,29 @@ pub struct Field {
     pub span: Span,
     /// True when the value is a plain literal with no `${...}`, so offsets inside it map 1:1 to the file.
     pub is_literal: bool,
+}
+
+impl Field {
+    /// Maps a byte range of this field's evaluated string back into the file: exactly when the
+    /// text at that range appears once in the field's source, otherwise the whole field.
+    pub fn span_within(&self, sources: &SourceMap, evaluated: &str, range: Range<usize>) -> Span {
+        let source = sources.text(&self.span);
+        let start = self.span.range.start;
+        let fragment = evaluated.get(range.clone()).unwrap_or_default();
+        if !fragment.is_empty() && source.matches(fragment).count() == 1 {
+            let offset = source.find(fragment).unwrap_or(0);
+            return Span::new(
+                self.span.file,
+                start + offset..start + offset + fragment.len(),
+            );
+        }
+        if self.is_literal && evaluated.len() + 2 == source.len() {
+            // A quoted literal without escapes: offsets are shifted by the opening quote.
+            let mapped = start + 1 + range.start..start + 1 + range.end;
+            return Span::new(self.span.file, mapped);
+        }
+        self.span.clone()
+    }
 }
 
 /// `monitor.<template>` or `monitor.<template>[<index>]` in `suppressed_by`.

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use crate::compile::Monitor;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::graph::MonitorGraph;
-use crate::model::{Field, Model, Template};
+use crate::model::{Model, Template};
 use crate::query::{Comparator, MetricQuery, QueryError, parse_metric_query};
 
 /// Runs every check on the graph, and fills in what can be derived (the critical threshold).
@@ -61,7 +61,9 @@ fn query_diagnostic(
     monitor: &Monitor,
     error: &QueryError,
 ) -> Diagnostic {
-    let span = span_within(sources, &template.query, &monitor.query, error.span.clone());
+    let span = template
+        .query
+        .span_within(sources, &monitor.query, error.span.clone());
     let fragment = monitor.query.get(error.span.clone()).unwrap_or_default();
     let label = if fragment.is_empty() {
         "here".to_string()
@@ -81,32 +83,6 @@ fn query_diagnostic(
         "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
             .into()
     }))
-}
-
-/// Maps a byte range of an evaluated string back into the file: exactly when the text at that
-/// range appears once in the source of the field, otherwise the whole field.
-pub fn span_within(
-    sources: &SourceMap,
-    field: &Field,
-    evaluated: &str,
-    range: Range<usize>,
-) -> Span {
-    let source = sources.text(&field.span);
-    let start = field.span.range.start;
-    let fragment = evaluated.get(range.clone()).unwrap_or_default();
-    if !fragment.is_empty() && source.matches(fragment).count() == 1 {
-        let offset = source.find(fragment).unwrap_or(0);
-        return Span::new(
-            field.span.file,
-            start + offset..start + offset + fragment.len(),
-        );
-    }
-    if field.is_literal && evaluated.len() + 2 == source.len() {
-        // A quoted literal without escapes: offsets are shifted by the opening quote.
-        let mapped = start + 1 + range.start..start + 1 + range.end;
-        return Span::new(field.span.file, mapped);
-    }
-    field.span.clone()
 }
 
 // ---- thresholds ----
@@ -267,7 +243,7 @@ fn check_message_variables(
         if query.group_by.contains(&tag) || query.group_by.contains(&variable) {
             continue;
         }
-        let span = span_within(&model.sources, field, &monitor.message, range);
+        let span = field.span_within(&model.sources, &monitor.message, range);
         let grouped = if query.group_by.is_empty() {
             "the query has no `by {...}`, so it is a simple alert".to_string()
         } else {
@@ -484,7 +460,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
             diagnostics.extend(reserved_template_tag(model, template, tag));
             if let Err(problem) = check_tag(tag) {
                 let span = match &template.tags {
-                    Some(field) => span_within(&model.sources, field, tag, 0..tag.len()),
+                    Some(field) => field.span_within(&model.sources, tag, 0..tag.len()),
                     None => template.name.span.clone(),
                 };
                 diagnostics.push(
@@ -509,9 +485,9 @@ fn reserved_template_tag(model: &Model, template: &Template, tag: &str) -> Optio
     }
     // The whole tag when it is written literally, else its reserved part (`monc-key:` of an
     // interpolated `monc-key:${tenant.name}`), else the whole list.
-    let whole = span_within(&model.sources, field, tag, 0..tag.len());
+    let whole = field.span_within(&model.sources, tag, 0..tag.len());
     let span = if whole == field.span {
-        span_within(&model.sources, field, tag, 0..reserved)
+        field.span_within(&model.sources, tag, 0..reserved)
     } else {
         whole
     };
