@@ -102,20 +102,23 @@ pub async fn plan_against_org(
 /// Marks the planned deletes the API would refuse (a composite or SLO monc does not own uses
 /// the monitor), and their partners: monc never deletes half of a monitor/composite pair.
 pub async fn mark_undeletable(client: &Client, plan: &mut Plan) -> Result<(), ApiError> {
-    let deleting: Vec<i64> = plan
+    let deleting: HashMap<i64, &str> = plan
         .changes
         .iter()
         .filter(|c| c.action == Action::Delete)
-        .filter_map(|c| c.live.as_ref().map(|live| live.id))
+        .filter_map(|c| c.live.as_ref().map(|live| (live.id, live.name.as_str())))
         .collect();
     if deleting.is_empty() {
         return Ok(());
     }
-    let blockers = client.deletion_blockers(&deleting).await?;
+    let mut ids: Vec<i64> = deleting.keys().copied().collect();
+    ids.sort_unstable();
+    let blockers = client.deletion_blockers(&ids).await?;
     let rewritten = composites_rewritten_first(plan);
     let mut blocked: HashMap<i64, String> = HashMap::new();
     for (id, reasons) in blockers {
-        if let Some(reason) = foreign_blocker(id, &reasons, &rewritten) {
+        let name = deleting.get(&id).copied().unwrap_or_default();
+        if let Some(reason) = foreign_blocker((id, name), &reasons, &rewritten) {
             blocked.insert(id, reason);
         }
     }
@@ -141,7 +144,11 @@ fn composites_rewritten_first(plan: &Plan) -> Vec<&LiveMonitor> {
 
 /// Why `id` cannot be deleted, unless the only users the API names are monc's own composites
 /// that this plan deletes or rewrites first, or the monitor is already gone.
-fn foreign_blocker(id: i64, reasons: &[String], rewritten: &[&LiveMonitor]) -> Option<String> {
+fn foreign_blocker(
+    (id, name): (i64, &str),
+    reasons: &[String],
+    rewritten: &[&LiveMonitor],
+) -> Option<String> {
     if reasons
         .iter()
         .all(|r| r.to_ascii_lowercase().contains("not found"))
@@ -154,13 +161,16 @@ fn foreign_blocker(id: i64, reasons: &[String], rewritten: &[&LiveMonitor]) -> O
         .filter(|m| composite_ids(&m.query).contains(&id))
         .collect();
     // The API's wording is not a contract: only a refusal fully explained by monc's own
-    // composites (each named by id; their names, which may hold digits, taken out first) is
+    // composites (each named by id; names, which may hold digits, taken out first) is
     // discounted. Anything else blocks.
+    let names = ours.iter().map(|m| m.name.as_str()).chain([name]);
     let others: Vec<i64> = reasons
         .iter()
         .map(|reason| {
-            ours.iter()
-                .fold(reason.clone(), |text, m| text.replace(&m.name, " "))
+            names
+                .clone()
+                .filter(|n| !n.is_empty())
+                .fold(reason.clone(), |text, n| text.replace(n, " "))
         })
         .flat_map(|reason| numbers_in(&reason))
         .filter(|n| *n != id && !ours.iter().any(|m| m.id == *n))
@@ -237,13 +247,13 @@ mod tests {
         let rewritten = [&own];
         let ours =
             vec!["monitor [10,raw p95] is referenced in composite monitors: [20,c p95 5xx]".into()];
-        assert_eq!(foreign_blocker(10, &ours, &rewritten), None);
+        assert_eq!(foreign_blocker((10, "raw p95"), &ours, &rewritten), None);
         let foreign =
             vec!["monitor [10,raw] is referenced in composite monitors: [20,c], [77,x]".into()];
-        assert!(foreign_blocker(10, &foreign, &rewritten).is_some());
+        assert!(foreign_blocker((10, "raw"), &foreign, &rewritten).is_some());
         let unexplained = vec!["monitor is used by an SLO".into()];
-        assert!(foreign_blocker(10, &unexplained, &[]).is_some());
+        assert!(foreign_blocker((10, "raw"), &unexplained, &[]).is_some());
         let gone = vec!["Monitor not found".into()];
-        assert_eq!(foreign_blocker(10, &gone, &[]), None);
+        assert_eq!(foreign_blocker((10, "raw"), &gone, &[]), None);
     }
 }
