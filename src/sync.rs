@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::backup::Backup;
-use crate::datadog::{ApiError, Client, Monitor};
+use crate::datadog::{ApiError, Client, Monitor, MonitorContext};
 use crate::plan::{
     Action, Change, Definition, DesiredMonitor, LiveMonitor, Ownership, Plan, apply_order,
     apply_rank, marker_line,
@@ -33,13 +33,45 @@ pub struct ApplyOptions {
     pub cancel: Arc<AtomicBool>,
 }
 
+/// Why one change was not applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(
+        "changed in Datadog since the plan was made (modified {0}); run `monc diff` again and review"
+    )]
+    ChangedSincePlan(String),
+    #[error("it no longer carries `{0}`; monc leaves it alone")]
+    NoLongerOwned(String),
+    #[error("skipped: it needs {0} which could not be created")]
+    MissingDependencies(String),
+    #[error("the API kept dropping its answer; run `monc sync` again")]
+    AnswersLost,
+    #[error("not applied: interrupted before it started")]
+    NotStarted,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn as_text<S: serde::Serializer>(
+    error: &Option<ChangeError>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match error {
+        Some(error) => serializer.serialize_some(&error.to_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub key: String,
     pub action: Action,
     pub id: Option<i64>,
     /// None when it worked.
-    pub error: Option<String>,
+    #[serde(serialize_with = "as_text")]
+    pub error: Option<ChangeError>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -187,7 +219,7 @@ async fn run_phase(
             key: "(task)".into(),
             action: Action::Unchanged,
             id: None,
-            error: Some(format!("internal error: {e}")),
+            error: Some(ChangeError::Internal(e.to_string())),
         });
         *done += 1;
         (options.progress)(*done, total, &outcome);
@@ -202,12 +234,9 @@ fn not_started(change: &Change) -> Outcome {
         key: change.key.clone(),
         action: change.action,
         id: change.live.as_ref().map(|l| l.id),
-        error: Some(NOT_STARTED.into()),
+        error: Some(ChangeError::NotStarted),
     }
 }
-
-/// The error of a change that an interruption kept from starting.
-pub const NOT_STARTED: &str = "not applied: interrupted before it started";
 
 async fn apply_one(
     client: &Client,
@@ -223,6 +252,13 @@ async fn apply_one(
     };
     let (id, error) = match result {
         Ok(id) => (id, None),
+        Err(ChangeError::Api(error)) => (
+            change.live.as_ref().map(|l| l.id),
+            Some(ChangeError::Api(error.for_monitor(MonitorContext {
+                key: Some(change.key.clone()),
+                ..MonitorContext::default()
+            }))),
+        ),
         Err(error) => (change.live.as_ref().map(|l| l.id), Some(error)),
     };
     Outcome {
@@ -234,7 +270,10 @@ async fn apply_one(
 }
 
 /// The wire body for a desired monitor, composite constituents turned into IDs.
-pub fn wire_body(desired: &DesiredMonitor, ids: &HashMap<String, i64>) -> Result<Monitor, String> {
+pub fn wire_body(
+    desired: &DesiredMonitor,
+    ids: &HashMap<String, i64>,
+) -> Result<Monitor, ChangeError> {
     let missing: Vec<&str> = desired
         .query
         .dependencies()
@@ -242,10 +281,7 @@ pub fn wire_body(desired: &DesiredMonitor, ids: &HashMap<String, i64>) -> Result
         .filter(|k| !ids.contains_key(*k))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "skipped: it needs {} which could not be created",
-            missing.join(", ")
-        ));
+        return Err(ChangeError::MissingDependencies(missing.join(", ")));
     }
     let query = desired
         .query
@@ -275,8 +311,11 @@ async fn create(
     change: &Change,
     ids: &HashMap<String, i64>,
     ownership: &Ownership,
-) -> Result<Option<i64>, String> {
-    let desired = change.desired.as_ref().ok_or("nothing to create")?;
+) -> Result<Option<i64>, ChangeError> {
+    let desired = change
+        .desired
+        .as_ref()
+        .ok_or_else(|| ChangeError::Internal("nothing to create".into()))?;
     let body = wire_body(desired, ids)?;
     let key_tag = format!("{}:{}", ownership.key_tag, desired.key);
     for _ in 0..3 {
@@ -284,20 +323,17 @@ async fn create(
             Ok(created) => return Ok(created.id),
             Err(ApiError::ResponseLost { .. }) => {
                 let tags = [ownership.owner_tag.clone(), key_tag.clone()];
-                let found = client
-                    .list_monitors(&tags)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let found = client.list_monitors(&tags).await?;
                 // The server's tag filter is not trusted: only a monitor that carries both tags
                 // is the one this create made.
                 if let Some(existing) = found.iter().find(|m| m.has_all_tags(&tags)) {
                     return Ok(existing.id);
                 }
             }
-            Err(error) => return Err(error.to_string()),
+            Err(error) => return Err(error.into()),
         }
     }
-    Err("the API kept dropping its answer; run `monc sync` again".into())
+    Err(ChangeError::AnswersLost)
 }
 
 /// Updates a monitor unless it changed since the plan was made: a newer edit is never overwritten.
@@ -308,20 +344,14 @@ async fn update(
     change: &Change,
     ids: &HashMap<String, i64>,
     ownership: &Ownership,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<i64>, ChangeError> {
     let (Some(desired), Some(live)) = (&change.desired, &change.live) else {
-        return Err("nothing to update".into());
+        return Err(ChangeError::Internal("nothing to update".into()));
     };
     let body = wire_body(desired, ids)?;
-    let current = client
-        .get_monitor(live.id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let current = client.get_monitor(live.id).await?;
     still_as_planned(&current, live, ownership)?;
-    client
-        .update_monitor(live.id, &body)
-        .await
-        .map_err(|e| e.to_string())?;
+    client.update_monitor(live.id, &body).await?;
     Ok(Some(live.id))
 }
 
@@ -331,18 +361,21 @@ async fn delete(
     client: &Client,
     change: &Change,
     ownership: &Ownership,
-) -> Result<Option<i64>, String> {
-    let live = change.live.as_ref().ok_or("nothing to delete")?;
+) -> Result<Option<i64>, ChangeError> {
+    let live = change
+        .live
+        .as_ref()
+        .ok_or_else(|| ChangeError::Internal("nothing to delete".into()))?;
     match client.get_monitor(live.id).await {
         Ok(current) => still_as_planned(&current, live, ownership)?,
         Err(error) if error.is_not_found() => return Ok(Some(live.id)),
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(error.into()),
     }
     // Never forced: a composite monc does not own may still use this monitor.
     match client.delete_monitor(live.id, false).await {
         Ok(()) => Ok(Some(live.id)),
         Err(error) if error.is_not_found() => Ok(Some(live.id)),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -351,17 +384,16 @@ fn still_as_planned(
     current: &Monitor,
     planned: &LiveMonitor,
     ownership: &Ownership,
-) -> Result<(), String> {
+) -> Result<(), ChangeError> {
     if !current.tags.contains(&ownership.owner_tag) {
-        return Err(format!(
-            "it no longer carries `{}`; monc leaves it alone",
-            ownership.owner_tag
-        ));
+        return Err(ChangeError::NoLongerOwned(ownership.owner_tag.clone()));
     }
     if current.modified != planned.modified {
-        return Err(format!(
-            "changed in Datadog since the plan was made (modified {}); run `monc diff` again and review",
-            current.modified.as_deref().unwrap_or("at an unknown time")
+        return Err(ChangeError::ChangedSincePlan(
+            current
+                .modified
+                .clone()
+                .unwrap_or_else(|| "at an unknown time".into()),
         ));
     }
     Ok(())

@@ -11,7 +11,7 @@ use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use monc::load::LoadOptions;
 use monc::plan::live::{live_from_wire, read_owned, restrict_to_tenants};
 use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
-use monc::sync::{ApplyOptions, Report, apply};
+use monc::sync::{ApplyOptions, ChangeError, Report, apply};
 use serde_json::{Value, json};
 
 fn ownership() -> Ownership {
@@ -430,11 +430,8 @@ async fn an_edit_between_plan_and_apply_is_not_overwritten() {
         .find(|o| o.key == "l3/api_latency_p95/acme")
         .expect("refused");
     assert!(
-        failure
-            .error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("since the plan was made")
+        matches!(failure.error, Some(ChangeError::ChangedSincePlan(_))),
+        "{failure:?}"
     );
     assert_eq!(
         emulator.monitor(id).expect("monitor")["name"],

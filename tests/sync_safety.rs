@@ -68,10 +68,10 @@ async fn prune_never_deletes_a_monitor_edited_after_the_plan_was_read() {
         .find(|o| o.key == "l3/login_check/umbrella")
         .expect("reported");
     assert!(
-        failure
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("changed in Datadog since the plan")),
+        matches!(
+            failure.error,
+            Some(monc::sync::ChangeError::ChangedSincePlan(_))
+        ),
         "{failure:?}"
     );
 }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use monc::datadog::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
-use monc::sync::{ApplyOptions, NOT_STARTED, Outcome, Report, apply};
+use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};
 
 use super::ConfigArgs;
 use super::org::{self, CHANGES_PENDING, ERROR, Planned};
@@ -257,7 +257,7 @@ fn print_report(report: &Report, json: bool) {
     }
     let not_started = report
         .failures()
-        .filter(|o| o.error.as_deref() == Some(NOT_STARTED))
+        .filter(|o| o.error == Some(ChangeError::NotStarted))
         .count();
     let failures = report.failures().count() - not_started;
     let mut tail = String::new();

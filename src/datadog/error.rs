@@ -27,11 +27,17 @@ impl fmt::Display for MonitorContext {
 }
 
 /// Everything that can go wrong talking to the Monitor API. Never carries credentials.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     /// Bad local configuration (credentials, site, URL); nothing was sent.
+    #[error("configuration error: {0}")]
     Config(String),
     /// The API answered with a non-success status; `errors` is Datadog's `errors` array.
+    #[error(
+        "Datadog API returned {status} for {method} {path}{}{}",
+        about(monitor.as_deref()),
+        listed(errors)
+    )]
     Http {
         status: u16,
         method: String,
@@ -39,19 +45,29 @@ pub enum ApiError {
         errors: Vec<String>,
         monitor: Option<Box<MonitorContext>>,
     },
-    /// Still rate limited when the retry budget ran out.
+    /// Still rate limited when the call's deadline came.
+    #[error(
+        "still rate limited by Datadog on {method} {path} after waiting {:.1}s; try again later",
+        waited.as_secs_f64()
+    )]
     RateLimited {
         method: String,
         path: String,
         waited: Duration,
     },
     /// The connection failed before an answer arrived (retries exhausted).
+    #[error("could not reach the Datadog API ({method} {path}): {message}")]
     Transport {
         method: String,
         path: String,
         message: String,
     },
     /// No answer within the call's deadline (every attempt and wait included).
+    #[error(
+        "the Datadog API did not answer {method} {path}: gave up after {:.1}s and {attempts} \
+         attempt(s), the deadline of one call",
+        after.as_secs_f64()
+    )]
     Timeout {
         method: String,
         path: String,
@@ -60,6 +76,11 @@ pub enum ApiError {
     },
     /// A non-idempotent request was sent but its answer was lost: it may or may not have been
     /// applied. The caller must look before trying again (e.g. list by tag).
+    #[error(
+        "the answer to {method} {path} was lost ({message}){}; it may have been applied, \
+         re-read the monitors before retrying",
+        monitor.as_deref().map(|m| format!(" for monitor {m}")).unwrap_or_default()
+    )]
     ResponseLost {
         method: String,
         path: String,
@@ -68,6 +89,11 @@ pub enum ApiError {
     },
     /// The server answered with a redirect. The Datadog API never redirects, and following one
     /// would send the keys to another origin: monc stops instead.
+    #[error(
+        "{method} {url} answered {status}, a redirect to {location}; monc does not follow \
+         redirects (the Datadog API never sends one), so nothing was sent there. Check \
+         --api-url / DD_SITE"
+    )]
     Redirected {
         method: String,
         url: String,
@@ -76,23 +102,45 @@ pub enum ApiError {
     },
     /// The answer cannot be trusted as a whole (a listing that repeats monitors, a monitor
     /// without an id, ...): nothing may be decided on it.
+    #[error(
+        "inconsistent answer from the Datadog API to {method} {path}: {message}; nothing was \
+         changed"
+    )]
     Inconsistent {
         method: String,
         path: String,
         message: String,
     },
     /// The answer was larger than monc accepts.
+    #[error("the answer to {method} {path} is larger than {} MiB; monc stopped reading it", limit >> 20)]
     TooLarge {
         method: String,
         path: String,
         limit: usize,
     },
     /// The API answered 2xx with a body that is not what the Monitor API sends.
+    #[error("unexpected answer from the Datadog API to {method} {path}: {message}")]
     Decode {
         method: String,
         path: String,
         message: String,
     },
+}
+
+/// ` (monitor KEY "name" id N)`, or nothing.
+fn about(monitor: Option<&MonitorContext>) -> String {
+    monitor
+        .map(|m| format!(" (monitor {m})"))
+        .unwrap_or_default()
+}
+
+/// Datadog's error texts after a colon: one inline, several as a list.
+fn listed(errors: &[String]) -> String {
+    match errors {
+        [] => String::new(),
+        [one] => format!(": {one}"),
+        many => format!(":\n  - {}", many.join("\n  - ")),
+    }
 }
 
 impl ApiError {
@@ -125,113 +173,6 @@ impl ApiError {
         self.status() == Some(404)
     }
 }
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ApiError::Config(message) => write!(f, "configuration error: {message}"),
-            ApiError::Http {
-                status,
-                method,
-                path,
-                errors,
-                monitor,
-            } => {
-                write!(f, "Datadog API returned {status} for {method} {path}")?;
-                if let Some(monitor) = monitor {
-                    write!(f, " (monitor {monitor})")?;
-                }
-                match errors.as_slice() {
-                    [] => Ok(()),
-                    [one] => write!(f, ": {one}"),
-                    many => write!(f, ":\n  - {}", many.join("\n  - ")),
-                }
-            }
-            ApiError::RateLimited {
-                method,
-                path,
-                waited,
-            } => write!(
-                f,
-                "still rate limited by Datadog on {method} {path} after waiting {:.1}s; try again later",
-                waited.as_secs_f64()
-            ),
-            ApiError::Transport {
-                method,
-                path,
-                message,
-            } => write!(
-                f,
-                "could not reach the Datadog API ({method} {path}): {message}"
-            ),
-            ApiError::Timeout {
-                method,
-                path,
-                after,
-                attempts,
-            } => write!(
-                f,
-                "the Datadog API did not answer {method} {path}: gave up after {:.1}s and \
-                 {attempts} attempt(s), the deadline of one call",
-                after.as_secs_f64()
-            ),
-            ApiError::Redirected {
-                method,
-                url,
-                status,
-                location,
-            } => write!(
-                f,
-                "{method} {url} answered {status}, a redirect to {location}; monc does not \
-                 follow redirects (the Datadog API never sends one), so nothing was sent there. \
-                 Check --api-url / DD_SITE"
-            ),
-            ApiError::Inconsistent {
-                method,
-                path,
-                message,
-            } => write!(
-                f,
-                "inconsistent answer from the Datadog API to {method} {path}: {message}; \
-                 nothing was changed"
-            ),
-            ApiError::TooLarge {
-                method,
-                path,
-                limit,
-            } => write!(
-                f,
-                "the answer to {method} {path} is larger than {} MiB; monc stopped reading it",
-                limit >> 20
-            ),
-            ApiError::ResponseLost {
-                method,
-                path,
-                message,
-                monitor,
-            } => {
-                write!(f, "the answer to {method} {path} was lost ({message})")?;
-                if let Some(monitor) = monitor {
-                    write!(f, " for monitor {monitor}")?;
-                }
-                write!(
-                    f,
-                    "; it may have been applied, re-read the monitors before retrying"
-                )
-            }
-            ApiError::Decode {
-                method,
-                path,
-                message,
-            } => write!(
-                f,
-                "unexpected answer from the Datadog API to {method} {path}: {message}"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ApiError {}
 
 #[cfg(test)]
 mod tests {
