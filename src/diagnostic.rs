@@ -185,9 +185,14 @@ impl Diagnostics {
 
     /// Sorted by file and position, so output is stable and reads top to bottom.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.sort();
+        self.items
+    }
+
+    /// Puts the diagnostics in reading order: by file, position, then code.
+    pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.span.file, d.span.range.start, d.span.range.end, d.code));
-        self.items
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {

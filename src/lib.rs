@@ -42,12 +42,14 @@ pub struct Checked {
     pub diagnostics: Diagnostics,
 }
 
-/// Runs the front half of the pipeline: files → model → graph, with every check.
+/// Runs the front half of the pipeline: files → model → graph, with every check. The
+/// diagnostics come back in reading order.
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
     let compiled = compile::compile(&model, &mut diagnostics);
     let mut graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &mut graph, &mut diagnostics);
+    diagnostics.sort();
     Ok(Checked {
         model,
         graph,

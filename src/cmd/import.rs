@@ -5,7 +5,7 @@ use monc::datadog::{Connection, Monitor, OrgArgs, connect};
 use monc::import::{self, Adoption, Destination, Import, Settings};
 use monc::load::LoadOptions;
 use monc::model::Model;
-use monc::plan::{Ownership, desired_monitors};
+use monc::plan::Ownership;
 
 use super::ConfigArgs;
 use super::org::{self, ERROR};
@@ -202,8 +202,7 @@ fn display(path: Option<&PathBuf>) -> String {
 fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoption>, String> {
     let checked = monc::check(options).map_err(|e| format!("{e}\nhelp: {}", e.help))?;
     if checked.diagnostics.has_errors() {
-        let mut diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
-        diagnostics.sort_by_key(|d| (d.span.file, d.span.range.start));
+        let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
         eprint!(
             "{}",
             monc::output::render_human(
@@ -218,14 +217,7 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
                 .to_string(),
         );
     }
-    let keys: std::collections::HashSet<String> = desired_monitors(&checked)
-        .into_iter()
-        .map(|d| d.key)
-        .collect();
-    let (known, unknown): (Vec<Adoption>, Vec<Adoption>) = imported
-        .adoptions()
-        .into_iter()
-        .partition(|a| keys.contains(&a.key));
+    let (known, unknown) = import::adoptable(&checked, imported);
     for a in &unknown {
         eprintln!(
             "warning: monitor {} \"{}\" would have key {} but the project does not compile to it; not adopted",

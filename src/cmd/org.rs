@@ -76,8 +76,7 @@ fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
         ExitCode::from(ERROR)
     })?;
     if checked.diagnostics.has_errors() {
-        let mut diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
-        diagnostics.sort_by_key(|d| (d.span.file, d.span.range.start));
+        let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
         eprint!(
             "{}",
             output::render_human(

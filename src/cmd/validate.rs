@@ -39,8 +39,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
 }
 
 fn print_text(checked: &Checked, format: Format, failed: bool) {
-    let mut sorted: Vec<_> = checked.diagnostics.iter().cloned().collect();
-    sorted.sort_by_key(|d| (d.span.file, d.span.range.start, d.code));
+    let sorted: Vec<_> = checked.diagnostics.iter().cloned().collect();
     let sources = &checked.model.sources;
     let text = match format {
         Format::Short => output::render_short(&sorted, sources),

@@ -106,6 +106,19 @@ pub struct Import {
     pub skipped: Vec<String>,
 }
 
+/// Splits the import's adoptions into those whose keys the checked project compiles to, and
+/// those it does not (never adopted: the next sync would not recognise them).
+pub fn adoptable(checked: &crate::Checked, imported: &Import) -> (Vec<Adoption>, Vec<Adoption>) {
+    let keys: std::collections::HashSet<String> = crate::plan::desired_monitors(checked)
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    imported
+        .adoptions()
+        .into_iter()
+        .partition(|a| keys.contains(&a.key))
+}
+
 impl Import {
     pub fn adoptions(&self) -> Vec<Adoption> {
         self.templates

@@ -2,6 +2,7 @@
 
 pub mod graph;
 pub mod plan;
+pub mod test;
 
 use std::fmt;
 use std::io::IsTerminal;
