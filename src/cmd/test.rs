@@ -123,4 +123,3 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
         })
         .collect()
 }
-

@@ -35,10 +35,6 @@ impl Text {
     pub fn with_tenant(s: &str, tenant: &str) -> Text {
         Text(s.split(tenant).map(String::from).collect())
     }
-
-    pub fn mentions_tenant(&self) -> bool {
-        self.0.len() > 1
-    }
 }
 
 /// One `monitor "name" { ... }` block to write.

@@ -9,7 +9,7 @@ pub mod desired;
 pub mod live;
 pub mod normalize;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
@@ -312,13 +312,4 @@ pub fn apply_rank(change: &Change) -> u8 {
         (Action::Delete, false) => 3,
         (Action::Unchanged, _) => 4,
     }
-}
-
-/// Counts per action, for summaries.
-pub fn tally(plan: &Plan) -> BTreeMap<Action, usize> {
-    let mut counts = BTreeMap::new();
-    for change in &plan.changes {
-        *counts.entry(change.action).or_insert(0) += 1;
-    }
-    counts
 }
