@@ -1,8 +1,12 @@
-//! `monc emulator` as a user runs it: prints its URL, answers on loopback, persists to --state.
+//! `monc emulator` as a user runs it: prints its URL, answers on loopback, persists to --state,
+//! and stops cleanly on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 struct Running(Child);
 
@@ -73,5 +77,117 @@ fn monc_emulator_serves_on_loopback_and_prints_how_to_use_it() {
         state.display()
     );
     drop(running);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A `monc emulator --port 0 --state FILE` process and the URL it printed.
+struct Served {
+    running: Running,
+    url: String,
+}
+
+impl Served {
+    fn start(state: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_monc"))
+            .args(["emulator", "--port", "0", "--state"])
+            .arg(state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("monc starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let running = Running(child);
+        let first = BufReader::new(stdout)
+            .lines()
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let url = first
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "no URL in {first:?}");
+        Served { running, url }
+    }
+
+    fn pid(&self) -> u32 {
+        self.running.0.id()
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .expect("http");
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut request = client
+                .request(method, format!("{}{path}", self.url))
+                .header("DD-API-KEY", "k")
+                .header("DD-APPLICATION-KEY", "a");
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("answer");
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        })
+    }
+
+    fn create(&self, name: &str) -> i64 {
+        let (status, body) = self.call("POST", "/api/v1/monitor", Some(monitor_body(name)));
+        assert_eq!(status, 200, "{body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    /// Waits (bounded) for the process to end by itself.
+    fn exit_status(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.running.0.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+fn monitor_body(name: &str) -> Value {
+    json!({"name": name, "type": "query alert", "query": "avg(last_5m):avg:x{*} > 1"})
+}
+
+fn fresh_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("monc-cli-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn sigterm_stops_the_emulator_cleanly_and_keeps_its_state() {
+    let dir = fresh_dir("sigterm");
+    let state = dir.join("org.json");
+    let mut served = Served::start(&state);
+    served.create("kept over SIGTERM");
+    let sent = Command::new("kill")
+        .args(["-TERM", &served.pid().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = served
+        .exit_status(Duration::from_secs(5))
+        .expect("the emulator stops on SIGTERM");
+    assert!(
+        status.success(),
+        "SIGTERM ends the emulator cleanly: {status:?}"
+    );
+    let saved = std::fs::read_to_string(&state).expect("state file");
+    assert!(saved.contains("kept over SIGTERM"), "{saved}");
     let _ = std::fs::remove_dir_all(dir);
 }
