@@ -6,6 +6,7 @@ mod clock;
 mod faults;
 mod rules;
 mod server;
+mod state_file;
 mod store;
 
 use std::net::{IpAddr, Ipv4Addr};

@@ -1,6 +1,6 @@
 //! The emulated organisation: monitors, and the rules Datadog applies to them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -19,6 +19,10 @@ pub struct Store {
     /// its monitor is deleted (a composite that still names it must never find a newcomer).
     next_id: i64,
     monitors: BTreeMap<i64, Map<String, Value>>,
+    /// Monitors created, changed or deleted since the last `take_changed` (what a save must
+    /// re-render). Not part of the state.
+    #[serde(skip)]
+    changed: BTreeSet<i64>,
 }
 
 /// A state file as read: older files have no `next_id`, and a hand-edited one may hold a
@@ -40,6 +44,7 @@ impl From<StateFile> for Store {
         let next_id = file.next_id.unwrap_or(FIRST_ID).max(after_highest);
         Store {
             next_id,
+            changed: file.monitors.keys().copied().collect(),
             monitors: file.monitors,
         }
     }
@@ -50,6 +55,7 @@ impl Default for Store {
         Store {
             next_id: FIRST_ID,
             monitors: BTreeMap::new(),
+            changed: BTreeSet::new(),
         }
     }
 }
@@ -69,6 +75,21 @@ impl Store {
             .get(&id)
             .cloned()
             .ok_or_else(Rejection::not_found)
+    }
+
+    /// A stored monitor, without copying it.
+    pub fn monitor(&self, id: i64) -> Option<&Map<String, Value>> {
+        self.monitors.get(&id)
+    }
+
+    /// The id the next create gets.
+    pub fn next_id(&self) -> i64 {
+        self.next_id
+    }
+
+    /// The ids created, changed or deleted since the last call.
+    pub fn take_changed(&mut self) -> BTreeSet<i64> {
+        std::mem::take(&mut self.changed)
     }
 
     pub fn all(&self) -> Vec<Map<String, Value>> {
@@ -122,6 +143,7 @@ impl Store {
         self.next_id = self.next_id.saturating_add(1);
         let monitor = rules::materialize(id, ORG_ID, request, &clock::now());
         self.monitors.insert(id, monitor.clone());
+        self.changed.insert(id);
         Ok(monitor)
     }
 
@@ -132,6 +154,7 @@ impl Store {
         rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
         let updated = rules::rematerialize(merged, &clock::now());
         self.monitors.insert(id, updated.clone());
+        self.changed.insert(id);
         Ok(updated)
     }
 
@@ -147,6 +170,7 @@ impl Store {
             )));
         }
         self.monitors.remove(&id);
+        self.changed.insert(id);
         Ok(json!({ "deleted_monitor_id": id }))
     }
 
@@ -201,6 +225,7 @@ impl Store {
         edit(monitor);
         monitor.insert("id".into(), id.into());
         monitor.insert("modified".into(), clock::now().iso.into());
+        self.changed.insert(id);
         true
     }
 
