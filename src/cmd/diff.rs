@@ -73,11 +73,12 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         eprintln!("error: {message}");
         return ExitCode::from(ERROR);
     }
-    if args.notify_slack && plan.drifted().next().is_some() {
-        if let Err(message) = monc::notify::slack_drift(plan).await {
-            eprintln!("error: {message}");
-            return ExitCode::from(ERROR);
-        }
+    if args.notify_slack
+        && plan.drifted().next().is_some()
+        && let Err(message) = monc::notify::slack_drift(plan).await
+    {
+        eprintln!("error: {message}");
+        return ExitCode::from(ERROR);
     }
     org::close(planned.connection).await;
     if plan.has_changes() {
