@@ -1,7 +1,10 @@
 //! `monc emulator` as a user runs it: prints its URL, answers on loopback, persists to --state,
-//! stops cleanly on SIGTERM and loses no acknowledged write (nor reuses an id) on SIGKILL.
+//! stops cleanly on SIGTERM, loses no acknowledged write (nor reuses an id) on SIGKILL, and
+//! holds its state file against a second writer.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -249,4 +252,60 @@ fn acknowledged_writes_survive_sigkill_and_ids_are_never_reused() {
     );
     served.kill();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_second_emulator_on_the_same_state_file_is_refused_naming_the_holder() {
+    let dir = fresh_dir("second-emulator");
+    let state = dir.join("org.json");
+    let first = Served::start(&state);
+    let second = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["emulator", "--port", "0", "--state"])
+        .arg(&state)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("monc starts");
+    let mut second = Running(second);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Ok(Some(status)) = second.0.try_wait() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a second emulator started on {} while the first holds it",
+            state.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = second.0.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&state.display().to_string()), "{stderr}");
+    let holder = format!("monc emulator (pid {})", first.pid());
+    assert!(stderr.contains(&holder), "{stderr} does not name {holder}");
+    first.kill();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn org_local_on_a_state_file_held_by_monc_emulator_is_refused_naming_the_holder() {
+    let dir = common::reference_copy("emulator-cli", "org-local-locked");
+    let state = dir.join(".monc").join("local-org.json");
+    let served = Served::start(&state);
+    let diff = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["diff", "--org", "local", "-C"])
+        .arg(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("diff runs");
+    let stderr = String::from_utf8_lossy(&diff.stderr);
+    assert_eq!(diff.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("local-org.json"), "{stderr}");
+    let holder = format!("monc emulator (pid {})", served.pid());
+    assert!(stderr.contains(&holder), "{stderr} does not name {holder}");
+    served.kill();
 }

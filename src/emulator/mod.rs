@@ -7,6 +7,7 @@ mod faults;
 mod rules;
 mod server;
 mod state_file;
+mod state_lock;
 mod store;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
-pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord};
+pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};
 
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]

@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use super::faults::{Dice, Fate, Fault, FaultConfig};
 use super::rules::Rejection;
 use super::state_file::{self, Persistence};
+use super::state_lock::{LockFailure, StateLock, lock_file_for};
 use super::store::{ListFilter, Store};
 
 /// How to run an emulator.
@@ -57,20 +58,87 @@ pub struct RequestRecord {
     pub fault: Option<Fault>,
 }
 
+/// Why an emulator could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// Another emulator (`monc emulator`, or `--org local` of another monc) uses the file.
+    StateInUse {
+        state_file: PathBuf,
+        lock_file: PathBuf,
+        /// e.g. "monc emulator (pid 1234)", when the holder could be read.
+        holder: Option<String>,
+    },
+    /// The state file (or its lock file) cannot be read, or is not a state file.
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The address cannot be listened on.
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::StateInUse {
+                state_file,
+                lock_file,
+                holder,
+            } => write!(
+                f,
+                "state file {} is in use by {}, which holds {}; stop it first, or use another \
+                 state file",
+                state_file.display(),
+                holder.as_deref().unwrap_or("another process"),
+                lock_file.display()
+            ),
+            StartError::State { path, source } => {
+                write!(f, "cannot use state file {}: {source}", path.display())
+            }
+            StartError::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::StateInUse { .. } => None,
+            StartError::State { source, .. } | StartError::Listen { source, .. } => Some(source),
+        }
+    }
+}
+
 /// Entry point: `Emulator::start(config)`.
 pub struct Emulator;
 
 impl Emulator {
-    /// Loads the state, binds, and serves in the background until the handle is shut down
-    /// or dropped.
-    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
-        let store = match &config.state_file {
-            Some(path) => state_file::load(path)?,
-            None => Store::default(),
+    /// Locks and loads the state file, binds, and serves in the background until the handle
+    /// is shut down or dropped.
+    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
+        let (state_lock, store) = match &config.state_file {
+            Some(path) => {
+                let state_lock = lock_state_file(path)?;
+                let store = state_file::load(path).map_err(|source| StartError::State {
+                    path: path.clone(),
+                    source,
+                })?;
+                (Some(state_lock), store)
+            }
+            None => (None, Store::default()),
         };
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::new(config.bind, config.port)).await?;
-        let addr = listener.local_addr()?;
+        let wanted = SocketAddr::new(config.bind, config.port);
+        let listen_error = |source| StartError::Listen {
+            addr: wanted,
+            source,
+        };
+        let listener = tokio::net::TcpListener::bind(wanted)
+            .await
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             dice: Dice::new(config.faults.seed),
@@ -100,8 +168,25 @@ impl Emulator {
             stop: Some(stop),
             task: Some(task),
             flusher,
+            _state_lock: state_lock,
         })
     }
+}
+
+/// Taken before the file is read, so no one else writes it while this emulator runs.
+fn lock_state_file(state_file: &std::path::Path) -> Result<StateLock, StartError> {
+    let lock_file = lock_file_for(state_file);
+    StateLock::acquire(&lock_file).map_err(|failure| match failure {
+        LockFailure::InUse { holder } => StartError::StateInUse {
+            state_file: state_file.to_path_buf(),
+            lock_file,
+            holder,
+        },
+        LockFailure::Io(source) => StartError::State {
+            path: lock_file,
+            source,
+        },
+    })
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -111,6 +196,8 @@ pub struct EmulatorHandle {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     flusher: Option<tokio::task::JoinHandle<()>>,
+    /// Released when the handle drops: fields drop after `Drop::drop`, so after the last save.
+    _state_lock: Option<StateLock>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {

@@ -24,7 +24,7 @@ pub(super) fn load(path: &Path) -> std::io::Result<Store> {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("{} is not an emulator state file: {error}", path.display()),
+                format!("not an emulator state file: {error}"),
             )
         }),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
