@@ -292,7 +292,7 @@ async fn diff_section(out: &mut String) {
         fill_time.as_secs_f64()
     );
     let page_size = ClientOptions::default().page_size as usize;
-    let expected = owned.div_ceil(page_size) + usize::from(owned % page_size == 0);
+    let expected = owned.div_ceil(page_size) + usize::from(owned.is_multiple_of(page_size));
     emulator.clear_requests();
     let differ = client(&emulator, ClientOptions::default());
     let started = Instant::now();

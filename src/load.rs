@@ -453,10 +453,10 @@ impl Loader {
             if !self.check_known(id, attr, allowed, what) {
                 continue;
             }
-            if let Some(value) = self.static_value(id, attr) {
-                if self.check_shape(id, attr, &value) {
-                    object.insert(attr.key.as_str().to_string(), value);
-                }
+            if let Some(value) = self.static_value(id, attr)
+                && self.check_shape(id, attr, &value)
+            {
+                object.insert(attr.key.as_str().to_string(), value);
             }
         }
         for key in ["notify", "tags"] {
@@ -524,14 +524,14 @@ impl Loader {
         for structure in body.iter() {
             match structure {
                 Structure::Block(block) if block.ident.as_str() == "monitor" => {
-                    if let Some(template) = self.load_template(id, block) {
-                        if !self.is_duplicate(
+                    if let Some(template) = self.load_template(id, block)
+                        && !self.is_duplicate(
                             &template.name,
                             |m| m.templates.iter().map(|t| &t.name).collect(),
                             "monitor",
-                        ) {
-                            self.model.templates.push(template);
-                        }
+                        )
+                    {
+                        self.model.templates.push(template);
                     }
                 }
                 Structure::Block(block) => {

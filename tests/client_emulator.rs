@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use monc::datadog::{
     ApiError, Client, ClientOptions, Credentials, Monitor, OrgArgs, OrgKind, connect,
 };
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fate, Fault, FaultConfig};
+use monc::emulator::{
+    Emulator, EmulatorConfig, EmulatorHandle, Fate, Fault, FaultConfig, StartError,
+};
 use serde_json::{Value, json};
 
 async fn bounded<T>(future: impl Future<Output = T>) -> T {
@@ -770,7 +772,9 @@ async fn an_unwritable_state_file_is_reported_not_ignored() {
             ..EmulatorConfig::default()
         })
         .await;
-        // After start, a file takes the place of the state directory.
+        // After start, a file takes the place of the state directory (start made it, for the
+        // lock file).
+        std::fs::remove_dir_all(&state_dir).expect("state directory");
         std::fs::write(&state_dir, "a file where a directory should be").expect("blocker");
         let client = client_for(
             &emulator,
@@ -799,6 +803,30 @@ async fn an_unwritable_state_file_is_reported_not_ignored() {
             "{refusal}"
         );
         emulator.shutdown().await;
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_state_file_has_one_emulator_at_a_time() {
+    bounded(async {
+        let dir = temp_dir("locked");
+        let config = EmulatorConfig {
+            state_file: Some(dir.join("org.json")),
+            ..EmulatorConfig::default()
+        };
+        let first = start(config.clone()).await;
+        match Emulator::start(config.clone()).await {
+            Err(StartError::StateInUse { holder, .. }) => {
+                let pid = format!("(pid {})", std::process::id());
+                assert!(holder.is_some_and(|holder| holder.ends_with(&pid)));
+            }
+            other => panic!("a second emulator on the same file: {other:?}"),
+        }
+        first.shutdown().await;
+        let again = start(config).await;
+        again.shutdown().await;
         let _ = std::fs::remove_dir_all(dir);
     })
     .await;

@@ -125,10 +125,10 @@ async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Re
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
-    if let Some(url) = slack_webhook {
-        if plan.drifted().next().is_some() {
-            monc::notify::slack_drift(plan, url).await?;
-        }
+    if let Some(url) = slack_webhook
+        && plan.drifted().next().is_some()
+    {
+        monc::notify::slack_drift(plan, url).await?;
     }
     Ok(())
 }

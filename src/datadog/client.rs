@@ -859,16 +859,16 @@ fn classify(error: reqwest::Error) -> AttemptError {
 
 /// Datadog's `errors` array, or a short description of a body that is not one (e.g. an HTML 429).
 fn error_messages(body: &[u8]) -> Vec<String> {
-    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-        if let Some(Value::Array(errors)) = map.get("errors") {
-            return errors
-                .iter()
-                .map(|error| match error {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                })
-                .collect();
-        }
+    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body)
+        && let Some(Value::Array(errors)) = map.get("errors")
+    {
+        return errors
+            .iter()
+            .map(|error| match error {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect();
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim();

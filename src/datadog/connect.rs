@@ -56,12 +56,9 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
         state_file: Some(state_file.clone()),
         ..EmulatorConfig::default()
     };
-    let emulator = Emulator::start(config).await.map_err(|error| {
-        ApiError::Config(format!(
-            "cannot start the local emulator (state {}): {error}",
-            state_file.display()
-        ))
-    })?;
+    let emulator = Emulator::start(config)
+        .await
+        .map_err(|error| ApiError::Config(format!("cannot start the local emulator: {error}")))?;
     let credentials = Credentials::new("local-org-api-key", "local-org-app-key");
     let client = Client::new(&emulator.base_url(), &credentials, client_options()?)?;
     Ok(Connection {

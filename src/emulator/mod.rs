@@ -6,6 +6,8 @@ mod clock;
 mod faults;
 mod rules;
 mod server;
+mod state_file;
+mod state_lock;
 mod store;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
-pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord};
+pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};
 
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
@@ -77,7 +79,7 @@ impl EmulatorArgs {
     }
 }
 
-/// Runs `monc emulator` in the foreground until Ctrl-C.
+/// Runs `monc emulator` in the foreground until Ctrl-C or SIGTERM.
 pub fn run(args: EmulatorArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -114,11 +116,29 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         format!("  monc sync --api-url {url}"),
         "Press Ctrl-C to stop.".into(),
     ]);
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("monc emulator: cannot wait for Ctrl-C: {error}");
+    match stop_requested().await {
+        Ok(signal) => eprintln!("monc emulator: {signal} received, stopping"),
+        Err(error) => eprintln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
     }
     handle.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM: `kill`, systemd and container runtimes stop a
+/// process with SIGTERM, and it must shut down as gracefully as on Ctrl-C.
+#[cfg(unix)]
+async fn stop_requested() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.map(|()| "Ctrl-C"),
+        _ = terminate.recv() => Ok("SIGTERM"),
+    }
+}
+
+#[cfg(not(unix))]
+async fn stop_requested() -> std::io::Result<&'static str> {
+    tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
 }
 
 /// Prints to stdout, ignoring a closed stdout (`monc emulator | head -1`): the server must

@@ -154,10 +154,9 @@ fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> 
     if let Some(priority) = monitor
         .get("priority")
         .filter(|priority| !priority.is_null())
+        && !priority.as_i64().is_some_and(|p| (1..=5).contains(&p))
     {
-        if !priority.as_i64().is_some_and(|p| (1..=5).contains(&p)) {
-            return Err(Rejection::invalid("priority", &priority.to_string()));
-        }
+        return Err(Rejection::invalid("priority", &priority.to_string()));
     }
     match monitor.get("options") {
         None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -15,10 +14,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 use super::faults::{Dice, Fate, Fault, FaultConfig};
 use super::rules::Rejection;
+use super::state_file::{self, Persistence};
+use super::state_lock::{LockFailure, StateLock, lock_file_for};
 use super::store::{ListFilter, Store};
 
 /// How to run an emulator.
@@ -57,20 +58,87 @@ pub struct RequestRecord {
     pub fault: Option<Fault>,
 }
 
+/// Why an emulator could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// Another emulator (`monc emulator`, or `--org local` of another monc) uses the file.
+    StateInUse {
+        state_file: PathBuf,
+        lock_file: PathBuf,
+        /// e.g. "monc emulator (pid 1234)", when the holder could be read.
+        holder: Option<String>,
+    },
+    /// The state file (or its lock file) cannot be read, or is not a state file.
+    State {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The address cannot be listened on.
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::StateInUse {
+                state_file,
+                lock_file,
+                holder,
+            } => write!(
+                f,
+                "state file {} is in use by {}, which holds {}; stop it first, or use another \
+                 state file",
+                state_file.display(),
+                holder.as_deref().unwrap_or("another process"),
+                lock_file.display()
+            ),
+            StartError::State { path, source } => {
+                write!(f, "cannot use state file {}: {source}", path.display())
+            }
+            StartError::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::StateInUse { .. } => None,
+            StartError::State { source, .. } | StartError::Listen { source, .. } => Some(source),
+        }
+    }
+}
+
 /// Entry point: `Emulator::start(config)`.
 pub struct Emulator;
 
 impl Emulator {
-    /// Loads the state, binds, and serves in the background until the handle is shut down
-    /// or dropped.
-    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
-        let store = match &config.state_file {
-            Some(path) => load_state(path)?,
-            None => Store::default(),
+    /// Locks and loads the state file, binds, and serves in the background until the handle
+    /// is shut down or dropped.
+    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
+        let (state_lock, store) = match &config.state_file {
+            Some(path) => {
+                let state_lock = lock_state_file(path)?;
+                let store = state_file::load(path).map_err(|source| StartError::State {
+                    path: path.clone(),
+                    source,
+                })?;
+                (Some(state_lock), store)
+            }
+            None => (None, Store::default()),
         };
-        let listener =
-            tokio::net::TcpListener::bind(SocketAddr::new(config.bind, config.port)).await?;
-        let addr = listener.local_addr()?;
+        let wanted = SocketAddr::new(config.bind, config.port);
+        let listen_error = |source| StartError::Listen {
+            addr: wanted,
+            source,
+        };
+        let listener = tokio::net::TcpListener::bind(wanted)
+            .await
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             dice: Dice::new(config.faults.seed),
@@ -83,7 +151,7 @@ impl Emulator {
         let flusher = shared
             .persistence
             .is_some()
-            .then(|| tokio::spawn(flush_when_changed(shared.clone())));
+            .then(|| tokio::spawn(save_when_changed(shared.clone())));
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());
         let task = tokio::spawn(async move {
@@ -100,8 +168,25 @@ impl Emulator {
             stop: Some(stop),
             task: Some(task),
             flusher,
+            _state_lock: state_lock,
         })
     }
+}
+
+/// Taken before the file is read, so no one else writes it while this emulator runs.
+fn lock_state_file(state_file: &std::path::Path) -> Result<StateLock, StartError> {
+    let lock_file = lock_file_for(state_file);
+    StateLock::acquire(&lock_file).map_err(|failure| match failure {
+        LockFailure::InUse { holder } => StartError::StateInUse {
+            state_file: state_file.to_path_buf(),
+            lock_file,
+            holder,
+        },
+        LockFailure::Io(source) => StartError::State {
+            path: lock_file,
+            source,
+        },
+    })
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -111,6 +196,8 @@ pub struct EmulatorHandle {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     flusher: Option<tokio::task::JoinHandle<()>>,
+    /// Released when the handle drops: fields drop after `Drop::drop`, so after the last save.
+    _state_lock: Option<StateLock>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -177,14 +264,15 @@ impl EmulatorHandle {
     /// Creates a monitor behind the API's back (e.g. one made by hand in the web UI).
     pub fn insert_monitor(&self, monitor: Value) -> Result<i64, String> {
         self.shared
-            .mutate(|store| store.insert_foreign(&monitor))
+            .apply(|store| store.insert_foreign(&monitor))
+            .map(|(id, _)| id)
             .map_err(|rejection| rejection.errors.join("; "))
     }
 
     /// Edits a stored monitor behind the API's back (a hand edit in the UI); false if absent.
     pub fn edit_monitor(&self, id: i64, edit: impl FnOnce(&mut Map<String, Value>)) -> bool {
         self.shared
-            .mutate(|store| {
+            .apply(|store| {
                 if store.edit(id, edit) {
                     Ok(())
                 } else {
@@ -228,118 +316,76 @@ struct Shared {
     persistence: Option<Persistence>,
 }
 
-/// Saving to the state file, coalesced: rewriting the whole file on every change made bulk
-/// creates quadratic (2000 creates: 82 s instead of 0.5 s).
-struct Persistence {
-    path: PathBuf,
-    pending: AtomicBool,
-    changed: Notify,
-    /// Serialises writers of the temporary file.
-    writing: Mutex<()>,
-    last_error: Mutex<Option<String>>,
-}
-
-impl Persistence {
-    fn new(path: PathBuf) -> Self {
-        Persistence {
-            path,
-            pending: AtomicBool::new(false),
-            changed: Notify::new(),
-            writing: Mutex::new(()),
-            last_error: Mutex::new(None),
-        }
-    }
-}
-
-/// Background task: after a change, wait a moment for more, then write once.
-async fn flush_when_changed(shared: Arc<Shared>) {
+/// Background task: saves as soon as something changed. Changes made during a save wake it
+/// again once (a `Notify` keeps one permit), so they all go into the next save.
+async fn save_when_changed(shared: Arc<Shared>) {
     let Some(persistence) = &shared.persistence else {
         return;
     };
     loop {
         persistence.changed.notified().await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
         let shared = shared.clone();
         let _ = tokio::task::spawn_blocking(move || shared.flush()).await;
     }
 }
 
 impl Shared {
-    /// Applies a change and schedules saving it. While the state file cannot be written,
-    /// changes are refused with a 500 naming the problem.
-    fn mutate<T>(
+    /// A change made through the API: applied, then answered only once it is in the state
+    /// file (at once without one). A failed save answers 500: like a 5xx from Datadog, the
+    /// change may or may not have been made (it stays in memory and goes into the next save).
+    async fn commit<T>(
         &self,
         change: impl FnOnce(&mut Store) -> Result<T, Rejection>,
     ) -> Result<T, Rejection> {
-        if let Some(error) = self
-            .persistence
-            .as_ref()
-            .and_then(|p| lock(&p.last_error).clone())
-        {
-            return Err(Rejection {
-                status: 500,
-                errors: vec![error],
-            });
-        }
-        let result = change(&mut lock(&self.store))?;
-        if let Some(persistence) = &self.persistence {
-            persistence.pending.store(true, Ordering::SeqCst);
-            persistence.changed.notify_one();
+        let (result, number) = self.apply(change)?;
+        if let (Some(persistence), Some(number)) = (&self.persistence, number) {
+            persistence
+                .saved(number)
+                .await
+                .map_err(|message| Rejection {
+                    status: 500,
+                    errors: vec![message],
+                })?;
         }
         Ok(result)
     }
 
-    /// Writes the state file if anything changed since the last write.
-    fn flush(&self) -> Result<(), String> {
-        let Some(persistence) = &self.persistence else {
-            return Ok(());
-        };
-        let _writing = lock(&persistence.writing);
-        if !persistence.pending.swap(false, Ordering::SeqCst) {
-            return Ok(());
+    /// Applies a change and schedules saving it; returns the change's number when there is a
+    /// state file. While the state file cannot be written, changes are refused with a 500
+    /// naming the problem.
+    fn apply<T>(
+        &self,
+        change: impl FnOnce(&mut Store) -> Result<T, Rejection>,
+    ) -> Result<(T, Option<u64>), Rejection> {
+        if let Some(message) = self.persistence.as_ref().and_then(Persistence::failure) {
+            return Err(Rejection {
+                status: 500,
+                errors: vec![message],
+            });
         }
-        let bytes =
-            serde_json::to_vec_pretty(&*lock(&self.store)).map_err(|error| error.to_string())?;
-        let outcome = save_state(&persistence.path, &bytes).map_err(|error| {
-            persistence.pending.store(true, Ordering::SeqCst);
-            format!(
-                "emulator could not save its state to {}: {error}",
-                persistence.path.display()
-            )
-        });
-        *lock(&persistence.last_error) = outcome.as_ref().err().cloned();
-        outcome
+        let applied = {
+            let mut store = lock(&self.store);
+            let result = change(&mut store)?;
+            let number = self.persistence.as_ref().map(Persistence::count_change);
+            (result, number)
+        };
+        if let Some(persistence) = &self.persistence {
+            persistence.changed.notify_one();
+        }
+        Ok(applied)
+    }
+
+    /// Writes the state file if anything changed since the last successful write.
+    fn flush(&self) -> Result<(), String> {
+        match &self.persistence {
+            Some(persistence) => persistence.save(&self.store),
+            None => Ok(()),
+        }
     }
 
     fn read<T>(&self, read: impl FnOnce(&Store) -> Result<T, Rejection>) -> Result<T, Rejection> {
         read(&lock(&self.store))
     }
-}
-
-fn load_state(path: &std::path::Path) -> std::io::Result<Store> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{} is not an emulator state file: {error}", path.display()),
-            )
-        }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
-        Err(error) => Err(error),
-    }
-}
-
-/// Write-then-rename, so a crash never leaves a half-written state file.
-fn save_state(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent)?;
-    }
-    let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
 }
 
 /// Fixed-window limiter reporting Datadog's X-RateLimit-* headers.
@@ -510,7 +556,7 @@ async fn get_monitor(
 
 async fn create_monitor(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
     let request = parse_body(&body)?;
-    let monitor = shared.mutate(|store| store.create(&request))?;
+    let monitor = shared.commit(|store| store.create(&request)).await?;
     ok(Value::Object(monitor))
 }
 
@@ -521,7 +567,7 @@ async fn update_monitor(
 ) -> Answer {
     let id = parse_id(&id)?;
     let request = parse_body(&body)?;
-    let mut monitor = shared.mutate(|store| store.update(id, &request))?;
+    let mut monitor = shared.commit(|store| store.update(id, &request)).await?;
     // Recorded PUT answers carry no `creator`.
     monitor.remove("creator");
     ok(Value::Object(monitor))
@@ -534,7 +580,7 @@ async fn delete_monitor(
 ) -> Answer {
     let id = parse_id(&id)?;
     let force = params.get("force").is_some_and(|flag| flag == "true");
-    ok(shared.mutate(|store| store.delete(id, force))?)
+    ok(shared.commit(|store| store.delete(id, force)).await?)
 }
 
 async fn validate_monitor(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {

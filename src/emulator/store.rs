@@ -1,6 +1,6 @@
 //! The emulated organisation: monitors, and the rules Datadog applies to them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -13,9 +13,41 @@ const FIRST_ID: i64 = 1_000_001;
 
 /// All monitors of the emulated org, as the API would render them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "StateFile")]
 pub struct Store {
+    /// High-water mark: the id of the next create. Persisted, so that an id stays used after
+    /// its monitor is deleted (a composite that still names it must never find a newcomer).
     next_id: i64,
     monitors: BTreeMap<i64, Map<String, Value>>,
+    /// Monitors created, changed or deleted since the last `take_changed` (what a save must
+    /// re-render). Not part of the state.
+    #[serde(skip)]
+    changed: BTreeSet<i64>,
+}
+
+/// A state file as read: older files have no `next_id`, and a hand-edited one may hold a
+/// `next_id` at or below an existing id.
+#[derive(Deserialize)]
+struct StateFile {
+    #[serde(default)]
+    next_id: Option<i64>,
+    monitors: BTreeMap<i64, Map<String, Value>>,
+}
+
+impl From<StateFile> for Store {
+    fn from(file: StateFile) -> Self {
+        let after_highest = file
+            .monitors
+            .keys()
+            .next_back()
+            .map_or(FIRST_ID, |highest| highest.saturating_add(1));
+        let next_id = file.next_id.unwrap_or(FIRST_ID).max(after_highest);
+        Store {
+            next_id,
+            changed: file.monitors.keys().copied().collect(),
+            monitors: file.monitors,
+        }
+    }
 }
 
 impl Default for Store {
@@ -23,6 +55,7 @@ impl Default for Store {
         Store {
             next_id: FIRST_ID,
             monitors: BTreeMap::new(),
+            changed: BTreeSet::new(),
         }
     }
 }
@@ -42,6 +75,21 @@ impl Store {
             .get(&id)
             .cloned()
             .ok_or_else(Rejection::not_found)
+    }
+
+    /// A stored monitor, without copying it.
+    pub fn monitor(&self, id: i64) -> Option<&Map<String, Value>> {
+        self.monitors.get(&id)
+    }
+
+    /// The id the next create gets.
+    pub fn next_id(&self) -> i64 {
+        self.next_id
+    }
+
+    /// The ids created, changed or deleted since the last call.
+    pub fn take_changed(&mut self) -> BTreeSet<i64> {
+        std::mem::take(&mut self.changed)
     }
 
     pub fn all(&self) -> Vec<Map<String, Value>> {
@@ -95,6 +143,7 @@ impl Store {
         self.next_id = self.next_id.saturating_add(1);
         let monitor = rules::materialize(id, ORG_ID, request, &clock::now());
         self.monitors.insert(id, monitor.clone());
+        self.changed.insert(id);
         Ok(monitor)
     }
 
@@ -105,6 +154,7 @@ impl Store {
         rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
         let updated = rules::rematerialize(merged, &clock::now());
         self.monitors.insert(id, updated.clone());
+        self.changed.insert(id);
         Ok(updated)
     }
 
@@ -120,6 +170,7 @@ impl Store {
             )));
         }
         self.monitors.remove(&id);
+        self.changed.insert(id);
         Ok(json!({ "deleted_monitor_id": id }))
     }
 
@@ -174,6 +225,7 @@ impl Store {
         edit(monitor);
         monitor.insert("id".into(), id.into());
         monitor.insert("modified".into(), clock::now().iso.into());
+        self.changed.insert(id);
         true
     }
 
@@ -213,4 +265,48 @@ fn has_all_tags(monitor: &Map<String, Value>, wanted: &[String]) -> bool {
         .map(|tags| tags.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     wanted.iter().all(|tag| tags.contains(&tag.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored_monitor(id: i64) -> Value {
+        json!({"id": id, "name": format!("m{id}"), "type": "query alert",
+               "query": "avg(last_5m):avg:x{*} > 1", "tags": []})
+    }
+
+    fn next_created_id(store: &mut Store) -> i64 {
+        let body = json!({"name": "new", "type": "query alert",
+                          "query": "avg(last_5m):avg:x{*} > 1"});
+        let created = store.create(&body).expect("created");
+        created["id"].as_i64().expect("id")
+    }
+
+    #[test]
+    fn state_files_without_next_id_still_load_and_continue_after_the_highest_id() {
+        let old = json!({"monitors": {"1000007": stored_monitor(1_000_007)}});
+        let mut store: Store = serde_json::from_value(old).expect("an old state file loads");
+        assert_eq!(next_created_id(&mut store), 1_000_008);
+    }
+
+    #[test]
+    fn a_persisted_next_id_below_an_existing_id_is_raised_past_it() {
+        let behind = json!({"next_id": 1_000_002,
+                            "monitors": {"1000005": stored_monitor(1_000_005)}});
+        let mut store: Store = serde_json::from_value(behind).expect("loads");
+        assert_eq!(next_created_id(&mut store), 1_000_006);
+    }
+
+    #[test]
+    fn the_persisted_next_id_keeps_ids_of_deleted_monitors_used() {
+        let mut store = Store::default();
+        let first = next_created_id(&mut store);
+        let second = next_created_id(&mut store);
+        store.delete(second, false).expect("deleted");
+        let saved = serde_json::to_value(&store).expect("saved");
+        let mut reloaded: Store = serde_json::from_value(saved).expect("loads");
+        assert_eq!(next_created_id(&mut reloaded), second + 1);
+        assert!(second > first);
+    }
 }

@@ -215,13 +215,13 @@ pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::P
     if let Some(tenants) = write_hcl::tenants_file(import) {
         files.push((to.tenants_file.clone(), tenants));
     }
-    if !to.force {
-        if let Some((existing, _)) = files.iter().find(|(path, _)| path.exists()) {
-            return Err(format!(
-                "{} already exists; pass --force to overwrite it, or --file NAME to write another file",
-                existing.display()
-            ));
-        }
+    if !to.force
+        && let Some((existing, _)) = files.iter().find(|(path, _)| path.exists())
+    {
+        return Err(format!(
+            "{} already exists; pass --force to overwrite it, or --file NAME to write another file",
+            existing.display()
+        ));
     }
     for (path, text) in &files {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
