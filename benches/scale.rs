@@ -16,11 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use monc::load::LoadOptions;
 use monc::plan::live::{live_from_wire, read_owned};
 use monc::plan::{Ownership, desired_monitors, plan};
 use monc::sync::{ApplyOptions, apply};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::json;
 
 /// Shape of a generated project.

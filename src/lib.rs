@@ -6,7 +6,7 @@
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
 //! - [`validate`] checks everything locally and reports [`diagnostic`]s.
 //! - [`query`] parses Datadog metric and composite queries.
-//! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
+//! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
 
 pub mod alert_test;
 pub mod atomic_file;
@@ -14,7 +14,6 @@ pub mod backup;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;
-pub mod emulator;
 pub mod eval;
 pub mod graph;
 pub mod import;

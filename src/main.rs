@@ -83,7 +83,7 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Test(cmd::test::TestArgs),
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
-    Emulator(monc::emulator::EmulatorArgs),
+    Emulator(cmd::emulator::EmulatorArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,7 +100,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => cmd::restore::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
-        Command::Emulator(args) => monc::emulator::run(args),
+        Command::Emulator(args) => cmd::emulator::run(&args),
     }
 }
 

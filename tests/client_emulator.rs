@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use monc::datadog::{
-    ApiError, Client, ClientOptions, Credentials, Monitor, OrgArgs, OrgKind, connect,
-};
-use monc::emulator::{
+use monc::datadog::{ApiError, Client, ClientOptions, Credentials, Monitor};
+use monc_emulator::{
     Emulator, EmulatorConfig, EmulatorHandle, Fate, Fault, FaultConfig, StartError,
 };
 use serde_json::{Value, json};
@@ -651,40 +649,6 @@ async fn state_file_survives_restarts() {
         assert_ne!(next, id, "ids are not reused");
         second.shutdown().await;
         let _ = std::fs::remove_dir_all(dir);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn org_local_runs_the_embedded_emulator_on_the_project_state() {
-    bounded(async {
-        let project = temp_dir("project");
-        let args = OrgArgs {
-            org: Some(OrgKind::Local),
-            ..OrgArgs::default()
-        };
-        let connection = connect(&args, &project).await.expect("connects");
-        assert!(
-            connection
-                .client
-                .base_url()
-                .starts_with("http://127.0.0.1:")
-        );
-        connection
-            .client
-            .create_monitor(&cpu_monitor("local", &[]))
-            .await
-            .expect("created");
-        if let Some(emulator) = connection.emulator {
-            emulator.shutdown().await;
-        }
-        assert!(project.join(".monc/local-org.json").is_file());
-        let again = connect(&args, &project).await.expect("reconnects");
-        assert_eq!(
-            again.client.list_monitors(&[]).await.expect("list").len(),
-            1
-        );
-        let _ = std::fs::remove_dir_all(project);
     })
     .await;
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use monc::emulator::{Emulator, EmulatorConfig};
+use monc_emulator::{Emulator, EmulatorConfig};
 
 const PACKAGE_MISSING: i32 = 3;
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{Rng, dangling_composites, desired_keys, duplicate_keys, keys_in_org, make_plan};
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultConfig};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultConfig};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::{Map, Value};
 
 /// Fields whose values are the server's own (ids, clocks, users): only their JSON type must match.

@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use monc::datadog::{ApiError, Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig};
+use monc_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
 
 /// One request as a scripted server saw it.

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::{Value, json};
 
 fn monc(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {

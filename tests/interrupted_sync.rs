@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 
 fn spawn_sync(dir: &Path, url: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_monc"))

@@ -5,10 +5,10 @@ mod common;
 use std::sync::Arc;
 
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig};
 use monc::sync::{ApplyOptions, apply};
+use monc_emulator::{Emulator, EmulatorConfig};
 
-async fn start() -> (monc::emulator::EmulatorHandle, Client) {
+async fn start() -> (monc_emulator::EmulatorHandle, Client) {
     let emulator = Emulator::start(EmulatorConfig::default())
         .await
         .expect("emulator");

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use monc::emulator::{Emulator, EmulatorConfig, Fate};
+use monc_emulator::{Emulator, EmulatorConfig, Fate};
 
 const API_KEY: &str = "dd0api0SECRET0c6f1e2a9b8d7c6e5f4a3b2c1";
 const APP_KEY: &str = "dd0app0SECRET0f0e1d2c3b4a5968778695a4b";
@@ -81,7 +81,7 @@ async fn run_blocking(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// An org synced from the reference setup, whose every later request fails.
-async fn failing_org(reference: &Path) -> monc::emulator::EmulatorHandle {
+async fn failing_org(reference: &Path) -> monc_emulator::EmulatorHandle {
     let emulator = Emulator::start(EmulatorConfig::default())
         .await
         .expect("emulator");

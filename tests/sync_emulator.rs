@@ -7,11 +7,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use monc::load::LoadOptions;
 use monc::plan::live::{live_from_wire, read_owned, restrict_to_tenants};
 use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
 use monc::sync::{ApplyOptions, ChangeError, Report, apply};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::{Value, json};
 
 fn ownership() -> Ownership {
@@ -386,7 +386,7 @@ async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
 async fn a_lost_create_answer_does_not_produce_a_duplicate() {
     let dir = common::reference_copy("sync", "lost-answer");
     let (emulator, client) = start().await;
-    emulator.set_faults(monc::emulator::FaultConfig {
+    emulator.set_faults(monc_emulator::FaultConfig {
         drop_after_commit_rate: 0.3,
         seed: 7,
         ..Default::default()
@@ -400,7 +400,7 @@ async fn a_lost_create_answer_does_not_produce_a_duplicate() {
         .filter(|r| r.fault.is_some())
         .count();
     assert!(dropped > 0, "the run must actually lose some answers");
-    emulator.set_faults(monc::emulator::FaultConfig::default());
+    emulator.set_faults(monc_emulator::FaultConfig::default());
     sync(&dir, &client, false, &[]).await;
     let keys = keys_in_org(&emulator);
     let mut counts: HashMap<&str, usize> = HashMap::new();

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use monc::output::plan::render_human;
 use monc::plan::{Action, Drift, LiveMonitor, plan};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::{Value, json};
 
 async fn start() -> (EmulatorHandle, Client) {

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use monc::datadog::OrgArgs;
+use super::connect::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Plan;
 

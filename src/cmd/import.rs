@@ -1,7 +1,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use monc::datadog::{Connection, Monitor, OrgArgs, connect};
+use monc::datadog::Monitor;
+
+use super::connect::{Connection, OrgArgs, connect};
 use monc::import::{self, Adoption, Destination, Import, Settings};
 use monc::load::LoadOptions;
 use monc::model::Model;

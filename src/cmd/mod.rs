@@ -1,6 +1,8 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
+pub mod connect;
 pub mod diff;
+pub mod emulator;
 pub mod graph;
 pub mod import;
 pub mod org;

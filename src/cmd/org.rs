@@ -4,7 +4,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use monc::datadog::{Connection, Monitor, OrgArgs, connect};
+use monc::datadog::Monitor;
+
+use super::connect::{Connection, OrgArgs, connect};
 use monc::output;
 use monc::plan::live::plan_against_org;
 use monc::plan::{Ownership, Plan, desired_monitors};

@@ -1,8 +1,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::connect::{OrgArgs, connect};
 use monc::backup::{Backup, RestorePlan, Step, check_origin, plan_restore, restore};
-use monc::datadog::{OrgArgs, connect};
 use monc::load::LoadOptions;
 use monc::plan::Ownership;
 use monc::plan::live::read_owned;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::connect::OrgArgs;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use monc::datadog::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
 use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};

@@ -3,12 +3,10 @@
 
 mod client;
 mod config;
-mod connect;
 mod error;
 mod model;
 
 pub use client::{Client, ClientOptions, MethodStats, Stats};
 pub use config::{Credentials, Site, check_transport_security};
-pub use connect::{Connection, OrgArgs, OrgKind, connect};
 pub use error::{ApiError, MonitorContext};
 pub use model::Monitor;

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use monc::datadog::{Client, Monitor};
-use monc::emulator::EmulatorHandle;
 use monc::load::LoadOptions;
 use monc::plan::live::plan_against_org;
 use monc::plan::{Ownership, Plan, desired_monitors};
 use monc::sync::{ApplyOptions, Report, apply};
+use monc_emulator::EmulatorHandle;
 use serde_json::Value;
 
 /// A copy of the reference setup under `CARGO_TARGET_TMPDIR/<group>/<name>`.
@@ -186,7 +186,7 @@ pub fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
         .filter(|m| m["type"] == "composite")
         .flat_map(|m| {
             let query = m["query"].as_str().unwrap_or_default();
-            let referenced = monc::emulator::composite_ids(query).unwrap_or_default();
+            let referenced = monc_emulator::composite_ids(query).unwrap_or_default();
             referenced
                 .into_iter()
                 .filter(|id| !ids.contains(id))

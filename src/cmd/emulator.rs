@@ -1,23 +1,13 @@
-//! Local emulator of the Datadog Monitor API (v1): a real HTTP server on loopback that behaves
-//! like Datadog (full monitor objects, defaults, validation, composites, pagination, rate
-//! limits) plus fault injection for tests.
-
-mod clock;
-mod faults;
-mod rules;
-mod server;
-mod state_file;
-mod state_lock;
-mod store;
+//! `monc emulator`: serves the local Monitor API emulator in the foreground.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub use faults::{Fate, Fault, FaultConfig};
-pub use rules::composite_ids;
-pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};
+use monc_emulator::{Emulator, EmulatorConfig, FaultConfig};
+
+use super::org;
 
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
@@ -80,16 +70,10 @@ impl EmulatorArgs {
 }
 
 /// Runs `monc emulator` in the foreground until Ctrl-C or SIGTERM.
-pub fn run(args: EmulatorArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+pub fn run(args: &EmulatorArgs) -> ExitCode {
+    let runtime = match org::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("monc emulator: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve_until_interrupted(args.config()))
 }

@@ -1,7 +1,11 @@
+//! Choosing the org: the real Monitor API from DD_API_KEY / DD_APP_KEY / DD_SITE (or
+//! `--api-url`), or the embedded emulator for `--org local`. Composition of the CLI; the API
+//! client itself knows nothing of clap or the emulator.
+
 use std::path::Path;
 
-use super::{ApiError, Client, ClientOptions, Credentials, Site};
-use crate::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc::datadog::{ApiError, Client, ClientOptions, Credentials, Site};
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// Which Datadog organisation `diff`/`sync` talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
