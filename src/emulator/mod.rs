@@ -1,6 +1,12 @@
 //! Local emulator of the Datadog Monitor API (v1): a real HTTP server on loopback that behaves
 //! like Datadog (full monitor objects, defaults, validation, composites, pagination, rate
 //! limits) plus fault injection for tests.
+//!
+//! Where it comes from: recorded Datadog traffic (tests/fixtures/cassettes), the API
+//! documentation and public issue threads. Whatever none of those backs is marked `GUESS` where
+//! it is decided: `GUESS:` for the wording of a message, `GUESS (behaviour):` for what the
+//! emulator does (`grep -rn GUESS src/emulator`). Do not trust the emulator to stand in for
+//! Datadog on those points.
 
 mod clock;
 mod faults;
