@@ -2,9 +2,14 @@
 //! like Datadog (full monitor objects, defaults, validation, composites, pagination, rate
 //! limits) plus fault injection for tests.
 //!
-//! It is the test oracle for monc, so it keeps its own knowledge of Datadog's behaviour (from
-//! recorded traffic and published specs, guesses marked `GUESS`) and depends on nothing of
-//! monc's: the crate boundary makes that hold by construction.
+//! Where it comes from: recorded Datadog traffic (tests/fixtures/cassettes), the API
+//! documentation and public issue threads. Whatever none of those backs is marked `GUESS` where
+//! it is decided: `GUESS:` for the wording of a message, `GUESS (behaviour):` for what the
+//! emulator does (`grep -rn GUESS crates/monc-emulator`). Do not trust the emulator to stand in
+//! for Datadog on those points.
+//!
+//! It is the test oracle for monc, so it keeps its own knowledge of Datadog and depends on
+//! nothing of monc's: the crate boundary makes that hold by construction.
 
 mod clock;
 mod faults;

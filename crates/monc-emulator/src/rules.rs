@@ -2,7 +2,8 @@
 //!
 //! Sources: recorded real traffic (tests/fixtures/cassettes) for shapes, defaults and the
 //! bad-query text; public issue threads for "Some monitor IDs are invalid" and the shape of the
-//! "still referenced by a composite" refusal. Messages marked GUESS are plausible wording only.
+//! "still referenced by a composite" refusal. Messages marked GUESS are plausible wording only;
+//! rules marked GUESS (behaviour) are plausible, and nothing recorded or documented backs them.
 
 use serde_json::{Map, Number, Value, json};
 
@@ -64,6 +65,7 @@ const MONITOR_TYPES: &[&str] = &[
 ];
 
 /// Types whose query is not `<expression> <comparator> <threshold>`.
+/// GUESS (behaviour): which types these are, beyond composites.
 const NO_COMPARATOR_TYPES: &[&str] = &["composite", "service check", "synthetics alert"];
 
 const MAX_COMPOSITE_MEMBERS: usize = 10;
@@ -116,6 +118,8 @@ pub fn check_monitor(
     }
     if !NO_COMPARATOR_TYPES.contains(&monitor_type) {
         let threshold = query_threshold(query)?;
+        // GUESS (behaviour): only metric monitors have `options.thresholds.critical` checked
+        // against the query.
         if matches!(monitor_type, "metric alert" | "query alert") {
             check_critical_matches(monitor, threshold)?;
         }
@@ -244,6 +248,8 @@ fn check_composite(
 
 /// The monitor IDs in a composite query, after checking its grammar:
 /// `expr := term (("&&" | "||") term)*`, `term := "!" term | "(" expr ")" | ID`.
+/// GUESS (behaviour): that grammar follows the documentation's examples; whether Datadog
+/// accepts more (e.g. `AND`/`OR` words) is not known.
 pub fn composite_ids(query: &str) -> Result<Vec<i64>, String> {
     let tokens = tokenize_composite(query)?;
     let mut parser = CompositeParser {
@@ -429,6 +435,7 @@ pub fn materialize(
     monitor.insert("overall_state_modified".into(), Value::Null);
     monitor.insert("overall_state".into(), "No Data".into());
     monitor.insert(
+        // A stand-in: the emulator has no users.
         "creator".into(),
         json!({"name": null, "handle": "local@monc.invalid", "email": "local@monc.invalid", "id": 1}),
     );
@@ -493,6 +500,7 @@ fn text_or_empty(monitor: &Map<String, Value>, key: &str) -> String {
         .to_owned()
 }
 
+/// GUESS (behaviour, from memory of the real API): trailing newlines of `message` are dropped.
 fn trimmed_message(monitor: &Map<String, Value>) -> String {
     text_or_empty(monitor, "message")
         .trim_end_matches(['\n', '\r'])
@@ -538,6 +546,7 @@ fn normalized_options(options: Option<&Value>, monitor_type: &str) -> Map<String
 }
 
 /// Whether the query groups (a multi alert): `by {..}` in metric queries, `.by(..)` elsewhere.
+/// Recorded for those two query styles; for any other it is a GUESS (behaviour).
 fn is_multi(monitor_type: &str, query: &str) -> bool {
     if monitor_type == "composite" {
         return false;

@@ -333,6 +333,7 @@ impl Shared {
     /// A change made through the API: applied, then answered only once it is in the state
     /// file (at once without one). A failed save answers 500: like a 5xx from Datadog, the
     /// change may or may not have been made (it stays in memory and goes into the next save).
+    /// Reads do not wait: one may show a change whose answer still waits for its save.
     async fn commit<T>(
         &self,
         change: impl FnOnce(&mut Store) -> Result<T, Rejection>,
@@ -389,6 +390,9 @@ impl Shared {
 }
 
 /// Fixed-window limiter reporting Datadog's X-RateLimit-* headers.
+///
+/// GUESS (behaviour): one window counts every request to every route. Datadog documents the
+/// headers, not how (or per which endpoints) it counts.
 struct RateWindow {
     limit: u32,
     period: Duration,
@@ -442,6 +446,7 @@ impl RateWindow {
             (self.limit - self.used).to_string(),
         );
         put("x-ratelimit-reset", reset.max(1).to_string());
+        // GUESS: the limit's name.
         put("x-ratelimit-name", "monitor_api".into());
         RateDecision { allowed, headers }
     }
@@ -493,6 +498,7 @@ fn number_param(params: &HashMap<String, String>, name: &str) -> Result<Option<u
         .get(name)
         .map(|raw| {
             raw.trim().parse().map_err(|_| {
+                // GUESS: wording for a page number that is not one.
                 Rejection::bad_request(&format!("Invalid value for parameter '{name}'"))
             })
         })
@@ -610,6 +616,7 @@ async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) ->
     ok(shared.read(|store| Ok(store.can_delete(&ids)))?)
 }
 
+/// GUESS: the body Datadog sends for a path it does not have.
 async fn unknown_route() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -638,6 +645,8 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
     if !has_keys(request.headers()) {
         let forbidden = Rejection {
             status: 403,
+            // GUESS: wording (from memory of the real API). Any non-empty pair of keys is
+            // accepted: the emulator has no accounts.
             errors: vec!["Forbidden".into()],
         };
         return (forbidden.into_response(), None);

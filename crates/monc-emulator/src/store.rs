@@ -9,6 +9,9 @@ use super::clock;
 use super::rules::{self, Rejection};
 
 pub const ORG_ID: i64 = 1;
+/// GUESS (behaviour): ids count up from here, per emulated org. Real ids are large (recorded:
+/// 238669218) and not known to be consecutive. That Datadog never gives a deleted monitor's id
+/// to another monitor is assumed; the emulator guarantees it, across restarts too.
 const FIRST_ID: i64 = 1_000_001;
 
 /// All monitors of the emulated org, as the API would render them.
@@ -99,11 +102,13 @@ impl Store {
     pub fn list(&self, filter: &ListFilter) -> Result<Vec<Map<String, Value>>, Rejection> {
         let page_size = filter.page_size.unwrap_or(100);
         if page_size > 1000 {
-            // Wording guessed: the limit is documented, the text is not.
+            // GUESS: wording; the limit of 1000 is documented.
             return Err(Rejection::bad_request(
                 "page_size must be less than or equal to 1000",
             ));
         }
+        // GUESS (behaviour): `monitor_tags` keeps monitors carrying every listed tag, and
+        // `name` is a case-insensitive substring; the documentation says neither.
         let matching = self.monitors.values().filter(|monitor| {
             has_all_tags(monitor, &filter.monitor_tags)
                 && filter.name.as_ref().is_none_or(|name| {
@@ -181,6 +186,7 @@ impl Store {
         for &id in ids {
             match self.monitors.get(&id) {
                 None => {
+                    // GUESS: an unknown id (the recorded call only asks about deletable ones).
                     errors.insert(id.to_string(), json!(["Monitor not found"]));
                 }
                 Some(monitor) => {
