@@ -273,7 +273,7 @@ impl Loader {
 
     fn report_syntax_error(&mut self, file: FileId, error: &hcl::edit::parser::Error) {
         let text = &self.model.sources.file(file).text;
-        let start = error.location().offset().min(text.len());
+        let start = char_start(text, error.location().offset());
         let end = next_char_end(text, start);
         let message = error.message().trim().to_string();
         let d = Diagnostic::error(
@@ -1069,16 +1069,37 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// The end of the character at `start`; an offset inside a character (hcl-rs can report one)
+/// counts as that character's.
 fn next_char_end(text: &str, start: usize) -> usize {
+    let start = char_start(text, start);
     text[start..]
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8())
 }
 
+/// `offset` moved back to the start of the character it falls in (or to the end of `text`).
+fn char_start(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_offset_inside_a_character_does_not_panic() {
+        // Found by tests/load_props.rs: hcl-rs placed a syntax error inside `𰏠` (4 bytes).
+        let text = "𰏠{ጓ";
+        assert_eq!(next_char_end(text, 1), 4);
+        assert_eq!(next_char_end(text, 6), 8);
+        assert_eq!(next_char_end(text, 99), text.len());
+    }
 
     #[test]
     fn reserved_tags_are_the_owner_tag_and_the_key_tag_key() {
