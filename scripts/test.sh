@@ -14,4 +14,4 @@ if ! "$venv/bin/python" -c "import datadog_api_client" 2>/dev/null; then
 fi
 
 export MONC_PYTHON="$PWD/$venv/bin/python"
-exec cargo test --all-targets "$@"
+exec cargo test --workspace --all-targets "$@"
