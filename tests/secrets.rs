@@ -54,9 +54,10 @@ fn all_files_under(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Scripted rather than random faults (monc's default backoff makes random 5xx slow): the
-/// listing is served, then resets, 400s, lost answers and 403s.
+/// listing and the can_delete check of the plan are served, then resets, 400s, lost answers
+/// and 403s.
 fn failing() -> impl Iterator<Item = Fate> {
-    std::iter::once(Fate::Serve).chain(
+    [Fate::Serve, Fate::Serve].into_iter().chain(
         [
             Fate::Reset,
             Fate::ServerError(400),
