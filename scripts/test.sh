@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's single test command: a Python venv with Datadog's official client (for
-# tests/emulator_python.rs), then every Rust test. Extra arguments go to `cargo test`.
+# tests/it/emulator_python.rs), then every Rust test. Extra arguments go to `cargo test`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

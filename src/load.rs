@@ -1094,7 +1094,7 @@ mod tests {
 
     #[test]
     fn an_error_offset_inside_a_character_does_not_panic() {
-        // Found by tests/load_props.rs: hcl-rs placed a syntax error inside `𰏠` (4 bytes).
+        // Found by tests/it/load_props.rs: hcl-rs placed a syntax error inside `𰏠` (4 bytes).
         let text = "𰏠{ጓ";
         assert_eq!(next_char_end(text, 1), 4);
         assert_eq!(next_char_end(text, 6), 8);

@@ -1,57 +1,28 @@
 //! diff and sync against the emulator over real HTTP on loopback, on copies of the reference setup.
 
-mod common;
-
+use crate::common;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
-use monc::datadog::{Client, ClientOptions, Credentials};
-use monc::load::LoadOptions;
-use monc::plan::live::{live_from_wire, read_owned, restrict_to_tenants};
-use monc::plan::{Action, Drift, Ownership, Plan, desired_monitors, plan};
-use monc::sync::{ApplyOptions, ChangeError, Report, apply};
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc::datadog::Client;
+use monc::plan::live::read_owned;
+use monc::plan::{Action, Drift, Plan};
+use monc::sync::{ChangeError, Report, apply};
+use monc_emulator::EmulatorHandle;
 use serde_json::{Value, json};
 
-fn ownership() -> Ownership {
-    Ownership {
-        owner_tag: "managed-by:monc".into(),
-        key_tag: "monc-key".into(),
-    }
-}
-
-async fn start() -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start(EmulatorConfig {
-        port: 0,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("emulator");
-    let client = Client::new(
-        &emulator.base_url(),
-        &Credentials::new("k", "a"),
-        ClientOptions::default(),
-    )
-    .expect("client");
-    (emulator, client)
-}
+use common::{apply_options, id_of, ownership, start};
 
 async fn make_plan(
     dir: &Path,
     client: &Client,
     only: &[String],
 ) -> (Plan, Vec<monc::datadog::Monitor>) {
-    let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
-    assert!(!checked.diagnostics.has_errors(), "config has errors");
-    let desired = desired_monitors(&checked);
-    let live_wire = read_owned(client, &ownership()).await.expect("list");
-    let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
-    let mut plan = plan(&desired, &live, &ownership());
-    if !only.is_empty() {
-        plan = restrict_to_tenants(plan, &desired, only);
-    }
-    (plan, live_wire)
+    common::plan_tenants(dir, client, only).await.expect("plan")
+}
+
+async fn sync(dir: &Path, client: &Client, prune: bool, only: &[String]) -> Report {
+    common::sync_tenants(dir, client, prune, only).await
 }
 
 /// The config change used by several tests: acme's p95 limit from 0.8 s to 0.9 s.
@@ -63,25 +34,6 @@ fn raise_acme_latency_limit(dir: &Path) {
         text.replace("p95_latency_s  = 0.8", "p95_latency_s  = 0.9"),
     )
     .expect("write");
-}
-
-fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
-    ApplyOptions {
-        ownership: ownership(),
-        prune,
-        backup_dir: dir.join(".monc/backups"),
-        progress: Arc::new(|_, _, _| {}),
-        cancel: Default::default(),
-    }
-}
-
-async fn sync(dir: &Path, client: &Client, prune: bool, only: &[String]) -> Report {
-    let (plan, live_wire) = make_plan(dir, client, only).await;
-    let options = apply_options(dir, prune);
-    let report = apply(client, &plan, &live_wire, &options).await;
-    let failures: Vec<_> = report.failures().collect();
-    assert!(failures.is_empty(), "sync failed: {failures:#?}");
-    report
 }
 
 fn writes(emulator: &EmulatorHandle) -> usize {
@@ -105,20 +57,6 @@ fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
         .collect();
     keys.sort();
     keys
-}
-
-fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
-    let tag = format!("monc-key:{key}");
-    emulator
-        .monitors()
-        .iter()
-        .find(|m| {
-            m["tags"]
-                .as_array()
-                .is_some_and(|t| t.iter().any(|x| x == &Value::from(tag.clone())))
-        })
-        .and_then(|m| m["id"].as_i64())
-        .unwrap_or_else(|| panic!("{key} not in the org"))
 }
 
 #[tokio::test]

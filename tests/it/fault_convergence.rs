@@ -5,8 +5,7 @@
 //!
 //! `MONC_FAULT_RUNS=1000 cargo test --test fault_convergence -- --nocapture` for a longer soak.
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 

@@ -3,8 +3,7 @@
 //! rate limit shared with other clients. Each server is a small axum app on loopback that
 //! records every request it sees.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

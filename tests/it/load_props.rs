@@ -1,8 +1,7 @@
 //! Property tests of the HCL loader: whatever is in the files, `monc::check` does not panic and
 //! every diagnostic points inside the file it names.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 
 use monc::load::LoadOptions;

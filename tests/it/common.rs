@@ -1,16 +1,15 @@
 //! Helpers shared by the reliability tests: project copies, generated tenants, org checks.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use monc::datadog::{Client, Monitor};
+use monc::datadog::{Client, ClientOptions, Credentials, Monitor};
 use monc::load::LoadOptions;
 use monc::plan::live::plan_against_org;
 use monc::plan::{Ownership, Plan, desired_monitors};
 use monc::sync::{ApplyOptions, Report, apply};
-use monc_emulator::EmulatorHandle;
+use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 /// A copy of the reference setup under `CARGO_TARGET_TMPDIR/<group>/<name>`.
@@ -105,35 +104,84 @@ pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// An emulator on a free loopback port and a client for it.
+pub async fn start() -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start(EmulatorConfig {
+        port: 0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let client = Client::new(
+        &emulator.base_url(),
+        &Credentials::new("k", "a"),
+        ClientOptions::default(),
+    )
+    .expect("client");
+    (emulator, client)
+}
+
 /// Reads the org and plans the config against it.
 pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<Monitor>), String> {
+    plan_tenants(dir, client, &[]).await
+}
+
+/// Like [`make_plan`], for a staged rollout of `tenants` (all when empty).
+pub async fn plan_tenants(
+    dir: &Path,
+    client: &Client,
+    tenants: &[String],
+) -> Result<(Plan, Vec<Monitor>), String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
+    assert!(!checked.diagnostics.has_errors(), "config has errors");
     let desired = desired_monitors(&checked);
-    let org = plan_against_org(client, &desired, &ownership(), &[])
+    let org = plan_against_org(client, &desired, &ownership(), tenants)
         .await
         .map_err(|e| e.to_string())?;
     Ok((org.plan, org.wire))
 }
 
-/// One sync; Err when the org could not even be read.
-pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
-    let (plan, live_wire) = make_plan(dir, client).await?;
-    let options = ApplyOptions {
+/// What `apply` needs, with backups under `dir`.
+pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
+    ApplyOptions {
         ownership: ownership(),
         prune,
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
-    };
-    Ok(apply(client, &plan, &live_wire, &options).await)
+    }
+}
+
+/// One sync; Err when the org could not even be read.
+pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
+    let (plan, live_wire) = make_plan(dir, client).await?;
+    Ok(apply(client, &plan, &live_wire, &apply_options(dir, prune)).await)
 }
 
 /// A sync that must succeed completely.
 pub async fn sync(dir: &Path, client: &Client, prune: bool) -> Report {
-    let report = try_sync(dir, client, prune).await.expect("org readable");
+    sync_tenants(dir, client, prune, &[]).await
+}
+
+/// A sync of `tenants` (all when empty) that must succeed completely.
+pub async fn sync_tenants(dir: &Path, client: &Client, prune: bool, tenants: &[String]) -> Report {
+    let (plan, live_wire) = plan_tenants(dir, client, tenants)
+        .await
+        .expect("org readable");
+    let report = apply(client, &plan, &live_wire, &apply_options(dir, prune)).await;
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "sync failed: {failures:#?}");
     report
+}
+
+/// The id of the owned monitor with `key`.
+pub fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
+    emulator
+        .monitors()
+        .iter()
+        .find(|m| key_of(m).as_deref() == Some(key))
+        .and_then(|m| m["id"].as_i64())
+        .unwrap_or_else(|| panic!("{key} not in the org"))
 }
 
 /// `monc-key` tag values of every monitor in the org, one entry per monitor.

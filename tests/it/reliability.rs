@@ -1,7 +1,6 @@
 //! Reliability against the emulator: exact numbers, concurrent syncs.
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 
 use monc::datadog::{Client, ClientOptions, Credentials};

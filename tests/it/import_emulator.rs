@@ -1,8 +1,7 @@
 //! `monc import` end to end through the binary against the emulator over HTTP: foreign monitors
 //! are imported, adopted, and the next diff plans updates only: no creates, no duplicates.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -1,8 +1,7 @@
 //! The exit-code contract of every command (0 success / no changes, 1 any error, 2 only for
 //! "changes pending"), and the option checks that must fail before any network call.
 
-mod common;
-
+use crate::common;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

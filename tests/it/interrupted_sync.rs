@@ -1,8 +1,7 @@
 //! `monc sync` killed with SIGKILL at seeded points of a large sync, then re-run: the org
 //! converges to the config with no duplicate and nothing lost.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

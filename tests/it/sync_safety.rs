@@ -2,8 +2,7 @@
 //! checks before deletes, deletes the API would refuse, duplicates that are the same id,
 //! composites pointing at duplicates, backups that cannot be written, interruptions.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::time::Duration;
 
@@ -13,9 +12,7 @@ use monc::plan::{Action, Drift, LiveMonitor, plan};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::{Value, json};
 
-async fn start() -> (EmulatorHandle, Client) {
-    start_with(EmulatorConfig::default()).await
-}
+use common::start;
 
 async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
     let emulator = Emulator::start(EmulatorConfig { port: 0, ..config })
@@ -30,15 +27,6 @@ async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
     (emulator, client)
 }
 
-fn id_of_key(emulator: &EmulatorHandle, key: &str) -> i64 {
-    emulator
-        .monitors()
-        .iter()
-        .find(|m| common::key_of(m).as_deref() == Some(key))
-        .and_then(|m| m["id"].as_i64())
-        .unwrap_or_else(|| panic!("no monitor with key {key}"))
-}
-
 #[tokio::test]
 async fn prune_never_deletes_a_monitor_edited_after_the_plan_was_read() {
     let (emulator, client) = start().await;
@@ -47,17 +35,11 @@ async fn prune_never_deletes_a_monitor_edited_after_the_plan_was_read() {
     std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
     let (plan, wire) = common::make_plan(&dir, &client).await.expect("plan");
     // Someone edits an orphan between the plan and the apply.
-    let edited = id_of_key(&emulator, "l3/login_check/umbrella");
+    let edited = common::id_of(&emulator, "l3/login_check/umbrella");
     assert!(emulator.edit_monitor(edited, |m| {
         m.insert("name".into(), "kept by hand".into());
     }));
-    let options = monc::sync::ApplyOptions {
-        ownership: common::ownership(),
-        prune: true,
-        backup_dir: dir.join(".monc/backups"),
-        progress: std::sync::Arc::new(|_, _, _| {}),
-        cancel: Default::default(),
-    };
+    let options = common::apply_options(&dir, true);
     let report = monc::sync::apply(&client, &plan, &wire, &options).await;
     let still = emulator
         .monitor(edited)
@@ -82,8 +64,8 @@ async fn a_composite_monc_does_not_own_keeps_both_halves_of_the_pair() {
     let dir = common::reference_copy("safety", "foreign-composite");
     common::sync(&dir, &client, false).await;
     std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
-    let raw = id_of_key(&emulator, "l3/api_error_rate/umbrella");
-    let other = id_of_key(&emulator, "l0/region_health");
+    let raw = common::id_of(&emulator, "l3/api_error_rate/umbrella");
+    let other = common::id_of(&emulator, "l0/region_health");
     emulator
         .insert_monitor(
             json!({"name": "Team dashboard composite", "type": "composite",
@@ -162,7 +144,7 @@ async fn a_composite_pointing_at_a_duplicate_is_labelled_as_such() {
     // A second sync running at once created a copy of the raw monitor and pointed the
     // composite at it.
     let key = "l3/api_error_rate/acme";
-    let original = id_of_key(&emulator, key);
+    let original = common::id_of(&emulator, key);
     let copy = emulator
         .monitor(original)
         .expect("original")
@@ -170,7 +152,7 @@ async fn a_composite_pointing_at_a_duplicate_is_labelled_as_such() {
         .cloned()
         .expect("object");
     let copy_id = emulator.insert_monitor(Value::Object(copy)).expect("copy");
-    let composite = id_of_key(&emulator, &format!("{key}/composite"));
+    let composite = common::id_of(&emulator, &format!("{key}/composite"));
     assert!(emulator.edit_monitor(composite, |m| {
         let query = m["query"].as_str().unwrap_or_default().to_string();
         let repointed = query.replace(&original.to_string(), &copy_id.to_string());

@@ -2,8 +2,7 @@
 //! or backups of a failing sync (with every debug knob turned up), and never over plain http to
 //! a host that is not loopback.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};

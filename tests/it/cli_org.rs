@@ -1,8 +1,7 @@
 //! The README quick start, end to end through the binary, on the local emulated org:
 //! validate → diff → sync → diff (clean) → a hand edit → diff shows drift.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -2,8 +2,7 @@
 //! stops cleanly on SIGTERM, loses no acknowledged write (nor reuses an id) on SIGKILL, and
 //! holds its state file against a second writer.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

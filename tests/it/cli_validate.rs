@@ -1,7 +1,6 @@
 //! End-to-end: the `monc` binary on the reference setup and the broken examples.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use assert_cmd::Command;

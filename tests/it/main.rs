@@ -1,0 +1,27 @@
+//! monc's integration tests, one binary (like ripgrep's and just's): each module drives the
+//! `monc` binary or the library over real HTTP on loopback. One binary links the crate once,
+//! which matters on a 2-core machine.
+
+mod cli_contract;
+mod cli_graph;
+mod cli_org;
+mod cli_test;
+mod cli_validate;
+mod client_emulator;
+mod common;
+mod diagnostics;
+mod emulator_cli;
+mod emulator_python;
+mod fault_convergence;
+mod fidelity;
+mod hostile_server;
+mod import_emulator;
+mod import_roundtrip;
+mod interrupted_sync;
+mod load_props;
+mod query_props;
+mod query_recommended_monitors;
+mod reliability;
+mod secrets;
+mod sync_emulator;
+mod sync_safety;
