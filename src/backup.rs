@@ -224,7 +224,7 @@ fn restorable(monitor: &Monitor) -> Monitor {
     );
     body.tags = monitor.tags.clone();
     body.options = monitor.options.clone();
-    body.options.remove("silenced");
+    body.options.remove(crate::plan::normalize::MUTE_STATE);
     body.priority = monitor.priority;
     body
 }

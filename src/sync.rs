@@ -300,6 +300,8 @@ pub fn wire_body(
     );
     monitor.tags = desired.tags.clone();
     monitor.options = desired.options.clone();
+    // Mute state belongs to downtimes and the UI; sending it would unmute or mute.
+    monitor.options.remove(crate::plan::normalize::MUTE_STATE);
     monitor.priority = desired.priority;
     Ok(monitor)
 }

@@ -18,6 +18,17 @@ const SERVER_DEFAULTS: &[(&str, Json)] = &[
     ("groupby_simple_monitor", Json::Bool(false)),
 ];
 
+/// Options the server adds on its own for some monitor types (recorded: `avalanche_window` on
+/// data-quality, RUM, error-tracking and custom-schedule monitors). Ignored unless the config
+/// sets them, and never part of the revision, so that such monitors converge.
+const SERVER_FILLED: &[&str] = &["avalanche_window"];
+
+/// Options whose trailing whitespace the server trims (as it does for `message` and `query`).
+const TRIMMED: &[&str] = &["escalation_message"];
+
+/// Where the API shows mute state (downtimes, UI mutes): never compared, never sent.
+pub const MUTE_STATE: &str = "silenced";
+
 /// The first characters of the ownership line monc appends to every message.
 pub const MARKER_PREFIX: &str = "[managed by monc:";
 
@@ -64,9 +75,14 @@ impl Definition {
         }
     }
 
-    /// A short hash of the definition, stable across runs, platforms and Rust versions.
+    /// A short hash of the definition, stable across runs, platforms and Rust versions. Options
+    /// the server may fill in on its own do not count.
     pub fn revision(&self) -> String {
-        let text = serde_json::to_string(self).unwrap_or_default();
+        let mut hashed = self.clone();
+        hashed
+            .options
+            .retain(|key, _| !SERVER_FILLED.contains(&key.as_str()));
+        let text = serde_json::to_string(&hashed).unwrap_or_default();
         format!("{:012x}", fnv1a(text.as_bytes()) & 0xffff_ffff_ffff)
     }
 
@@ -82,6 +98,9 @@ impl Definition {
             .filter_map(|field| {
                 let desired = wanted.get(field).cloned().flatten();
                 let live = current.get(field).cloned().flatten();
+                if desired.is_none() && is_server_filled(field) {
+                    return None;
+                }
                 (live != desired).then(|| FieldChange {
                     field: field.clone(),
                     live,
@@ -169,15 +188,35 @@ pub fn normalize_options(options: &JsonMap<String, Json>) -> BTreeMap<String, Js
     options
         .iter()
         .filter(|(key, value)| !is_default(key, value))
-        .filter_map(|(key, value)| Some((key.clone(), normalize_value(value)?)))
+        .filter_map(|(key, value)| Some((key.clone(), normalize_value(&trimmed(key, value))?)))
         .collect()
+}
+
+fn trimmed(key: &str, value: &Json) -> Json {
+    match value {
+        Json::String(text) if TRIMMED.contains(&key) => Json::String(text.trim_end().to_string()),
+        other => other.clone(),
+    }
+}
+
+/// `options.avalanche_window` (or a field below it).
+fn is_server_filled(field: &str) -> bool {
+    field
+        .strip_prefix("options.")
+        .and_then(|rest| rest.split('.').next())
+        .is_some_and(|option| SERVER_FILLED.contains(&option))
 }
 
 fn is_default(key: &str, value: &Json) -> bool {
     if value.is_null() {
         return true;
     }
-    if key == "silenced" && value.as_object().is_some_and(JsonMap::is_empty) {
+    // Mute state (a downtime shows as `{"*": <end>}`) is not configuration.
+    if key == MUTE_STATE {
+        return true;
+    }
+    // The server drops it: "default" is what an absent value means.
+    if key == "on_missing_data" && value.as_str() == Some("default") {
         return true;
     }
     if key == "new_host_delay" && value.as_f64() == Some(300.0) {
@@ -275,4 +314,51 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod converge_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options(value: Json) -> JsonMap<String, Json> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    fn definition(options: JsonMap<String, Json>) -> Definition {
+        Definition {
+            name: "n".into(),
+            monitor_type: "query alert".into(),
+            query: "q".into(),
+            message: "m".into(),
+            tags: Vec::new(),
+            options: normalize_options(&options),
+            priority: None,
+        }
+    }
+
+    /// What the server answers for what monc sent, per recorded real traffic.
+    #[test]
+    fn what_the_server_fills_trims_or_mutes_is_no_change() {
+        let sent = definition(options(json!({
+            "escalation_message": "still down\n\n",
+            "on_missing_data": "default",
+            "thresholds": {"critical": 90},
+        })));
+        let answered = definition(options(json!({
+            "escalation_message": "still down",
+            "avalanche_window": 20,
+            "silenced": {"*": 1_900_000_000},
+            "thresholds": {"critical": 90.0},
+        })));
+        assert_eq!(sent.fields_against(Some(&answered)), Vec::new());
+        assert_eq!(sent.revision(), answered.revision());
+    }
+
+    #[test]
+    fn an_avalanche_window_the_config_sets_is_compared() {
+        let sent = definition(options(json!({"avalanche_window": 10})));
+        let answered = definition(options(json!({"avalanche_window": 20})));
+        assert_eq!(sent.fields_against(Some(&answered)).len(), 1);
+    }
 }
