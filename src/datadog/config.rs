@@ -47,6 +47,8 @@ impl Credentials {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site(String);
 
+/// The sites of Datadog's published API reference (its endpoint table for every Monitor API
+/// call, 2026-11): `app.` is the UI host of the sites that have one.
 const KNOWN_SITES: &[&str] = &[
     "datadoghq.com",
     "us3.datadoghq.com",
@@ -54,7 +56,9 @@ const KNOWN_SITES: &[&str] = &[
     "datadoghq.eu",
     "ap1.datadoghq.com",
     "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
     "ddog-gov.com",
+    "us2.ddog-gov.com",
 ];
 
 impl Site {
@@ -167,13 +171,27 @@ mod tests {
                 "https://api.ddog-gov.com",
                 "https://app.ddog-gov.com",
             ),
+            (
+                "uk1.datadoghq.com",
+                "https://api.uk1.datadoghq.com",
+                "https://uk1.datadoghq.com",
+            ),
+            (
+                "us2.ddog-gov.com",
+                "https://api.us2.ddog-gov.com",
+                "https://us2.ddog-gov.com",
+            ),
         ];
         for (name, api, ui) in cases {
             let site = Site::parse(name).expect(name);
             assert_eq!(site.api_url(), api);
             assert_eq!(site.ui_url(), ui);
         }
-        assert!(Site::parse("datadog.example").is_err());
+        let unknown = Site::parse("datadog.example").expect_err("unknown");
+        assert!(
+            unknown.to_string().contains("uk1.datadoghq.com"),
+            "{unknown}"
+        );
     }
 
     #[test]
