@@ -251,6 +251,7 @@ async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
+        validate_first: true,
     };
     let report = apply(client, &plan, &live_wire, &options).await;
     (report.outcomes.len(), report.failures().count())

@@ -31,6 +31,8 @@ pub struct ApplyOptions {
     pub progress: Progress,
     /// Set (e.g. on SIGINT/SIGTERM) to start no further change; those in flight finish.
     pub cancel: Arc<AtomicBool>,
+    /// Ask the API to validate every create and update first; one refusal means no write.
+    pub validate_first: bool,
 }
 
 /// Why one change was not applied.
@@ -87,6 +89,11 @@ pub struct Report {
     pub blocked: Vec<String>,
     /// Stopped early: the changes not started are reported as not applied.
     pub interrupted: bool,
+    /// Monitors the API validated before anything was written.
+    pub validated: usize,
+    /// The API refused some monitors when asked to validate them: nothing was written, and
+    /// `outcomes` holds the refusals.
+    pub validation_failed: bool,
 }
 
 impl Report {
@@ -96,7 +103,10 @@ impl Report {
 
     /// Anything short of the whole plan applied.
     pub fn incomplete(&self) -> bool {
-        self.failures().next().is_some() || self.interrupted || self.backup_error.is_some()
+        self.failures().next().is_some()
+            || self.interrupted
+            || self.backup_error.is_some()
+            || self.validation_failed
     }
 
     pub fn succeeded(&self, action: Action) -> usize {
@@ -132,6 +142,15 @@ pub async fn apply(
         .collect();
     if ordered.is_empty() {
         return report;
+    }
+    if options.validate_first {
+        let validation = validate_remotely(client, plan).await;
+        report.validated = validation.checked;
+        if !validation.failures.is_empty() {
+            report.outcomes = validation.failures;
+            report.validation_failed = true;
+            return report;
+        }
     }
     match write_backup(client, options, &ordered, live_wire) {
         Ok(path) => report.backup = path,
@@ -172,6 +191,76 @@ pub async fn apply(
         report.outcomes.extend(outcomes);
     }
     report
+}
+
+/// What the API said of the plan's creates and updates before any write.
+#[derive(Debug, Default)]
+pub struct RemoteValidation {
+    /// Monitors the API validated.
+    pub checked: usize,
+    /// Composites that name monitors not created yet: the API can only check them once
+    /// those exist (at apply time).
+    pub deferred: Vec<String>,
+    /// Monitors the API refused, with its message.
+    pub failures: Vec<Outcome>,
+}
+
+/// Asks the API (`POST /api/v1/monitor/validate`, `/{id}/validate` for updates) about every
+/// create and update of `plan`, as Terraform does at plan time. Requests go through the same
+/// client, so they count against the rate limit like any other.
+pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation {
+    let ids: HashMap<String, i64> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Delete)
+        .filter_map(|c| Some((c.key.clone(), c.live.as_ref()?.id)))
+        .collect();
+    let mut validation = RemoteValidation::default();
+    let mut tasks = JoinSet::new();
+    for change in apply_order(plan)
+        .into_iter()
+        .filter(|c| matches!(c.action, Action::Create | Action::Update))
+    {
+        let Some(desired) = &change.desired else {
+            continue;
+        };
+        let Ok(body) = wire_body(desired, &ids) else {
+            validation.deferred.push(change.key.clone());
+            continue;
+        };
+        let client = client.clone();
+        let (key, action, id) = (
+            change.key.clone(),
+            change.action,
+            change.live.as_ref().map(|l| l.id),
+        );
+        tasks.spawn(async move {
+            let result = match id {
+                Some(id) => client.validate_existing_monitor(id, &body).await,
+                None => client.validate_monitor(&body).await,
+            };
+            (key, action, id, result)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((key, action, id, result)) = joined else {
+            continue;
+        };
+        validation.checked += 1;
+        if let Err(error) = result {
+            validation.failures.push(Outcome {
+                key: key.clone(),
+                action,
+                id,
+                error: Some(ChangeError::Api(error.for_monitor(MonitorContext {
+                    key: Some(key),
+                    ..MonitorContext::default()
+                }))),
+            });
+        }
+    }
+    validation.failures.sort_by(|a, b| a.key.cmp(&b.key));
+    validation
 }
 
 /// Consecutive changes of the same rank can run in parallel; ranks run one after another.

@@ -5,6 +5,8 @@ use super::connect::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Plan;
 
+use monc::sync::validate_remotely;
+
 use super::ConfigArgs;
 use super::org::{self, CHANGES_PENDING};
 
@@ -36,6 +38,10 @@ pub struct DiffArgs {
     /// drift. A missing or plain-http webhook is an error at once, drift or not.
     #[arg(long)]
     pub notify_slack: bool,
+    /// Also ask Datadog to validate every monitor to create or update (as `sync` always does
+    /// before writing): exit 1 if it refuses any.
+    #[arg(long)]
+    pub validate: bool,
 }
 
 pub fn run(args: &DiffArgs) -> ExitCode {
@@ -100,13 +106,38 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let refused = if args.validate {
+        validate(&planned).await
+    } else {
+        0
+    };
     let reported = report(args, &planned.plan, preflight.slack_webhook.as_deref()).await;
     org::close(planned.connection).await;
     match reported {
         Err(message) => org::fail(message),
+        Ok(()) if refused > 0 => org::fail(format!(
+            "Datadog refused {refused} monitor(s) when asked to validate them (see above)"
+        )),
         Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
         Ok(()) => ExitCode::SUCCESS,
     }
+}
+
+/// Asks the API about every create and update; prints each refusal. Returns how many.
+async fn validate(planned: &org::Planned) -> usize {
+    let validation = validate_remotely(&planned.connection.client, &planned.plan).await;
+    for outcome in &validation.failures {
+        if let Some(error) = &outcome.error {
+            eprintln!("refused  {}: {error}", outcome.key);
+        }
+    }
+    eprintln!(
+        "Validated {} monitor(s) with Datadog; {} refused; {} composite(s) can only be validated once the monitors they name exist.",
+        validation.checked,
+        validation.failures.len(),
+        validation.deferred.len()
+    );
+    validation.failures.len()
 }
 
 /// Writes the plan where asked, and posts drift to Slack when there is some.

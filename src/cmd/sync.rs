@@ -138,6 +138,7 @@ async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, jso
             progress_bar.suspend(|| print_outcome(outcome, links.as_deref(), json));
         }),
         cancel,
+        validate_first: true,
     };
     let report = apply(
         &planned.connection.client,
@@ -227,6 +228,17 @@ fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
 fn print_report(report: &Report, json: bool) {
     if let Some(error) = &report.backup_error {
         eprintln!("error: {error}");
+    }
+    if report.validation_failed {
+        eprintln!(
+            "error: Datadog refused {} monitor(s) when asked to validate them; nothing was written:",
+            report.outcomes.len()
+        );
+        for outcome in &report.outcomes {
+            if let Some(error) = &outcome.error {
+                eprintln!("  {}: {error}", outcome.key);
+            }
+        }
     }
     if json {
         println!(

@@ -149,6 +149,7 @@ pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
+        validate_first: true,
     }
 }
 

@@ -472,3 +472,62 @@ async fn monc_leaves_part_of_the_rate_limit_to_other_clients() {
         "{refused} of the other client's {sent} requests were refused"
     );
 }
+
+#[tokio::test]
+async fn one_monitor_the_api_refuses_to_validate_means_no_write_at_all() {
+    // The API validates everything but one monitor, as Datadog would refuse a bad query.
+    let server = serve(|seen| match (seen.method.as_str(), seen.uri.as_str()) {
+        ("GET", _) => Answer::json(json!([])),
+        ("POST", "/api/v1/monitor/validate") if seen.body.contains("[acme] Login page") => Answer {
+            status: 400,
+            headers: vec![("content-type", "application/json".into())],
+            body: json!({"errors": ["The value provided for parameter 'query' is invalid: \
+                    invalid operator"]})
+            .to_string(),
+        },
+        ("POST", "/api/v1/monitor/validate") => Answer::json(json!({})),
+        _ => Answer::json(json!({"id": 1})),
+    })
+    .await;
+    let dir = common::reference_copy("hostile", "remote-validation");
+    let output = run_monc(&dir, &server.url, &["sync", "--yes"]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(stderr.contains("l3/login_check/acme"), "{stderr}");
+    assert!(stderr.contains("invalid operator"), "{stderr}");
+    let validations = server
+        .writes()
+        .iter()
+        .filter(|s| s.uri == "/api/v1/monitor/validate")
+        .count();
+    assert_eq!(validations, 20, "every raw monitor was validated");
+    let writes: Vec<Seen> = server
+        .writes()
+        .into_iter()
+        .filter(|s| !s.uri.ends_with("/validate"))
+        .collect();
+    assert!(writes.is_empty(), "monitors were written: {writes:?}");
+}
+
+#[tokio::test]
+async fn diff_validate_reports_what_the_api_refuses_and_exits_1() {
+    let server = serve(|seen| match (seen.method.as_str(), seen.uri.as_str()) {
+        ("POST", "/api/v1/monitor/validate") if seen.body.contains("[acme] Login page") => Answer {
+            status: 400,
+            headers: vec![("content-type", "application/json".into())],
+            body: json!({"errors": ["invalid operator"]}).to_string(),
+        },
+        ("POST", "/api/v1/monitor/validate") => Answer::json(json!({})),
+        _ => Answer::json(json!([])),
+    })
+    .await;
+    let dir = common::reference_copy("hostile", "diff-validate");
+    let plain = run_monc(&dir, &server.url, &["diff"]).await;
+    assert_eq!(plain.status.code(), Some(2), "changes pending");
+    let checked = run_monc(&dir, &server.url, &["diff", "--validate"]).await;
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert_eq!(checked.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused  l3/login_check/acme"), "{stderr}");
+    assert!(server.writes().iter().all(|s| s.uri.ends_with("/validate")));
+}

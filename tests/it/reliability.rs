@@ -65,6 +65,7 @@ async fn two_syncs_at_once_converge_without_duplicates_or_lost_monitors() {
         backup_dir: dir.join(".monc/backups"),
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
+        validate_first: true,
     };
     let (options_a, options_b) = (options(), options());
     let (first, second) = tokio::join!(

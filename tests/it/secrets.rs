@@ -53,10 +53,10 @@ fn all_files_under(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Scripted rather than random faults (monc's default backoff makes random 5xx slow): the
-/// listing and the can_delete check of the plan are served, then resets, 400s, lost answers
-/// and 403s.
+/// listing, the can_delete check of the plan and the remote validation of its updates are
+/// served (8 requests for this plan), then resets, 400s, lost answers and 403s.
 fn failing() -> impl Iterator<Item = Fate> {
-    [Fate::Serve, Fate::Serve].into_iter().chain(
+    std::iter::repeat_n(Fate::Serve, 8).chain(
         [
             Fate::Reset,
             Fate::ServerError(400),

@@ -218,7 +218,7 @@ async fn a_backup_that_cannot_be_written_whole_changes_nothing() {
     let writes: Vec<_> = emulator
         .requests()
         .into_iter()
-        .filter(|r| r.method != "GET")
+        .filter(|r| r.method != "GET" && !r.path.ends_with("/validate"))
         .collect();
     assert!(writes.is_empty(), "changed the org: {writes:?}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.join(".monc/backups"))
