@@ -2,9 +2,10 @@
 //!
 //! Data flows one way: files → model → graph → plan → API.
 //! - [`load`] reads `monc.hcl`, `tenants/` and `monitors/` into a spanned [`model`].
-//! - [`compile`] stamps templates out per tenant / cluster into concrete monitors.
+//! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
+//!   their queries.
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
-//! - [`validate`] checks everything locally and reports [`diagnostic`]s.
+//! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s.
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
@@ -46,8 +47,8 @@ pub struct Checked {
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
     let compiled = compile::compile(&model, &mut diagnostics);
-    let mut graph = graph::build(&model, compiled, &mut diagnostics);
-    validate::validate(&model, &mut graph, &mut diagnostics);
+    let graph = graph::build(&model, compiled, &mut diagnostics);
+    validate::validate(&model, &graph, &mut diagnostics);
     Ok(Checked {
         model,
         graph,
