@@ -26,7 +26,7 @@ use crate::compile::Instance;
 use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Span, did_you_mean, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::load::{LoadError, parse_reference};
-use crate::model::Model;
+use crate::model::{Model, is_composite_key};
 use crate::simulate::{Outcome, Page, State, Status, simulate};
 
 /// One `scenario` block, resolved against the compiled monitors.
@@ -311,7 +311,7 @@ impl Reader<'_> {
         }
         let keys = self.graph.monitors.iter().map(|m| m.key.as_str());
         let mut help = suggestion_help(key, "monitor key", keys);
-        if key.ends_with("/composite") {
+        if is_composite_key(key) {
             help = format!(
                 "scenarios set the states of raw monitors; composites are computed from them. {help}"
             );

@@ -10,7 +10,7 @@ use serde_json::Map as JsonMap;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
-use crate::model::{FanOut, Field, Model, Reference, Template};
+use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
 use crate::query::{
     CompositeExpr, MetricQuery, Operand, QueryError, parse_composite_query, parse_metric_query,
 };
@@ -138,12 +138,8 @@ impl<'m> Compiler<'m> {
 
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
     fn key(&self, template: &Template, instance: Instance) -> String {
-        let tier = self.model.project.tiers[template.tier.value].to_lowercase();
-        let base = format!("{tier}/{}", template.name.value);
-        match self.instance_name(instance) {
-            Some(name) => format!("{base}/{name}"),
-            None => base,
-        }
+        let tier = &self.model.project.tiers[template.tier.value];
+        MonitorKey::new(tier, &template.name.value, self.instance_name(instance)).into()
     }
 
     fn instance_name(&self, instance: Instance) -> Option<&str> {
@@ -252,7 +248,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
-        let composite = (t.monitor_type.value == "composite")
+        let composite = t
+            .is_composite()
             .then(|| self.resolve_composite(&query))
             .flatten();
         if self.failed {

@@ -10,8 +10,8 @@ use petgraph::visit::EdgeRef;
 
 use crate::compile::{Compiled, Monitor};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::model::Model;
-use crate::query::Operand;
+use crate::model::{Model, MonitorKey, is_composite, is_composite_key};
+use crate::query::{CompositeExpr, Operand};
 
 /// Datadog's limit on the number of monitors one composite may reference.
 pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
@@ -36,14 +36,11 @@ pub struct Edge {
 }
 
 impl Composite {
-    /// The composite query with each constituent rendered by `name` (a key now, an ID at sync).
-    pub fn query(&self, name: impl Fn(usize) -> String) -> String {
-        let mut query = name(self.target);
-        for &s in &self.suppressors {
-            query.push_str(" && !");
-            query.push_str(&name(s));
-        }
-        query
+    /// `target && !suppressor && ...`, each monitor (an index into [`MonitorGraph::monitors`])
+    /// given as `operand(index)`.
+    pub fn expr(&self, operand: impl Fn(usize) -> Operand) -> CompositeExpr {
+        let suppressors = self.suppressors.iter().map(|&s| operand(s));
+        CompositeExpr::suppression(operand(self.target), suppressors)
     }
 }
 
@@ -170,7 +167,7 @@ fn check_edge(
             .help("a monitor cannot silence itself; refer to a lower-tier monitor instead"),
         );
     }
-    if s.monitor_type == "composite" {
+    if is_composite(&s.monitor_type) {
         return Some(
             Diagnostic::error("monc::composite-of-composite", span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
                 .label("composite used as a suppressor")
@@ -212,7 +209,7 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
             let Some(constituent) = graph.monitor(key) else {
                 continue; // failed to compile; reported already
             };
-            if constituent.monitor_type == "composite" || key.ends_with("/composite") {
+            if is_composite(&constituent.monitor_type) || is_composite_key(key) {
                 let span =
                     template
                         .query
@@ -311,7 +308,7 @@ fn generate_composites(
             continue;
         }
         composites.push(Composite {
-            key: format!("{}/composite", monitor.key),
+            key: MonitorKey::from(monitor.key.as_str()).composite().into(),
             target: index,
             suppressors,
         });
@@ -349,7 +346,7 @@ fn check_composite(
         .suppressed_by_span
         .clone()
         .unwrap_or_else(|| template.name.span.clone());
-    if monitor.monitor_type == "composite" {
+    if is_composite(&monitor.monitor_type) {
         return Some(
             Diagnostic::error("monc::composite-of-composite", span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
                 .label("suppressing a composite needs a composite of a composite")

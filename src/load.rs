@@ -12,7 +12,9 @@ use crate::diagnostic::{
     Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
 use crate::eval::{self, base_context, describe_value};
-use crate::model::{Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant};
+use crate::model::{
+    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name,
+};
 
 /// Where the configuration lives.
 #[derive(Debug, Clone)]
@@ -1026,25 +1028,6 @@ fn field_of(id: FileId, attr: &Attribute) -> Field {
             EditExpr::String(_) | EditExpr::Number(_) | EditExpr::Bool(_)
         ),
     }
-}
-
-/// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe.
-pub fn check_name(name: &str) -> Result<(), &'static str> {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => return Err("it is empty"),
-        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
-            return Err("it must start with a lowercase letter or digit");
-        }
-        _ => {}
-    }
-    if name.len() > 100 {
-        return Err("it is longer than 100 characters");
-    }
-    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        return Err("only lowercase letters, digits, `-` and `_` are allowed");
-    }
-    Ok(())
 }
 
 fn strings_in(value: Option<&hcl::Value>) -> Vec<String> {
