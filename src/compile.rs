@@ -7,7 +7,7 @@ use hcl::Value;
 use hcl::eval::Context;
 use serde_json::Map as JsonMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_help};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
 use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
@@ -324,7 +324,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             if options.contains_key("thresholds") {
                 self.report(
                     Diagnostic::error(
-                        "monc::duplicate-thresholds",
+                        Code::DuplicateThresholds,
                         f.span.clone(),
                         "thresholds are given twice",
                     )
@@ -344,7 +344,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             _ => {
                 self.report(
                     Diagnostic::error(
-                        "monc::wrong-type",
+                        Code::WrongType,
                         field.span.clone(),
                         "`priority` must be a whole number from 1 to 5",
                     )
@@ -385,7 +385,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             format!("at `{fragment}`")
         };
         Diagnostic::error(
-            "monc::query-syntax",
+            Code::QuerySyntax,
             span,
             format!("invalid metric query for `{key}`: {}", error.message),
         )
@@ -432,7 +432,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 });
                 self.report(
                     Diagnostic::error(
-                        "monc::composite-query",
+                        Code::CompositeQuery,
                         span,
                         format!(
                             "invalid composite query for `{}`: {}",
@@ -486,7 +486,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             let help = suggestion_help(name, "monitor", names);
             self.report(
                 Diagnostic::error(
-                    "monc::unknown-monitor",
+                    Code::UnknownMonitor,
                     span.clone(),
                     format!("{what} refers to unknown monitor `{name}`"),
                 )
@@ -511,7 +511,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             (Some(index), FanOut::Once) => {
                 self.report(
                     Diagnostic::error(
-                        "monc::unexpected-index",
+                        Code::UnexpectedIndex,
                         index.span.clone(),
                         format!("`{name}` is a single monitor and takes no index"),
                     )
@@ -527,7 +527,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 };
                 self.report(
                     Diagnostic::error(
-                        "monc::missing-index",
+                        Code::MissingIndex,
                         reference_span.clone(),
                         format!("`{name}` has {}; say which one", fan_out.describe()),
                     )
@@ -545,7 +545,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 let Some(wanted) = value.as_str() else {
                     self.report(
                         Diagnostic::error(
-                            "monc::wrong-type",
+                            Code::WrongType,
                             index.span.clone(),
                             format!("an index must be a name, found {}", describe_value(&value)),
                         )
@@ -600,7 +600,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             let help = suggestion_help(wanted, what, candidates.iter().copied());
             self.report(
                 Diagnostic::error(
-                    "monc::unknown-instance",
+                    Code::UnknownInstance,
                     index_span.clone(),
                     format!(
                         "`{}` has no instance for {what} `{wanted}`",
@@ -649,7 +649,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             None => "check the expression's types and operators".to_string(),
         };
         Diagnostic::error(
-            "monc::eval",
+            Code::Eval,
             field.span.clone(),
             format!(
                 "cannot evaluate `{what}` for `{}`: {}",
@@ -741,7 +741,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn wrong_type(&mut self, field: &Field, what: &str, expected: &str, found: &Value) {
         self.report(
             Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 field.span.clone(),
                 format!(
                     "`{what}` must be {expected}, found {}",

@@ -9,7 +9,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use crate::compile::{Compiled, Monitor};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::model::{Model, MonitorKey, is_composite, is_composite_key};
 use crate::query::{CompositeExpr, Operand};
 
@@ -117,7 +117,7 @@ fn add_nodes(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnost
 fn duplicate_key(model: &Model, first: &Monitor, key: &str) -> Diagnostic {
     let template = &model.templates[first.template];
     Diagnostic::error(
-        "monc::duplicate-key",
+        Code::DuplicateKey,
         template.name.span.clone(),
         format!("two monitors get the key `{key}`"),
     )
@@ -159,7 +159,7 @@ fn check_edge(
     if suppressor == target {
         return Some(
             Diagnostic::error(
-                "monc::self-suppression",
+                Code::SelfSuppression,
                 span.clone(),
                 format!("`{}` suppresses itself", t.key),
             )
@@ -169,7 +169,7 @@ fn check_edge(
     }
     if is_composite(&s.monitor_type) {
         return Some(
-            Diagnostic::error("monc::composite-of-composite", span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
+            Diagnostic::error(Code::CompositeOfComposite, span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
                 .label("composite used as a suppressor")
                 .help("Datadog does not allow a composite built on another composite; suppress with the monitors that composite is made of"),
         );
@@ -178,7 +178,7 @@ fn check_edge(
         let tiers = &model.project.tiers;
         return Some(
             Diagnostic::error(
-                "monc::tier-order",
+                Code::TierOrder,
                 span.clone(),
                 format!(
                     "`{}` ({}) cannot be suppressed by `{}` ({})",
@@ -216,7 +216,7 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
                         .span_within(&model.sources, &monitor.query, range.clone());
                 diagnostics.push(
                     Diagnostic::error(
-                        "monc::composite-of-composite",
+                        Code::CompositeOfComposite,
                         span,
                         format!("composite `{}` references composite `{key}`", monitor.key),
                     )
@@ -229,7 +229,7 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
         if distinct.len() > MAX_COMPOSITE_CONSTITUENTS {
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::too-many-constituents",
+                    Code::TooManyConstituents,
                     template.query.span.clone(),
                     format!(
                         "composite `{}` references {} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}",
@@ -280,7 +280,7 @@ fn cycle_diagnostic(graph: &MonitorGraph, component: &[NodeIndex]) -> Diagnostic
     keys.sort_unstable();
     let (first_label, first_span) = edges[0].clone();
     let mut d = Diagnostic::error(
-        "monc::suppression-cycle",
+        Code::SuppressionCycle,
         first_span,
         format!("suppression cycle between {}", keys.join(", ")),
     )
@@ -348,7 +348,7 @@ fn check_composite(
         .unwrap_or_else(|| template.name.span.clone());
     if is_composite(&monitor.monitor_type) {
         return Some(
-            Diagnostic::error("monc::composite-of-composite", span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
+            Diagnostic::error(Code::CompositeOfComposite, span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
                 .label("suppressing a composite needs a composite of a composite")
                 .help("Datadog does not allow composites built on composites; add these suppressors to the composite's own query instead"),
         );
@@ -361,7 +361,7 @@ fn check_composite(
             .collect();
         return Some(
             Diagnostic::error(
-                "monc::too-many-constituents",
+                Code::TooManyConstituents,
                 span,
                 format!("the composite for `{}` would reference {constituents} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}", monitor.key),
             )

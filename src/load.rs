@@ -9,7 +9,7 @@ use hcl::edit::expr::{Expression as EditExpr, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 
 use crate::diagnostic::{
-    Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
+    Code, Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
@@ -176,7 +176,7 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
         )
     };
     Some(
-        Diagnostic::error("monc::reserved-tag", span, message)
+        Diagnostic::error(Code::ReservedTag, span, message)
             .label("reserved for monc")
             .help(help),
     )
@@ -279,7 +279,7 @@ impl Loader {
         let end = next_char_end(text, start);
         let message = error.message().trim().to_string();
         let d = Diagnostic::error(
-            "monc::syntax",
+            Code::Syntax,
             Span::new(file, start..end),
             format!("HCL syntax error: {message}"),
         )
@@ -379,7 +379,7 @@ impl Loader {
                 }
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
-                        "monc::unknown-attribute",
+                        Code::UnknownAttribute,
                         self.span(id, attr.key.span()),
                         format!("unexpected attribute `{}` at the top of a tenants file", attr.key.as_str()),
                     )
@@ -507,7 +507,7 @@ impl Loader {
             );
             self.error(
                 Diagnostic::error(
-                    "monc::unknown-cluster",
+                    Code::UnknownCluster,
                     cluster.span,
                     format!("tenant refers to unknown cluster `{}`", cluster.value),
                 )
@@ -541,7 +541,7 @@ impl Loader {
                 }
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
-                        "monc::unknown-attribute",
+                        Code::UnknownAttribute,
                         self.span(id, attr.key.span()),
                         format!(
                             "unexpected attribute `{}` at the top of a monitors file",
@@ -621,7 +621,7 @@ impl Loader {
                     ),
                 );
                 self.error(
-                    Diagnostic::error("monc::unknown-tier", span, format!("unknown tier `{tier}`"))
+                    Diagnostic::error(Code::UnknownTier, span, format!("unknown tier `{tier}`"))
                         .label("not a declared tier")
                         .help(help),
                 );
@@ -659,7 +659,7 @@ impl Loader {
                 };
                 self.error(
                     Diagnostic::error(
-                        "monc::invalid-for-each",
+                        Code::InvalidForEach,
                         span,
                         "`for_each` must be `tenants` or `clusters`",
                     )
@@ -687,7 +687,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-type",
+                Code::UnknownType,
                 span,
                 format!("unknown monitor type `{value}`"),
             )
@@ -702,7 +702,7 @@ impl Loader {
         let EditExpr::Array(items) = &attr.value else {
             let span = self.span(id, attr.value.span());
             self.error(
-                Diagnostic::error("monc::wrong-type", span, "`suppressed_by` must be a list of monitor references")
+                Diagnostic::error(Code::WrongType, span, "`suppressed_by` must be a list of monitor references")
                     .label("expected a list")
                     .help("write `suppressed_by = [monitor.region_health, monitor.alb_5xx[tenant.cluster]]`"),
             );
@@ -731,7 +731,7 @@ impl Loader {
             }),
             None => {
                 self.error(
-                    Diagnostic::error("monc::bad-reference", span, "not a monitor reference")
+                    Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                         .label("expected `monitor.<name>` or `monitor.<name>[<index>]`")
                         .help("refer to another monitor template by name, e.g. `monitor.region_health`, or to one instance of it, e.g. `monitor.alb_5xx[tenant.cluster]`"),
                 );
@@ -747,7 +747,7 @@ impl Loader {
         let [label] = block.labels.as_slice() else {
             self.error(
                 Diagnostic::error(
-                    "monc::block-name",
+                    Code::BlockName,
                     span,
                     format!("a `{what}` block needs exactly one name"),
                 )
@@ -761,7 +761,7 @@ impl Loader {
         if let Err(problem) = check_name(&name) {
             self.error(
                 Diagnostic::error(
-                    "monc::invalid-name",
+                    Code::InvalidName,
                     name_span,
                     format!("invalid {what} name `{name}`: {problem}"),
                 )
@@ -792,7 +792,7 @@ impl Loader {
             return false;
         };
         let d = Diagnostic::error(
-            "monc::duplicate-definition",
+            Code::DuplicateDefinition,
             name.span.clone(),
             format!("{what} `{}` is defined twice", name.value),
         )
@@ -816,7 +816,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-attribute",
+                Code::UnknownAttribute,
                 self.span(id, attr.key.span()),
                 format!("unknown attribute `{key}` in {what}"),
             )
@@ -838,7 +838,7 @@ impl Loader {
         );
         self.error(
             Diagnostic::error(
-                "monc::missing-attribute",
+                Code::MissingAttribute,
                 span,
                 format!(
                     "{what} is missing required attribute{} {}",
@@ -873,7 +873,7 @@ impl Loader {
         for block in body.blocks() {
             self.error(
                 Diagnostic::error(
-                    "monc::unknown-block",
+                    Code::UnknownBlock,
                     self.span(id, block.ident.span()),
                     format!("unexpected block `{}` in {what}", block.ident.as_str()),
                 )
@@ -891,7 +891,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-block",
+                Code::UnknownBlock,
                 self.span(id, block.ident.span()),
                 format!("unknown block `{name}` in {place}"),
             )
@@ -907,7 +907,7 @@ impl Loader {
             Err(failure) => {
                 self.error(
                     Diagnostic::error(
-                        "monc::eval",
+                        Code::Eval,
                         self.span(id, attr.value.span()),
                         format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
                     )
@@ -941,7 +941,7 @@ impl Loader {
     fn wrong_type(&mut self, id: FileId, attr: &Attribute, expected: &str, found: &hcl::Value) {
         self.error(
             Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 self.span(id, attr.value.span()),
                 format!(
                     "`{}` must be {expected}, found {}",

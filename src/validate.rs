@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde_json::Value as Json;
 
 use crate::compile::Monitor;
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template};
 use crate::query::{Comparator, MetricQuery};
@@ -45,13 +45,13 @@ fn check_thresholds(
     };
     match thresholds.get("critical").map(number) {
         Some(None) => diagnostics.push(
-            Diagnostic::error("monc::wrong-type", span.clone(), "`thresholds.critical` must be a number")
+            Diagnostic::error(Code::WrongType, span.clone(), "`thresholds.critical` must be a number")
                 .label("not a number")
                 .help("write e.g. `thresholds = { critical = 90 }`"),
         ),
         Some(Some(critical)) if critical != query.threshold => diagnostics.push(
             Diagnostic::error(
-                "monc::threshold-mismatch",
+                Code::ThresholdMismatch,
                 span.clone(),
                 format!("critical threshold {critical} differs from the query's `{} {}` in `{}`", query.comparator.as_str(), query.threshold, monitor.key),
             )
@@ -107,7 +107,7 @@ fn check_threshold_order(
             };
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::threshold-order",
+                    Code::ThresholdOrder,
                     span.clone(),
                     format!("`{lower}` ({a}) must be {relation} `{upper}` ({b}) for a `{}` query in `{key}`", comparator.as_str()),
                 )
@@ -183,7 +183,7 @@ fn check_message_variables(
         };
         diagnostics.push(
             Diagnostic::error(
-                "monc::message-variable",
+                Code::MessageVariable,
                 span,
                 format!("`{{{{{variable}}}}}` in the message of `{}` is not a group-by tag of its query", monitor.key),
             )
@@ -272,7 +272,7 @@ fn check_group_by(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnos
             };
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::group-by-mismatch",
+                    Code::GroupByMismatch,
                     span,
                     format!("`{}` groups by {} which `{}` does not", s.key, extra.join(", "), target.key),
                 )
@@ -324,7 +324,7 @@ fn check_no_data_suppressors(model: &Model, graph: &MonitorGraph, diagnostics: &
             .map_or(template.name.span.clone(), |f| f.span.clone());
         diagnostics.push(
             Diagnostic::warning(
-                "monc::no-data-suppressor",
+                Code::NoDataSuppressor,
                 span,
                 format!("suppressor `{}` can stay in Alert forever if its data stops", monitor.key),
             )
@@ -364,7 +364,7 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
         };
         diagnostics.push(
             Diagnostic::error(
-                "monc::duplicate-name",
+                Code::DuplicateName,
                 template.display_name.span.clone(),
                 format!(
                     "`{}` and `{}` are both named \"{}\"",
@@ -391,7 +391,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                     None => template.name.span.clone(),
                 };
                 diagnostics.push(
-                    Diagnostic::error("monc::invalid-tag", span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
+                    Diagnostic::error(Code::InvalidTag, span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
                         .label("not a valid Datadog tag")
                         .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
                 );
