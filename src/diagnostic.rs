@@ -144,12 +144,39 @@ catalogue! {
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor",
+    InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
+    UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
 }
 
 impl Code {
     /// The code spelt `text`, e.g. in `ignore = ["monc::duplicate-name"]`.
     pub fn parse(text: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+
+    /// The codes `ignore = [...]` may silence, in catalogue order.
+    pub fn ignorable() -> impl Iterator<Item = Code> + Clone {
+        Code::ALL
+            .iter()
+            .copied()
+            .filter(|code| code.can_be_ignored())
+    }
+
+    /// Whether `ignore = [...]` may silence this code: only checks of monc's own judgement, on
+    /// monitors Datadog accepts as written. What Datadog would reject, what monc cannot build,
+    /// and what would make every sync rewrite a monitor stays reported.
+    pub fn can_be_ignored(self) -> bool {
+        matches!(
+            self,
+            // A warning: the suppressor may be meant to hold its state.
+            Code::NoDataSuppressor
+                // Datadog matches composite groups by tag values, which monc cannot see.
+                | Code::GroupByMismatch
+                // Renders empty, but Datadog accepts it.
+                | Code::MessageVariable
+                // Confusing for people on call, but Datadog accepts it.
+                | Code::DuplicateName
+        )
     }
 }
 
@@ -251,6 +278,11 @@ impl Diagnostics {
             Some(existing) => existing.occurrences += 1,
             None => self.items.push(diagnostic),
         }
+    }
+
+    /// Keeps only the diagnostics for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
     }
 
     pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {

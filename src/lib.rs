@@ -5,7 +5,8 @@
 //! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
 //!   their queries.
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
-//! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s.
+//! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
+//!   [`ignore`] then drops those a template silences.
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client; [`emulator`] a local, faithful Monitor API.
 
@@ -18,6 +19,7 @@ pub mod diagnostic;
 pub mod emulator;
 pub mod eval;
 pub mod graph;
+pub mod ignore;
 pub mod import;
 pub mod load;
 pub mod model;
@@ -49,6 +51,7 @@ pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let compiled = compile::compile(&model, &mut diagnostics);
     let graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &graph, &mut diagnostics);
+    ignore::apply(&model, &mut diagnostics);
     Ok(Checked {
         model,
         graph,

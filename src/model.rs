@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::{SourceMap, Span, Spanned};
+use crate::diagnostic::{Code, SourceMap, Span, Spanned};
 
 /// Everything read from `monc.hcl`, `tenants/` and `monitors/`.
 #[derive(Debug, Default)]
@@ -144,6 +144,11 @@ pub struct Template {
     pub notify: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
+    /// Codes silenced where they are reported inside this block (`ignore = ["monc::…"]`); only
+    /// codes that [`Code::can_be_ignored`].
+    pub ignore: Vec<Spanned<Code>>,
+    /// The whole `monitor "name" { ... }` block.
+    pub span: Span,
 }
 
 impl Template {
