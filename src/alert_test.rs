@@ -23,10 +23,12 @@ use hcl::edit::structure::{Attribute, Block, Body};
 use serde::Serialize;
 
 use crate::compile::Instance;
-use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Span, did_you_mean, suggestion_help};
+use crate::diagnostic::{
+    Code, Diagnostic, Diagnostics, FileId, Span, did_you_mean, suggestion_help,
+};
 use crate::graph::MonitorGraph;
 use crate::load::{LoadError, parse_reference};
-use crate::model::Model;
+use crate::model::{Model, is_composite_key};
 use crate::simulate::{Outcome, Page, State, Status, simulate};
 
 /// One `scenario` block, resolved against the compiled monitors.
@@ -112,7 +114,7 @@ impl Reader<'_> {
     fn syntax_error(&mut self, error: &hcl::edit::parser::Error) {
         let offset = error.location().offset();
         let d = Diagnostic::error(
-            "monc::syntax",
+            Code::Syntax,
             self.span(Some(offset..offset)),
             format!("HCL syntax error: {}", error.message().trim()),
         )
@@ -124,7 +126,7 @@ impl Reader<'_> {
     fn scenarios(&mut self, body: &Body) -> Vec<Scenario> {
         for attr in body.attributes() {
             let d = Diagnostic::error(
-                "monc::unknown-attribute",
+                Code::UnknownAttribute,
                 self.span(attr.key.span()),
                 format!(
                     "unexpected attribute `{}` in an alert test file",
@@ -150,7 +152,7 @@ impl Reader<'_> {
         let name = block.ident.as_str();
         let help = suggestion_help(name, "block", allowed.iter().copied());
         let d = Diagnostic::error(
-            "monc::unknown-block",
+            Code::UnknownBlock,
             self.span(block.ident.span()),
             format!("unknown block `{name}` in {place}"),
         )
@@ -163,7 +165,7 @@ impl Reader<'_> {
         let [label] = block.labels.as_slice() else {
             let what = block.ident.as_str();
             let d = Diagnostic::error(
-                "monc::block-name",
+                Code::BlockName,
                 self.span(block.ident.span()),
                 format!("a `{what}` block needs exactly one name"),
             )
@@ -242,7 +244,7 @@ impl Reader<'_> {
                     None => "a scenario sets monitor states with `alert`, `warn`, `no_data` or `ok` (everything else is OK), has `group \"tag:value\" { ... }` blocks for multi-alert monitors, and `page \"key\" { ... }` blocks for what must notify".into(),
                 };
                 let d = Diagnostic::error(
-                    "monc::unknown-attribute",
+                    Code::UnknownAttribute,
                     self.span(attr.key.span()),
                     format!("unknown attribute `{other}` in a scenario"),
                 )
@@ -258,7 +260,7 @@ impl Reader<'_> {
     fn monitor_list(&mut self, attr: &Attribute) -> Vec<usize> {
         let EditExpr::Array(items) = &attr.value else {
             let d = Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 self.span(attr.value.span()),
                 format!("`{}` must be a list of monitors", attr.key.as_str()),
             )
@@ -281,7 +283,7 @@ impl Reader<'_> {
             return self.monitor_by_key(key.as_str(), span);
         }
         let Some((template, _, index)) = parse_reference(expr) else {
-            let d = Diagnostic::error("monc::bad-reference", span, "not a monitor")
+            let d = Diagnostic::error(Code::BadReference, span, "not a monitor")
                 .label("expected a key or a monitor reference")
                 .help("write a monitor key such as `\"l3/api_error_rate/acme\"`, or `monitor.<template>` / `monitor.<template>[\"<cluster or tenant>\"]`");
             self.diagnostics.push(d);
@@ -292,7 +294,7 @@ impl Reader<'_> {
             Some(EditExpr::String(s)) => Some(s.as_str().to_string()),
             Some(other) => {
                 let d = Diagnostic::error(
-                    "monc::bad-reference",
+                    Code::BadReference,
                     self.span(other.span()),
                     "the instance must be a quoted cluster or tenant name",
                 )
@@ -311,13 +313,13 @@ impl Reader<'_> {
         }
         let keys = self.graph.monitors.iter().map(|m| m.key.as_str());
         let mut help = suggestion_help(key, "monitor key", keys);
-        if key.ends_with("/composite") {
+        if is_composite_key(key) {
             help = format!(
                 "scenarios set the states of raw monitors; composites are computed from them. {help}"
             );
         }
         let d = Diagnostic::error(
-            "monc::unknown-monitor",
+            Code::UnknownMonitor,
             span,
             format!("no monitor has the key `{key}`"),
         )
@@ -351,7 +353,7 @@ impl Reader<'_> {
                 None => format!("monitor.{template}"),
             };
             let d = Diagnostic::error(
-                "monc::unknown-monitor",
+                Code::UnknownMonitor,
                 span,
                 format!("`{what}` is not a compiled monitor"),
             )
@@ -369,7 +371,7 @@ impl Reader<'_> {
         for attr in block.body.attributes() {
             if attr.key.as_str() != "notify" {
                 let d = Diagnostic::error(
-                    "monc::unknown-attribute",
+                    Code::UnknownAttribute,
                     self.span(attr.key.span()),
                     format!("unknown attribute `{}` in a page", attr.key.as_str()),
                 )
@@ -396,7 +398,7 @@ impl Reader<'_> {
                 .map(|c| c.key.as_str())
                 .chain(graph.monitors.iter().map(|m| m.key.as_str()));
             let d = Diagnostic::error(
-                "monc::unknown-monitor",
+                Code::UnknownMonitor,
                 span,
                 format!("nothing pages as `{key}`"),
             )
@@ -407,7 +409,7 @@ impl Reader<'_> {
         };
         if let Some(composite) = graph.composite_for(index) {
             let d = Diagnostic::error(
-                "monc::not-a-pager",
+                Code::NotAPager,
                 span,
                 format!(
                     "`{key}` never pages itself: it is suppressed, and its composite pages instead"
@@ -434,7 +436,7 @@ impl Reader<'_> {
         };
         if strings.is_none() {
             let d = Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 self.span(attr.value.span()),
                 "`notify` must be a list of strings",
             )

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::datadog::{ApiError, Client, Monitor};
+use crate::model::is_composite;
 use crate::plan::Ownership;
 
 /// Version of the backup format written by this monc.
@@ -272,11 +273,11 @@ pub async fn restore(
         .items
         .iter()
         .filter(|i| matches!(i.step, Step::Update { .. } | Step::Create))
-        .partition(|i| i.monitor.monitor_type == "composite");
+        .partition(|i| is_composite(&i.monitor.monitor_type));
     let mut outcomes = Vec::new();
     for item in raws.into_iter().chain(composites) {
         let mut body = restorable(&item.monitor);
-        if body.monitor_type == "composite" {
+        if is_composite(&body.monitor_type) {
             body.query = remap_ids(&body.query, &current_ids);
         }
         let result = restore_one(client, item, &body, ownership).await;

@@ -1,4 +1,5 @@
-//! Stamping templates out into concrete monitors: once, per cluster or per tenant.
+//! Stamping templates out into concrete monitors: once, per cluster or per tenant. Each monitor
+//! keeps its parsed query (metric or composite), and what follows from it (the critical threshold).
 
 use std::collections::HashMap;
 
@@ -6,11 +7,13 @@ use hcl::Value;
 use hcl::eval::Context;
 use serde_json::Map as JsonMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, join_help, suggestion_help};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
-use crate::model::{FanOut, Field, Model, Reference, Template};
-use crate::query::{CompositeExpr, Operand, parse_composite_query};
+use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
+use crate::query::{
+    CompositeExpr, MetricQuery, Operand, QueryError, parse_composite_query, parse_metric_query,
+};
 
 /// Which cluster or tenant a monitor was stamped out for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +45,9 @@ pub struct Monitor {
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
+    /// For a metric monitor: its query parsed. `None` for other monitor types, and for a query
+    /// that does not parse (reported as `monc::query-syntax`).
+    pub metric: Option<MetricQuery>,
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -132,12 +138,8 @@ impl<'m> Compiler<'m> {
 
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
     fn key(&self, template: &Template, instance: Instance) -> String {
-        let tier = self.model.project.tiers[template.tier.value].to_lowercase();
-        let base = format!("{tier}/{}", template.name.value);
-        match self.instance_name(instance) {
-            Some(name) => format!("{base}/{name}"),
-            None => base,
-        }
+        let tier = &self.model.project.tiers[template.tier.value];
+        MonitorKey::new(tier, &template.name.value, self.instance_name(instance)).into()
     }
 
     fn instance_name(&self, instance: Instance) -> Option<&str> {
@@ -167,6 +169,31 @@ fn cluster_values(model: &Model) -> Vec<Value> {
             value
         })
         .collect()
+}
+
+fn is_metric_monitor(monitor_type: &str) -> bool {
+    matches!(monitor_type, "metric alert" | "query alert")
+}
+
+/// Datadog requires `thresholds.critical` to equal the number in a metric query, so leaving it
+/// out means "the query's number". A critical threshold that is written is left for
+/// [`crate::validate`] to compare.
+fn derive_critical_threshold(
+    options: &mut JsonMap<String, serde_json::Value>,
+    query: &MetricQuery,
+) {
+    let thresholds = options
+        .entry("thresholds")
+        .or_insert_with(|| serde_json::Value::Object(JsonMap::new()));
+    let Some(thresholds) = thresholds.as_object_mut() else {
+        return; // `options.thresholds` written as something else: left as written
+    };
+    if thresholds.contains_key("critical") {
+        return;
+    }
+    if let Some(critical) = serde_json::Number::from_f64(query.threshold) {
+        thresholds.insert("critical".into(), critical.into());
+    }
 }
 
 /// The `[index]` of a reference: an HCL expression in `suppressed_by`, plain text inside a
@@ -221,14 +248,21 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
-        let composite = (t.monitor_type.value == "composite")
+        let composite = t
+            .is_composite()
             .then(|| self.resolve_composite(&query))
             .flatten();
         if self.failed {
             return None;
         }
+        let key = self.compiler.key(t, self.instance);
+        let mut options = options;
+        let metric = self.metric_query(&query, &key);
+        if let Some(metric) = &metric {
+            derive_critical_threshold(&mut options, metric);
+        }
         Some(Monitor {
-            key: self.compiler.key(t, self.instance),
+            key,
             template: self.template_index(),
             instance: self.instance,
             tier: t.tier.value,
@@ -242,6 +276,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             notify,
             suppressed_by,
             composite,
+            metric,
         })
     }
 
@@ -289,7 +324,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             if options.contains_key("thresholds") {
                 self.report(
                     Diagnostic::error(
-                        "monc::duplicate-thresholds",
+                        Code::DuplicateThresholds,
                         f.span.clone(),
                         "thresholds are given twice",
                     )
@@ -309,7 +344,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             _ => {
                 self.report(
                     Diagnostic::error(
-                        "monc::wrong-type",
+                        Code::WrongType,
                         field.span.clone(),
                         "`priority` must be a whole number from 1 to 5",
                     )
@@ -319,6 +354,46 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 None
             }
         }
+    }
+
+    /// The parsed query of a metric monitor. A query that does not parse is reported, but the
+    /// monitor is kept: the checks that do not need its query still run on it.
+    fn metric_query(&mut self, query: &str, key: &str) -> Option<MetricQuery> {
+        if !is_metric_monitor(&self.template.monitor_type.value) {
+            return None;
+        }
+        match parse_metric_query(query) {
+            Ok(parsed) => Some(parsed),
+            Err(error) => {
+                let diagnostic = self.query_diagnostic(query, key, &error);
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    fn query_diagnostic(&self, query: &str, key: &str, error: &QueryError) -> Diagnostic {
+        let sources = &self.compiler.model.sources;
+        let span = self
+            .template
+            .query
+            .span_within(sources, query, error.span.clone());
+        let fragment = query.get(error.span.clone()).unwrap_or_default();
+        let label = if fragment.is_empty() {
+            "here".to_string()
+        } else {
+            format!("at `{fragment}`")
+        };
+        Diagnostic::error(
+            Code::QuerySyntax,
+            span,
+            format!("invalid metric query for `{key}`: {}", error.message),
+        )
+        .label(label)
+        .help(error.help.clone().unwrap_or_else(|| {
+            "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
+                .into()
+        }))
     }
 
     fn resolve_references(&mut self) -> Vec<ResolvedRef> {
@@ -357,7 +432,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 });
                 self.report(
                     Diagnostic::error(
-                        "monc::composite-query",
+                        Code::CompositeQuery,
                         span,
                         format!(
                             "invalid composite query for `{}`: {}",
@@ -411,7 +486,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             let help = suggestion_help(name, "monitor", names);
             self.report(
                 Diagnostic::error(
-                    "monc::unknown-monitor",
+                    Code::UnknownMonitor,
                     span.clone(),
                     format!("{what} refers to unknown monitor `{name}`"),
                 )
@@ -436,7 +511,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             (Some(index), FanOut::Once) => {
                 self.report(
                     Diagnostic::error(
-                        "monc::unexpected-index",
+                        Code::UnexpectedIndex,
                         index.span.clone(),
                         format!("`{name}` is a single monitor and takes no index"),
                     )
@@ -452,7 +527,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 };
                 self.report(
                     Diagnostic::error(
-                        "monc::missing-index",
+                        Code::MissingIndex,
                         reference_span.clone(),
                         format!("`{name}` has {}; say which one", fan_out.describe()),
                     )
@@ -470,7 +545,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 let Some(wanted) = value.as_str() else {
                     self.report(
                         Diagnostic::error(
-                            "monc::wrong-type",
+                            Code::WrongType,
                             index.span.clone(),
                             format!("an index must be a name, found {}", describe_value(&value)),
                         )
@@ -525,7 +600,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             let help = suggestion_help(wanted, what, candidates.iter().copied());
             self.report(
                 Diagnostic::error(
-                    "monc::unknown-instance",
+                    Code::UnknownInstance,
                     index_span.clone(),
                     format!(
                         "`{}` has no instance for {what} `{wanted}`",
@@ -574,7 +649,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             None => "check the expression's types and operators".to_string(),
         };
         Diagnostic::error(
-            "monc::eval",
+            Code::Eval,
             field.span.clone(),
             format!(
                 "cannot evaluate `{what}` for `{}`: {}",
@@ -666,7 +741,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn wrong_type(&mut self, field: &Field, what: &str, expected: &str, found: &Value) {
         self.report(
             Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 field.span.clone(),
                 format!(
                     "`{what}` must be {expected}, found {}",
@@ -685,5 +760,34 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             self.failed = true;
         }
         self.diagnostics.push(diagnostic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::load::{LoadOptions, load};
+
+    fn compile_reference_setup() -> Vec<Monitor> {
+        let options = LoadOptions::in_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let (model, mut diagnostics) = load(&options).expect("the reference setup loads");
+        compile(&model, &mut diagnostics).monitors
+    }
+
+    #[test]
+    fn a_metric_monitor_keeps_its_parsed_query_and_takes_critical_from_it() {
+        let monitors = compile_reference_setup();
+        // `ecs_cpu` sets no thresholds: its critical threshold is the query's `> 85`.
+        let ecs = monitors
+            .iter()
+            .find(|m| m.key == "l2/ecs_cpu/prod-tokyo-1")
+            .expect("compiled");
+        assert_eq!(ecs.metric.as_ref().map(|q| q.threshold), Some(85.0));
+        assert_eq!(
+            ecs.options["thresholds"]["critical"],
+            serde_json::json!(85.0)
+        );
     }
 }

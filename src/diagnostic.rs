@@ -79,6 +79,126 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Declares [`Code`]: each variant with its stable string and a one-line description.
+macro_rules! catalogue {
+    ($($variant:ident = $code:literal: $description:literal,)*) => {
+        /// Every kind of problem monc reports; its string (`monc::unknown-monitor`) is stable,
+        /// documented in the README and written in `ignore = [...]`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $description,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    Syntax = "monc::syntax": "HCL syntax errors",
+    UnknownAttribute = "monc::unknown-attribute": "a misspelt or misplaced attribute",
+    UnknownBlock = "monc::unknown-block": "a misspelt or misplaced block",
+    MissingAttribute = "monc::missing-attribute": "a required attribute is missing",
+    BlockName = "monc::block-name": "a block without exactly one name",
+    WrongType = "monc::wrong-type": "a value of the wrong type",
+    InvalidName = "monc::invalid-name": "a name that cannot be part of a key or tag",
+    DuplicateDefinition = "monc::duplicate-definition": "two tenants, clusters or templates with the same name",
+    UnknownTier = "monc::unknown-tier": "a tier not declared in monc.hcl",
+    UnknownType = "monc::unknown-type": "an unknown monitor type",
+    InvalidForEach = "monc::invalid-for-each": "`for_each` other than `tenants` or `clusters`",
+    Eval = "monc::eval": "an interpolation that cannot be evaluated",
+    UnknownCluster = "monc::unknown-cluster": "a tenant on a cluster that does not exist",
+    UnknownMonitor = "monc::unknown-monitor": "a reference to a monitor that does not exist",
+    BadReference = "monc::bad-reference": "a reference not written as `monitor.<name>`",
+    MissingIndex = "monc::missing-index": "`monitor.x` for a monitor stamped out per cluster or tenant",
+    UnexpectedIndex = "monc::unexpected-index": "`monitor.x[...]` for a single monitor",
+    UnknownInstance = "monc::unknown-instance": "an index naming no cluster or tenant",
+    SelfSuppression = "monc::self-suppression": "a monitor that suppresses itself",
+    TierOrder = "monc::tier-order": "a suppressor not in a strictly lower tier",
+    SuppressionCycle = "monc::suppression-cycle": "monitors that would silence each other",
+    CompositeQuery = "monc::composite-query": "a composite query that does not parse",
+    TooManyConstituents = "monc::too-many-constituents": "a composite over more than 10 monitors",
+    CompositeOfComposite = "monc::composite-of-composite": "a composite built on a composite",
+    GroupByMismatch = "monc::group-by-mismatch": "suppressor and suppressed monitor grouped so that the composite never fires",
+    QuerySyntax = "monc::query-syntax": "a malformed metric query",
+    ThresholdMismatch = "monc::threshold-mismatch": "`thresholds.critical` other than the query's number",
+    ThresholdOrder = "monc::threshold-order": "warning or recovery thresholds on the wrong side",
+    DuplicateThresholds = "monc::duplicate-thresholds": "thresholds given at the top level and in `options`",
+    MessageVariable = "monc::message-variable": "`{{tag.name}}` for a tag the query does not group by",
+    NoDataSuppressor = "monc::no-data-suppressor": "a suppressor that keeps its last state when its data stops",
+    DuplicateName = "monc::duplicate-name": "two monitors with the same name",
+    InvalidTag = "monc::invalid-tag": "a tag Datadog would reject or lowercase",
+    ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
+    DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
+    NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor",
+    InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
+    UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
+}
+
+impl Code {
+    /// The code spelt `text`, e.g. in `ignore = ["monc::duplicate-name"]`.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|code| code.as_str() == text)
+    }
+
+    /// The codes `ignore = [...]` may silence, in catalogue order.
+    pub fn ignorable() -> impl Iterator<Item = Code> + Clone {
+        Code::ALL
+            .iter()
+            .copied()
+            .filter(|code| code.can_be_ignored())
+    }
+
+    /// Whether `ignore = [...]` may silence this code: only checks of monc's own judgement, on
+    /// monitors Datadog accepts as written. What Datadog would reject, what monc cannot build,
+    /// and what would make every sync rewrite a monitor stays reported.
+    pub fn can_be_ignored(self) -> bool {
+        matches!(
+            self,
+            // A warning: the suppressor may be meant to hold its state.
+            Code::NoDataSuppressor
+                // Datadog matches composite groups by tag values, which monc cannot see.
+                | Code::GroupByMismatch
+                // Renders empty, but Datadog accepts it.
+                | Code::MessageVariable
+                // Confusing for people on call, but Datadog accepts it.
+                | Code::DuplicateName
+        )
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Codes sort as their strings do, so that output ordered by code reads alphabetically.
+impl Ord for Code {
+    fn cmp(&self, other: &Code) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Code {
+    fn partial_cmp(&self, other: &Code) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -89,8 +209,7 @@ pub enum Severity {
 /// A problem found in the user's configuration.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Stable identifier, e.g. `monc::unknown-monitor`; documented in the README.
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub span: Span,
@@ -104,7 +223,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -117,7 +236,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
@@ -159,6 +278,11 @@ impl Diagnostics {
             Some(existing) => existing.occurrences += 1,
             None => self.items.push(diagnostic),
         }
+    }
+
+    /// Keeps only the diagnostics for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
     }
 
     pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
@@ -267,7 +391,7 @@ impl Diagnostic {
         let (line, column) = sources.line_col(self.span.file, self.span.range.start);
         let (end_line, end_column) = sources.line_col(self.span.file, self.span.range.end);
         JsonDiagnostic {
-            code: self.code,
+            code: self.code.as_str(),
             severity: self.severity,
             message: &self.message,
             file: display_path(&sources.file(self.span.file).path),

@@ -9,9 +9,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use crate::compile::{Compiled, Monitor};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::model::Model;
-use crate::query::Operand;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::model::{Model, MonitorKey, is_composite, is_composite_key};
+use crate::query::{CompositeExpr, Operand};
 
 /// Datadog's limit on the number of monitors one composite may reference.
 pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
@@ -36,14 +36,11 @@ pub struct Edge {
 }
 
 impl Composite {
-    /// The composite query with each constituent rendered by `name` (a key now, an ID at sync).
-    pub fn query(&self, name: impl Fn(usize) -> String) -> String {
-        let mut query = name(self.target);
-        for &s in &self.suppressors {
-            query.push_str(" && !");
-            query.push_str(&name(s));
-        }
-        query
+    /// `target && !suppressor && ...`, each monitor (an index into [`MonitorGraph::monitors`])
+    /// given as `operand(index)`.
+    pub fn expr(&self, operand: impl Fn(usize) -> Operand) -> CompositeExpr {
+        let suppressors = self.suppressors.iter().map(|&s| operand(s));
+        CompositeExpr::suppression(operand(self.target), suppressors)
     }
 }
 
@@ -120,7 +117,7 @@ fn add_nodes(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnost
 fn duplicate_key(model: &Model, first: &Monitor, key: &str) -> Diagnostic {
     let template = &model.templates[first.template];
     Diagnostic::error(
-        "monc::duplicate-key",
+        Code::DuplicateKey,
         template.name.span.clone(),
         format!("two monitors get the key `{key}`"),
     )
@@ -162,7 +159,7 @@ fn check_edge(
     if suppressor == target {
         return Some(
             Diagnostic::error(
-                "monc::self-suppression",
+                Code::SelfSuppression,
                 span.clone(),
                 format!("`{}` suppresses itself", t.key),
             )
@@ -170,9 +167,9 @@ fn check_edge(
             .help("a monitor cannot silence itself; refer to a lower-tier monitor instead"),
         );
     }
-    if s.monitor_type == "composite" {
+    if is_composite(&s.monitor_type) {
         return Some(
-            Diagnostic::error("monc::composite-of-composite", span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
+            Diagnostic::error(Code::CompositeOfComposite, span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
                 .label("composite used as a suppressor")
                 .help("Datadog does not allow a composite built on another composite; suppress with the monitors that composite is made of"),
         );
@@ -181,7 +178,7 @@ fn check_edge(
         let tiers = &model.project.tiers;
         return Some(
             Diagnostic::error(
-                "monc::tier-order",
+                Code::TierOrder,
                 span.clone(),
                 format!(
                     "`{}` ({}) cannot be suppressed by `{}` ({})",
@@ -212,14 +209,14 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
             let Some(constituent) = graph.monitor(key) else {
                 continue; // failed to compile; reported already
             };
-            if constituent.monitor_type == "composite" || key.ends_with("/composite") {
+            if is_composite(&constituent.monitor_type) || is_composite_key(key) {
                 let span =
                     template
                         .query
                         .span_within(&model.sources, &monitor.query, range.clone());
                 diagnostics.push(
                     Diagnostic::error(
-                        "monc::composite-of-composite",
+                        Code::CompositeOfComposite,
                         span,
                         format!("composite `{}` references composite `{key}`", monitor.key),
                     )
@@ -232,7 +229,7 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
         if distinct.len() > MAX_COMPOSITE_CONSTITUENTS {
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::too-many-constituents",
+                    Code::TooManyConstituents,
                     template.query.span.clone(),
                     format!(
                         "composite `{}` references {} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}",
@@ -283,7 +280,7 @@ fn cycle_diagnostic(graph: &MonitorGraph, component: &[NodeIndex]) -> Diagnostic
     keys.sort_unstable();
     let (first_label, first_span) = edges[0].clone();
     let mut d = Diagnostic::error(
-        "monc::suppression-cycle",
+        Code::SuppressionCycle,
         first_span,
         format!("suppression cycle between {}", keys.join(", ")),
     )
@@ -311,7 +308,7 @@ fn generate_composites(
             continue;
         }
         composites.push(Composite {
-            key: format!("{}/composite", monitor.key),
+            key: MonitorKey::from(monitor.key.as_str()).composite().into(),
             target: index,
             suppressors,
         });
@@ -349,9 +346,9 @@ fn check_composite(
         .suppressed_by_span
         .clone()
         .unwrap_or_else(|| template.name.span.clone());
-    if monitor.monitor_type == "composite" {
+    if is_composite(&monitor.monitor_type) {
         return Some(
-            Diagnostic::error("monc::composite-of-composite", span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
+            Diagnostic::error(Code::CompositeOfComposite, span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
                 .label("suppressing a composite needs a composite of a composite")
                 .help("Datadog does not allow composites built on composites; add these suppressors to the composite's own query instead"),
         );
@@ -364,7 +361,7 @@ fn check_composite(
             .collect();
         return Some(
             Diagnostic::error(
-                "monc::too-many-constituents",
+                Code::TooManyConstituents,
                 span,
                 format!("the composite for `{}` would reference {constituents} monitors; Datadog allows {MAX_COMPOSITE_CONSTITUENTS}", monitor.key),
             )

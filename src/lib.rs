@@ -2,9 +2,11 @@
 //!
 //! Data flows one way: files → model → graph → plan → API.
 //! - [`load`] reads `monc.hcl`, `tenants/` and `monitors/` into a spanned [`model`].
-//! - [`compile`] stamps templates out per tenant / cluster into concrete monitors.
+//! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
+//!   their queries.
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
-//! - [`validate`] checks everything locally and reports [`diagnostic`]s.
+//! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
+//!   [`ignore`] then drops those a template silences.
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
 
@@ -16,6 +18,7 @@ pub mod datadog;
 pub mod diagnostic;
 pub mod eval;
 pub mod graph;
+pub mod ignore;
 pub mod import;
 pub mod load;
 pub mod model;
@@ -46,8 +49,9 @@ pub struct Checked {
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
     let compiled = compile::compile(&model, &mut diagnostics);
-    let mut graph = graph::build(&model, compiled, &mut diagnostics);
-    validate::validate(&model, &mut graph, &mut diagnostics);
+    let graph = graph::build(&model, compiled, &mut diagnostics);
+    validate::validate(&model, &graph, &mut diagnostics);
+    ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
     Ok(Checked {
         model,

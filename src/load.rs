@@ -9,10 +9,12 @@ use hcl::edit::expr::{Expression as EditExpr, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 
 use crate::diagnostic::{
-    Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
+    Code, Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
 use crate::eval::{self, base_context, describe_value};
-use crate::model::{Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant};
+use crate::model::{
+    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name,
+};
 
 /// Where the configuration lives.
 #[derive(Debug, Clone)]
@@ -111,6 +113,7 @@ const TEMPLATE_ATTRS: &[&str] = &[
     "priority",
     "notify",
     "suppressed_by",
+    "ignore",
 ];
 
 /// Reads and checks the structure of every configuration file.
@@ -174,7 +177,7 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
         )
     };
     Some(
-        Diagnostic::error("monc::reserved-tag", span, message)
+        Diagnostic::error(Code::ReservedTag, span, message)
             .label("reserved for monc")
             .help(help),
     )
@@ -277,7 +280,7 @@ impl Loader {
         let end = next_char_end(text, start);
         let message = error.message().trim().to_string();
         let d = Diagnostic::error(
-            "monc::syntax",
+            Code::Syntax,
             Span::new(file, start..end),
             format!("HCL syntax error: {message}"),
         )
@@ -377,7 +380,7 @@ impl Loader {
                 }
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
-                        "monc::unknown-attribute",
+                        Code::UnknownAttribute,
                         self.span(id, attr.key.span()),
                         format!("unexpected attribute `{}` at the top of a tenants file", attr.key.as_str()),
                     )
@@ -505,7 +508,7 @@ impl Loader {
             );
             self.error(
                 Diagnostic::error(
-                    "monc::unknown-cluster",
+                    Code::UnknownCluster,
                     cluster.span,
                     format!("tenant refers to unknown cluster `{}`", cluster.value),
                 )
@@ -539,7 +542,7 @@ impl Loader {
                 }
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
-                        "monc::unknown-attribute",
+                        Code::UnknownAttribute,
                         self.span(id, attr.key.span()),
                         format!(
                             "unexpected attribute `{}` at the top of a monitors file",
@@ -601,7 +604,61 @@ impl Loader {
             notify: field("notify"),
             suppressed_by,
             suppressed_by_span,
+            ignore: self.ignored_codes(id, attrs.get("ignore").copied()),
+            span: self.span(id, block.span()),
         })
+    }
+
+    /// `ignore = ["monc::no-data-suppressor", ...]`. An entry that names no code, or a code that
+    /// cannot be ignored, is reported and left out; the template itself is fine.
+    fn ignored_codes(&mut self, id: FileId, attr: Option<&Attribute>) -> Vec<Spanned<Code>> {
+        let Some(attr) = attr else {
+            return Vec::new();
+        };
+        let EditExpr::Array(items) = &attr.value else {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongType,
+                    self.span(id, attr.value.span()),
+                    "`ignore` must be a list of diagnostic codes",
+                )
+                .label("expected a list")
+                .help("write e.g. `ignore = [\"monc::no-data-suppressor\"]`"),
+            );
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| self.ignored_code(id, item))
+            .collect()
+    }
+
+    fn ignored_code(&mut self, id: FileId, item: &EditExpr) -> Option<Spanned<Code>> {
+        let span = self.span(id, item.span());
+        let EditExpr::String(text) = item else {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongType,
+                    span,
+                    "an `ignore` entry must be a quoted code",
+                )
+                .label("expected a string")
+                .help("write the code as monc reports it, e.g. `\"monc::duplicate-name\"`"),
+            );
+            return None;
+        };
+        let text = text.value().as_str();
+        match Code::parse(text) {
+            Some(code) if code.can_be_ignored() => Some(Spanned { value: code, span }),
+            Some(code) => {
+                self.error(cannot_be_ignored(code, span));
+                None
+            }
+            None => {
+                self.error(unknown_code(text, span));
+                None
+            }
+        }
     }
 
     fn tier(&mut self, id: FileId, attr: &Attribute) -> Option<Spanned<usize>> {
@@ -619,7 +676,7 @@ impl Loader {
                     ),
                 );
                 self.error(
-                    Diagnostic::error("monc::unknown-tier", span, format!("unknown tier `{tier}`"))
+                    Diagnostic::error(Code::UnknownTier, span, format!("unknown tier `{tier}`"))
                         .label("not a declared tier")
                         .help(help),
                 );
@@ -657,7 +714,7 @@ impl Loader {
                 };
                 self.error(
                     Diagnostic::error(
-                        "monc::invalid-for-each",
+                        Code::InvalidForEach,
                         span,
                         "`for_each` must be `tenants` or `clusters`",
                     )
@@ -685,7 +742,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-type",
+                Code::UnknownType,
                 span,
                 format!("unknown monitor type `{value}`"),
             )
@@ -700,7 +757,7 @@ impl Loader {
         let EditExpr::Array(items) = &attr.value else {
             let span = self.span(id, attr.value.span());
             self.error(
-                Diagnostic::error("monc::wrong-type", span, "`suppressed_by` must be a list of monitor references")
+                Diagnostic::error(Code::WrongType, span, "`suppressed_by` must be a list of monitor references")
                     .label("expected a list")
                     .help("write `suppressed_by = [monitor.region_health, monitor.alb_5xx[tenant.cluster]]`"),
             );
@@ -729,7 +786,7 @@ impl Loader {
             }),
             None => {
                 self.error(
-                    Diagnostic::error("monc::bad-reference", span, "not a monitor reference")
+                    Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                         .label("expected `monitor.<name>` or `monitor.<name>[<index>]`")
                         .help("refer to another monitor template by name, e.g. `monitor.region_health`, or to one instance of it, e.g. `monitor.alb_5xx[tenant.cluster]`"),
                 );
@@ -745,7 +802,7 @@ impl Loader {
         let [label] = block.labels.as_slice() else {
             self.error(
                 Diagnostic::error(
-                    "monc::block-name",
+                    Code::BlockName,
                     span,
                     format!("a `{what}` block needs exactly one name"),
                 )
@@ -759,7 +816,7 @@ impl Loader {
         if let Err(problem) = check_name(&name) {
             self.error(
                 Diagnostic::error(
-                    "monc::invalid-name",
+                    Code::InvalidName,
                     name_span,
                     format!("invalid {what} name `{name}`: {problem}"),
                 )
@@ -790,7 +847,7 @@ impl Loader {
             return false;
         };
         let d = Diagnostic::error(
-            "monc::duplicate-definition",
+            Code::DuplicateDefinition,
             name.span.clone(),
             format!("{what} `{}` is defined twice", name.value),
         )
@@ -814,7 +871,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-attribute",
+                Code::UnknownAttribute,
                 self.span(id, attr.key.span()),
                 format!("unknown attribute `{key}` in {what}"),
             )
@@ -836,7 +893,7 @@ impl Loader {
         );
         self.error(
             Diagnostic::error(
-                "monc::missing-attribute",
+                Code::MissingAttribute,
                 span,
                 format!(
                     "{what} is missing required attribute{} {}",
@@ -871,7 +928,7 @@ impl Loader {
         for block in body.blocks() {
             self.error(
                 Diagnostic::error(
-                    "monc::unknown-block",
+                    Code::UnknownBlock,
                     self.span(id, block.ident.span()),
                     format!("unexpected block `{}` in {what}", block.ident.as_str()),
                 )
@@ -889,7 +946,7 @@ impl Loader {
         };
         self.error(
             Diagnostic::error(
-                "monc::unknown-block",
+                Code::UnknownBlock,
                 self.span(id, block.ident.span()),
                 format!("unknown block `{name}` in {place}"),
             )
@@ -905,7 +962,7 @@ impl Loader {
             Err(failure) => {
                 self.error(
                     Diagnostic::error(
-                        "monc::eval",
+                        Code::Eval,
                         self.span(id, attr.value.span()),
                         format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
                     )
@@ -939,7 +996,7 @@ impl Loader {
     fn wrong_type(&mut self, id: FileId, attr: &Attribute, expected: &str, found: &hcl::Value) {
         self.error(
             Diagnostic::error(
-                "monc::wrong-type",
+                Code::WrongType,
                 self.span(id, attr.value.span()),
                 format!(
                     "`{}` must be {expected}, found {}",
@@ -1028,23 +1085,29 @@ fn field_of(id: FileId, attr: &Attribute) -> Field {
     }
 }
 
-/// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe.
-pub fn check_name(name: &str) -> Result<(), &'static str> {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => return Err("it is empty"),
-        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
-            return Err("it must start with a lowercase letter or digit");
-        }
-        _ => {}
-    }
-    if name.len() > 100 {
-        return Err("it is longer than 100 characters");
-    }
-    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        return Err("only lowercase letters, digits, `-` and `_` are allowed");
-    }
-    Ok(())
+fn cannot_be_ignored(code: Code, span: Span) -> Diagnostic {
+    let ignorable: Vec<&str> = Code::ignorable().map(Code::as_str).collect();
+    Diagnostic::error(
+        Code::InvalidIgnore,
+        span,
+        format!("`{code}` cannot be ignored"),
+    )
+    .label("always reported")
+    .help(format!(
+        "only checks of monc's own judgement can be ignored ({}); fix this one instead",
+        ignorable.join(", ")
+    ))
+}
+
+fn unknown_code(text: &str, span: Span) -> Diagnostic {
+    let ignorable = Code::ignorable().map(Code::as_str);
+    Diagnostic::error(
+        Code::InvalidIgnore,
+        span,
+        format!("unknown diagnostic code `{text}`"),
+    )
+    .label("not a monc code")
+    .help(suggestion_help(text, "ignorable code", ignorable))
 }
 
 fn strings_in(value: Option<&hcl::Value>) -> Vec<String> {

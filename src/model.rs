@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::{SourceMap, Span, Spanned};
+use crate::diagnostic::{Code, SourceMap, Span, Spanned};
 
 /// Everything read from `monc.hcl`, `tenants/` and `monitors/`.
 #[derive(Debug, Default)]
@@ -144,10 +144,155 @@ pub struct Template {
     pub notify: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
+    /// Codes silenced where they are reported inside this block (`ignore = ["monc::…"]`); only
+    /// codes that [`Code::can_be_ignored`].
+    pub ignore: Vec<Spanned<Code>>,
+    /// The whole `monitor "name" { ... }` block.
+    pub span: Span,
 }
 
 impl Template {
     pub fn is_composite(&self) -> bool {
-        self.monitor_type.value == "composite"
+        is_composite(&self.monitor_type.value)
+    }
+}
+
+/// Datadog's type of a monitor that combines others: `1 && !2`.
+pub const COMPOSITE_TYPE: &str = "composite";
+
+pub fn is_composite(monitor_type: &str) -> bool {
+    monitor_type == COMPOSITE_TYPE
+}
+
+/// A monitor's stable identity, `<tier>/<template>[/<cluster or tenant>]` (`l3/api_errors/acme`),
+/// stored in a tag on the live monitor; the composite monc generates to page for it is
+/// `<key>/composite`. Keys are kept as `String`s once built; this type owns their format.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MonitorKey(String);
+
+const COMPOSITE_SUFFIX: &str = "/composite";
+
+impl MonitorKey {
+    /// The key of a template's monitor; `instance` is the cluster or tenant it was stamped out
+    /// for, `None` for a single monitor.
+    pub fn new(tier: &str, template: &str, instance: Option<&str>) -> MonitorKey {
+        let base = format!("{}/{template}", tier.to_lowercase());
+        MonitorKey(match instance {
+            Some(instance) => format!("{base}/{instance}"),
+            None => base,
+        })
+    }
+
+    /// The key of the composite that pages for this monitor when it is suppressed.
+    pub fn composite(&self) -> MonitorKey {
+        MonitorKey(format!("{}{COMPOSITE_SUFFIX}", self.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A key already built, e.g. read back from a monitor.
+impl From<&str> for MonitorKey {
+    fn from(key: &str) -> MonitorKey {
+        MonitorKey(key.to_string())
+    }
+}
+
+impl From<MonitorKey> for String {
+    fn from(key: MonitorKey) -> String {
+        key.0
+    }
+}
+
+impl std::fmt::Display for MonitorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// True for the key of a composite monc generates. A composite written by hand has a plain key:
+/// tell it by its type ([`is_composite`]).
+pub fn is_composite_key(key: &str) -> bool {
+    key.ends_with(COMPOSITE_SUFFIX)
+}
+
+/// The key of the monitor written together with `key`: a raw monitor's suppression composite,
+/// or a composite's raw monitor.
+pub fn partner_key(key: &str) -> String {
+    match key.strip_suffix(COMPOSITE_SUFFIX) {
+        Some(raw) => raw.to_string(),
+        None => MonitorKey::from(key).composite().into(),
+    }
+}
+
+/// The tier a key starts with, lowercased as in the key (`l3` of `l3/api_errors/acme`).
+pub fn tier_of_key(key: &str) -> &str {
+    key.split('/').next().unwrap_or_default()
+}
+
+/// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe: the rule
+/// for template, tenant and cluster names.
+pub fn check_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return Err("it is empty"),
+        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
+            return Err("it must start with a lowercase letter or digit");
+        }
+        _ => {}
+    }
+    if name.len() > 100 {
+        return Err("it is longer than 100 characters");
+    }
+    if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err("only lowercase letters, digits, `-` and `_` are allowed");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_tier_template_and_instance_with_the_tier_lowercased() {
+        assert_eq!(
+            MonitorKey::new("L3", "api_error_rate", Some("acme")).as_str(),
+            "l3/api_error_rate/acme"
+        );
+        assert_eq!(
+            MonitorKey::new("L0", "region_health", None).as_str(),
+            "l0/region_health"
+        );
+    }
+
+    #[test]
+    fn a_composite_key_and_its_partner() {
+        let raw = MonitorKey::new("L2", "alb_5xx", Some("prod-tokyo-1"));
+        let composite = raw.composite();
+        assert_eq!(composite.as_str(), "l2/alb_5xx/prod-tokyo-1/composite");
+        assert!(is_composite_key(composite.as_str()) && !is_composite_key(raw.as_str()));
+        assert_eq!(partner_key(composite.as_str()), raw.as_str());
+        assert_eq!(partner_key(raw.as_str()), composite.as_str());
+        assert_eq!(tier_of_key(composite.as_str()), "l2");
+    }
+
+    #[test]
+    fn the_name_rule_of_templates_tenants_and_clusters() {
+        assert_eq!(check_name("prod-tokyo-1"), Ok(()));
+        assert_eq!(check_name("9_lives"), Ok(()));
+        assert!(check_name("").is_err());
+        assert!(check_name("-acme").is_err());
+        assert!(check_name("Acme").is_err());
+        assert!(check_name("a/b").is_err());
+        assert!(check_name(&"a".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn only_composite_is_composite() {
+        assert!(is_composite("composite"));
+        assert!(!is_composite("metric alert"));
     }
 }

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::graph::{Composite, MonitorGraph};
-use crate::query::{CompositeExpr, Operand, parse_composite_query};
+use crate::query::{CompositeExpr, Operand};
 
 /// A monitor's (or one group's) status, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -258,16 +258,13 @@ pub fn simulate(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outc
     outcome
 }
 
-/// Evaluates the composite as compiled: its query rendered over monitor indices, parsed back.
+/// Evaluates the composite as compiled, each monitor standing as an ID equal to its index.
 fn composite_results(
     composite: &Composite,
     status_of: &dyn Fn(usize) -> Status,
 ) -> Vec<(Option<String>, State)> {
-    let query = composite.query(|i| i.to_string());
-    match parse_composite_query(&query) {
-        Ok(expr) => evaluate_grouped(&expr, &|id| status_of(id as usize)),
-        Err(_) => Vec::new(), // monc renders this query itself; it always parses
-    }
+    let expr = composite.expr(|index| Operand::Id(index as u64));
+    evaluate_grouped(&expr, &|id| status_of(id as usize))
 }
 
 fn monitor_results(status: Status) -> Vec<(Option<String>, State)> {
@@ -280,6 +277,7 @@ fn monitor_results(status: Status) -> Vec<(Option<String>, State)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::parse_composite_query;
     use State::*;
 
     const ALL: [State; 4] = [Ok, NoData, Warn, Alert];

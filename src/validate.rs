@@ -6,90 +6,33 @@ use std::ops::Range;
 use serde_json::Value as Json;
 
 use crate::compile::Monitor;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template};
-use crate::query::{Comparator, MetricQuery, QueryError, parse_metric_query};
+use crate::query::{Comparator, MetricQuery};
 
-/// Runs every check on the graph, and fills in what can be derived (the critical threshold).
-pub fn validate(model: &Model, graph: &mut MonitorGraph, diagnostics: &mut Diagnostics) {
-    let parsed = parse_queries(model, graph, diagnostics);
-    for (index, query) in parsed.iter().enumerate() {
-        let Some(query) = query else { continue };
-        let template = &model.templates[graph.monitors[index].template];
-        check_thresholds(template, &mut graph.monitors[index], query, diagnostics);
-        check_message_variables(model, template, &graph.monitors[index], query, diagnostics);
+/// Runs every check on the graph; reads only.
+pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    for monitor in &graph.monitors {
+        let Some(query) = &monitor.metric else {
+            continue;
+        };
+        let template = &model.templates[monitor.template];
+        check_thresholds(template, monitor, query, diagnostics);
+        check_message_variables(model, template, monitor, query, diagnostics);
     }
-    check_group_by(model, graph, &parsed, diagnostics);
+    check_group_by(model, graph, diagnostics);
     check_no_data_suppressors(model, graph, diagnostics);
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
 }
 
-/// Metric queries parsed, by monitor index; `None` for other query kinds or broken queries.
-fn parse_queries(
-    model: &Model,
-    graph: &MonitorGraph,
-    diagnostics: &mut Diagnostics,
-) -> Vec<Option<MetricQuery>> {
-    graph
-        .monitors
-        .iter()
-        .map(|monitor| {
-            if !is_metric_monitor(&monitor.monitor_type) {
-                return None;
-            }
-            let template = &model.templates[monitor.template];
-            match parse_metric_query(&monitor.query) {
-                Ok(query) => Some(query),
-                Err(error) => {
-                    diagnostics.push(query_diagnostic(&model.sources, template, monitor, &error));
-                    None
-                }
-            }
-        })
-        .collect()
-}
-
-pub fn is_metric_monitor(monitor_type: &str) -> bool {
-    matches!(monitor_type, "metric alert" | "query alert")
-}
-
-fn query_diagnostic(
-    sources: &SourceMap,
-    template: &Template,
-    monitor: &Monitor,
-    error: &QueryError,
-) -> Diagnostic {
-    let span = template
-        .query
-        .span_within(sources, &monitor.query, error.span.clone());
-    let fragment = monitor.query.get(error.span.clone()).unwrap_or_default();
-    let label = if fragment.is_empty() {
-        "here".to_string()
-    } else {
-        format!("at `{fragment}`")
-    };
-    Diagnostic::error(
-        "monc::query-syntax",
-        span,
-        format!(
-            "invalid metric query for `{}`: {}",
-            monitor.key, error.message
-        ),
-    )
-    .label(label)
-    .help(error.help.clone().unwrap_or_else(|| {
-        "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
-            .into()
-    }))
-}
-
 // ---- thresholds ----
 
+/// `compile` has already taken a critical threshold left out from the query.
 fn check_thresholds(
     template: &Template,
-    monitor: &mut Monitor,
+    monitor: &Monitor,
     query: &MetricQuery,
     diagnostics: &mut Diagnostics,
 ) {
@@ -97,32 +40,25 @@ fn check_thresholds(
         .thresholds
         .as_ref()
         .map_or(template.query.span.clone(), |f| f.span.clone());
-    let thresholds = monitor
-        .options
-        .entry("thresholds")
-        .or_insert_with(|| Json::Object(Default::default()));
-    let Some(thresholds) = thresholds.as_object_mut() else {
+    let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
         return;
     };
     match thresholds.get("critical").map(number) {
-        None => {
-            thresholds.insert("critical".into(), threshold_json(query.threshold));
-        }
         Some(None) => diagnostics.push(
-            Diagnostic::error("monc::wrong-type", span.clone(), "`thresholds.critical` must be a number")
+            Diagnostic::error(Code::WrongType, span.clone(), "`thresholds.critical` must be a number")
                 .label("not a number")
                 .help("write e.g. `thresholds = { critical = 90 }`"),
         ),
         Some(Some(critical)) if critical != query.threshold => diagnostics.push(
             Diagnostic::error(
-                "monc::threshold-mismatch",
+                Code::ThresholdMismatch,
                 span.clone(),
                 format!("critical threshold {critical} differs from the query's `{} {}` in `{}`", query.comparator.as_str(), query.threshold, monitor.key),
             )
             .label("does not match the query")
             .help("Datadog rejects a monitor whose critical threshold differs from the number in its query; make them equal, or leave `critical` out and monc takes it from the query"),
         ),
-        Some(Some(_)) => {}
+        _ => {}
     }
     check_threshold_order(
         thresholds,
@@ -131,10 +67,6 @@ fn check_thresholds(
         &monitor.key,
         diagnostics,
     );
-}
-
-fn threshold_json(value: f64) -> Json {
-    serde_json::Number::from_f64(value).map_or(Json::Null, Json::Number)
 }
 
 fn number(value: &Json) -> Option<f64> {
@@ -175,7 +107,7 @@ fn check_threshold_order(
             };
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::threshold-order",
+                    Code::ThresholdOrder,
                     span.clone(),
                     format!("`{lower}` ({a}) must be {relation} `{upper}` ({b}) for a `{}` query in `{key}`", comparator.as_str()),
                 )
@@ -251,7 +183,7 @@ fn check_message_variables(
         };
         diagnostics.push(
             Diagnostic::error(
-                "monc::message-variable",
+                Code::MessageVariable,
                 span,
                 format!("`{{{{{variable}}}}}` in the message of `{}` is not a group-by tag of its query", monitor.key),
             )
@@ -305,19 +237,14 @@ fn variables_in_mustache(inner: &str) -> Vec<&str> {
 
 // ---- group-by compatibility ----
 
-fn check_group_by(
-    model: &Model,
-    graph: &MonitorGraph,
-    parsed: &[Option<MetricQuery>],
-    diagnostics: &mut Diagnostics,
-) {
+fn check_group_by(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for composite in &graph.composites {
         let target = &graph.monitors[composite.target];
-        let Some(target_query) = &parsed[composite.target] else {
+        let Some(target_query) = &target.metric else {
             continue;
         };
         for &suppressor in &composite.suppressors {
-            let Some(suppressor_query) = &parsed[suppressor] else {
+            let Some(suppressor_query) = &graph.monitors[suppressor].metric else {
                 continue;
             };
             let extra: Vec<&str> = suppressor_query
@@ -345,7 +272,7 @@ fn check_group_by(
             };
             diagnostics.push(
                 Diagnostic::error(
-                    "monc::group-by-mismatch",
+                    Code::GroupByMismatch,
                     span,
                     format!("`{}` groups by {} which `{}` does not", s.key, extra.join(", "), target.key),
                 )
@@ -397,7 +324,7 @@ fn check_no_data_suppressors(model: &Model, graph: &MonitorGraph, diagnostics: &
             .map_or(template.name.span.clone(), |f| f.span.clone());
         diagnostics.push(
             Diagnostic::warning(
-                "monc::no-data-suppressor",
+                Code::NoDataSuppressor,
                 span,
                 format!("suppressor `{}` can stay in Alert forever if its data stops", monitor.key),
             )
@@ -437,7 +364,7 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
         };
         diagnostics.push(
             Diagnostic::error(
-                "monc::duplicate-name",
+                Code::DuplicateName,
                 template.display_name.span.clone(),
                 format!(
                     "`{}` and `{}` are both named \"{}\"",
@@ -464,7 +391,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                     None => template.name.span.clone(),
                 };
                 diagnostics.push(
-                    Diagnostic::error("monc::invalid-tag", span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
+                    Diagnostic::error(Code::InvalidTag, span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
                         .label("not a valid Datadog tag")
                         .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
                 );

@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{Adoption, Import, Settings, Template, TenantPlacement, Text, is_valid_name, key_of};
+use super::{Adoption, Import, Settings, Template, TenantPlacement, Text};
 use crate::datadog::Monitor;
+use crate::model::{MonitorKey, check_name, is_composite};
 use crate::plan::normalize::normalize_options;
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
 
@@ -29,7 +30,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
                 describe(m),
                 settings.owner_tag
             ));
-        } else if m.monitor_type == "composite" {
+        } else if is_composite(&m.monitor_type) {
             composites.push(m);
         } else {
             raw.push(m);
@@ -149,35 +150,18 @@ fn find_suppressions(
     found
 }
 
-/// `A && !B && !C` (left-nested, as the parser builds it) → `(A, [B, C])`.
+/// `A && !B && !C` over monitor IDs → `(A, [B, C])`.
 fn suppression_shape(expr: &CompositeExpr) -> Option<(u64, Vec<u64>)> {
-    let (a, bs) = and_not_chain(expr)?;
-    (!bs.is_empty()).then_some((a, bs))
-}
-
-fn and_not_chain(expr: &CompositeExpr) -> Option<(u64, Vec<u64>)> {
-    match expr {
-        CompositeExpr::Operand {
-            operand: Operand::Id(a),
-            ..
-        } => Some((*a, Vec::new())),
-        CompositeExpr::And(left, right) => {
-            let (a, mut bs) = and_not_chain(left)?;
-            let CompositeExpr::Not(inner) = right.as_ref() else {
-                return None;
-            };
-            let CompositeExpr::Operand {
-                operand: Operand::Id(b),
-                ..
-            } = inner.as_ref()
-            else {
-                return None;
-            };
-            bs.push(*b);
-            Some((a, bs))
-        }
-        _ => None,
-    }
+    let (target, suppressors) = expr.as_suppression()?;
+    let id = |operand: &Operand| match operand {
+        Operand::Id(id) => Some(*id),
+        Operand::Ref { .. } | Operand::Key(_) => None,
+    };
+    let suppressors = suppressors
+        .into_iter()
+        .map(id)
+        .collect::<Option<Vec<u64>>>()?;
+    Some((id(target)?, suppressors))
 }
 
 fn suppress(template: &mut Template, s: &Suppression, composite: &Monitor, names: &[String]) {
@@ -189,9 +173,10 @@ fn suppress(template: &mut Template, s: &Suppression, composite: &Monitor, names
         composite.query.trim()
     ));
     if let Some(adopt) = template.adopts.first().cloned() {
-        template
-            .adopts
-            .extend(Adoption::of(composite, format!("{}/composite", adopt.key)));
+        template.adopts.extend(Adoption::of(
+            composite,
+            MonitorKey::from(adopt.key.as_str()).composite().into(),
+        ));
     }
 }
 
@@ -324,7 +309,7 @@ fn tenant_of(m: &Monitor, tag_key: &str) -> Option<String> {
         .iter()
         .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
     let value = values.next()?;
-    (values.next().is_none() && is_valid_name(value) && m.name.contains(value))
+    (values.next().is_none() && check_name(value).is_ok() && m.name.contains(value))
         .then(|| value.to_string())
 }
 
@@ -383,7 +368,7 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> Template {
         notify: Vec::new(),
         suppressed_by: Vec::new(),
         comments: Vec::new(),
-        adopts: Adoption::of(m, key_of(tier, name, None))
+        adopts: Adoption::of(m, MonitorKey::new(tier, name, None).into())
             .into_iter()
             .collect(),
     }
@@ -402,7 +387,7 @@ fn tenant_template(raw: &[&Monitor], group: &TenantGroup, name: &str, tier: &str
     template.adopts = group
         .members
         .iter()
-        .filter_map(|(i, t)| Adoption::of(raw[*i], key_of(tier, name, Some(t))))
+        .filter_map(|(i, t)| Adoption::of(raw[*i], MonitorKey::new(tier, name, Some(t)).into()))
         .collect();
     let ids: Vec<String> = group
         .members
@@ -585,7 +570,7 @@ mod tests {
             "algorithmia_excessive_runtime"
         );
         assert_eq!(slug("日本"), "monitor");
-        assert!(is_valid_name(&slug("  --Über CPU--  ")));
+        assert!(check_name(&slug("  --Über CPU--  ")).is_ok());
     }
 
     #[test]

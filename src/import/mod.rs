@@ -179,24 +179,6 @@ impl Settings {
     }
 }
 
-/// The key monc gives a template's monitor: `l3/name` or `l3/name/tenant`.
-pub fn key_of(tier: &str, template: &str, tenant: Option<&str>) -> String {
-    let base = format!("{}/{template}", tier.to_lowercase());
-    match tenant {
-        Some(t) => format!("{base}/{t}"),
-        None => base,
-    }
-}
-
-/// A valid template, tenant or cluster name: `[a-z0-9][a-z0-9_-]*`.
-pub fn is_valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
-
 /// Where [`write_files`] puts the generated HCL.
 #[derive(Debug, Clone)]
 pub struct Destination {

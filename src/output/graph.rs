@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::compile::{Instance, Monitor};
 use crate::graph::MonitorGraph;
-use crate::model::Model;
+use crate::model::{Model, MonitorKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -184,11 +184,12 @@ impl View<'_> {
         }
         let _ = writeln!(out, "    \"{key}\";");
         let label = dot_text(&format!("composite pages {}", handles(&m.notify)));
+        let composite = dot_text(MonitorKey::from(m.key.as_str()).composite().as_str());
         let _ = writeln!(
             out,
-            "    \"{key}/composite\" [shape=hexagon, label=\"{label}\", {page}];"
+            "    \"{composite}\" [shape=hexagon, label=\"{label}\", {page}];"
         );
-        let _ = writeln!(out, "    \"{key}\" -> \"{key}/composite\" [style=dashed];");
+        let _ = writeln!(out, "    \"{key}\" -> \"{composite}\" [style=dashed];");
     }
 }
 

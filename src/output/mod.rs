@@ -11,7 +11,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
 };
 
-use crate::diagnostic::{Diagnostic, Severity, SourceMap, display_path};
+use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap, display_path};
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,7 +93,7 @@ fn message_with_count(d: &Diagnostic) -> String {
 /// Adapts a [`Diagnostic`] to miette, quoting its file.
 struct Report {
     message: String,
-    code: &'static str,
+    code: Code,
     severity: miette::Severity,
     help: Option<String>,
     source: NamedSource<String>,

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
+use crate::model::tier_of_key;
 use crate::plan::{Action, Change, Drift, FieldChange, Plan};
 
 /// Colours for the terminal plan; all empty when colour is off.
@@ -103,12 +104,7 @@ fn grouped(plan: &Plan) -> BTreeMap<String, Vec<&Change>> {
 }
 
 fn group_title(change: &Change) -> String {
-    let tier = change
-        .key
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_uppercase();
+    let tier = tier_of_key(&change.key).to_uppercase();
     let tag = |name: &str| {
         change
             .desired

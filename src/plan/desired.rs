@@ -5,7 +5,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 use crate::Checked;
 use crate::compile::{Instance, Monitor};
 use crate::graph::Composite;
-use crate::model::Model;
+use crate::model::{COMPOSITE_TYPE, Model, MonitorKey};
 use crate::query::{CompositeExpr, Operand};
 
 /// A monitor as monc wants it in Datadog.
@@ -46,24 +46,22 @@ impl Query {
 
     /// The query text, naming keys with `name(key)` and numeric IDs with `id(id)`.
     pub fn render_with(&self, name: &dyn Fn(&str) -> String, id: &dyn Fn(u64) -> String) -> String {
+        let operand = |operand: &Operand| match operand {
+            Operand::Key(key) => name(key),
+            Operand::Id(n) => id(*n),
+            // Resolved when compiled; kept readable should one ever get here.
+            Operand::Ref { template, .. } => format!("monitor.{template}"),
+        };
         match self {
-            Query::Expr(expr) => expr.render(&|operand| match operand {
-                Operand::Key(key) => name(key),
-                Operand::Id(n) => id(*n),
-                // Resolved when compiled; kept readable should one ever get here.
-                Operand::Ref { template, .. } => format!("monitor.{template}"),
-            }),
             Query::Plain(q) => q.clone(),
+            Query::Expr(expr) => expr.render(&operand),
             Query::Composite {
                 target,
                 suppressors,
             } => {
-                let mut text = name(target);
-                for s in suppressors {
-                    text.push_str(" && !");
-                    text.push_str(&name(s));
-                }
-                text
+                let key = |key: &String| Operand::Key(key.clone());
+                CompositeExpr::suppression(key(target), suppressors.iter().map(key))
+                    .render(&operand)
             }
         }
     }
@@ -119,8 +117,8 @@ fn raw_monitor(model: &Model, monitor: &Monitor, suppressed: bool) -> DesiredMon
     let (name, message) = if suppressed {
         // The composite pages; the raw signal carries no handles and says where to look.
         let note = format!(
-            "Pages through `{}/composite`, which is silent while a lower-tier monitor alerts.",
-            monitor.key
+            "Pages through `{}`, which is silent while a lower-tier monitor alerts.",
+            MonitorKey::from(monitor.key.as_str()).composite()
         );
         (
             format!("{} (raw)", monitor.name),
@@ -171,7 +169,7 @@ fn composite_monitor(model: &Model, monitors: &[Monitor], composite: &Composite)
     DesiredMonitor {
         key: composite.key.clone(),
         name: target.name.clone(),
-        monitor_type: "composite".into(),
+        monitor_type: COMPOSITE_TYPE.into(),
         query: Query::Composite {
             target: target.key.clone(),
             suppressors,

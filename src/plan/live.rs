@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::datadog::{ApiError, Client, Monitor};
+use crate::model::is_composite;
 
 use super::{Action, Change, DesiredMonitor, LiveMonitor, Ownership, Plan};
 
@@ -138,7 +139,7 @@ fn composites_rewritten_first(plan: &Plan) -> Vec<&LiveMonitor> {
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Update))
         .filter_map(|c| c.live.as_ref())
-        .filter(|live| live.monitor_type == "composite")
+        .filter(|live| is_composite(&live.monitor_type))
         .collect()
 }
 

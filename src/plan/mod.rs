@@ -14,7 +14,11 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
+use crate::model::{is_composite, is_composite_key};
+
 pub use desired::{DesiredMonitor, Query, desired_monitors};
+// `plan::live` pairs monitors with their composites by key, as this module does.
+pub(crate) use crate::model::partner_key;
 pub use normalize::{Definition, MARKER_PREFIX, marker_line, parse_marker};
 
 /// A monitor as read from the org, reduced to what monc compares.
@@ -276,15 +280,6 @@ fn partner_is_live(key: &str, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
     by_key.contains_key(partner_key(key).as_str())
 }
 
-/// The key of the monitor written together with `key`: a raw monitor's suppression composite,
-/// or a composite's raw monitor.
-pub fn partner_key(key: &str) -> String {
-    match key.strip_suffix("/composite") {
-        Some(raw) => raw.to_string(),
-        None => format!("{key}/composite"),
-    }
-}
-
 /// Orders changes so that every write finds what it depends on: creates/updates of raw monitors,
 /// then of composites; deletes of composites before the monitors they reference.
 pub fn apply_order(plan: &Plan) -> Vec<&Change> {
@@ -302,8 +297,8 @@ pub fn apply_rank(change: &Change) -> u8 {
     // By type, not key: a composite written by hand has no `/composite` suffix.
     let composite = match (&change.desired, &change.live) {
         (Some(desired), _) => desired.is_composite(),
-        (None, Some(live)) => live.monitor_type == "composite",
-        (None, None) => change.key.ends_with("/composite"),
+        (None, Some(live)) => is_composite(&live.monitor_type),
+        (None, None) => is_composite_key(&change.key),
     };
     match (change.action, composite) {
         (Action::Create | Action::Update, false) => 0,

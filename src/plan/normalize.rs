@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{DesiredMonitor, FieldChange, LiveMonitor, Query};
+use crate::model::is_composite;
 use crate::query::{Operand, parse_composite_query};
 
 /// Options Datadog fills in when they are absent; equal to these, an option means nothing.
@@ -59,7 +60,7 @@ impl Definition {
 
     /// `key_of_id` turns composite constituents back into keys; unknown IDs stay `#<id>`.
     pub fn of_live(live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Definition {
-        let query = if live.monitor_type == "composite" {
+        let query = if is_composite(&live.monitor_type) {
             composite_with_keys(&live.query, key_of_id)
         } else {
             live.query.trim().to_string()

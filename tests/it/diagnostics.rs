@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use monc::diagnostic::Diagnostic;
+use monc::diagnostic::{Code, Diagnostic};
 use monc::load::LoadOptions;
 
 fn fixture_dirs() -> Vec<PathBuf> {
@@ -67,7 +67,7 @@ fn every_fixture_reports_its_code_at_the_expected_span() {
         let expected = expectations(&dir);
         for e in &expected {
             let found = checked.diagnostics.iter().any(|d| {
-                d.code == e.code
+                d.code.as_str() == e.code
                     && sources.file(d.span.file).path.ends_with(&e.file)
                     && e.span_text
                         .as_deref()
@@ -142,18 +142,24 @@ fn rendered_diagnostics_match_snapshots() {
     }
 }
 
-/// Every `"monc::code"` literal under `dir`, recursively.
-fn codes_in_source(dir: &Path, codes: &mut std::collections::BTreeSet<String>) {
+/// Files under `dir`, recursively, that spell a `"monc::…"` code as a string literal (in a
+/// comment, or quoted inside a string as in help text, it is an example, not a code).
+fn files_spelling_codes(dir: &Path, found: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("source directory").flatten() {
         let path = entry.path();
         if path.is_dir() {
-            codes_in_source(&path, codes);
+            files_spelling_codes(&path, found);
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path).expect("source file");
-            for piece in text.split("\"monc::").skip(1) {
-                if let Some((code, _)) = piece.split_once('"') {
-                    codes.insert(format!("monc::{code}"));
-                }
+            let code = text
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .any(|line| {
+                    line.match_indices("\"monc::")
+                        .any(|(at, _)| !line[..at].ends_with('\\'))
+                });
+            if code {
+                found.push(path);
             }
         }
     }
@@ -177,16 +183,51 @@ fn codes_in_readme_table() -> std::collections::BTreeSet<String> {
 
 #[test]
 fn the_readme_table_of_checks_lists_every_code_and_only_those() {
-    let mut in_source = std::collections::BTreeSet::new();
-    codes_in_source(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut in_source,
-    );
+    let in_catalogue: std::collections::BTreeSet<String> =
+        Code::ALL.iter().map(|c| c.as_str().to_string()).collect();
     let in_readme = codes_in_readme_table();
-    let undocumented: Vec<_> = in_source.difference(&in_readme).collect();
-    let stale: Vec<_> = in_readme.difference(&in_source).collect();
+    let undocumented: Vec<_> = in_catalogue.difference(&in_readme).collect();
+    let stale: Vec<_> = in_readme.difference(&in_catalogue).collect();
     assert!(
         undocumented.is_empty() && stale.is_empty(),
-        "missing from the README's table: {undocumented:?}; in the table but not in src/: {stale:?}"
+        "missing from the README's table: {undocumented:?}; in the table but not in Code::ALL: {stale:?}"
     );
+}
+
+#[test]
+fn codes_are_distinct_described_and_spelt_only_in_the_catalogue() {
+    let distinct: std::collections::HashSet<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(distinct.len(), Code::ALL.len());
+    for code in Code::ALL {
+        assert!(code.as_str().starts_with("monc::"), "{code}");
+        assert!(!code.description().is_empty(), "{code}");
+        assert_eq!(Code::parse(code.as_str()), Some(*code));
+    }
+    let mut spelling = Vec::new();
+    files_spelling_codes(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut spelling,
+    );
+    spelling.retain(|path| !path.ends_with("src/diagnostic.rs"));
+    assert!(
+        spelling.is_empty(),
+        "use `Code` instead of a \"monc::…\" literal in {spelling:?}"
+    );
+}
+
+/// The unused-ignore fixture with a template that does not load added: while an error remains,
+/// checks may not have run, so an entry that silenced nothing is not reported.
+#[test]
+fn an_unused_ignore_waits_until_the_errors_are_fixed() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/unused-ignore");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unused-ignore-with-an-error");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(fixture.join("tenants.hcl"), dir.join("tenants.hcl")).expect("copy");
+    let monitors = std::fs::read_to_string(fixture.join("monitors.hcl")).expect("read");
+    let broken = "monitor \"broken\" {\n  tier = \"L9\"\n  name = \"x\"\n  type = \"metric alert\"\n  query = \"avg(last_5m):avg:x{*} > 1\"\n}\n";
+    std::fs::write(dir.join("monitors.hcl"), format!("{monitors}\n{broken}")).expect("write");
+    let checked = monc::check(&options(&dir)).expect("loads");
+    let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![Code::UnknownTier]);
 }

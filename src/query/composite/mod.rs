@@ -70,6 +70,49 @@ impl CompositeExpr {
         }
     }
 
+    /// `target && !s1 && !s2`: the shape of every composite monc generates, left-nested as the
+    /// parser builds it. Its spans are empty: it was never text.
+    pub fn suppression(
+        target: Operand,
+        suppressors: impl IntoIterator<Item = Operand>,
+    ) -> CompositeExpr {
+        let leaf = |operand| CompositeExpr::Operand {
+            operand,
+            span: 0..0,
+        };
+        suppressors
+            .into_iter()
+            .fold(leaf(target), |expr, suppressor| {
+                let not = CompositeExpr::Not(Box::new(leaf(suppressor)));
+                CompositeExpr::And(Box::new(expr), Box::new(not))
+            })
+    }
+
+    /// `(target, suppressors)` of an expression of the [`CompositeExpr::suppression`] shape with
+    /// at least one suppressor.
+    pub fn as_suppression(&self) -> Option<(&Operand, Vec<&Operand>)> {
+        let (target, suppressors) = self.and_not_chain()?;
+        (!suppressors.is_empty()).then_some((target, suppressors))
+    }
+
+    fn and_not_chain(&self) -> Option<(&Operand, Vec<&Operand>)> {
+        match self {
+            CompositeExpr::Operand { operand, .. } => Some((operand, Vec::new())),
+            CompositeExpr::And(left, right) => {
+                let (target, mut suppressors) = left.and_not_chain()?;
+                let CompositeExpr::Not(inner) = right.as_ref() else {
+                    return None;
+                };
+                let CompositeExpr::Operand { operand, .. } = inner.as_ref() else {
+                    return None;
+                };
+                suppressors.push(operand);
+                Some((target, suppressors))
+            }
+            _ => None,
+        }
+    }
+
     /// Canonical text with minimal parentheses, e.g. `1 && !(2 || 3)`; `name` renders each
     /// operand. Parsing the result gives back the same tree (spans aside).
     pub fn render(&self, name: &dyn Fn(&Operand) -> String) -> String {

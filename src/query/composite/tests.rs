@@ -264,3 +264,22 @@ fn rejects_excessive_nesting_without_overflowing() {
     let nots = format!("{}1", "!".repeat(5000));
     assert_eq!(error(&nots).message, "composite query is nested too deeply");
 }
+
+#[test]
+fn a_suppression_renders_as_the_composite_monc_writes_and_is_recognised_back() {
+    let built = CompositeExpr::suppression(Operand::Id(1), [Operand::Id(2), Operand::Id(3)]);
+    assert_eq!(built.render(&display), "1 && !2 && !3");
+    let parsed = parse("1 && !2 && !3");
+    let parts = |e: &CompositeExpr| {
+        e.as_suppression()
+            .map(|(a, bs)| (a.clone(), bs.into_iter().cloned().collect::<Vec<_>>()))
+    };
+    assert_eq!(parts(&parsed), parts(&built));
+    assert_eq!(
+        parts(&parsed),
+        Some((Operand::Id(1), vec![Operand::Id(2), Operand::Id(3)]))
+    );
+    for other in ["1", "1 && 2", "1 || !2", "!2 && 1", "1 && !(2 || 3)"] {
+        assert_eq!(parts(&parse(other)), None, "{other}");
+    }
+}
