@@ -25,7 +25,7 @@ pub enum Instance {
 
 /// A concrete Datadog monitor, before ownership tags and composite wiring.
 #[derive(Debug, Clone)]
-pub struct Monitor {
+pub struct CompiledMonitor {
     /// Stable identity, e.g. `l3/api_error_rate/acme`; ties the definition to its live monitor.
     pub key: String,
     pub template: usize,
@@ -59,7 +59,7 @@ pub struct ResolvedRef {
 
 #[derive(Debug, Default)]
 pub struct Compiled {
-    pub monitors: Vec<Monitor>,
+    pub monitors: Vec<CompiledMonitor>,
 }
 
 /// Compiles every template for every instance it fans out to.
@@ -235,7 +235,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
     }
 
-    fn compile(&mut self) -> Option<Monitor> {
+    fn compile(&mut self) -> Option<CompiledMonitor> {
         let t = self.template;
         let name = self.string(&t.display_name, "name");
         let query = self.string(&t.query, "query");
@@ -261,7 +261,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         if let Some(metric) = &metric {
             derive_critical_threshold(&mut options, metric);
         }
-        Some(Monitor {
+        Some(CompiledMonitor {
             key,
             template: self.template_index(),
             instance: self.instance,
@@ -770,7 +770,7 @@ mod tests {
     use super::*;
     use crate::load::{LoadOptions, load};
 
-    fn compile_reference_setup() -> Vec<Monitor> {
+    fn compile_reference_setup() -> Vec<CompiledMonitor> {
         let options = LoadOptions::in_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
         let (model, mut diagnostics) = load(&options).expect("the reference setup loads");
         compile(&model, &mut diagnostics).monitors

@@ -8,7 +8,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::compile::{Compiled, Monitor};
+use crate::compile::{Compiled, CompiledMonitor};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::model::{Model, MonitorKey, is_composite, is_composite_key};
 use crate::query::{CompositeExpr, Operand};
@@ -46,7 +46,7 @@ impl Composite {
 
 #[derive(Debug, Default)]
 pub struct MonitorGraph {
-    pub monitors: Vec<Monitor>,
+    pub monitors: Vec<CompiledMonitor>,
     /// Edge `a → b`: `a` suppresses `b`. Node weights index into `monitors`.
     pub graph: DiGraph<usize, Edge>,
     pub composites: Vec<Composite>,
@@ -56,7 +56,7 @@ pub struct MonitorGraph {
 }
 
 impl MonitorGraph {
-    pub fn monitor(&self, key: &str) -> Option<&Monitor> {
+    pub fn monitor(&self, key: &str) -> Option<&CompiledMonitor> {
         self.index_by_key.get(key).map(|&i| &self.monitors[i])
     }
 
@@ -114,7 +114,7 @@ fn add_nodes(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnost
     }
 }
 
-fn duplicate_key(model: &Model, first: &Monitor, key: &str) -> Diagnostic {
+fn duplicate_key(model: &Model, first: &CompiledMonitor, key: &str) -> Diagnostic {
     let template = &model.templates[first.template];
     Diagnostic::error(
         Code::DuplicateKey,
@@ -338,7 +338,7 @@ fn flattened_suppressors(graph: &MonitorGraph, index: usize) -> Vec<usize> {
 fn check_composite(
     graph: &MonitorGraph,
     model: &Model,
-    monitor: &Monitor,
+    monitor: &CompiledMonitor,
     suppressors: &[usize],
 ) -> Option<Diagnostic> {
     let template = &model.templates[monitor.template];

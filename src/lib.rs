@@ -10,7 +10,6 @@
 //! - [`query`] parses Datadog metric and composite queries.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
 
-pub mod alert_test;
 pub mod atomic_file;
 pub mod backup;
 pub mod compile;
@@ -26,7 +25,7 @@ pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod query;
-pub mod simulate;
+pub mod scenario;
 pub mod summary;
 pub mod sync;
 pub mod validate;

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use serde_json::Value as Json;
 
-use crate::compile::Monitor;
+use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template};
@@ -32,7 +32,7 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
 /// `compile` has already taken a critical threshold left out from the query.
 fn check_thresholds(
     template: &Template,
-    monitor: &Monitor,
+    monitor: &CompiledMonitor,
     query: &MetricQuery,
     diagnostics: &mut Diagnostics,
 ) {
@@ -163,7 +163,7 @@ const BUILTIN_VARIABLES: &[&str] = &[
 fn check_message_variables(
     model: &Model,
     template: &Template,
-    monitor: &Monitor,
+    monitor: &CompiledMonitor,
     query: &MetricQuery,
     diagnostics: &mut Diagnostics,
 ) {
@@ -351,7 +351,7 @@ fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
 // ---- names and tags ----
 
 fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
-    let mut first_by_name: HashMap<&str, &Monitor> = HashMap::new();
+    let mut first_by_name: HashMap<&str, &CompiledMonitor> = HashMap::new();
     for monitor in &graph.monitors {
         let Some(first) = first_by_name.insert(&monitor.name, monitor) else {
             continue;

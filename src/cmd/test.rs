@@ -2,9 +2,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use monc::Checked;
-use monc::alert_test::{self, Outage, Verdict};
 use monc::output;
 use monc::output::test::{self as render_test, TestReport};
+use monc::scenario::{self, Outage, Verdict};
 
 use super::ConfigArgs;
 
@@ -58,7 +58,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
     };
     let report = TestReport {
         verdicts,
-        matrix: args.matrix.then(|| alert_test::matrix(&checked.graph)),
+        matrix: args.matrix.then(|| scenario::matrix(&checked.graph)),
         outages,
     };
     match args.format {
@@ -83,7 +83,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
     }
     let mut diagnostics = monc::diagnostic::Diagnostics::default();
     let Checked { model, graph, .. } = checked;
-    let scenarios = alert_test::load(&path, model, graph, &mut diagnostics).map_err(|error| {
+    let scenarios = scenario::load(&path, model, graph, &mut diagnostics).map_err(|error| {
         eprintln!("error: {error}\nhelp: {}", error.help);
         ExitCode::FAILURE
     })?;
@@ -98,7 +98,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
     }
     Ok(scenarios
         .iter()
-        .map(|s| alert_test::run(model, graph, s))
+        .map(|s| scenario::run(model, graph, s))
         .collect())
 }
 
@@ -114,7 +114,7 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
     specs
         .iter()
         .map(|spec| {
-            alert_test::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
+            scenario::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
                 eprintln!(
                     "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key such as `l2/alb_5xx/prod-tokyo-1` (`monc graph` shows them)"
                 );

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{Adoption, Import, Settings, Template, TenantPlacement, Text};
+use super::{Adoption, Import, ImportedTemplate, Settings, TenantPlacement, Text};
 use crate::datadog::Monitor;
 use crate::model::{MonitorKey, check_name, is_composite};
 use crate::plan::normalize::normalize_options;
@@ -164,7 +164,12 @@ fn suppression_shape(expr: &CompositeExpr) -> Option<(u64, Vec<u64>)> {
     Some((id(target)?, suppressors))
 }
 
-fn suppress(template: &mut Template, s: &Suppression, composite: &Monitor, names: &[String]) {
+fn suppress(
+    template: &mut ImportedTemplate,
+    s: &Suppression,
+    composite: &Monitor,
+    names: &[String],
+) {
     template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
     template.notify = handles(&composite.message);
     template.comments.push(format!(
@@ -350,9 +355,9 @@ fn placement(groups: &[TenantGroup], settings: &Settings) -> Option<TenantPlacem
 
 // ---- templates ----
 
-fn single_template(m: &Monitor, name: &str, tier: &str) -> Template {
+fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
     let (thresholds, options) = split_thresholds(&m.options);
-    Template {
+    ImportedTemplate {
         name: name.to_string(),
         tier: tier.to_string(),
         per_tenant: false,
@@ -374,7 +379,12 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> Template {
     }
 }
 
-fn tenant_template(raw: &[&Monitor], group: &TenantGroup, name: &str, tier: &str) -> Template {
+fn tenant_template(
+    raw: &[&Monitor],
+    group: &TenantGroup,
+    name: &str,
+    tier: &str,
+) -> ImportedTemplate {
     let (first, tenant) = &group.members[0];
     let m = raw[*first];
     let text = |s: &str| Text::with_tenant(s, tenant);
@@ -429,7 +439,7 @@ fn is_server_default(key: &str, value: &Json) -> bool {
 
 // ---- names and tiers ----
 
-/// Template names: from the monitor's name, unique among the project's and each other.
+/// ImportedTemplate names: from the monitor's name, unique among the project's and each other.
 struct Names {
     raw: Vec<String>,
     composites: Vec<String>,
@@ -525,7 +535,7 @@ impl Tiers {
 
 fn header(
     settings: &Settings,
-    templates: &[Template],
+    templates: &[ImportedTemplate],
     suppresses: bool,
     tiers: &Tiers,
 ) -> Vec<String> {

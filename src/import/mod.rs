@@ -39,7 +39,7 @@ impl Text {
 
 /// One `monitor "name" { ... }` block to write.
 #[derive(Debug, Clone)]
-pub struct Template {
+pub struct ImportedTemplate {
     pub name: String,
     pub tier: String,
     pub per_tenant: bool,
@@ -96,7 +96,7 @@ pub struct TenantPlacement {
 #[derive(Debug, Clone, Default)]
 pub struct Import {
     pub header: Vec<String>,
-    pub templates: Vec<Template>,
+    pub templates: Vec<ImportedTemplate>,
     pub tenants: Option<TenantPlacement>,
     /// One line per monitor not imported, saying why.
     pub skipped: Vec<String>,

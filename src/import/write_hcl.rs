@@ -5,7 +5,7 @@
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{Import, Template, Text};
+use super::{Import, ImportedTemplate, Text};
 
 /// What templates write where the tenant's name goes.
 const TENANT_NAME: &str = "${tenant.name}";
@@ -55,7 +55,7 @@ pub fn tenants_file(import: &Import) -> Option<String> {
     Some(out)
 }
 
-fn template_block(t: &Template) -> String {
+fn template_block(t: &ImportedTemplate) -> String {
     let mut out = String::new();
     for line in &t.comments {
         out.push_str(&format!("# {line}\n"));

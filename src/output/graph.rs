@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::compile::{Instance, Monitor};
+use crate::compile::{CompiledMonitor, Instance};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, MonitorKey};
 
@@ -103,7 +103,7 @@ impl View<'_> {
         self.graph.composite_for(index).is_none()
     }
 
-    fn monitor(&self, index: usize) -> &Monitor {
+    fn monitor(&self, index: usize) -> &CompiledMonitor {
         &self.graph.monitors[index]
     }
 

@@ -3,7 +3,7 @@
 use serde_json::{Map as JsonMap, Value as Json};
 
 use crate::Checked;
-use crate::compile::{Instance, Monitor};
+use crate::compile::{CompiledMonitor, Instance};
 use crate::graph::Composite;
 use crate::model::{COMPOSITE_TYPE, Model, MonitorKey};
 use crate::query::{CompositeExpr, Operand};
@@ -113,7 +113,7 @@ pub fn desired_monitors(checked: &Checked) -> Vec<DesiredMonitor> {
     desired
 }
 
-fn raw_monitor(model: &Model, monitor: &Monitor, suppressed: bool) -> DesiredMonitor {
+fn raw_monitor(model: &Model, monitor: &CompiledMonitor, suppressed: bool) -> DesiredMonitor {
     let (name, message) = if suppressed {
         // The composite pages; the raw signal carries no handles and says where to look.
         let note = format!(
@@ -148,7 +148,11 @@ fn raw_monitor(model: &Model, monitor: &Monitor, suppressed: bool) -> DesiredMon
     }
 }
 
-fn composite_monitor(model: &Model, monitors: &[Monitor], composite: &Composite) -> DesiredMonitor {
+fn composite_monitor(
+    model: &Model,
+    monitors: &[CompiledMonitor],
+    composite: &Composite,
+) -> DesiredMonitor {
     let target = &monitors[composite.target];
     let suppressors: Vec<String> = composite
         .suppressors
@@ -184,7 +188,7 @@ fn composite_monitor(model: &Model, monitors: &[Monitor], composite: &Composite)
     }
 }
 
-fn ownership_tags(model: &Model, monitor: &Monitor, key: &str) -> Vec<String> {
+fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<String> {
     let mut tags = monitor.tags.clone();
     tags.push(model.project.owner_tag.clone());
     tags.push(format!("{}:{key}", model.project.key_tag));

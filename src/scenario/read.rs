@@ -1,27 +1,13 @@
-//! Unit tests for alert logic: scenarios in `alert-tests/*.hcl` say which monitors are alerting
-//! and which notifications must fire; [`crate::simulate`] says which do.
-//!
-//! ```hcl
-//! scenario "acme API errors page acme" {
-//!   alert   = ["l3/api_error_rate/acme"]        # keys, or monitor.<template>[<instance>]
-//!   no_data = [monitor.region_health]           # also `warn` and `ok`; everything else is OK
-//!   group "resource_name:/checkout" {           # per-group states of a multi-alert monitor
-//!     alert = [monitor.api_latency_p95["acme"]]
-//!   }
-//!   page "l3/api_error_rate/acme/composite" {   # one block per expected notification;
-//!     notify = ["@slack-acme-oncall"]           # `notify` optional; no `page` = silence
-//!   }
-//! }
-//! ```
+//! Reading `alert-tests/*.hcl`: scenario blocks resolved against the compiled monitors.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use hcl::edit::Span as _;
 use hcl::edit::expr::Expression as EditExpr;
 use hcl::edit::structure::{Attribute, Block, Body};
-use serde::Serialize;
 
+use super::simulate::{State, Status};
 use crate::compile::Instance;
 use crate::diagnostic::{
     Code, Diagnostic, Diagnostics, FileId, Span, did_you_mean, suggestion_help,
@@ -29,24 +15,8 @@ use crate::diagnostic::{
 use crate::graph::MonitorGraph;
 use crate::load::{LoadError, parse_reference};
 use crate::model::{Model, is_composite_key};
-use crate::simulate::{Outcome, Page, State, Status, simulate};
 
-/// One `scenario` block, resolved against the compiled monitors.
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    pub name: String,
-    pub span: Span,
-    /// Monitor index → status; monitors not listed are OK.
-    pub statuses: HashMap<usize, Status>,
-    pub expected: Vec<ExpectedPage>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ExpectedPage {
-    pub key: String,
-    /// The handles it must notify; `None` = not checked.
-    pub notify: Option<Vec<String>>,
-}
+use super::{ExpectedPage, Scenario};
 
 const STATE_ATTRS: &[&str] = &["alert", "warn", "no_data", "ok"];
 
@@ -454,206 +424,4 @@ fn instance_name(model: &Model, instance: Instance) -> Option<&str> {
         Instance::Cluster(c) => Some(&model.clusters[c].name.value),
         Instance::Tenant(t) => Some(&model.tenants[t].name.value),
     }
-}
-
-/// The result of one scenario.
-#[derive(Debug, Clone, Serialize)]
-pub struct Verdict {
-    pub scenario: String,
-    pub file: String,
-    pub line: usize,
-    pub passed: bool,
-    pub expected: Vec<ExpectedPage>,
-    pub actual: Vec<Page>,
-    /// Expected pages that did not fire.
-    pub missing: Vec<String>,
-    /// Pages that fired without being expected.
-    pub unexpected: Vec<String>,
-    /// Expected pages that fired for other handles: (key, expected, actual).
-    pub wrong_handles: Vec<(String, Vec<String>, Vec<String>)>,
-    /// Composites left silent by a No Data member.
-    pub no_data: Vec<String>,
-}
-
-pub fn run(model: &Model, graph: &MonitorGraph, scenario: &Scenario) -> Verdict {
-    let outcome = simulate(graph, &scenario.statuses);
-    judge(model, scenario, outcome)
-}
-
-fn judge(model: &Model, scenario: &Scenario, outcome: Outcome) -> Verdict {
-    let fired: BTreeSet<&str> = outcome.pages.iter().map(|p| p.key.as_str()).collect();
-    let wanted: BTreeSet<&str> = scenario.expected.iter().map(|p| p.key.as_str()).collect();
-    let missing: Vec<String> = wanted.difference(&fired).map(|k| k.to_string()).collect();
-    let unexpected: Vec<String> = fired.difference(&wanted).map(|k| k.to_string()).collect();
-    let wrong_handles = wrong_handles(scenario, &outcome.pages);
-    let (line, _) = model
-        .sources
-        .line_col(scenario.span.file, scenario.span.range.start);
-    let path = &model.sources.file(scenario.span.file).path;
-    Verdict {
-        scenario: scenario.name.clone(),
-        file: crate::diagnostic::display_path(path),
-        line,
-        passed: missing.is_empty() && unexpected.is_empty() && wrong_handles.is_empty(),
-        expected: scenario.expected.clone(),
-        no_data: outcome.no_data.iter().map(|s| s.key.clone()).collect(),
-        actual: outcome.pages,
-        missing,
-        unexpected,
-        wrong_handles,
-    }
-}
-
-fn wrong_handles(scenario: &Scenario, pages: &[Page]) -> Vec<(String, Vec<String>, Vec<String>)> {
-    scenario
-        .expected
-        .iter()
-        .filter_map(|e| {
-            let want = e.notify.as_ref()?;
-            let page = pages.iter().find(|p| p.key == e.key)?;
-            let same = sorted(want) == sorted(&page.notify);
-            (!same).then(|| (e.key.clone(), want.clone(), page.notify.clone()))
-        })
-        .collect()
-}
-
-fn sorted(handles: &[String]) -> Vec<&str> {
-    let mut v: Vec<&str> = handles.iter().map(String::as_str).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The three cases of one suppression edge, with the target alerting in each.
-#[derive(Debug, Clone, Serialize)]
-pub struct EdgeCheck {
-    pub suppressor: String,
-    pub target: String,
-    /// The page that should fire when the suppressor is OK.
-    pub composite: String,
-    /// Suppressor OK: the target's composite pages.
-    pub pages_when_ok: bool,
-    /// Suppressor Alert: the target's composite is silent.
-    pub silent_when_alert: bool,
-    /// Suppressor No Data: whether the target's composite still pages (Datadog: it does not).
-    pub pages_when_no_data: bool,
-    /// Who, if anyone, is told about the suppressor's missing data (its own No Data page).
-    pub no_data_told: Vec<String>,
-}
-
-impl EdgeCheck {
-    pub fn passed(&self) -> bool {
-        self.pages_when_ok && self.silent_when_alert
-    }
-
-    /// No Data on the suppressor silences the target and nobody hears about it.
-    pub fn is_risk(&self) -> bool {
-        !self.pages_when_no_data && self.no_data_told.is_empty()
-    }
-}
-
-/// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting.
-pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
-    let mut edges: Vec<(usize, usize)> = (0..graph.monitors.len())
-        .flat_map(|t| graph.direct_suppressors(t).map(move |s| (s, t)))
-        .collect();
-    edges.sort_unstable();
-    edges.dedup();
-    edges
-        .into_iter()
-        .filter_map(|(s, t)| edge_check(graph, s, t))
-        .collect()
-}
-
-fn edge_check(graph: &MonitorGraph, s: usize, t: usize) -> Option<EdgeCheck> {
-    let composite = graph.composite_for(t)?.key.clone();
-    let with = |state: State| {
-        let statuses = HashMap::from([
-            (t, Status::Simple(State::Alert)),
-            (s, Status::Simple(state)),
-        ]);
-        simulate(graph, &statuses)
-    };
-    let pages = |o: &Outcome| o.pages.iter().any(|p| p.key == composite);
-    let no_data = with(State::NoData);
-    let no_data_told = no_data
-        .pages
-        .iter()
-        .filter(|p| p.state == State::NoData)
-        .flat_map(|p| p.notify.iter().cloned())
-        .collect();
-    Some(EdgeCheck {
-        suppressor: graph.monitors[s].key.clone(),
-        target: graph.monitors[t].key.clone(),
-        pages_when_ok: pages(&with(State::Ok)),
-        silent_when_alert: !pages(&with(State::Alert)),
-        pages_when_no_data: pages(&no_data),
-        no_data_told,
-        composite,
-    })
-}
-
-/// A shared outage: what alerts, and how many pages it causes with and without suppression.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outage {
-    pub name: String,
-    /// Monitors alerting; without suppression each would page on its own.
-    pub alerting: Vec<String>,
-    /// Pages with the compiled composites.
-    pub pages: Vec<String>,
-}
-
-/// `cluster:NAME`: every monitor of the cluster and of its tenants alerting. A monitor key: that
-/// monitor and everything it suppresses, directly or not, alerting. `None` if neither matches.
-pub fn outage(model: &Model, graph: &MonitorGraph, spec: &str) -> Option<Outage> {
-    let alerting: Vec<usize> = match spec.strip_prefix("cluster:") {
-        Some(cluster) => cluster_monitors(model, graph, cluster)?,
-        None => {
-            let root = graph.monitors.iter().position(|m| m.key == spec)?;
-            suppressed_by_closure(graph, root)
-        }
-    };
-    let statuses = alerting
-        .iter()
-        .map(|&i| (i, Status::Simple(State::Alert)))
-        .collect();
-    let outcome = simulate(graph, &statuses);
-    Some(Outage {
-        name: spec.to_string(),
-        alerting: alerting
-            .iter()
-            .map(|&i| graph.monitors[i].key.clone())
-            .collect(),
-        pages: outcome.pages.into_iter().map(|p| p.key).collect(),
-    })
-}
-
-fn cluster_monitors(model: &Model, graph: &MonitorGraph, cluster: &str) -> Option<Vec<usize>> {
-    let c = model
-        .clusters
-        .iter()
-        .position(|c| c.name.value == cluster)?;
-    let on_cluster = |instance: Instance| match instance {
-        Instance::Cluster(i) => i == c,
-        Instance::Tenant(t) => model.tenants[t].cluster.value == cluster,
-        Instance::Once => false,
-    };
-    Some(
-        (0..graph.monitors.len())
-            .filter(|&i| on_cluster(graph.monitors[i].instance))
-            .collect(),
-    )
-}
-
-fn suppressed_by_closure(graph: &MonitorGraph, root: usize) -> Vec<usize> {
-    let mut found = BTreeSet::new();
-    let mut stack = vec![root];
-    while let Some(i) = stack.pop() {
-        if found.insert(i) {
-            stack.extend(
-                (0..graph.monitors.len()).filter(|&t| graph.direct_suppressors(t).any(|s| s == i)),
-            );
-        }
-    }
-    found.into_iter().collect()
 }

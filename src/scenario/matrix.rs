@@ -1,0 +1,144 @@
+//! Every suppression edge checked three ways, and the pages of a shared outage.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::simulate::{Outcome, State, Status, simulate};
+use crate::compile::Instance;
+use crate::graph::MonitorGraph;
+use crate::model::Model;
+
+/// The three cases of one suppression edge, with the target alerting in each.
+#[derive(Debug, Clone, Serialize)]
+pub struct EdgeCheck {
+    pub suppressor: String,
+    pub target: String,
+    /// The page that should fire when the suppressor is OK.
+    pub composite: String,
+    /// Suppressor OK: the target's composite pages.
+    pub pages_when_ok: bool,
+    /// Suppressor Alert: the target's composite is silent.
+    pub silent_when_alert: bool,
+    /// Suppressor No Data: whether the target's composite still pages (Datadog: it does not).
+    pub pages_when_no_data: bool,
+    /// Who, if anyone, is told about the suppressor's missing data (its own No Data page).
+    pub no_data_told: Vec<String>,
+}
+
+impl EdgeCheck {
+    pub fn passed(&self) -> bool {
+        self.pages_when_ok && self.silent_when_alert
+    }
+
+    /// No Data on the suppressor silences the target and nobody hears about it.
+    pub fn is_risk(&self) -> bool {
+        !self.pages_when_no_data && self.no_data_told.is_empty()
+    }
+}
+
+/// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting.
+pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
+    let mut edges: Vec<(usize, usize)> = (0..graph.monitors.len())
+        .flat_map(|t| graph.direct_suppressors(t).map(move |s| (s, t)))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    edges
+        .into_iter()
+        .filter_map(|(s, t)| edge_check(graph, s, t))
+        .collect()
+}
+
+fn edge_check(graph: &MonitorGraph, s: usize, t: usize) -> Option<EdgeCheck> {
+    let composite = graph.composite_for(t)?.key.clone();
+    let with = |state: State| {
+        let statuses = HashMap::from([
+            (t, Status::Simple(State::Alert)),
+            (s, Status::Simple(state)),
+        ]);
+        simulate(graph, &statuses)
+    };
+    let pages = |o: &Outcome| o.pages.iter().any(|p| p.key == composite);
+    let no_data = with(State::NoData);
+    let no_data_told = no_data
+        .pages
+        .iter()
+        .filter(|p| p.state == State::NoData)
+        .flat_map(|p| p.notify.iter().cloned())
+        .collect();
+    Some(EdgeCheck {
+        suppressor: graph.monitors[s].key.clone(),
+        target: graph.monitors[t].key.clone(),
+        pages_when_ok: pages(&with(State::Ok)),
+        silent_when_alert: !pages(&with(State::Alert)),
+        pages_when_no_data: pages(&no_data),
+        no_data_told,
+        composite,
+    })
+}
+
+/// A shared outage: what alerts, and how many pages it causes with and without suppression.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outage {
+    pub name: String,
+    /// Monitors alerting; without suppression each would page on its own.
+    pub alerting: Vec<String>,
+    /// Pages with the compiled composites.
+    pub pages: Vec<String>,
+}
+
+/// `cluster:NAME`: every monitor of the cluster and of its tenants alerting. A monitor key: that
+/// monitor and everything it suppresses, directly or not, alerting. `None` if neither matches.
+pub fn outage(model: &Model, graph: &MonitorGraph, spec: &str) -> Option<Outage> {
+    let alerting: Vec<usize> = match spec.strip_prefix("cluster:") {
+        Some(cluster) => cluster_monitors(model, graph, cluster)?,
+        None => {
+            let root = graph.monitors.iter().position(|m| m.key == spec)?;
+            suppressed_by_closure(graph, root)
+        }
+    };
+    let statuses = alerting
+        .iter()
+        .map(|&i| (i, Status::Simple(State::Alert)))
+        .collect();
+    let outcome = simulate(graph, &statuses);
+    Some(Outage {
+        name: spec.to_string(),
+        alerting: alerting
+            .iter()
+            .map(|&i| graph.monitors[i].key.clone())
+            .collect(),
+        pages: outcome.pages.into_iter().map(|p| p.key).collect(),
+    })
+}
+
+fn cluster_monitors(model: &Model, graph: &MonitorGraph, cluster: &str) -> Option<Vec<usize>> {
+    let c = model
+        .clusters
+        .iter()
+        .position(|c| c.name.value == cluster)?;
+    let on_cluster = |instance: Instance| match instance {
+        Instance::Cluster(i) => i == c,
+        Instance::Tenant(t) => model.tenants[t].cluster.value == cluster,
+        Instance::Once => false,
+    };
+    Some(
+        (0..graph.monitors.len())
+            .filter(|&i| on_cluster(graph.monitors[i].instance))
+            .collect(),
+    )
+}
+
+fn suppressed_by_closure(graph: &MonitorGraph, root: usize) -> Vec<usize> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![root];
+    while let Some(i) = stack.pop() {
+        if found.insert(i) {
+            stack.extend(
+                (0..graph.monitors.len()).filter(|&t| graph.direct_suppressors(t).any(|s| s == i)),
+            );
+        }
+    }
+    found.into_iter().collect()
+}
