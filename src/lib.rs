@@ -7,8 +7,16 @@
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
 //! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
 //!   [`ignore`] then drops those a template silences.
-//! - [`query`] parses Datadog metric and composite queries.
+//! - [`plan`] compares the desired monitors with the live org ([`plan::live`] reads it) and
+//!   decides what to create, update and delete; [`sync`] applies a plan, [`backup`] keeps and
+//!   restores what a sync replaced.
+//! - [`query`] parses Datadog metric and composite queries; [`eval`] holds the HCL functions.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
+//! - Features on top: [`scenario`] (`monc test`), [`import`] (`monc import`), [`output`]
+//!   (rendering diagnostics, plans, graphs, test results), [`notify`] (Slack).
+//!
+//! No module imports a later stage; `src/cmd/` (in the binary) parses arguments, prints and
+//! picks exit codes, and composes the org connection (real API or embedded emulator).
 
 pub mod atomic_file;
 pub mod backup;
