@@ -44,12 +44,6 @@ impl Default for Project {
     }
 }
 
-impl Project {
-    pub fn tier_index(&self, tier: &str) -> Option<usize> {
-        self.tiers.iter().position(|t| t == tier)
-    }
-}
-
 /// A piece of shared infrastructure (cluster, load balancer, database) that many tenants sit on.
 #[derive(Debug, Clone)]
 pub struct Cluster {
