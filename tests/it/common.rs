@@ -106,12 +106,14 @@ pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
 
 /// An emulator on a free loopback port and a client for it.
 pub async fn start() -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start(EmulatorConfig {
-        port: 0,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .expect("emulator");
+    start_with(EmulatorConfig::default()).await
+}
+
+/// Like [`start`], with the emulator configured as given (its port is always a free one).
+pub async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start(EmulatorConfig { port: 0, ..config })
+        .await
+        .expect("emulator");
     let client = Client::new(
         &emulator.base_url(),
         &Credentials::new("k", "a"),

@@ -5,20 +5,8 @@ use std::sync::Arc;
 
 use monc::datadog::{Client, ClientOptions, Credentials};
 use monc::sync::{ApplyOptions, apply};
-use monc_emulator::{Emulator, EmulatorConfig};
 
-async fn start() -> (monc_emulator::EmulatorHandle, Client) {
-    let emulator = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("emulator");
-    let client = Client::new(
-        &emulator.base_url(),
-        &Credentials::new("k", "a"),
-        ClientOptions::default(),
-    )
-    .expect("client");
-    (emulator, client)
-}
+use common::start;
 
 #[tokio::test]
 async fn a_threshold_needing_all_17_digits_reads_back_unchanged() {

@@ -6,26 +6,13 @@ use crate::common;
 use std::path::Path;
 use std::time::Duration;
 
-use monc::datadog::{Client, ClientOptions, Credentials};
+use monc::datadog::Client;
 use monc::output::plan::render_human;
 use monc::plan::{Action, Drift, LiveMonitor, plan};
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
+use monc_emulator::{EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::{Value, json};
 
-use common::start;
-
-async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start(EmulatorConfig { port: 0, ..config })
-        .await
-        .expect("emulator");
-    let client = Client::new(
-        &emulator.base_url(),
-        &Credentials::new("k", "a"),
-        ClientOptions::default(),
-    )
-    .expect("client");
-    (emulator, client)
-}
+use common::{start, start_with};
 
 #[tokio::test]
 async fn prune_never_deletes_a_monitor_edited_after_the_plan_was_read() {
