@@ -161,7 +161,8 @@ pub fn parse_marker(message: &str) -> Option<(&str, &str)> {
     Some((key.trim(), revision.trim()))
 }
 
-fn strip_marker(message: &str) -> String {
+/// `message` without the marker line monc appends.
+pub fn strip_marker(message: &str) -> String {
     let lines: Vec<&str> = message
         .lines()
         .filter(|l| !l.starts_with(MARKER_PREFIX))

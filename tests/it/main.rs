@@ -9,6 +9,7 @@ mod cli_test;
 mod cli_validate;
 mod client_emulator;
 mod common;
+mod corpus;
 mod diagnostics;
 mod emulator_cli;
 mod emulator_python;
