@@ -92,6 +92,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error),
     };
+    if cli.command.only_reads() {
+        stop_quietly_on_a_closed_pipe();
+    }
     match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
@@ -101,6 +104,29 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
         Command::Emulator(args) => cmd::emulator::run(&args),
+    }
+}
+
+impl Command {
+    /// Commands that change nothing outside their own output.
+    fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Command::Validate(_) | Command::Diff(_) | Command::Graph(_) | Command::Test(_)
+        )
+    }
+}
+
+/// `monc graph | head -1`: a reader that stops early closes the pipe. Rust ignores SIGPIPE, so
+/// the next print would panic; commands that only read take the default instead and end
+/// quietly, like any Unix filter. Commands that write to the org keep going (their prints
+/// ignore a closed stdout) so that a closed pipe never stops a sync half-way.
+fn stop_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition before any thread exists has no
+    // memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

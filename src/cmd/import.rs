@@ -179,14 +179,14 @@ fn destination(args: &ImportArgs, options: &LoadOptions) -> Destination {
 
 fn report_written(imported: &Import, written: &[PathBuf]) {
     let monitors = imported.adoptions().len();
-    println!(
+    say!(
         "wrote {} ({} templates for {} live monitors)",
         display(written.first()),
         imported.templates.len(),
         monitors
     );
     if let (Some(tenants), Some(file)) = (&imported.tenants, written.get(1)) {
-        println!(
+        say!(
             "wrote {} ({} tenants on cluster `{}`)",
             file.display(),
             tenants.new_tenants.len(),
@@ -231,9 +231,9 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
 
 fn print_next_steps(adoptions: &[Adoption]) {
     if adoptions.is_empty() {
-        println!("next: monc validate; monc sync creates these monitors");
+        say!("next: monc validate; monc sync creates these monitors");
     } else {
-        println!(
+        say!(
             "next: re-run with --adopt --force to tag the {} live monitors as monc's (the org is unchanged so far);\n      \
              without adoption, `monc sync` would create copies next to them",
             adoptions.len()
@@ -246,8 +246,8 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
     for outcome in outcomes {
         let a = &outcome.adoption;
         match &outcome.result {
-            Ok(true) => println!("adopted   {} (id {})", a.key, a.id),
-            Ok(false) => println!("unchanged {} (id {}): already adopted", a.key, a.id),
+            Ok(true) => say!("adopted   {} (id {})", a.key, a.id),
+            Ok(false) => say!("unchanged {} (id {}): already adopted", a.key, a.id),
             Err(error) => {
                 failed += 1;
                 eprintln!("failed    {} (id {}): {error}", a.key, a.id);
@@ -259,6 +259,6 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
             "{failed} monitors could not be adopted; re-running `monc import --adopt --force` retries them"
         ));
     }
-    println!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
+    say!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
     Ok(())
 }

@@ -1,5 +1,14 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
+/// `println!` that ignores a closed stdout: a command that writes to the org must not panic, or
+/// stop half-way, because the reader of its output went away (`monc sync --yes | head -1`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod connect;
 pub mod diff;
 pub mod emulator;

@@ -87,7 +87,7 @@ async fn plan_and_restore(
                 failed = true;
                 eprintln!("failed    {}: {error}", outcome.key);
             }
-            (None, id) => println!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
+            (None, id) => say!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
         }
     }
     if failed {

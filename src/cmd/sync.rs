@@ -241,27 +241,27 @@ fn print_report(report: &Report, json: bool) {
         }
     }
     if json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
         );
         return;
     }
     if let Some(backup) = &report.backup {
-        println!(
+        say!(
             "Backup of the previous versions: {} (restore with `monc restore {}`)",
             backup.display(),
             backup.display()
         );
     }
     if !report.orphans_kept.is_empty() {
-        println!(
+        say!(
             "Kept {} monitor(s) no longer in the config; delete them with --prune.",
             report.orphans_kept.len()
         );
     }
     if !report.blocked.is_empty() {
-        println!(
+        say!(
             "Kept {} monitor(s) that cannot be deleted: {} (see the plan above).",
             report.blocked.len(),
             report.blocked.join(", ")
@@ -282,7 +282,7 @@ fn print_report(report: &Report, json: bool) {
     if !tail.is_empty() {
         tail.push_str(" (run `monc sync` again to finish)");
     }
-    println!(
+    say!(
         "Applied: {} created, {} updated, {} deleted{tail}.",
         report.succeeded(Action::Create),
         report.succeeded(Action::Update),

@@ -327,3 +327,43 @@ fn drift_check_workflow_fails_on_errors_and_reports_drift() {
         assert_ne!(status, Some(0), "exit {error} must fail the job");
     }
 }
+
+/// Runs monc with stdout a pipe whose reader is already gone (`monc … | head -0`).
+fn run_with_closed_stdout(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let monc = assert_cmd::cargo::cargo_bin("monc");
+    let script = format!(
+        "\"$MONC\" {} | true",
+        args.iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    std::process::Command::new("bash")
+        .current_dir(dir)
+        .env("MONC", monc)
+        .env_remove("MONC_ORG")
+        .args(["-c", &script])
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn a_closed_stdout_never_makes_monc_panic() {
+    let dir = crate::common::reference_copy("cli-contract", "closed-pipe");
+    for args in [
+        &["graph"][..],
+        &["validate", "--format", "short"],
+        &["test"],
+        &["sync", "--org", "local", "--yes"],
+    ] {
+        let output = run_with_closed_stdout(&dir, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // The sync went all the way although nobody read what it printed.
+    let diff = monc(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("runs");
+    assert_eq!(diff.status.code(), Some(0), "{diff:?}");
+}
