@@ -72,13 +72,17 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
     })
 }
 
-fn connect_env(args: &OrgArgs, credentials: Option<Credentials>) -> Result<Connection, ApiError> {
-    let credentials = credentials.ok_or_else(|| {
-        ApiError::Config(
-            "no Datadog credentials: set DD_API_KEY and DD_APP_KEY (and DD_SITE if not \
-             datadoghq.com), or pass --org local (MONC_ORG=local) to use the local emulator"
-                .into(),
-        )
+fn connect_env(
+    args: &OrgArgs,
+    credentials: Result<Credentials, Vec<&'static str>>,
+) -> Result<Connection, ApiError> {
+    let credentials = credentials.map_err(|missing| {
+        ApiError::Config(format!(
+            "no Datadog credentials: {} not set; set DD_API_KEY and DD_APP_KEY (DD_APPLICATION_KEY \
+             works too; and DD_SITE if not datadoghq.com), or pass --org local (MONC_ORG=local) to \
+             use the local emulator",
+            missing.join(" and ")
+        ))
     })?;
     let site = match &args.site {
         Some(name) => Site::parse(name)?,
@@ -120,7 +124,8 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_both_options() {
-        let error = connect_env(&OrgArgs::default(), None).expect_err("must refuse");
+        let error = connect_env(&OrgArgs::default(), Err(vec!["DD_API_KEY", "DD_APP_KEY"]))
+            .expect_err("must refuse");
         let text = error.to_string();
         assert!(
             text.contains("DD_API_KEY") && text.contains("--org local"),
@@ -130,7 +135,7 @@ mod tests {
 
     #[test]
     fn site_picks_api_and_ui_urls_and_api_url_overrides() {
-        let creds = Some(Credentials::new("k", "a"));
+        let creds = Ok(Credentials::new("k", "a"));
         let args = OrgArgs {
             site: Some("datadoghq.eu".into()),
             ..OrgArgs::default()

@@ -9,11 +9,15 @@ use monc_emulator::{Emulator, EmulatorConfig, FaultConfig};
 
 use super::org;
 
+/// Not a port of the Datadog Agent's (8125 DogStatsD, 8126 traces, 5000-5002 and 8222 internal),
+/// which often runs on the same machine.
+const DEFAULT_PORT: u16 = 8787;
+
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
 pub struct EmulatorArgs {
     /// Port to listen on (0 picks a free one).
-    #[arg(long, default_value_t = 8126)]
+    #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Persist monitors to this JSON file (in memory only when absent).
     #[arg(long, value_name = "FILE")]

@@ -30,15 +30,25 @@ impl Credentials {
     }
 
     /// Reads `DD_API_KEY` and `DD_APP_KEY` (or `DD_APPLICATION_KEY`) through `lookup`
-    /// (`std::env::var` in production, a map in tests). `None` when either is missing.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+    /// (`std::env::var` in production, a map in tests). Without them, the variables that are
+    /// missing (or empty), by name.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<&'static str>> {
         let non_empty = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let api_key = non_empty("DD_API_KEY")?;
-        let app_key = non_empty("DD_APP_KEY").or_else(|| non_empty("DD_APPLICATION_KEY"))?;
-        Some(Credentials::new(api_key.trim(), app_key.trim()))
+        let api_key = non_empty("DD_API_KEY");
+        let app_key = non_empty("DD_APP_KEY").or_else(|| non_empty("DD_APPLICATION_KEY"));
+        match (api_key, app_key) {
+            (Some(api), Some(app)) => Ok(Credentials::new(api.trim(), app.trim())),
+            (api, app) => Err([
+                api.is_none().then_some("DD_API_KEY"),
+                app.is_none().then_some("DD_APP_KEY"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect()),
+        }
     }
 
-    pub fn from_env() -> Option<Self> {
+    pub fn from_env() -> Result<Self, Vec<&'static str>> {
         Credentials::from_lookup(|name| std::env::var(name).ok())
     }
 }
@@ -233,9 +243,14 @@ mod tests {
         assert_eq!(creds.app_key, "secret-app");
         let debug = format!("{creds:?}");
         assert!(!debug.contains("secret"), "{debug}");
-        assert!(Credentials::from_lookup(env(&[("DD_API_KEY", "a")])).is_none());
-        assert!(
-            Credentials::from_lookup(env(&[("DD_API_KEY", " "), ("DD_APP_KEY", "b")])).is_none()
+        assert_eq!(
+            Credentials::from_lookup(env(&[("DD_API_KEY", "a")])),
+            Err(vec!["DD_APP_KEY"]),
+            "the missing key is named"
+        );
+        assert_eq!(
+            Credentials::from_lookup(env(&[("DD_API_KEY", " "), ("DD_APP_KEY", "b")])),
+            Err(vec!["DD_API_KEY"])
         );
     }
 }
