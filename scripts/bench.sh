@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 py2="$(command -v python2.7 || true)"
+# A pyenv shim answers `command -v` without a working interpreter behind it: try it.
+if [ -n "$py2" ] && ! "$py2" -c pass 2>/dev/null; then
+    py2=""
+fi
 if [ -n "$py2" ]; then
     if [ ! -d target/dogpush-py2/dogpush ]; then
         "$py2" -m pip install --quiet --disable-pip-version-check --target target/dogpush-py2 dogpush
