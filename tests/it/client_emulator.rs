@@ -87,8 +87,8 @@ async fn create_get_update_validate_delete_round_trip() {
         let created = client.create_monitor(&monitor).await.expect("created");
         let id = created.id.expect("server assigns an id");
         assert_eq!(
-            created.monitor_type, "query alert",
-            "metric alert is stored as query alert"
+            created.monitor_type, "metric alert",
+            "metric alert is kept as sent (recorded since 2025-12)"
         );
         assert_eq!(created.message, "CPU high", "trailing newlines trimmed");
         assert_eq!(created.options["thresholds"], json!({"critical": 90.0}));

@@ -19,6 +19,9 @@ mod state_file;
 mod state_lock;
 mod store;
 
+#[cfg(test)]
+mod recorded_tests;
+
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
 pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};
