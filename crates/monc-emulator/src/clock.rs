@@ -21,6 +21,14 @@ pub fn now() -> Timestamp {
     }
 }
 
+impl Timestamp {
+    /// `2025-12-11T15:09:20+00:00`: whole seconds, as `overall_state_modified` is recorded.
+    pub fn iso_seconds(&self) -> String {
+        let text = format_micros(self.millis * 1000);
+        format!("{}+00:00", &text[..19])
+    }
+}
+
 /// `2022-05-12T09:46:21.924878+00:00` from microseconds since the epoch (UTC).
 pub fn format_micros(micros: i64) -> String {
     let seconds = micros.div_euclid(1_000_000);

@@ -13,6 +13,7 @@
 
 mod clock;
 mod faults;
+mod render;
 mod rules;
 mod server;
 mod state_file;

@@ -157,7 +157,10 @@ impl Store {
         let existing = self.get(id)?;
         let merged = rules::merge_update(&existing, rules::as_object(body)?);
         rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
-        let updated = rules::rematerialize(merged, &clock::now());
+        let mut updated = rules::rematerialize(merged, &clock::now());
+        // Options are replaced wholesale, but the mute state comes from downtimes, not from
+        // the request: it survives the update.
+        set_option(&mut updated, "silenced", silenced(&existing));
         self.monitors.insert(id, updated.clone());
         self.changed.insert(id);
         Ok(updated)
@@ -235,6 +238,34 @@ impl Store {
         true
     }
 
+    /// Test hook: downtimes now mute monitor `id` as `silenced` says (`{"*": <end>}` as recorded
+    /// in Get-a-monitor-s-details-with-downtime, `{}` for none). Not an edit: `modified`
+    /// stays. False if there is no such monitor.
+    pub fn set_silenced(&mut self, id: i64, silenced: Value) -> bool {
+        let Some(monitor) = self.monitors.get_mut(&id) else {
+            return false;
+        };
+        set_option(monitor, "silenced", silenced);
+        self.changed.insert(id);
+        true
+    }
+
+    /// Test hook: the monitor was evaluated and is now in `state` ("OK", "Alert", ...), as
+    /// recorded a few seconds after a create (TestAccDatadogMonitor_NoThresholdWindows: "OK",
+    /// `overall_state_modified` in whole seconds). Not an edit: `modified` stays.
+    pub fn evaluate(&mut self, id: i64, state: &str) -> bool {
+        let Some(monitor) = self.monitors.get_mut(&id) else {
+            return false;
+        };
+        monitor.insert("overall_state".into(), state.into());
+        monitor.insert(
+            "overall_state_modified".into(),
+            clock::now().iso_seconds().into(),
+        );
+        self.changed.insert(id);
+        true
+    }
+
     fn composites_referencing(&self, id: i64) -> Vec<(i64, String)> {
         self.monitors
             .iter()
@@ -257,6 +288,21 @@ impl Store {
                 .get(&id)
                 .map(|monitor| text(monitor, "type").to_owned())
         }
+    }
+}
+
+/// The mute state of a stored monitor (`{}` when none).
+fn silenced(monitor: &Map<String, Value>) -> Value {
+    monitor
+        .get("options")
+        .and_then(|options| options.get("silenced"))
+        .cloned()
+        .unwrap_or_else(|| json!({}))
+}
+
+fn set_option(monitor: &mut Map<String, Value>, key: &str, value: Value) {
+    if let Some(Value::Object(options)) = monitor.get_mut("options") {
+        options.insert(key.into(), value);
     }
 }
 
