@@ -395,6 +395,179 @@ async fn get_shows_assets_only_with_with_assets() {
     api.emulator.shutdown().await;
 }
 
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_object()
+        .map(|object| object.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// The item keys of the recorded search answers (Monitors-search-returns-OK-response,
+/// Monitors-group-search-returns-OK-response).
+const SEARCH_MONITOR_KEYS: &[&str] = &[
+    "classification",
+    "creator",
+    "id",
+    "last_triggered_ts",
+    "metrics",
+    "muted_until_ts",
+    "name",
+    "notifications",
+    "org_id",
+    "overall_state_modified",
+    "priority",
+    "query",
+    "restricted_roles",
+    "scopes",
+    "status",
+    "tags",
+    "type",
+];
+const SEARCH_GROUP_KEYS: &[&str] = &[
+    "all_tags",
+    "downtimes",
+    "env_tags",
+    "group",
+    "group_tags",
+    "last_nodata_ts",
+    "last_triggered_ts",
+    "monitor_id",
+    "monitor_name",
+    "muted",
+    "muted_remaining",
+    "muted_until_ts",
+    "priority",
+    "status",
+    "team_tags",
+];
+
+/// `GET /api/v1/monitor/search`: the documented query subset (status, muted, type, tag, text),
+/// paging and sorting, in the recorded shape.
+#[tokio::test]
+async fn monitor_search_filters_pages_and_sorts() {
+    let api = Api::start().await;
+    let cpu = api
+        .create(&cpu_monitor("cpu high", &["team:core", "env:prod"]))
+        .await;
+    let disk = api
+        .create(&cpu_monitor("disk full", &["team:storage"]))
+        .await;
+    let logs = api
+        .create(
+            &serde_json::json!({"name": "error logs", "type": "log alert", "message": "m",
+            "query": "logs(\"status:error\").index(\"main\").rollup(\"count\").last(\"5m\") > 2",
+            "tags": ["team:core"]}),
+        )
+        .await;
+
+    let (status, bad) = api
+        .call(
+            "GET",
+            "/api/v1/monitor/search?query=status%3Anotastatus",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, bad.clone()),
+        (
+            400,
+            serde_json::json!({"errors": [
+        "Query parsing error: 'notastatus' is not a valid monitor status"]})
+        )
+    );
+
+    let (status, all) = api.call("GET", "/api/v1/monitor/search", None).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(keys(&all), ["counts", "metadata", "monitors"]);
+    assert_eq!(keys(&all["counts"]), ["muted", "status", "tag", "type"]);
+    assert_eq!(
+        all["metadata"],
+        serde_json::json!({"total_count": 3, "page_count": 1, "page": 0, "per_page": 30})
+    );
+    assert_eq!(keys(&all["monitors"][0]), SEARCH_MONITOR_KEYS);
+    assert_eq!(
+        all["counts"]["tag"][0],
+        serde_json::json!({"count": 2, "name": "team:core"})
+    );
+    let first = &all["monitors"][0];
+    assert_eq!(first["classification"], "metric");
+    assert_eq!(first["metrics"], serde_json::json!(["system.cpu.user"]));
+    assert_eq!(first["scopes"], serde_json::json!(["env:prod"]));
+    assert_eq!(
+        first["notifications"],
+        serde_json::json!([{"handle": "slack-ops", "name": "slack-ops"}])
+    );
+
+    let ids = |answer: &Value| -> Vec<i64> {
+        answer["monitors"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|m| m["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let search = |query: &'static str| {
+        let api = &api;
+        async move {
+            api.call("GET", &format!("/api/v1/monitor/search?{query}"), None)
+                .await
+                .1
+        }
+    };
+    assert_eq!(
+        ids(&search("query=tag%3A%22team%3Acore%22").await),
+        [cpu, logs]
+    );
+    assert_eq!(ids(&search("query=type%3Alog").await), [logs]);
+    assert_eq!(ids(&search("query=disk").await), [disk]);
+    assert_eq!(
+        ids(&search("query=title%3Acpu%20tag%3Ateam%3Acore").await),
+        [cpu]
+    );
+    assert_eq!(
+        ids(&search("query=status%3A%22No%20Data%22%20muted%3Afalse").await).len(),
+        3
+    );
+    assert_eq!(
+        ids(&search("query=status%3Aalert").await),
+        Vec::<i64>::new()
+    );
+    assert_eq!(ids(&search("sort=name,desc").await), [logs, disk, cpu]);
+    let page = search("per_page=2&page=1").await;
+    assert_eq!(ids(&page), [logs]);
+    assert_eq!(
+        page["metadata"],
+        serde_json::json!({"total_count": 3, "page_count": 2, "page": 1, "per_page": 2})
+    );
+    api.emulator.shutdown().await;
+}
+
+/// `GET /api/v1/monitor/groups/search`: the recorded refusal, and the recorded shape.
+#[tokio::test]
+async fn group_search_answers_in_the_recorded_shape() {
+    let api = Api::start().await;
+    let (status, bad) = api
+        .call(
+            "GET",
+            "/api/v1/monitor/groups/search?query=status%3Anotastatus",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, bad),
+        (
+            400,
+            serde_json::json!({"errors": [
+        "Query parsing error: 'notastatus' is not a valid monitor status"]})
+        )
+    );
+    let (status, empty) = api.call("GET", "/api/v1/monitor/groups/search", None).await;
+    assert_eq!(status, 200, "{empty}");
+    assert_eq!(keys(&empty), ["counts", "groups", "metadata"]);
+    assert_eq!(empty["groups"], serde_json::json!([]));
+    api.emulator.shutdown().await;
+}
+
 /// Get-a-monitor-s-details-with-downtime: a monitor muted by a downtime reads
 /// `options.silenced: {"*": <end>}`, `modified` unchanged (TestAccDatadogDowntime_BasicWithMonitor
 /// shows the same). Mute state is not configuration: an update that sends options without it
@@ -426,11 +599,55 @@ async fn a_muted_monitor_reads_silenced_until_the_end_and_updates_keep_it() {
         updated["options"]["silenced"],
         serde_json::json!({"*": 1_685_394_919})
     );
+    let (_, found) = api
+        .call("GET", "/api/v1/monitor/search?query=muted%3Atrue", None)
+        .await;
+    assert_eq!(found["monitors"][0]["muted_until_ts"], 1_685_394_919);
+
     assert!(api.emulator.unmute_monitor(id));
     let (_, unmuted) = api
         .call("GET", &format!("/api/v1/monitor/{id}"), None)
         .await;
     assert_eq!(unmuted["options"]["silenced"], serde_json::json!({}));
     assert!(!api.emulator.mute_monitor(999, None), "no such monitor");
+    api.emulator.shutdown().await;
+}
+
+/// TestAccDatadogMonitor_NoThresholdWindows: the create answer says "No Data"; seconds later the
+/// monitor reads "OK" with `overall_state_modified` in whole seconds, `modified` unchanged. Only
+/// then does the group search list it.
+#[tokio::test]
+async fn an_evaluated_monitor_changes_state_and_shows_in_group_search() {
+    let api = Api::start().await;
+    let id = api
+        .create(&cpu_monitor("evaluated", &["env:ci", "team:core"]))
+        .await;
+    assert!(api.emulator.set_overall_state(id, "Alert"));
+    let (_, read) = api
+        .call("GET", &format!("/api/v1/monitor/{id}"), None)
+        .await;
+    assert_eq!(read["overall_state"], "Alert");
+    let modified = read["overall_state_modified"].as_str().expect("a time");
+    assert!(
+        modified.ends_with("+00:00") && modified.len() == 25,
+        "{modified}"
+    );
+
+    let (_, groups) = api
+        .call(
+            "GET",
+            "/api/v1/monitor/groups/search?query=status%3AAlert",
+            None,
+        )
+        .await;
+    assert_eq!(groups["metadata"]["total_count"], 1, "{groups}");
+    let group = &groups["groups"][0];
+    assert_eq!(keys(group), SEARCH_GROUP_KEYS);
+    assert_eq!(group["monitor_id"], id);
+    assert_eq!(group["env_tags"], serde_json::json!(["ci"]));
+    assert_eq!(
+        groups["counts"]["status"],
+        serde_json::json!([{"count": 1, "name": "Alert"}])
+    );
     api.emulator.shutdown().await;
 }

@@ -15,6 +15,7 @@ mod clock;
 mod faults;
 mod render;
 mod rules;
+mod search;
 mod server;
 mod state_file;
 mod state_lock;

@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use super::faults::{Dice, Fate, Fault, FaultConfig};
 use super::render;
 use super::rules::Rejection;
+use super::search::{self, Search};
 use super::state_file::{self, Persistence};
 use super::state_lock::{LockFailure, StateLock, lock_file_for};
 use super::store::{ListFilter, Store};
@@ -492,6 +493,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/monitor", get(list_monitors).post(create_monitor))
         .route("/api/v1/monitor/validate", post(validate_monitor))
         .route("/api/v1/monitor/can_delete", get(can_delete))
+        .route("/api/v1/monitor/search", get(search_monitors))
+        .route("/api/v1/monitor/groups/search", get(search_monitor_groups))
         .route(
             "/api/v1/monitor/{id}",
             get(get_monitor).put(update_monitor).delete(delete_monitor),
@@ -643,6 +646,26 @@ async fn validate_existing_monitor(
     let request = parse_body(&body)?;
     shared.read(|store| store.validate_update(id, &request))?;
     ok(json!({}))
+}
+
+/// The documented search parameters: `query`, `page` (from 0), `per_page` (default 30), `sort`.
+fn search_params(params: &HashMap<String, String>) -> Result<Search, Rejection> {
+    Ok(Search {
+        query: params.get("query").cloned().unwrap_or_default(),
+        page: number_param(params, "page")?.unwrap_or(0),
+        per_page: number_param(params, "per_page")?.unwrap_or(30),
+        sort: params.get("sort").cloned(),
+    })
+}
+
+async fn search_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let wanted = search_params(&params)?;
+    ok(shared.read(|store| search::monitors(&store.all(), &wanted))?)
+}
+
+async fn search_monitor_groups(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let wanted = search_params(&params)?;
+    ok(shared.read(|store| search::groups(&store.all(), &wanted))?)
 }
 
 async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
