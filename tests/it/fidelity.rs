@@ -395,6 +395,84 @@ async fn get_shows_assets_only_with_with_assets() {
     api.emulator.shutdown().await;
 }
 
+/// The bodies both halves of each pair must treat alike.
+fn invalid_bodies() -> Vec<Value> {
+    use serde_json::json;
+    vec![
+        // Recorded: Validate-a-monitor-returns-Invalid-JSON-response, Create-a-monitor-returns-Bad-Request.
+        json!({"query": "query", "type": "log alert"}),
+        json!({"query": "avg(last_5m):avg:x{*} > 1"}),
+        json!({"type": "query alert"}),
+        json!({"type": "query alert", "query": "avg(last_5m):avg:x{*} > 1", "priority": 9}),
+        json!({"type": "query alert", "query": "avg(last_5m):avg:x{*} > 1",
+               "options": {"thresholds": {"critical": 3}}}),
+        json!({"type": "composite", "query": "1 && 2"}),
+        json!({"type": "query alert", "query": "avg(last_5m):avg:x{*} > 1", "tags": [1]}),
+        json!({"type": "no such type", "query": "avg(last_5m):avg:x{*} > 1"}),
+        json!([]),
+    ]
+}
+
+/// Terraform validates every monitor before writing it (`/validate`, `/{id}/validate`), so the
+/// validate endpoints must refuse exactly what the writes refuse, in the same words; what they
+/// accept (terraform's recorded validate bodies, with `no_data_timeframe`, `thresholds.ok`,
+/// `assets`, nulls) they answer `{}`.
+#[tokio::test]
+async fn validate_rejects_exactly_what_create_and_update_reject() {
+    let api = Api::start().await;
+    let id = api.create(&cpu_monitor("existing", &[])).await;
+    for body in invalid_bodies() {
+        let created = api.call("POST", "/api/v1/monitor", Some(&body)).await;
+        let validated = api
+            .call("POST", "/api/v1/monitor/validate", Some(&body))
+            .await;
+        assert_ne!(created.0, 200, "{body} was created");
+        assert_eq!(validated, created, "validate vs create of {body}");
+        let updated = api
+            .call("PUT", &format!("/api/v1/monitor/{id}"), Some(&body))
+            .await;
+        let revalidated = api
+            .call(
+                "POST",
+                &format!("/api/v1/monitor/{id}/validate"),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(revalidated.0, updated.0, "validate vs update of {body}");
+        if updated.0 != 200 {
+            assert_eq!(revalidated.1, updated.1, "validate vs update of {body}");
+        }
+    }
+    let missing = api
+        .call(
+            "POST",
+            "/api/v1/monitor/999/validate",
+            Some(&cpu_monitor("x", &[])),
+        )
+        .await;
+    assert_eq!(missing.0, 404);
+    let recorded_terraform_body = serde_json::json!({
+        "assets": [{"category": "runbook", "name": "Runbook", "url": "/notebook/1234",
+                    "resource_key": "1234", "resource_type": "notebook"}],
+        "draft_status": "published", "message": "some message\n", "name": "tf",
+        "options": {"include_tags": true, "new_host_delay": 300, "no_data_timeframe": 10,
+                    "notify_no_data": false, "require_full_window": true,
+                    "thresholds": {"critical": 2, "critical_recovery": 1.5, "ok": 0, "warning": 1}},
+        "priority": null, "restricted_roles": null, "tags": [], "type": "query alert",
+        "query": "avg(last_1h):avg:aws.ec2.cpu{environment:foo,host:foo} by {host} > 2\n"
+    });
+    for path in [
+        "/api/v1/monitor/validate".to_string(),
+        format!("/api/v1/monitor/{id}/validate"),
+    ] {
+        let answer = api
+            .call("POST", &path, Some(&recorded_terraform_body))
+            .await;
+        assert_eq!(answer, (200, serde_json::json!({})), "{path}");
+    }
+    api.emulator.shutdown().await;
+}
+
 fn keys(value: &Value) -> Vec<String> {
     let mut keys: Vec<String> = value
         .as_object()

@@ -128,22 +128,25 @@ impl Store {
         Ok(page)
     }
 
-    /// Checks `body` as `POST /api/v1/monitor/validate` does.
-    pub fn validate_new(&self, body: &Value) -> Result<(), Rejection> {
+    /// Checks `body` as `POST /api/v1/monitor/validate` does: exactly the checks of a create
+    /// (which calls it), so both refuse the same bodies in the same words.
+    pub fn validate_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
         let request = rules::as_object(body)?;
-        rules::check_monitor(request, self.composite_lookup(None))
+        rules::check_monitor(request, self.composite_lookup(None))?;
+        Ok(request)
     }
 
-    /// Checks `body` as an update of monitor `id` (`POST /api/v1/monitor/{id}/validate`).
-    pub fn validate_update(&self, id: i64, body: &Value) -> Result<(), Rejection> {
+    /// Checks `body` as an update of monitor `id` (`POST /api/v1/monitor/{id}/validate`):
+    /// exactly the checks of that update (which calls it). Returns the monitor as updated.
+    pub fn validate_update(&self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let existing = self.get(id)?;
         let merged = rules::merge_update(&existing, rules::as_object(body)?);
-        rules::check_monitor(&merged, self.composite_lookup(Some(id)))
+        rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
+        Ok(merged)
     }
 
     pub fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
-        let request = rules::as_object(body)?;
-        rules::check_monitor(request, self.composite_lookup(None))?;
+        let request = self.validate_new(body)?;
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
         let monitor = rules::materialize(id, ORG_ID, request, &clock::now());
@@ -154,13 +157,12 @@ impl Store {
 
     /// `PUT`: the given fields replace the stored ones (`options` wholesale).
     pub fn update(&mut self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
-        let existing = self.get(id)?;
-        let merged = rules::merge_update(&existing, rules::as_object(body)?);
-        rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
+        let merged = self.validate_update(id, body)?;
         let mut updated = rules::rematerialize(merged, &clock::now());
         // Options are replaced wholesale, but the mute state comes from downtimes, not from
         // the request: it survives the update.
-        set_option(&mut updated, "silenced", silenced(&existing));
+        let mute = self.monitors.get(&id).map(silenced).unwrap_or_default();
+        set_option(&mut updated, "silenced", mute);
         self.monitors.insert(id, updated.clone());
         self.changed.insert(id);
         Ok(updated)
