@@ -1,7 +1,9 @@
 //! What the Monitor API accepts and how it renders what it stores.
 //!
-//! Sources: recorded real traffic (tests/fixtures/cassettes) for shapes, defaults and the
-//! bad-query text; public issue threads for "Some monitor IDs are invalid" and the shape of the
+//! Sources: recorded real traffic for shapes, defaults and the bad-query text: the cassettes
+//! in tests/fixtures/cassettes, and DataDog/terraform-provider-datadog's recorded cassettes
+//! (`datadog/tests/cassettes/TestAccDatadogMonitor_*.yaml`, real API, 2025-12 to 2026-06; read,
+//! not copied here) where named; public issue threads for "Some monitor IDs are invalid" and the shape of the
 //! "still referenced by a composite" refusal. Messages marked GUESS are plausible wording only;
 //! rules marked GUESS (behaviour) are plausible, and nothing recorded or documented backs them.
 
@@ -458,6 +460,8 @@ fn tags(monitor: &Map<String, Value>) -> Value {
 }
 
 /// Recorded: "published" when none was sent (MonitorDraftStatus's documented default).
+/// GUESS (behaviour): neither `draft_status` nor `assets` is validated (the specification
+/// lists "draft"/"published" and an asset's required `name`, `url`, `category`).
 fn draft_status(monitor: &Map<String, Value>) -> String {
     monitor
         .get("draft_status")

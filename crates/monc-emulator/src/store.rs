@@ -243,6 +243,7 @@ impl Store {
     /// Test hook: downtimes now mute monitor `id` as `silenced` says (`{"*": <end>}` as recorded
     /// in Get-a-monitor-s-details-with-downtime, `{}` for none). Not an edit: `modified`
     /// stays. False if there is no such monitor.
+    /// GUESS (behaviour): nothing ends a mute but this hook; a real downtime ends by itself.
     pub fn set_silenced(&mut self, id: i64, silenced: Value) -> bool {
         let Some(monitor) = self.monitors.get_mut(&id) else {
             return false;
