@@ -21,6 +21,34 @@ pub fn now() -> Timestamp {
     }
 }
 
+impl Timestamp {
+    /// `2025-12-11T15:09:20+00:00`: whole seconds, as `overall_state_modified` is recorded.
+    pub fn iso_seconds(&self) -> String {
+        let text = format_micros(self.millis * 1000);
+        format!("{}+00:00", &text[..19])
+    }
+}
+
+/// Seconds since the epoch of a timestamp the API wrote (`2025-12-11T15:09:20+00:00`, with or
+/// without a fraction); `None` for anything else.
+pub fn parse_seconds(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let days = days_from_civil(number(0..4)?, number(5..7)?, number(8..10)?);
+    let seconds = number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)?;
+    Some(days * 86_400 + seconds)
+}
+
+/// Howard Hinnant's civil-to-days algorithm, the inverse of `civil_from_days`.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// `2022-05-12T09:46:21.924878+00:00` from microseconds since the epoch (UTC).
 pub fn format_micros(micros: i64) -> String {
     let seconds = micros.div_euclid(1_000_000);
@@ -65,5 +93,14 @@ mod tests {
             format_micros(951_782_400_000_000),
             "2000-02-29T00:00:00.000000+00:00"
         );
+        assert_eq!(
+            parse_seconds("2022-05-12T09:46:21.924878+00:00"),
+            Some(1_652_348_781)
+        );
+        assert_eq!(
+            parse_seconds("2000-02-29T00:00:00+00:00"),
+            Some(951_782_400)
+        );
+        assert_eq!(parse_seconds("not a time"), None);
     }
 }

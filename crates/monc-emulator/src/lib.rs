@@ -13,11 +13,16 @@
 
 mod clock;
 mod faults;
+mod render;
 mod rules;
+mod search;
 mod server;
 mod state_file;
 mod state_lock;
 mod store;
+
+#[cfg(test)]
+mod recorded_tests;
 
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;

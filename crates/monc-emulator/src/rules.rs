@@ -1,7 +1,9 @@
 //! What the Monitor API accepts and how it renders what it stores.
 //!
-//! Sources: recorded real traffic (tests/fixtures/cassettes) for shapes, defaults and the
-//! bad-query text; public issue threads for "Some monitor IDs are invalid" and the shape of the
+//! Sources: recorded real traffic for shapes, defaults and the bad-query text: the cassettes
+//! in tests/fixtures/cassettes, and DataDog/terraform-provider-datadog's recorded cassettes
+//! (`datadog/tests/cassettes/TestAccDatadogMonitor_*.yaml`, real API, 2025-12 to 2026-06; read,
+//! not copied here) where named; public issue threads for "Some monitor IDs are invalid" and the shape of the
 //! "still referenced by a composite" refusal. Messages marked GUESS are plausible wording only;
 //! rules marked GUESS (behaviour) are plausible, and nothing recorded or documented backs them.
 
@@ -78,21 +80,6 @@ const GROUPBY_SIMPLE_TYPES: &[&str] = &[
     "ci-tests alert",
     "error-tracking alert",
     "llm-observability alert",
-];
-
-/// Fields the server sets; a request cannot change them.
-const SERVER_OWNED: &[&str] = &[
-    "id",
-    "org_id",
-    "multi",
-    "created_at",
-    "created",
-    "modified",
-    "deleted",
-    "overall_state_modified",
-    "overall_state",
-    "creator",
-    "matching_downtimes",
 ];
 
 pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
@@ -363,131 +350,167 @@ impl CompositeParser<'_> {
     }
 }
 
-/// PUT semantics: fields in `request` replace the stored ones; server-owned fields are kept.
+/// PUT semantics: the writable fields in `request` replace the stored ones; anything else in
+/// the request (server-owned or unknown fields) is ignored.
 pub fn merge_update(
     existing: &Map<String, Value>,
     request: &Map<String, Value>,
 ) -> Map<String, Value> {
     let mut merged = existing.clone();
     for (key, value) in request {
-        if !SERVER_OWNED.contains(&key.as_str()) {
+        if WRITABLE.contains(&key.as_str()) {
             merged.insert(key.clone(), value.clone());
         }
     }
     merged
 }
 
-/// The full monitor object the API returns for a newly created monitor.
+/// The full monitor object the API returns for a newly created monitor (as stored: the
+/// answers add or hide a few fields, see `render`). Fields the API does not know are dropped.
 pub fn materialize(
     id: i64,
     org_id: i64,
     request: &Map<String, Value>,
     now: &Timestamp,
 ) -> Map<String, Value> {
-    let monitor_type = stored_type(request);
-    let query = request.get("query").cloned().unwrap_or_default();
     let mut monitor = Map::new();
     monitor.insert("id".into(), id.into());
     monitor.insert("org_id".into(), org_id.into());
-    monitor.insert("type".into(), monitor_type.clone().into());
-    monitor.insert("name".into(), text_or_empty(request, "name").into());
-    monitor.insert("message".into(), trimmed_message(request).into());
-    monitor.insert(
-        "tags".into(),
-        request
-            .get("tags")
-            .filter(|t| t.is_array())
-            .cloned()
-            .unwrap_or(json!([])),
-    );
-    monitor.insert("query".into(), query.clone());
-    monitor.insert(
-        "options".into(),
-        Value::Object(normalized_options(request.get("options"), &monitor_type)),
-    );
-    monitor.insert(
-        "multi".into(),
-        is_multi(&monitor_type, query.as_str().unwrap_or_default()).into(),
-    );
-    monitor.insert("created_at".into(), now.millis.into());
-    monitor.insert("created".into(), now.iso.clone().into());
-    monitor.insert("modified".into(), now.iso.clone().into());
-    monitor.insert("deleted".into(), Value::Null);
-    monitor.insert(
-        "restricted_roles".into(),
-        request
-            .get("restricted_roles")
-            .cloned()
-            .unwrap_or(Value::Null),
-    );
-    monitor.insert(
-        "priority".into(),
-        request.get("priority").cloned().unwrap_or(Value::Null),
-    );
     for (key, value) in request {
-        if !monitor.contains_key(key) && !SERVER_OWNED.contains(&key.as_str()) {
+        if WRITABLE.contains(&key.as_str()) {
             monitor.insert(key.clone(), value.clone());
         }
     }
-    if let Some(Value::Array(assets)) = monitor.get_mut("assets") {
-        enrich_assets(assets, id);
-    }
-    monitor.insert("overall_state_modified".into(), Value::Null);
-    monitor.insert("overall_state".into(), "No Data".into());
-    monitor.insert(
-        // A stand-in: the emulator has no users.
-        "creator".into(),
-        json!({"name": null, "handle": "local@monc.invalid", "email": "local@monc.invalid", "id": 1}),
-    );
-    monitor
+    monitor.insert("created_at".into(), now.millis.into());
+    monitor.insert("created".into(), now.iso.clone().into());
+    rematerialize(monitor, now)
 }
 
-/// Assets come back tied to their monitor, with empty defaults filled in.
-fn enrich_assets(assets: &mut [Value], monitor_id: i64) {
-    for asset in assets.iter_mut().filter_map(Value::as_object_mut) {
-        asset.insert("monitor_id".into(), monitor_id.into());
-        asset.entry("template_variables").or_insert(json!({}));
-        asset.entry("options").or_insert(json!({}));
-    }
-}
-
-/// Re-applies the server's normalisation to an updated monitor and stamps `modified`.
-pub fn rematerialize(mut monitor: Map<String, Value>, now: &Timestamp) -> Map<String, Value> {
+/// Applies the server's normalisation to a created or updated monitor, stamps `modified`, and
+/// puts the fields in the order of the recorded answers (2025-11 onwards).
+pub fn rematerialize(monitor: Map<String, Value>, now: &Timestamp) -> Map<String, Value> {
     let monitor_type = stored_type(&monitor);
-    let options = normalized_options(monitor.get("options"), &monitor_type);
-    let multi = is_multi(
-        &monitor_type,
-        monitor
-            .get("query")
-            .and_then(Value::as_str)
-            .unwrap_or_default(),
+    let query = trimmed_text(&monitor, "query");
+    let multi = is_multi(&monitor_type, &query);
+    let field = |key: &str| monitor.get(key).cloned().unwrap_or(Value::Null);
+    let mut rendered = Map::new();
+    rendered.insert("id".into(), field("id"));
+    rendered.insert("org_id".into(), field("org_id"));
+    rendered.insert("type".into(), monitor_type.clone().into());
+    rendered.insert("name".into(), text_or_empty(&monitor, "name").into());
+    rendered.insert("message".into(), trimmed_text(&monitor, "message").into());
+    rendered.insert("tags".into(), tags(&monitor));
+    rendered.insert("query".into(), query.into());
+    rendered.insert(
+        "options".into(),
+        Value::Object(normalized_options(monitor.get("options"), &monitor_type)),
     );
-    let message = trimmed_message(&monitor);
-    monitor.insert("type".into(), monitor_type.into());
-    monitor.insert("message".into(), message.into());
-    monitor.insert("options".into(), Value::Object(options));
-    monitor.insert("multi".into(), multi.into());
-    monitor.insert("modified".into(), now.iso.clone().into());
-    monitor
+    rendered.insert("multi".into(), multi.into());
+    rendered.insert("created_at".into(), field("created_at"));
+    rendered.insert("created".into(), field("created"));
+    rendered.insert("modified".into(), now.iso.clone().into());
+    rendered.insert("deleted".into(), Value::Null);
+    rendered.insert("priority".into(), field("priority"));
+    rendered.insert("restricted_roles".into(), field("restricted_roles"));
+    rendered.insert("draft_status".into(), draft_status(&monitor).into());
+    rendered.insert("assets".into(), assets(&monitor));
+    rendered.insert(
+        "overall_state_modified".into(),
+        field("overall_state_modified"),
+    );
+    rendered.insert(
+        "overall_state".into(),
+        monitor
+            .get("overall_state")
+            .cloned()
+            .unwrap_or_else(|| "No Data".into()),
+    );
+    // A stand-in: the emulator has no users.
+    rendered.insert(
+        "creator".into(),
+        monitor.get("creator").cloned().unwrap_or_else(|| {
+            json!({"name": null, "handle": "local@monc.invalid", "email": "local@monc.invalid", "id": 1})
+        }),
+    );
+    rendered
 }
 
-/// The API files metric monitors by query style, whichever of the two types was sent:
-/// `formula(...)` queries (with `options.variables`) as `metric alert`, classic
-/// `avg(last_5m):...` queries as `query alert` (both seen in recorded traffic).
+/// Fields a create or update may set; everything else in a request is ignored (recorded:
+/// `classification` sent by TestAccDatadogMonitorJSONBasic is not in the answer).
+/// GUESS (behaviour): that every other unknown field is dropped too.
+const WRITABLE: &[&str] = &[
+    "type",
+    "name",
+    "message",
+    "tags",
+    "query",
+    "options",
+    "priority",
+    "restricted_roles",
+    "draft_status",
+    "assets",
+];
+
+fn tags(monitor: &Map<String, Value>) -> Value {
+    monitor
+        .get("tags")
+        .filter(|tags| tags.is_array())
+        .cloned()
+        .unwrap_or(json!([]))
+}
+
+/// Recorded: "published" when none was sent (MonitorDraftStatus's documented default).
+/// GUESS (behaviour): neither `draft_status` nor `assets` is validated (the specification
+/// lists "draft"/"published" and an asset's required `name`, `url`, `category`).
+fn draft_status(monitor: &Map<String, Value>) -> String {
+    monitor
+        .get("draft_status")
+        .and_then(Value::as_str)
+        .unwrap_or("published")
+        .to_owned()
+}
+
+/// Assets come back tied to their monitor, every field present (recorded in
+/// Create-a-monitor-with-assets and TestAccDatadogMonitor_Assets: `template_variables` and
+/// `options` empty, `resource_key` and `resource_type` null when not sent).
+fn assets(monitor: &Map<String, Value>) -> Value {
+    let id = monitor.get("id").cloned().unwrap_or(Value::Null);
+    let Some(sent) = monitor.get("assets").and_then(Value::as_array) else {
+        return json!([]);
+    };
+    let field = |asset: &Map<String, Value>, key: &str, default: Value| {
+        asset.get(key).cloned().unwrap_or(default)
+    };
+    let assets = sent
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|asset| {
+            json!({
+                "monitor_id": id,
+                "name": field(asset, "name", Value::Null),
+                "category": field(asset, "category", Value::Null),
+                "url": field(asset, "url", Value::Null),
+                "template_variables": field(asset, "template_variables", json!({})),
+                "options": field(asset, "options", json!({})),
+                "resource_key": field(asset, "resource_key", Value::Null),
+                "resource_type": field(asset, "resource_type", Value::Null),
+            })
+        })
+        .collect();
+    Value::Array(assets)
+}
+
+/// The type the API files a monitor under. Recorded: `metric alert` comes back as sent
+/// (terraform-provider-datadog's recordings, 2025-12 to 2026-04, 21 times), except queries over
+/// a calendar month (`avg(current_1mo):...`), which come back as `query alert` (3 recordings,
+/// 2023 to 2026); `query alert` with a `formula(...)` query comes back as `metric alert`.
+/// GUESS (behaviour): that `current_1mo` is what decides (each of those recordings also had
+/// `scheduling_options.evaluation_window.month_starts`).
 fn stored_type(monitor: &Map<String, Value>) -> String {
-    let query = monitor
-        .get("query")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    match monitor
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-    {
-        "metric alert" | "query alert" if query.trim_start().starts_with("formula(") => {
-            "metric alert".into()
-        }
-        "metric alert" => "query alert".into(),
+    let query = text_or_empty(monitor, "query");
+    match text_or_empty(monitor, "type").as_str() {
+        "query alert" if query.trim_start().starts_with("formula(") => "metric alert".into(),
+        "metric alert" if query.contains("current_1mo") => "query alert".into(),
         other => other.into(),
     }
 }
@@ -500,32 +523,33 @@ fn text_or_empty(monitor: &Map<String, Value>, key: &str) -> String {
         .to_owned()
 }
 
-/// GUESS (behaviour, from memory of the real API): trailing newlines of `message` are dropped.
-fn trimmed_message(monitor: &Map<String, Value>) -> String {
-    text_or_empty(monitor, "message")
-        .trim_end_matches(['\n', '\r'])
-        .to_owned()
+/// TestAccDatadogMonitor_TrimWhitespace (terraform-provider-datadog, 2025-12): `message`,
+/// `query` and `options.escalation_message` sent with a trailing "\n" come back without it.
+/// GUESS (behaviour): every trailing whitespace character goes, not only newlines.
+fn trimmed_text(monitor: &Map<String, Value>, key: &str) -> String {
+    text_or_empty(monitor, key).trim_end().to_owned()
 }
 
-/// Options as the API returns them: thresholds as floats without nulls, defaults filled in.
+/// Options as the API returns them: thresholds without nulls (floats, except a service
+/// check's counts), empty thresholds dropped, texts trimmed, defaults filled in.
 fn normalized_options(options: Option<&Value>, monitor_type: &str) -> Map<String, Value> {
     let mut options = options
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Some(Value::Object(thresholds)) = options.get_mut("thresholds") {
-        thresholds.retain(|_, value| !value.is_null());
-        for value in thresholds.values_mut() {
-            if let Some(float) = value.as_f64().and_then(Number::from_f64) {
-                *value = Value::Number(float);
-            }
-        }
+    normalize_thresholds(&mut options, monitor_type);
+    if let Some(Value::String(escalation)) = options.get_mut("escalation_message") {
+        *escalation = escalation.trim_end().to_owned();
     }
     // `on_missing_data` supersedes `notify_no_data`; its value "default" is not stored.
     let has_on_missing_data = options.contains_key("on_missing_data");
     if options.get("on_missing_data").and_then(Value::as_str) == Some("default") {
         options.remove("on_missing_data");
     }
+    // Mute state is not configuration: it comes from downtimes (see `Store::set_silenced`).
+    // GUESS (behaviour): a `silenced` sent in a request is ignored. Public issue
+    // terraform-provider-datadog#41 shows that sending none does not unmute.
+    options.remove("silenced");
     let mut defaults = Vec::new();
     if !has_on_missing_data {
         defaults.push(("notify_no_data", json!(false)));
@@ -539,10 +563,53 @@ fn normalized_options(options: Option<&Value>, monitor_type: &str) -> Map<String
         defaults.push(("groupby_simple_monitor", json!(false)));
     }
     defaults.push(("silenced", json!({})));
+    if let Some(window) = avalanche_window(monitor_type, &options) {
+        defaults.push(("avalanche_window", json!(window)));
+    }
     for (key, value) in defaults {
         options.entry(key).or_insert(value);
     }
     options
+}
+
+/// Recorded: nulls dropped (Edit-a-monitor), numbers as floats, an empty object dropped
+/// (terraform's `thresholds: {}`, 7 recordings), a service check's counts kept as integers
+/// (TestAccDatadogMonitorJSONBasic, TestAccDatadogMonitorServiceCheck_Basic).
+/// GUESS (behaviour): thresholds left empty by dropping nulls are dropped too.
+fn normalize_thresholds(options: &mut Map<String, Value>, monitor_type: &str) {
+    let Some(Value::Object(thresholds)) = options.get_mut("thresholds") else {
+        return;
+    };
+    thresholds.retain(|_, value| !value.is_null());
+    if monitor_type != "service check" {
+        for value in thresholds.values_mut() {
+            if let Some(float) = value.as_f64().and_then(Number::from_f64) {
+                *value = Value::Number(float);
+            }
+        }
+    }
+    if thresholds.is_empty() {
+        options.remove("thresholds");
+    }
+}
+
+/// `options.avalanche_window`, which the server adds. Recorded only in org 2: 20 for RUM
+/// (Create-a-RUM-formula-and-functions-monitor), error-tracking (Create-an-Error-Tracking-
+/// monitor) and a custom-schedule metric monitor (Create-a-metric-monitor-with-a-custom-
+/// schedule), all 2025-05; 10 for data-quality (TestAccDatadogMonitor_DataQuality_*, 2026-02).
+/// Org 321813's recordings of the same types (2025-12 to 2026-07) have none.
+/// GUESS (behaviour): that every org gets it, and that no other type does.
+fn avalanche_window(monitor_type: &str, options: &Map<String, Value>) -> Option<i64> {
+    let custom_schedule = options
+        .get("scheduling_options")
+        .and_then(|scheduling| scheduling.get("custom_schedule"))
+        .is_some_and(|schedule| !schedule.is_null());
+    match monitor_type {
+        "data-quality alert" => Some(10),
+        "rum alert" | "error-tracking alert" => Some(20),
+        _ if custom_schedule => Some(20),
+        _ => None,
+    }
 }
 
 /// Whether the query groups (a multi alert): `by {..}` in metric queries, `.by(..)` elsewhere.

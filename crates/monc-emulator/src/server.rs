@@ -17,7 +17,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
 use super::faults::{Dice, Fate, Fault, FaultConfig};
+use super::render;
 use super::rules::Rejection;
+use super::search::{self, Search};
 use super::state_file::{self, Persistence};
 use super::state_lock::{LockFailure, StateLock, lock_file_for};
 use super::store::{ListFilter, Store};
@@ -248,17 +250,19 @@ impl EmulatorHandle {
         lock(&self.shared.log).clear();
     }
 
-    /// All stored monitors, as GET would render them.
+    /// All stored monitors, as `GET /api/v1/monitor/{id}?with_assets=true` renders them.
     pub fn monitors(&self) -> Vec<Value> {
         lock(&self.shared.store)
             .all()
             .into_iter()
-            .map(Value::Object)
+            .map(|monitor| Value::Object(render::read_answer(monitor, true)))
             .collect()
     }
 
+    /// One monitor, as `GET /api/v1/monitor/{id}?with_assets=true` renders it.
     pub fn monitor(&self, id: i64) -> Option<Value> {
-        lock(&self.shared.store).get(id).ok().map(Value::Object)
+        let monitor = lock(&self.shared.store).get(id).ok()?;
+        Some(Value::Object(render::read_answer(monitor, true)))
     }
 
     /// Creates a monitor behind the API's back (e.g. one made by hand in the web UI).
@@ -274,6 +278,38 @@ impl EmulatorHandle {
         self.shared
             .apply(|store| {
                 if store.edit(id, edit) {
+                    Ok(())
+                } else {
+                    Err(Rejection::not_found())
+                }
+            })
+            .is_ok()
+    }
+
+    /// Mutes monitor `id` as a downtime would, until `end` (epoch seconds; `None`: no end):
+    /// reads then show `options.silenced: {"*": end}`, as recorded. Mute state is not
+    /// configuration: updates keep it and `modified` does not change. False if absent.
+    pub fn mute_monitor(&self, id: i64, end: Option<i64>) -> bool {
+        self.change(|store| store.set_silenced(id, json!({ "*": end })))
+    }
+
+    /// Ends the mute set by `mute_monitor` (`options.silenced` back to `{}`).
+    pub fn unmute_monitor(&self, id: i64) -> bool {
+        self.change(|store| store.set_silenced(id, json!({})))
+    }
+
+    /// Monitor `id` was evaluated and is now in `state` ("OK", "Alert", "Warn", ...):
+    /// `overall_state` and `overall_state_modified` change, `modified` does not. New monitors
+    /// are "No Data" until then (as in every recorded create answer). False if absent.
+    pub fn set_overall_state(&self, id: i64, state: &str) -> bool {
+        self.change(|store| store.evaluate(id, state))
+    }
+
+    /// A change behind the API's back that reports whether the monitor existed.
+    fn change(&self, change: impl FnOnce(&mut Store) -> bool) -> bool {
+        self.shared
+            .apply(|store| {
+                if change(store) {
                     Ok(())
                 } else {
                     Err(Rejection::not_found())
@@ -457,6 +493,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/monitor", get(list_monitors).post(create_monitor))
         .route("/api/v1/monitor/validate", post(validate_monitor))
         .route("/api/v1/monitor/can_delete", get(can_delete))
+        .route("/api/v1/monitor/search", get(search_monitors))
+        .route("/api/v1/monitor/groups/search", get(search_monitor_groups))
         .route(
             "/api/v1/monitor/{id}",
             get(get_monitor).put(update_monitor).delete(delete_monitor),
@@ -536,7 +574,8 @@ async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params)
     let monitors = shared.read(|store| store.list(&filter))?;
     let rendered: Vec<Value> = monitors
         .into_iter()
-        .map(|mut monitor| {
+        .map(|monitor| {
+            let mut monitor = render::read_answer(monitor, false);
             monitor.insert("matching_downtimes".into(), json!([]));
             Value::Object(monitor)
         })
@@ -550,7 +589,10 @@ async fn get_monitor(
     Query(params): Params,
 ) -> Answer {
     let id = parse_id(&id)?;
-    let mut monitor = shared.read(|store| store.get(id))?;
+    let with_assets = params.get("with_assets").is_some_and(|flag| flag == "true");
+    let mut monitor = render::read_answer(shared.read(|store| store.get(id))?, with_assets);
+    // GUESS (behaviour): `matching_downtimes` stays empty even for a monitor muted with
+    // `mute_monitor` (the emulator keeps no downtime objects).
     if params
         .get("with_downtimes")
         .is_some_and(|flag| flag == "true")
@@ -563,7 +605,7 @@ async fn get_monitor(
 async fn create_monitor(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
     let request = parse_body(&body)?;
     let monitor = shared.commit(|store| store.create(&request)).await?;
-    ok(Value::Object(monitor))
+    ok(Value::Object(render::write_answer(monitor)))
 }
 
 async fn update_monitor(
@@ -576,7 +618,7 @@ async fn update_monitor(
     let mut monitor = shared.commit(|store| store.update(id, &request)).await?;
     // Recorded PUT answers carry no `creator`.
     monitor.remove("creator");
-    ok(Value::Object(monitor))
+    ok(Value::Object(render::write_answer(monitor)))
 }
 
 async fn delete_monitor(
@@ -604,6 +646,26 @@ async fn validate_existing_monitor(
     let request = parse_body(&body)?;
     shared.read(|store| store.validate_update(id, &request))?;
     ok(json!({}))
+}
+
+/// The documented search parameters: `query`, `page` (from 0), `per_page` (default 30), `sort`.
+fn search_params(params: &HashMap<String, String>) -> Result<Search, Rejection> {
+    Ok(Search {
+        query: params.get("query").cloned().unwrap_or_default(),
+        page: number_param(params, "page")?.unwrap_or(0),
+        per_page: number_param(params, "per_page")?.unwrap_or(30),
+        sort: params.get("sort").cloned(),
+    })
+}
+
+async fn search_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let wanted = search_params(&params)?;
+    ok(shared.read(|store| search::monitors(&store.all(), &wanted))?)
+}
+
+async fn search_monitor_groups(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let wanted = search_params(&params)?;
+    ok(shared.read(|store| search::groups(&store.all(), &wanted))?)
 }
 
 async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
