@@ -44,7 +44,7 @@ def run(api):
     l3 = api.create_monitor(body=metric_monitor("python l3"))
     l2 = api.create_monitor(body=metric_monitor("python l2"))
     check(l3.id and l2.id and l3.id != l2.id, "ids assigned")
-    check(str(l3.type) == "query alert", f"metric alert stored as query alert, got {l3.type}")
+    check(str(l3.type) == "metric alert", f"metric alert kept as sent (recorded), got {l3.type}")
     check(l3.message == "CPU high @slack-ops", "message trimmed")
     check(l3.options.notify_no_data is False and l3.options.new_host_delay == 300, "defaults filled")
 
