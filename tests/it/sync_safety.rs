@@ -403,3 +403,29 @@ async fn restore_asks_first_and_refuses_without_a_terminal() {
     );
     assert!(emulator.requests().iter().all(|r| r.method == "GET"));
 }
+
+#[tokio::test]
+async fn a_monitor_muted_by_a_downtime_is_no_change_and_stays_muted() {
+    let (emulator, client) = start().await;
+    let dir = common::reference_copy("safety", "muted");
+    common::sync(&dir, &client, false).await;
+    let muted = common::id_of(&emulator, "l3/api_error_rate/acme");
+    assert!(emulator.mute_monitor(muted, Some(1_900_000_000)));
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    assert!(
+        !plan.has_changes(),
+        "mute state shows as a change: {:?}",
+        plan.changes
+    );
+    // A real change to the muted monitor is written without touching its mute.
+    let l3 = dir.join("monitors/l3_tenant.hcl");
+    let text = std::fs::read_to_string(&l3).expect("read");
+    std::fs::write(&l3, text.replace("API error rate", "API error ratio")).expect("edit");
+    common::sync(&dir, &client, false).await;
+    let after = emulator.monitor(muted).expect("monitor");
+    assert_eq!(
+        after["options"]["silenced"],
+        json!({"*": 1_900_000_000}),
+        "{after}"
+    );
+}
