@@ -65,7 +65,9 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// The Datadog monitor types monc knows; others are reported with a suggestion.
+/// The Datadog monitor types monc knows (the API spec's `MonitorType` list, plus
+/// `data-jobs alert`, which recorded traffic shows accepted); others are reported with a
+/// suggestion.
 pub const MONITOR_TYPES: &[&str] = &[
     "metric alert",
     "query alert",
@@ -88,6 +90,8 @@ pub const MONITOR_TYPES: &[&str] = &[
     "cost alert",
     "data-quality alert",
     "llm-observability alert",
+    "data-jobs alert",
+    "network-path alert",
 ];
 
 const PROJECT_ATTRS: &[&str] = &[

@@ -97,3 +97,69 @@ async fn published_monitors_import_validate_sync_and_diff_clean() {
     }
     assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
+
+/// Every monitor a recorded real `POST /api/v1/monitor` created (tests/fixtures/cassettes), as an
+/// export: what Datadog accepted, of every type the recordings hold.
+fn recorded_creates(dir: &Path) -> PathBuf {
+    let cassettes =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cassettes/v1-monitors");
+    let mut created = Vec::new();
+    for entry in std::fs::read_dir(cassettes).expect("cassettes").flatten() {
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let cassette: Value = serde_json::from_str(&text).expect("json");
+        for interaction in cassette["http_interactions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let request = &interaction["request"];
+            let accepted = interaction["response"]["status"]["code"] == 200;
+            let is_create = request["method"]
+                .as_str()
+                .is_some_and(|m| m.eq_ignore_ascii_case("post"))
+                && request["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with("/api/v1/monitor"));
+            if !(accepted && is_create) {
+                continue;
+            }
+            let answer: Value = serde_json::from_str(
+                interaction["response"]["body"]["string"]
+                    .as_str()
+                    .unwrap_or("{}"),
+            )
+            .expect("answer");
+            let mut monitor: Value =
+                serde_json::from_str(request["body"]["string"].as_str().unwrap_or("{}"))
+                    .expect("body");
+            monitor["id"] = answer["id"].clone();
+            created.push(monitor);
+        }
+    }
+    assert!(
+        created.len() >= 20,
+        "only {} recorded creates",
+        created.len()
+    );
+    let path = dir.join("recorded-creates.json");
+    std::fs::write(&path, Value::Array(created).to_string()).expect("export");
+    path
+}
+
+#[tokio::test]
+async fn every_monitor_datadog_accepted_in_recorded_traffic_validates_syncs_and_diffs_clean() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus/recorded");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let export = recorded_creates(&dir).display().to_string();
+    let imported = monc(&dir, &url, &["import", "--from", &export]).await;
+    assert!(imported.status.success(), "{}", said(&imported));
+    let validated = monc(&dir, &url, &["validate", "--format", "short"]).await;
+    assert_eq!(validated.status.code(), Some(0), "{}", said(&validated));
+    let synced = monc(&dir, &url, &["sync", "--yes"]).await;
+    assert_eq!(synced.status.code(), Some(0), "{}", said(&synced));
+    let diffed = monc(&dir, &url, &["diff"]).await;
+    assert_eq!(diffed.status.code(), Some(0), "{}", said(&diffed));
+}
