@@ -105,8 +105,15 @@ fn check_threshold_order(
             } else {
                 "above"
             };
+            // Datadog refuses the order with `<` and `>`, but accepts published monitors with
+            // `<=` and `>=` as they are: there, monc only warns.
+            let severity = if comparator.as_str().ends_with('=') {
+                Diagnostic::warning
+            } else {
+                Diagnostic::error
+            };
             diagnostics.push(
-                Diagnostic::error(
+                severity(
                     Code::ThresholdOrder,
                     span.clone(),
                     format!("`{lower}` ({a}) must be {relation} `{upper}` ({b}) for a `{}` query in `{key}`", comparator.as_str()),
@@ -181,8 +188,9 @@ fn check_message_variables(
         } else {
             format!("the query groups by {}", query.group_by.join(", "))
         };
+        // Datadog accepts it and renders the variable empty: suspicious, not wrong.
         diagnostics.push(
-            Diagnostic::error(
+            Diagnostic::warning(
                 Code::MessageVariable,
                 span,
                 format!("`{{{{{variable}}}}}` in the message of `{}` is not a group-by tag of its query", monitor.key),

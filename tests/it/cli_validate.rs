@@ -138,7 +138,7 @@ fn broken_queries_example_reports_query_threshold_and_message_problems() {
     for expected in [
         "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-mismatch]",
         "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-order]",
-        "examples/broken-queries/monitors.hcl:10:50: error[monc::message-variable]",
+        "examples/broken-queries/monitors.hcl:10:50: warning[monc::message-variable]",
         "error[monc::query-syntax]: invalid metric query for `l3/api_errors/acme`: unclosed `{`",
     ] {
         assert!(
