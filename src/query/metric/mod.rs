@@ -81,6 +81,7 @@ pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     parser.parse_expression()?;
     let comparator = parser.parse_comparator()?;
     let (threshold, threshold_span) = parser.parse_threshold(comparator)?;
+    parser.parse_legacy_group_by()?;
     parser.expect_end()?;
     Ok(MetricQuery {
         group_by: parser.group_by,
@@ -296,7 +297,12 @@ impl Parser<'_> {
         if self.depth > MAX_DEPTH {
             return Err(QueryError::new("query is nested too deeply", self.here()));
         }
-        if self.eat(Kind::Minus).is_some() {
+        // Unary `-` and `+` (published monitors write `anomalies(+ avg:…, 'agile', 2)`).
+        if self
+            .eat(Kind::Minus)
+            .or_else(|| self.eat(Kind::Plus))
+            .is_some()
+        {
             self.parse_unary()?;
         } else {
             self.parse_primary()?;
@@ -425,6 +431,11 @@ impl Parser<'_> {
                 Ok(())
             }
             (Some(Kind::Word), Some(Kind::Comma | Kind::RParen)) if next_is_word => {
+                self.advance();
+                Ok(())
+            }
+            // A list of tag keys, as in `sum(<metric> by {a,b}, { a })`.
+            (Some(Kind::Braced), Some(Kind::Comma | Kind::RParen)) => {
                 self.advance();
                 Ok(())
             }
@@ -577,6 +588,15 @@ impl Parser<'_> {
             Some(magnitude) => Ok((sign * magnitude, span)),
             None => Err(QueryError::new("threshold is out of range", span)),
         }
+    }
+
+    /// The legacy placement `… > 0.9 by {host}`, which Datadog still accepts in published
+    /// monitors: the grouping counts as if written after the metric.
+    fn parse_legacy_group_by(&mut self) -> Result<(), QueryError> {
+        if self.peek().is_some_and(|t| self.text(t) == "by") {
+            self.parse_group_by()?;
+        }
+        Ok(())
     }
 
     fn expect_end(&self) -> Result<(), QueryError> {

@@ -391,3 +391,25 @@ fn rejects_excessive_nesting_without_overflowing() {
         assert_eq!(err.message, "query is nested too deeply");
     }
 }
+
+/// Forms Datadog accepts in its published monitors (issue 12).
+#[test]
+fn published_forms_parse() {
+    let unary_plus = parse_metric_query(
+        "avg(last_4h):anomalies(+ avg:apache.performance.cpu_load{*} by {host}, 'agile', 2) >= 1",
+    )
+    .expect("unary plus");
+    assert_eq!(unary_plus.group_by, ["host"]);
+    let legacy = parse_metric_query(
+        "avg(last_15m):avg:postgresql.percent_usage_connections{*} > 0.9 by {host}",
+    )
+    .expect("by after the threshold");
+    assert_eq!(legacy.group_by, ["host"]);
+    assert_eq!(legacy.threshold, 0.9);
+    parse_metric_query(
+        "max(last_5m):sum(max:sqlserver.ao.replica_status{*} by {availability_group_name,replica_server_name}.rollup(max, 60), { availability_group_name }) > 1",
+    )
+    .expect("a tag list as an argument");
+    assert!(parse_metric_query("avg(last_5m):avg:a{*} > 1 by host").is_err());
+    assert!(parse_metric_query("avg(last_5m):avg:a{*} > 1 by {host} extra").is_err());
+}
