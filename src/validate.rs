@@ -370,8 +370,9 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
             crate::model::FanOut::PerCluster => " (e.g. interpolate `${cluster.name}`)",
             crate::model::FanOut::Once => "",
         };
+        // Datadog accepts two monitors with one name; people on call cannot tell them apart.
         diagnostics.push(
-            Diagnostic::error(
+            Diagnostic::warning(
                 Code::DuplicateName,
                 template.display_name.span.clone(),
                 format!(
