@@ -1,12 +1,13 @@
 //! Checks on the compiled monitors that Datadog would only catch after apply, or never.
 
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::ops::Range;
 
 use serde_json::Value as Json;
 
 use crate::compile::CompiledMonitor;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template};
 use crate::query::{Comparator, MetricQuery};
@@ -25,6 +26,107 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_no_data_suppressors(model, graph, diagnostics);
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
+    check_option_names(model, graph, diagnostics);
+}
+
+// ---- option and threshold names ----
+
+/// `options` of the Monitor API (v1) as its published spec documents them, plus
+/// `avalanche_window`, which the API fills in itself.
+const KNOWN_OPTIONS: &[&str] = &[
+    "aggregation",
+    "avalanche_window",
+    "device_ids",
+    "enable_logs_sample",
+    "enable_samples",
+    "escalation_message",
+    "evaluation_delay",
+    "group_retention_duration",
+    "groupby_simple_monitor",
+    "include_tags",
+    "locked",
+    "min_failure_duration",
+    "min_location_failed",
+    "new_group_delay",
+    "new_host_delay",
+    "no_data_timeframe",
+    "notification_preset_name",
+    "notify_audit",
+    "notify_by",
+    "notify_no_data",
+    "on_missing_data",
+    "renotify_interval",
+    "renotify_occurrences",
+    "renotify_statuses",
+    "require_full_window",
+    "scheduling_options",
+    "silenced",
+    "synthetics_check_id",
+    "threshold_windows",
+    "thresholds",
+    "timeout_h",
+    "variables",
+];
+
+/// Keys of `thresholds` in the spec (`ok`, `unknown` for service checks).
+const KNOWN_THRESHOLDS: &[&str] = &[
+    "critical",
+    "critical_recovery",
+    "ok",
+    "unknown",
+    "warning",
+    "warning_recovery",
+];
+
+/// A misspelt option or threshold name is sent to Datadog, which keeps it and ignores it: the
+/// monitor silently lacks what was meant. Published monitors carry such names, so it warns.
+fn check_option_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let mut reported: HashSet<(usize, String)> = HashSet::new();
+    for monitor in &graph.monitors {
+        let template = &model.templates[monitor.template];
+        let thresholds = monitor
+            .options
+            .get("thresholds")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flat_map(|t| t.keys())
+            .filter(|k| !KNOWN_THRESHOLDS.contains(&k.as_str()))
+            .map(|k| {
+                (
+                    k,
+                    "a threshold",
+                    KNOWN_THRESHOLDS,
+                    template.thresholds.as_ref(),
+                )
+            });
+        let options = monitor
+            .options
+            .keys()
+            .filter(|k| !KNOWN_OPTIONS.contains(&k.as_str()))
+            .map(|k| (k, "an option", KNOWN_OPTIONS, template.options.as_ref()));
+        for (name, what, known, field) in thresholds.chain(options) {
+            if !reported.insert((monitor.template, format!("{what}:{name}"))) {
+                continue;
+            }
+            let field = field.or(template.options.as_ref());
+            let span = match field {
+                Some(field) => field.span_within(&model.sources, name, 0..name.len()),
+                None => template.name.span.clone(),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnknownOption,
+                    span,
+                    format!(
+                        "`{name}` is not {what} Datadog documents (in `{}`)",
+                        monitor.key
+                    ),
+                )
+                .label("unknown name: Datadog keeps it and ignores it")
+                .help(suggestion_help(name, "name", known.iter().copied())),
+            );
+        }
+    }
 }
 
 // ---- thresholds ----
