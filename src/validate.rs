@@ -27,6 +27,70 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
+    check_handles(model, graph, diagnostics);
+}
+
+// ---- notification handles ----
+
+/// Why `handle` can never notify anyone, if it cannot: Datadog only sends notifications for
+/// `@handle` words, so anything else is plain text in the message.
+fn handle_problem(handle: &str) -> Option<&'static str> {
+    if handle.is_empty() {
+        Some("it is empty")
+    } else if !handle.starts_with('@') {
+        Some("it does not start with `@`")
+    } else if handle == "@" {
+        Some("it is a bare `@`")
+    } else if handle.starts_with("@@") {
+        Some("it starts with `@@`")
+    } else if handle.chars().any(char::is_whitespace) {
+        Some("it contains white space")
+    } else {
+        None
+    }
+}
+
+/// Each handle that pages through a composite, checked once where it is written.
+fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let mut reported: HashSet<String> = HashSet::new();
+    for monitor in &graph.monitors {
+        let template = &model.templates[monitor.template];
+        for handle in &monitor.notify {
+            let Some(problem) = handle_problem(handle) else {
+                continue;
+            };
+            if !reported.insert(handle.clone()) {
+                continue;
+            }
+            let span = match &template.notify {
+                Some(field) => field.span_within(&model.sources, handle, 0..handle.len()),
+                None => written_in(model, monitor.instance, handle)
+                    .unwrap_or_else(|| template.name.span.clone()),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidHandle,
+                    span,
+                    format!("notification handle {handle:?} can never page: {problem}"),
+                )
+                .label("not a handle")
+                .help("write handles as `@slack-channel`, `@pagerduty-service` or `@someone@example.com`"),
+            );
+        }
+    }
+}
+
+/// Where a tenant's or cluster's `notify` entry is written: the quoted handle after its name.
+fn written_in(model: &Model, instance: crate::compile::Instance, handle: &str) -> Option<Span> {
+    let name = match instance {
+        crate::compile::Instance::Tenant(t) => &model.tenants[t].name.span,
+        crate::compile::Instance::Cluster(c) => &model.clusters[c].name.span,
+        crate::compile::Instance::Once => return None,
+    };
+    let text = &model.sources.file(name.file).text;
+    let quoted = serde_json::to_string(handle).ok()?;
+    let at = text.get(name.range.end..)?.find(&quoted)? + name.range.end;
+    Some(Span::new(name.file, at..at + quoted.len()))
 }
 
 // ---- option and threshold names ----

@@ -223,6 +223,13 @@ impl Parser<'_> {
         };
         let text = self.text(&window);
         if is_window(text) || (allow_shift && is_time_shift(text)) {
+            if is_zero_duration(text) {
+                return Err(QueryError::new(
+                    format!("the time window `{text}` is empty"),
+                    window.span,
+                )
+                .with_help("a window needs at least one unit, e.g. `last_5m`"));
+            }
             return Ok(());
         }
         Err(
@@ -252,6 +259,18 @@ fn is_window(text: &str) -> bool {
     ["last_", "next_", "current_"]
         .iter()
         .any(|prefix| text.strip_prefix(prefix).is_some_and(is_duration))
+}
+
+/// `last_0m`, `0h_ago`: a window or shift of no time at all.
+fn is_zero_duration(text: &str) -> bool {
+    text.split('_')
+        .find(|part| part.starts_with(|c: char| c.is_ascii_digit()))
+        .is_some_and(|duration| {
+            duration
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .bytes()
+                .all(|b| b == b'0')
+        })
 }
 
 /// `5m_ago`, the shift of a `change(...)` comparison.

@@ -413,3 +413,12 @@ fn published_forms_parse() {
     assert!(parse_metric_query("avg(last_5m):avg:a{*} > 1 by host").is_err());
     assert!(parse_metric_query("avg(last_5m):avg:a{*} > 1 by {host} extra").is_err());
 }
+
+#[test]
+fn an_empty_window_is_an_error() {
+    let error = parse_metric_query("avg(last_0m):avg:a{*} > 1").expect_err("empty window");
+    assert!(error.message.contains("is empty"), "{}", error.message);
+    assert!(parse_metric_query("avg(last_00h):avg:a{*} > 1").is_err());
+    assert!(parse_metric_query("avg(last_10m):avg:a{*} > 1").is_ok());
+    assert!(parse_metric_query("pct_change(avg(last_5m),0m_ago):avg:a{*} > 1").is_err());
+}
