@@ -489,6 +489,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn target_template(&mut self, name: &str, span: &Span, what: &str) -> Option<&'m Template> {
         let compiler = self.compiler;
         let Some(&target_index) = compiler.templates_by_name.get(name) else {
+            if compiler.model.has_unparsed_files {
+                // The template may be in the file that did not parse: one mistake, one error.
+                self.failed = true;
+                return None;
+            }
             let names = compiler.templates_by_name.keys().copied();
             let help = suggestion_help(name, "monitor", names);
             self.report(

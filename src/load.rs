@@ -267,12 +267,19 @@ impl Loader {
             message: format!("cannot read file: {e}"),
             help: "check the path and that the file is UTF-8 text".into(),
         })?;
+        // Editors on Windows may start a file with a UTF-8 byte-order mark; HCL does not allow
+        // one, and it means nothing in UTF-8.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
         let parsed = hcl::edit::parser::parse_body(&text);
         let id = self.model.sources.add(path.to_path_buf(), text);
         match parsed {
             Ok(body) => Ok(Some(ParsedFile { id, body })),
             Err(error) => {
                 self.report_syntax_error(id, &error);
+                self.model.has_unparsed_files = true;
                 Ok(None)
             }
         }

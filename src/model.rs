@@ -14,6 +14,9 @@ pub struct Model {
     pub tenants: Vec<Tenant>,
     pub templates: Vec<Template>,
     pub sources: SourceMap,
+    /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
+    /// is then a follow-on of that one syntax error, not a mistake of its own.
+    pub has_unparsed_files: bool,
 }
 
 /// Project-wide settings from the optional `monc.hcl`.

@@ -296,3 +296,47 @@ fn monc_own_tags_written_in_a_template_are_a_located_error() {
         .collect();
     assert_eq!(reserved, vec![(6, 13), (6, 32)], "{document:#}");
 }
+
+/// A copy of the reference setup with `edit` applied to one monitors file.
+fn reference_with(name: &str, file: &str, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
+    let dir = common::reference_copy("cli-validate", name);
+    let path = dir.join("monitors").join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, edit(&text)).expect("write");
+    dir
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_one_error_not_one_per_reference_to_it() {
+    // The L0 file loses a closing brace; the L2 and L3 files reference its templates.
+    let dir = reference_with("missing-brace", "l0_platform.hcl", |text| {
+        let last = text.rfind('}').expect("a closing brace");
+        format!("{}{}", &text[..last], &text[last + 1..])
+    });
+    let output = monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("monc::syntax"), "{stderr}");
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_accepted() {
+    let dir = reference_with("bom", "l3_tenant.hcl", |text| format!("\u{feff}{text}"));
+    let output = monc()
+        .args(["validate", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
