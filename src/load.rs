@@ -13,7 +13,7 @@ use crate::diagnostic::{
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
-    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name,
+    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name, check_tag,
 };
 
 /// Where the configuration lives.
@@ -331,8 +331,25 @@ impl Loader {
                         project.tiers = tiers;
                     }
                 }
-                "owner_tag" => set_some(&mut project.owner_tag, self.static_string(id, attr)),
-                "key_tag" => set_some(&mut project.key_tag, self.static_string(id, attr)),
+                "owner_tag" => {
+                    let tag = self.static_string(id, attr);
+                    self.check_ownership_tag(id, attr, tag.as_deref(), "owner_tag", |t| {
+                        t.to_string()
+                    });
+                    set_some(&mut project.owner_tag, tag)
+                }
+                "key_tag" => {
+                    let key = self.static_string(id, attr);
+                    // A tag key: `<key_tag>:<monitor key>` must be a valid tag, so no `:` in it.
+                    self.check_ownership_tag(id, attr, key.as_deref(), "key_tag", |k| {
+                        if k.contains(':') {
+                            format!("{k}!")
+                        } else {
+                            format!("{k}:x")
+                        }
+                    });
+                    set_some(&mut project.key_tag, key)
+                }
                 "default_tags" => {
                     set_some(&mut project.default_tags, self.static_strings(id, attr))
                 }
@@ -346,6 +363,34 @@ impl Loader {
             self.check_reserved_default_tags(id, attr, &project);
         }
         self.model.project = project;
+    }
+
+    /// `owner_tag` and `key_tag` end up on every monitor: they must make valid Datadog tags,
+    /// as anything in `default_tags` must.
+    fn check_ownership_tag(
+        &mut self,
+        id: FileId,
+        attr: &Attribute,
+        value: Option<&str>,
+        what: &str,
+        as_tag: impl Fn(&str) -> String,
+    ) {
+        let Some(value) = value else {
+            return;
+        };
+        let problem = match check_tag(&as_tag(value)) {
+            Err(_) if what == "key_tag" && value.contains(':') => {
+                "it must be a tag key, without `:`".to_string()
+            }
+            Err(problem) => problem,
+            Ok(()) => return,
+        };
+        let span = self.span(id, attr.value.span());
+        self.error(
+            Diagnostic::error(Code::InvalidTag, span, format!("invalid `{what}` {value:?}: {problem}"))
+                .label("not a valid Datadog tag")
+                .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+        );
     }
 
     fn check_reserved_default_tags(&mut self, id: FileId, attr: &Attribute, project: &Project) {

@@ -249,6 +249,26 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.
+pub fn check_tag(tag: &str) -> Result<(), String> {
+    if tag.chars().count() > 200 {
+        return Err("longer than 200 characters".into());
+    }
+    if !tag.chars().next().is_some_and(char::is_alphabetic) {
+        return Err("must start with a letter".into());
+    }
+    if tag.chars().any(char::is_uppercase) {
+        return Err("must be lowercase (Datadog lowercases it, so it would never match)".into());
+    }
+    if let Some(bad) = tag
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "_-:./".contains(*c)))
+    {
+        return Err(format!("`{bad}` is not allowed"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
-use crate::model::{Model, Template};
+use crate::model::{Model, Template, check_tag};
 use crate::query::{Comparator, MetricQuery};
 
 /// Runs every check on the graph; reads only.
@@ -594,26 +594,6 @@ fn reserved_template_tag(model: &Model, template: &Template, tag: &str) -> Optio
         whole
     };
     crate::load::reserved_tag(&model.project, tag, span)
-}
-
-/// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.
-pub fn check_tag(tag: &str) -> Result<(), String> {
-    if tag.chars().count() > 200 {
-        return Err("longer than 200 characters".into());
-    }
-    if !tag.chars().next().is_some_and(char::is_alphabetic) {
-        return Err("must start with a letter".into());
-    }
-    if tag.chars().any(char::is_uppercase) {
-        return Err("must be lowercase (Datadog lowercases it, so it would never match)".into());
-    }
-    if let Some(bad) = tag
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || "_-:./".contains(*c)))
-    {
-        return Err(format!("`{bad}` is not allowed"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -340,3 +340,27 @@ fn a_byte_order_mark_at_the_start_of_a_file_is_accepted() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn an_owner_tag_or_key_tag_that_is_no_valid_tag_is_an_error() {
+    let dir = common::reference_copy("cli-validate", "ownership-tags");
+    let project = dir.join("monc.hcl");
+    let text = std::fs::read_to_string(&project).expect("read");
+    std::fs::write(
+        &project,
+        text.replace(
+            "owner_tag = \"managed-by:monc\"",
+            "owner_tag = \"Managed By:monc\"\nkey_tag = \"monc:key\"",
+        ),
+    )
+    .expect("write");
+    let output = monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("invalid `owner_tag`"), "{stderr}");
+    assert!(stderr.contains("invalid `key_tag`"), "{stderr}");
+}
