@@ -157,14 +157,17 @@ impl Lexer<'_> {
         }
     }
 
+    /// A scope or tag list: from this `{` to the next `}`. A `{` before that `}` means this one
+    /// was never closed (`{* by {host} > 500`): say so here, not at a later token.
     fn lex_braced(&mut self) -> Result<(), QueryError> {
-        match self.rest().find('}') {
-            Some(close) => {
-                self.push(Kind::Braced, close + 1);
+        let inner = &self.rest()[1..];
+        match inner.find(['{', '}']) {
+            Some(close) if inner[close..].starts_with('}') => {
+                self.push(Kind::Braced, close + 2);
                 Ok(())
             }
-            None => Err(QueryError::new("unclosed `{`", self.pos..self.pos + 1)
-                .with_help("add a matching `}` to close the scope")),
+            _ => Err(QueryError::new("unclosed `{`", self.pos..self.pos + 1)
+                .with_help("add a matching `}` to close the scope, e.g. `{*}` or `{env:prod}`")),
         }
     }
 
@@ -202,6 +205,15 @@ mod tests {
                 Word, Colon, Word, Braced, Dot, Word, LParen, RParen, Ge, Minus, Word
             ]
         );
+    }
+
+    #[test]
+    fn an_unclosed_scope_is_reported_at_its_opening_brace() {
+        let query = "avg(last_5m):avg:c{* by {host} > 500";
+        let error = tokenize(query).expect_err("unclosed");
+        assert_eq!(error.message, "unclosed `{`");
+        assert_eq!(error.span, 18..19);
+        assert!(tokenize("avg(last_5m):avg:c{*} by {host} > 500").is_ok());
     }
 
     #[test]
