@@ -171,6 +171,15 @@ fn cluster_values(model: &Model) -> Vec<Value> {
         .collect()
 }
 
+/// Whether a tenant or cluster object has `key`, directly or in its `vars`.
+fn has_key(value: &hcl::Value, key: &str) -> bool {
+    let hcl::Value::Object(object) = value else {
+        return false;
+    };
+    object.contains_key(key)
+        || matches!(object.get("vars"), Some(hcl::Value::Object(vars)) if vars.contains_key(key))
+}
+
 /// `formula("query1").rollup("sum").last("5m") > 100`: a formulas-and-functions monitor, whose
 /// queries live in `options.variables`. Datadog accepts it as a `query alert`; monc's metric
 /// parser does not read this form, so it is not checked rather than wrongly refused.
@@ -640,6 +649,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     }
 
     fn eval_diagnostic(&self, field: &Field, what: &str, failure: EvalFailure) -> Diagnostic {
+        if let Some(Missing::Key(key)) = &failure.missing
+            && let Some(diagnostic) = self.instance_lacking(key)
+        {
+            return diagnostic;
+        }
         let help = match &failure.missing {
             Some(Missing::Variable(name)) => {
                 let vars = self.variables_in_scope();
@@ -653,8 +667,10 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             }
             Some(Missing::Key(key)) => {
                 let keys = self.known_keys();
+                // Never suggest the very name that is missing.
+                let others = keys.iter().map(String::as_str).filter(|k| k != key);
                 join_help(
-                    suggestion_help(key, "key", keys.iter().map(String::as_str)),
+                    suggestion_help(key, "key", others),
                     "check the spelling, or add it to `vars` of every tenant/cluster",
                 )
             }
@@ -671,6 +687,46 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         )
         .label("while evaluating this")
         .help(help)
+    }
+
+    /// When this tenant (or cluster) lacks a key its siblings have, the mistake is in the tenant,
+    /// not the template: one diagnostic at the tenant, however many fields use the key (the
+    /// same code, span and label are counted once).
+    fn instance_lacking(&self, key: &str) -> Option<Diagnostic> {
+        let model = self.compiler.model;
+        let (kind, name, siblings): (&str, &crate::diagnostic::Spanned<String>, Vec<&hcl::Value>) =
+            match self.instance {
+                Instance::Tenant(t) => (
+                    "tenant",
+                    &model.tenants[t].name,
+                    model.tenants.iter().map(|x| &x.value).collect(),
+                ),
+                Instance::Cluster(c) => (
+                    "cluster",
+                    &model.clusters[c].name,
+                    model.clusters.iter().map(|x| &x.value).collect(),
+                ),
+                Instance::Once => return None,
+            };
+        let sharing = siblings.iter().filter(|v| has_key(v, key)).count();
+        if sharing == 0 {
+            return None;
+        }
+        Some(
+            Diagnostic::error(
+                Code::Eval,
+                name.span.clone(),
+                format!(
+                    "{kind} `{}` has no `{key}`, which `{}` uses ({sharing} other {kind}s have it)",
+                    name.value, self.template.name.value
+                ),
+            )
+            .label(format!("has no `{key}`"))
+            .help(format!(
+                "add `{key} = ...` to the `vars` of {kind} `{}`",
+                name.value
+            )),
+        )
     }
 
     fn variables_in_scope(&self) -> Vec<&'static str> {

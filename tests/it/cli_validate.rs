@@ -364,3 +364,27 @@ fn an_owner_tag_or_key_tag_that_is_no_valid_tag_is_an_error() {
     assert!(stderr.contains("invalid `owner_tag`"), "{stderr}");
     assert!(stderr.contains("invalid `key_tag`"), "{stderr}");
 }
+
+#[test]
+fn a_tenant_missing_a_var_is_one_error_at_the_tenant_never_suggesting_the_missing_name() {
+    let dir = common::reference_copy("cli-validate", "tenant-missing-var");
+    let tenant = dir.join("tenants/acme.hcl");
+    let text = std::fs::read_to_string(&tenant).expect("read");
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("hostname"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&tenant, without).expect("write");
+    let output = monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("tenants/acme.hcl"), "{stderr}");
+    assert!(errors[0].contains("has no `hostname`"), "{stderr}");
+    assert!(!stderr.contains("did you mean `hostname`"), "{stderr}");
+}
