@@ -57,6 +57,11 @@ enum Command {
     /// place instead of creating duplicates.
     Import(cmd::import::ImportArgs),
     /// Put back the monitors saved in a backup written by `monc sync`.
+    ///
+    /// Only into the org the backup came from, and only monitors carrying monc's ownership tag:
+    /// each is found by its key (a second run changes nothing), re-read before it is written, and
+    /// never written over a monitor monc does not own. Shows the plan and asks; pass --yes in CI.
+    /// Exit codes: 0 restored (or nothing to do), 1 an error, a refusal or a monitor left alone.
     Restore(cmd::restore::RestoreArgs),
     /// Draw the tier graph: monitors by tier, suppression edges, the composites that page.
     ///
