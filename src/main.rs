@@ -87,6 +87,16 @@ enum Command {
     ///   monc test --outage l2/alb_5xx/prod-tokyo-1
     #[command(verbatim_doc_comment)]
     Test(cmd::test::TestArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    ///
+    ///   monc completions bash > ~/.local/share/bash-completion/completions/monc
+    ///   monc completions zsh > "${fpath[1]}/_monc"
+    ///   monc completions fish > ~/.config/fish/completions/monc.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
     Emulator(cmd::emulator::EmulatorArgs),
 }
@@ -109,6 +119,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
         Command::Emulator(args) => cmd::emulator::run(&args),
+        Command::Completions { shell } => print_completions(shell),
     }
 }
 
@@ -117,9 +128,19 @@ impl Command {
     fn only_reads(&self) -> bool {
         matches!(
             self,
-            Command::Validate(_) | Command::Diff(_) | Command::Graph(_) | Command::Test(_)
+            Command::Validate(_)
+                | Command::Diff(_)
+                | Command::Graph(_)
+                | Command::Test(_)
+                | Command::Completions { .. }
         )
     }
+}
+
+fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "monc", &mut std::io::stdout());
+    ExitCode::SUCCESS
 }
 
 /// `monc graph | head -1`: a reader that stops early closes the pipe. Rust ignores SIGPIPE, so

@@ -367,3 +367,29 @@ fn a_closed_stdout_never_makes_monc_panic() {
         .expect("runs");
     assert_eq!(diff.status.code(), Some(0), "{diff:?}");
 }
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    let dir = std::env::temp_dir();
+    for (shell, marker) in [
+        ("bash", "complete -F _monc"),
+        ("zsh", "#compdef monc"),
+        ("fish", "complete -c monc"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[monc]"),
+    ] {
+        let output = monc(&dir)
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        assert!(script.contains(marker), "{shell}: {script:.200}");
+        assert!(script.contains("restore"), "{shell} completes subcommands");
+    }
+    let unknown = monc(&dir)
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+}
