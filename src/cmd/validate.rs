@@ -9,7 +9,9 @@ use super::ConfigArgs;
 pub struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output format for diagnostics and the summary.
+    /// Output format: `human` (source excerpts on stderr), `short` (one `file:line:col:` line per
+    /// problem on stdout, for editors and grep), `json` (one document on stdout, even when the
+    /// files cannot be read).
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
     /// Treat warnings as errors.
@@ -21,6 +23,18 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
     let checked = match monc::check(&args.config.load_options()) {
         Ok(checked) => checked,
         Err(error) => {
+            if args.format == Format::Json {
+                // Machines get their one JSON document whatever happened.
+                print_json_document(&serde_json::json!({
+                    "ok": false,
+                    "error": {
+                        "path": error.path.display().to_string(),
+                        "message": error.message,
+                        "help": error.help,
+                    },
+                    "diagnostics": [],
+                }));
+            }
             eprintln!("error: {error}\nhelp: {}", error.help);
             return ExitCode::FAILURE;
         }
@@ -41,11 +55,14 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
 fn print_text(checked: &Checked, format: Format, failed: bool) {
     let sorted: Vec<_> = checked.diagnostics.iter().cloned().collect();
     let sources = &checked.model.sources;
-    let text = match format {
-        Format::Short => output::render_short(&sorted, sources),
-        _ => output::render_human(&sorted, sources, output::stderr_colour()),
-    };
-    eprint!("{text}");
+    // `short` is for editors and grep: one line per problem, on stdout.
+    match format {
+        Format::Short => print!("{}", output::render_short(&sorted, sources)),
+        _ => eprint!(
+            "{}",
+            output::render_human(&sorted, sources, output::stderr_colour())
+        ),
+    }
     let errors = checked.diagnostics.error_count();
     let warnings = checked.diagnostics.warning_count();
     if failed {
@@ -77,13 +94,16 @@ fn print_json(checked: &Checked, failed: bool) {
         .iter()
         .map(|d| d.to_json(sources))
         .collect();
-    let document = serde_json::json!({
+    print_json_document(&serde_json::json!({
         "ok": !failed,
         "summary": Summary::of(checked),
         "diagnostics": diagnostics,
-    });
+    }));
+}
+
+fn print_json_document(document: &serde_json::Value) {
     println!(
         "{}",
-        serde_json::to_string_pretty(&document).unwrap_or_default()
+        serde_json::to_string_pretty(document).unwrap_or_default()
     );
 }

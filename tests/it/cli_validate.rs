@@ -134,7 +134,7 @@ fn broken_queries_example_reports_query_threshold_and_message_problems() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
     for expected in [
         "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-mismatch]",
         "examples/broken-queries/monitors.hcl:8:16: error[monc::threshold-order]",
@@ -142,8 +142,8 @@ fn broken_queries_example_reports_query_threshold_and_message_problems() {
         "error[monc::query-syntax]: invalid metric query for `l3/api_errors/acme`: unclosed `{`",
     ] {
         assert!(
-            stderr.contains(expected),
-            "missing {expected:?} in:\n{stderr}"
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
         );
     }
 }
@@ -318,11 +318,11 @@ fn a_file_that_does_not_parse_is_one_error_not_one_per_reference_to_it() {
         .arg(&dir)
         .output()
         .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("monc::syntax"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let errors: Vec<&str> = stdout.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert!(errors[0].contains("monc::syntax"), "{stdout}");
 }
 
 #[test]
@@ -359,10 +359,10 @@ fn an_owner_tag_or_key_tag_that_is_no_valid_tag_is_an_error() {
         .arg(&dir)
         .output()
         .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("invalid `owner_tag`"), "{stderr}");
-    assert!(stderr.contains("invalid `key_tag`"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("invalid `owner_tag`"), "{stdout}");
+    assert!(stdout.contains("invalid `key_tag`"), "{stdout}");
 }
 
 #[test]
@@ -381,10 +381,37 @@ fn a_tenant_missing_a_var_is_one_error_at_the_tenant_never_suggesting_the_missin
         .arg(&dir)
         .output()
         .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("tenants/acme.hcl"), "{stderr}");
-    assert!(errors[0].contains("has no `hostname`"), "{stderr}");
-    assert!(!stderr.contains("did you mean `hostname`"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let errors: Vec<&str> = stdout.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert!(errors[0].contains("tenants/acme.hcl"), "{stdout}");
+    assert!(errors[0].contains("has no `hostname`"), "{stdout}");
+    assert!(!stdout.contains("did you mean `hostname`"), "{stdout}");
+}
+
+#[test]
+fn short_diagnostics_go_to_stdout_and_json_is_printed_even_for_unreadable_files() {
+    let output = monc()
+        .args([
+            "validate",
+            "-C",
+            "examples/broken-queries",
+            "--format",
+            "short",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("error[monc::threshold-mismatch]"),
+        "{stdout}"
+    );
+    let missing = monc()
+        .args(["validate", "-C", "does/not/exist", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&missing.stdout).expect("a JSON document");
+    assert_eq!(document["ok"], false);
+    assert!(document["error"]["message"].is_string(), "{document}");
 }
