@@ -527,7 +527,7 @@ impl Client {
                 self.after_failure(call, state, true, failure)
             }
             Err(AttemptError::Transport { message, sent }) => {
-                let failure = call.transport(message);
+                let failure = call.transport(self.origin(), message);
                 self.after_failure(call, state, sent, failure)
             }
         }
@@ -623,6 +623,11 @@ impl Client {
             location,
             lost_before: false,
         })
+    }
+
+    /// `https://api.datadoghq.com`, for messages.
+    fn origin(&self) -> String {
+        self.inner.base.origin().ascii_serialization()
     }
 
     fn url(&self, call: &Call) -> Url {
@@ -776,8 +781,9 @@ impl Call {
         }
     }
 
-    fn transport(&self, message: String) -> ApiError {
+    fn transport(&self, host: String, message: String) -> ApiError {
         ApiError::Transport {
+            host,
             method: self.method.to_string(),
             path: self.path.clone(),
             message,

@@ -56,8 +56,10 @@ pub enum ApiError {
         waited: Duration,
     },
     /// The connection failed before an answer arrived (retries exhausted).
-    #[error("could not reach the Datadog API ({method} {path}): {message}")]
+    #[error("could not reach the Datadog API at {host} ({method} {path}): {message}")]
     Transport {
+        /// Scheme, host and port: which API it was (a real site, or an `--api-url`).
+        host: String,
         method: String,
         path: String,
         message: String,

@@ -531,3 +531,22 @@ async fn diff_validate_reports_what_the_api_refuses_and_exits_1() {
     assert!(stderr.contains("refused  l3/login_check/acme"), "{stderr}");
     assert!(server.writes().iter().all(|s| s.uri.ends_with("/validate")));
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_named_in_the_error() {
+    // A port nobody listens on any more.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let options = ClientOptions {
+        max_retries: 1,
+        ..quick_options()
+    };
+    let error = client(&url, options)
+        .list_monitors(&[])
+        .await
+        .expect_err("unreachable");
+    assert!(error.to_string().contains(&url), "{error}");
+}
