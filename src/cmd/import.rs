@@ -67,7 +67,16 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    match runtime.block_on(import(args)) {
+    let new_dirs = missing_project_dirs(&args.config.load_options());
+    let result = runtime.block_on(import(args));
+    if result.is_err() {
+        // A failed import leaves nothing behind: the directories it made for a new project go
+        // again (only if still empty: `remove_dir` refuses anything else).
+        for dir in new_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             if !message.is_empty() {
@@ -121,6 +130,15 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
     org::close(connection).await;
     report_adoptions(&outcomes)
+}
+
+/// `tenants/` and `monitors/` if the project does not have them yet.
+fn missing_project_dirs(options: &LoadOptions) -> Vec<PathBuf> {
+    [&options.tenants, &options.monitors]
+        .into_iter()
+        .filter(|dir| !dir.exists())
+        .cloned()
+        .collect()
 }
 
 /// The project as it is before the import; a new project gets empty `tenants/` and `monitors/`.

@@ -393,3 +393,22 @@ fn completions_are_printed_for_every_shell() {
         .expect("runs");
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+#[test]
+fn a_failed_import_in_an_empty_directory_leaves_nothing_behind() {
+    let dir = std::env::temp_dir().join(format!("monc-failed-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let output = monc(&dir)
+        .args(["import", "--from", "no-such-export.json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
