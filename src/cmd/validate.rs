@@ -39,8 +39,16 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let empty = checked.model.templates.is_empty();
+    if empty {
+        // Nothing to check is almost always the wrong directory, not a finished project.
+        eprintln!(
+            "warning: no `monitor` templates in {}; is this the project directory (-C DIR)?",
+            args.config.load_options().monitors.display()
+        );
+    }
     let failed = checked.diagnostics.has_errors()
-        || (args.strict && checked.diagnostics.warning_count() > 0);
+        || (args.strict && (checked.diagnostics.warning_count() > 0 || empty));
     match args.format {
         Format::Json => print_json(&checked, failed),
         Format::Human | Format::Short => print_text(&checked, args.format, failed),
@@ -64,7 +72,8 @@ fn print_text(checked: &Checked, format: Format, failed: bool) {
         ),
     }
     let errors = checked.diagnostics.error_count();
-    let warnings = checked.diagnostics.warning_count();
+    let warnings =
+        checked.diagnostics.warning_count() + usize::from(checked.model.templates.is_empty());
     if failed {
         eprintln!("monc: {} found", counted(errors, warnings));
     } else {

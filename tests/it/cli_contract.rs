@@ -412,3 +412,22 @@ fn a_failed_import_in_an_empty_directory_leaves_nothing_behind() {
     assert!(left.is_empty(), "left behind: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_project_without_monitors_is_a_warning_and_fails_strict() {
+    let dir = std::env::temp_dir().join(format!("monc-empty-project-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["tenants", "monitors"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    let plain = monc(&dir).arg("validate").output().expect("runs");
+    assert_eq!(plain.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&plain.stderr);
+    assert!(said.contains("no `monitor` templates"), "{said}");
+    let strict = monc(&dir)
+        .args(["validate", "--strict"])
+        .output()
+        .expect("runs");
+    assert_eq!(strict.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
