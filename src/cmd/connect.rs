@@ -36,8 +36,9 @@ pub struct Connection {
     pub client: Client,
     /// Keep alive as long as the client is used; shut down when done.
     pub emulator: Option<EmulatorHandle>,
-    /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`).
-    pub site_ui_base: String,
+    /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`): the site's web UI;
+    /// none for the local emulator (it stops with monc) or an `--api-url`, whose UI is unknown.
+    pub site_ui_base: Option<String>,
 }
 
 /// The file backing `--org local` under a project.
@@ -67,7 +68,7 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
     let client = Client::new(&emulator.base_url(), &credentials, client_options()?)?;
     Ok(Connection {
         client,
-        site_ui_base: emulator.base_url(),
+        site_ui_base: None,
         emulator: Some(emulator),
     })
 }
@@ -93,7 +94,7 @@ fn connect_env(
     Ok(Connection {
         client,
         emulator: None,
-        site_ui_base: site.ui_url(),
+        site_ui_base: args.api_url.is_none().then(|| site.ui_url()),
     })
 }
 
@@ -142,7 +143,10 @@ mod tests {
         };
         let connection = connect_env(&args, creds.clone()).expect("connects");
         assert_eq!(connection.client.base_url(), "https://api.datadoghq.eu/");
-        assert_eq!(connection.site_ui_base, "https://app.datadoghq.eu");
+        assert_eq!(
+            connection.site_ui_base.as_deref(),
+            Some("https://app.datadoghq.eu")
+        );
         let args = OrgArgs {
             api_url: Some("http://example.com".into()),
             ..OrgArgs::default()

@@ -26,6 +26,7 @@ pub struct DiffArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub org: OrgArgs,
+    /// How to print the plan (JSON and Markdown are for machines and pull requests).
     #[arg(long, value_enum, default_value = "human")]
     pub format: PlanFormat,
     /// Write the plan to FILE instead of standard output.

@@ -124,7 +124,7 @@ async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, jso
         bar.set_style(style);
     }
     let progress_bar = bar.clone();
-    let links = links_base(planned);
+    let links = planned.connection.site_ui_base.clone();
     let cancel = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
     let options = ApplyOptions {
@@ -190,15 +190,6 @@ async fn signal_received() -> bool {
     {
         tokio::signal::ctrl_c().await.is_ok()
     }
-}
-
-/// Web links to monitors, except for the local org, whose server stops with monc.
-fn links_base(planned: &Planned) -> Option<String> {
-    planned
-        .connection
-        .emulator
-        .is_none()
-        .then(|| planned.connection.site_ui_base.clone())
 }
 
 /// One applied change, printed (and flushed) the moment it is done. With --json the lines go

@@ -32,6 +32,7 @@ pub struct TestArgs {
     /// suppresses alerting). Repeatable. Without it, every cluster's outage is reported.
     #[arg(long, value_name = "SPEC")]
     pub outage: Vec<String>,
+    /// How to print the results.
     #[arg(long, value_enum, default_value = "human")]
     pub format: TestFormat,
 }

@@ -249,6 +249,10 @@ async fn an_interrupted_sync_reports_every_change_it_applied() {
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert!(stdout.contains("not started (interrupted)"), "{stdout}");
+    assert!(
+        !stdout.contains("datadoghq.com"),
+        "links to a site monc did not talk to: {stdout}"
+    );
     let reported: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("created "))
