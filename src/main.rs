@@ -98,6 +98,17 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
+    ///
+    /// The same emulator `--org local` embeds: full monitor objects with the defaults Datadog
+    /// fills in, composites, pagination, tag filters, search, validation, rate limits, and fault
+    /// injection for drills (--fault-5xx, --fault-reset, --fault-drop, --latency, --rate-limit).
+    /// It follows recorded Datadog traffic; what no recording backs is marked GUESS in its source.
+    /// With --state FILE a write is answered only once it is in FILE, ids are never reused, and
+    /// one process at a time may use FILE. Point monc at it with --api-url:
+    ///
+    ///   monc emulator --state .monc/local-org.json &
+    ///   DD_API_KEY=local DD_APP_KEY=local monc diff --api-url http://127.0.0.1:8787
+    #[command(verbatim_doc_comment)]
     Emulator(cmd::emulator::EmulatorArgs),
 }
 
