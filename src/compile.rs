@@ -768,7 +768,26 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
 
     fn string(&mut self, field: &Field, what: &str) -> String {
         match self.value(field, what) {
-            Some(Value::String(s)) => s,
+            Some(Value::String(s)) => {
+                // A rendered list or object shows a bracket: only then look closer (it costs a
+                // second evaluation of the interpolations).
+                let may_hold_collection = s.contains('[') || s.contains('{');
+                if let Some(collection) = may_hold_collection
+                    .then(|| eval::interpolated_collection(&field.expr, &self.ctx))
+                    .flatten()
+                {
+                    self.report(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            field.span.clone(),
+                            format!("{collection} is interpolated into `{what}`"),
+                        )
+                        .label(format!("renders {collection} as text"))
+                        .help("interpolate one value, or join a list: `${join(\", \", tenant.vars.list)}`"),
+                    );
+                }
+                s
+            }
             Some(other @ (Value::Number(_) | Value::Bool(_))) => other.to_string(),
             Some(other) => {
                 self.wrong_type(field, what, "a string", &other);

@@ -170,6 +170,27 @@ impl EvalFailure {
     }
 }
 
+/// A list or object interpolated into a string template (`"x ${[1, 2]}"`): evaluation renders
+/// it as text nobody meant to write. Returns what it is ("a list", "an object").
+pub fn interpolated_collection(expr: &hcl::Expression, ctx: &Context) -> Option<&'static str> {
+    let hcl::Expression::TemplateExpr(template) = expr else {
+        return None;
+    };
+    let template = hcl::template::Template::from_expr(template).ok()?;
+    template
+        .elements()
+        .iter()
+        .find_map(|element| match element {
+            hcl::template::Element::Interpolation(interpolation) => {
+                match evaluate(&interpolation.expr, ctx).ok()? {
+                    value @ (Value::Array(_) | Value::Object(_)) => Some(describe_value(&value)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+}
+
 /// How a value reads in a diagnostic ("a list", "a number", ...).
 pub fn describe_value(value: &hcl::Value) -> &'static str {
     match value {

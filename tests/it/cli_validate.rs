@@ -415,3 +415,24 @@ fn short_diagnostics_go_to_stdout_and_json_is_printed_even_for_unreadable_files(
     assert_eq!(document["ok"], false);
     assert!(document["error"]["message"].is_string(), "{document}");
 }
+
+#[test]
+fn a_list_interpolated_into_a_name_is_an_error() {
+    let dir = reference_with("list-in-name", "l3_tenant.hcl", |text| {
+        text.replace(
+            "\"[${tenant.name}] API error rate high\"",
+            "\"[${tenant.name}] API error rate high ${tenant.notify}\"",
+        )
+    });
+    let output = monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("error[monc::wrong-type]: a list is interpolated into `name`"),
+        "{stdout}"
+    );
+}
