@@ -771,7 +771,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             Some(Value::String(s)) => {
                 // A rendered list or object shows a bracket: only then look closer (it costs a
                 // second evaluation of the interpolations).
-                let may_hold_collection = s.contains('[') || s.contains('{');
+                // Queries always hold `{` (scopes) and a collection in one fails its own check.
+                let may_hold_collection = what != "query" && (s.contains('[') || s.contains('{'));
                 if let Some(collection) = may_hold_collection
                     .then(|| eval::interpolated_collection(&field.expr, &self.ctx))
                     .flatten()
