@@ -297,6 +297,15 @@ fn monc_own_tags_written_in_a_template_are_a_located_error() {
     assert_eq!(reserved, vec![(6, 13), (6, 32)], "{document:#}");
 }
 
+/// `monc validate --format short -C dir`.
+fn validate_short(dir: &std::path::Path) -> std::process::Output {
+    monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(dir)
+        .output()
+        .expect("runs")
+}
+
 /// A copy of the reference setup with `edit` applied to one monitors file.
 fn reference_with(name: &str, file: &str, edit: impl Fn(&str) -> String) -> std::path::PathBuf {
     let dir = common::reference_copy("cli-validate", name);
@@ -313,11 +322,7 @@ fn a_file_that_does_not_parse_is_one_error_not_one_per_reference_to_it() {
         let last = text.rfind('}').expect("a closing brace");
         format!("{}{}", &text[..last], &text[last + 1..])
     });
-    let output = monc()
-        .args(["validate", "--format", "short", "-C"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let output = validate_short(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let errors: Vec<&str> = stdout.lines().filter(|l| l.contains(": error[")).collect();
@@ -354,11 +359,7 @@ fn an_owner_tag_or_key_tag_that_is_no_valid_tag_is_an_error() {
         ),
     )
     .expect("write");
-    let output = monc()
-        .args(["validate", "--format", "short", "-C"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let output = validate_short(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("invalid `owner_tag`"), "{stdout}");
@@ -376,11 +377,7 @@ fn a_tenant_missing_a_var_is_one_error_at_the_tenant_never_suggesting_the_missin
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&tenant, without).expect("write");
-    let output = monc()
-        .args(["validate", "--format", "short", "-C"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let output = validate_short(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let errors: Vec<&str> = stdout.lines().filter(|l| l.contains(": error[")).collect();
     assert_eq!(errors.len(), 1, "{stdout}");
@@ -424,11 +421,7 @@ fn a_list_interpolated_into_a_name_is_an_error() {
             "\"[${tenant.name}] API error rate high ${tenant.notify}\"",
         )
     });
-    let output = monc()
-        .args(["validate", "--format", "short", "-C"])
-        .arg(&dir)
-        .output()
-        .expect("runs");
+    let output = validate_short(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
