@@ -109,6 +109,7 @@ macro_rules! catalogue {
 
 catalogue! {
     Syntax = "monc::syntax": "HCL syntax errors",
+    SwallowedBlock = "monc::swallowed-block": "a heredoc that runs on through a block header",
     UnknownAttribute = "monc::unknown-attribute": "a misspelt or misplaced attribute",
     UnknownBlock = "monc::unknown-block": "a misspelt or misplaced block",
     MissingAttribute = "monc::missing-attribute": "a required attribute is missing",
@@ -180,6 +181,8 @@ impl Code {
                 | Code::DuplicateName
                 // Datadog accepts (and keeps) names it does not document.
                 | Code::UnknownOption
+                // A message may quote a block on purpose.
+                | Code::SwallowedBlock
         )
     }
 }

@@ -24,6 +24,7 @@ pub mod compile;
 pub mod datadog;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod graph;
 pub mod ignore;
 pub mod import;

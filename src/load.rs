@@ -8,6 +8,8 @@ use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression as EditExpr, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 
+pub(crate) mod scan;
+
 use crate::diagnostic::{
     Code, Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
@@ -122,6 +124,8 @@ const TEMPLATE_ATTRS: &[&str] = &[
 
 /// Reads and checks the structure of every configuration file.
 pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
+    refuse_both_layouts(&options.tenants, "tenants")?;
+    refuse_both_layouts(&options.monitors, "monitors")?;
     let mut loader = Loader::default();
     // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
     // fall back to the default ownership tags.
@@ -185,6 +189,40 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
             .label("reserved for monc")
             .help(help),
     )
+}
+
+/// Every configuration file of a project, in the order `load` reads them: `monc.hcl` (if
+/// present), then the tenants' and the monitors' files.
+pub fn project_files(options: &LoadOptions) -> Result<Vec<PathBuf>, LoadError> {
+    let mut files = Vec::new();
+    if is_present(&options.project_file) && is_config_file(&options.project_file)? {
+        files.push(options.project_file.clone());
+    }
+    files.extend(hcl_files(&options.tenants, "tenants")?);
+    files.extend(hcl_files(&options.monitors, "monitors")?);
+    Ok(files)
+}
+
+/// `tenants/` beside `tenants.hcl`: monc would read the directory and silently ignore the
+/// file, and the tenants in it would look deleted.
+fn refuse_both_layouts(dir: &Path, what: &str) -> Result<(), LoadError> {
+    let file = dir.with_extension("hcl");
+    if !(dir.is_dir() && is_present(&file)) {
+        return Ok(());
+    }
+    Err(LoadError {
+        path: file.clone(),
+        message: format!(
+            "both `{}` and `{}` exist; monc reads {what} from one place",
+            dir.display(),
+            file.display()
+        ),
+        help: format!(
+            "move what `{}` holds into a file in `{}/` (any name ending in .hcl), or remove the directory to keep the single-file layout",
+            file.display(),
+            dir.display()
+        ),
+    })
 }
 
 /// `*.hcl` files of a directory in name order, or the path itself if it is not a directory.
@@ -276,7 +314,10 @@ impl Loader {
         let parsed = hcl::edit::parser::parse_body(&text);
         let id = self.model.sources.add(path.to_path_buf(), text);
         match parsed {
-            Ok(body) => Ok(Some(ParsedFile { id, body })),
+            Ok(body) => {
+                self.warn_swallowed_blocks(id);
+                Ok(Some(ParsedFile { id, body }))
+            }
             Err(error) => {
                 self.report_syntax_error(id, &error);
                 self.model.has_unparsed_files = true;
@@ -287,17 +328,46 @@ impl Loader {
 
     fn report_syntax_error(&mut self, file: FileId, error: &hcl::edit::parser::Error) {
         let text = &self.model.sources.file(file).text;
-        let start = char_start(text, error.location().offset());
-        let end = next_char_end(text, start);
-        let message = error.message().trim().to_string();
-        let d = Diagnostic::error(
-            Code::Syntax,
-            Span::new(file, start..end),
-            format!("HCL syntax error: {message}"),
-        )
-        .label("here")
-        .help("check for a missing quote, bracket, `=` or newline before this point");
-        self.diagnostics.push(d);
+        let offset = error.location().offset();
+        let diagnostic = match scan::first_mistake(text) {
+            // The scan names mistakes at their start; the parser, where it gave up. A finding
+            // after the parser's position is not the mistake the parser met.
+            Some(finding) if finding_start(&finding) <= offset => located_mistake(file, finding),
+            _ => {
+                let start = char_start(text, offset);
+                let end = next_char_end(text, start);
+                let message = error.message().trim().to_string();
+                Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(file, start..end),
+                    format!("HCL syntax error: {message}"),
+                )
+                .label("here")
+                .help("check for a missing quote, bracket, `=` or newline before this point")
+            }
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// A heredoc that runs on through a block header parses, and the block is silently part of
+    /// its text: warn at the heredoc.
+    fn warn_swallowed_blocks(&mut self, file: FileId) {
+        let text = &self.model.sources.file(file).text;
+        let found = scan::swallowed_blocks(text, &["monitor", "tenant", "cluster"]);
+        for swallowed in found {
+            let header = text[swallowed.header.clone()].to_string();
+            let marker = &swallowed.marker;
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    Code::SwallowedBlock,
+                    Span::new(file, swallowed.opener),
+                    format!("this heredoc runs on through `{header}`: that block is part of its text, not a block"),
+                )
+                .label(format!("heredoc ends only at a later line holding just `{marker}`"))
+                .related("read as text", Span::new(file, swallowed.header))
+                .help(format!("end the heredoc with a line holding only `{marker}` before the block (is its closing marker misspelt?)")),
+            );
+        }
     }
 
     fn span(&self, file: FileId, range: Option<std::ops::Range<usize>>) -> Span {
@@ -1181,6 +1251,66 @@ fn strings_in(value: Option<&hcl::Value>) -> Vec<String> {
 fn set_some<T>(target: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *target = value;
+    }
+}
+
+fn finding_start(finding: &scan::Finding) -> usize {
+    match finding {
+        scan::Finding::UnterminatedString { start } => *start,
+        scan::Finding::UnterminatedHeredoc { opener, .. } => opener.start,
+        scan::Finding::Unclosed { open, .. } => *open,
+        scan::Finding::Mismatched { close, .. } | scan::Finding::Unopened { close } => *close,
+    }
+}
+
+/// A syntax mistake named at its start: the quote, heredoc or bracket that is never closed.
+fn located_mistake(file: FileId, finding: scan::Finding) -> Diagnostic {
+    use scan::Finding;
+    let at = |range: std::ops::Range<usize>| Span::new(file, range);
+    match finding {
+        Finding::UnterminatedString { start } => Diagnostic::error(
+            Code::Syntax,
+            at(start..start + 1),
+            "unterminated string: this `\"` is not closed before the end of its line",
+        )
+        .label("string starts here")
+        .help("close the string with `\"` on the same line; for text over several lines use a heredoc (`<<-EOT` ... `EOT`)"),
+        Finding::UnterminatedHeredoc { opener, marker } => Diagnostic::error(
+            Code::Syntax,
+            at(opener),
+            format!("unterminated heredoc: no line after this holds only `{marker}`"),
+        )
+        .label("heredoc starts here")
+        .help(format!("end the heredoc with a line holding only `{marker}` (check the closing marker's spelling)")),
+        Finding::Unclosed { open, bracket } => {
+            let (what, close) = match bracket {
+                '{' => ("block", '}'),
+                '[' => ("list", ']'),
+                _ => ("parenthesis", ')'),
+            };
+            Diagnostic::error(
+                Code::Syntax,
+                at(open..open + 1),
+                format!("unclosed {what}: this `{bracket}` is never closed"),
+            )
+            .label("opened here")
+            .help(format!("add the matching `{close}`; everything after it is read as part of this {what}"))
+        }
+        Finding::Mismatched { open, close } => Diagnostic::error(
+            Code::Syntax,
+            at(close..close + 1),
+            "mismatched bracket: this closes a different kind of bracket",
+        )
+        .label("closes the wrong bracket")
+        .related("opened here", at(open..open + 1))
+        .help("make the opening and closing brackets match: `{ }`, `[ ]`, `( )`"),
+        Finding::Unopened { close } => Diagnostic::error(
+            Code::Syntax,
+            at(close..close + 1),
+            "this closing bracket closes nothing",
+        )
+        .label("nothing open here")
+        .help("remove it, or add the opening bracket it belongs to"),
     }
 }
 

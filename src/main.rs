@@ -87,6 +87,25 @@ enum Command {
     ///   monc test --outage l2/alb_5xx/prod-tokyo-1
     #[command(verbatim_doc_comment)]
     Test(cmd::test::TestArgs),
+    /// Start a project: a small, valid, commented monc.hcl, tenants/, monitors/ and alert-tests/.
+    ///
+    /// Refuses to write into a directory that already holds a project.
+    ///
+    ///   monc init -C my-alerts && monc validate -C my-alerts
+    #[command(verbatim_doc_comment)]
+    Init(cmd::init::InitArgs),
+    /// Lay out every HCL file canonically, like `terraform fmt`; --check for CI.
+    ///
+    /// Formats monc.hcl, tenants, monitors and alert-tests (or the PATHs given): two-space
+    /// indentation per bracket, one space around `=`, the `=` of consecutive attributes aligned.
+    /// Comments, strings and heredoc text are kept as written, and a layout that would change
+    /// what a file means is refused. Lists the files it changed. Exit codes: 0 done (or, with
+    /// --check, everything formatted), 1 a file is not formatted (--check) or cannot be.
+    ///
+    ///   monc fmt                       rewrite the project's files
+    ///   monc fmt --check --diff        in CI: show what is off, change nothing
+    #[command(verbatim_doc_comment)]
+    Fmt(cmd::fmt::FmtArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     ///
     ///   monc completions bash > ~/.local/share/bash-completion/completions/monc
@@ -130,6 +149,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
         Command::Emulator(args) => cmd::emulator::run(&args),
+        Command::Init(args) => cmd::init::run(&args),
+        Command::Fmt(args) => cmd::fmt::run(&args),
         Command::Completions { shell } => print_completions(shell),
     }
 }

@@ -12,8 +12,10 @@ macro_rules! say {
 pub mod connect;
 pub mod diff;
 pub mod emulator;
+pub mod fmt;
 pub mod graph;
 pub mod import;
+pub mod init;
 pub mod org;
 pub mod restore;
 pub mod sync;

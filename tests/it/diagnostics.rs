@@ -231,3 +231,37 @@ fn an_unused_ignore_waits_until_the_errors_are_fixed() {
     let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, vec![Code::UnknownTier]);
 }
+
+/// Files saved with Windows line endings (CRLF) check as their LF twins do, and a heredoc's
+/// text reaches Datadog with plain newlines.
+#[test]
+fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/_valid");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crlf-project");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for name in ["tenants.hcl", "monitors.hcl"] {
+        let mut text = std::fs::read_to_string(fixture.join(name)).expect("read");
+        if name == "monitors.hcl" {
+            text = text.replace(
+                "message  = \"Errors on {{host.name}}\"",
+                "message  = <<-EOT\n    Errors on {{host.name}}\n    See the runbook.\n  EOT",
+            );
+        }
+        std::fs::write(dir.join(name), text.replace('\n', "\r\n")).expect("write");
+    }
+    let checked = monc::check(&options(&dir)).expect("loads");
+    let got: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| describe(d, &checked))
+        .collect();
+    assert!(got.is_empty(), "{got:#?}");
+    let errors = checked
+        .graph
+        .monitor("l3/errors/acme")
+        .expect("compiled monitor");
+    assert_eq!(
+        errors.message,
+        "Errors on {{host.name}}\nSee the runbook.\n"
+    );
+}

@@ -5,6 +5,7 @@
 mod cli_contract;
 mod cli_graph;
 mod cli_org;
+mod cli_project;
 mod cli_test;
 mod cli_validate;
 mod client_emulator;

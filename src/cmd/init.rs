@@ -1,0 +1,108 @@
+//! `monc init`: a small, valid, commented project to start from.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Directory to create the project in (created if missing).
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// The files of a new project and what each holds.
+const FILES: &[(&str, &str)] = &[
+    ("monc.hcl", include_str!("init/monc.hcl")),
+    ("tenants/clusters.hcl", include_str!("init/clusters.hcl")),
+    (
+        "tenants/example.hcl",
+        include_str!("init/example-tenant.hcl"),
+    ),
+    ("monitors/monitors.hcl", include_str!("init/monitors.hcl")),
+    (
+        "alert-tests/example.hcl",
+        include_str!("init/alert-tests.hcl"),
+    ),
+];
+
+/// What `init` refuses to write over: any file it would write, and the other layouts' files.
+const TAKEN: &[&str] = &[
+    "monc.hcl",
+    "tenants",
+    "monitors",
+    "alert-tests",
+    "tenants.hcl",
+    "monitors.hcl",
+];
+
+pub fn run(args: &InitArgs) -> ExitCode {
+    let taken: Vec<&str> = TAKEN
+        .iter()
+        .copied()
+        .filter(|name| std::fs::symlink_metadata(args.dir.join(name)).is_ok())
+        .collect();
+    if !taken.is_empty() {
+        eprintln!(
+            "error: {} already holds a monc project ({}); nothing was written\nhelp: run `monc init -C NEW_DIR` to start a project elsewhere",
+            args.dir.display(),
+            taken.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    if let Err(error) = write_files(&args.dir) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
+    for (name, _) in FILES {
+        say!("created {}", args.dir.join(name).display());
+    }
+    say!(
+        "\nNext:\n  monc validate{dir}              check the project\n  monc test{dir}                  run alert-tests/\n  monc diff --org local{dir}      plan against a local emulated org",
+        dir = dir_flag(&args.dir)
+    );
+    ExitCode::SUCCESS
+}
+
+fn dir_flag(dir: &Path) -> String {
+    if dir == Path::new(".") {
+        String::new()
+    } else {
+        format!(" -C {}", dir.display())
+    }
+}
+
+/// Writes every file, or (on the first failure) removes what it wrote, so a failed init
+/// leaves the directory as it was.
+fn write_files(dir: &Path) -> Result<(), String> {
+    let mut created: Vec<PathBuf> = Vec::new();
+    let result = FILES.iter().try_for_each(|(name, text)| {
+        let path = dir.join(name);
+        for parent in missing_parents(&path) {
+            std::fs::create_dir(&parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            created.push(parent);
+        }
+        monc::atomic_file::write(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        created.push(path);
+        Ok(())
+    });
+    if result.is_err() {
+        for path in created.iter().rev() {
+            let _ = std::fs::remove_file(path).or_else(|_| std::fs::remove_dir(path));
+        }
+    }
+    result
+}
+
+/// The directories above `path` that do not exist yet, outermost first.
+fn missing_parents(path: &Path) -> Vec<PathBuf> {
+    let mut missing: Vec<PathBuf> = path
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    missing
+}

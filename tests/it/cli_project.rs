@@ -1,0 +1,207 @@
+//! The newcomer's path through the binary: `monc init`, `monc fmt`, and the layout rules.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use crate::common;
+
+fn monc(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    cmd
+}
+
+fn empty_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli-project")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    dir
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every file under `dir`, with its contents, to show that a command changed nothing.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push((path.clone(), std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn init_writes_a_project_that_validates_and_passes_its_alert_tests() {
+    let dir = empty_dir("init");
+    let output = monc(&dir)
+        .args(["init", "-C", "new"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(stdout_of(&output).contains("monc validate -C new"));
+    let project = dir.join("new");
+    for file in [
+        "monc.hcl",
+        "tenants/clusters.hcl",
+        "monitors/monitors.hcl",
+        "alert-tests/example.hcl",
+    ] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    let validate = monc(&project)
+        .args(["validate", "--strict"])
+        .output()
+        .expect("runs");
+    assert!(validate.status.success(), "{}", stderr_of(&validate));
+    let test = monc(&project).arg("test").output().expect("runs");
+    assert!(
+        test.status.success(),
+        "{}{}",
+        stdout_of(&test),
+        stderr_of(&test)
+    );
+    let fmt = monc(&project)
+        .args(["fmt", "--check"])
+        .output()
+        .expect("runs");
+    assert!(
+        fmt.status.success(),
+        "init writes formatted files: {}",
+        stdout_of(&fmt)
+    );
+}
+
+#[test]
+fn init_refuses_a_directory_that_holds_a_project_and_changes_nothing() {
+    let dir = empty_dir("init-refuses");
+    std::fs::write(dir.join("tenants.hcl"), "# mine\n").expect("write");
+    let before = snapshot(&dir);
+    let output = monc(&dir).arg("init").output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("tenants.hcl"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn fmt_lays_out_a_messy_file_and_check_reports_it_without_writing() {
+    let dir = empty_dir("fmt");
+    monc(&dir).arg("init").assert().success();
+    let monitors = dir.join("monitors/monitors.hcl");
+    let tidy = std::fs::read_to_string(&monitors).expect("read");
+    let messy = tidy
+        .replace("  tier    = \"L0\"", "      tier=\"L0\"   ")
+        .replace(
+            "  type          = \"metric alert\"",
+            "type =  \"metric alert\"",
+        );
+    assert_ne!(messy, tidy);
+    std::fs::write(&monitors, &messy).expect("write");
+
+    let check = monc(&dir)
+        .args(["fmt", "--check", "--diff"])
+        .output()
+        .expect("runs");
+    assert_eq!(check.status.code(), Some(1));
+    let listed = stdout_of(&check);
+    assert!(listed.contains("monitors.hcl"), "{listed}");
+    assert!(listed.contains("+  tier    = \"L0\""), "{listed}");
+    assert_eq!(std::fs::read_to_string(&monitors).expect("read"), messy);
+
+    monc(&dir).arg("fmt").assert().success();
+    assert_eq!(std::fs::read_to_string(&monitors).expect("read"), tidy);
+    monc(&dir).args(["fmt", "--check"]).assert().success();
+}
+
+/// `monc fmt` on the reference setup and every example changes only layout: the files still
+/// compile to the same monitors, and a second run changes nothing.
+#[test]
+fn fmt_keeps_the_meaning_of_the_reference_setup_and_is_idempotent() {
+    let dir = common::reference_copy("cli-project", "fmt-reference");
+    let before = monc(&dir)
+        .args(["graph", "--format", "dot"])
+        .output()
+        .expect("runs");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let first = monc(&dir).arg("fmt").output().expect("runs");
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    let after = monc(&dir)
+        .args(["graph", "--format", "dot"])
+        .output()
+        .expect("runs");
+    assert_eq!(stdout_of(&before), stdout_of(&after));
+    monc(&dir).args(["fmt", "--check"]).assert().success();
+    for example in ["broken-queries", "broken-references", "broken-suppression"] {
+        let path = root.join("examples").join(example);
+        let fmt = monc(&dir)
+            .args(["fmt", "--check"])
+            .arg(path.join("monitors.hcl"))
+            .arg(path.join("tenants.hcl"))
+            .output()
+            .expect("runs");
+        assert!(
+            !stderr_of(&fmt).contains("change what the file means"),
+            "{example}: {}",
+            stderr_of(&fmt)
+        );
+    }
+}
+
+#[test]
+fn fmt_refuses_a_file_with_a_syntax_error_and_leaves_it() {
+    let dir = empty_dir("fmt-syntax");
+    monc(&dir).arg("init").assert().success();
+    let monitors = dir.join("monitors/monitors.hcl");
+    std::fs::write(&monitors, "monitor \"a\" {\n  tier=\"L0\"\n").expect("write");
+    let output = monc(&dir).arg("fmt").output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("syntax error"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&monitors).expect("read"),
+        "monitor \"a\" {\n  tier=\"L0\"\n"
+    );
+}
+
+/// `tenants.hcl` beside `tenants/` used to be ignored without a word: its tenants looked
+/// deleted.
+#[test]
+fn a_tenants_file_beside_a_tenants_directory_is_an_error_naming_both() {
+    let dir = empty_dir("both-layouts");
+    monc(&dir).arg("init").assert().success();
+    std::fs::write(
+        dir.join("tenants.hcl"),
+        "tenant \"other\" {\n  cluster = \"prod-eu-1\"\n  vars = { service = \"x\" }\n}\n",
+    )
+    .expect("write");
+    let output = monc(&dir).arg("validate").output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("tenants.hcl") && stderr.contains("tenants`"),
+        "{stderr}"
+    );
+}
