@@ -234,7 +234,9 @@ fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
     let unlistable = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read the {what} directory: {e}"),
-        help: format!("run monc in a project directory that has `{what}/`, or pass --{what} PATH"),
+        help: format!(
+            "run monc in a project directory that has `{what}/` (or point at one with `-C DIR`), start a project with `monc init`, or pass --{what} PATH"
+        ),
     };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(unlistable)? {

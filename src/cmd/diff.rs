@@ -32,9 +32,8 @@ pub struct DiffArgs {
     /// Write the plan to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Only these tenants (comma-separated), plus the shared monitors they need.
-    #[arg(long, value_name = "TENANTS")]
-    pub only: Vec<String>,
+    #[command(flatten)]
+    pub tenants: super::TenantArgs,
     /// Post a drift summary to the Slack incoming webhook in MONC_SLACK_WEBHOOK_URL when there is
     /// drift. A missing or plain-http webhook is an error at once, drift or not.
     #[arg(long)]
@@ -61,7 +60,7 @@ struct Preflight {
 }
 
 fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
-    let only = org::selected_tenants(&args.only)?;
+    let only = org::selected_tenants(&args.tenants.tenant)?;
     let slack_webhook = if args.notify_slack {
         Some(monc::notify::slack_webhook_url().map_err(org::fail)?)
     } else {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use monc_emulator::{Emulator, EmulatorConfig, FaultConfig};
+use monc_emulator::{Emulator, EmulatorConfig, FaultConfig, StartError};
 
 use super::org;
 
@@ -16,6 +16,9 @@ const DEFAULT_PORT: u16 = 8787;
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
 pub struct EmulatorArgs {
+    /// Directory a relative --state FILE is found in.
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
@@ -59,7 +62,7 @@ impl EmulatorArgs {
         EmulatorConfig {
             port: self.port,
             bind,
-            state_file: self.state.clone(),
+            state_file: self.state.as_ref().map(|state| self.dir.join(state)),
             rate_limit: self.rate_limit,
             faults: FaultConfig {
                 latency: self.latency.unwrap_or_default(),
@@ -88,6 +91,14 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         Ok(handle) => handle,
         Err(error) => {
             eprintln!("monc emulator: {error}");
+            if let StartError::Listen { addr, source } = &error
+                && source.kind() == std::io::ErrorKind::AddrInUse
+            {
+                eprintln!(
+                    "help: another program listens on port {}; pick another with `--port N` (`--port 0` picks a free one)",
+                    addr.port()
+                );
+            }
             return ExitCode::FAILURE;
         }
     };

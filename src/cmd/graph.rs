@@ -11,9 +11,8 @@ pub struct GraphArgs {
     /// mermaid (paste into a pull request or README inside ```mermaid) or dot (Graphviz).
     #[arg(long, value_enum, default_value = "mermaid")]
     pub format: GraphFormat,
-    /// Draw only this tenant's monitors and the shared monitors that suppress them.
-    #[arg(long, value_name = "TENANT")]
-    pub tenant: Option<String>,
+    #[command(flatten)]
+    pub tenants: super::TenantArgs,
 }
 
 pub fn run(args: &GraphArgs) -> ExitCode {
@@ -31,24 +30,23 @@ pub fn run(args: &GraphArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let selection = match &args.tenant {
+    let named = match super::org::selected_tenants(&args.tenants.tenant) {
+        Ok(named) => named,
+        Err(code) => return code,
+    };
+    let selection = match named {
         None => graph::everything(&checked.graph),
-        Some(name) => match graph::tenant_slice(&checked.model, &checked.graph, name) {
-            Some(selection) => selection,
-            None => {
-                let known: Vec<&str> = checked
-                    .model
-                    .tenants
-                    .iter()
-                    .map(|t| t.name.value.as_str())
-                    .collect();
-                eprintln!(
-                    "error: --tenant names unknown tenant `{name}`\nhelp: {}",
-                    monc::diagnostic::suggestion_help(name, "tenant", known.iter().copied())
-                );
+        Some(names) => {
+            if let Some(error) = super::unknown_tenants(&names, &checked.model) {
+                eprintln!("{error}");
                 return ExitCode::FAILURE;
             }
-        },
+            names
+                .iter()
+                .filter_map(|name| graph::tenant_slice(&checked.model, &checked.graph, name))
+                .flatten()
+                .collect()
+        }
     };
     print!(
         "{}",

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use monc::datadog::Monitor;
@@ -39,12 +39,10 @@ pub struct ImportArgs {
     /// Only monitors whose name contains SUBSTRING (case-insensitive).
     #[arg(long = "name", value_name = "SUBSTRING")]
     pub name: Option<String>,
-    /// Directory for the generated templates [default: DIR/monitors]
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// File name of the generated templates (and of detected tenants under tenants/).
-    #[arg(long, value_name = "NAME", default_value = "imported.hcl")]
-    pub file: String,
+    /// File for the generated templates, inside the monitors directory; detected tenants go to
+    /// a file of the same name in the tenants directory [default: DIR/monitors/imported.hcl]
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Overwrite the generated files if they exist.
     #[arg(long)]
     pub force: bool,
@@ -90,7 +88,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 async fn import(args: &ImportArgs) -> Result<(), String> {
     let options = args.config.load_options();
     let model = project_model(&options)?;
-    let to = destination(args, &options);
+    let to = destination(args, &options)?;
     let replacing = [to.monitors_file.clone(), to.tenants_file.clone()];
     let settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
     let mut connection = None;
@@ -186,12 +184,56 @@ async fn read_org(connection: &Connection, args: &ImportArgs) -> Result<Vec<Moni
     ))
 }
 
-fn destination(args: &ImportArgs, options: &LoadOptions) -> Destination {
-    let out = args.out.clone().unwrap_or_else(|| options.monitors.clone());
-    Destination {
-        monitors_file: out.join(&args.file),
-        tenants_file: options.tenants.join(&args.file),
+/// Where the generated files go: new files in the project's `monitors/` and `tenants/`
+/// directories, which `load` reads. A project that keeps each in one file has nowhere to put
+/// a new file: that is said before anything is written.
+fn destination(args: &ImportArgs, options: &LoadOptions) -> Result<Destination, String> {
+    for (dir, what) in [
+        (&options.monitors, "monitors"),
+        (&options.tenants, "tenants"),
+    ] {
+        if dir.is_file() {
+            return Err(format!(
+                "this project keeps its {what} in one file, {}; import writes new files into a `{what}/` directory\n\
+                 help: move to the directory layout first (`mkdir {what} && mv {} {what}/`), then import again; nothing was written",
+                dir.display(),
+                dir.display()
+            ));
+        }
+    }
+    let monitors_file = match &args.output {
+        None => options.monitors.join("imported.hcl"),
+        Some(file) => {
+            let file = args.config.dir.join(file);
+            if !file
+                .parent()
+                .is_some_and(|dir| same_dir(dir, &options.monitors))
+            {
+                return Err(format!(
+                    "--output {} is not in the monitors directory {}, so monc would not read it\n\
+                     help: name a file in it, e.g. --output {}",
+                    file.display(),
+                    options.monitors.display(),
+                    options.monitors.join("imported.hcl").display()
+                ));
+            }
+            file
+        }
+    };
+    let name = monitors_file.file_name().unwrap_or_default();
+    Ok(Destination {
+        tenants_file: options.tenants.join(name),
+        monitors_file,
         force: args.force,
+    })
+}
+
+/// Whether two paths name the same directory (`./monitors` and `/abs/monitors`), by their
+/// canonical forms when both exist.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

@@ -52,3 +52,29 @@ impl ConfigArgs {
         options
     }
 }
+
+/// The one tenant filter, the same on every command that takes one.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    /// Only these tenants (comma-separated or repeated), plus the shared monitors that
+    /// suppress them: for staged rollouts and one tenant's view.
+    #[arg(long = "tenant", alias = "only", value_name = "TENANT")]
+    pub tenant: Vec<String>,
+}
+
+/// The tenants named that the configuration does not define, as an error with "did you
+/// mean", or `None` when every one is known.
+pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<String> {
+    let known = || model.tenants.iter().map(|t| t.name.value.as_str());
+    let unknown: Vec<&String> = named
+        .iter()
+        .filter(|name| !known().any(|k| k == name.as_str()))
+        .collect();
+    let first = unknown.first()?;
+    let listed: Vec<String> = unknown.iter().map(|name| format!("`{name}`")).collect();
+    Some(format!(
+        "error: --tenant names unknown tenant(s): {}\nhelp: {}",
+        listed.join(", "),
+        monc::diagnostic::suggestion_help(first, "tenant", known())
+    ))
+}

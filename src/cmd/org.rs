@@ -41,17 +41,8 @@ pub async fn prepare(
         owner_tag: checked.model.project.owner_tag.clone(),
         key_tag: checked.model.project.key_tag.clone(),
     };
-    let unknown: Vec<&String> = only
-        .unwrap_or_default()
-        .iter()
-        .filter(|t| !checked.model.tenants.iter().any(|x| x.name.value == **t))
-        .collect();
-    if !unknown.is_empty() {
-        let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
-        eprintln!(
-            "error: --only names unknown tenant(s): {}",
-            names.join(", ")
-        );
+    if let Some(error) = super::unknown_tenants(only.unwrap_or_default(), &checked.model) {
+        eprintln!("{error}");
         return Err(ExitCode::from(ERROR));
     }
     let desired = desired_monitors(&checked);
@@ -104,8 +95,8 @@ pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
     ExitCode::from(ERROR)
 }
 
-/// The tenants `--only` selects (`--only a,b` and `--only a --only b` both work), or `None`
-/// without `--only`: every tenant. An `--only` naming nobody (`--only ''`, `--only ','`: say an
+/// The tenants `--tenant` selects (`--tenant a,b` and `--tenant a --tenant b` both work), or
+/// `None` without it: every tenant. A `--tenant` naming nobody (`--tenant ''`: say an
 /// empty variable in a CI script) is a usage error: read as "no restriction" it applied every
 /// tenant's monitors during a staged rollout.
 pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode> {
@@ -120,8 +111,8 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode
         .collect();
     if names.is_empty() {
         eprintln!(
-            "error: --only {:?} names no tenant\nhelp: name the tenants to plan for \
-             (`--only acme,globex`), or leave --only out to plan for every tenant",
+            "error: --tenant {:?} names no tenant\nhelp: name the tenants to plan for \
+             (`--tenant acme,globex`), or leave --tenant out to plan for every tenant",
             only.join(",")
         );
         return Err(ExitCode::from(ERROR));

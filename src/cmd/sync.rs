@@ -28,12 +28,18 @@ pub struct SyncArgs {
     /// Show the plan and stop; the same as `monc diff`.
     #[arg(long)]
     pub dry_run: bool,
-    /// Only these tenants (comma-separated), plus the shared monitors they need: for staged rollouts.
-    #[arg(long, value_name = "TENANTS")]
-    pub only: Vec<String>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub tenants: super::TenantArgs,
+    /// How to print the result: `human` (a line per change as it is applied, then a summary)
+    /// or `json` (a line per change, then one report document).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: SyncFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncFormat {
+    Human,
+    Json,
 }
 
 pub fn run(args: &SyncArgs) -> ExitCode {
@@ -45,9 +51,9 @@ pub fn run(args: &SyncArgs) -> ExitCode {
 }
 
 /// Checks the arguments before the config is read or the org contacted; returns the tenants
-/// `--only` selects.
+/// `--tenant` selects.
 fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
-    let only = org::selected_tenants(&args.only)?;
+    let only = org::selected_tenants(&args.tenants.tenant)?;
     // Without --yes, changes are applied only after asking at a terminal. Without one, this
     // run could never apply anything: say so now, not after reading the org and only in a
     // week when there happen to be changes.
@@ -61,6 +67,7 @@ fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
 }
 
 async fn sync(args: &SyncArgs) -> ExitCode {
+    let json = args.format == SyncFormat::Json;
     let only = match preflight(args) {
         Ok(only) => only,
         Err(code) => return code,
@@ -69,7 +76,7 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if !args.json {
+    if !json {
         eprint!(
             "{}",
             render::render_human(&planned.plan, output::stderr_colour())
@@ -91,8 +98,8 @@ async fn sync(args: &SyncArgs) -> ExitCode {
             return code;
         }
     };
-    let report = apply_with_progress(&mut planned, &args.config.dir, prune, args.json).await;
-    print_report(&report, args.json);
+    let report = apply_with_progress(&mut planned, &args.config.dir, prune, json).await;
+    print_report(&report, json);
     let failed = report.incomplete();
     org::close(planned.connection).await;
     if failed {
@@ -192,7 +199,7 @@ async fn signal_received() -> bool {
     }
 }
 
-/// One applied change, printed (and flushed) the moment it is done. With --json the lines go
+/// One applied change, printed (and flushed) the moment it is done. With --format json the lines go
 /// to stderr, so that stdout stays one JSON document.
 fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
     let line = match (&outcome.error, outcome.id, links) {

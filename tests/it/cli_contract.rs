@@ -166,24 +166,24 @@ fn monc_against(dir: &Path, url: &str, args: &[&str]) -> Command {
 }
 
 #[test]
-fn an_empty_only_selection_is_a_usage_error_before_any_network_call() {
+fn an_empty_tenant_selection_is_a_usage_error_before_any_network_call() {
     let dir = common::reference_copy("cli-contract", "empty-only");
     let (url, connections) = counting_api();
     for command in [&["diff"][..], &["sync", "--yes"], &["sync", "--dry-run"]] {
         for only in ["", ",", " , "] {
             let output = monc_against(&dir, &url, command)
-                .args(["--only", only])
+                .args(["--tenant", only])
                 .output()
                 .expect("runs");
             assert_eq!(
                 output.status.code(),
                 Some(1),
-                "monc {command:?} --only {only:?}: {}",
+                "monc {command:?} --tenant {only:?}: {}",
                 stderr(&output)
             );
             assert!(
-                stderr(&output).contains("--only"),
-                "{command:?} --only {only:?}: {}",
+                stderr(&output).contains("--tenant"),
+                "{command:?} --tenant {only:?}: {}",
                 stderr(&output)
             );
         }
@@ -430,4 +430,72 @@ fn a_project_without_monitors_is_a_warning_and_fails_strict() {
         .expect("runs");
     assert_eq!(strict.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `monc <command> --help`, as text.
+fn help_of(command: &str) -> String {
+    let output = monc(&root())
+        .args([command, "--help"])
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// One flag for one thing on every command: `-C DIR` wherever there is a project or a file to
+/// find, `--format` for every choice of output (no `--json`), `--output FILE` for a file to
+/// write, and `--tenant` as the one tenant filter (no `--only`).
+#[test]
+fn every_command_speaks_one_flag_vocabulary() {
+    for command in subcommands() {
+        if command == "completions" || command == "help" {
+            continue;
+        }
+        let help = help_of(&command);
+        assert!(
+            help.contains("-C, --dir <DIR>"),
+            "{command}: no -C DIR\n{help}"
+        );
+        for retired in ["--json", "--only", "--out <"] {
+            assert!(!help.contains(retired), "{command} has {retired}\n{help}");
+        }
+    }
+    for command in ["validate", "diff", "sync", "test", "graph"] {
+        assert!(
+            help_of(command).contains("--format <"),
+            "{command}: no --format"
+        );
+    }
+    for command in ["diff", "sync", "graph"] {
+        assert!(
+            help_of(command).contains("--tenant <"),
+            "{command}: no --tenant"
+        );
+    }
+}
+
+/// An unknown tenant is an error with "did you mean" on every command that filters by tenant,
+/// before any network call.
+#[test]
+fn an_unknown_tenant_is_named_with_a_suggestion_everywhere() {
+    let dir = common::reference_copy("cli-contract", "unknown-tenant");
+    let (url, connections) = counting_api();
+    let commands = [
+        monc_against(&dir, &url, &["diff"]),
+        monc_against(&dir, &url, &["sync", "--yes"]),
+        {
+            let mut graph = monc(&dir);
+            graph.arg("graph");
+            graph
+        },
+    ];
+    for mut command in commands {
+        let output = command.args(["--tenant", "acmee"]).output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        let stderr = stderr(&output);
+        assert!(
+            stderr.contains("`acmee`") && stderr.contains("did you mean `acme`"),
+            "{command:?}: {stderr}"
+        );
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
 }

@@ -205,3 +205,82 @@ fn a_tenants_file_beside_a_tenants_directory_is_an_error_naming_both() {
         "{stderr}"
     );
 }
+
+/// In a directory without a project, every command that needs one says how to get one.
+#[test]
+fn every_command_in_an_empty_directory_points_at_init_and_dash_c() {
+    let dir = empty_dir("empty");
+    for args in [
+        &["validate"][..],
+        &["diff", "--org", "local"],
+        &["sync", "--org", "local", "--dry-run"],
+        &["graph"],
+        &["test"],
+        &["fmt"],
+    ] {
+        let output = monc(&dir).args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.contains("monc init") && stderr.contains("-C DIR"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        snapshot(&dir),
+        Vec::new(),
+        "a command wrote into the empty directory"
+    );
+}
+
+/// A project in the single-file layout (tenants.hcl, monitors.hcl): `import` used to write its
+/// monitors and then fail half-way on `tenants.hcl`. It now stops before writing anything.
+#[test]
+fn import_into_a_single_file_project_stops_before_writing_anything() {
+    let dir = empty_dir("import-single-file");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/_valid");
+    for file in ["tenants.hcl", "monitors.hcl"] {
+        std::fs::copy(fixture.join(file), dir.join(file)).expect("copy");
+    }
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recommended-monitors");
+    let before = snapshot(&dir);
+    let output = monc(&dir)
+        .args(["import", "--from"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("monitors.hcl") && stderr.contains("monitors/"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+/// `--output FILE` names the file the templates go to, as it does for `diff`.
+#[test]
+fn import_output_names_the_file_written() {
+    let dir = empty_dir("import-output");
+    monc(&dir).arg("init").assert().success();
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recommended-monitors");
+    let output = monc(&dir)
+        .args(["import", "--output", "monitors/published.hcl", "--from"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(dir.join("monitors/published.hcl").is_file());
+    let outside = monc(&dir)
+        .args(["import", "--output", "elsewhere.hcl", "--from"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(outside.status.code(), Some(1));
+    assert!(
+        stderr_of(&outside).contains("monitors"),
+        "{}",
+        stderr_of(&outside)
+    );
+    assert!(!dir.join("elsewhere.hcl").exists());
+}

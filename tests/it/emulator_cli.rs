@@ -308,3 +308,51 @@ fn org_local_on_a_state_file_held_by_monc_emulator_is_refused_naming_the_holder(
     assert!(stderr.contains(&holder), "{stderr} does not name {holder}");
     served.kill();
 }
+
+/// A taken port (often another emulator, or any local service) is named with the flag that
+/// picks another.
+#[test]
+fn a_taken_port_is_named_with_the_flag_that_picks_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["emulator", "--port", &port])
+        .stdin(Stdio::null())
+        .output()
+        .expect("monc runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&port) && stderr.contains("--port"),
+        "{stderr}"
+    );
+}
+
+/// `-C DIR` works for the emulator as for every command: `--state` is found inside DIR.
+#[test]
+fn the_emulator_state_file_is_relative_to_dash_c() {
+    let dir = fresh_dir("dash-c");
+    let child = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["emulator", "--port", "0", "--state", "org.json", "-C"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("monc starts");
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().expect("stdout");
+    let banner = BufReader::new(stdout)
+        .lines()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    assert!(banner.contains("http://127.0.0.1:"), "{banner}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lock = dir.join("org.json.lock");
+    while !lock.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(lock.exists(), "the state file is not in {}", dir.display());
+    drop(running);
+    let _ = std::fs::remove_dir_all(dir);
+}
