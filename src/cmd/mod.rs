@@ -29,7 +29,8 @@ use monc::load::LoadOptions;
 /// Where the configuration is; shared by every command that reads it.
 #[derive(Debug, clap::Args)]
 pub struct ConfigArgs {
-    /// Project directory holding monc.hcl, tenants/ and monitors/.
+    /// Project directory: monc.hcl (optional), tenants/ and monitors/ (or, for a small
+    /// project, tenants.hcl and monitors.hcl; both forms at once is an error).
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
     /// Tenant definitions: a directory of *.hcl files or one file [default: DIR/tenants]

@@ -255,9 +255,9 @@ fn diff_output_into_a_missing_directory_fails_before_any_network_call() {
 }
 
 /// The shell script of the drift-check workflow's `diff` step.
-fn drift_check_script() -> String {
+fn diff_step_script(workflow: &str) -> String {
     let workflow =
-        std::fs::read_to_string(root().join("examples/drift-check.yml")).expect("workflow");
+        std::fs::read_to_string(root().join("examples").join(workflow)).expect("workflow");
     let step = workflow
         .split("id: diff")
         .nth(1)
@@ -272,11 +272,12 @@ fn drift_check_script() -> String {
         .join("\n")
 }
 
-/// Runs the drift step (as GitHub runs it: `bash -e`) with a stand-in `monc` exiting `code`.
-fn run_drift_step(code: i32) -> (Option<i32>, String, String) {
+/// Runs a workflow's `diff` step (as GitHub runs it: `bash -e`) with a stand-in `monc`
+/// exiting `code`.
+fn run_diff_step(workflow: &str, code: i32) -> (Option<i32>, String, String) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("cli-contract")
-        .join(format!("drift-step-{code}"));
+        .join(format!("{workflow}-step-{code}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("bin")).expect("mkdir");
     let fake = dir.join("bin/monc");
@@ -288,7 +289,7 @@ fn run_drift_step(code: i32) -> (Option<i32>, String, String) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let script = dir.join("step.sh");
-    std::fs::write(&script, drift_check_script()).expect("write");
+    std::fs::write(&script, diff_step_script(workflow)).expect("write");
     let github_output = dir.join("github-output");
     let path = format!(
         "{}:{}",
@@ -313,18 +314,29 @@ fn run_drift_step(code: i32) -> (Option<i32>, String, String) {
 
 #[test]
 fn drift_check_workflow_fails_on_errors_and_reports_drift() {
-    let (status, outputs, _) = run_drift_step(0);
+    let (status, outputs, _) = run_diff_step("drift-check.yml", 0);
     assert_eq!(status, Some(0), "no drift passes");
     assert!(outputs.contains("code=0"), "{outputs}");
 
-    let (status, outputs, stdout) = run_drift_step(2);
+    let (status, outputs, stdout) = run_diff_step("drift-check.yml", 2);
     assert_eq!(status, Some(0), "drift is reported, not a failure");
     assert!(outputs.contains("code=2"), "{outputs}");
     assert!(stdout.contains("::warning"), "drift is annotated: {stdout}");
 
     for error in [1, 101, 127, 137] {
-        let (status, _, _) = run_drift_step(error);
+        let (status, _, _) = run_diff_step("drift-check.yml", error);
         assert_ne!(status, Some(0), "exit {error} must fail the job");
+    }
+}
+
+/// The pull-request workflow passes with a plan to comment (2) or none (0) and fails on
+/// anything else.
+#[test]
+fn pr_plan_workflow_comments_changes_and_fails_on_errors() {
+    for (code, passes) in [(0, true), (2, true), (1, false), (101, false), (137, false)] {
+        let (status, outputs, _) = run_diff_step("pr-plan.yml", code);
+        assert_eq!(status == Some(0), passes, "exit {code}");
+        assert!(outputs.contains(&format!("code={code}")), "{outputs}");
     }
 }
 

@@ -23,6 +23,7 @@ mod interrupted_sync;
 mod load_props;
 mod query_props;
 mod query_recommended_monitors;
+mod readme;
 mod reliability;
 mod secrets;
 mod sync_emulator;

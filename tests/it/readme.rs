@@ -1,0 +1,155 @@
+//! The README's console examples are what a reader sees: every ```console block marked
+//! `<!-- checked -->` is run, command by command, in a copy of the reference setup after the
+//! README's set-up command, and each command's output and exit code are compared with the
+//! block. In an expected output, a line `...` stands for any lines and a line ending in `...`
+//! for any line starting with the text before it.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common;
+
+const MARKER: &str = "<!-- checked -->";
+
+struct Step {
+    command: String,
+    exit: i32,
+    expected: Vec<String>,
+}
+
+/// The checked blocks of the README, each a list of steps.
+fn checked_blocks(readme: &str) -> Vec<Vec<Step>> {
+    let mut blocks = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != MARKER {
+            continue;
+        }
+        assert_eq!(
+            lines.next(),
+            Some("```console"),
+            "{MARKER} must precede a console block"
+        );
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        blocks.push(steps(&body));
+    }
+    blocks
+}
+
+fn steps(body: &[&str]) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    for line in body {
+        match line.strip_prefix("$ ") {
+            Some(command) => {
+                let (command, comment) = command.split_once("  #").unwrap_or((command, ""));
+                steps.push(Step {
+                    command: command.trim().to_string(),
+                    exit: exit_code(comment),
+                    expected: Vec::new(),
+                });
+            }
+            None => steps
+                .last_mut()
+                .expect("a console block starts with a `$ ` command")
+                .expected
+                .push(line.trim_end().to_string()),
+        }
+    }
+    for step in &mut steps {
+        while step.expected.last().is_some_and(String::is_empty) {
+            step.expected.pop();
+        }
+    }
+    steps
+}
+
+/// `# exit 2: changes pending` → 2; no exit noted → 0.
+fn exit_code(comment: &str) -> i32 {
+    comment
+        .trim()
+        .strip_prefix("exit ")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Whether `actual` is what `expected` shows, `...` lines standing for any lines.
+fn matches(expected: &[String], actual: &[&str]) -> bool {
+    match expected.split_first() {
+        None => actual.is_empty(),
+        Some((line, rest)) if line.trim() == "..." => {
+            (0..=actual.len()).any(|skip| matches(rest, &actual[skip..]))
+        }
+        Some((line, rest)) => actual.split_first().is_some_and(|(first, others)| {
+            let same = match line.strip_suffix("...") {
+                Some(prefix) => first.starts_with(prefix),
+                None => first == line,
+            };
+            same && matches(rest, others)
+        }),
+    }
+}
+
+fn run(dir: &Path, command: &str) -> (i32, String) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_monc"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} 2>&1"))
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("DD_SITE")
+        .env_remove("MONC_ORG")
+        .env_remove("MONC_API_URL")
+        .output()
+        .expect("sh runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_readme_console_blocks_show_what_the_reader_sees() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let blocks = checked_blocks(&readme);
+    assert!(
+        !blocks.is_empty(),
+        "no {MARKER} console block in the README"
+    );
+    for (index, block) in blocks.iter().enumerate() {
+        let dir = common::reference_copy("readme", &format!("block-{index}"));
+        let (code, output) = run(&dir, "monc sync --org local --yes");
+        assert_eq!(code, 0, "the set-up command failed: {output}");
+        for step in block {
+            let (code, output) = run(&dir, &step.command);
+            let actual: Vec<&str> = output.lines().map(str::trim_end).collect();
+            assert!(
+                code == step.exit && matches(&step.expected, &actual),
+                "README block {index}: `$ {}` exited {code} (README: {}) and printed:\n{output}\nREADME shows:\n{}",
+                step.command,
+                step.exit,
+                step.expected.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn dots_stand_for_any_lines_or_the_rest_of_a_line() {
+    let expected: Vec<String> = ["a", "...", "d...", "e"].map(String::from).to_vec();
+    assert!(matches(&expected, &["a", "b", "c", "done", "e"]));
+    assert!(matches(&expected, &["a", "d", "e"]));
+    assert!(!matches(&expected, &["a", "b", "e"]));
+    assert!(!matches(&expected, &["a", "d", "e", "f"]));
+}
