@@ -118,10 +118,24 @@ fn run(dir: &Path, command: &str) -> (i32, String) {
     )
 }
 
+/// The README's examples run in the repository's root; the sandbox gets its example
+/// directories too.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
 #[test]
 fn the_readme_console_blocks_show_what_the_reader_sees() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
     let blocks = checked_blocks(&readme);
     assert!(
         !blocks.is_empty(),
@@ -129,6 +143,8 @@ fn the_readme_console_blocks_show_what_the_reader_sees() {
     );
     for (index, block) in blocks.iter().enumerate() {
         let dir = common::reference_copy("readme", &format!("block-{index}"));
+        copy_tree(&root.join("alert-tests"), &dir.join("alert-tests"));
+        copy_tree(&root.join("examples"), &dir.join("examples"));
         let (code, output) = run(&dir, "monc sync --org local --yes");
         assert_eq!(code, 0, "the set-up command failed: {output}");
         for step in block {
