@@ -60,6 +60,11 @@ impl MonitorGraph {
         self.index_by_key.get(key).map(|&i| &self.monitors[i])
     }
 
+    /// The index in `monitors` of the monitor with this key.
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.index_by_key.get(key).copied()
+    }
+
     pub fn edge_count(&self) -> usize {
         self.graph.edge_weights().filter(|e| e.valid).count()
     }

@@ -38,7 +38,7 @@ pub fn human(report: &TestReport) -> String {
             out.push_str(&format!(
                 "  {}: {} pages without suppression, {} with ({})\n",
                 o.name,
-                o.alerting.len(),
+                o.pages_without_suppression.len(),
                 o.pages.len(),
                 o.pages.join(", ")
             ));
@@ -128,6 +128,13 @@ fn failure_details(verdicts: &[Verdict]) -> String {
         for (key, want, got) in &v.wrong_handles {
             out.push_str(&format!(
                 "  ~ {key} notifies {} instead of {}\n",
+                got.join(" "),
+                want.join(" ")
+            ));
+        }
+        for (key, want, got) in &v.wrong_groups {
+            out.push_str(&format!(
+                "  ~ {key} pages for groups {} instead of {}\n",
                 got.join(" "),
                 want.join(" ")
             ));

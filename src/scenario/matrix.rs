@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::simulate::{Outcome, State, Status, simulate};
+use super::simulate::{Outcome, State, Status, composite_members, simulate, simulate_unsuppressed};
 use crate::compile::Instance;
 use crate::graph::MonitorGraph;
 use crate::model::Model;
@@ -38,25 +38,59 @@ impl EdgeCheck {
 }
 
 /// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting.
+/// A composite the user wrote counts too: each monitor it names only under `!` suppresses it.
 pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
     let mut edges: Vec<(usize, usize)> = (0..graph.monitors.len())
         .flat_map(|t| graph.direct_suppressors(t).map(move |s| (s, t)))
         .collect();
     edges.sort_unstable();
     edges.dedup();
-    edges
-        .into_iter()
-        .filter_map(|(s, t)| edge_check(graph, s, t))
-        .collect()
+    let generated = edges.into_iter().filter_map(|(s, t)| {
+        let composite = graph.composite_for(t)?.key.clone();
+        Some(edge_check(
+            graph,
+            s,
+            &[t],
+            &graph.monitors[t].key,
+            composite,
+        ))
+    });
+    generated.chain(user_composite_edges(graph)).collect()
 }
 
-fn edge_check(graph: &MonitorGraph, s: usize, t: usize) -> Option<EdgeCheck> {
-    let composite = graph.composite_for(t)?.key.clone();
+fn user_composite_edges(graph: &MonitorGraph) -> Vec<EdgeCheck> {
+    let mut checks = Vec::new();
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        let Some(expr) = &monitor.composite else {
+            continue;
+        };
+        if graph.composite_for(index).is_some() {
+            continue;
+        }
+        let (alerting, suppressors) = composite_members(graph, expr);
+        let alerting: Vec<usize> = alerting.into_iter().collect();
+        for s in suppressors {
+            let key = monitor.key.clone();
+            checks.push(edge_check(graph, s, &alerting, &key, key.clone()));
+        }
+    }
+    checks
+}
+
+/// `targets` alerting, the suppressor `s` OK, Alert and No Data: does `composite` page?
+fn edge_check(
+    graph: &MonitorGraph,
+    s: usize,
+    targets: &[usize],
+    target: &str,
+    composite: String,
+) -> EdgeCheck {
     let with = |state: State| {
-        let statuses = HashMap::from([
-            (t, Status::Simple(State::Alert)),
-            (s, Status::Simple(state)),
-        ]);
+        let mut statuses: HashMap<usize, Status> = targets
+            .iter()
+            .map(|&t| (t, Status::Simple(State::Alert)))
+            .collect();
+        statuses.insert(s, Status::Simple(state));
         simulate(graph, &statuses)
     };
     let pages = |o: &Outcome| o.pages.iter().any(|p| p.key == composite);
@@ -67,23 +101,25 @@ fn edge_check(graph: &MonitorGraph, s: usize, t: usize) -> Option<EdgeCheck> {
         .filter(|p| p.state == State::NoData)
         .flat_map(|p| p.notify.iter().cloned())
         .collect();
-    Some(EdgeCheck {
+    EdgeCheck {
         suppressor: graph.monitors[s].key.clone(),
-        target: graph.monitors[t].key.clone(),
+        target: target.to_string(),
         pages_when_ok: pages(&with(State::Ok)),
         silent_when_alert: !pages(&with(State::Alert)),
         pages_when_no_data: pages(&no_data),
         no_data_told,
         composite,
-    })
+    }
 }
 
 /// A shared outage: what alerts, and how many pages it causes with and without suppression.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outage {
     pub name: String,
-    /// Monitors alerting; without suppression each would page on its own.
+    /// Monitors alerting.
     pub alerting: Vec<String>,
+    /// Pages if no composite silenced anything (every `!monitor` taken as OK).
+    pub pages_without_suppression: Vec<String>,
     /// Pages with the compiled composites.
     pub pages: Vec<String>,
 }
@@ -103,8 +139,10 @@ pub fn outage(model: &Model, graph: &MonitorGraph, spec: &str) -> Option<Outage>
         .map(|&i| (i, Status::Simple(State::Alert)))
         .collect();
     let outcome = simulate(graph, &statuses);
+    let unsuppressed = simulate_unsuppressed(graph, &statuses);
     Some(Outage {
         name: spec.to_string(),
+        pages_without_suppression: unsuppressed.pages.into_iter().map(|p| p.key).collect(),
         alerting: alerting
             .iter()
             .map(|&i| graph.monitors[i].key.clone())

@@ -47,6 +47,8 @@ pub struct ExpectedPage {
     pub key: String,
     /// The handles it must notify; `None` = not checked.
     pub notify: Option<Vec<String>>,
+    /// The groups it must page for, and no others; `None` = not checked.
+    pub groups: Option<Vec<String>>,
 }
 
 /// The result of one scenario.
@@ -64,6 +66,8 @@ pub struct Verdict {
     pub unexpected: Vec<String>,
     /// Expected pages that fired for other handles: (key, expected, actual).
     pub wrong_handles: Vec<(String, Vec<String>, Vec<String>)>,
+    /// Expected pages that fired for other groups: (key, expected, actual).
+    pub wrong_groups: Vec<(String, Vec<String>, Vec<String>)>,
     /// Composites left silent by a No Data member.
     pub no_data: Vec<String>,
 }
@@ -79,6 +83,7 @@ fn judge(model: &Model, scenario: &Scenario, outcome: Outcome) -> Verdict {
     let missing: Vec<String> = wanted.difference(&fired).map(|k| k.to_string()).collect();
     let unexpected: Vec<String> = fired.difference(&wanted).map(|k| k.to_string()).collect();
     let wrong_handles = wrong_handles(scenario, &outcome.pages);
+    let wrong_groups = wrong_groups(scenario, &outcome.pages);
     let (line, _) = model
         .sources
         .line_col(scenario.span.file, scenario.span.range.start);
@@ -87,14 +92,37 @@ fn judge(model: &Model, scenario: &Scenario, outcome: Outcome) -> Verdict {
         scenario: scenario.name.clone(),
         file: crate::diagnostic::display_path(path),
         line,
-        passed: missing.is_empty() && unexpected.is_empty() && wrong_handles.is_empty(),
+        passed: missing.is_empty()
+            && unexpected.is_empty()
+            && wrong_handles.is_empty()
+            && wrong_groups.is_empty(),
         expected: scenario.expected.clone(),
         no_data: outcome.no_data.iter().map(|s| s.key.clone()).collect(),
         actual: outcome.pages,
         missing,
         unexpected,
         wrong_handles,
+        wrong_groups,
     }
+}
+
+/// Expected pages with `groups` that fired for a different set of groups.
+fn wrong_groups(scenario: &Scenario, pages: &[Page]) -> Vec<(String, Vec<String>, Vec<String>)> {
+    scenario
+        .expected
+        .iter()
+        .filter_map(|e| {
+            let want = e.groups.as_ref()?;
+            let got: Vec<String> = pages
+                .iter()
+                .filter(|p| p.key == e.key)
+                .filter_map(|p| p.group.clone())
+                .collect();
+            let fired = pages.iter().any(|p| p.key == e.key);
+            let same = sorted(want) == sorted(&got);
+            (fired && !same).then(|| (e.key.clone(), want.clone(), got))
+        })
+        .collect()
 }
 
 fn wrong_handles(scenario: &Scenario, pages: &[Page]) -> Vec<(String, Vec<String>, Vec<String>)> {

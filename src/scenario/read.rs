@@ -338,21 +338,34 @@ impl Reader<'_> {
         let (key, span) = self.label(block, "\"l3/api_error_rate/acme/composite\"")?;
         self.check_pager(&key, span)?;
         let mut notify = None;
+        let mut groups = None;
         for attr in block.body.attributes() {
-            if attr.key.as_str() != "notify" {
-                let d = Diagnostic::error(
-                    Code::UnknownAttribute,
-                    self.span(attr.key.span()),
-                    format!("unknown attribute `{}` in a page", attr.key.as_str()),
-                )
-                .label("unknown attribute")
-                .help("a page takes `notify = [\"@handle\", ...]`, the handles it must notify");
-                self.diagnostics.push(d);
-                continue;
+            match attr.key.as_str() {
+                "notify" => {
+                    notify = self.strings(
+                        attr,
+                        "notify",
+                        "[\"@slack-acme-oncall\", \"@pagerduty-acme\"]",
+                    )
+                }
+                "groups" => groups = self.strings(attr, "groups", "[\"host:a\"]"),
+                other => {
+                    let d = Diagnostic::error(
+                        Code::UnknownAttribute,
+                        self.span(attr.key.span()),
+                        format!("unknown attribute `{other}` in a page"),
+                    )
+                    .label("unknown attribute")
+                    .help("a page takes `notify = [\"@handle\", ...]`, the handles it must notify, and `groups = [\"host:a\", ...]`, the only groups it must page for");
+                    self.diagnostics.push(d);
+                }
             }
-            notify = self.handles(attr);
         }
-        Some(ExpectedPage { key, notify })
+        Some(ExpectedPage {
+            key,
+            notify,
+            groups,
+        })
     }
 
     /// A page is sent by a composite or by a monitor nothing suppresses.
@@ -393,7 +406,7 @@ impl Reader<'_> {
         Some(())
     }
 
-    fn handles(&mut self, attr: &Attribute) -> Option<Vec<String>> {
+    fn strings(&mut self, attr: &Attribute, name: &str, example: &str) -> Option<Vec<String>> {
         let strings = match &attr.value {
             EditExpr::Array(items) => items
                 .iter()
@@ -408,10 +421,10 @@ impl Reader<'_> {
             let d = Diagnostic::error(
                 Code::WrongType,
                 self.span(attr.value.span()),
-                "`notify` must be a list of strings",
+                format!("`{name}` must be a list of strings"),
             )
-            .label("expected a list of handles")
-            .help("write `notify = [\"@slack-acme-oncall\", \"@pagerduty-acme\"]`");
+            .label("expected a list of strings")
+            .help(format!("write `{name} = {example}`"));
             self.diagnostics.push(d);
         }
         strings

@@ -220,6 +220,20 @@ pub struct Outcome {
 /// Everything that pages when the monitors are in `statuses` (indices into the graph's
 /// monitors; a monitor not listed is OK).
 pub fn simulate(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outcome {
+    simulate_with(graph, statuses, true)
+}
+
+/// What would page if nothing were suppressed: every composite evaluated with the monitors it
+/// negates OK (a generated composite then pages exactly when its target alerts).
+pub fn simulate_unsuppressed(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outcome {
+    simulate_with(graph, statuses, false)
+}
+
+fn simulate_with(
+    graph: &MonitorGraph,
+    statuses: &HashMap<usize, Status>,
+    suppression: bool,
+) -> Outcome {
     let status_of = |i: usize| statuses.get(&i).cloned().unwrap_or_default();
     let mut outcome = Outcome::default();
     for (index, monitor) in graph.monitors.iter().enumerate() {
@@ -228,24 +242,37 @@ pub fn simulate(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outc
             .get("notify_no_data")
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false);
-        let (key, results) = match graph.composite_for(index) {
-            Some(composite) => (
+        let (key, results) = match (graph.composite_for(index), &monitor.composite) {
+            (Some(composite), _) if suppression => (
                 composite.key.clone(),
                 composite_results(composite, &status_of),
             ),
-            None => (monitor.key.clone(), monitor_results(status_of(index))),
+            (Some(composite), _) => (composite.key.clone(), monitor_results(status_of(index))),
+            // A composite the user wrote takes its state from its members, like any composite.
+            (None, Some(expr)) => {
+                let negated = only_negated(graph, expr);
+                let member = |i: usize| match suppression || !negated.contains(&i) {
+                    true => status_of(i),
+                    false => Status::Simple(State::Ok),
+                };
+                (
+                    monitor.key.clone(),
+                    user_composite_results(graph, expr, &member),
+                )
+            }
+            (None, None) => (monitor.key.clone(), monitor_results(status_of(index))),
         };
+        let is_composite = graph.composite_for(index).is_some() || monitor.composite.is_some();
         for (group, state) in results {
-            if state.notifies(notify_no_data) {
-                let notify = monitor.notify.clone();
-                let key = key.clone();
+            // A monitor without handles notifies nobody: its alert is no page.
+            if state.notifies(notify_no_data) && !monitor.notify.is_empty() {
                 outcome.pages.push(Page {
-                    key,
+                    key: key.clone(),
                     group,
                     state,
-                    notify,
+                    notify: monitor.notify.clone(),
                 });
-            } else if state == State::NoData && graph.composite_for(index).is_some() {
+            } else if state == State::NoData && is_composite {
                 outcome.no_data.push(Silent {
                     key: key.clone(),
                     group,
@@ -256,6 +283,51 @@ pub fn simulate(graph: &MonitorGraph, statuses: &HashMap<usize, Status>) -> Outc
     outcome.pages.sort();
     outcome.no_data.sort();
     outcome
+}
+
+/// The members a composite names only under `!`: the monitors that suppress it.
+fn only_negated(graph: &MonitorGraph, expr: &CompositeExpr) -> BTreeSet<usize> {
+    composite_members(graph, expr).1
+}
+
+/// A user composite's members (monitors of the configuration): those it alerts on, and those
+/// it names only under `!` (its suppressors).
+pub(crate) fn composite_members(
+    graph: &MonitorGraph,
+    expr: &CompositeExpr,
+) -> (BTreeSet<usize>, BTreeSet<usize>) {
+    let operands = expr.operands_with_polarity();
+    let index = |operand: &Operand| match operand {
+        Operand::Key(key) => graph.index_of(key),
+        _ => None,
+    };
+    let members = |wanted: bool| -> BTreeSet<usize> {
+        operands
+            .iter()
+            .filter(|(_, positive)| *positive == wanted)
+            .filter_map(|(operand, _)| index(operand))
+            .collect()
+    };
+    let positive = members(true);
+    let negated = members(false).difference(&positive).copied().collect();
+    (positive, negated)
+}
+
+/// A user-written composite over monitor keys, each member standing as an ID equal to its
+/// index; numeric IDs of monitors outside the configuration stand past the last index, so
+/// they are OK in every scenario.
+fn user_composite_results(
+    graph: &MonitorGraph,
+    expr: &CompositeExpr,
+    status_of: &dyn Fn(usize) -> Status,
+) -> Vec<(Option<String>, State)> {
+    let outside = graph.monitors.len() as u64;
+    let expr = expr.map_operands(&|operand| match operand {
+        Operand::Key(key) => Operand::Id(graph.index_of(key).map_or(outside, |i| i as u64)),
+        Operand::Id(id) => Operand::Id(outside.saturating_add(*id)),
+        Operand::Ref { .. } => Operand::Id(outside),
+    });
+    evaluate_grouped(&expr, &|id| status_of(id as usize))
 }
 
 /// Evaluates the composite as compiled, each monitor standing as an ID equal to its index.

@@ -134,3 +134,46 @@ fn mistakes_in_a_test_file_are_diagnostics_with_positions() {
         "{stderr}"
     );
 }
+
+const USER_COMPOSITE: &str = "tests/fixtures/alert-tests/user-composite";
+
+/// A composite the user wrote (the migrated Terraform pattern `(errors || latency) && !db`)
+/// takes its state from its members: it used to be treated as a plain monitor that never
+/// alerts, while its members (which notify nobody) were counted as pages.
+#[test]
+fn a_composite_the_user_wrote_pages_from_its_members_and_is_silenced_by_its_negations() {
+    let (code, stdout, stderr) = monc_test(&["-C", USER_COMPOSITE]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("3 scenarios: 3 passed"), "{stdout}");
+    assert!(
+        stdout.contains("cluster:c1: 3 pages without suppression, 1 with (l2/db_down/c1)"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = monc_test(&["-C", USER_COMPOSITE, "--matrix"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("✓ l2/db_down/c1 → l3/degraded/acme: pages / silent / silent"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 edges: 4 checked (0 failed)"), "{stdout}");
+}
+
+/// `groups = [...]` on a page: it must page for exactly those groups.
+#[test]
+fn a_page_expected_for_other_groups_fails_and_names_them() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-test-wrong-groups");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("wrong-groups.hcl");
+    std::fs::write(
+        &file,
+        "scenario \"the wrong host\" {\n  group \"host:a\" {\n    alert = [monitor.errors[\"acme\"]]\n  }\n  page \"l3/degraded/acme\" {\n    groups = [\"host:b\"]\n  }\n}\n",
+    )
+    .expect("write");
+    let (code, stdout, _) = monc_test(&["-C", USER_COMPOSITE, file.to_str().expect("utf-8")]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("~ l3/degraded/acme pages for groups host:a instead of host:b"),
+        "{stdout}"
+    );
+}

@@ -45,6 +45,25 @@ impl CompositeExpr {
         found
     }
 
+    /// Every operand with whether it counts for the composite (`true`) or against it, under
+    /// an odd number of `!` (`false`): in `(A || B) && !C`, A and B count for, C against.
+    pub fn operands_with_polarity(&self) -> Vec<(&Operand, bool)> {
+        let mut found = Vec::new();
+        self.collect_with_polarity(true, &mut found);
+        found
+    }
+
+    fn collect_with_polarity<'e>(&'e self, positive: bool, found: &mut Vec<(&'e Operand, bool)>) {
+        match self {
+            CompositeExpr::Operand { operand, .. } => found.push((operand, positive)),
+            CompositeExpr::Not(inner) => inner.collect_with_polarity(!positive, found),
+            CompositeExpr::And(left, right) | CompositeExpr::Or(left, right) => {
+                left.collect_with_polarity(positive, found);
+                right.collect_with_polarity(positive, found);
+            }
+        }
+    }
+
     fn collect_operands<'e>(&'e self, found: &mut Vec<(&'e Operand, Range<usize>)>) {
         match self {
             CompositeExpr::Operand { operand, span } => found.push((operand, span.clone())),
