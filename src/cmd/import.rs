@@ -112,6 +112,9 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     for line in &imported.skipped {
         eprintln!("skipped {line}");
     }
+    for line in &imported.not_folded {
+        eprintln!("note: {line}");
+    }
     let written = import::write_files(&imported, &to)?;
     report_written(&imported, &written);
     let adoptions = check_written(&options, &imported)?;

@@ -51,7 +51,9 @@ pub struct ImportedTemplate {
     pub thresholds: Option<Json>,
     pub options: JsonMap<String, Json>,
     pub priority: Option<i64>,
-    pub notify: Vec<String>,
+    /// Handles of the composite monc generates; in a per-tenant template they may name the
+    /// tenant (`@slack-${tenant.name}-oncall`).
+    pub notify: Vec<Text>,
     /// Names of single templates that suppress this one.
     pub suppressed_by: Vec<String>,
     pub comments: Vec<String>,
@@ -100,6 +102,9 @@ pub struct Import {
     pub tenants: Option<TenantPlacement>,
     /// One line per monitor not imported, saying why.
     pub skipped: Vec<String>,
+    /// `--detect-tenants`: one line per group of monitors that differ only in the tenant but
+    /// were not folded into one per-tenant template, saying why.
+    pub not_folded: Vec<String>,
 }
 
 /// Splits the import's adoptions into those whose keys the checked project compiles to, and
