@@ -317,13 +317,13 @@ fn detect_tenants(
     suppressions: &[Suppression],
     settings: &Settings,
 ) -> (Vec<TenantGroup>, Vec<String>) {
-    let Some(tag_key) = &settings.detect_tenants else {
+    if settings.detect_tenants.is_none() && settings.tenant_hints.is_empty() {
         return (Vec::new(), Vec::new());
-    };
+    }
     let mut signatures: Vec<String> = Vec::new();
     let mut similar: Vec<TenantGroup> = Vec::new();
     for (i, m) in raw.iter().enumerate() {
-        let Some(tenant) = tenant_of(m, tag_key) else {
+        let Some(tenant) = tenant_of(m, settings) else {
             continue;
         };
         let signature = signature(m, &tenant);
@@ -453,16 +453,24 @@ fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<&str>) -> Option<Str
     })
 }
 
-/// The tenant a monitor belongs to: the value of its one `KEY:value` tag, if usable as a tenant
-/// name and found in the monitor's name (otherwise every tenant's copy would have the same name).
-fn tenant_of(m: &Monitor, tag_key: &str) -> Option<String> {
-    let mut values = m
-        .tags
-        .iter()
-        .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
-    let value = values.next()?;
-    (values.next().is_none() && check_name(value).is_ok() && m.name.contains(value))
-        .then(|| value.to_string())
+/// The tenant a monitor belongs to: the value of its one `--detect-tenants` tag, else the
+/// tenant its Terraform address suggests; only if usable as a tenant name and found in the
+/// monitor's name (otherwise every tenant's copy would have the same name).
+fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
+    let tagged = settings.detect_tenants.as_deref().and_then(|tag_key| {
+        let mut values = m
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
+        let value = values.next()?;
+        values.next().is_none().then_some(value)
+    });
+    let hinted = || {
+        m.id.and_then(|id| settings.tenant_hints.get(&id))
+            .map(String::as_str)
+    };
+    let value = tagged.or_else(hinted)?;
+    (check_name(value).is_ok() && m.name.contains(value)).then(|| value.to_string())
 }
 
 fn signature(m: &Monitor, tenant: &str) -> String {

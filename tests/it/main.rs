@@ -18,6 +18,7 @@ mod fidelity;
 mod hostile_server;
 mod import_emulator;
 mod import_roundtrip;
+mod import_tfstate;
 mod interrupted_sync;
 mod load_props;
 mod moved;
