@@ -3,34 +3,11 @@
 //! tenant, each tenant's monitor paging through its own composite `A && !B`) are imported from
 //! the state, adopted by id, and the next diff only updates them: no creates, no deletes.
 
-use crate::common;
+use crate::common::{self, changes_of, diff_json, monc_at, output_text};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc_emulator::EmulatorHandle;
 use serde_json::{Value, json};
-
-fn monc(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("monc")
-        .expect("binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DD_API_KEY", "k")
-        .env("DD_APP_KEY", "a")
-        .env_remove("MONC_ORG")
-        .args(args)
-        .args(["--api-url", url])
-        .output()
-        .expect("runs")
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// An empty project with the default tiers.
 fn project(name: &str) -> PathBuf {
@@ -145,41 +122,21 @@ fn write_state(dir: &Path, emulator: &EmulatorHandle, created: &[(String, &str, 
     std::fs::write(dir.join("terraform.tfstate"), state.to_string()).expect("state");
 }
 
-fn json_diff(dir: &Path, url: &str) -> (Option<i32>, Value) {
-    let output = monc(dir, url, &["diff", "--format", "json"]);
-    let plan = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    (output.status.code(), plan)
-}
-
-fn count(plan: &Value, action: &str) -> usize {
-    plan["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["action"] == action)
-        .count()
-}
-
 #[test]
 fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = runtime
-        .block_on(Emulator::start(EmulatorConfig {
-            port: 0,
-            ..EmulatorConfig::default()
-        }))
-        .expect("emulator");
+    let emulator = common::start_on(&runtime);
     let url = emulator.base_url();
     let dir = project("adopt");
     let created = terraform_apply(&emulator);
     write_state(&dir, &emulator, &created);
 
-    let imported = monc(
+    let imported = monc_at(
         &dir,
         &url,
         &["import", "--from", "terraform.tfstate", "--adopt"],
     );
-    let said = text(&imported);
+    let said = output_text(&imported);
     assert!(imported.status.success(), "{said}");
     assert_eq!(said.matches("adopted   ").count(), created.len(), "{said}");
     let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
@@ -196,16 +153,16 @@ fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
         );
     }
 
-    let (code, plan) = json_diff(&dir, &url);
+    let (code, plan) = diff_json(&dir, &url);
     assert_eq!(code, Some(2), "{plan:#}");
-    assert_eq!(count(&plan, "create"), 0, "{plan:#}");
-    assert_eq!(count(&plan, "delete"), 0, "{plan:#}");
-    assert_eq!(count(&plan, "update"), created.len(), "{plan:#}");
+    assert_eq!(changes_of(&plan, "create").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "update").len(), created.len(), "{plan:#}");
     assert_eq!(plan["summary"]["drifted"], 0, "{plan:#}");
 
-    let synced = monc(&dir, &url, &["sync", "--yes"]);
-    assert!(synced.status.success(), "{}", text(&synced));
-    let (code, plan) = json_diff(&dir, &url);
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let (code, plan) = diff_json(&dir, &url);
     assert_eq!(code, Some(0), "clean after sync: {plan:#}");
     let after = emulator.monitors();
     assert_eq!(after.len(), created.len(), "nothing created");

@@ -2,49 +2,10 @@
 //! item 4): a renamed template's monitors are updated in place (their key tag rewritten), keep
 //! their ids, and a move whose old and new monitor are both live writes nothing.
 
-use crate::common;
+use crate::common::{self, changes_of, diff_json, monc_at, output_text};
 use std::path::Path;
 
-use assert_cmd::Command;
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use serde_json::Value;
-
-fn monc(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("monc")
-        .expect("binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DD_API_KEY", "k")
-        .env("DD_APP_KEY", "a")
-        .env_remove("MONC_ORG")
-        .args(args)
-        .args(["--api-url", url])
-        .output()
-        .expect("runs")
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn json_diff(dir: &Path, url: &str) -> (Option<i32>, Value) {
-    let output = monc(dir, url, &["diff", "--format", "json"]);
-    let plan = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    (output.status.code(), plan)
-}
-
-fn changes<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
-    plan["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["action"] == action)
-        .collect()
-}
+use monc_emulator::EmulatorHandle;
 
 const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
 
@@ -75,31 +36,22 @@ fn ids_of(emulator: &EmulatorHandle, template: &str) -> Vec<i64> {
         .collect()
 }
 
-fn emulator(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
-    runtime
-        .block_on(Emulator::start(EmulatorConfig {
-            port: 0,
-            ..EmulatorConfig::default()
-        }))
-        .expect("emulator")
-}
-
 #[test]
 fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = emulator(&runtime);
+    let emulator = common::start_on(&runtime);
     let url = emulator.base_url();
     let dir = common::reference_copy("moved", "rename");
-    let synced = monc(&dir, &url, &["sync", "--yes"]);
-    assert!(synced.status.success(), "{}", text(&synced));
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
     let before = ids_of(&emulator, "api_error_rate");
 
     rename_template(&dir, true);
-    let (code, plan) = json_diff(&dir, &url);
+    let (code, plan) = diff_json(&dir, &url);
     assert_eq!(code, Some(2), "{plan:#}");
-    assert_eq!(changes(&plan, "create").len(), 0, "{plan:#}");
-    assert_eq!(changes(&plan, "delete").len(), 0, "{plan:#}");
-    let updates = changes(&plan, "update");
+    assert_eq!(changes_of(&plan, "create").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
+    let updates = changes_of(&plan, "update");
     assert_eq!(updates.len(), 2 * TENANTS.len(), "{plan:#}");
     for update in &updates {
         let key = update["key"].as_str().expect("key");
@@ -110,15 +62,15 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
         plan["summary"]["drifted"], 0,
         "a move is not drift: {plan:#}"
     );
-    let human = text(&monc(&dir, &url, &["diff"]));
+    let human = output_text(&monc_at(&dir, &url, &["diff"]));
     assert!(
         human.contains("l3/api_errors/acme  ")
             && human.contains("moved from l3/api_error_rate/acme"),
         "{human}"
     );
 
-    let synced = monc(&dir, &url, &["sync", "--yes"]);
-    assert!(synced.status.success(), "{}", text(&synced));
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
     assert_eq!(ids_of(&emulator, "api_errors"), before, "ids kept");
     assert!(
         !common::keys_in_org(&emulator)
@@ -127,7 +79,7 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
         "no monitor keeps the old key"
     );
     assert!(common::dangling_composites(&emulator).is_empty());
-    let (code, plan) = json_diff(&dir, &url);
+    let (code, plan) = diff_json(&dir, &url);
     assert_eq!(code, Some(0), "clean after sync: {plan:#}");
     runtime.block_on(emulator.shutdown());
 }
@@ -135,18 +87,18 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
 #[test]
 fn a_moved_block_whose_old_and_new_monitors_are_both_live_writes_nothing() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = emulator(&runtime);
+    let emulator = common::start_on(&runtime);
     let url = emulator.base_url();
     let dir = common::reference_copy("moved", "conflict");
-    assert!(monc(&dir, &url, &["sync", "--yes"]).status.success());
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
     // Renamed without a moved block and synced without --prune: both keys are live.
     rename_template(&dir, false);
-    assert!(monc(&dir, &url, &["sync", "--yes"]).status.success());
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
     rename_template(&dir, true);
     let before = emulator.monitors();
 
-    let diff = monc(&dir, &url, &["diff"]);
-    let said = text(&diff);
+    let diff = monc_at(&dir, &url, &["diff"]);
+    let said = output_text(&diff);
     assert_eq!(diff.status.code(), Some(1), "{said}");
     assert!(
         said.contains("`l3/api_error_rate/acme` (id")
@@ -155,8 +107,8 @@ fn a_moved_block_whose_old_and_new_monitors_are_both_live_writes_nothing() {
             ),
         "{said}"
     );
-    let sync = monc(&dir, &url, &["sync", "--yes", "--prune"]);
-    assert_eq!(sync.status.code(), Some(1), "{}", text(&sync));
+    let sync = monc_at(&dir, &url, &["sync", "--yes", "--prune"]);
+    assert_eq!(sync.status.code(), Some(1), "{}", output_text(&sync));
     assert_eq!(emulator.monitors(), before, "nothing was written");
     runtime.block_on(emulator.shutdown());
 }
