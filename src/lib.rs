@@ -5,6 +5,7 @@
 //! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
 //!   their queries.
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
+//! - [`moved`] checks `moved` blocks (renames that keep monitor ids) and maps renamed keys.
 //! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
 //!   [`ignore`] then drops those a template silences.
 //! - [`plan`] compares the desired monitors with the live org ([`plan::live`] reads it) and
@@ -30,6 +31,7 @@ pub mod ignore;
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod moved;
 pub mod notify;
 pub mod output;
 pub mod plan;
@@ -59,6 +61,7 @@ pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let compiled = compile::compile(&model, &mut diagnostics);
     let graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &graph, &mut diagnostics);
+    moved::check(&model, &mut diagnostics);
     ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
     Ok(Checked {

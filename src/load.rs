@@ -15,7 +15,8 @@ use crate::diagnostic::{
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
-    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name, check_tag,
+    Cluster, FanOut, Field, Model, Move, MoveEnd, Project, Reference, Template, Tenant, check_name,
+    check_tag,
 };
 
 /// Where the configuration lives.
@@ -665,8 +666,13 @@ impl Loader {
                         self.model.templates.push(template);
                     }
                 }
+                Structure::Block(block) if block.ident.as_str() == "moved" => {
+                    if let Some(moved) = self.load_move(id, block) {
+                        self.model.moves.push(moved);
+                    }
+                }
                 Structure::Block(block) => {
-                    self.unknown_block(id, block, &["monitor"], "a monitors file")
+                    self.unknown_block(id, block, &["monitor", "moved"], "a monitors file")
                 }
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
@@ -734,6 +740,95 @@ impl Loader {
             suppressed_by_span,
             ignore: self.ignored_codes(id, attrs.get("ignore").copied()),
             span: self.span(id, block.span()),
+        })
+    }
+
+    /// `moved { from = monitor.old  to = monitor.new }`, Terraform's syntax for a rename; either
+    /// side may name one instance (`monitor.old["acme"]`). What it may move is checked later
+    /// ([`crate::moved::check`]), against the whole configuration.
+    fn load_move(&mut self, id: FileId, block: &Block) -> Option<Move> {
+        let what = "moved block";
+        self.reject_blocks(
+            id,
+            &block.body,
+            what,
+            "write `from = monitor.old` and `to = monitor.new`",
+        );
+        if let Some(label) = block.labels.first() {
+            self.error(
+                Diagnostic::error(
+                    Code::BlockName,
+                    self.span(id, label.span()),
+                    "a `moved` block has no name",
+                )
+                .label("remove this label")
+                .help("write `moved { from = monitor.old  to = monitor.new }`"),
+            );
+        }
+        let attrs: HashMap<&str, &Attribute> = block
+            .body
+            .attributes()
+            .filter(|a| self.check_known(id, a, &["from", "to"], what))
+            .map(|a| (a.key.as_str(), a))
+            .collect();
+        let missing: Vec<&str> = ["from", "to"]
+            .into_iter()
+            .filter(|k| !attrs.contains_key(k))
+            .collect();
+        if !missing.is_empty() {
+            self.missing_attributes(id, block, &missing, what);
+            return None;
+        }
+        let from = self.move_end(id, attrs["from"]);
+        let to = self.move_end(id, attrs["to"]);
+        Some(Move {
+            from: from?,
+            to: to?,
+            span: self.span(id, block.span()),
+        })
+    }
+
+    /// `monitor.<name>` or `monitor.<name>["<tenant or cluster>"]`: a literal instance, since a
+    /// `moved` block names monitors that exist now, not an expression per instance.
+    fn move_end(&mut self, id: FileId, attr: &Attribute) -> Option<MoveEnd> {
+        let span = self.span(id, attr.value.span());
+        let Some((name, name_span, index)) = parse_reference(&attr.value) else {
+            self.error(
+                Diagnostic::error(Code::BadReference, span, "not a monitor reference")
+                    .label("expected `monitor.<name>` or `monitor.<name>[\"<instance>\"]`")
+                    .help(format!(
+                        "write `{} = monitor.api_errors`, or `monitor.api_errors[\"acme\"]` for one tenant's (or cluster's) monitor",
+                        attr.key.as_str()
+                    )),
+            );
+            return None;
+        };
+        let instance = match index {
+            None => None,
+            Some(EditExpr::String(instance)) => Some(Spanned {
+                value: instance.value().to_string(),
+                span: self.span(id, instance.span()),
+            }),
+            Some(other) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        self.span(id, other.span()),
+                        "the instance of a moved monitor must be a quoted tenant or cluster name",
+                    )
+                    .label("not a string literal")
+                    .help("write the name itself, e.g. `monitor.api_errors[\"acme\"]`"),
+                );
+                return None;
+            }
+        };
+        Some(MoveEnd {
+            template: Spanned {
+                value: name,
+                span: self.span(id, Some(name_span)),
+            },
+            instance,
+            span,
         })
     }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub clusters: Vec<Cluster>,
     pub tenants: Vec<Tenant>,
     pub templates: Vec<Template>,
+    /// `moved { from = monitor.old  to = monitor.new }` blocks: renames that keep monitor ids.
+    pub moves: Vec<Move>,
     pub sources: SourceMap,
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
     /// is then a follow-on of that one syntax error, not a mistake of its own.
@@ -124,6 +126,37 @@ pub struct Reference {
     pub span: Span,
 }
 
+/// One side of a `moved` block: `monitor.<template>` or `monitor.<template>["<instance>"]`.
+#[derive(Debug, Clone)]
+pub struct MoveEnd {
+    pub template: Spanned<String>,
+    /// The tenant or cluster of one instance, when only that instance moves.
+    pub instance: Option<Spanned<String>>,
+    /// The whole reference.
+    pub span: Span,
+}
+
+impl MoveEnd {
+    /// `monitor.old` or `monitor.old["acme"]`, as written.
+    pub fn describe(&self) -> String {
+        match &self.instance {
+            Some(instance) => format!("monitor.{}[\"{}\"]", self.template.value, instance.value),
+            None => format!("monitor.{}", self.template.value),
+        }
+    }
+}
+
+/// `moved { from = monitor.old  to = monitor.new }`: the live monitors of `from` are the
+/// monitors of `to` now, so they are updated (their key tag rewritten) instead of deleted and
+/// created again with new ids.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub from: MoveEnd,
+    pub to: MoveEnd,
+    /// The whole `moved { ... }` block.
+    pub span: Span,
+}
+
 /// A `monitor "name" { ... }` block.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -227,6 +260,12 @@ pub fn partner_key(key: &str) -> String {
 /// The tier a key starts with, lowercased as in the key (`l3` of `l3/api_errors/acme`).
 pub fn tier_of_key(key: &str) -> &str {
     key.split('/').next().unwrap_or_default()
+}
+
+/// A key without its tier (`api_errors/acme` of `l3/api_errors/acme`): what a `moved` block
+/// names, since the tier of a template that is gone is not known any more.
+pub fn key_without_tier(key: &str) -> &str {
+    key.split_once('/').map_or(key, |(_, rest)| rest)
 }
 
 /// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe: the rule
