@@ -17,7 +17,7 @@ use super::org::{self, ERROR};
   monc import --from export.json                     write monitors/imported.hcl from an export
   monc import --from terraform.tfstate --adopt       leave Terraform: same monitors, same ids
   monc import --tag team:payments                    read the org (DD_API_KEY/DD_APP_KEY)
-  monc import --name '[acme]' --detect-tenants customer --file customers.hcl
+  monc import --name '[acme]' --detect-tenants customer --output monitors/customers.hcl
   monc import --tag team:payments --adopt --force    write, then tag the live monitors as monc's
   monc diff                                          the adopted monitors show as updates
 

@@ -212,7 +212,7 @@ pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::P
         && let Some((existing, _)) = files.iter().find(|(path, _)| path.exists())
     {
         return Err(format!(
-            "{} already exists; pass --force to overwrite it, or --file NAME to write another file",
+            "{} already exists; pass --force to overwrite it, or --output FILE to write another file",
             existing.display()
         ));
     }
