@@ -20,6 +20,7 @@ mod import_emulator;
 mod import_roundtrip;
 mod interrupted_sync;
 mod load_props;
+mod query_mutants;
 mod query_props;
 mod query_recommended_monitors;
 mod reliability;
