@@ -10,17 +10,18 @@ use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template, check_tag};
-use crate::query::{Comparator, MetricQuery};
+use crate::query::{Comparator, Condition, MetricQuery, MonitorQuery};
 
 /// Runs every check on the graph; reads only.
 pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for monitor in &graph.monitors {
-        let Some(query) = &monitor.metric else {
-            continue;
-        };
         let template = &model.templates[monitor.template];
-        check_thresholds(template, monitor, query, diagnostics);
-        check_message_variables(model, template, monitor, query, diagnostics);
+        if let Some(condition) = monitor.parsed.as_ref().and_then(MonitorQuery::condition) {
+            check_thresholds(template, monitor, &condition, diagnostics);
+        }
+        if let Some(query) = monitor.metric() {
+            check_message_variables(model, template, monitor, query, diagnostics);
+        }
     }
     check_group_by(model, graph, diagnostics);
     check_no_data_suppressors(model, graph, diagnostics);
@@ -195,11 +196,12 @@ fn check_option_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Dia
 
 // ---- thresholds ----
 
-/// `compile` has already taken a critical threshold left out from the query.
+/// `compile` has already taken a critical threshold left out from the query. `query` is the
+/// comparison that ends the query, of whichever kind (metric, search, formula).
 fn check_thresholds(
     template: &Template,
     monitor: &CompiledMonitor,
-    query: &MetricQuery,
+    query: &Condition,
     diagnostics: &mut Diagnostics,
 ) {
     let span = template
@@ -414,11 +416,11 @@ fn variables_in_mustache(inner: &str) -> Vec<&str> {
 fn check_group_by(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for composite in &graph.composites {
         let target = &graph.monitors[composite.target];
-        let Some(target_query) = &target.metric else {
+        let Some(target_query) = target.metric() else {
             continue;
         };
         for &suppressor in &composite.suppressors {
-            let Some(suppressor_query) = &graph.monitors[suppressor].metric else {
+            let Some(suppressor_query) = graph.monitors[suppressor].metric() else {
                 continue;
             };
             let extra: Vec<&str> = suppressor_query

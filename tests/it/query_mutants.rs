@@ -141,7 +141,11 @@ fn metric_parser_catches_single_character_mutants_of_fixture_queries() {
     queries.extend(diagnostics_fixture_queries());
     queries.sort();
     queries.dedup();
-    assert!(queries.len() >= 40, "only {} fixture queries", queries.len());
+    assert!(
+        queries.len() >= 40,
+        "only {} fixture queries",
+        queries.len()
+    );
     let Tally { caught, accepted } = tally(&queries);
     let total = caught + accepted;
     let fraction = caught as f64 / total as f64;
