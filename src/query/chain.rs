@@ -13,9 +13,9 @@
 
 use std::ops::Range;
 
-use super::condition::{Condition, is_number, next_is_comparator, parse_condition};
+use super::condition::{Condition, next_is_comparator, parse_condition};
 use super::lexer::{self, Kind, Token};
-use super::{Cursor, QueryError};
+use super::{Cursor, QueryError, check_typo, typo_of};
 
 /// What a chained query reads from.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,7 @@ const KNOWN_METHODS: &[&str] = &[
     "anomaly",
 ];
 /// Roll-up methods of search monitors (`count`, `avg`, `cardinality` in the API reference; the
-/// others in the monitor editor); `pc75`… percentiles are recognised apart.
+/// others in the monitor editor); percentiles such as `pc95` are accepted as they are.
 const ROLLUP_METHODS: &[&str] = &["count", "cardinality", "avg", "sum", "min", "max", "median"];
 /// Datadog counts at most 100 check runs.
 const MAX_CHECK_RUNS: u32 = 100;
@@ -378,8 +378,7 @@ fn check_method(
             )
             .with_help("write `.count_by_status()`"));
         }
-        name if !KNOWN_METHODS.contains(&name) => check_unknown_method(method)?,
-        _ => {}
+        name => check_typo("method", name, method.name_span.clone(), KNOWN_METHODS)?,
     }
     Ok(())
 }
@@ -396,22 +395,6 @@ fn check_has_arguments(method: &Call) -> Result<(), QueryError> {
         )));
     }
     Ok(())
-}
-
-/// A method name one typo away from a known one is a typo; anything else may be a method
-/// monc does not know yet.
-fn check_unknown_method(method: &Call) -> Result<(), QueryError> {
-    let typo_of = KNOWN_METHODS.iter().find(|known| {
-        method.name.len() >= 4 && strsim::damerau_levenshtein(&method.name, known) == 1
-    });
-    match typo_of {
-        Some(known) => Err(QueryError::new(
-            format!("unknown method `.{}`", method.name),
-            method.name_span.clone(),
-        )
-        .with_help(format!("did you mean `.{known}(…)`?"))),
-        None => Ok(()),
-    }
 }
 
 /// `.last(2)` of a service check: how many runs, 1 to 100.
@@ -472,12 +455,7 @@ fn check_rollup(method: &Call) -> Result<(), QueryError> {
     let Some(name) = first.value() else {
         return Err(QueryError::new("expected a roll-up method", first.span()).with_help(help));
     };
-    let is_percentile = name.strip_prefix("pc").is_some_and(is_number);
-    let known = ROLLUP_METHODS.contains(&name) || is_percentile;
-    let typo = ROLLUP_METHODS
-        .iter()
-        .any(|m| strsim::damerau_levenshtein(name, m) == 1 && name.len() >= 3);
-    if !known && (typo || name.is_empty()) {
+    if name.is_empty() || typo_of(name, ROLLUP_METHODS).is_some() {
         return Err(
             QueryError::new(format!("unknown roll-up method `{name}`"), first.span())
                 .with_help(help),

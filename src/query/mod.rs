@@ -68,6 +68,35 @@ impl std::fmt::Display for QueryError {
 
 impl std::error::Error for QueryError {}
 
+/// The known name `name` is one typo from (one character deleted, added, replaced, or two
+/// swapped), if it is not itself known. Only names of letters and `_`, four or more long, are
+/// judged: numbered variants (`ewma_7`, `top10_max`) and short names are too close to each
+/// other to tell a typo from a name monc does not know.
+pub(crate) fn typo_of<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let judged = name.len() >= 4 && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if !judged || known.contains(&name) {
+        return None;
+    }
+    known
+        .iter()
+        .copied()
+        .find(|k| strsim::damerau_levenshtein(name, k) == 1)
+}
+
+/// A "did you mean" error at `span` for a name one typo from a known one.
+pub(crate) fn check_typo(
+    what: &str,
+    name: &str,
+    span: Range<usize>,
+    known: &[&str],
+) -> Result<(), QueryError> {
+    match typo_of(name, known) {
+        Some(meant) => Err(QueryError::new(format!("unknown {what} `{name}`"), span)
+            .with_help(format!("did you mean `{meant}`?"))),
+        None => Ok(()),
+    }
+}
+
 /// The text a span covers, or `""` if the span does not fit (never panics).
 pub(crate) fn slice<'q>(query: &'q str, span: &Range<usize>) -> &'q str {
     query.get(span.clone()).unwrap_or("")

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// The caught fraction the parser reaches today, rounded down; raise it when the parser
 /// improves.
-const CAUGHT_FLOOR: f64 = 0.30;
+const CAUGHT_FLOOR: f64 = 0.43;
 
 fn recommended_metric_queries() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recommended-monitors");
@@ -114,12 +114,21 @@ fn mutants(query: &str) -> BTreeSet<String> {
 struct Tally {
     caught: usize,
     accepted: usize,
+    /// Accepted mutants that differ from their query in white space only (`>1` for `> 1`):
+    /// nearly all mean the same query.
+    accepted_whitespace: usize,
+}
+
+fn same_but_whitespace(a: &str, b: &str) -> bool {
+    let visible = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    visible(a) == visible(b)
 }
 
 fn tally(queries: &[String]) -> Tally {
     let mut tally = Tally {
         caught: 0,
         accepted: 0,
+        accepted_whitespace: 0,
     };
     for query in queries {
         assert!(parse_metric_query(query).is_ok(), "fixture query {query:?}");
@@ -127,6 +136,7 @@ fn tally(queries: &[String]) -> Tally {
             let result = std::panic::catch_unwind(|| parse_metric_query(&mutant).is_err());
             match result {
                 Ok(true) => tally.caught += 1,
+                Ok(false) if same_but_whitespace(query, &mutant) => tally.accepted_whitespace += 1,
                 Ok(false) => tally.accepted += 1,
                 Err(_) => panic!("the parser panicked on {mutant:?}"),
             }
@@ -146,13 +156,20 @@ fn metric_parser_catches_single_character_mutants_of_fixture_queries() {
         "only {} fixture queries",
         queries.len()
     );
-    let Tally { caught, accepted } = tally(&queries);
-    let total = caught + accepted;
+    let Tally {
+        caught,
+        accepted,
+        accepted_whitespace,
+    } = tally(&queries);
+    let total = caught + accepted + accepted_whitespace;
     let fraction = caught as f64 / total as f64;
+    let visible_fraction = caught as f64 / (caught + accepted) as f64;
     eprintln!(
-        "metric query mutants: {} queries, {total} mutants, {caught} caught, {accepted} accepted ({:.1}% caught)",
+        "metric query mutants: {} queries, {total} mutants, {caught} caught, {} accepted ({accepted_whitespace} of them white space only): {:.1}% caught, {:.1}% of those not white space only",
         queries.len(),
-        fraction * 100.0
+        accepted + accepted_whitespace,
+        fraction * 100.0,
+        visible_fraction * 100.0
     );
     assert!(
         fraction >= CAUGHT_FLOOR,

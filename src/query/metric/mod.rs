@@ -4,14 +4,15 @@
 //! Liberal about what Datadog accepts but monc cannot know (unknown functions and their
 //! arguments, tag syntax inside scopes); strict about structure.
 
+mod names;
 mod scope;
 
 use crate::query::Cursor;
 use std::ops::Range;
 
-use super::QueryError;
 use super::condition::{Comparator, Condition, is_number, next_is_comparator, parse_condition};
 use super::lexer::{self, Kind, Token};
+use super::{QueryError, check_typo, slice};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricQuery {
@@ -385,7 +386,9 @@ impl Parser<'_> {
 
     /// `abs(...)`, `anomalies(..., 'basic', 2, direction='above')`: any function name is allowed.
     fn parse_function_call(&mut self) -> Result<(), QueryError> {
-        self.advance(); // the function name
+        if let Some(name) = self.advance() {
+            check_typo("function", self.text(&name), name.span, names::FUNCTIONS)?;
+        }
         self.parse_arguments()
     }
 
@@ -409,6 +412,9 @@ impl Parser<'_> {
         let next_is_word = self.peek_kind() == Some(Kind::Word) && !self.next_is_number();
         match (self.peek_kind(), self.peek_kind_at(1)) {
             (Some(Kind::Word), Some(Kind::Assign)) if next_is_word => {
+                let name = self.here();
+                let text = slice(self.query, &name);
+                check_typo("argument", text, name, names::NAMED_ARGUMENTS)?;
                 self.pos += 2;
                 self.parse_argument_value()
             }
@@ -459,8 +465,9 @@ impl Parser<'_> {
 
     fn parse_method(&mut self) -> Result<(), QueryError> {
         let dot = self.advance().ok_or_else(|| self.expected_metric_error())?;
-        let has_name = self.eat(Kind::Word).is_some();
-        if has_name && self.peek_kind() == Some(Kind::LParen) {
+        let name = self.eat(Kind::Word);
+        if let Some(name) = name.filter(|_| self.peek_kind() == Some(Kind::LParen)) {
+            check_typo("function", self.text(&name), name.span, names::FUNCTIONS)?;
             return self.parse_arguments();
         }
         Err(QueryError::new(
