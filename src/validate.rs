@@ -10,7 +10,7 @@ use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template, check_tag};
-use crate::query::{Comparator, Condition, MetricQuery, MonitorQuery};
+use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
 
 /// Runs every check on the graph; reads only.
 pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
@@ -18,6 +18,13 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
         let template = &model.templates[monitor.template];
         if let Some(condition) = monitor.parsed.as_ref().and_then(MonitorQuery::condition) {
             check_thresholds(template, monitor, &condition, diagnostics);
+        }
+        if let Some(MonitorQuery::Chain(ChainQuery {
+            check_runs: Some(runs),
+            ..
+        })) = &monitor.parsed
+        {
+            check_service_check_thresholds(template, monitor, *runs, diagnostics);
         }
         if let Some(query) = monitor.metric() {
             check_message_variables(model, template, monitor, query, diagnostics);
@@ -204,10 +211,7 @@ fn check_thresholds(
     query: &Condition,
     diagnostics: &mut Diagnostics,
 ) {
-    let span = template
-        .thresholds
-        .as_ref()
-        .map_or(template.query.span.clone(), |f| f.span.clone());
+    let span = thresholds_span(template);
     let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
         return;
     };
@@ -235,6 +239,44 @@ fn check_thresholds(
         &monitor.key,
         diagnostics,
     );
+}
+
+/// A service check's thresholds count check runs among the last `runs` its query reads, so
+/// none can exceed it (Datadog's API reference: the count "must be greater than or equal to
+/// your max threshold").
+fn check_service_check_thresholds(
+    template: &Template,
+    monitor: &CompiledMonitor,
+    runs: u32,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
+        return;
+    };
+    let span = thresholds_span(template);
+    let too_many = ["critical", "warning", "ok"]
+        .into_iter()
+        .filter_map(|name| Some((name, thresholds.get(name).and_then(number)?)))
+        .find(|(_, count)| *count > f64::from(runs));
+    if let Some((name, count)) = too_many {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::ThresholdMismatch,
+                span,
+                format!("`thresholds.{name}` counts {count} check runs, but the query of `{}` reads only the last {runs}", monitor.key),
+            )
+            .label("more runs than the query counts")
+            .help(format!("raise the query's `.last({runs})` to at least {count}, or lower `{name}` to {runs} or less")),
+        );
+    }
+}
+
+/// Where the thresholds are written, or the query when they are not.
+fn thresholds_span(template: &Template) -> Span {
+    template
+        .thresholds
+        .as_ref()
+        .map_or(template.query.span.clone(), |f| f.span.clone())
 }
 
 fn number(value: &Json) -> Option<f64> {
