@@ -135,6 +135,7 @@ catalogue! {
     GroupByMismatch = "monc::group-by-mismatch": "suppressor and suppressed monitor grouped so that the composite never fires",
     QuerySyntax = "monc::query-syntax": "a malformed query (metric, service check, search or formula)",
     QueryType = "monc::query-type": "a query of another kind than its monitor type reads",
+    FormulaVariable = "monc::formula-variable": "a `formula(…)` naming a query not in `options.variables`",
     ThresholdMismatch = "monc::threshold-mismatch": "`thresholds.critical` other than the query's number",
     ThresholdOrder = "monc::threshold-order": "warning or recovery thresholds on the wrong side",
     DuplicateThresholds = "monc::duplicate-thresholds": "thresholds given at the top level and in `options`",

@@ -26,6 +26,9 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
         {
             check_service_check_thresholds(template, monitor, *runs, diagnostics);
         }
+        if let Some(MonitorQuery::Chain(chain)) = &monitor.parsed {
+            check_formula_variables(model, template, monitor, chain, diagnostics);
+        }
         if let Some(query) = monitor.metric() {
             check_message_variables(model, template, monitor, query, diagnostics);
         }
@@ -267,6 +270,45 @@ fn check_service_check_thresholds(
             )
             .label("more runs than the query counts")
             .help(format!("raise the query's `.last({runs})` to at least {count}, or lower `{name}` to {runs} or less")),
+        );
+    }
+}
+
+/// A `formula("query1 / query2")` reads the queries `options.variables` names; a name it lacks
+/// is a typo or a missing query. A warning: monc reads formulas roughly, and a variable may be
+/// added by other means than the template.
+fn check_formula_variables(
+    model: &Model,
+    template: &Template,
+    monitor: &CompiledMonitor,
+    chain: &ChainQuery,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(variables) = monitor.options.get("variables").and_then(Json::as_array) else {
+        return;
+    };
+    let defined: Vec<&str> = variables
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Json::as_str))
+        .collect();
+    for (name, range) in chain.formula_variables() {
+        if defined.contains(&name.as_str()) {
+            continue;
+        }
+        let span = template
+            .query
+            .span_within(&model.sources, &monitor.query, range);
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::FormulaVariable,
+                span,
+                format!(
+                    "the formula of `{}` reads `{name}`, which `options.variables` does not define",
+                    monitor.key
+                ),
+            )
+            .label("no such variable")
+            .help(suggestion_help(&name, "variable", defined.iter().copied())),
         );
     }
 }

@@ -35,6 +35,70 @@ pub struct ChainQuery {
     pub condition: Option<Condition>,
     /// The `N` of a service check's `.last(N)`: how many check runs it counts.
     pub check_runs: Option<u32>,
+    /// The quoted argument of a source function (the search, formula or SLO id), unquoted,
+    /// with the span of that text inside its quotes.
+    pub argument: Option<Argument>,
+}
+
+/// A quoted argument's text and its span (inside the quotes).
+pub type Argument = (String, Range<usize>);
+
+impl ChainQuery {
+    /// For a `formula("…")`: the names it reads from `options.variables` (`query1`, `run_query`),
+    /// with their spans in the query. Function names (`exclude_null(`), numbers and quoted
+    /// arguments are left out.
+    pub fn formula_variables(&self) -> Vec<(String, Range<usize>)> {
+        let (Source::Function(name), Some((formula, span))) = (&self.source, &self.argument) else {
+            return Vec::new();
+        };
+        if name != "formula" {
+            return Vec::new();
+        }
+        identifiers(formula)
+            .into_iter()
+            .map(|(ident, at)| {
+                (
+                    ident.to_string(),
+                    span.start + at.start..span.start + at.end,
+                )
+            })
+            .collect()
+    }
+}
+
+/// Identifiers of a formula that are not called (`query1` in `abs(query1) * 2`), skipping
+/// numbers (`1e5`) and quoted text.
+fn identifiers(formula: &str) -> Vec<(&str, Range<usize>)> {
+    let bytes = formula.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let c = bytes[at];
+        let run_end = |from: usize| {
+            (from..bytes.len())
+                .find(|&i| {
+                    !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+                })
+                .unwrap_or(bytes.len())
+        };
+        if c == b'\'' || c == b'"' {
+            at = (at + 1..bytes.len())
+                .find(|&i| bytes[i] == c)
+                .map_or(bytes.len(), |i| i + 1);
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let end = run_end(at);
+            let called = formula[end..].trim_start().starts_with('(');
+            if !called {
+                found.push((&formula[at..end], at..end));
+            }
+            at = end;
+        } else if c.is_ascii_digit() {
+            at = run_end(at);
+        } else {
+            at += 1;
+        }
+    }
+    found
 }
 
 const CHECK_HELP: &str = "a service check query looks like `\"http.can_connect\".over(\"env:prod\").by(\"host\").last(2).count_by_status()`";
@@ -62,7 +126,7 @@ pub fn parse_chain_query(query: &str) -> Result<ChainQuery, QueryError> {
     let mut parser = Parser {
         cursor: Cursor::new(query, tokens),
     };
-    let (source, source_span) = parser.parse_source()?;
+    let (source, source_span, argument) = parser.parse_source()?;
     let mut methods = Vec::new();
     while let Some(dot) = parser.cursor.eat(Kind::Dot) {
         methods.push(parser.parse_method(&dot)?);
@@ -86,6 +150,7 @@ pub fn parse_chain_query(query: &str) -> Result<ChainQuery, QueryError> {
         source_span,
         condition,
         check_runs,
+        argument,
     };
     match &parsed.source {
         Source::Check(_) => check_service_check(query, &parsed, &methods)?,
@@ -135,7 +200,8 @@ struct Parser<'q> {
 
 impl Parser<'_> {
     /// A quoted check name, or a source function with its arguments.
-    fn parse_source(&mut self) -> Result<(Source, Range<usize>), QueryError> {
+    /// The source, its span, and a source function's quoted argument.
+    fn parse_source(&mut self) -> Result<(Source, Range<usize>, Option<Argument>), QueryError> {
         if let Some(name) = self.cursor.eat(Kind::Str) {
             let text = unquote(self.cursor.text(&name));
             if text.trim().is_empty() {
@@ -143,7 +209,7 @@ impl Parser<'_> {
                     QueryError::new("empty service check name", name.span).with_help(CHECK_HELP)
                 );
             }
-            return Ok((Source::Check(text.to_string()), name.span));
+            return Ok((Source::Check(text.to_string()), name.span, None));
         }
         if self.cursor.peek_kind() != Some(Kind::Word) {
             return Err(QueryError::new(
@@ -158,7 +224,11 @@ impl Parser<'_> {
         self.expect_quoted_first_argument()?;
         let call = self.parse_call()?;
         let source = Source::Function(call.name.clone());
-        Ok((source, call.name_span))
+        let argument = match call.args.first() {
+            Some(Arg::Str(text, span)) => Some((text.clone(), span.start + 1..span.end - 1)),
+            _ => None,
+        };
+        Ok((source, call.name_span, argument))
     }
 
     /// `logs("…")`, `formula("…")`, `error_budget("…")`: a source function takes its search,

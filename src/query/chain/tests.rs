@@ -145,3 +145,27 @@ fn malformed_service_checks_are_reported_where_they_break() {
 fn unknown_methods_far_from_known_ones_are_accepted() {
     parse(r#"formula("query1").last("5m").timeshift("1d") > 1"#);
 }
+
+#[test]
+fn a_formula_names_its_variables() {
+    let query =
+        r#"formula("exclude_null(query1) / query_2 * 1e5 + top(q3, 10, 'max')").last("5m") > 1"#;
+    let names: Vec<(String, &str)> = parse(query)
+        .formula_variables()
+        .into_iter()
+        .map(|(name, span)| (name, &query[span]))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("query1".into(), "query1"),
+            ("query_2".into(), "query_2"),
+            ("q3".into(), "q3")
+        ]
+    );
+    assert!(
+        parse(r#"logs("a b").rollup("count").last("5m") > 1"#)
+            .formula_variables()
+            .is_empty()
+    );
+}
