@@ -27,6 +27,14 @@ fn each_type_reads_its_own_kind_of_query() {
         ),
         ("rum alert", r#"rum("a").rollup("count").last("5m") > 0"#),
         (
+            "trace-analytics alert",
+            r#"traces("@error:true").rollup("count").last("5m") > 3"#,
+        ),
+        (
+            "error-tracking alert",
+            r#"error-tracking-logs("service:web").index("*").rollup("count").by("issue.id").last("1d") >= 1"#,
+        ),
+        (
             "cost alert",
             r#"formula("exclude_null(query1)").last("7d") >= 5"#,
         ),
