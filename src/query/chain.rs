@@ -135,6 +135,7 @@ pub fn parse_chain_query(query: &str) -> Result<ChainQuery, QueryError> {
         Source::Check(_) => CHECK_HELP,
         Source::Function(_) => SEARCH_HELP,
     };
+    let condition_start = parser.cursor.here().start;
     let condition = if next_is_comparator(&parser.cursor) {
         Some(parse_condition(&mut parser.cursor, help)?)
     } else {
@@ -153,7 +154,7 @@ pub fn parse_chain_query(query: &str) -> Result<ChainQuery, QueryError> {
         argument,
     };
     match &parsed.source {
-        Source::Check(_) => check_service_check(query, &parsed, &methods)?,
+        Source::Check(_) => check_service_check(&parsed, &methods, condition_start)?,
         Source::Function(_) => check_function_source(query, &parsed)?,
     }
     Ok(parsed)
@@ -537,21 +538,14 @@ fn check_rollup(method: &Call) -> Result<(), QueryError> {
 /// `.over(…)`, `.last(N)` and `.count_by_status()` last: what Datadog's API reference requires of
 /// a service check query; it has no comparison (its thresholds count check runs).
 fn check_service_check(
-    query: &str,
     parsed: &ChainQuery,
     methods: &[Call],
+    condition_start: usize,
 ) -> Result<(), QueryError> {
     if let Some(condition) = &parsed.condition {
-        let start = query[..condition.threshold_span.start]
-            .rfind(['<', '>', '=', '!'])
-            .map_or(condition.threshold_span.start, |at| {
-                query[..at]
-                    .rfind(|c: char| !"<>=!".contains(c))
-                    .map_or(at, |c| c + 1)
-            });
         return Err(QueryError::new(
             "a service check query has no comparison",
-            start..condition.threshold_span.end,
+            condition_start..condition.threshold_span.end,
         )
         .with_help("end the query with `.count_by_status()` and set the counts in `thresholds = { critical = 1, ok = 1 }`"));
     }
