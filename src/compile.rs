@@ -12,7 +12,8 @@ use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
 use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
 use crate::query::{
-    CompositeExpr, MetricQuery, Operand, QueryError, parse_composite_query, parse_metric_query,
+    CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
+    parse_composite_query, parse_monitor_query,
 };
 
 /// Which cluster or tenant a monitor was stamped out for.
@@ -45,9 +46,17 @@ pub struct CompiledMonitor {
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
-    /// For a metric monitor: its query parsed. `None` for other monitor types, and for a query
-    /// that does not parse (reported as `monc::query-syntax`).
-    pub metric: Option<MetricQuery>,
+    /// Its query parsed, for the types monc reads (metric, service check, searches, formulas).
+    /// `None` for other types, and for a query that does not parse (reported as
+    /// `monc::query-syntax`) or does not fit the type (`monc::query-type`).
+    pub parsed: Option<MonitorQuery>,
+}
+
+impl CompiledMonitor {
+    /// The parsed query of a metric monitor.
+    pub fn metric(&self) -> Option<&MetricQuery> {
+        self.parsed.as_ref().and_then(MonitorQuery::metric)
+    }
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -180,23 +189,12 @@ fn has_key(value: &hcl::Value, key: &str) -> bool {
         || matches!(object.get("vars"), Some(hcl::Value::Object(vars)) if vars.contains_key(key))
 }
 
-/// `formula("query1").rollup("sum").last("5m") > 100`: a formulas-and-functions monitor, whose
-/// queries live in `options.variables`. Datadog accepts it as a `query alert`; monc's metric
-/// parser does not read this form, so it is not checked rather than wrongly refused.
-fn is_formula_query(query: &str) -> bool {
-    query.trim_start().starts_with("formula(")
-}
-
-fn is_metric_monitor(monitor_type: &str) -> bool {
-    matches!(monitor_type, "metric alert" | "query alert")
-}
-
-/// Datadog requires `thresholds.critical` to equal the number in a metric query, so leaving it
-/// out means "the query's number". A critical threshold that is written is left for
+/// Datadog requires `thresholds.critical` to equal the number at the end of the query, so
+/// leaving it out means "the query's number". A critical threshold that is written is left for
 /// [`crate::validate`] to compare.
 fn derive_critical_threshold(
     options: &mut JsonMap<String, serde_json::Value>,
-    query: &MetricQuery,
+    condition: &Condition,
 ) {
     let thresholds = options
         .entry("thresholds")
@@ -207,7 +205,7 @@ fn derive_critical_threshold(
     if thresholds.contains_key("critical") {
         return;
     }
-    if let Some(critical) = serde_json::Number::from_f64(query.threshold) {
+    if let Some(critical) = serde_json::Number::from_f64(condition.threshold) {
         thresholds.insert("critical".into(), critical.into());
     }
 }
@@ -273,9 +271,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
         let key = self.compiler.key(t, self.instance);
         let mut options = options;
-        let metric = self.metric_query(&query, &key);
-        if let Some(metric) = &metric {
-            derive_critical_threshold(&mut options, metric);
+        let parsed = self.parse_query(&query, &key);
+        if let Some(condition) = parsed.as_ref().and_then(MonitorQuery::condition) {
+            derive_critical_threshold(&mut options, &condition);
         }
         Some(CompiledMonitor {
             key,
@@ -292,7 +290,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             notify,
             suppressed_by,
             composite,
-            metric,
+            parsed,
         })
     }
 
@@ -372,14 +370,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
     }
 
-    /// The parsed query of a metric monitor. A query that does not parse is reported, but the
+    /// The query parsed as its type reads it. A query that does not parse is reported, but the
     /// monitor is kept: the checks that do not need its query still run on it.
-    fn metric_query(&mut self, query: &str, key: &str) -> Option<MetricQuery> {
-        if !is_metric_monitor(&self.template.monitor_type.value) || is_formula_query(query) {
-            return None;
-        }
-        match parse_metric_query(query) {
-            Ok(parsed) => Some(parsed),
+    fn parse_query(&mut self, query: &str, key: &str) -> Option<MonitorQuery> {
+        match parse_monitor_query(&self.template.monitor_type.value, query) {
+            Ok(parsed) => parsed,
             Err(error) => {
                 let diagnostic = self.query_diagnostic(query, key, &error);
                 self.diagnostics.push(diagnostic);
@@ -400,16 +395,33 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         } else {
             format!("at `{fragment}`")
         };
-        Diagnostic::error(
-            Code::QuerySyntax,
-            span,
-            format!("invalid metric query for `{key}`: {}", error.message),
-        )
-        .label(label)
-        .help(error.help.clone().unwrap_or_else(|| {
-            "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
-                .into()
-        }))
+        let monitor_type = &self.template.monitor_type.value;
+        let (code, message) = if error.is_syntax {
+            let kind = match monitor_type.as_str() {
+                "metric alert" | "query alert" => "metric".to_string(),
+                other => format!("`{other}`"),
+            };
+            (
+                Code::QuerySyntax,
+                format!("invalid {kind} query for `{key}`: {}", error.message),
+            )
+        } else {
+            (
+                Code::QueryType,
+                format!(
+                    "the query of `{key}` does not fit its type: {}",
+                    error.message
+                ),
+            )
+        };
+        Diagnostic::error(code, span, message)
+            .label(label)
+            .help(error.help.clone().unwrap_or_else(|| {
+                format!(
+                    "a `{monitor_type}` query looks like {}",
+                    example_query(monitor_type)
+                )
+            }))
     }
 
     fn resolve_references(&mut self) -> Vec<ResolvedRef> {
@@ -872,7 +884,7 @@ mod tests {
             .iter()
             .find(|m| m.key == "l2/ecs_cpu/prod-tokyo-1")
             .expect("compiled");
-        assert_eq!(ecs.metric.as_ref().map(|q| q.threshold), Some(85.0));
+        assert_eq!(ecs.metric().map(|q| q.threshold), Some(85.0));
         assert_eq!(
             ecs.options["thresholds"]["critical"],
             serde_json::json!(85.0)

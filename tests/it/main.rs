@@ -23,6 +23,7 @@ mod import_tfstate;
 mod interrupted_sync;
 mod load_props;
 mod moved;
+mod query_mutants;
 mod query_props;
 mod query_recommended_monitors;
 mod readme;
