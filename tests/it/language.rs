@@ -3,18 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn monc(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("monc").expect("binary");
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("DD_API_KEY")
-        .env_remove("DD_APP_KEY")
-        .env_remove("MONC_ORG");
-    cmd
-}
+use crate::common::{self, monc_in as monc};
 
 const PROJECT: &str = r#"
 locals {
@@ -191,21 +182,12 @@ fn a_sync_writes_locals_and_only_enabled_instances() {
         .values()
         .collect();
     let by_key = |key: &str| {
-        let tag = Value::from(format!("monc-key:{key}"));
         monitors
             .iter()
-            .find(|m| m["tags"].as_array().is_some_and(|t| t.contains(&tag)))
+            .find(|m| common::key_of(m).as_deref() == Some(key))
             .copied()
     };
-    let mut keys: Vec<String> = monitors
-        .iter()
-        .flat_map(|m| m["tags"].as_array().cloned().unwrap_or_default())
-        .filter_map(|t| {
-            t.as_str()
-                .and_then(|t| t.strip_prefix("monc-key:"))
-                .map(String::from)
-        })
-        .collect();
+    let mut keys: Vec<String> = monitors.iter().filter_map(|m| common::key_of(m)).collect();
     keys.sort();
     assert_eq!(
         keys,
