@@ -23,6 +23,9 @@ struct Directive {
     verb: char,
 }
 
+/// Widths and precisions beyond this are mistakes (and would allocate without bound).
+const MAX_WIDTH: usize = 1000;
+
 pub fn format(spec: &str, values: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = spec.chars().peekable();
@@ -122,6 +125,11 @@ fn parse_directive(chars: &mut std::iter::Peekable<std::str::Chars>) -> Result<D
             );
         }
         d.index = index;
+    }
+    if d.width.max(d.precision).is_some_and(|n| n > MAX_WIDTH) {
+        return Err(format!(
+            "a width or precision over {MAX_WIDTH} makes a text nobody can read"
+        ));
     }
     d.verb = chars
         .next()
@@ -335,6 +343,8 @@ mod tests {
         assert!(err("%s", &["a".into(), "b".into()]).contains("argument 3 (\"b\") is not used"));
         assert!(err("%y", &[1.into()]).contains("`%y` is not a format verb"));
         assert!(err("%s", &[Value::Array(vec![])]).contains("needs a string, got a list"));
+        assert!(err("%999999999d", &[1.into()]).contains("width or precision over 1000"));
+        assert!(err("%.999999999f", &[1.into()]).contains("width or precision over 1000"));
     }
 
     #[test]

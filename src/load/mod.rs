@@ -869,14 +869,20 @@ impl Loader {
         let span = self.span(id, expr.span());
         let parsed = parse_reference(expr);
         match parsed {
-            Some((name, name_span, index)) => Some(Reference {
-                template: Spanned {
-                    value: name,
-                    span: self.span(id, Some(name_span)),
-                },
-                index: index.map(|e| field_of_expr(id, e)),
-                span,
-            }),
+            Some((name, name_span, index)) => {
+                let index = index.map(|e| field_of_expr(id, e));
+                if let Some(index) = &index {
+                    self.check_locals(&index.locals);
+                }
+                Some(Reference {
+                    template: Spanned {
+                        value: name,
+                        span: self.span(id, Some(name_span)),
+                    },
+                    index,
+                    span,
+                })
+            }
             None => {
                 self.error(
                     Diagnostic::error(Code::BadReference, span, "not a monitor reference")
