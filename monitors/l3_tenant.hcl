@@ -6,7 +6,7 @@ monitor "api_error_rate" {
   for_each = tenants
   name     = "[${tenant.name}] API error rate high"
   type     = "query alert"
-  query    = "sum(last_5m):sum:trace.http.request.errors{service:${tenant.vars.service},env:prod}.as_count() / sum:trace.http.request.hits{service:${tenant.vars.service},env:prod}.as_count() > ${tenant.vars.error_rate_max}"
+  query    = "sum(last_5m):sum:trace.http.request.errors{service:${tenant.vars.service},env:${local.env}}.as_count() / sum:trace.http.request.hits{service:${tenant.vars.service},env:${local.env}}.as_count() > ${tenant.vars.error_rate_max}"
   message  = <<-EOT
     {{#is_alert}}The error rate of ${tenant.vars.service} is {{value}} (limit ${tenant.vars.error_rate_max}).{{/is_alert}}
     Dashboard: https://app.datadoghq.com/apm/services/${tenant.vars.service}
@@ -26,12 +26,14 @@ monitor "api_latency_p95" {
   for_each = tenants
   name     = "[${tenant.name}] API p95 latency"
   type     = "query alert"
-  query    = "avg(last_15m):p95:trace.http.request{service:${tenant.vars.service},env:prod} by {resource_name} > ${tenant.vars.p95_latency_s}"
+  query    = "avg(last_15m):p95:trace.http.request{service:${tenant.vars.service},env:${local.env}} by {resource_name} > ${tenant.vars.p95_latency_s}"
   message  = <<-EOT
     p95 latency of {{resource_name.name}} on ${tenant.vars.service} is {{value}}s (limit ${tenant.vars.p95_latency_s}s).
   EOT
   tags     = ["service:${tenant.vars.service}"]
   priority = 3
+  # A tenant without APM tracing sets `apm = false` in its vars: no latency monitor for it.
+  enabled  = lookup(tenant.vars, "apm", true)
   suppressed_by = [
     monitor.db_cpu[tenant.cluster],
     monitor.ecs_cpu[tenant.cluster],

@@ -52,13 +52,16 @@ pub struct Checked {
     pub model: Model,
     pub graph: MonitorGraph,
     pub diagnostics: Diagnostics,
+    /// Facts `validate --verbose` shows, such as suppressions left out for disabled monitors.
+    pub notes: Vec<diagnostic::Note>,
 }
 
 /// Runs the front half of the pipeline: files → model → graph, with every check. The
 /// diagnostics come back in reading order.
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
-    let compiled = compile::compile(&model, &mut diagnostics);
+    let mut compiled = compile::compile(&model, &mut diagnostics);
+    let notes = std::mem::take(&mut compiled.notes);
     let graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &graph, &mut diagnostics);
     moved::check(&model, &mut diagnostics);
@@ -68,5 +71,6 @@ pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
         model,
         graph,
         diagnostics,
+        notes,
     })
 }

@@ -16,9 +16,32 @@ pub struct Model {
     /// `moved { from = monitor.old  to = monitor.new }` blocks: renames that keep monitor ids.
     pub moves: Vec<Move>,
     pub sources: SourceMap,
+    /// `locals { ... }` of every file, evaluated.
+    pub locals: Locals,
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
     /// is then a follow-on of that one syntax error, not a mistake of its own.
     pub has_unparsed_files: bool,
+}
+
+/// The `locals { name = ... }` blocks of all files: usable as `local.<name>` in every expression.
+#[derive(Debug, Default)]
+pub struct Locals {
+    /// Every local that evaluated, as the `local` object expressions see.
+    pub values: hcl::Map<String, hcl::Value>,
+    /// Every local defined, including those whose value is in error.
+    pub defined: Vec<Spanned<String>>,
+}
+
+impl Locals {
+    /// The `local` object expressions see.
+    pub fn value(&self) -> hcl::Value {
+        hcl::Value::Object(self.values.clone())
+    }
+
+    /// Whether `name` is defined, even if its value is in error.
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.defined.iter().any(|d| d.value == name)
+    }
 }
 
 /// Project-wide settings from the optional `monc.hcl`.
@@ -93,6 +116,18 @@ pub struct Field {
     pub span: Span,
     /// True when the value is a plain literal with no `${...}`, so offsets inside it map 1:1 to the file.
     pub is_literal: bool,
+    /// The function calls in the expression, to point at the one that fails.
+    pub calls: Vec<Call>,
+    /// Every `local.<name>` in the expression.
+    pub locals: Vec<Spanned<String>>,
+}
+
+/// A function call inside a field: `floor(tenant.vars.limit)`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub name: String,
+    pub expr: hcl::Expression,
+    pub span: Span,
 }
 
 impl Field {
@@ -172,6 +207,8 @@ pub struct Template {
     pub tags: Option<Field>,
     pub priority: Option<Field>,
     pub notify: Option<Field>,
+    /// `enabled = <bool>`, evaluated per instance: a disabled instance is not stamped out.
+    pub enabled: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
     /// Codes silenced where they are reported inside this block (`ignore = ["monc::…"]`); only

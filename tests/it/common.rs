@@ -29,6 +29,18 @@ pub fn reference_copy(group: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// The `monc` binary run in `dir`, without colour and without credentials or an org from the
+/// environment.
+pub fn monc_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("MONC_ORG");
+    cmd
+}
+
 /// SplitMix64, so every run is reproducible from its seed without a `rand` dependency.
 pub struct Rng(u64);
 

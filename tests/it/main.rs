@@ -21,6 +21,7 @@ mod import_emulator;
 mod import_roundtrip;
 mod import_tfstate;
 mod interrupted_sync;
+mod language;
 mod load_props;
 mod moved;
 mod query_mutants;
