@@ -375,10 +375,21 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
-        let composite = t
-            .is_composite()
-            .then(|| self.resolve_composite(&query))
-            .flatten();
+        let composite = if t.is_page() {
+            self.page_members()
+        } else {
+            t.is_composite()
+                .then(|| self.resolve_composite(&query))
+                .flatten()
+        };
+        // A page's query is its members, `a || b`; the graph adds their suppressors.
+        let query = match (&composite, t.is_page()) {
+            (Some(expr), true) => expr.render(&|operand| match operand {
+                Operand::Key(key) => key.clone(),
+                other => format!("{other:?}"),
+            }),
+            _ => query,
+        };
         if self.failed {
             return None;
         }
@@ -535,6 +546,25 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                     example_query(monitor_type)
                 )
             }))
+    }
+
+    /// A page's members, `a || b || ...`, each resolved like a `suppressed_by` entry.
+    fn page_members(&mut self) -> Option<CompositeExpr> {
+        let members: Vec<ResolvedRef> = self
+            .template
+            .pages_for
+            .iter()
+            .filter_map(|r| self.resolve(r))
+            .collect();
+        let leaf = |member: &ResolvedRef| CompositeExpr::Operand {
+            operand: Operand::Key(member.key.clone()),
+            span: 0..0,
+        };
+        let mut members = members.iter();
+        let first = leaf(members.next()?);
+        Some(members.fold(first, |expr, member| {
+            CompositeExpr::Or(Box::new(expr), Box::new(leaf(member)))
+        }))
     }
 
     fn resolve_references(&mut self) -> Vec<ResolvedRef> {

@@ -53,11 +53,28 @@ pub struct MonitorGraph {
     index_by_key: HashMap<String, usize>,
     /// Index into `composites` by the monitor each one pages for; callers look it up per monitor.
     composite_by_target: HashMap<usize, usize>,
+    /// The `page` (an index into `monitors`) each member pages through.
+    page_by_member: HashMap<usize, usize>,
 }
 
 impl MonitorGraph {
     pub fn monitor(&self, key: &str) -> Option<&CompiledMonitor> {
         self.index_by_key.get(key).map(|&i| &self.monitors[i])
+    }
+
+    /// The `page` a monitor pages through, if it is a member of one.
+    pub fn page_for(&self, member: usize) -> Option<&CompiledMonitor> {
+        self.page_by_member.get(&member).map(|&p| &self.monitors[p])
+    }
+
+    /// The key of the monitor that pages for this one: its generated composite, its page, or
+    /// `None` when it pages itself.
+    pub fn pager_of(&self, index: usize) -> Option<&str> {
+        match (self.composite_for(index), self.page_for(index)) {
+            (Some(composite), _) => Some(&composite.key),
+            (None, Some(page)) => Some(&page.key),
+            (None, None) => None,
+        }
     }
 
     /// The index in `monitors` of the monitor with this key.
@@ -96,6 +113,7 @@ pub fn build(model: &Model, compiled: Compiled, diagnostics: &mut Diagnostics) -
     if report_cycles(&graph, diagnostics) {
         return graph;
     }
+    attach_pages(&mut graph, model, diagnostics);
     graph.composites = generate_composites(&graph, model, diagnostics);
     graph.composite_by_target = graph
         .composites
@@ -304,6 +322,9 @@ fn generate_composites(
 ) -> Vec<Composite> {
     let mut composites = Vec::new();
     for (index, monitor) in graph.monitors.iter().enumerate() {
+        if graph.page_by_member.contains_key(&index) {
+            continue; // it pages through its page, which carries its suppressors
+        }
         let suppressors = flattened_suppressors(graph, index);
         if suppressors.is_empty() {
             continue;
@@ -319,6 +340,76 @@ fn generate_composites(
         });
     }
     composites
+}
+
+/// Each `page` becomes `(a || b) && !s1 && !s2 ...`: its members, silenced by every monitor
+/// that silences any of them (flattened as for generated composites). Its members then page
+/// only through it.
+fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
+    for page in 0..graph.monitors.len() {
+        let template = &model.templates[graph.monitors[page].template];
+        let (true, Some(members_expr)) =
+            (template.is_page(), graph.monitors[page].composite.clone())
+        else {
+            continue;
+        };
+        let members: Vec<usize> = members_expr
+            .operands()
+            .iter()
+            .filter_map(|(operand, _)| match operand {
+                Operand::Key(key) => graph.index_of(key),
+                _ => None,
+            })
+            .collect();
+        let mut suppressors: Vec<usize> = Vec::new();
+        for &member in &members {
+            for s in flattened_suppressors(graph, member) {
+                if !members.contains(&s) && !suppressors.contains(&s) {
+                    suppressors.push(s);
+                }
+            }
+        }
+        let total = members.len() + suppressors.len();
+        if total > MAX_COMPOSITE_CONSTITUENTS {
+            let span = template
+                .pages_for_span
+                .clone()
+                .unwrap_or_else(|| template.name.span.clone());
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::TooManyConstituents,
+                    span,
+                    format!(
+                        "page `{}` needs {total} monitors ({} members and {} that suppress them); Datadog allows {MAX_COMPOSITE_CONSTITUENTS} in a composite",
+                        graph.monitors[page].key,
+                        members.len(),
+                        suppressors.len()
+                    ),
+                )
+                .label("too many monitors for one composite")
+                .help("split the page in two, or suppress its members with fewer (shared) monitors"),
+            );
+            continue;
+        }
+        let key = |i: usize| CompositeExpr::Operand {
+            operand: Operand::Key(graph.monitors[i].key.clone()),
+            span: 0..0,
+        };
+        let expr = suppressors.iter().fold(members_expr, |expr, &s| {
+            CompositeExpr::And(
+                Box::new(expr),
+                Box::new(CompositeExpr::Not(Box::new(key(s)))),
+            )
+        });
+        graph.monitors[page].query = expr.render(&|operand| match operand {
+            Operand::Key(key) => key.clone(),
+            other => format!("{other:?}"),
+        });
+        graph.monitors[page].composite = Some(expr);
+        for member in members {
+            graph.page_by_member.entry(member).or_insert(page);
+        }
+    }
 }
 
 /// All raw monitors that silence `index`, directly or through the monitors that silence them,

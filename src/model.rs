@@ -211,6 +211,10 @@ pub struct Template {
     pub enabled: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
+    /// For a `page` block: the monitors it pages for (`monitors = [...]`). monc builds its
+    /// composite `(a || b) && !<their suppressors>`; the monitors then page only through it.
+    pub pages_for: Vec<Reference>,
+    pub pages_for_span: Option<Span>,
     /// Codes silenced where they are reported inside this block (`ignore = ["monc::…"]`); only
     /// codes that [`Code::can_be_ignored`].
     pub ignore: Vec<Spanned<Code>>,
@@ -221,6 +225,11 @@ pub struct Template {
 impl Template {
     pub fn is_composite(&self) -> bool {
         is_composite(&self.monitor_type.value)
+    }
+
+    /// A `page` block: a composite monc builds from the monitors it names.
+    pub fn is_page(&self) -> bool {
+        self.pages_for_span.is_some()
     }
 }
 

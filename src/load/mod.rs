@@ -18,8 +18,8 @@ use crate::diagnostic::{
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
-    Cluster, FanOut, Field, Model, Move, MoveEnd, Project, Reference, Template, Tenant, check_name,
-    check_tag,
+    COMPOSITE_TYPE, Cluster, FanOut, Field, Model, Move, MoveEnd, Project, Reference, Template,
+    Tenant, check_name, check_tag,
 };
 use references::scan;
 
@@ -125,6 +125,13 @@ const TEMPLATE_ATTRS: &[&str] = &[
     "notify",
     "suppressed_by",
     "ignore",
+    "enabled",
+];
+
+/// Attributes of a `page` block: a monitor template without a query of its own, paging for
+/// the monitors it names.
+const PAGE_ATTRS: &[&str] = &[
+    "tier", "for_each", "name", "message", "tags", "priority", "notify", "monitors", "ignore",
     "enabled",
 ];
 
@@ -686,7 +693,7 @@ impl Loader {
         };
         for structure in body.iter() {
             match structure {
-                Structure::Block(block) if block.ident.as_str() == "monitor" => {
+                Structure::Block(block) if matches!(block.ident.as_str(), "monitor" | "page") => {
                     if let Some(template) = self.load_template(id, block)
                         && !self.is_duplicate(&template.name, "monitor")
                     {
@@ -702,7 +709,7 @@ impl Loader {
                 Structure::Block(block) => self.unknown_block(
                     id,
                     block,
-                    &["monitor", "moved", "locals"],
+                    &["monitor", "page", "moved", "locals"],
                     "a monitors file",
                 ),
                 Structure::Attribute(attr) => self.error(
@@ -722,36 +729,51 @@ impl Loader {
     }
 
     fn load_template(&mut self, id: FileId, block: &Block) -> Option<Template> {
-        let name = self.block_name(id, block, "monitor")?;
+        let is_page = block.ident.as_str() == "page";
+        let what = if is_page { "page" } else { "monitor" };
+        let name = self.block_name(id, block, what)?;
         self.reject_blocks(
             id,
             &block.body,
-            "monitor",
+            what,
             "use attributes such as `options = { ... }`",
         );
+        let known = if is_page { PAGE_ATTRS } else { TEMPLATE_ATTRS };
         let attrs: HashMap<&str, &Attribute> = block
             .body
             .attributes()
-            .filter(|a| self.check_known(id, a, TEMPLATE_ATTRS, "monitor"))
+            .filter(|a| self.check_known(id, a, known, what))
             .map(|a| (a.key.as_str(), a))
             .collect();
-        let missing: Vec<&str> = ["tier", "name", "type", "query"]
-            .into_iter()
+        let required: &[&str] = if is_page {
+            &["tier", "name", "monitors"]
+        } else {
+            &["tier", "name", "type", "query"]
+        };
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
             .filter(|k| !attrs.contains_key(k))
             .collect();
         if !missing.is_empty() {
-            self.missing_attributes(id, block, &missing, "monitor");
+            self.missing_attributes(id, block, &missing, what);
             return None;
         }
         let tier = self.tier(id, attrs["tier"])?;
         let fan_out = self.fan_out(id, attrs.get("for_each").copied(), block)?;
-        let monitor_type = self.monitor_type(id, attrs["type"])?;
+        let monitor_type = match attrs.get("type") {
+            Some(attr) => self.monitor_type(id, attr)?,
+            None => Spanned {
+                value: COMPOSITE_TYPE.to_string(),
+                span: self.span(id, block.ident.span()),
+            },
+        };
         let fields: HashMap<&str, Field> = attrs
             .iter()
             .filter(|(key, _)| {
                 !matches!(
                     **key,
-                    "suppressed_by" | "ignore" | "tier" | "for_each" | "type"
+                    "suppressed_by" | "ignore" | "tier" | "for_each" | "type" | "monitors"
                 )
             })
             .map(|(key, attr)| (*key, field_of(id, attr)))
@@ -766,13 +788,31 @@ impl Loader {
             ),
             None => (Vec::new(), None),
         };
+        let (pages_for, pages_for_span) = match attrs.get("monitors") {
+            Some(attr) => (
+                self.references(id, attr)?,
+                Some(self.span(id, attr.value.span())),
+            ),
+            None => (Vec::new(), None),
+        };
+        // A page has no query of its own: monc builds it from `monitors`.
+        let query = match attrs.get("monitors") {
+            Some(attr) => Field {
+                expr: hcl::Expression::String(String::new()),
+                is_literal: false,
+                calls: Vec::new(),
+                locals: Vec::new(),
+                ..field_of(id, attr)
+            },
+            None => field("query")?,
+        };
         Some(Template {
             name,
             tier,
             fan_out,
             monitor_type,
             display_name: field("name")?,
-            query: field("query")?,
+            query,
             message: field("message"),
             thresholds: field("thresholds"),
             options: field("options"),
@@ -782,6 +822,8 @@ impl Loader {
             enabled: field("enabled"),
             suppressed_by,
             suppressed_by_span,
+            pages_for,
+            pages_for_span,
             ignore: self.ignored_codes(id, attrs.get("ignore").copied()),
             span: self.span(id, block.span()),
         })

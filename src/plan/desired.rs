@@ -108,7 +108,7 @@ pub fn desired_monitors(checked: &Checked) -> Vec<DesiredMonitor> {
         .monitors
         .iter()
         .enumerate()
-        .map(|(i, m)| raw_monitor(model, m, graph.composite_for(i).is_some()))
+        .map(|(i, m)| raw_monitor(model, m, graph.pager_of(i)))
         .collect();
     for composite in &graph.composites {
         desired.push(composite_monitor(model, &graph.monitors, composite));
@@ -116,13 +116,12 @@ pub fn desired_monitors(checked: &Checked) -> Vec<DesiredMonitor> {
     desired
 }
 
-fn raw_monitor(model: &Model, monitor: &CompiledMonitor, suppressed: bool) -> DesiredMonitor {
-    let (name, message) = if suppressed {
-        // The composite pages; the raw signal carries no handles and says where to look.
-        let note = format!(
-            "Pages through `{}`, which is silent while a lower-tier monitor alerts.",
-            MonitorKey::from(monitor.key.as_str()).composite()
-        );
+/// A monitor as written; one that pages through a composite (generated, or a `page`) carries
+/// no handles and says where to look.
+fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) -> DesiredMonitor {
+    let (name, message) = if let Some(pager) = pager {
+        let note =
+            format!("Pages through `{pager}`, which is silent while a lower-tier monitor alerts.");
         (
             format!("{} (raw)", monitor.name),
             join_paragraphs(&monitor.message, &note),

@@ -237,6 +237,9 @@ fn simulate_with(
     let status_of = |i: usize| statuses.get(&i).cloned().unwrap_or_default();
     let mut outcome = Outcome::default();
     for (index, monitor) in graph.monitors.iter().enumerate() {
+        if graph.page_for(index).is_some() {
+            continue; // a member of a page notifies only through it
+        }
         let notify_no_data = monitor
             .options
             .get("notify_no_data")

@@ -1,0 +1,130 @@
+//! `page` blocks (issue 13 item 5): one paging composite for several monitors, its suppression
+//! derived from its members' `suppressed_by`, its members paging only through it.
+
+use std::path::{Path, PathBuf};
+
+use crate::common;
+
+const FIXTURE: &str = "tests/fixtures/alert-tests/grouped-page";
+
+fn copy_of_fixture(name: &str) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("pages")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for file in ["monc.hcl", "tenants.hcl", "monitors.hcl"] {
+        std::fs::copy(from.join(file), dir.join(file)).expect("copy");
+    }
+    dir
+}
+
+fn said(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_is_synced_as_one_composite_over_its_members_and_their_suppressors() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = copy_of_fixture("sync");
+    let synced = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", said(&synced));
+
+    let id = |key: &str| common::id_of(&emulator, key);
+    let page = emulator
+        .monitors()
+        .into_iter()
+        .find(|m| m["id"].as_i64() == Some(id("l3/api/acme")))
+        .expect("the page is in the org");
+    assert_eq!(page["type"], "composite");
+    let expected = format!(
+        "({} || {}) && !{} && !{}",
+        id("l3/errors/acme"),
+        id("l3/latency/acme"),
+        id("l2/db_down/c1"),
+        id("l0/region")
+    );
+    assert_eq!(page["query"], expected.as_str());
+    assert!(
+        page["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("@slack-acme")
+    );
+
+    let keys = common::keys_in_org(&emulator);
+    assert!(
+        !keys.iter().any(|k| k == "l3/errors/acme/composite"),
+        "a member gets no composite of its own: {keys:?}"
+    );
+    let member = emulator
+        .monitors()
+        .into_iter()
+        .find(|m| m["id"].as_i64() == Some(id("l3/errors/acme")))
+        .expect("member");
+    let message = member["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.contains('@'),
+        "a member notifies nobody: {message}"
+    );
+    assert!(message.contains("Pages through `l3/api/acme`"), "{message}");
+
+    let diff = common::monc_at(&dir, &url, &["diff"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", said(&diff));
+}
+
+#[test]
+fn a_page_pages_once_for_its_members_and_is_silenced_by_their_suppressors() {
+    let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["test", "--matrix", "-C", FIXTURE])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("3 scenarios: 3 passed"), "{stdout}");
+    assert!(
+        stdout.contains("✓ l0/region → l3/api/acme: pages / silent / silent"),
+        "the page carries its members' suppressors, flattened: {stdout}"
+    );
+}
+
+#[test]
+fn a_page_over_more_than_ten_monitors_is_one_located_error() {
+    let dir = copy_of_fixture("too-many");
+    let mut monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    for n in 0..9 {
+        monitors.push_str(&format!(
+            "\nmonitor \"signal_{n}\" {{\n  tier     = \"L3\"\n  for_each = tenants\n  name     = \"[${{tenant.name}}] signal {n}\"\n  type     = \"metric alert\"\n  query    = \"avg(last_5m):avg:app.signal_{n}{{tenant:${{tenant.name}}}} > 1\"\n}}\n"
+        ));
+    }
+    let members: Vec<String> = (0..9)
+        .map(|n| format!("monitor.signal_{n}[tenant.name]"))
+        .collect();
+    monitors = monitors.replace(
+        "monitors = [monitor.errors[tenant.name], monitor.latency[tenant.name]]",
+        &format!(
+            "monitors = [monitor.errors[tenant.name], {}]",
+            members.join(", ")
+        ),
+    );
+    std::fs::write(dir.join("monitors.hcl"), monitors).expect("write");
+    let output = common::monc_in(&dir)
+        .args(["validate", "--format", "short"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let errors: Vec<&str> = stdout.lines().filter(|l| l.contains("error[")).collect();
+    assert_eq!(errors.len(), 1, "{stdout}");
+    assert!(
+        errors[0].contains("monc::too-many-constituents")
+            && errors[0].contains("10 members and 2 that suppress them"),
+        "{stdout}"
+    );
+}
