@@ -1,5 +1,10 @@
 # Project settings. Everything here is optional; these are the defaults plus a few choices.
 
+# Named values, usable as `local.<name>` in every file.
+locals {
+  env = "prod"
+}
+
 # Tiers, most fundamental first. A monitor may only be suppressed by a strictly lower tier.
 tiers = ["L0", "L2", "L3"]
 
@@ -7,7 +12,7 @@ tiers = ["L0", "L2", "L3"]
 owner_tag = "managed-by:monc"
 
 # Added to every monitor.
-default_tags = ["team:sre", "env:prod"]
+default_tags = ["team:sre", "env:${local.env}"]
 
 # Who is paged by platform-wide (single) monitors that set no `notify` of their own.
 notify = ["@pagerduty-platform"]

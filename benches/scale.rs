@@ -1,9 +1,11 @@
 //! `scripts/bench.sh` (or `cargo bench --bench scale`): generates synthetic configurations and
 //! measures monc against the in-process emulator over loopback, printing a Markdown table.
 //!
-//! Sections (env `MONC_BENCH=compile,diff,sync`, all by default):
+//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync`, all by default):
 //! - compile: `monc::check` for 10 → 1,000 tenants × 20 L3 templates on 50 clusters × 10 L2
 //!   templates + 10 L0, each size in a fresh child process so its peak RSS is its own.
+//! - few-clusters: the same for 1,000 → 4,000 tenants on only 2 clusters (2,000 tenants per
+//!   cluster): compile time must stay linear in tenants however they are spread.
 //! - diff: an org of ~10,000 owned + 5,000 foreign monitors, 50 ms latency per request; monc's
 //!   diff (in process and the `monc diff` binary) beside DogPush's, if `MONC_DOGPUSH` names it.
 //! - sync: from empty under a rate limit, against the N requests / rate lower bound; then a
@@ -41,6 +43,15 @@ impl Shape {
             l0: 10,
             l2_templates: 10,
             l3_templates: 20,
+        }
+    }
+
+    /// Many tenants on few clusters: what a context per tenant carrying its cluster's whole
+    /// tenant list made quadratic.
+    fn few_clusters(tenants: usize) -> Shape {
+        Shape {
+            clusters: 2,
+            ..Shape::issue(tenants)
         }
     }
 
@@ -171,14 +182,15 @@ fn measure_check(dir: &Path) {
     );
 }
 
-fn compile_section(out: &mut String) {
+fn compile_section(out: &mut String, title: &str, sizes: &[usize], shape: fn(usize) -> Shape) {
     let _ = writeln!(
         out,
-        "\n### Compile + validate (`monc::check`, best of 3, fresh process per size)\n\n| tenants | monitors | composites | time | per tenant | peak RSS | `monc validate` wall |\n|---:|---:|---:|---:|---:|---:|---:|"
+        "\n### Compile + validate (`monc::check`, best of 3, fresh process per size): {title}\n\n| tenants | monitors | composites | time | per tenant | peak RSS | `monc validate` wall |\n|---:|---:|---:|---:|---:|---:|---:|"
     );
-    for tenants in [10, 100, 300, 1000] {
-        let dir = work_dir(&format!("compile-{tenants}"));
-        if let Err(error) = write_project(&dir, Shape::issue(tenants)) {
+    for &tenants in sizes {
+        let shape = shape(tenants);
+        let dir = work_dir(&format!("compile-{tenants}-on-{}", shape.clusters));
+        if let Err(error) = write_project(&dir, shape) {
             let _ = writeln!(out, "| {tenants} | cannot write project: {error} |");
             continue;
         }
@@ -468,10 +480,19 @@ fn main() {
         println!("benches/scale: run with `cargo bench --bench scale` or scripts/bench.sh");
         return;
     }
-    let sections = std::env::var("MONC_BENCH").unwrap_or_else(|_| "compile,diff,sync".into());
+    let sections =
+        std::env::var("MONC_BENCH").unwrap_or_else(|_| "compile,few-clusters,diff,sync".into());
     let mut out = String::new();
-    if sections.contains("compile") {
-        compile_section(&mut out);
+    if sections.split(',').any(|s| s == "compile") {
+        compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
+    }
+    if sections.contains("few-clusters") {
+        compile_section(
+            &mut out,
+            "2 clusters",
+            &[1000, 2000, 4000],
+            Shape::few_clusters,
+        );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -4,7 +4,7 @@ monitor "pipeline_heartbeat" {
   tier  = "L0"
   name  = "[platform] Monitoring pipeline heartbeat missing"
   type  = "metric alert"
-  query = "sum(last_10m):sum:monc.pipeline.heartbeat{env:prod}.as_count() < 1"
+  query = "sum(last_10m):sum:monc.pipeline.heartbeat{env:${local.env}}.as_count() < 1"
   message = <<-EOT
     The monitoring pipeline has stopped reporting its heartbeat.
     Every other alert may be stale or missing until it recovers.
@@ -21,7 +21,7 @@ monitor "region_health" {
   tier  = "L0"
   name  = "[platform] Region network degraded"
   type  = "metric alert"
-  query = "avg(last_5m):avg:network.tcp.retrans_pct{env:prod} > 5"
+  query = "avg(last_5m):avg:network.tcp.retrans_pct{env:${local.env}} > 5"
   message = <<-EOT
     TCP retransmissions across the region are above {{threshold}}% (now {{value}}%).
     Runbook: https://runbooks.example-saas.com/platform/network

@@ -6,8 +6,8 @@ monitor "api_error_rate" {
   for_each = tenants
   name     = "[${tenant.name}] API error rate high"
   type     = "query alert"
-  query    = "sum(last_5m):sum:trace.http.request.errors{service:${tenant.vars.service},env:prod}.as_count() / sum:trace.http.request.hits{service:${tenant.vars.service},env:prod}.as_count() > ${tenant.vars.error_rate_max}"
-  message  = <<-EOT
+  query    = "sum(last_5m):sum:trace.http.request.errors{service:${tenant.vars.service},env:${local.env}}.as_count() / sum:trace.http.request.hits{service:${tenant.vars.service},env:${local.env}}.as_count() > ${tenant.vars.error_rate_max}"
+  message = <<-EOT
     {{#is_alert}}The error rate of ${tenant.vars.service} is {{value}} (limit ${tenant.vars.error_rate_max}).{{/is_alert}}
     Dashboard: https://app.datadoghq.com/apm/services/${tenant.vars.service}
   EOT
@@ -26,12 +26,14 @@ monitor "api_latency_p95" {
   for_each = tenants
   name     = "[${tenant.name}] API p95 latency"
   type     = "query alert"
-  query    = "avg(last_15m):p95:trace.http.request{service:${tenant.vars.service},env:prod} by {resource_name} > ${tenant.vars.p95_latency_s}"
-  message  = <<-EOT
+  query    = "avg(last_15m):p95:trace.http.request{service:${tenant.vars.service},env:${local.env}} by {resource_name} > ${tenant.vars.p95_latency_s}"
+  message = <<-EOT
     p95 latency of {{resource_name.name}} on ${tenant.vars.service} is {{value}}s (limit ${tenant.vars.p95_latency_s}s).
   EOT
   tags     = ["service:${tenant.vars.service}"]
   priority = 3
+  # A tenant without APM tracing sets `apm = false` in its vars: no latency monitor for it.
+  enabled = lookup(tenant.vars, "apm", true)
   suppressed_by = [
     monitor.db_cpu[tenant.cluster],
     monitor.ecs_cpu[tenant.cluster],
@@ -40,15 +42,15 @@ monitor "api_latency_p95" {
 }
 
 monitor "login_check" {
-  tier     = "L3"
-  for_each = tenants
-  name     = "[${tenant.name}] Login page unreachable"
-  type     = "service check"
-  query    = "\"http.can_connect\".over(\"url:https://${tenant.vars.hostname}/login\").by(\"instance\").last(3).count_by_status()"
-  message  = "https://${tenant.vars.hostname}/login has failed three checks in a row."
+  tier       = "L3"
+  for_each   = tenants
+  name       = "[${tenant.name}] Login page unreachable"
+  type       = "service check"
+  query      = "\"http.can_connect\".over(\"url:https://${tenant.vars.hostname}/login\").by(\"instance\").last(3).count_by_status()"
+  message    = "https://${tenant.vars.hostname}/login has failed three checks in a row."
   thresholds = { critical = 2, warning = 1, ok = 1 }
-  tags     = ["service:${tenant.vars.service}"]
-  priority = 1
+  tags       = ["service:${tenant.vars.service}"]
+  priority   = 1
   suppressed_by = [
     monitor.alb_5xx[tenant.cluster],
     monitor.region_health,

@@ -7,12 +7,13 @@ use hcl::Value;
 use hcl::eval::Context;
 use serde_json::Map as JsonMap;
 
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, join_help, suggestion_help};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
 use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
 use crate::query::{
-    CompositeExpr, MetricQuery, Operand, QueryError, parse_composite_query, parse_metric_query,
+    CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
+    parse_composite_query, parse_monitor_query,
 };
 
 /// Which cluster or tenant a monitor was stamped out for.
@@ -45,9 +46,17 @@ pub struct CompiledMonitor {
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
-    /// For a metric monitor: its query parsed. `None` for other monitor types, and for a query
-    /// that does not parse (reported as `monc::query-syntax`).
-    pub metric: Option<MetricQuery>,
+    /// Its query parsed, for the types monc reads (metric, service check, searches, formulas).
+    /// `None` for other types, and for a query that does not parse (reported as
+    /// `monc::query-syntax`) or does not fit the type (`monc::query-type`).
+    pub parsed: Option<MonitorQuery>,
+}
+
+impl CompiledMonitor {
+    /// The parsed query of a metric monitor.
+    pub fn metric(&self) -> Option<&MetricQuery> {
+        self.parsed.as_ref().and_then(MonitorQuery::metric)
+    }
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -60,15 +69,33 @@ pub struct ResolvedRef {
 #[derive(Debug, Default)]
 pub struct Compiled {
     pub monitors: Vec<CompiledMonitor>,
+    /// What `validate --verbose` tells: suppressions left out because their monitor is disabled.
+    pub notes: Vec<Note>,
 }
 
-/// Compiles every template for every instance it fans out to.
+/// Why an instance of a template is not stamped out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    /// `enabled` is false for it.
+    Disabled,
+    /// `enabled` could not be evaluated (reported).
+    Broken,
+}
+
+/// Compiles every template for every instance it fans out to, leaving out the disabled ones.
 pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
-    let compiler = Compiler::new(model);
+    let mut compiler = Compiler::new(model);
+    let mut contexts = Contexts::new(&compiler);
+    compiler.skipped = skipped_instances(&compiler, &mut contexts, diagnostics);
     let mut compiled = Compiled::default();
     for (index, template) in model.templates.iter().enumerate() {
         for instance in compiler.instances(template.fan_out.value) {
-            let mut scope = InstanceScope::new(&compiler, index, instance, diagnostics);
+            if compiler.skipped.contains_key(&(index, instance)) {
+                continue;
+            }
+            let ctx = contexts.for_instance(&compiler, instance);
+            let mut scope = InstanceScope::new(&compiler, index, instance, ctx, diagnostics);
+            scope.notes = Some(&mut compiled.notes);
             if let Some(monitor) = scope.compile() {
                 compiled.monitors.push(monitor);
             }
@@ -77,12 +104,92 @@ pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
     compiled
 }
 
+/// Evaluates `enabled` of every instance of the templates that have one: the instances it turns
+/// off (or cannot be evaluated for) are not compiled, and references to them are resolved
+/// knowing that.
+fn skipped_instances(
+    compiler: &Compiler,
+    contexts: &mut Contexts,
+    diagnostics: &mut Diagnostics,
+) -> HashMap<(usize, Instance), Skip> {
+    let mut skipped = HashMap::new();
+    for (index, template) in compiler.model.templates.iter().enumerate() {
+        let Some(enabled) = &template.enabled else {
+            continue;
+        };
+        for instance in compiler.instances(template.fan_out.value) {
+            let ctx = contexts.for_instance(compiler, instance);
+            let mut scope = InstanceScope::new(compiler, index, instance, ctx, diagnostics);
+            match scope.enabled(enabled) {
+                Some(true) => {}
+                Some(false) => {
+                    skipped.insert((index, instance), Skip::Disabled);
+                }
+                None => {
+                    skipped.insert((index, instance), Skip::Broken);
+                }
+            }
+        }
+    }
+    skipped
+}
+
+/// The evaluation context of every instance, built once per cluster: a tenant's context is its
+/// cluster's with `tenant` replaced, so that no context is copied per tenant. (Copying one per
+/// tenant copied the cluster's list of tenant names each time: quadratic in tenants per cluster.)
+struct Contexts {
+    once: Context<'static>,
+    clusters: Vec<Context<'static>>,
+    tenants_of_cluster: Vec<Context<'static>>,
+    /// For a tenant on an unknown cluster (reported by the loader).
+    tenants_without_cluster: Context<'static>,
+}
+
+impl Contexts {
+    fn new(compiler: &Compiler) -> Contexts {
+        let clusters: Vec<Context<'static>> = compiler
+            .cluster_values
+            .iter()
+            .map(|value| {
+                let mut ctx = compiler.base.clone();
+                ctx.declare_var("cluster", value.clone());
+                ctx
+            })
+            .collect();
+        Contexts {
+            once: compiler.base.clone(),
+            tenants_of_cluster: clusters.clone(),
+            clusters,
+            tenants_without_cluster: compiler.base.clone(),
+        }
+    }
+
+    fn for_instance(&mut self, compiler: &Compiler, instance: Instance) -> &Context<'static> {
+        match instance {
+            Instance::Once => &self.once,
+            Instance::Cluster(c) => &self.clusters[c],
+            Instance::Tenant(t) => {
+                let ctx = match compiler.cluster_of_tenant(t) {
+                    Some(c) => &mut self.tenants_of_cluster[c],
+                    None => &mut self.tenants_without_cluster,
+                };
+                ctx.declare_var("tenant", compiler.model.tenants[t].value.clone());
+                ctx
+            }
+        }
+    }
+}
+
 struct Compiler<'m> {
     model: &'m Model,
+    /// The functions and `local`.
     base: Context<'static>,
     templates_by_name: HashMap<&'m str, usize>,
+    clusters_by_name: HashMap<&'m str, usize>,
+    tenants_by_name: HashMap<&'m str, usize>,
     /// The `cluster` object of each cluster, with the names of its tenants added.
     cluster_values: Vec<Value>,
+    skipped: HashMap<(usize, Instance), Skip>,
 }
 
 impl<'m> Compiler<'m> {
@@ -93,11 +200,16 @@ impl<'m> Compiler<'m> {
             .enumerate()
             .map(|(i, t)| (t.name.value.as_str(), i))
             .collect();
+        let mut base = base_context();
+        base.declare_var("local", model.locals.value());
         Compiler {
             model,
-            base: base_context(),
+            base,
             templates_by_name,
+            clusters_by_name: first_index_by_name(model.clusters.iter().map(|c| &c.name.value)),
+            tenants_by_name: first_index_by_name(model.tenants.iter().map(|t| &t.name.value)),
             cluster_values: cluster_values(model),
+            skipped: HashMap::new(),
         }
     }
 
@@ -115,25 +227,7 @@ impl<'m> Compiler<'m> {
 
     fn cluster_of_tenant(&self, tenant: usize) -> Option<usize> {
         let name = &self.model.tenants[tenant].cluster.value;
-        self.model
-            .clusters
-            .iter()
-            .position(|c| c.name.value == *name)
-    }
-
-    fn context(&self, instance: Instance) -> Context<'static> {
-        let mut ctx = self.base.clone();
-        match instance {
-            Instance::Once => {}
-            Instance::Cluster(c) => ctx.declare_var("cluster", self.cluster_values[c].clone()),
-            Instance::Tenant(t) => {
-                ctx.declare_var("tenant", self.model.tenants[t].value.clone());
-                if let Some(c) = self.cluster_of_tenant(t) {
-                    ctx.declare_var("cluster", self.cluster_values[c].clone());
-                }
-            }
-        }
-        ctx
+        self.clusters_by_name.get(name.as_str()).copied()
     }
 
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
@@ -151,20 +245,33 @@ impl<'m> Compiler<'m> {
     }
 }
 
+/// Index of the first of each name (a duplicate is reported by the loader).
+fn first_index_by_name<'m>(names: impl Iterator<Item = &'m String>) -> HashMap<&'m str, usize> {
+    let mut map = HashMap::new();
+    for (index, name) in names.enumerate() {
+        map.entry(name.as_str()).or_insert(index);
+    }
+    map
+}
+
 fn cluster_values(model: &Model) -> Vec<Value> {
+    let mut tenants: HashMap<&str, Vec<Value>> = HashMap::new();
+    for tenant in &model.tenants {
+        tenants
+            .entry(tenant.cluster.value.as_str())
+            .or_default()
+            .push(Value::from(tenant.name.value.clone()));
+    }
     model
         .clusters
         .iter()
         .map(|cluster| {
-            let tenants: Vec<Value> = model
-                .tenants
-                .iter()
-                .filter(|t| t.cluster.value == cluster.name.value)
-                .map(|t| Value::from(t.name.value.clone()))
-                .collect();
+            let names = tenants
+                .remove(cluster.name.value.as_str())
+                .unwrap_or_default();
             let mut value = cluster.value.clone();
             if let Value::Object(object) = &mut value {
-                object.insert("tenants".into(), Value::Array(tenants));
+                object.insert("tenants".into(), Value::Array(names));
             }
             value
         })
@@ -180,23 +287,12 @@ fn has_key(value: &hcl::Value, key: &str) -> bool {
         || matches!(object.get("vars"), Some(hcl::Value::Object(vars)) if vars.contains_key(key))
 }
 
-/// `formula("query1").rollup("sum").last("5m") > 100`: a formulas-and-functions monitor, whose
-/// queries live in `options.variables`. Datadog accepts it as a `query alert`; monc's metric
-/// parser does not read this form, so it is not checked rather than wrongly refused.
-fn is_formula_query(query: &str) -> bool {
-    query.trim_start().starts_with("formula(")
-}
-
-fn is_metric_monitor(monitor_type: &str) -> bool {
-    matches!(monitor_type, "metric alert" | "query alert")
-}
-
-/// Datadog requires `thresholds.critical` to equal the number in a metric query, so leaving it
-/// out means "the query's number". A critical threshold that is written is left for
+/// Datadog requires `thresholds.critical` to equal the number at the end of the query, so
+/// leaving it out means "the query's number". A critical threshold that is written is left for
 /// [`crate::validate`] to compare.
 fn derive_critical_threshold(
     options: &mut JsonMap<String, serde_json::Value>,
-    query: &MetricQuery,
+    condition: &Condition,
 ) {
     let thresholds = options
         .entry("thresholds")
@@ -207,7 +303,7 @@ fn derive_critical_threshold(
     if thresholds.contains_key("critical") {
         return;
     }
-    if let Some(critical) = serde_json::Number::from_f64(query.threshold) {
+    if let Some(critical) = serde_json::Number::from_f64(condition.threshold) {
         thresholds.insert("critical".into(), critical.into());
     }
 }
@@ -229,8 +325,10 @@ struct InstanceScope<'c, 'm, 'd> {
     compiler: &'c Compiler<'m>,
     template: &'m Template,
     instance: Instance,
-    ctx: Context<'static>,
+    ctx: &'c Context<'static>,
     diagnostics: &'d mut Diagnostics,
+    /// Where notes go (suppressions left out); `None` while only `enabled` is evaluated.
+    notes: Option<&'d mut Vec<Note>>,
     failed: bool,
 }
 
@@ -239,15 +337,28 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         compiler: &'c Compiler<'m>,
         template: usize,
         instance: Instance,
+        ctx: &'c Context<'static>,
         diagnostics: &'d mut Diagnostics,
     ) -> Self {
         InstanceScope {
             compiler,
             template: &compiler.model.templates[template],
             instance,
-            ctx: compiler.context(instance),
+            ctx,
             diagnostics,
+            notes: None,
             failed: false,
+        }
+    }
+
+    /// `enabled` for this instance; `None` when it is not a boolean (reported).
+    fn enabled(&mut self, field: &Field) -> Option<bool> {
+        match self.value(field, "enabled")? {
+            Value::Bool(enabled) => Some(enabled),
+            other => {
+                self.wrong_type(field, "enabled", "a boolean (true or false)", &other);
+                None
+            }
         }
     }
 
@@ -273,9 +384,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
         let key = self.compiler.key(t, self.instance);
         let mut options = options;
-        let metric = self.metric_query(&query, &key);
-        if let Some(metric) = &metric {
-            derive_critical_threshold(&mut options, metric);
+        let parsed = self.parse_query(&query, &key);
+        if let Some(condition) = parsed.as_ref().and_then(MonitorQuery::condition) {
+            derive_critical_threshold(&mut options, &condition);
         }
         Some(CompiledMonitor {
             key,
@@ -292,7 +403,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             notify,
             suppressed_by,
             composite,
-            metric,
+            parsed,
         })
     }
 
@@ -372,14 +483,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
     }
 
-    /// The parsed query of a metric monitor. A query that does not parse is reported, but the
+    /// The query parsed as its type reads it. A query that does not parse is reported, but the
     /// monitor is kept: the checks that do not need its query still run on it.
-    fn metric_query(&mut self, query: &str, key: &str) -> Option<MetricQuery> {
-        if !is_metric_monitor(&self.template.monitor_type.value) || is_formula_query(query) {
-            return None;
-        }
-        match parse_metric_query(query) {
-            Ok(parsed) => Some(parsed),
+    fn parse_query(&mut self, query: &str, key: &str) -> Option<MonitorQuery> {
+        match parse_monitor_query(&self.template.monitor_type.value, query) {
+            Ok(parsed) => parsed,
             Err(error) => {
                 let diagnostic = self.query_diagnostic(query, key, &error);
                 self.diagnostics.push(diagnostic);
@@ -400,16 +508,33 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         } else {
             format!("at `{fragment}`")
         };
-        Diagnostic::error(
-            Code::QuerySyntax,
-            span,
-            format!("invalid metric query for `{key}`: {}", error.message),
-        )
-        .label(label)
-        .help(error.help.clone().unwrap_or_else(|| {
-            "a metric monitor query looks like `avg(last_5m):avg:metric.name{scope} by {tag} > 90`"
-                .into()
-        }))
+        let monitor_type = &self.template.monitor_type.value;
+        let (code, message) = if error.is_syntax {
+            let kind = match monitor_type.as_str() {
+                "metric alert" | "query alert" => "metric".to_string(),
+                other => format!("`{other}`"),
+            };
+            (
+                Code::QuerySyntax,
+                format!("invalid {kind} query for `{key}`: {}", error.message),
+            )
+        } else {
+            (
+                Code::QueryType,
+                format!(
+                    "the query of `{key}` does not fit its type: {}",
+                    error.message
+                ),
+            )
+        };
+        Diagnostic::error(code, span, message)
+            .label(label)
+            .help(error.help.clone().unwrap_or_else(|| {
+                format!(
+                    "a `{monitor_type}` query looks like {}",
+                    example_query(monitor_type)
+                )
+            }))
     }
 
     fn resolve_references(&mut self) -> Vec<ResolvedRef> {
@@ -428,10 +553,40 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             value: IndexValue::Expr(field),
         });
         let instance = self.target_instance(target, index, &reference.span)?;
+        let key = self.compiler.key(target, instance);
+        match self.skip_of(target, instance) {
+            Some(Skip::Disabled) => {
+                self.note_dropped(reference, &key);
+                return None;
+            }
+            // Its `enabled` is in error (reported): the reference is left out quietly.
+            Some(Skip::Broken) => return None,
+            None => {}
+        }
         Some(ResolvedRef {
-            key: self.compiler.key(target, instance),
+            key,
             span: reference.span.clone(),
         })
+    }
+
+    fn skip_of(&self, target: &Template, instance: Instance) -> Option<Skip> {
+        let index = self.compiler.templates_by_name[target.name.value.as_str()];
+        self.compiler.skipped.get(&(index, instance)).copied()
+    }
+
+    /// A suppressor whose `enabled` is false is left out of the composite: the monitor is
+    /// still suppressed by the others (or pages by itself when none is left).
+    fn note_dropped(&mut self, reference: &Reference, key: &str) {
+        let message = format!(
+            "`{}` is not suppressed by `{key}`: that monitor is disabled (`enabled` is false for it)",
+            self.compiler.key(self.template, self.instance)
+        );
+        if let Some(notes) = self.notes.as_deref_mut() {
+            notes.push(Note {
+                span: reference.span.clone(),
+                message,
+            });
+        }
     }
 
     /// Parses a composite template's evaluated query and resolves its `monitor.<name>[...]`
@@ -477,7 +632,18 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                         value: IndexValue::Text(text),
                     });
                     let instance = self.target_instance(target, index, &span)?;
-                    Some(self.compiler.key(target, instance))
+                    let key = self.compiler.key(target, instance);
+                    match self.skip_of(target, instance) {
+                        Some(Skip::Disabled) => {
+                            self.disabled_in_composite(&key, &span);
+                            None
+                        }
+                        Some(Skip::Broken) => {
+                            self.failed = true;
+                            None
+                        }
+                        None => Some(key),
+                    }
                 });
             match key {
                 Some(key) => {
@@ -492,6 +658,23 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 None => operand.clone(),
             })
         })
+    }
+
+    /// A composite query can never name a monitor that does not exist: unlike `suppressed_by`,
+    /// an operand cannot be left out without changing what the query means.
+    fn disabled_in_composite(&mut self, key: &str, span: &Span) {
+        self.report(
+            Diagnostic::error(
+                Code::DisabledMonitor,
+                span.clone(),
+                format!(
+                    "the composite query of `{}` names `{key}`, which is disabled (`enabled` is false for it)",
+                    self.compiler.key(self.template, self.instance)
+                ),
+            )
+            .label("this monitor is not created")
+            .help("give this composite the same `enabled` condition, or enable the monitor it names"),
+        );
     }
 
     /// The template a reference names, or an `unknown-monitor` error (`what` says where).
@@ -587,38 +770,27 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         target: &Template,
         index_span: &Span,
     ) -> Option<Instance> {
-        let model = self.compiler.model;
-        let (found, candidates, what): (Option<Instance>, Vec<&str>, &str) =
-            match target.fan_out.value {
-                FanOut::PerCluster => (
-                    model
-                        .clusters
-                        .iter()
-                        .position(|c| c.name.value == wanted)
-                        .map(Instance::Cluster),
-                    model
-                        .clusters
-                        .iter()
-                        .map(|c| c.name.value.as_str())
-                        .collect(),
-                    "cluster",
-                ),
-                _ => (
-                    model
-                        .tenants
-                        .iter()
-                        .position(|t| t.name.value == wanted)
-                        .map(Instance::Tenant),
-                    model
-                        .tenants
-                        .iter()
-                        .map(|t| t.name.value.as_str())
-                        .collect(),
-                    "tenant",
-                ),
-            };
+        let compiler = self.compiler;
+        let (found, names, what) = match target.fan_out.value {
+            FanOut::PerCluster => (
+                compiler
+                    .clusters_by_name
+                    .get(wanted)
+                    .map(|&c| Instance::Cluster(c)),
+                &compiler.clusters_by_name,
+                "cluster",
+            ),
+            _ => (
+                compiler
+                    .tenants_by_name
+                    .get(wanted)
+                    .map(|&t| Instance::Tenant(t)),
+                &compiler.tenants_by_name,
+                "tenant",
+            ),
+        };
         if found.is_none() {
-            let help = suggestion_help(wanted, what, candidates.iter().copied());
+            let help = suggestion_help(wanted, what, names.keys().copied());
             self.report(
                 Diagnostic::error(
                     Code::UnknownInstance,
@@ -638,8 +810,12 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     // ---- evaluation helpers ----
 
     fn value(&mut self, field: &Field, what: &str) -> Option<Value> {
-        match eval::evaluate(&field.expr, &self.ctx) {
+        match eval::evaluate(&field.expr, self.ctx) {
             Ok(value) => Some(value),
+            Err(failure) if self.is_local_in_error(field, &failure) => {
+                self.failed = true; // reported where the local is used or defined
+                None
+            }
             Err(failure) => {
                 let d = self.eval_diagnostic(field, what, failure);
                 self.report(d);
@@ -648,7 +824,66 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
     }
 
+    /// `local.x` for a local that is unknown or whose value is in error: the loader reported it.
+    fn is_local_in_error(&self, field: &Field, failure: &EvalFailure) -> bool {
+        let Some(Missing::Key(key)) = &failure.missing else {
+            return false;
+        };
+        let locals = &self.compiler.model.locals;
+        field
+            .locals
+            .iter()
+            .any(|used| used.value == *key && !locals.values.contains_key(key))
+    }
+
+    /// The call in `field` that failed: the only call of that function, else the first one that
+    /// fails on its own.
+    fn failed_call(&self, field: &Field, function: &str) -> Option<Span> {
+        let calls: Vec<&crate::model::Call> =
+            field.calls.iter().filter(|c| c.name == function).collect();
+        if let [call] = calls.as_slice() {
+            return Some(call.span.clone());
+        }
+        calls
+            .iter()
+            .find(|call| eval::evaluate(&call.expr, self.ctx).is_err())
+            .or(calls.first())
+            .map(|call| call.span.clone())
+    }
+
+    fn call_diagnostic(
+        &self,
+        field: &Field,
+        what: &str,
+        failure: &EvalFailure,
+        name: &str,
+    ) -> Diagnostic {
+        let span = self
+            .failed_call(field, name)
+            .unwrap_or_else(|| field.span.clone());
+        let help = match eval::signature(name) {
+            Some(signature) => {
+                format!("call it as `{signature}`; it works as Terraform's `{name}`")
+            }
+            None => "check the function's arguments".to_string(),
+        };
+        Diagnostic::error(
+            Code::FunctionCall,
+            span,
+            format!(
+                "cannot evaluate `{what}` for `{}`: {}",
+                self.compiler.key(self.template, self.instance),
+                failure.message
+            ),
+        )
+        .label(format!("this call of `{name}`"))
+        .help(help)
+    }
+
     fn eval_diagnostic(&self, field: &Field, what: &str, failure: EvalFailure) -> Diagnostic {
+        if let Some(name) = &failure.function {
+            return self.call_diagnostic(field, what, &failure, name);
+        }
         if let Some(Missing::Key(key)) = &failure.missing
             && let Some(diagnostic) = self.instance_lacking(key)
         {
@@ -663,7 +898,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 )
             }
             Some(Missing::Function(name)) => {
-                suggestion_help(name, "function", eval::FUNCTIONS.iter().copied())
+                suggestion_help(name, "function", eval::function_names())
             }
             Some(Missing::Key(key)) => {
                 let keys = self.known_keys();
@@ -676,9 +911,13 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             }
             None => "check the expression's types and operators".to_string(),
         };
+        let span = match &failure.missing {
+            Some(Missing::Function(name)) => self.failed_call(field, name),
+            _ => None,
+        };
         Diagnostic::error(
             Code::Eval,
-            field.span.clone(),
+            span.unwrap_or_else(|| field.span.clone()),
             format!(
                 "cannot evaluate `{what}` for `{}`: {}",
                 self.compiler.key(self.template, self.instance),
@@ -774,7 +1013,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 // Queries always hold `{` (scopes) and a collection in one fails its own check.
                 let may_hold_collection = what != "query" && (s.contains('[') || s.contains('{'));
                 if let Some(collection) = may_hold_collection
-                    .then(|| eval::interpolated_collection(&field.expr, &self.ctx))
+                    .then(|| eval::interpolated_collection(&field.expr, self.ctx))
                     .flatten()
                 {
                     self.report(
@@ -872,7 +1111,7 @@ mod tests {
             .iter()
             .find(|m| m.key == "l2/ecs_cpu/prod-tokyo-1")
             .expect("compiled");
-        assert_eq!(ecs.metric.as_ref().map(|q| q.threshold), Some(85.0));
+        assert_eq!(ecs.metric().map(|q| q.threshold), Some(85.0));
         assert_eq!(
             ecs.options["thresholds"]["critical"],
             serde_json::json!(85.0)

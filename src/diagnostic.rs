@@ -116,17 +116,21 @@ catalogue! {
     BlockName = "monc::block-name": "a block without exactly one name",
     WrongType = "monc::wrong-type": "a value of the wrong type",
     InvalidName = "monc::invalid-name": "a name that cannot be part of a key or tag",
-    DuplicateDefinition = "monc::duplicate-definition": "two tenants, clusters or templates with the same name",
+    DuplicateDefinition = "monc::duplicate-definition": "two tenants, clusters, templates or locals with the same name",
     UnknownTier = "monc::unknown-tier": "a tier not declared in monc.hcl",
     UnknownType = "monc::unknown-type": "an unknown monitor type",
     InvalidForEach = "monc::invalid-for-each": "`for_each` other than `tenants` or `clusters`",
     Eval = "monc::eval": "an interpolation that cannot be evaluated",
+    FunctionCall = "monc::function-call": "a function called with the wrong number or types of arguments",
+    UnknownLocal = "monc::unknown-local": "`local.<name>` that no `locals` block defines",
+    LocalCycle = "monc::local-cycle": "locals that refer to each other in a cycle",
     UnknownCluster = "monc::unknown-cluster": "a tenant on a cluster that does not exist",
     UnknownMonitor = "monc::unknown-monitor": "a reference to a monitor that does not exist",
     BadReference = "monc::bad-reference": "a reference not written as `monitor.<name>`",
     MissingIndex = "monc::missing-index": "`monitor.x` for a monitor stamped out per cluster or tenant",
     UnexpectedIndex = "monc::unexpected-index": "`monitor.x[...]` for a single monitor",
     UnknownInstance = "monc::unknown-instance": "an index naming no cluster or tenant",
+    DisabledMonitor = "monc::disabled-monitor": "a composite query naming a monitor that `enabled` turns off",
     SelfSuppression = "monc::self-suppression": "a monitor that suppresses itself",
     TierOrder = "monc::tier-order": "a suppressor not in a strictly lower tier",
     SuppressionCycle = "monc::suppression-cycle": "monitors that would silence each other",
@@ -134,7 +138,9 @@ catalogue! {
     TooManyConstituents = "monc::too-many-constituents": "a composite over more than 10 monitors",
     CompositeOfComposite = "monc::composite-of-composite": "a composite built on a composite",
     GroupByMismatch = "monc::group-by-mismatch": "suppressor and suppressed monitor grouped so that the composite never fires",
-    QuerySyntax = "monc::query-syntax": "a malformed metric query",
+    QuerySyntax = "monc::query-syntax": "a malformed query (metric, service check, search or formula)",
+    QueryType = "monc::query-type": "a query of another kind than its monitor type reads",
+    FormulaVariable = "monc::formula-variable": "a `formula(…)` naming a query not in `options.variables`",
     ThresholdMismatch = "monc::threshold-mismatch": "`thresholds.critical` other than the query's number",
     ThresholdOrder = "monc::threshold-order": "warning or recovery thresholds on the wrong side",
     DuplicateThresholds = "monc::duplicate-thresholds": "thresholds given at the top level and in `options`",
@@ -149,6 +155,7 @@ catalogue! {
     UnknownOption = "monc::unknown-option": "an option or threshold name Datadog does not document",
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
     UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
+    Moved = "monc::moved": "a `moved` block whose `to` is not defined, whose `from` still is, or that chains, repeats or loops",
 }
 
 impl Code {
@@ -268,6 +275,14 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Something worth knowing that is not a problem: `validate --verbose` shows it (a suppression
+/// left out because its monitor is disabled).
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
 }
 
 /// Collects diagnostics; a problem in a template is reported once however many instances share it.

@@ -209,4 +209,23 @@ mod tests {
         let text = "a = 1\r\nbb  = 2\r\n";
         assert_eq!(format_hcl(text).as_deref(), Ok("a  = 1\nbb = 2\n"));
     }
+
+    /// Every one-character deletion or duplication of a sample file: no panic, and whatever
+    /// formats is a fixed point of the formatter.
+    #[test]
+    fn mutated_files_never_panic_and_format_idempotently() {
+        let sample = "locals {\n  a = \"x ${b} \\\" }\"\n}\nmonitor \"m\" {\n  tier=\"L0\" # c\n  message = <<-EOT\n    hi {\n  EOT\n  options = {\n    t = [1,\n      2]\n  }\n  /* x\n  */\n}\n";
+        let chars: Vec<(usize, char)> = sample.char_indices().collect();
+        for &(at, c) in &chars {
+            let deleted = format!("{}{}", &sample[..at], &sample[at + c.len_utf8()..]);
+            let doubled = format!("{}{c}{}", &sample[..at], &sample[at..]);
+            for text in [deleted, doubled] {
+                let result = format_hcl(&text);
+                assert_ne!(result, Err(FormatError::WouldChangeMeaning), "{text:?}");
+                if let Ok(once) = result {
+                    assert_eq!(format_hcl(&once).as_deref(), Ok(once.as_str()), "{text:?}");
+                }
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
 //!   their queries.
 //! - [`graph`] links monitors by suppression and generates the composite monitors.
+//! - [`moved`] checks `moved` blocks (renames that keep monitor ids) and maps renamed keys.
 //! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
 //!   [`ignore`] then drops those a template silences.
 //! - [`plan`] compares the desired monitors with the live org ([`plan::live`] reads it) and
@@ -30,6 +31,7 @@ pub mod ignore;
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod moved;
 pub mod notify;
 pub mod output;
 pub mod plan;
@@ -50,20 +52,25 @@ pub struct Checked {
     pub model: Model,
     pub graph: MonitorGraph,
     pub diagnostics: Diagnostics,
+    /// Facts `validate --verbose` shows, such as suppressions left out for disabled monitors.
+    pub notes: Vec<diagnostic::Note>,
 }
 
 /// Runs the front half of the pipeline: files → model → graph, with every check. The
 /// diagnostics come back in reading order.
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
-    let compiled = compile::compile(&model, &mut diagnostics);
+    let mut compiled = compile::compile(&model, &mut diagnostics);
+    let notes = std::mem::take(&mut compiled.notes);
     let graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &graph, &mut diagnostics);
+    moved::check(&model, &mut diagnostics);
     ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
     Ok(Checked {
         model,
         graph,
         diagnostics,
+        notes,
     })
 }

@@ -10,6 +10,7 @@ mod cmd;
 /// cause: every suppressed monitor pages only through a generated composite `L3 && !L2 && !L0`.
 ///
 /// Typical flow:
+///   monc init -C my-alerts         start a project (or work in an existing one)
 ///   monc validate                  check tenants/ and monitors/ locally
 ///   monc diff --org local          plan against an org (here the built-in local emulator)
 ///   monc sync --org local          apply the plan
@@ -28,12 +29,31 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project: a small, valid, commented monc.hcl, tenants/, monitors/, alert-tests/
+    ///
+    /// Refuses to write into a directory that already holds a project.
+    ///
+    ///   monc init -C my-alerts && monc validate -C my-alerts
+    #[command(verbatim_doc_comment)]
+    Init(cmd::init::InitArgs),
     /// Parse, compile and check the configuration; exit 1 if anything is wrong.
     ///
     /// Reads monc.hcl (optional), tenants/*.hcl and monitors/*.hcl. Every problem is reported
     /// with its file, line and column, a stable code and a hint. Exit codes: 0 clean (warnings
     /// allowed unless --strict), 1 problems found or the files could not be read.
     Validate(cmd::validate::ValidateArgs),
+    /// Lay out every HCL file canonically, like `terraform fmt`; --check for CI
+    ///
+    /// Formats monc.hcl, tenants, monitors and alert-tests (or the PATHs given): two-space
+    /// indentation per bracket, one space around `=`, the `=` of consecutive attributes aligned.
+    /// Comments, strings and heredoc text are kept as written, and a layout that would change
+    /// what a file means is refused. Lists the files it changed. Exit codes: 0 done (or, with
+    /// --check, everything formatted), 1 a file is not formatted (--check) or cannot be.
+    ///
+    ///   monc fmt                       rewrite the project's files
+    ///   monc fmt --check --diff        in CI: show what is off, change nothing
+    #[command(verbatim_doc_comment)]
+    Fmt(cmd::fmt::FmtArgs),
     /// Show what `sync` would change in the org; exit 0 no changes, 2 changes, 1 error.
     ///
     /// Reads the monitors monc owns (one paginated listing filtered by the ownership tag),
@@ -63,7 +83,7 @@ enum Command {
     /// never written over a monitor monc does not own. Shows the plan and asks; pass --yes in CI.
     /// Exit codes: 0 restored (or nothing to do), 1 an error, a refusal or a monitor left alone.
     Restore(cmd::restore::RestoreArgs),
-    /// Draw the tier graph: monitors by tier, suppression edges, the composites that page.
+    /// Draw the tier graph: monitors by tier, suppression edges, the composites that page
     ///
     /// Mermaid by default (GitHub renders a ```mermaid block in pull requests and READMEs), or
     /// Graphviz DOT with --format dot. --tenant NAME draws one tenant's slice: its monitors plus
@@ -74,7 +94,7 @@ enum Command {
     ///   monc graph --format dot | dot -Tsvg > graph.svg
     #[command(verbatim_doc_comment)]
     Graph(cmd::graph::GraphArgs),
-    /// Unit-test the alert logic: which notifications fire when given monitors alert.
+    /// Unit-test the alert logic: which notifications fire when given monitors alert
     ///
     /// Reads scenarios from alert-tests/*.hcl (or PATH), evaluates the compiled composites with
     /// Datadog's semantics (&& least severe, || most severe, !NoData is No Data, groups matched
@@ -87,26 +107,7 @@ enum Command {
     ///   monc test --outage l2/alb_5xx/prod-tokyo-1
     #[command(verbatim_doc_comment)]
     Test(cmd::test::TestArgs),
-    /// Start a project: a small, valid, commented monc.hcl, tenants/, monitors/ and alert-tests/.
-    ///
-    /// Refuses to write into a directory that already holds a project.
-    ///
-    ///   monc init -C my-alerts && monc validate -C my-alerts
-    #[command(verbatim_doc_comment)]
-    Init(cmd::init::InitArgs),
-    /// Lay out every HCL file canonically, like `terraform fmt`; --check for CI.
-    ///
-    /// Formats monc.hcl, tenants, monitors and alert-tests (or the PATHs given): two-space
-    /// indentation per bracket, one space around `=`, the `=` of consecutive attributes aligned.
-    /// Comments, strings and heredoc text are kept as written, and a layout that would change
-    /// what a file means is refused. Lists the files it changed. Exit codes: 0 done (or, with
-    /// --check, everything formatted), 1 a file is not formatted (--check) or cannot be.
-    ///
-    ///   monc fmt                       rewrite the project's files
-    ///   monc fmt --check --diff        in CI: show what is off, change nothing
-    #[command(verbatim_doc_comment)]
-    Fmt(cmd::fmt::FmtArgs),
-    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
     ///
     ///   monc completions bash > ~/.local/share/bash-completion/completions/monc
     ///   monc completions zsh > "${fpath[1]}/_monc"
@@ -116,7 +117,7 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1.
+    /// Serve a local emulator of the Datadog Monitor API on 127.0.0.1
     ///
     /// The same emulator `--org local` embeds: full monitor objects with the defaults Datadog
     /// fills in, composites, pagination, tag filters, search, validation, rate limits, and fault

@@ -13,10 +13,35 @@ pub struct Model {
     pub clusters: Vec<Cluster>,
     pub tenants: Vec<Tenant>,
     pub templates: Vec<Template>,
+    /// `moved { from = monitor.old  to = monitor.new }` blocks: renames that keep monitor ids.
+    pub moves: Vec<Move>,
     pub sources: SourceMap,
+    /// `locals { ... }` of every file, evaluated.
+    pub locals: Locals,
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
     /// is then a follow-on of that one syntax error, not a mistake of its own.
     pub has_unparsed_files: bool,
+}
+
+/// The `locals { name = ... }` blocks of all files: usable as `local.<name>` in every expression.
+#[derive(Debug, Default)]
+pub struct Locals {
+    /// Every local that evaluated, as the `local` object expressions see.
+    pub values: hcl::Map<String, hcl::Value>,
+    /// Every local defined, including those whose value is in error.
+    pub defined: Vec<Spanned<String>>,
+}
+
+impl Locals {
+    /// The `local` object expressions see.
+    pub fn value(&self) -> hcl::Value {
+        hcl::Value::Object(self.values.clone())
+    }
+
+    /// Whether `name` is defined, even if its value is in error.
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.defined.iter().any(|d| d.value == name)
+    }
 }
 
 /// Project-wide settings from the optional `monc.hcl`.
@@ -91,6 +116,18 @@ pub struct Field {
     pub span: Span,
     /// True when the value is a plain literal with no `${...}`, so offsets inside it map 1:1 to the file.
     pub is_literal: bool,
+    /// The function calls in the expression, to point at the one that fails.
+    pub calls: Vec<Call>,
+    /// Every `local.<name>` in the expression.
+    pub locals: Vec<Spanned<String>>,
+}
+
+/// A function call inside a field: `floor(tenant.vars.limit)`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub name: String,
+    pub expr: hcl::Expression,
+    pub span: Span,
 }
 
 impl Field {
@@ -124,6 +161,37 @@ pub struct Reference {
     pub span: Span,
 }
 
+/// One side of a `moved` block: `monitor.<template>` or `monitor.<template>["<instance>"]`.
+#[derive(Debug, Clone)]
+pub struct MoveEnd {
+    pub template: Spanned<String>,
+    /// The tenant or cluster of one instance, when only that instance moves.
+    pub instance: Option<Spanned<String>>,
+    /// The whole reference.
+    pub span: Span,
+}
+
+impl MoveEnd {
+    /// `monitor.old` or `monitor.old["acme"]`, as written.
+    pub fn describe(&self) -> String {
+        match &self.instance {
+            Some(instance) => format!("monitor.{}[\"{}\"]", self.template.value, instance.value),
+            None => format!("monitor.{}", self.template.value),
+        }
+    }
+}
+
+/// `moved { from = monitor.old  to = monitor.new }`: the live monitors of `from` are the
+/// monitors of `to` now, so they are updated (their key tag rewritten) instead of deleted and
+/// created again with new ids.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub from: MoveEnd,
+    pub to: MoveEnd,
+    /// The whole `moved { ... }` block.
+    pub span: Span,
+}
+
 /// A `monitor "name" { ... }` block.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -139,6 +207,8 @@ pub struct Template {
     pub tags: Option<Field>,
     pub priority: Option<Field>,
     pub notify: Option<Field>,
+    /// `enabled = <bool>`, evaluated per instance: a disabled instance is not stamped out.
+    pub enabled: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
     /// Codes silenced where they are reported inside this block (`ignore = ["monc::…"]`); only
@@ -227,6 +297,12 @@ pub fn partner_key(key: &str) -> String {
 /// The tier a key starts with, lowercased as in the key (`l3` of `l3/api_errors/acme`).
 pub fn tier_of_key(key: &str) -> &str {
     key.split('/').next().unwrap_or_default()
+}
+
+/// A key without its tier (`api_errors/acme` of `l3/api_errors/acme`): what a `moved` block
+/// names, since the tier of a template that is gone is not known any more.
+pub fn key_without_tier(key: &str) -> &str {
+    key.split_once('/').map_or(key, |(_, rest)| rest)
 }
 
 /// Names end up in keys (`l3/api_errors/acme`) and tag values, so they must be tag-safe: the rule

@@ -87,6 +87,9 @@ pub struct Report {
     pub orphans_kept: Vec<String>,
     /// Deletes that cannot be carried out (see [`Change::blocked`]).
     pub blocked: Vec<String>,
+    /// `moved` blocks whose old and new monitor are both live: nothing was written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub move_conflicts: Vec<String>,
     /// Stopped early: the changes not started are reported as not applied.
     pub interrupted: bool,
     /// Monitors the API validated before anything was written.
@@ -107,6 +110,7 @@ impl Report {
             || self.interrupted
             || self.backup_error.is_some()
             || self.validation_failed
+            || !self.move_conflicts.is_empty()
     }
 
     pub fn succeeded(&self, action: Action) -> usize {
@@ -126,8 +130,12 @@ pub async fn apply(
 ) -> Report {
     let mut report = Report {
         blocked: plan.blocked().map(|c| c.key.clone()).collect(),
+        move_conflicts: plan.move_conflicts.iter().map(|c| c.describe()).collect(),
         ..Report::default()
     };
+    if !report.move_conflicts.is_empty() {
+        return report;
+    }
     let ordered: Vec<&Change> = apply_order(plan)
         .into_iter()
         .filter(|c| {

@@ -10,17 +10,28 @@ use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, Template, check_tag};
-use crate::query::{Comparator, MetricQuery};
+use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
 
 /// Runs every check on the graph; reads only.
 pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for monitor in &graph.monitors {
-        let Some(query) = &monitor.metric else {
-            continue;
-        };
         let template = &model.templates[monitor.template];
-        check_thresholds(template, monitor, query, diagnostics);
-        check_message_variables(model, template, monitor, query, diagnostics);
+        if let Some(condition) = monitor.parsed.as_ref().and_then(MonitorQuery::condition) {
+            check_thresholds(template, monitor, &condition, diagnostics);
+        }
+        if let Some(MonitorQuery::Chain(ChainQuery {
+            check_runs: Some(runs),
+            ..
+        })) = &monitor.parsed
+        {
+            check_service_check_thresholds(template, monitor, *runs, diagnostics);
+        }
+        if let Some(MonitorQuery::Chain(chain)) = &monitor.parsed {
+            check_formula_variables(model, template, monitor, chain, diagnostics);
+        }
+        if let Some(query) = monitor.metric() {
+            check_message_variables(model, template, monitor, query, diagnostics);
+        }
     }
     check_group_by(model, graph, diagnostics);
     check_no_data_suppressors(model, graph, diagnostics);
@@ -195,17 +206,15 @@ fn check_option_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Dia
 
 // ---- thresholds ----
 
-/// `compile` has already taken a critical threshold left out from the query.
+/// `compile` has already taken a critical threshold left out from the query. `query` is the
+/// comparison that ends the query, of whichever kind (metric, search, formula).
 fn check_thresholds(
     template: &Template,
     monitor: &CompiledMonitor,
-    query: &MetricQuery,
+    query: &Condition,
     diagnostics: &mut Diagnostics,
 ) {
-    let span = template
-        .thresholds
-        .as_ref()
-        .map_or(template.query.span.clone(), |f| f.span.clone());
+    let span = thresholds_span(template);
     let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
         return;
     };
@@ -233,6 +242,83 @@ fn check_thresholds(
         &monitor.key,
         diagnostics,
     );
+}
+
+/// A service check's thresholds count check runs among the last `runs` its query reads, so
+/// none can exceed it (Datadog's API reference: the count "must be greater than or equal to
+/// your max threshold").
+fn check_service_check_thresholds(
+    template: &Template,
+    monitor: &CompiledMonitor,
+    runs: u32,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
+        return;
+    };
+    let span = thresholds_span(template);
+    let too_many = ["critical", "warning", "ok"]
+        .into_iter()
+        .filter_map(|name| Some((name, thresholds.get(name).and_then(number)?)))
+        .find(|(_, count)| *count > f64::from(runs));
+    if let Some((name, count)) = too_many {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::ThresholdMismatch,
+                span,
+                format!("`thresholds.{name}` counts {count} check runs, but the query of `{}` reads only the last {runs}", monitor.key),
+            )
+            .label("more runs than the query counts")
+            .help(format!("raise the query's `.last({runs})` to at least {count}, or lower `{name}` to {runs} or less")),
+        );
+    }
+}
+
+/// A `formula("query1 / query2")` reads the queries `options.variables` names; a name it lacks
+/// is a typo or a missing query. A warning: monc reads formulas roughly, and a variable may be
+/// added by other means than the template.
+fn check_formula_variables(
+    model: &Model,
+    template: &Template,
+    monitor: &CompiledMonitor,
+    chain: &ChainQuery,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(variables) = monitor.options.get("variables").and_then(Json::as_array) else {
+        return;
+    };
+    let defined: Vec<&str> = variables
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Json::as_str))
+        .collect();
+    for (name, range) in chain.formula_variables() {
+        if defined.contains(&name.as_str()) {
+            continue;
+        }
+        let span = template
+            .query
+            .span_within(&model.sources, &monitor.query, range);
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::FormulaVariable,
+                span,
+                format!(
+                    "the formula of `{}` reads `{name}`, which `options.variables` does not define",
+                    monitor.key
+                ),
+            )
+            .label("no such variable")
+            .help(suggestion_help(&name, "variable", defined.iter().copied())),
+        );
+    }
+}
+
+/// Where the thresholds are written, or the query when they are not.
+fn thresholds_span(template: &Template) -> Span {
+    template
+        .thresholds
+        .as_ref()
+        .map_or(template.query.span.clone(), |f| f.span.clone())
 }
 
 fn number(value: &Json) -> Option<f64> {
@@ -414,11 +500,11 @@ fn variables_in_mustache(inner: &str) -> Vec<&str> {
 fn check_group_by(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for composite in &graph.composites {
         let target = &graph.monitors[composite.target];
-        let Some(target_query) = &target.metric else {
+        let Some(target_query) = target.metric() else {
             continue;
         };
         for &suppressor in &composite.suppressors {
-            let Some(suppressor_query) = &graph.monitors[suppressor].metric else {
+            let Some(suppressor_query) = graph.monitors[suppressor].metric() else {
                 continue;
             };
             let extra: Vec<&str> = suppressor_query

@@ -15,8 +15,9 @@ use super::org::{self, ERROR};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   monc import --from export.json                     write monitors/imported.hcl from an export
+  monc import --from terraform.tfstate --adopt       leave Terraform: same monitors, same ids
   monc import --tag team:payments                    read the org (DD_API_KEY/DD_APP_KEY)
-  monc import --name '[acme]' --detect-tenants customer --file customers.hcl
+  monc import --name '[acme]' --detect-tenants customer --output monitors/customers.hcl
   monc import --tag team:payments --adopt --force    write, then tag the live monitors as monc's
   monc diff                                          the adopted monitors show as updates
 
@@ -30,7 +31,8 @@ pub struct ImportArgs {
     pub org: OrgArgs,
     /// Read monitors from a JSON export instead of the org: one monitor object as the API
     /// returns it, an array of them, or a directory of *.json files ({"definition": ...}
-    /// wrappers are accepted).
+    /// wrappers are accepted); or from a Terraform state file (format version 4): its
+    /// `datadog_monitor` resources, adopted by id with --adopt.
     #[arg(long, value_name = "FILE_OR_DIR")]
     pub from: Option<PathBuf>,
     /// Only monitors carrying this key:value tag (repeatable: all must match).
@@ -51,7 +53,9 @@ pub struct ImportArgs {
     #[arg(long, value_name = "TIER")]
     pub tier: Option<String>,
     /// Collapse monitors that differ only in the value of this tag (and that value in their
-    /// name, query, message) into one `for_each = tenants` template, and declare the tenants.
+    /// name, query, message) into one `for_each = tenants` template, and declare the tenants;
+    /// also those that each page through their own composite `A && !B`. Prints, for each such
+    /// group not folded, why. From a Terraform state, module instance keys are tenants too.
     #[arg(long, value_name = "TAGKEY")]
     pub detect_tenants: Option<String>,
     /// After writing valid HCL, tag the live monitors with the ownership and key tags so the
@@ -90,11 +94,11 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let model = project_model(&options)?;
     let to = destination(args, &options)?;
     let replacing = [to.monitors_file.clone(), to.tenants_file.clone()];
-    let settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
+    let mut settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
     let mut connection = None;
     let monitors = match &args.from {
         Some(path) => import::read::filter(
-            import::read::read_export(path)?,
+            read_file(path, &mut settings)?,
             &args.tags,
             args.name.as_deref(),
         ),
@@ -109,6 +113,9 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let imported = import::build(&monitors, &settings);
     for line in &imported.skipped {
         eprintln!("skipped {line}");
+    }
+    for line in &imported.not_folded {
+        eprintln!("note: {line}");
     }
     let written = import::write_files(&imported, &to)?;
     report_written(&imported, &written);
@@ -128,6 +135,26 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
     org::close(connection).await;
     report_adoptions(&outcomes)
+}
+
+/// The monitors of a JSON export, or of a Terraform state file (whose module addresses become
+/// tenant hints in `settings`).
+fn read_file(path: &Path, settings: &mut Settings) -> Result<Vec<Monitor>, String> {
+    let state = path
+        .is_file()
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+        .filter(|text| import::tfstate::is_state(text));
+    let Some(text) = state else {
+        return import::read::read_export(path);
+    };
+    let found =
+        import::tfstate::parse_state(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    for line in &found.skipped {
+        eprintln!("skipped {line}");
+    }
+    settings.tenant_hints = found.tenant_hints;
+    Ok(found.monitors)
 }
 
 /// `tenants/` and `monitors/` if the project does not have them yet.

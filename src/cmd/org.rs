@@ -55,6 +55,15 @@ pub async fn prepare(
     )
     .await
     .map_err(report_api_error)?;
+    if !org.plan.move_conflicts.is_empty() {
+        for conflict in &org.plan.move_conflicts {
+            eprintln!("error: {}", conflict.describe());
+        }
+        close(connection).await;
+        return Err(fail(
+            "`moved` blocks conflict with the org (see above); nothing was changed",
+        ));
+    }
     Ok(Planned {
         connection,
         live_wire: org.wire,

@@ -17,6 +17,10 @@ pub struct ValidateArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Also show notes: what monc decided that is not a problem, such as a `suppressed_by`
+    /// entry left out because the monitor it names is disabled (`enabled = false`).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 pub fn run(args: &ValidateArgs) -> ExitCode {
@@ -50,8 +54,16 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
     let failed = checked.diagnostics.has_errors()
         || (args.strict && (checked.diagnostics.warning_count() > 0 || empty));
     match args.format {
-        Format::Json => print_json(&checked, failed),
-        Format::Human | Format::Short => print_text(&checked, args.format, failed),
+        Format::Json => print_json(&checked, failed, args.verbose),
+        Format::Human | Format::Short => {
+            if args.verbose {
+                eprint!(
+                    "{}",
+                    output::render_notes(&checked.notes, &checked.model.sources)
+                );
+            }
+            print_text(&checked, args.format, failed)
+        }
     }
     if failed {
         ExitCode::FAILURE
@@ -96,18 +108,31 @@ fn counted(errors: usize, warnings: usize) -> String {
     }
 }
 
-fn print_json(checked: &Checked, failed: bool) {
+fn print_json(checked: &Checked, failed: bool, verbose: bool) {
     let sources = &checked.model.sources;
     let diagnostics: Vec<_> = checked
         .diagnostics
         .iter()
         .map(|d| d.to_json(sources))
         .collect();
-    print_json_document(&serde_json::json!({
+    let mut document = serde_json::json!({
         "ok": !failed,
         "summary": Summary::of(checked),
         "diagnostics": diagnostics,
-    }));
+    });
+    if verbose {
+        let notes: Vec<_> = checked
+            .notes
+            .iter()
+            .map(|note| {
+                let (line, column) = sources.line_col(note.span.file, note.span.range.start);
+                let file = monc::diagnostic::display_path(&sources.file(note.span.file).path);
+                serde_json::json!({"file": file, "line": line, "column": column, "message": note.message})
+            })
+            .collect();
+        document["notes"] = notes.into();
+    }
+    print_json_document(&document);
 }
 
 fn print_json_document(document: &serde_json::Value) {

@@ -37,11 +37,8 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         }
     }
     let suppressions = find_suppressions(&raw, &composites, settings);
-    let involved: HashSet<usize> = suppressions
-        .iter()
-        .flat_map(|s| std::iter::once(s.target).chain(s.suppressors.iter().copied()))
-        .collect();
-    let groups = detect_tenants(&raw, &involved, settings);
+    let (groups, not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
+    import.not_folded = not_folded;
     let names = Names::assign(&raw, &composites, &groups, settings);
     let tiers = Tiers::new(settings, &suppressions);
     let mut templates = Vec::new();
@@ -49,7 +46,15 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     for (i, m) in raw.iter().enumerate() {
         if let Some(g) = groups.iter().position(|g| g.has(i)) {
             if grouped.insert(g) {
-                templates.push(tenant_template(&raw, &groups[g], &names.raw[i], &tiers.top));
+                let mut template = tenant_template(&raw, &groups[g], &names.raw[i], &tiers.top);
+                suppress_group(
+                    &mut template,
+                    &groups[g],
+                    &suppressions,
+                    &composites,
+                    &names.raw,
+                );
+                templates.push(template);
             }
             continue;
         }
@@ -171,7 +176,10 @@ fn suppress(
     names: &[String],
 ) {
     template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
-    template.notify = handles(&composite.message);
+    template.notify = handles(&composite.message)
+        .iter()
+        .map(|h| Text::literal(h))
+        .collect();
     template.comments.push(format!(
         "Adopts {} (`{}`): monc generates it from `suppressed_by`; it pages with this monitor's name, message and options, and the handles in `notify`.",
         describe(composite),
@@ -183,6 +191,44 @@ fn suppress(
             MonitorKey::from(adopt.key.as_str()).composite().into(),
         ));
     }
+}
+
+/// A folded group whose members page through composites `A && !B` (all over the same
+/// monitors, see [`detect_tenants`]): one `suppressed_by`, and each member's composite
+/// adopted as the composite monc generates for that tenant.
+fn suppress_group(
+    template: &mut ImportedTemplate,
+    group: &TenantGroup,
+    suppressions: &[Suppression],
+    composites: &[&Monitor],
+    names: &[String],
+) {
+    let (first, tenant) = &group.members[0];
+    let Some(s) = suppressions.iter().find(|s| s.target == *first) else {
+        return;
+    };
+    template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
+    template.notify = handles(&composites[s.composite].message)
+        .iter()
+        .map(|h| Text::with_tenant(h, tenant))
+        .collect();
+    for s in suppressions.iter().filter(|s| group.has(s.target)) {
+        let member = group.tenant_of(s.target);
+        let key = MonitorKey::new(&template.tier, &template.name, member);
+        template.adopts.extend(Adoption::of(
+            composites[s.composite],
+            key.composite().into(),
+        ));
+    }
+    template.comments.push(format!(
+        "Each tenant's monitor paged through its own composite `A && !B`; monc generates them from `suppressed_by` and adopts them ({}).",
+        suppressions
+            .iter()
+            .filter(|s| group.has(s.target))
+            .filter_map(|s| composites[s.composite].id.map(|id| id.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
 }
 
 /// `@slack-x`, `@pagerduty-y`, `@someone@example.com` in a message, in order, once each.
@@ -230,15 +276,25 @@ fn symbolic_query(
 
 // ---- tenants ----
 
+/// (index into the raw monitors, tenant name).
+type Member = (usize, String);
+
 /// Monitors equal but for the tenant's name: one per-tenant template.
 struct TenantGroup {
-    /// (index into the raw monitors, tenant name), in input order.
-    members: Vec<(usize, String)>,
+    /// In input order.
+    members: Vec<Member>,
 }
 
 impl TenantGroup {
     fn has(&self, i: usize) -> bool {
         self.members.iter().any(|(m, _)| *m == i)
+    }
+
+    /// The members' tenants, sorted.
+    fn tenants(&self) -> Vec<&str> {
+        let mut tenants: Vec<&str> = self.members.iter().map(|(_, t)| t.as_str()).collect();
+        tenants.sort_unstable();
+        tenants
     }
 
     fn tenant_of(&self, i: usize) -> Option<&str> {
@@ -250,72 +306,171 @@ impl TenantGroup {
 }
 
 /// Groups monitors that are equal once the value of the `--detect-tenants` tag is replaced by
-/// `${tenant.name}`. `for_each = tenants` stamps a template out for *every* tenant, so a group
-/// is kept only if it covers every tenant (the project's and all detected ones).
+/// `${tenant.name}`, including monitors that page through their own composite `A && !B` when
+/// every member does so over the same monitors (the per-tenant L3 pattern). `for_each =
+/// tenants` stamps a template out for *every* tenant, so a group is kept only if it covers every
+/// tenant (the project's and all detected ones). Returns the groups, and for each group of
+/// monitors equal but for the tenant that was not folded, why.
 fn detect_tenants(
     raw: &[&Monitor],
-    excluded: &HashSet<usize>,
+    composites: &[&Monitor],
+    suppressions: &[Suppression],
     settings: &Settings,
-) -> Vec<TenantGroup> {
-    let Some(tag_key) = &settings.detect_tenants else {
-        return Vec::new();
-    };
+) -> (Vec<TenantGroup>, Vec<String>) {
+    if settings.detect_tenants.is_none() && settings.tenant_hints.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let mut signatures: Vec<String> = Vec::new();
-    let mut candidates: Vec<TenantGroup> = Vec::new();
+    let mut similar: Vec<TenantGroup> = Vec::new();
     for (i, m) in raw.iter().enumerate() {
-        if excluded.contains(&i) {
-            continue;
-        }
-        let Some(tenant) = tenant_of(m, tag_key) else {
+        let Some(tenant) = tenant_of(m, settings) else {
             continue;
         };
         let signature = signature(m, &tenant);
         match signatures.iter().position(|s| *s == signature) {
-            Some(g) => candidates[g].members.push((i, tenant)),
+            Some(g) => similar[g].members.push((i, tenant)),
             None => {
                 signatures.push(signature);
-                candidates.push(TenantGroup {
+                similar.push(TenantGroup {
                     members: vec![(i, tenant)],
                 });
             }
         }
     }
-    candidates.retain(|g| {
-        let tenants: BTreeSet<&str> = g.members.iter().map(|(_, t)| t.as_str()).collect();
-        g.members.len() >= 2 && tenants.len() == g.members.len()
-    });
+    similar.retain(|g| g.members.len() >= 2);
     let universe: BTreeSet<&str> = settings
         .existing_tenants
         .iter()
         .map(String::as_str)
         .chain(
-            candidates
+            similar
                 .iter()
                 .flat_map(|g| g.members.iter().map(|(_, t)| t.as_str())),
         )
         .collect();
-    let covers_all = |g: &TenantGroup| {
-        let tenants: BTreeSet<&str> = g.members.iter().map(|(_, t)| t.as_str()).collect();
-        tenants == universe
-    };
-    let keep: Vec<bool> = candidates.iter().map(covers_all).collect();
-    candidates
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(g, k)| k.then_some(g))
-        .collect()
+    let mut groups = Vec::new();
+    let mut not_folded = Vec::new();
+    for group in &similar {
+        let why = why_not_foldable(raw, composites, suppressions, group)
+            .or_else(|| missing_tenants(group, &universe));
+        match why {
+            Some(why) => not_folded.push(format!(
+                "{} ({}): not folded into one per-tenant template: {why}",
+                describe(raw[group.members[0].0]),
+                group.tenants().join(", ")
+            )),
+            None => groups.push(TenantGroup {
+                members: group.members.clone(),
+            }),
+        }
+    }
+    (groups, not_folded)
 }
 
-/// The tenant a monitor belongs to: the value of its one `KEY:value` tag, if usable as a tenant
-/// name and found in the monitor's name (otherwise every tenant's copy would have the same name).
-fn tenant_of(m: &Monitor, tag_key: &str) -> Option<String> {
-    let mut values = m
-        .tags
+/// Why monitors equal but for the tenant cannot become one template, whatever the tenants.
+fn why_not_foldable(
+    raw: &[&Monitor],
+    composites: &[&Monitor],
+    suppressions: &[Suppression],
+    group: &TenantGroup,
+) -> Option<String> {
+    let tenants = group.tenants();
+    if let Some(twice) = tenants.windows(2).find(|w| w[0] == w[1]) {
+        return Some(format!("there are two such monitors for {}", twice[0]));
+    }
+    let suppressing: Vec<&str> = group
+        .members
         .iter()
-        .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
-    let value = values.next()?;
-    (values.next().is_none() && check_name(value).is_ok() && m.name.contains(value))
-        .then(|| value.to_string())
+        .filter(|(i, _)| suppressions.iter().any(|s| s.suppressors.contains(i)))
+        .map(|(_, t)| t.as_str())
+        .collect();
+    if !suppressing.is_empty() {
+        return Some(format!(
+            "those of {} silence other monitors through composites `A && !B`; monc keeps such suppressors as single templates",
+            suppressing.join(", ")
+        ));
+    }
+    // How each member pages: directly, or through its composite over which monitors, with
+    // which handles (the tenant's name replaced).
+    let paging = |(i, tenant): &Member| {
+        suppressions.iter().find(|s| s.target == *i).map(|s| {
+            let handles: Vec<Vec<String>> = handles(&composites[s.composite].message)
+                .iter()
+                .map(|h| Text::with_tenant(h, tenant).0)
+                .collect();
+            let mut over = s.suppressors.clone();
+            over.sort_unstable();
+            (over, handles)
+        })
+    };
+    let first = paging(&group.members[0]);
+    if group.members.iter().all(|m| paging(m) == first) {
+        return None;
+    }
+    let (through, direct): (Vec<&Member>, Vec<&Member>) =
+        group.members.iter().partition(|m| paging(m).is_some());
+    let names = |members: &[&Member]| {
+        members
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !through.is_empty() && !direct.is_empty() {
+        let verb = if direct.len() == 1 { "does" } else { "do" };
+        return Some(format!(
+            "{} page through a composite `A && !B` and {} {verb} not; monc generates a composite for every tenant or for none",
+            names(&through),
+            names(&direct)
+        ));
+    }
+    let described: Vec<String> = through
+        .iter()
+        .filter_map(|m| {
+            let (over, _) = paging(m)?;
+            let over: Vec<String> = over
+                .iter()
+                .map(|&b| format!("\"{}\"", raw[b].name))
+                .collect();
+            Some(format!("{}: !{}", m.1, over.join(" && !")))
+        })
+        .collect();
+    Some(format!(
+        "their composites silence them with different monitors or notify different handles ({}); `suppressed_by` is one list for every tenant",
+        described.join("; ")
+    ))
+}
+
+/// The tenants a group has no monitor for, if any: `for_each = tenants` would create them.
+fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<&str>) -> Option<String> {
+    let has: BTreeSet<&str> = group.members.iter().map(|(_, t)| t.as_str()).collect();
+    let missing: Vec<&str> = universe.difference(&has).copied().collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "no monitor for {}; `for_each = tenants` would create one for every tenant",
+            missing.join(", ")
+        )
+    })
+}
+
+/// The tenant a monitor belongs to: the value of its one `--detect-tenants` tag, else the
+/// tenant its Terraform address suggests; only if usable as a tenant name and found in the
+/// monitor's name (otherwise every tenant's copy would have the same name).
+fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
+    let tagged = settings.detect_tenants.as_deref().and_then(|tag_key| {
+        let mut values = m
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
+        let value = values.next()?;
+        values.next().is_none().then_some(value)
+    });
+    let hinted = || {
+        m.id.and_then(|id| settings.tenant_hints.get(&id))
+            .map(String::as_str)
+    };
+    let value = tagged.or_else(hinted)?;
+    (check_name(value).is_ok() && m.name.contains(value)).then(|| value.to_string())
 }
 
 fn signature(m: &Monitor, tenant: &str) -> String {

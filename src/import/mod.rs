@@ -2,7 +2,8 @@
 //! back to the same monitors, and adopting the live monitors so the next sync updates them in
 //! place instead of creating duplicates.
 //!
-//! - [`read`] reads a JSON export; the command reads the org with [`crate::datadog::Client`].
+//! - [`read`] reads a JSON export, [`tfstate`] a Terraform state file; the command reads the
+//!   org with [`crate::datadog::Client`].
 //! - [`build`] decides templates: single monitors, per-tenant templates (`--detect-tenants`),
 //!   composites `A && !B && !C` turned into `suppressed_by`, other composites as they are.
 //! - [`write_hcl`] renders them; [`adopt`] tags the live monitors with the ownership and key tags.
@@ -10,6 +11,7 @@
 mod adopt;
 mod build;
 pub mod read;
+pub mod tfstate;
 pub mod write_hcl;
 
 use serde_json::{Map as JsonMap, Value as Json};
@@ -51,7 +53,9 @@ pub struct ImportedTemplate {
     pub thresholds: Option<Json>,
     pub options: JsonMap<String, Json>,
     pub priority: Option<i64>,
-    pub notify: Vec<String>,
+    /// Handles of the composite monc generates; in a per-tenant template they may name the
+    /// tenant (`@slack-${tenant.name}-oncall`).
+    pub notify: Vec<Text>,
     /// Names of single templates that suppress this one.
     pub suppressed_by: Vec<String>,
     pub comments: Vec<String>,
@@ -100,6 +104,9 @@ pub struct Import {
     pub tenants: Option<TenantPlacement>,
     /// One line per monitor not imported, saying why.
     pub skipped: Vec<String>,
+    /// `--detect-tenants`: one line per group of monitors that differ only in the tenant but
+    /// were not folded into one per-tenant template, saying why.
+    pub not_folded: Vec<String>,
 }
 
 /// Splits the import's adoptions into those whose keys the checked project compiles to, and
@@ -132,6 +139,9 @@ pub struct Settings {
     pub tier: usize,
     /// Tag key whose values are tenant names (`--detect-tenants`).
     pub detect_tenants: Option<String>,
+    /// Monitor id → tenant suggested by where it was defined (a Terraform module instance
+    /// `module.level3["tenant-a"]`); used for monitors without the `--detect-tenants` tag.
+    pub tenant_hints: std::collections::HashMap<i64, String>,
     pub owner_tag: String,
     pub existing_templates: Vec<String>,
     pub existing_tenants: Vec<String>,
@@ -159,6 +169,7 @@ impl Settings {
             tier: tiers.len().saturating_sub(1),
             tiers,
             detect_tenants: None,
+            tenant_hints: Default::default(),
             owner_tag: model.project.owner_tag.clone(),
             existing_templates: names(model.templates.iter().map(|t| &t.name).collect()),
             existing_tenants: names(model.tenants.iter().map(|t| &t.name).collect()),
@@ -201,7 +212,7 @@ pub fn write_files(import: &Import, to: &Destination) -> Result<Vec<std::path::P
         && let Some((existing, _)) = files.iter().find(|(path, _)| path.exists())
     {
         return Err(format!(
-            "{} already exists; pass --force to overwrite it, or --file NAME to write another file",
+            "{} already exists; pass --force to overwrite it, or --output FILE to write another file",
             existing.display()
         ));
     }

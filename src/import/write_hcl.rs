@@ -83,7 +83,7 @@ fn template_block(t: &ImportedTemplate) -> String {
     if let Some(priority) = t.priority {
         attr("priority", priority.to_string());
     }
-    let handles: Vec<String> = t.notify.iter().map(|h| quoted(h)).collect();
+    let handles: Vec<String> = t.notify.iter().map(text).collect();
     attr("notify", format!("[{}]", handles.join(", ")));
     if !t.suppressed_by.is_empty() {
         let refs: Vec<String> = t

@@ -11,7 +11,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
 };
 
-use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap, display_path};
+use crate::diagnostic::{Code, Diagnostic, Note, Severity, SourceMap, display_path};
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,6 +58,18 @@ pub fn render_short(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     diagnostics
         .iter()
         .map(|d| render_short_one(d, sources))
+        .collect()
+}
+
+/// `file:line:col: note: message`, one line per note (`validate --verbose`).
+pub fn render_notes(notes: &[Note], sources: &SourceMap) -> String {
+    notes
+        .iter()
+        .map(|note| {
+            let (line, col) = sources.line_col(note.span.file, note.span.range.start);
+            let path = display_path(&sources.file(note.span.file).path);
+            format!("{path}:{line}:{col}: note: {}\n", note.message)
+        })
         .collect()
 }
 

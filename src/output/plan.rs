@@ -135,6 +135,11 @@ fn drift_note(change: &Change) -> Option<String> {
         return Some(format!("cannot be deleted: {reason}"));
     }
     match (change.drift, change.action) {
+        // Terraform says "has moved to"; the key tag is rewritten, the id kept.
+        (None, _) if change.moved_from.is_some() => change
+            .moved_from
+            .as_ref()
+            .map(|old| format!("moved from {old}")),
         (Some(drift), _) => Some(drift.describe().to_string()),
         (None, Action::Delete) => {
             Some("no longer in the config; deleted only with --prune".to_string())

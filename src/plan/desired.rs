@@ -23,6 +23,9 @@ pub struct DesiredMonitor {
     pub tier: String,
     pub tenant: Option<String>,
     pub cluster: Option<String>,
+    /// The key, without its tier, this monitor had before a `moved` block renamed it: the live
+    /// monitor of that key becomes this one (see [`crate::moved`]).
+    pub moved_from: Option<String>,
 }
 
 /// A query, with composites written over monitor keys until the IDs are known.
@@ -145,6 +148,7 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, suppressed: bool) -> De
         tier: model.project.tiers[monitor.tier].clone(),
         tenant: tenant_name(model, monitor.instance),
         cluster: cluster_name(model, monitor.instance),
+        moved_from: moved_from(model, monitor),
     }
 }
 
@@ -185,7 +189,20 @@ fn composite_monitor(
         tier: model.project.tiers[target.tier].clone(),
         tenant: tenant_name(model, target.instance),
         cluster: cluster_name(model, target.instance),
+        moved_from: moved_from(model, target)
+            .map(|old| MonitorKey::from(old.as_str()).composite().into()),
     }
+}
+
+/// The key (without tier) `monitor` had before a `moved` block renamed it.
+fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Option<String> {
+    let template = &model.templates[monitor.template].name.value;
+    let instance = match monitor.instance {
+        Instance::Tenant(t) => Some(model.tenants[t].name.value.as_str()),
+        Instance::Cluster(c) => Some(model.clusters[c].name.value.as_str()),
+        Instance::Once => None,
+    };
+    crate::moved::previous_key(model, template, instance)
 }
 
 fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<String> {

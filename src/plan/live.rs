@@ -72,6 +72,7 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[St
             .filter(|c| keep.contains(&c.key) || orphan_of_tenant(c))
             .collect(),
         owned_without_key: plan.owned_without_key,
+        move_conflicts: plan.move_conflicts,
     }
 }
 

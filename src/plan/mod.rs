@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use crate::model::{is_composite, is_composite_key};
+use crate::model::{is_composite, is_composite_key, key_without_tier};
 
 pub use desired::{DesiredMonitor, Query, desired_monitors};
 // `plan::live` pairs monitors with their composites by key, as this module does.
@@ -99,6 +99,10 @@ pub struct Change {
     /// the monitor). A blocked change is shown, never applied, and not a pending change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// The key the live monitor had before a `moved` block renamed it; the update rewrites
+    /// its key tag and keeps its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
     pub fields: Vec<FieldChange>,
     #[serde(skip)]
     pub desired: Option<DesiredMonitor>,
@@ -111,6 +115,29 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Live monitors carrying the ownership tag but no key tag: reported, never touched.
     pub owned_without_key: Vec<i64>,
+    /// `moved` blocks whose old and new monitor are both live: nothing may be written until
+    /// one of them is gone (or the block is removed).
+    pub move_conflicts: Vec<MoveConflict>,
+}
+
+/// A `moved` block that cannot be carried out: the org holds a monitor under the old key and
+/// one under the new key, and monc will not guess which one keeps its id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoveConflict {
+    pub from: String,
+    pub from_id: i64,
+    pub to: String,
+    pub to_id: i64,
+}
+
+impl MoveConflict {
+    pub fn describe(&self) -> String {
+        format!(
+            "`{}` (id {}) is moved to `{}`, but `{}` is in the org too (id {}); nothing is written \
+             until one of them is deleted or the moved block is removed",
+            self.from, self.from_id, self.to, self.to, self.to_id
+        )
+    }
 }
 
 impl Plan {
@@ -168,20 +195,33 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
             Some(key) => {
                 index.by_key.insert(key, monitor);
                 index.key_of_id.insert(monitor.id, key);
+                index.current_key_of_id.insert(monitor.id, key);
                 index.key_of_any_id.insert(monitor.id, key);
             }
             None => owned_without_key.push(monitor.id),
         }
     }
     let desired_keys: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
+    let moves = find_moves(desired, &desired_keys, &index);
+    // Constituents of composites are compared under the keys they have once moved.
+    for (new_key, live) in &moves.taken_over {
+        index.current_key_of_id.insert(live.id, new_key);
+    }
     let mut changes: Vec<Change> = desired
         .iter()
-        .map(|d| compare(d, index.by_key.get(d.key.as_str()).copied(), &index))
+        .map(|d| match moves.taken_over.get(d.key.as_str()) {
+            Some(old) => Change {
+                moved_from: old.tag_value(&ownership.key_tag).map(String::from),
+                ..compare(d, Some(old), &index)
+            },
+            None => compare(d, index.by_key.get(d.key.as_str()).copied(), &index),
+        })
         .collect();
+    let moved_away: HashSet<i64> = moves.taken_over.values().map(|l| l.id).collect();
     let mut orphans: Vec<Change> = index
         .by_key
         .iter()
-        .filter(|(key, _)| !desired_keys.contains(*key))
+        .filter(|(key, live)| !desired_keys.contains(*key) && !moved_away.contains(&live.id))
         .map(|(key, live)| orphan(key, live, &index.key_of_id))
         .chain(
             duplicates
@@ -195,7 +235,60 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
     Plan {
         changes,
         owned_without_key,
+        move_conflicts: moves.conflicts,
     }
+}
+
+/// What the `moved` blocks do to this org.
+struct Moves<'a> {
+    /// Desired key → the live monitor, still under its old key, that becomes it.
+    taken_over: HashMap<&'a str, &'a LiveMonitor>,
+    conflicts: Vec<MoveConflict>,
+}
+
+/// Desired monitors whose key is not live but whose old key (before a `moved` block) is: they
+/// take that monitor over. Both keys live is a conflict.
+fn find_moves<'a>(
+    desired: &'a [DesiredMonitor],
+    desired_keys: &HashSet<&str>,
+    index: &LiveIndex<'a>,
+) -> Moves<'a> {
+    let by_key_without_tier: HashMap<&str, &LiveMonitor> = index
+        .by_key
+        .iter()
+        .filter(|(key, _)| !desired_keys.contains(*key))
+        .map(|(key, live)| (key_without_tier(key), *live))
+        .collect();
+    let mut moves = Moves {
+        taken_over: HashMap::new(),
+        conflicts: Vec::new(),
+    };
+    for d in desired {
+        let Some(old) = d
+            .moved_from
+            .as_deref()
+            .and_then(|old| by_key_without_tier.get(old))
+        else {
+            continue;
+        };
+        match index.by_key.get(d.key.as_str()) {
+            Some(new) => moves.conflicts.push(MoveConflict {
+                from: index
+                    .key_of_id
+                    .get(&old.id)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string(),
+                from_id: old.id,
+                to: d.key.clone(),
+                to_id: new.id,
+            }),
+            None => {
+                moves.taken_over.insert(d.key.as_str(), old);
+            }
+        }
+    }
+    moves
 }
 
 /// The owned live monitors by key and by id.
@@ -205,6 +298,8 @@ struct LiveIndex<'a> {
     by_key: HashMap<&'a str, &'a LiveMonitor>,
     /// Ids of the kept monitors.
     key_of_id: HashMap<i64, &'a str>,
+    /// Ids of the kept monitors under the keys they have once `moved` blocks are applied.
+    current_key_of_id: HashMap<i64, &'a str>,
     /// Ids of the kept monitors and of their duplicates.
     key_of_any_id: HashMap<i64, &'a str>,
 }
@@ -218,14 +313,16 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
             drift: partner_is_live(&desired.key, &index.by_key)
                 .then_some(Drift::DeletedOutsideMonc),
             blocked: None,
+            moved_from: None,
             fields: wanted.fields_against(None),
             desired: Some(desired.clone()),
             live: None,
         };
     };
-    let current = Definition::of_live(live, &index.key_of_id);
+    let current = Definition::of_live(live, &index.current_key_of_id);
     // What monc wrote may name a duplicate's id (two syncs at once): that is not an edit.
     let as_written = Definition::of_live(live, &index.key_of_any_id);
+    let without_duplicates = Definition::of_live(live, &index.key_of_id);
     // No marker at all: monc never wrote this monitor (it was just adopted), so there is
     // nothing it could have drifted from; the update simply brings it under management.
     let edited = parse_marker(&live.message).is_some_and(|(_, rev)| rev != as_written.revision());
@@ -234,7 +331,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
         None
     } else if edited {
         Some(Drift::EditedOutsideMonc)
-    } else if current.query != as_written.query {
+    } else if without_duplicates.query != as_written.query {
         Some(Drift::PointsAtDuplicate)
     } else {
         None
@@ -248,6 +345,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
         },
         drift,
         blocked: None,
+        moved_from: None,
         fields,
         desired: Some(desired.clone()),
         live: Some(live.clone()),
@@ -261,6 +359,7 @@ fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Chan
         action: Action::Delete,
         drift: None,
         blocked: None,
+        moved_from: None,
         fields: current.fields_removed(),
         desired: None,
         live: Some(live.clone()),

@@ -1,14 +1,23 @@
-//! Parsers for the two query languages monc must understand: Datadog metric monitor queries
-//! (`avg(last_5m):avg:system.cpu.user{*} > 90`) and composite monitor queries (`1 && !(2 || 3)`).
+//! Parsers for the query languages monc must understand: Datadog metric monitor queries
+//! (`avg(last_5m):avg:system.cpu.user{*} > 90`), chained queries of service checks, searches
+//! and formulas (`logs("status:error").rollup("count").last("5m") > 100`, see [`chain`]), and
+//! composite monitor queries (`1 && !(2 || 3)`).
 //!
-//! Both are hand-written recursive-descent parsers over a small lexer; they never panic and
+//! All are hand-written recursive-descent parsers over a small lexer; they never panic and
 //! every [`QueryError::span`] is a byte range into the query on `char` boundaries.
 
+pub mod chain;
 pub mod composite;
+mod condition;
+mod lexer;
 pub mod metric;
+mod monitor;
 
+pub use chain::{ChainQuery, Source, parse_chain_query};
 pub use composite::{CompositeExpr, Operand, parse_composite_query};
-pub use metric::{Comparator, MetricQuery, parse_metric_query};
+pub use condition::{Comparator, Condition};
+pub use metric::{MetricQuery, parse_metric_query};
+pub use monitor::{MonitorQuery, example_query, parse_monitor_query};
 
 use std::ops::Range;
 
@@ -19,6 +28,8 @@ pub struct QueryError {
     pub message: String,
     pub span: Range<usize>,
     pub help: Option<String>,
+    /// false for a query that is well formed but does not fit its monitor type.
+    pub is_syntax: bool,
 }
 
 impl QueryError {
@@ -27,6 +38,15 @@ impl QueryError {
             message: message.into(),
             span,
             help: None,
+            is_syntax: true,
+        }
+    }
+
+    /// A query of another kind than its monitor type reads (`logs(...)` on an `event-v2 alert`).
+    pub(crate) fn wrong_type(message: impl Into<String>, span: Range<usize>) -> Self {
+        QueryError {
+            is_syntax: false,
+            ..QueryError::new(message, span)
         }
     }
 
@@ -47,6 +67,35 @@ impl std::fmt::Display for QueryError {
 }
 
 impl std::error::Error for QueryError {}
+
+/// The known name `name` is one typo from (one character deleted, added, replaced, or two
+/// swapped), if it is not itself known. Only names of letters and `_`, four or more long, are
+/// judged: numbered variants (`ewma_7`, `top10_max`) and short names are too close to each
+/// other to tell a typo from a name monc does not know.
+pub(crate) fn typo_of<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    let judged = name.len() >= 4 && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if !judged || known.contains(&name) {
+        return None;
+    }
+    known
+        .iter()
+        .copied()
+        .find(|k| strsim::damerau_levenshtein(name, k) == 1)
+}
+
+/// A "did you mean" error at `span` for a name one typo from a known one.
+pub(crate) fn check_typo(
+    what: &str,
+    name: &str,
+    span: Range<usize>,
+    known: &[&str],
+) -> Result<(), QueryError> {
+    match typo_of(name, known) {
+        Some(meant) => Err(QueryError::new(format!("unknown {what} `{name}`"), span)
+            .with_help(format!("did you mean `{meant}`?"))),
+        None => Ok(()),
+    }
+}
 
 /// The text a span covers, or `""` if the span does not fit (never panics).
 pub(crate) fn slice<'q>(query: &'q str, span: &Range<usize>) -> &'q str {

@@ -89,7 +89,7 @@ fn unknown_tenant_is_an_error_with_a_suggestion() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("unknown tenant `acem`"), "{stderr}");
+    assert!(stderr.contains("unknown tenant(s): `acem`"), "{stderr}");
     assert!(stderr.contains("did you mean `acme`?"), "{stderr}");
 }
 

@@ -1,21 +1,10 @@
 //! The README quick start, end to end through the binary, on the local emulated org:
 //! validate → diff → sync → diff (clean) → a hand edit → diff shows drift.
 
-use crate::common;
+use crate::common::{self, monc_in as monc};
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn monc(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("monc").expect("binary");
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("DD_API_KEY")
-        .env_remove("DD_APP_KEY")
-        .env_remove("MONC_ORG");
-    cmd
-}
 
 /// Simulates a hand edit in the Datadog UI by changing the local org's stored monitor.
 fn edit_query_in_local_org(dir: &Path, key: &str, from: &str, to: &str) {

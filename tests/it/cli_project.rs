@@ -284,3 +284,15 @@ fn import_output_names_the_file_written() {
     );
     assert!(!dir.join("elsewhere.hcl").exists());
 }
+
+/// The reference setup is laid out as `monc fmt` writes it, so the project follows its own
+/// pre-commit hook.
+#[test]
+fn the_reference_setup_is_formatted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = monc(root)
+        .args(["fmt", "--check", "--diff"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stdout_of(&output));
+}

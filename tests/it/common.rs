@@ -29,6 +29,18 @@ pub fn reference_copy(group: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// The `monc` binary run in `dir`, without colour and without credentials or an org from the
+/// environment.
+pub fn monc_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("MONC_ORG");
+    cmd
+}
+
 /// SplitMix64, so every run is reproducible from its seed without a `rand` dependency.
 pub struct Rng(u64);
 
@@ -245,4 +257,55 @@ pub fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The `monc` binary run in `dir` against the org at `url` (`--api-url`), without colour.
+pub fn monc_at(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("monc")
+        .expect("binary")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .env_remove("MONC_ORG")
+        .args(args)
+        .args(["--api-url", url])
+        .output()
+        .expect("runs")
+}
+
+/// Everything a run printed, standard output first.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `monc diff --format json`: its exit code and the plan (null if it printed none).
+pub fn diff_json(dir: &Path, url: &str) -> (Option<i32>, Value) {
+    let output = monc_at(dir, url, &["diff", "--format", "json"]);
+    let plan = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code(), plan)
+}
+
+/// The changes of a JSON plan with this action.
+pub fn changes_of<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
+    plan["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["action"] == action)
+        .collect()
+}
+
+/// An emulator on a free loopback port, started on `runtime` (for tests that run the binary).
+pub fn start_on(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
+    runtime
+        .block_on(Emulator::start(EmulatorConfig {
+            port: 0,
+            ..EmulatorConfig::default()
+        }))
+        .expect("emulator")
 }

@@ -1,34 +1,11 @@
 //! `monc import` end to end through the binary against the emulator over HTTP: foreign monitors
 //! are imported, adopted, and the next diff plans updates only: no creates, no duplicates.
 
-use crate::common;
+use crate::common::{self, changes_of, monc_at, output_text};
 use std::path::Path;
 
-use assert_cmd::Command;
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use monc_emulator::EmulatorHandle;
 use serde_json::{Value, json};
-
-fn monc(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("monc")
-        .expect("binary")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DD_API_KEY", "k")
-        .env("DD_APP_KEY", "a")
-        .env_remove("MONC_ORG")
-        .args(args)
-        .args(["--api-url", url])
-        .output()
-        .expect("runs")
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 fn metric(name: &str, query: &str, message: &str, tags: &[String]) -> Value {
     json!({"name": name, "type": "query alert", "query": query, "message": message,
@@ -82,37 +59,27 @@ fn insert_foreign(emulator: &EmulatorHandle) -> Vec<i64> {
 }
 
 fn plan(dir: &Path, url: &str) -> (i32, Value) {
-    let output = monc(dir, url, &["diff", "--format", "json"]);
+    let output = monc_at(dir, url, &["diff", "--format", "json"]);
     let code = output.status.code().unwrap_or(-1);
-    assert!(code == 0 || code == 2, "diff failed: {}", text(&output));
+    assert!(
+        code == 0 || code == 2,
+        "diff failed: {}",
+        output_text(&output)
+    );
     (
         code,
         serde_json::from_slice(&output.stdout).expect("json plan"),
     )
 }
 
-fn count(plan: &Value, action: &str) -> usize {
-    plan["changes"]
-        .as_array()
-        .expect("changes")
-        .iter()
-        .filter(|c| c["action"] == action)
-        .count()
-}
-
 #[test]
 fn imported_and_adopted_monitors_are_updated_not_duplicated() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = runtime
-        .block_on(Emulator::start(EmulatorConfig {
-            port: 0,
-            ..EmulatorConfig::default()
-        }))
-        .expect("emulator");
+    let emulator = common::start_on(&runtime);
     let url = emulator.base_url();
     let dir = common::reference_copy("import-emulator", "adopt");
-    let synced = monc(&dir, &url, &["sync", "--yes"]);
-    assert!(synced.status.success(), "{}", text(&synced));
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
     let foreign = insert_foreign(&emulator);
     let before = emulator.monitors();
 
@@ -123,8 +90,8 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
         "--detect-tenants",
         "customer",
     ];
-    let imported = monc(&dir, &url, &import);
-    assert!(imported.status.success(), "{}", text(&imported));
+    let imported = monc_at(&dir, &url, &import);
+    assert!(imported.status.success(), "{}", output_text(&imported));
     assert_eq!(
         emulator.monitors(),
         before,
@@ -138,18 +105,21 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
     );
     let (_, unadopted) = plan(&dir, &url);
     assert_eq!(
-        count(&unadopted, "create"),
+        changes_of(&unadopted, "create").len(),
         foreign.len(),
         "without adoption, sync would duplicate"
     );
 
-    let again = monc(&dir, &url, &import);
-    assert!(!again.status.success() && text(&again).contains("--force"));
+    let again = monc_at(&dir, &url, &import);
+    assert!(!again.status.success() && output_text(&again).contains("--force"));
 
     let adopt = [&import[..], &["--adopt", "--force"]].concat();
-    let adopted = monc(&dir, &url, &adopt);
-    assert!(adopted.status.success(), "{}", text(&adopted));
-    assert_eq!(text(&adopted).matches("adopted   ").count(), foreign.len());
+    let adopted = monc_at(&dir, &url, &adopt);
+    assert!(adopted.status.success(), "{}", output_text(&adopted));
+    assert_eq!(
+        output_text(&adopted).matches("adopted   ").count(),
+        foreign.len()
+    );
     let rewritten = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
     assert_eq!(
         rewritten, hcl,
@@ -158,16 +128,24 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
 
     let (code, adopted_plan) = plan(&dir, &url);
     assert_eq!(code, 2);
-    assert_eq!(count(&adopted_plan, "create"), 0, "{adopted_plan:#}");
-    assert_eq!(count(&adopted_plan, "delete"), 0, "{adopted_plan:#}");
-    assert_eq!(count(&adopted_plan, "update"), foreign.len());
+    assert_eq!(
+        changes_of(&adopted_plan, "create").len(),
+        0,
+        "{adopted_plan:#}"
+    );
+    assert_eq!(
+        changes_of(&adopted_plan, "delete").len(),
+        0,
+        "{adopted_plan:#}"
+    );
+    assert_eq!(changes_of(&adopted_plan, "update").len(), foreign.len());
     assert_eq!(
         adopted_plan["summary"]["drifted"], 0,
         "adoption is not drift: {adopted_plan:#}"
     );
 
-    let synced = monc(&dir, &url, &["sync", "--yes"]);
-    assert!(synced.status.success(), "{}", text(&synced));
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
     let (code, _) = plan(&dir, &url);
     assert_eq!(code, 0, "clean after sync");
     let after = emulator.monitors();
@@ -184,12 +162,7 @@ fn imported_and_adopted_monitors_are_updated_not_duplicated() {
 #[test]
 fn adoption_from_an_export_refuses_a_live_monitor_that_is_not_the_exported_one() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = runtime
-        .block_on(Emulator::start(EmulatorConfig {
-            port: 0,
-            ..EmulatorConfig::default()
-        }))
-        .expect("emulator");
+    let emulator = common::start_on(&runtime);
     let url = emulator.base_url();
     let dir = common::reference_copy("import-emulator", "adopt-unrelated");
     let unrelated = emulator
@@ -211,12 +184,12 @@ fn adoption_from_an_export_refuses_a_live_monitor_that_is_not_the_exported_one()
     let export = dir.join("export.json");
     std::fs::write(&export, json!([exported]).to_string()).expect("export");
     let before = emulator.monitor(unrelated).expect("live");
-    let output = monc(
+    let output = monc_at(
         &dir,
         &url,
         &["import", "--from", "export.json", "--adopt", "--force"],
     );
-    let said = text(&output);
+    let said = output_text(&output);
     assert_eq!(output.status.code(), Some(1), "{said}");
     assert!(said.contains("not the one imported"), "{said}");
     assert_eq!(

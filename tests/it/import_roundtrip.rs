@@ -316,3 +316,108 @@ fn refuses_to_overwrite_without_force() {
     to.force = true;
     import::write_files(&imported, &to).expect("overwrites with force");
 }
+
+/// The per-tenant L3 pattern (issue 13 item 8): one monitor per tenant, each paging through its
+/// own composite `A && !B` over a shared monitor B.
+fn per_tenant_under_composites(tenants: &[&str]) -> Vec<Monitor> {
+    let mut monitors = vec![monitor(
+        1,
+        "DB down",
+        "avg(last_5m):avg:db.down{*} > 90",
+        "DB down",
+        &[],
+    )];
+    for (i, t) in tenants.iter().enumerate() {
+        let id = 100 + i as i64;
+        monitors.push(monitor(
+            id,
+            &format!("[{t}] API errors"),
+            &format!("sum(last_5m):sum:api.errors{{customer:{t}}} > 90"),
+            &format!("API errors for {t}"),
+            &[&format!("customer:{t}")],
+        ));
+        monitors.push(composite(
+            200 + i as i64,
+            &format!("[{t}] API errors (paging)"),
+            &format!("{id} && !1"),
+            &format!("API errors for {t} @slack-{t}-oncall"),
+        ));
+    }
+    monitors
+}
+
+#[test]
+fn detect_tenants_folds_monitors_that_page_through_a_composite() {
+    let tenants = ["acme", "globex", "initech"];
+    let dir = project("tenants-under-composites");
+    let monitors = per_tenant_under_composites(&tenants);
+    let (imported, desired) = import_and_compile(&dir, &monitors, Some("customer"));
+    let folded: Vec<_> = imported.templates.iter().filter(|t| t.per_tenant).collect();
+    assert_eq!(folded.len(), 1, "{:#?}", imported.templates);
+    assert_eq!(folded[0].suppressed_by, ["db_down"]);
+    assert_eq!(
+        imported.templates.len(),
+        2,
+        "the folded template and DB down"
+    );
+    let by_key = desired_by_key(&desired);
+    let adopted: HashMap<i64, String> = imported
+        .adoptions()
+        .into_iter()
+        .map(|a| (a.id, a.key))
+        .collect();
+    for (i, t) in tenants.iter().enumerate() {
+        let key = format!("l3/api_errors/{t}");
+        assert_eq!(adopted[&(100 + i as i64)], key);
+        assert_eq!(adopted[&(200 + i as i64)], format!("{key}/composite"));
+        let composite = by_key[format!("{key}/composite").as_str()];
+        assert_eq!(
+            Definition::of_desired(composite).query,
+            format!("{key} && !l2/db_down")
+        );
+        assert!(
+            composite
+                .message
+                .ends_with(&format!("Notify: @slack-{t}-oncall")),
+            "{}",
+            composite.message
+        );
+    }
+    assert!(imported.not_folded.is_empty(), "{:?}", imported.not_folded);
+}
+
+#[test]
+fn detect_tenants_says_why_it_did_not_fold_a_group() {
+    let mut monitors = per_tenant_under_composites(&["acme", "globex", "initech"]);
+    // initech's monitor pages directly, not through a composite.
+    monitors.retain(|m| m.id != Some(202));
+    // Present for two of the three tenants only.
+    for (id, t) in [(300, "acme"), (301, "globex")] {
+        monitors.push(monitor(
+            id,
+            &format!("[{t}] Quota"),
+            &format!("avg(last_5m):avg:quota{{customer:{t}}} > 90"),
+            "",
+            &[&format!("customer:{t}")],
+        ));
+    }
+    let dir = project("tenants-not-folded");
+    let (imported, _) = import_and_compile(&dir, &monitors, Some("customer"));
+    assert!(
+        imported.templates.iter().all(|t| !t.per_tenant),
+        "{:#?}",
+        imported.templates
+    );
+    let reasons = imported.not_folded.join("\n");
+    assert_eq!(imported.not_folded.len(), 2, "{reasons}");
+    assert!(
+        reasons.contains("[acme] API errors")
+            && reasons.contains("acme, globex page through a composite")
+            && reasons.contains("initech does not"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("[acme] Quota") && reasons.contains("no monitor for initech"),
+        "{reasons}"
+    );
+}

@@ -1,9 +1,12 @@
-//! Properties of both query parsers: they never panic, error spans always fit the input, and
-//! composite rendering round-trips.
+//! Properties of the query parsers (metric, chained, composite): they never panic, error spans
+//! always fit the input, and composite rendering round-trips.
 
 use std::ops::Range;
 
-use monc::query::{CompositeExpr, Operand, QueryError, parse_composite_query, parse_metric_query};
+use monc::query::{
+    CompositeExpr, Operand, QueryError, parse_chain_query, parse_composite_query,
+    parse_metric_query, parse_monitor_query,
+};
 use proptest::prelude::*;
 
 const VALID_METRIC_QUERIES: &[&str] = &[
@@ -14,6 +17,14 @@ const VALID_METRIC_QUERIES: &[&str] = &[
     "change(avg(last_5m),last_5m):avg:x{a IN (b,c)} > 10",
     "avg(last_4h):anomalies(avg:x{a:b} by {host}, 'basic', 2, direction='above', alert_window='last_15m', interval=60) >= 1",
     "max(next_1w):forecast(avg:disk.in_use{!a:b AND c:d} by {host}, 'linear', 1, history='1w') >= .9",
+];
+
+const VALID_CHAIN_QUERIES: &[&str] = &[
+    r#""http.can_connect".over("instance:foo","env:prod").by("host").last(2).count_by_status()"#,
+    r#"logs("service:web status:error").index("main").rollup("count").by("host").last("5m") > 100"#,
+    r#"ci-pipelines("@ci.status:error").rollup("avg", "@duration").by("@git.branch,@ci.pipeline.name").last("5m") >= 1"#,
+    r#"formula("exclude_null(query1)").last("7d").anomaly(direction="above", threshold=10) >= 5"#,
+    r#"events('sources:watchdog \'quoted\'').by('service').rollup('count').last('30m') > 0"#,
 ];
 
 const VALID_COMPOSITE_QUERIES: &[&str] = &[
@@ -38,6 +49,10 @@ fn assert_span_fits(query: &str, result: Result<(), QueryError>) -> Result<(), T
 
 fn check_both_parsers(query: &str) -> Result<(), TestCaseError> {
     assert_span_fits(query, parse_metric_query(query).map(|_| ()))?;
+    assert_span_fits(query, parse_chain_query(query).map(|_| ()))?;
+    for monitor_type in ["query alert", "service check", "log alert", "slo alert"] {
+        assert_span_fits(query, parse_monitor_query(monitor_type, query).map(|_| ()))?;
+    }
     assert_span_fits(query, parse_composite_query(query).map(|_| ()))
 }
 
@@ -177,6 +192,14 @@ proptest! {
     }
 
     #[test]
+    fn mutated_chain_queries_never_panic_and_spans_fit(
+        query in prop::sample::select(VALID_CHAIN_QUERIES),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        check_both_parsers(&mutate(query, &mutations))?;
+    }
+
+    #[test]
     fn mutated_composite_queries_never_panic_and_spans_fit(
         query in prop::sample::select(VALID_COMPOSITE_QUERIES),
         mutations in prop::collection::vec(mutation(), 1..4),
@@ -219,6 +242,9 @@ proptest! {
 fn valid_seed_queries_parse() {
     for query in VALID_METRIC_QUERIES {
         assert!(parse_metric_query(query).is_ok(), "{query}");
+    }
+    for query in VALID_CHAIN_QUERIES {
+        assert!(parse_chain_query(query).is_ok(), "{query}");
     }
     for query in VALID_COMPOSITE_QUERIES {
         assert!(parse_composite_query(query).is_ok(), "{query}");

@@ -4,57 +4,15 @@
 //! Liberal about what Datadog accepts but monc cannot know (unknown functions and their
 //! arguments, tag syntax inside scopes); strict about structure.
 
-mod lexer;
+mod names;
 mod scope;
 
 use crate::query::Cursor;
 use std::ops::Range;
 
-use lexer::{Kind, Token};
-
-use super::QueryError;
-
-/// The comparison between the evaluated query and its threshold. Datadog's API documents
-/// `<, <=, >, >=, ==, !=` for metric monitor queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparator {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-    Eq,
-    Ne,
-}
-
-impl Comparator {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Comparator::Gt => ">",
-            Comparator::Ge => ">=",
-            Comparator::Lt => "<",
-            Comparator::Le => "<=",
-            Comparator::Eq => "==",
-            Comparator::Ne => "!=",
-        }
-    }
-
-    /// true for > and >=
-    pub fn is_above(&self) -> bool {
-        matches!(self, Comparator::Gt | Comparator::Ge)
-    }
-
-    fn from_kind(kind: Kind) -> Option<Comparator> {
-        match kind {
-            Kind::Gt => Some(Comparator::Gt),
-            Kind::Ge => Some(Comparator::Ge),
-            Kind::Lt => Some(Comparator::Lt),
-            Kind::Le => Some(Comparator::Le),
-            Kind::EqEq => Some(Comparator::Eq),
-            Kind::NotEq => Some(Comparator::Ne),
-            _ => None,
-        }
-    }
-}
+use super::condition::{Comparator, Condition, is_number, next_is_comparator, parse_condition};
+use super::lexer::{self, Kind, Token};
+use super::{QueryError, check_typo, slice};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricQuery {
@@ -68,6 +26,17 @@ pub struct MetricQuery {
     pub metrics: Vec<String>,
 }
 
+impl MetricQuery {
+    /// The comparison at the end of the query.
+    pub fn condition(&self) -> Condition {
+        Condition {
+            comparator: self.comparator,
+            threshold: self.threshold,
+            threshold_span: self.threshold_span.clone(),
+        }
+    }
+}
+
 pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     let tokens = lexer::tokenize(query)?;
     let mut parser = Parser {
@@ -79,15 +48,14 @@ pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     parser.parse_time_aggregation()?;
     parser.expect_colon_after_time_aggregation()?;
     parser.parse_expression()?;
-    let comparator = parser.parse_comparator()?;
-    let (threshold, threshold_span) = parser.parse_threshold(comparator)?;
+    let condition = parse_condition(&mut parser.cursor, COMPARISON_HELP)?;
     parser.parse_legacy_group_by()?;
     parser.expect_end()?;
     Ok(MetricQuery {
         group_by: parser.group_by,
-        comparator,
-        threshold,
-        threshold_span,
+        comparator: condition.comparator,
+        threshold: condition.threshold,
+        threshold_span: condition.threshold_span,
         metrics: parser.metrics,
     })
 }
@@ -359,7 +327,7 @@ impl Parser<'_> {
         if self.eat(Kind::RParen).is_some() {
             return Ok(());
         }
-        if self.peek().is_none() || self.next_is_comparator() {
+        if self.peek().is_none() || next_is_comparator(&self.cursor) {
             return Err(QueryError::new("unclosed `(`", open.span).with_help("add a matching `)`"));
         }
         Err(QueryError::new(
@@ -428,7 +396,9 @@ impl Parser<'_> {
 
     /// `abs(...)`, `anomalies(..., 'basic', 2, direction='above')`: any function name is allowed.
     fn parse_function_call(&mut self) -> Result<(), QueryError> {
-        self.advance(); // the function name
+        if let Some(name) = self.advance() {
+            check_typo("function", self.text(&name), name.span, names::FUNCTIONS)?;
+        }
         self.parse_arguments()
     }
 
@@ -452,6 +422,9 @@ impl Parser<'_> {
         let next_is_word = self.peek_kind() == Some(Kind::Word) && !self.next_is_number();
         match (self.peek_kind(), self.peek_kind_at(1)) {
             (Some(Kind::Word), Some(Kind::Assign)) if next_is_word => {
+                let name = self.here();
+                let text = slice(self.query, &name);
+                check_typo("argument", text, name, names::NAMED_ARGUMENTS)?;
                 self.pos += 2;
                 self.parse_argument_value()
             }
@@ -502,8 +475,9 @@ impl Parser<'_> {
 
     fn parse_method(&mut self) -> Result<(), QueryError> {
         let dot = self.advance().ok_or_else(|| self.expected_metric_error())?;
-        let has_name = self.eat(Kind::Word).is_some();
-        if has_name && self.peek_kind() == Some(Kind::LParen) {
+        let name = self.eat(Kind::Word);
+        if let Some(name) = name.filter(|_| self.peek_kind() == Some(Kind::LParen)) {
+            check_typo("function", self.text(&name), name.span, names::FUNCTIONS)?;
             return self.parse_arguments();
         }
         Err(QueryError::new(
@@ -534,10 +508,6 @@ impl Parser<'_> {
         self.peek().is_some_and(|t| is_number(self.text(t)))
     }
 
-    fn next_is_comparator(&self) -> bool {
-        self.peek_kind().and_then(Comparator::from_kind).is_some()
-    }
-
     fn expected_metric_error(&self) -> QueryError {
         QueryError::new(
             format!(
@@ -560,65 +530,8 @@ impl QueryError {
     }
 }
 
-/// The comparison and threshold at the end of the query.
+/// What may follow the threshold.
 impl Parser<'_> {
-    fn parse_comparator(&mut self) -> Result<Comparator, QueryError> {
-        if let Some(comparator) = self.peek_kind().and_then(Comparator::from_kind) {
-            self.advance();
-            return Ok(comparator);
-        }
-        Err(self.missing_comparator_error())
-    }
-
-    fn missing_comparator_error(&self) -> QueryError {
-        match self.peek_kind() {
-            None => QueryError::new("missing comparison and threshold", self.end_span())
-                .with_help(COMPARISON_HELP),
-            Some(Kind::RParen) => QueryError::new("unmatched `)`", self.here())
-                .with_help("remove it or add a matching `(`"),
-            Some(Kind::Assign) => QueryError::new("`=` is not a comparison", self.here())
-                .with_help("use one of >, >=, <, <=, == or !="),
-            Some(_) => QueryError::new(
-                format!(
-                    "expected a comparison like `> 90`, found {}",
-                    self.describe_next()
-                ),
-                self.here(),
-            )
-            .with_help(COMPARISON_HELP),
-        }
-    }
-
-    fn parse_threshold(
-        &mut self,
-        comparator: Comparator,
-    ) -> Result<(f64, Range<usize>), QueryError> {
-        let minus = self.eat(Kind::Minus);
-        let number = match self.peek() {
-            Some(token) if token.kind == Kind::Word && is_number(self.text(token)) => token.clone(),
-            _ => {
-                return Err(QueryError::new(
-                    format!(
-                        "expected a threshold number after `{}`, found {}",
-                        comparator.as_str(),
-                        self.describe_next()
-                    ),
-                    self.here(),
-                )
-                .with_help(COMPARISON_HELP));
-            }
-        };
-        self.advance();
-        let start = minus.as_ref().map_or(number.span.start, |m| m.span.start);
-        let span = start..number.span.end;
-        let magnitude = parse_float(self.text(&number)).filter(|v| v.is_finite());
-        let sign = if minus.is_some() { -1.0 } else { 1.0 };
-        match magnitude {
-            Some(magnitude) => Ok((sign * magnitude, span)),
-            None => Err(QueryError::new("threshold is out of range", span)),
-        }
-    }
-
     /// The legacy placement `… > 0.9 by {host}`, which Datadog still accepts in published
     /// monitors: the grouping counts as if written after the metric.
     fn parse_legacy_group_by(&mut self) -> Result<(), QueryError> {
@@ -645,17 +558,6 @@ fn is_space_aggregator(name: &str) -> bool {
         .strip_prefix('p')
         .is_some_and(|rest| is_number(rest) && !rest.starts_with('.'));
     SPACE_AGGREGATORS.contains(&name) || percentile
-}
-
-fn is_number(text: &str) -> bool {
-    parse_float(text).is_some()
-}
-
-/// A decimal literal such as `90`, `0.05`, `.5` or `1e9`: Rust's float syntax without the
-/// `inf`/`nan` words and signs.
-fn parse_float(text: &str) -> Option<f64> {
-    let starts_numeric = text.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    text.parse().ok().filter(|_| starts_numeric)
 }
 
 #[cfg(test)]

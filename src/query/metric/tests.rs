@@ -429,3 +429,52 @@ fn an_empty_window_is_an_error() {
     assert!(parse_metric_query("avg(last_10m):avg:a{*} > 1").is_ok());
     assert!(parse_metric_query("pct_change(avg(last_5m),0m_ago):avg:a{*} > 1").is_err());
 }
+
+#[test]
+fn a_function_or_argument_name_one_typo_from_a_known_one_is_an_error() {
+    let cases = [
+        (
+            "avg(last_5m):avg:a{*}.as_countt() > 1",
+            "as_countt",
+            "did you mean `as_count`?",
+        ),
+        (
+            "avg(last_5m):avg:a{*}.filll(zero) > 1",
+            "filll",
+            "did you mean `fill`?",
+        ),
+        (
+            "avg(last_5m):per_minuet(avg:a{*}) > 1",
+            "per_minuet",
+            "did you mean `per_minute`?",
+        ),
+        (
+            "avg(last_5m):anomaliess(avg:a{*}, 'basic', 2) > 1",
+            "anomaliess",
+            "did you mean `anomalies`?",
+        ),
+        (
+            "avg(last_5m):anomalies(avg:a{*}, 'basic', 2, directoin='above') > 1",
+            "directoin",
+            "did you mean `direction`?",
+        ),
+    ];
+    for (query, at, help) in cases {
+        let err = error(query);
+        assert_eq!(&query[err.span.clone()], at, "{query}: {err:?}");
+        assert_eq!(err.help.as_deref(), Some(help), "{query}");
+    }
+}
+
+#[test]
+fn names_monc_does_not_know_and_numbered_variants_are_accepted() {
+    for query in [
+        "avg(last_5m):ewma_7(avg:a{*}) > 1",
+        "avg(last_5m):median_9(avg:a{*}) > 1",
+        "avg(last_5m):top10_max(avg:a{*} by {host}) > 1",
+        "avg(last_5m):some_new_function(avg:a{*}) > 1",
+        "avg(last_5m):anomalies(avg:a{*}, 'basic', 2, new_option='x') > 1",
+    ] {
+        parse(query);
+    }
+}

@@ -1,79 +1,35 @@
 //! Evaluating HCL expressions: the function library and readable evaluation errors.
 
-use hcl::Value;
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+mod format;
+mod functions;
 
-/// Functions available in every expression. HCL itself ships none.
+use hcl::Value;
+use hcl::eval::{Context, Evaluate, FuncDef, ParamType};
+
+/// Functions available in every expression (HCL itself ships none): Terraform's, by name and
+/// meaning. Each checks its own arguments (see [`functions`]).
 pub fn base_context() -> Context<'static> {
     let mut ctx = Context::new();
-    let string = || FuncDef::builder().param(ParamType::String);
-    ctx.declare_func(
-        "lower",
-        string().build(|a| Ok(str_arg(&a, 0).to_lowercase().into())),
-    );
-    ctx.declare_func(
-        "upper",
-        string().build(|a| Ok(str_arg(&a, 0).to_uppercase().into())),
-    );
-    ctx.declare_func(
-        "trimspace",
-        string().build(|a| Ok(str_arg(&a, 0).trim().into())),
-    );
-    ctx.declare_func(
-        "replace",
-        string()
-            .param(ParamType::String)
-            .param(ParamType::String)
-            .build(|a| {
-                Ok(str_arg(&a, 0)
-                    .replace(str_arg(&a, 1), str_arg(&a, 2))
-                    .into())
-            }),
-    );
-    ctx.declare_func(
-        "join",
-        FuncDef::builder()
-            .param(ParamType::String)
-            .param(ParamType::array_of(ParamType::Any))
-            .build(join),
-    );
-    ctx.declare_func(
-        "concat",
-        FuncDef::builder()
-            .variadic_param(ParamType::array_of(ParamType::Any))
-            .build(concat),
-    );
+    for function in functions::FUNCTIONS {
+        let def = FuncDef::builder()
+            .variadic_param(ParamType::Any)
+            .build(function.body);
+        ctx.declare_func(function.name, def);
+    }
     ctx
 }
 
 /// Names of the functions declared by [`base_context`], for suggestions.
-pub const FUNCTIONS: &[&str] = &["lower", "upper", "trimspace", "replace", "join", "concat"];
-
-fn str_arg(args: &FuncArgs, index: usize) -> &str {
-    args.get(index).and_then(Value::as_str).unwrap_or_default()
+pub fn function_names() -> impl Iterator<Item = &'static str> + Clone {
+    functions::FUNCTIONS.iter().map(|f| f.name)
 }
 
-fn join(args: FuncArgs) -> Result<Value, String> {
-    let separator = str_arg(&args, 0).to_owned();
-    let items = args
-        .get(1)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let parts: Vec<String> = items.iter().map(value_to_text).collect();
-    Ok(parts.join(&separator).into())
-}
-
-fn concat(args: FuncArgs) -> Result<Value, String> {
-    let lists = args.into_values();
-    let joined: Vec<Value> = lists
-        .into_iter()
-        .flat_map(|list| match list {
-            Value::Array(items) => items,
-            other => vec![other],
-        })
-        .collect();
-    Ok(Value::Array(joined))
+/// How a function is called, as messages show it (`substr(string, offset, length)`).
+pub fn signature(name: &str) -> Option<&'static str> {
+    functions::FUNCTIONS
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.signature)
 }
 
 /// How a value reads when interpolated into a string.
@@ -135,6 +91,8 @@ pub struct EvalFailure {
     pub message: String,
     /// The name that was not found, when that is the problem (for "did you mean").
     pub missing: Option<Missing>,
+    /// The function whose call failed (wrong arguments), to point at the call.
+    pub function: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +107,7 @@ impl EvalFailure {
         EvalFailure {
             message: "arithmetic error: division by zero, or a number too large".into(),
             missing: None,
+            function: None,
         }
     }
 
@@ -164,9 +123,23 @@ impl EvalFailure {
             Some(Missing::Variable(name)) => format!("unknown variable `{name}`"),
             Some(Missing::Function(name)) => format!("unknown function `{name}`"),
             Some(Missing::Key(key)) => format!("no value named `{key}` here"),
-            None => error.kind().to_string(),
+            None => match error.kind() {
+                ErrorKind::FuncCall(name, why) => {
+                    let call = signature(&name.to_string()).unwrap_or_default();
+                    format!("wrong call of `{name}`: {why} (it is called as `{call}`)")
+                }
+                other => other.to_string(),
+            },
         };
-        EvalFailure { message, missing }
+        let function = match error.kind() {
+            ErrorKind::FuncCall(name, _) => Some(name.to_string()),
+            _ => None,
+        };
+        EvalFailure {
+            message,
+            missing,
+            function,
+        }
     }
 }
 

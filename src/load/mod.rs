@@ -1,5 +1,8 @@
 //! Reading `monc.hcl`, `tenants/` and `monitors/` into the [`Model`], keeping the span of everything.
 
+mod locals;
+mod references;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,8 +18,10 @@ use crate::diagnostic::{
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
-    Cluster, FanOut, Field, Model, Project, Reference, Template, Tenant, check_name, check_tag,
+    Cluster, FanOut, Field, Model, Move, MoveEnd, Project, Reference, Template, Tenant, check_name,
+    check_tag,
 };
+use references::scan;
 
 /// Where the configuration lives.
 #[derive(Debug, Clone)]
@@ -120,6 +125,7 @@ const TEMPLATE_ATTRS: &[&str] = &[
     "notify",
     "suppressed_by",
     "ignore",
+    "enabled",
 ];
 
 /// Reads and checks the structure of every configuration file.
@@ -129,18 +135,34 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     let mut loader = Loader::default();
     // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
     // fall back to the default ownership tags.
-    if is_present(&options.project_file) && is_config_file(&options.project_file)? {
-        let file = loader.read(&options.project_file)?;
-        loader.load_project_file(file);
-    }
-    for path in hcl_files(&options.tenants, "tenants")? {
-        let file = loader.read(&path)?;
-        loader.load_tenants_file(file);
-    }
-    for path in hcl_files(&options.monitors, "monitors")? {
-        let file = loader.read(&path)?;
-        loader.load_monitors_file(file);
-    }
+    let project = if is_present(&options.project_file) && is_config_file(&options.project_file)? {
+        loader.read(&options.project_file)?
+    } else {
+        None
+    };
+    let mut read_all = |path: &Path, what: &str| -> Result<Vec<Option<ParsedFile>>, LoadError> {
+        let mut files = Vec::new();
+        for file in hcl_files(path, what)? {
+            files.push(loader.read(&file)?);
+        }
+        Ok(files)
+    };
+    let tenants = read_all(&options.tenants, "tenants")?;
+    let monitors = read_all(&options.monitors, "monitors")?;
+    // Locals of any file are usable in every file: read them all before anything else.
+    let all: Vec<&ParsedFile> = project
+        .iter()
+        .chain(tenants.iter().flatten())
+        .chain(monitors.iter().flatten())
+        .collect();
+    loader.load_locals(&all);
+    loader.load_project_file(project);
+    tenants
+        .into_iter()
+        .for_each(|f| loader.load_tenants_file(f));
+    monitors
+        .into_iter()
+        .for_each(|f| loader.load_monitors_file(f));
     loader.check_tenant_clusters();
     Ok((loader.model, loader.diagnostics))
 }
@@ -294,10 +316,24 @@ struct ParsedFile {
     body: Body,
 }
 
-#[derive(Default)]
 struct Loader {
     model: Model,
     diagnostics: Diagnostics,
+    /// What expressions in the files see: the functions, and `local` once the locals are read.
+    ctx: hcl::eval::Context<'static>,
+    /// The first definition of every tenant, cluster and template name, by kind.
+    defined: HashMap<(&'static str, String), Span>,
+}
+
+impl Default for Loader {
+    fn default() -> Loader {
+        Loader {
+            model: Model::default(),
+            diagnostics: Diagnostics::default(),
+            ctx: base_context(),
+            defined: HashMap::new(),
+        }
+    }
 }
 
 impl Loader {
@@ -390,7 +426,7 @@ impl Loader {
             id,
             &body,
             "monc.hcl",
-            "project settings are plain attributes",
+            "project settings are plain attributes (and `locals { ... }` blocks)",
         );
         let mut project = Project::default();
         for attr in body.attributes() {
@@ -503,9 +539,13 @@ impl Loader {
                 Structure::Block(block) if block.ident.as_str() == "tenant" => {
                     self.load_tenant(id, block)
                 }
-                Structure::Block(block) => {
-                    self.unknown_block(id, block, &["cluster", "tenant"], "a tenants file")
-                }
+                Structure::Block(block) if block.ident.as_str() == "locals" => {}
+                Structure::Block(block) => self.unknown_block(
+                    id,
+                    block,
+                    &["cluster", "tenant", "locals"],
+                    "a tenants file",
+                ),
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
                         Code::UnknownAttribute,
@@ -526,11 +566,7 @@ impl Loader {
         let mut object = self.block_object(id, block, CLUSTER_ATTRS, "cluster");
         let notify = strings_in(object.get("notify"));
         object.insert("name".into(), name.value.clone().into());
-        if self.is_duplicate(
-            &name,
-            |m| m.clusters.iter().map(|c| &c.name).collect(),
-            "cluster",
-        ) {
+        if self.is_duplicate(&name, "cluster") {
             return;
         }
         self.model.clusters.push(Cluster {
@@ -550,11 +586,7 @@ impl Loader {
         };
         let notify = strings_in(object.get("notify"));
         object.insert("name".into(), name.value.clone().into());
-        if self.is_duplicate(
-            &name,
-            |m| m.tenants.iter().map(|t| &t.name).collect(),
-            "tenant",
-        ) {
+        if self.is_duplicate(&name, "tenant") {
             return;
         }
         self.model.tenants.push(Tenant {
@@ -656,18 +688,23 @@ impl Loader {
             match structure {
                 Structure::Block(block) if block.ident.as_str() == "monitor" => {
                     if let Some(template) = self.load_template(id, block)
-                        && !self.is_duplicate(
-                            &template.name,
-                            |m| m.templates.iter().map(|t| &t.name).collect(),
-                            "monitor",
-                        )
+                        && !self.is_duplicate(&template.name, "monitor")
                     {
                         self.model.templates.push(template);
                     }
                 }
-                Structure::Block(block) => {
-                    self.unknown_block(id, block, &["monitor"], "a monitors file")
+                Structure::Block(block) if block.ident.as_str() == "moved" => {
+                    if let Some(moved) = self.load_move(id, block) {
+                        self.model.moves.push(moved);
+                    }
                 }
+                Structure::Block(block) if block.ident.as_str() == "locals" => {}
+                Structure::Block(block) => self.unknown_block(
+                    id,
+                    block,
+                    &["monitor", "moved", "locals"],
+                    "a monitors file",
+                ),
                 Structure::Attribute(attr) => self.error(
                     Diagnostic::error(
                         Code::UnknownAttribute,
@@ -709,7 +746,19 @@ impl Loader {
         let tier = self.tier(id, attrs["tier"])?;
         let fan_out = self.fan_out(id, attrs.get("for_each").copied(), block)?;
         let monitor_type = self.monitor_type(id, attrs["type"])?;
-        let field = |key: &str| attrs.get(key).map(|a| field_of(id, a));
+        let fields: HashMap<&str, Field> = attrs
+            .iter()
+            .filter(|(key, _)| {
+                !matches!(
+                    **key,
+                    "suppressed_by" | "ignore" | "tier" | "for_each" | "type"
+                )
+            })
+            .map(|(key, attr)| (*key, field_of(id, attr)))
+            .collect();
+        let uses: Vec<Spanned<String>> = fields.values().flat_map(|f| f.locals.clone()).collect();
+        self.check_locals(&uses);
+        let field = |key: &str| fields.get(key).cloned();
         let (suppressed_by, suppressed_by_span) = match attrs.get("suppressed_by") {
             Some(attr) => (
                 self.references(id, attr)?,
@@ -730,10 +779,100 @@ impl Loader {
             tags: field("tags"),
             priority: field("priority"),
             notify: field("notify"),
+            enabled: field("enabled"),
             suppressed_by,
             suppressed_by_span,
             ignore: self.ignored_codes(id, attrs.get("ignore").copied()),
             span: self.span(id, block.span()),
+        })
+    }
+
+    /// `moved { from = monitor.old  to = monitor.new }`, Terraform's syntax for a rename; either
+    /// side may name one instance (`monitor.old["acme"]`). What it may move is checked later
+    /// ([`crate::moved::check`]), against the whole configuration.
+    fn load_move(&mut self, id: FileId, block: &Block) -> Option<Move> {
+        let what = "moved block";
+        self.reject_blocks(
+            id,
+            &block.body,
+            what,
+            "write `from = monitor.old` and `to = monitor.new`",
+        );
+        if let Some(label) = block.labels.first() {
+            self.error(
+                Diagnostic::error(
+                    Code::BlockName,
+                    self.span(id, label.span()),
+                    "a `moved` block has no name",
+                )
+                .label("remove this label")
+                .help("write `moved { from = monitor.old  to = monitor.new }`"),
+            );
+        }
+        let attrs: HashMap<&str, &Attribute> = block
+            .body
+            .attributes()
+            .filter(|a| self.check_known(id, a, &["from", "to"], what))
+            .map(|a| (a.key.as_str(), a))
+            .collect();
+        let missing: Vec<&str> = ["from", "to"]
+            .into_iter()
+            .filter(|k| !attrs.contains_key(k))
+            .collect();
+        if !missing.is_empty() {
+            self.missing_attributes(id, block, &missing, what);
+            return None;
+        }
+        let from = self.move_end(id, attrs["from"]);
+        let to = self.move_end(id, attrs["to"]);
+        Some(Move {
+            from: from?,
+            to: to?,
+            span: self.span(id, block.span()),
+        })
+    }
+
+    /// `monitor.<name>` or `monitor.<name>["<tenant or cluster>"]`: a literal instance, since a
+    /// `moved` block names monitors that exist now, not an expression per instance.
+    fn move_end(&mut self, id: FileId, attr: &Attribute) -> Option<MoveEnd> {
+        let span = self.span(id, attr.value.span());
+        let Some((name, name_span, index)) = parse_reference(&attr.value) else {
+            self.error(
+                Diagnostic::error(Code::BadReference, span, "not a monitor reference")
+                    .label("expected `monitor.<name>` or `monitor.<name>[\"<instance>\"]`")
+                    .help(format!(
+                        "write `{} = monitor.api_errors`, or `monitor.api_errors[\"acme\"]` for one tenant's (or cluster's) monitor",
+                        attr.key.as_str()
+                    )),
+            );
+            return None;
+        };
+        let instance = match index {
+            None => None,
+            Some(EditExpr::String(instance)) => Some(Spanned {
+                value: instance.value().to_string(),
+                span: self.span(id, instance.span()),
+            }),
+            Some(other) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::WrongType,
+                        self.span(id, other.span()),
+                        "the instance of a moved monitor must be a quoted tenant or cluster name",
+                    )
+                    .label("not a string literal")
+                    .help("write the name itself, e.g. `monitor.api_errors[\"acme\"]`"),
+                );
+                return None;
+            }
+        };
+        Some(MoveEnd {
+            template: Spanned {
+                value: name,
+                span: self.span(id, Some(name_span)),
+            },
+            instance,
+            span,
         })
     }
 
@@ -900,18 +1039,20 @@ impl Loader {
         let span = self.span(id, expr.span());
         let parsed = parse_reference(expr);
         match parsed {
-            Some((name, name_span, index)) => Some(Reference {
-                template: Spanned {
-                    value: name,
-                    span: self.span(id, Some(name_span)),
-                },
-                index: index.map(|e| Field {
-                    expr: e.clone().into(),
-                    span: self.span(id, e.span()),
-                    is_literal: matches!(e, EditExpr::String(_)),
-                }),
-                span,
-            }),
+            Some((name, name_span, index)) => {
+                let index = index.map(|e| field_of_expr(id, e));
+                if let Some(index) = &index {
+                    self.check_locals(&index.locals);
+                }
+                Some(Reference {
+                    template: Spanned {
+                        value: name,
+                        span: self.span(id, Some(name_span)),
+                    },
+                    index,
+                    span,
+                })
+            }
             None => {
                 self.error(
                     Diagnostic::error(Code::BadReference, span, "not a monitor reference")
@@ -961,18 +1102,15 @@ impl Loader {
         })
     }
 
-    fn is_duplicate(
-        &mut self,
-        name: &Spanned<String>,
-        existing: impl Fn(&Model) -> Vec<&Spanned<String>>,
-        what: &str,
-    ) -> bool {
-        let Some(first) = existing(&self.model)
-            .into_iter()
-            .find(|n| n.value == name.value)
-            .cloned()
-        else {
-            return false;
+    /// Whether a `what` of this name was defined before (reported); a lookup, not a scan, so
+    /// that loading stays linear in tenants.
+    fn is_duplicate(&mut self, name: &Spanned<String>, what: &'static str) -> bool {
+        let first = match self.defined.entry((what, name.value.clone())) {
+            std::collections::hash_map::Entry::Occupied(first) => first.get().clone(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(name.span.clone());
+                return false;
+            }
         };
         let d = Diagnostic::error(
             Code::DuplicateDefinition,
@@ -980,7 +1118,7 @@ impl Loader {
             format!("{what} `{}` is defined twice", name.value),
         )
         .label("second definition")
-        .related("first defined here", first.span)
+        .related("first defined here", first)
         .help(format!(
             "rename one of them or remove the copy; every {what} name must be unique"
         ));
@@ -1053,7 +1191,11 @@ impl Loader {
     }
 
     fn reject_blocks(&mut self, id: FileId, body: &Body, what: &str, help: &str) {
+        let locals_allowed = what == "monc.hcl";
         for block in body.blocks() {
+            if locals_allowed && block.ident.as_str() == "locals" {
+                continue;
+            }
             self.error(
                 Diagnostic::error(
                     Code::UnknownBlock,
@@ -1084,8 +1226,11 @@ impl Loader {
     }
 
     fn static_value(&mut self, id: FileId, attr: &Attribute) -> Option<hcl::Value> {
+        if !self.check_locals(&scan(id, &attr.value).locals) {
+            return None;
+        }
         let expr: hcl::Expression = attr.value.clone().into();
-        match eval::evaluate(&expr, &base_context()) {
+        match eval::evaluate(&expr, &self.ctx) {
             Ok(value) => Some(value),
             Err(failure) => {
                 self.error(
@@ -1095,7 +1240,7 @@ impl Loader {
                         format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
                     )
                     .label("here")
-                    .help("values in monc.hcl and tenants/ must be constants: strings, numbers, lists and objects"),
+                    .help("values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope"),
                 );
                 None
             }
@@ -1203,13 +1348,20 @@ pub(crate) fn parse_reference(
 }
 
 fn field_of(id: FileId, attr: &Attribute) -> Field {
+    field_of_expr(id, &attr.value)
+}
+
+fn field_of_expr(id: FileId, expr: &EditExpr) -> Field {
+    let scan = scan(id, expr);
     Field {
-        expr: attr.value.clone().into(),
-        span: Span::new(id, attr.value.span().unwrap_or(0..0)),
+        expr: expr.clone().into(),
+        span: Span::new(id, expr.span().unwrap_or(0..0)),
         is_literal: matches!(
-            attr.value,
+            expr,
             EditExpr::String(_) | EditExpr::Number(_) | EditExpr::Bool(_)
         ),
+        calls: scan.calls,
+        locals: scan.locals,
     }
 }
 

@@ -1,10 +1,10 @@
-//! Tokens of a metric monitor query. Scopes (`{...}`) are kept as one raw token because tag
-//! values may contain almost anything (`:`, `/`, `-`, `*`, `!`, spaces, `IN (a,b)`).
+//! Tokens of the monitor query languages but composites. Scopes (`{...}`) are kept as one raw
+//! token because tag values may contain almost anything (`:`, `/`, `-`, `*`, `!`, spaces, `IN (a,b)`).
 
 use crate::query::QueryError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// Identifier, metric name, window or number: a run of `[A-Za-z0-9_.]`.
     Word,
     /// A quoted string, quotes included.
@@ -29,9 +29,9 @@ pub(super) enum Kind {
     NotEq,
 }
 
-pub(super) type Token = crate::query::Token<Kind>;
+pub(crate) type Token = crate::query::Token<Kind>;
 
-pub(super) fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
+pub(crate) fn tokenize(query: &str) -> Result<Vec<Token>, QueryError> {
     let mut lexer = Lexer {
         query,
         pos: 0,
@@ -143,10 +143,18 @@ impl Lexer<'_> {
         self.push(Kind::Word, len);
     }
 
+    /// A quoted string; a backslash escapes the next character (`"@url:\"/api\""`, as log
+    /// searches write a phrase).
     fn lex_string(&mut self, quote: char) -> Result<(), QueryError> {
         let body = self.rest().get(1..).unwrap_or("");
-        match body.find(quote) {
-            Some(end) => {
+        let mut escaped = false;
+        let close = body.char_indices().find(|&(_, c)| {
+            let closes = c == quote && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        });
+        match close {
+            Some((end, _)) => {
                 self.push(Kind::Str, end + 2);
                 Ok(())
             }
@@ -214,6 +222,13 @@ mod tests {
         assert_eq!(error.message, "unclosed `{`");
         assert_eq!(error.span, 18..19);
         assert!(tokenize("avg(last_5m):avg:c{*} by {host} > 500").is_ok());
+    }
+
+    #[test]
+    fn a_backslash_escapes_a_quote_inside_a_string() {
+        let query = r#"logs("@url:\"/api\"") > 1"#;
+        assert_eq!(kinds(query)[2], Kind::Str);
+        assert_eq!(tokenize(query).unwrap()[2].span, 5..20);
     }
 
     #[test]

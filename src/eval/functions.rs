@@ -1,0 +1,503 @@
+//! The function library, with Terraform's semantics: a Terraform user's `floor(x)`,
+//! `lookup(m, k, d)` or `format("%03d", n)` means here what it means there.
+//!
+//! Every function takes its arguments unchecked and checks them itself, so that a wrong call
+//! says which function, what it takes and what it got (hcl-rs's own checks speak of "position
+//! 0" and types by their Rust names).
+
+use hcl::eval::{Func, FuncArgs};
+use hcl::{Map, Value};
+
+use super::describe_value;
+use super::format::{format, format_list};
+
+/// A function: its name, how it is called (for messages), and its body.
+pub struct Function {
+    pub name: &'static str,
+    pub signature: &'static str,
+    pub body: Func,
+}
+
+/// Every function, in the order the README lists them.
+pub const FUNCTIONS: &[Function] = &[
+    // strings
+    f("lower", "lower(string)", |a| {
+        a.arity(1)?;
+        Ok(a.string(0)?.to_lowercase().into())
+    }),
+    f("upper", "upper(string)", |a| {
+        a.arity(1)?;
+        Ok(a.string(0)?.to_uppercase().into())
+    }),
+    f("title", "title(string)", |a| {
+        a.arity(1)?;
+        Ok(title(&a.string(0)?).into())
+    }),
+    f("trimspace", "trimspace(string)", |a| {
+        a.arity(1)?;
+        Ok(a.string(0)?.trim().into())
+    }),
+    f("trim", "trim(string, characters)", |a| {
+        a.arity(2)?;
+        let cut: Vec<char> = a.string(1)?.chars().collect();
+        Ok(a.string(0)?.trim_matches(cut.as_slice()).into())
+    }),
+    f("replace", "replace(string, substring, replacement)", |a| {
+        a.arity(3)?;
+        Ok(a.string(0)?.replace(&a.string(1)?, &a.string(2)?).into())
+    }),
+    f("split", "split(separator, string)", split),
+    f("join", "join(separator, list)", join),
+    f("substr", "substr(string, offset, length)", substr),
+    f("startswith", "startswith(string, prefix)", |a| {
+        a.arity(2)?;
+        Ok(a.string(0)?.starts_with(&a.string(1)?).into())
+    }),
+    f("endswith", "endswith(string, suffix)", |a| {
+        a.arity(2)?;
+        Ok(a.string(0)?.ends_with(&a.string(1)?).into())
+    }),
+    f("format", "format(spec, values...)", |a| {
+        a.at_least(1)?;
+        Ok(format(&a.string(0)?, &a[1..])?.into())
+    }),
+    f("formatlist", "formatlist(spec, values...)", |a| {
+        a.at_least(1)?;
+        format_list(&a.string(0)?, &a[1..])
+    }),
+    // numbers
+    f("abs", "abs(number)", |a| {
+        a.arity(1)?;
+        number(a.number(0)?.abs())
+    }),
+    f("floor", "floor(number)", |a| {
+        a.arity(1)?;
+        number(a.number(0)?.floor())
+    }),
+    f("ceil", "ceil(number)", |a| {
+        a.arity(1)?;
+        number(a.number(0)?.ceil())
+    }),
+    f("min", "min(number, ...)", |a| extreme(&a, f64::min)),
+    f("max", "max(number, ...)", |a| extreme(&a, f64::max)),
+    // collections
+    f("length", "length(string, list or object)", length),
+    f("concat", "concat(list, ...)", concat),
+    f("contains", "contains(list, value)", |a| {
+        a.arity(2)?;
+        Ok(a.list(0)?.contains(&a[1]).into())
+    }),
+    f("lookup", "lookup(object, key, default)", lookup),
+    f("keys", "keys(object)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(
+            sorted(a.object(0)?)
+                .map(|(k, _)| Value::from(k.clone()))
+                .collect(),
+        ))
+    }),
+    f("values", "values(object)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(
+            sorted(a.object(0)?).map(|(_, v)| v.clone()).collect(),
+        ))
+    }),
+    f("coalesce", "coalesce(value, ...)", coalesce),
+    // conversions
+    f("tostring", "tostring(value)", to_string),
+    f("tonumber", "tonumber(value)", to_number),
+];
+
+const fn f(name: &'static str, signature: &'static str, body: Func) -> Function {
+    Function {
+        name,
+        signature,
+        body,
+    }
+}
+
+/// Checks of a call's arguments that explain themselves.
+trait Args {
+    fn count(&self) -> String;
+    fn arity(&self, wanted: usize) -> Result<(), String>;
+    fn at_least(&self, wanted: usize) -> Result<(), String>;
+    fn wrong(&self, index: usize, expected: &str) -> String;
+    fn string(&self, index: usize) -> Result<String, String>;
+    fn number(&self, index: usize) -> Result<f64, String>;
+    fn whole_number(&self, index: usize) -> Result<i64, String>;
+    fn list(&self, index: usize) -> Result<&Vec<Value>, String>;
+    fn object(&self, index: usize) -> Result<&Map<String, Value>, String>;
+}
+
+impl Args for [Value] {
+    fn count(&self) -> String {
+        match self.len() {
+            1 => "1 argument".into(),
+            n => format!("{n} arguments"),
+        }
+    }
+
+    fn arity(&self, wanted: usize) -> Result<(), String> {
+        if self.len() == wanted {
+            return Ok(());
+        }
+        let noun = if wanted == 1 { "argument" } else { "arguments" };
+        Err(format!("takes {wanted} {noun}, got {}", self.count()))
+    }
+
+    fn at_least(&self, wanted: usize) -> Result<(), String> {
+        if self.len() >= wanted {
+            return Ok(());
+        }
+        let noun = if wanted == 1 { "argument" } else { "arguments" };
+        Err(format!(
+            "takes at least {wanted} {noun}, got {}",
+            self.count()
+        ))
+    }
+
+    fn wrong(&self, index: usize, expected: &str) -> String {
+        let value = &self[index];
+        format!(
+            "argument {} must be {expected}, got {} ({})",
+            index + 1,
+            describe_value(value),
+            short(value)
+        )
+    }
+
+    /// A string argument; numbers and booleans convert, as in Terraform.
+    fn string(&self, index: usize) -> Result<String, String> {
+        match &self[index] {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            _ => Err(self.wrong(index, "a string")),
+        }
+    }
+
+    /// A number argument; a string holding a number converts, as in Terraform.
+    fn number(&self, index: usize) -> Result<f64, String> {
+        match &self[index] {
+            Value::Number(n) => n.as_f64().ok_or_else(|| self.wrong(index, "a number")),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .ok_or_else(|| self.wrong(index, "a number")),
+            _ => Err(self.wrong(index, "a number")),
+        }
+    }
+
+    fn whole_number(&self, index: usize) -> Result<i64, String> {
+        let n = self.number(index)?;
+        if n.fract() != 0.0 || n.abs() > 9.0e15 {
+            return Err(self.wrong(index, "a whole number"));
+        }
+        Ok(n as i64)
+    }
+
+    fn list(&self, index: usize) -> Result<&Vec<Value>, String> {
+        match &self[index] {
+            Value::Array(items) => Ok(items),
+            _ => Err(self.wrong(index, "a list")),
+        }
+    }
+
+    fn object(&self, index: usize) -> Result<&Map<String, Value>, String> {
+        match &self[index] {
+            Value::Object(map) => Ok(map),
+            _ => Err(self.wrong(index, "an object (a map)")),
+        }
+    }
+}
+
+/// A value as a message shows it: shortened when long.
+pub fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// A number as HCL keeps it: whole numbers as integers, so that they interpolate as `3`, not `3.0`.
+pub fn number(value: f64) -> Result<Value, String> {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        return Ok(Value::from(value as i64));
+    }
+    hcl::Number::from_f64(value)
+        .map(Value::Number)
+        .ok_or_else(|| "the result is not a finite number".to_string())
+}
+
+/// Terraform's `title`: the first letter of every word upper-cased; a word starts after
+/// anything that is not a letter, a digit or `_` (Go's `strings.Title`).
+fn title(text: &str) -> String {
+    let mut previous_is_word = false;
+    text.chars()
+        .flat_map(|c| {
+            let upper = !previous_is_word;
+            previous_is_word = c.is_alphanumeric() || c == '_';
+            let mapped: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                vec![c]
+            };
+            mapped
+        })
+        .collect()
+}
+
+fn split(a: FuncArgs) -> Result<Value, String> {
+    a.arity(2)?;
+    let separator = a.string(0)?;
+    let text = a.string(1)?;
+    if separator.is_empty() {
+        // Go's strings.Split, which Terraform's `split` calls, splits into characters.
+        return Ok(Value::Array(
+            text.chars().map(|c| Value::from(c.to_string())).collect(),
+        ));
+    }
+    Ok(Value::Array(
+        text.split(separator.as_str()).map(Value::from).collect(),
+    ))
+}
+
+fn join(a: FuncArgs) -> Result<Value, String> {
+    a.at_least(2)?;
+    let separator = a.string(0)?;
+    let mut parts = Vec::new();
+    for index in 1..a.len() {
+        for item in a.list(index)? {
+            match item {
+                Value::Array(_) | Value::Object(_) => {
+                    return Err(format!(
+                        "argument {} must be a list of strings, but holds {}",
+                        index + 1,
+                        describe_value(item)
+                    ));
+                }
+                other => parts.push(super::value_to_text(other)),
+            }
+        }
+    }
+    Ok(parts.join(&separator).into())
+}
+
+/// Terraform's `substr`: offset and length count characters; a negative offset counts from
+/// the end, a length of -1 means "to the end"; a range past the end is cut short.
+fn substr(a: FuncArgs) -> Result<Value, String> {
+    a.arity(3)?;
+    let chars: Vec<char> = a.string(0)?.chars().collect();
+    let offset = a.whole_number(1)?;
+    let length = a.whole_number(2)?;
+    let total = chars.len() as i64;
+    let start = if offset < 0 { total + offset } else { offset };
+    if start < 0 || start > total {
+        return Err(format!(
+            "offset {offset} is outside the string of {total} characters"
+        ));
+    }
+    let end = match length {
+        -1 => total,
+        l if l < 0 => return Err(format!("length must be -1 or more, got {l}")),
+        l => (start + l).min(total),
+    };
+    Ok(chars[start as usize..end as usize]
+        .iter()
+        .collect::<String>()
+        .into())
+}
+
+fn extreme(a: &[Value], pick: fn(f64, f64) -> f64) -> Result<Value, String> {
+    a.at_least(1)?;
+    let mut best = a.number(0)?;
+    for index in 1..a.len() {
+        best = pick(best, a.number(index)?);
+    }
+    number(best)
+}
+
+fn length(a: FuncArgs) -> Result<Value, String> {
+    a.arity(1)?;
+    let n = match &a[0] {
+        Value::String(s) => s.chars().count(),
+        Value::Array(items) => items.len(),
+        Value::Object(map) => map.len(),
+        _ => return Err(a.wrong(0, "a string, a list or an object")),
+    };
+    Ok(Value::from(n as u64))
+}
+
+fn concat(a: FuncArgs) -> Result<Value, String> {
+    let mut joined = Vec::new();
+    for index in 0..a.len() {
+        joined.extend(a.list(index)?.iter().cloned());
+    }
+    Ok(Value::Array(joined))
+}
+
+fn lookup(a: FuncArgs) -> Result<Value, String> {
+    if !(2..=3).contains(&a.len()) {
+        return Err(format!("takes 2 or 3 arguments, got {}", a.count()));
+    }
+    let map = a.object(0)?;
+    let key = a.string(1)?;
+    match (map.get(&key), a.get(2)) {
+        (Some(value), _) => Ok(value.clone()),
+        (None, Some(default)) => Ok(default.clone()),
+        (None, None) => Err(format!(
+            "the object has no key {key:?}; give a default as the third argument"
+        )),
+    }
+}
+
+/// Entries in the lexicographic order of their keys, as Terraform's `keys` and `values` give them.
+fn sorted(map: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.into_iter()
+}
+
+fn coalesce(a: FuncArgs) -> Result<Value, String> {
+    a.at_least(1)?;
+    a.iter()
+        .find(|v| !matches!(v, Value::Null) && v.as_str() != Some(""))
+        .cloned()
+        .ok_or_else(|| "every argument is null or an empty string".to_string())
+}
+
+fn to_string(a: FuncArgs) -> Result<Value, String> {
+    a.arity(1)?;
+    match &a[0] {
+        Value::Null => Ok(Value::Null),
+        Value::Array(_) | Value::Object(_) => Err(a.wrong(0, "a string, a number or a boolean")),
+        _ => Ok(a.string(0)?.into()),
+    }
+}
+
+fn to_number(a: FuncArgs) -> Result<Value, String> {
+    a.arity(1)?;
+    match &a[0] {
+        Value::Null => Ok(Value::Null),
+        Value::Number(_) | Value::String(_) => number(a.number(0)?),
+        _ => Err(a.wrong(0, "a number or a string holding one")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Evaluates `expr` (HCL) with the function library.
+    fn eval(expr: &str) -> Result<Value, String> {
+        let body: hcl::Body = hcl::from_str(&format!("x = {expr}")).expect("parses");
+        let attribute = body.attributes().next().expect("x").clone();
+        super::super::evaluate(attribute.expr(), &super::super::base_context())
+            .map_err(|failure| failure.message)
+    }
+
+    fn ok(expr: &str) -> Value {
+        eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"))
+    }
+
+    fn fails(expr: &str) -> String {
+        match eval(expr) {
+            Ok(value) => panic!("{expr} evaluated to {value}"),
+            Err(message) => message,
+        }
+    }
+
+    #[test]
+    fn numbers_as_in_terraform() {
+        assert_eq!(ok("floor(4.9)"), Value::from(4));
+        assert_eq!(ok("floor(-4.1)"), Value::from(-5));
+        assert_eq!(ok("ceil(4.1)"), Value::from(5));
+        assert_eq!(ok("ceil(5)"), Value::from(5));
+        assert_eq!(ok("abs(-12.4)"), ok("12.4"));
+        assert_eq!(ok("abs(23)"), Value::from(23));
+        assert_eq!(ok("min(12, 54, 3)"), Value::from(3));
+        assert_eq!(ok("max(12, 54, 3)"), Value::from(54));
+        assert_eq!(ok("max(0.5, \"2\")"), Value::from(2));
+        assert!(fails("min()").contains("at least 1 argument"));
+        assert!(fails("floor(\"x\")").contains("argument 1 must be a number, got a string"));
+    }
+
+    #[test]
+    fn strings_as_in_terraform() {
+        assert_eq!(ok("title(\"hello world\")"), ok("\"Hello World\""));
+        assert_eq!(ok("title(\"acme-api v2\")"), ok("\"Acme-Api V2\""));
+        assert_eq!(ok("trim(\"?!hello?!\", \"!?\")"), ok("\"hello\""));
+        assert_eq!(
+            ok("split(\",\", \"foo,bar,baz\")"),
+            ok("[\"foo\", \"bar\", \"baz\"]")
+        );
+        assert_eq!(ok("split(\",\", \"\")"), ok("[\"\"]"));
+        assert_eq!(ok("substr(\"hello world\", 1, 4)"), ok("\"ello\""));
+        assert_eq!(ok("substr(\"hello world\", -5, -1)"), ok("\"world\""));
+        assert_eq!(ok("substr(\"hello\", 3, 10)"), ok("\"lo\""));
+        assert_eq!(ok("substr(\"🤔🤷\", 0, 1)"), ok("\"🤔\""));
+        assert!(fails("substr(\"hello\", 9, 1)").contains("outside the string"));
+        assert_eq!(
+            ok("startswith(\"hello world\", \"hello\")"),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            ok("endswith(\"hello world\", \"hello\")"),
+            Value::Bool(false)
+        );
+        assert_eq!(ok("upper(42)"), ok("\"42\""));
+    }
+
+    #[test]
+    fn collections_as_in_terraform() {
+        assert_eq!(ok("length(\"héllo\")"), Value::from(5));
+        assert_eq!(ok("length([1, 2])"), Value::from(2));
+        assert_eq!(ok("length({ a = 1 })"), Value::from(1));
+        assert_eq!(ok("lookup({ a = \"ay\" }, \"a\", \"what?\")"), ok("\"ay\""));
+        assert_eq!(
+            ok("lookup({ a = \"ay\" }, \"c\", \"what?\")"),
+            ok("\"what?\"")
+        );
+        assert!(fails("lookup({ a = 1 }, \"c\")").contains("no key \"c\""));
+        assert_eq!(ok("keys({ b = 2, a = 1 })"), ok("[\"a\", \"b\"]"));
+        assert_eq!(ok("values({ b = 2, a = 1 })"), ok("[1, 2]"));
+        assert_eq!(ok("contains([\"a\", \"b\"], \"b\")"), Value::Bool(true));
+        assert_eq!(ok("contains([\"a\", \"b\"], \"c\")"), Value::Bool(false));
+        assert_eq!(ok("coalesce(\"\", null, \"b\")"), ok("\"b\""));
+        assert_eq!(ok("coalesce(1, 2)"), Value::from(1));
+        assert!(fails("coalesce(null, \"\")").contains("null or an empty string"));
+        assert_eq!(ok("concat([1], [2, 3])"), ok("[1, 2, 3]"));
+        assert!(fails("concat([1], 2)").contains("argument 2 must be a list"));
+        assert_eq!(ok("join(\"-\", [\"a\", 1])"), ok("\"a-1\""));
+    }
+
+    #[test]
+    fn conversions_as_in_terraform() {
+        assert_eq!(ok("tostring(1)"), ok("\"1\""));
+        assert_eq!(ok("tostring(true)"), ok("\"true\""));
+        assert_eq!(ok("tostring(null)"), Value::Null);
+        assert!(fails("tostring([])").contains("got a list"));
+        assert_eq!(ok("tonumber(\"1\")"), Value::from(1));
+        assert_eq!(ok("tonumber(\"0.25\")"), ok("0.25"));
+        assert!(fails("tonumber(\"no\")").contains("must be a number"));
+    }
+
+    #[test]
+    fn a_wrong_call_names_the_function_and_what_it_takes() {
+        let message = fails("substr(\"x\", 1)");
+        assert!(
+            message.contains("`substr(string, offset, length)`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("takes 3 arguments, got 2 arguments"),
+            "{message}"
+        );
+    }
+}

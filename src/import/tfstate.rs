@@ -1,0 +1,312 @@
+//! Reading a Terraform state file (format version 4, Terraform 0.12 and later): the
+//! `datadog_monitor` resources it manages, turned into monitors as the API returns them, so
+//! that they go through the same import (and adoption by id) as an export.
+//!
+//! The Datadog provider stores a monitor's options as flat attributes named as the API names
+//! them (`notify_no_data`, `renotify_interval`, ...), its thresholds as a one-element list of
+//! objects of strings (`monitor_thresholds = [{critical = "90"}]`) and, in recent versions, its
+//! priority as a string. Its read fills absent options with zero values (`timeout_h = 0`,
+//! `escalation_message = ""`), so zero numbers and empty strings mean "not set".
+
+use std::collections::HashMap;
+
+use serde_json::{Map as JsonMap, Number, Value as Json};
+
+use crate::datadog::Monitor;
+
+/// Monitors found in a state file, and the tenant each one's address suggests.
+#[derive(Debug, Default)]
+pub struct StateMonitors {
+    pub monitors: Vec<Monitor>,
+    /// Monitor id → the instance key of its module (`module.level3["tenant-a"]`) or of the
+    /// resource itself (`datadog_monitor.errors["tenant-a"]`): a strong hint of its tenant.
+    pub tenant_hints: HashMap<i64, String>,
+    /// Resources of other types, and monitors that could not be read, saying why.
+    pub skipped: Vec<String>,
+}
+
+/// Options whose attribute has the API's name and type.
+const INTEGER_OPTIONS: &[&str] = &[
+    "new_host_delay",
+    "new_group_delay",
+    "evaluation_delay",
+    "no_data_timeframe",
+    "renotify_interval",
+    "renotify_occurrences",
+    "timeout_h",
+];
+const STRING_OPTIONS: &[&str] = &[
+    "escalation_message",
+    "on_missing_data",
+    "group_retention_duration",
+    "notification_preset_name",
+];
+const LIST_OPTIONS: &[&str] = &["renotify_statuses", "notify_by"];
+/// Booleans the provider always sends, so the live monitor holds them either way.
+const BOOLEAN_OPTIONS: &[&str] = &[
+    "notify_no_data",
+    "require_full_window",
+    "include_tags",
+    "notify_audit",
+    "locked",
+];
+/// Booleans that only some monitor types take: written only when true (the provider reads
+/// false for every other type).
+const TYPE_SPECIFIC_BOOLEANS: &[&str] = &[
+    "enable_logs_sample",
+    "groupby_simple_monitor",
+    "enable_samples",
+];
+
+/// Whether `text` is a Terraform state document (an object with `version` and `resources`).
+pub fn is_state(text: &str) -> bool {
+    serde_json::from_str::<Json>(text)
+        .is_ok_and(|v| v.get("resources").is_some_and(Json::is_array) && v.get("version").is_some())
+}
+
+/// The `datadog_monitor` resources of a version 4 state document.
+pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
+    let state: Json = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let version = state.get("version").and_then(Json::as_u64);
+    if version != Some(4) {
+        return Err(format!(
+            "Terraform state format version {}; monc reads version 4 (written by Terraform 0.12 and later): run `terraform state pull > terraform.tfstate` with a current Terraform",
+            version.map_or("unknown".to_string(), |v| v.to_string())
+        ));
+    }
+    let mut found = StateMonitors::default();
+    for resource in state["resources"].as_array().into_iter().flatten() {
+        read_resource(resource, &mut found);
+    }
+    Ok(found)
+}
+
+fn read_resource(resource: &Json, found: &mut StateMonitors) {
+    let text = |key: &str| resource.get(key).and_then(Json::as_str).unwrap_or_default();
+    let address = resource_address(text("module"), text("type"), text("name"));
+    if text("type") != "datadog_monitor" || text("mode") != "managed" {
+        return;
+    }
+    for instance in resource["instances"].as_array().into_iter().flatten() {
+        let index = instance.get("index_key");
+        let at = match index {
+            Some(Json::String(key)) => format!("{address}[\"{key}\"]"),
+            Some(Json::Number(n)) => format!("{address}[{n}]"),
+            _ => address.clone(),
+        };
+        match monitor_of(&instance["attributes"]) {
+            Ok(monitor) => {
+                let hint = module_key(text("module"))
+                    .or_else(|| index.and_then(Json::as_str).map(String::from));
+                if let (Some(id), Some(hint)) = (monitor.id, hint) {
+                    found.tenant_hints.insert(id, hint);
+                }
+                found.monitors.push(monitor);
+            }
+            Err(why) => found.skipped.push(format!("{at}: {why}")),
+        }
+    }
+}
+
+fn resource_address(module: &str, kind: &str, name: &str) -> String {
+    if module.is_empty() {
+        format!("{kind}.{name}")
+    } else {
+        format!("{module}.{kind}.{name}")
+    }
+}
+
+/// The string key of the innermost module instance: `tenant-a` of
+/// `module.monitors.module.level3["tenant-a"]`.
+fn module_key(module: &str) -> Option<String> {
+    let last = module.rsplit(".module.").next()?;
+    let key = last.split_once("[\"")?.1.strip_suffix("\"]")?;
+    Some(key.replace("\\\"", "\""))
+}
+
+/// A monitor as the API returns it, from one instance's attributes.
+fn monitor_of(attributes: &Json) -> Result<Monitor, String> {
+    let text = |key: &str| attributes.get(key).and_then(Json::as_str);
+    let id = text("id")
+        .and_then(|id| id.parse::<i64>().ok())
+        .ok_or("no numeric `id`: the monitor was never created, or the state is damaged")?;
+    let monitor_type = text("type").ok_or("no `type`")?;
+    let mut monitor = Monitor::new(
+        text("name").unwrap_or_default(),
+        monitor_type,
+        text("query").unwrap_or_default(),
+        text("message").unwrap_or_default(),
+    );
+    monitor.id = Some(id);
+    monitor.tags = strings(attributes.get("tags"));
+    monitor.priority = priority(attributes.get("priority"))?;
+    monitor.options = options(attributes);
+    Ok(monitor)
+}
+
+fn strings(value: Option<&Json>) -> Vec<String> {
+    value
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(String::from)
+        .collect()
+}
+
+/// `"2"` (recent providers), `2` (older ones); `""`, `0` and null mean none.
+fn priority(value: Option<&Json>) -> Result<Option<i64>, String> {
+    let number = match value {
+        None | Some(Json::Null) => return Ok(None),
+        Some(Json::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Json::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("`priority` {s:?} is not a whole number"))?,
+        Some(Json::Number(n)) => n.as_i64().ok_or("`priority` is not a whole number")?,
+        Some(other) => return Err(format!("`priority` {other} is not a number")),
+    };
+    Ok((number != 0).then_some(number))
+}
+
+fn options(attributes: &Json) -> JsonMap<String, Json> {
+    let mut options = JsonMap::new();
+    let get = |key: &str| attributes.get(key).filter(|v| !v.is_null());
+    for &key in INTEGER_OPTIONS {
+        if let Some(n) = get(key).and_then(Json::as_i64).filter(|n| *n != 0) {
+            options.insert(key.into(), n.into());
+        }
+    }
+    for &key in STRING_OPTIONS {
+        if let Some(s) = get(key).and_then(Json::as_str).filter(|s| !s.is_empty()) {
+            options.insert(key.into(), s.into());
+        }
+    }
+    for &key in LIST_OPTIONS {
+        let items = strings(get(key));
+        if !items.is_empty() {
+            options.insert(key.into(), items.into());
+        }
+    }
+    for &key in BOOLEAN_OPTIONS {
+        if let Some(b) = get(key).and_then(Json::as_bool) {
+            options.insert(key.into(), b.into());
+        }
+    }
+    for &key in TYPE_SPECIFIC_BOOLEANS {
+        if get(key).and_then(Json::as_bool) == Some(true) {
+            options.insert(key.into(), true.into());
+        }
+    }
+    if let Some(thresholds) = first_object(get("monitor_thresholds")).map(numbers) {
+        options.insert("thresholds".into(), thresholds.into());
+    }
+    if let Some(windows) = first_object(get("monitor_threshold_windows")).map(non_empty_strings) {
+        options.insert("threshold_windows".into(), windows.into());
+    }
+    options.retain(|_, v| !v.as_object().is_some_and(JsonMap::is_empty));
+    options
+}
+
+/// The one object of a nested block, stored as a one-element list.
+fn first_object(value: Option<&Json>) -> Option<&JsonMap<String, Json>> {
+    value?.as_array()?.first()?.as_object()
+}
+
+/// `{critical = "90", warning = ""}` → `{critical: 90}`: the provider keeps thresholds as strings.
+fn numbers(object: &JsonMap<String, Json>) -> JsonMap<String, Json> {
+    object
+        .iter()
+        .filter_map(|(key, value)| {
+            let number = match value {
+                Json::String(s) => s.trim().parse::<f64>().ok()?,
+                Json::Number(n) => n.as_f64()?,
+                _ => return None,
+            };
+            Some((key.clone(), json_number(number)?))
+        })
+        .collect()
+}
+
+fn json_number(n: f64) -> Option<Json> {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        Some(Json::from(n as i64))
+    } else {
+        Number::from_f64(n).map(Json::Number)
+    }
+}
+
+fn non_empty_strings(object: &JsonMap<String, Json>) -> JsonMap<String, Json> {
+    object
+        .iter()
+        .filter(|(_, v)| v.as_str().is_some_and(|s| !s.is_empty()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATE: &str = r#"{
+      "version": 4, "terraform_version": "1.6.0", "serial": 3, "lineage": "x", "outputs": {},
+      "resources": [
+        {"module": "module.level3[\"tenant-a\"]", "mode": "managed", "type": "datadog_monitor",
+         "name": "errors", "provider": "provider[\"registry.terraform.io/datadog/datadog\"]",
+         "instances": [{"schema_version": 0, "attributes": {
+            "id": "123", "name": "[tenant-a] errors", "type": "query alert",
+            "query": "avg(last_5m):avg:errors{tenant:tenant-a} > 5", "message": "Errors @slack-a",
+            "tags": ["team:x"], "priority": "2",
+            "monitor_thresholds": [{"critical": "5", "warning": "2.5", "ok": "",
+                                    "unknown": "", "warning_recovery": "", "critical_recovery": ""}],
+            "monitor_threshold_windows": [],
+            "notify_no_data": false, "require_full_window": false, "include_tags": true,
+            "renotify_interval": 0, "timeout_h": 1, "escalation_message": "",
+            "evaluation_delay": 0, "new_group_delay": 60, "new_host_delay": 300,
+            "no_data_timeframe": 10, "notify_audit": false, "enable_logs_sample": false,
+            "renotify_statuses": null, "notify_by": null}}]},
+        {"mode": "data", "type": "datadog_monitor", "name": "lookup", "instances": []},
+        {"mode": "managed", "type": "datadog_dashboard", "name": "d", "instances": [{"attributes": {"id": "abc"}}]}
+      ]
+    }"#;
+
+    #[test]
+    fn reads_monitors_with_flat_options_and_string_thresholds() {
+        assert!(is_state(STATE));
+        let found = parse_state(STATE).expect("parses");
+        assert_eq!(found.monitors.len(), 1);
+        let m = &found.monitors[0];
+        assert_eq!((m.id, m.priority), (Some(123), Some(2)));
+        assert_eq!(m.tags, ["team:x"]);
+        assert_eq!(
+            Json::Object(m.options.clone()),
+            serde_json::json!({
+                "thresholds": {"critical": 5, "warning": 2.5},
+                "notify_no_data": false, "require_full_window": false, "include_tags": true,
+                "timeout_h": 1, "new_group_delay": 60, "new_host_delay": 300,
+                "no_data_timeframe": 10, "notify_audit": false
+            })
+        );
+        assert_eq!(found.tenant_hints[&123], "tenant-a");
+    }
+
+    #[test]
+    fn refuses_other_versions_and_explains() {
+        let error = parse_state(r#"{"version": 3, "resources": []}"#).expect_err("v3");
+        assert!(
+            error.contains("version 3") && error.contains("version 4"),
+            "{error}"
+        );
+        assert!(!is_state(r#"[{"type": "metric alert"}]"#));
+    }
+
+    #[test]
+    fn the_innermost_module_key_is_the_hint() {
+        assert_eq!(
+            module_key(r#"module.monitors.module.level3["tenant-a"]"#).as_deref(),
+            Some("tenant-a")
+        );
+        assert_eq!(module_key("module.level3"), None);
+        assert_eq!(module_key(r#"module.level3[0]"#), None);
+    }
+}

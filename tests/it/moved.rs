@@ -1,0 +1,156 @@
+//! `moved { from = monitor.old  to = monitor.new }` end to end against the emulator (issue 13
+//! item 4): a renamed template's monitors are updated in place (their key tag rewritten), keep
+//! their ids, and a move whose old and new monitor are both live writes nothing.
+
+use crate::common::{self, changes_of, diff_json, monc_at, output_text};
+use std::path::Path;
+
+use monc_emulator::EmulatorHandle;
+
+const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
+
+/// Renames the template `api_error_rate` to `api_errors` in the reference setup.
+fn rename_template(dir: &Path, moved_block: bool) {
+    let path = dir.join("monitors/l3_tenant.hcl");
+    let mut hcl = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("monitor \"api_error_rate\"", "monitor \"api_errors\"");
+    if moved_block {
+        hcl.push_str(
+            "\nmoved {\n  from = monitor.api_error_rate\n  to   = monitor.api_errors\n}\n",
+        );
+    }
+    std::fs::write(path, hcl).expect("write");
+}
+
+fn ids_of(emulator: &EmulatorHandle, template: &str) -> Vec<i64> {
+    TENANTS
+        .iter()
+        .flat_map(|t| {
+            let key = format!("l3/{template}/{t}");
+            [
+                common::id_of(emulator, &key),
+                common::id_of(emulator, &format!("{key}/composite")),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "rename");
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let before = ids_of(&emulator, "api_error_rate");
+
+    rename_template(&dir, true);
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(2), "{plan:#}");
+    assert_eq!(changes_of(&plan, "create").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
+    let updates = changes_of(&plan, "update");
+    assert_eq!(updates.len(), 2 * TENANTS.len(), "{plan:#}");
+    for update in &updates {
+        let key = update["key"].as_str().expect("key");
+        let old = key.replace("api_errors", "api_error_rate");
+        assert_eq!(update["moved_from"], old.as_str(), "{update:#}");
+    }
+    assert_eq!(
+        plan["summary"]["drifted"], 0,
+        "a move is not drift: {plan:#}"
+    );
+    let human = output_text(&monc_at(&dir, &url, &["diff"]));
+    assert!(
+        human.contains("l3/api_errors/acme  ")
+            && human.contains("moved from l3/api_error_rate/acme"),
+        "{human}"
+    );
+
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert_eq!(ids_of(&emulator, "api_errors"), before, "ids kept");
+    assert!(
+        !common::keys_in_org(&emulator)
+            .iter()
+            .any(|k| k.contains("api_error_rate")),
+        "no monitor keeps the old key"
+    );
+    assert!(common::dangling_composites(&emulator).is_empty());
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(0), "clean after sync: {plan:#}");
+    runtime.block_on(emulator.shutdown());
+}
+
+#[test]
+fn a_moved_block_whose_old_and_new_monitors_are_both_live_writes_nothing() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "conflict");
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    // Renamed without a moved block and synced without --prune: both keys are live.
+    rename_template(&dir, false);
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    rename_template(&dir, true);
+    let before = emulator.monitors();
+
+    let diff = monc_at(&dir, &url, &["diff"]);
+    let said = output_text(&diff);
+    assert_eq!(diff.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("`l3/api_error_rate/acme` (id")
+            && said.contains(
+                "is moved to `l3/api_errors/acme`, but `l3/api_errors/acme` is in the org too"
+            ),
+        "{said}"
+    );
+    let sync = monc_at(&dir, &url, &["sync", "--yes", "--prune"]);
+    assert_eq!(sync.status.code(), Some(1), "{}", output_text(&sync));
+    assert_eq!(emulator.monitors(), before, "nothing was written");
+    runtime.block_on(emulator.shutdown());
+}
+
+#[tokio::test]
+async fn one_instance_moves_when_its_tenant_is_renamed() {
+    let (emulator, client) = common::start().await;
+    let dir = common::reference_copy("moved", "tenant-rename");
+    common::sync(&dir, &client, false).await;
+    let before = common::id_of(&emulator, "l3/api_error_rate/acme");
+    let tenant = std::fs::read_to_string(dir.join("tenants/acme.hcl")).expect("read");
+    std::fs::write(
+        dir.join("tenants/acme.hcl"),
+        tenant.replace("tenant \"acme\"", "tenant \"acme-corp\""),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("monitors/moves.hcl"),
+        "moved {\n  from = monitor.api_error_rate[\"acme\"]\n  to   = monitor.api_error_rate[\"acme-corp\"]\n}\n",
+    )
+    .expect("write");
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    let moved: Vec<(&str, &str)> = plan
+        .changes
+        .iter()
+        .filter_map(|c| Some((c.key.as_str(), c.moved_from.as_deref()?)))
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            ("l3/api_error_rate/acme-corp", "l3/api_error_rate/acme"),
+            (
+                "l3/api_error_rate/acme-corp/composite",
+                "l3/api_error_rate/acme/composite"
+            ),
+        ]
+    );
+    common::sync(&dir, &client, true).await;
+    assert_eq!(
+        common::id_of(&emulator, "l3/api_error_rate/acme-corp"),
+        before
+    );
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    assert!(!plan.has_changes(), "{:?}", plan.changes);
+}
