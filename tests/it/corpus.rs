@@ -1,7 +1,10 @@
-//! Monitors Datadog publishes (tests/fixtures/recommended-monitors, see PROVENANCE.md) taken
-//! through the whole user path: `monc import --from`, `monc validate`, `monc sync` to the
-//! emulator, `monc diff`. The diff must be clean and every field must read back as published
-//! (apart from monc's own tags and marker line).
+//! Monitors taken through the whole user path: `monc import --from`, `monc validate`, `monc sync`
+//! to the emulator, `monc diff`. The diff must be clean and every field must read back as
+//! published (apart from monc's own tags and marker line). Three corpora: the monitors Datadog
+//! publishes for its integrations (tests/fixtures/recommended-monitors), monitors written from
+//! Datadog's documented query form of every monitor type (tests/fixtures/documented-monitors),
+//! and every monitor Datadog accepted in the recorded creates (tests/fixtures/cassettes); each
+//! directory's PROVENANCE.md or README.md says where it comes from.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
