@@ -22,7 +22,7 @@ const SERVER_DEFAULTS: &[(&str, Json)] = &[
 /// Options the server adds on its own for some monitor types (recorded: `avalanche_window` on
 /// data-quality, RUM, error-tracking and custom-schedule monitors). Ignored unless the config
 /// sets them, and never part of the revision, so that such monitors converge.
-const SERVER_FILLED: &[&str] = &["avalanche_window"];
+pub const SERVER_FILLED: &[&str] = &["avalanche_window"];
 
 /// Options whose trailing whitespace the server trims (as it does for `message` and `query`).
 const TRIMMED: &[&str] = &["escalation_message"];

@@ -51,6 +51,9 @@ const SOURCE_FUNCTIONS: &[(&str, &str)] = &[
     ("error-tracking-rum", "error-tracking alert"),
     ("error-tracking-traces", "error-tracking alert"),
     ("error-tracking-logs", "error-tracking alert"),
+    // The API reference's "New issue" and "High impact issue" examples:
+    // `error-tracking(query).source(issue_source).new()/.impact().rollup(…).by(…).last(…)`.
+    ("error-tracking", "error-tracking alert"),
     ("audits", "audit alert"),
     ("database-monitoring", "database-monitoring alert"),
     ("llm-observability", "llm-observability alert"),

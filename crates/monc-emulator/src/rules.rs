@@ -103,6 +103,10 @@ pub fn check_monitor(
     if monitor_type == "composite" {
         return check_composite(query, monitor_type_of);
     }
+    // GUESS (behaviour): any other query is accepted when it ends in `<comparator> <number>`:
+    // the documented forms of every type (tests/fixtures/documented-monitors) pass, but the
+    // real API also parses each type's language and, for `slo alert`, presumably checks that
+    // the SLO exists; neither is emulated.
     if !NO_COMPARATOR_TYPES.contains(&monitor_type) {
         let threshold = query_threshold(query)?;
         // GUESS (behaviour): only metric monitors have `options.thresholds.critical` checked

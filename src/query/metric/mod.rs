@@ -60,7 +60,17 @@ pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     })
 }
 
-const TIME_AGGREGATORS: &[&str] = &["avg", "sum", "min", "max", "change", "pct_change"];
+/// `percentile` is the time aggregation of a distribution's percentile (`percentile(last_5m):p99:…`),
+/// as in Datadog's APM latency monitors on `trace.*` distribution metrics.
+const TIME_AGGREGATORS: &[&str] = &[
+    "avg",
+    "sum",
+    "min",
+    "max",
+    "change",
+    "pct_change",
+    "percentile",
+];
 const CHANGE_AGGREGATORS: &[&str] = &["change", "pct_change"];
 const SPACE_AGGREGATORS: &[&str] = &["avg", "sum", "min", "max", "count"];
 const WINDOW_UNITS: &[&str] = &["mo", "m", "h", "d", "w"];
@@ -147,7 +157,7 @@ impl Parser<'_> {
                 format!("unknown time aggregator `{}`", self.text(&name)),
                 name.span,
             )
-            .with_help("use one of avg, sum, min, max, change, pct_change"));
+            .with_help("use one of avg, sum, min, max, change, pct_change, percentile"));
         }
         Ok(name)
     }

@@ -61,6 +61,13 @@ fn parses_percentile_space_aggregator() {
 }
 
 #[test]
+fn parses_percentile_time_aggregator_of_a_distribution() {
+    let q = parse("percentile(last_5m):p99:trace.http.request{service:web} by {resource_name} > 2");
+    assert_eq!(q.group_by, ["resource_name"]);
+    assert_eq!(q.threshold, 2.0);
+}
+
+#[test]
 fn parses_rollup_after_group_by_and_exponent_threshold() {
     let q = parse(
         "max(last_1h):avg:kubernetes.cpu.usage.total{*} by {kube_cluster_name,kube_namespace}.rollup(avg, 60) >= 1e9",

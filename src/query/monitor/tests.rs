@@ -53,6 +53,17 @@ fn each_type_reads_its_own_kind_of_query() {
 }
 
 #[test]
+fn error_tracking_new_and_high_impact_issue_forms_of_the_api_reference_are_read() {
+    for query in [
+        r#"error-tracking("service:web").source("backend").new().rollup("count").by("@issue.id").last("1h") > 0"#,
+        r#"error-tracking("service:web").source("browser").impact().rollup("cardinality", "@usr.id").by("@issue.id").last("1h") > 10"#,
+    ] {
+        let parsed = parse_monitor_query("error-tracking alert", query);
+        assert!(matches!(parsed, Ok(Some(_))), "{query}: {parsed:?}");
+    }
+}
+
+#[test]
 fn types_monc_does_not_read_pass_through() {
     for monitor_type in ["synthetics alert", "network-path alert", "composite"] {
         assert_eq!(parse_monitor_query(monitor_type, "anything"), Ok(None));
