@@ -43,6 +43,9 @@ pub struct CompiledMonitor {
     /// Handles (`@slack-x`) to page; they go on whichever monitor pages.
     pub notify: Vec<String>,
     pub suppressed_by: Vec<ResolvedRef>,
+    /// The name and message of the composite monc generates for it, when the template sets
+    /// `composite = { ... }`; otherwise the composite uses the monitor's own.
+    pub composite_text: CompositeText,
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
@@ -57,6 +60,13 @@ impl CompiledMonitor {
     pub fn metric(&self) -> Option<&MetricQuery> {
         self.parsed.as_ref().and_then(MonitorQuery::metric)
     }
+}
+
+/// `composite = { name = "...", message = "..." }` of a template, evaluated.
+#[derive(Debug, Clone, Default)]
+pub struct CompositeText {
+    pub name: Option<String>,
+    pub message: Option<String>,
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -375,6 +385,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
+        let composite_text = self.composite_text();
         let composite = if t.is_page() {
             self.page_members()
         } else {
@@ -413,6 +424,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             priority,
             notify,
             suppressed_by,
+            composite_text,
             composite,
             parsed,
         })
@@ -546,6 +558,43 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                     example_query(monitor_type)
                 )
             }))
+    }
+
+    /// `composite = { name = "...", message = "..." }`: strings, and no other keys.
+    fn composite_text(&mut self) -> CompositeText {
+        let Some(field) = &self.template.composite_text else {
+            return CompositeText::default();
+        };
+        let Some(value) = self.value(field, "composite") else {
+            return CompositeText::default();
+        };
+        let object = value.as_object();
+        let text = |key: &str| {
+            object
+                .and_then(|o| o.get(key))
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        };
+        let valid = object.is_some_and(|o| {
+            o.iter()
+                .all(|(key, v)| matches!(key.as_str(), "name" | "message") && v.is_string())
+        });
+        if !valid {
+            self.report(
+                Diagnostic::error(
+                    Code::WrongType,
+                    field.span.clone(),
+                    "`composite` takes `name` and `message`, both strings",
+                )
+                .label(format!("found {value}"))
+                .help("write e.g. `composite = { name = \"[${tenant.name}] API errors\", message = \"...\" }`"),
+            );
+            return CompositeText::default();
+        }
+        CompositeText {
+            name: text("name"),
+            message: text("message"),
+        }
     }
 
     /// A page's members, `a || b || ...`, each resolved like a `suppressed_by` entry.

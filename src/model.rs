@@ -209,6 +209,9 @@ pub struct Template {
     pub notify: Option<Field>,
     /// `enabled = <bool>`, evaluated per instance: a disabled instance is not stamped out.
     pub enabled: Option<Field>,
+    /// `composite = { name = "...", message = "..." }`: the generated composite's own name and
+    /// message, instead of the monitor's.
+    pub composite_text: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
     /// For a `page` block: the monitors it pages for (`monitors = [...]`). monc builds its

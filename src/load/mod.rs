@@ -126,6 +126,7 @@ const TEMPLATE_ATTRS: &[&str] = &[
     "suppressed_by",
     "ignore",
     "enabled",
+    "composite",
 ];
 
 /// Attributes of a `page` block: a monitor template without a query of its own, paging for
@@ -820,6 +821,7 @@ impl Loader {
             priority: field("priority"),
             notify: field("notify"),
             enabled: field("enabled"),
+            composite_text: field("composite"),
             suppressed_by,
             suppressed_by_span,
             pages_for,

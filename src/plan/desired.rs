@@ -175,13 +175,24 @@ fn composite_monitor(
     }
     DesiredMonitor {
         key: composite.key.clone(),
-        name: target.name.clone(),
+        name: target
+            .composite_text
+            .name
+            .clone()
+            .unwrap_or_else(|| target.name.clone()),
         monitor_type: COMPOSITE_TYPE.into(),
         query: Query::Composite {
             target: target.key.clone(),
             suppressors,
         },
-        message: with_handles(&target.message, &target.notify),
+        message: with_handles(
+            target
+                .composite_text
+                .message
+                .as_deref()
+                .unwrap_or(&target.message),
+            &target.notify,
+        ),
         tags: ownership_tags(model, target, &composite.key),
         options,
         priority: target.priority,

@@ -128,3 +128,58 @@ fn a_page_over_more_than_ten_monitors_is_one_located_error() {
         "{stdout}"
     );
 }
+
+/// `composite = { name, message }` names the composite monc generates for a monitor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_names_its_generated_composite() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = copy_of_fixture("composite-text");
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    let named = monitors.replace(
+        "  name          = \"[${cluster.name}] Database down\"\n",
+        "  name          = \"[${cluster.name}] Database down\"\n  composite     = { name = \"[${cluster.name}] Shared database down\", message = \"Every tenant on ${cluster.name} is affected.\" }\n",
+    );
+    assert_ne!(named, monitors);
+    std::fs::write(dir.join("monitors.hcl"), named).expect("write");
+    let synced = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", said(&synced));
+    let id = common::id_of(&emulator, "l2/db_down/c1/composite");
+    let composite = emulator
+        .monitors()
+        .into_iter()
+        .find(|m| m["id"].as_i64() == Some(id))
+        .expect("composite");
+    assert_eq!(composite["name"], "[c1] Shared database down");
+    let message = composite["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Every tenant on c1 is affected.")
+            && message.contains("@pagerduty-infra"),
+        "{message}"
+    );
+    let diff = common::monc_at(&dir, &url, &["diff"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", said(&diff));
+}
+
+#[test]
+fn a_composite_setting_other_than_name_and_message_is_a_located_error() {
+    let dir = copy_of_fixture("composite-text-wrong");
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    let wrong = monitors.replace(
+        "  name          = \"[${cluster.name}] Database down\"\n",
+        "  name          = \"[${cluster.name}] Database down\"\n  composite     = { title = \"x\" }\n",
+    );
+    std::fs::write(dir.join("monitors.hcl"), wrong).expect("write");
+    let output = common::monc_in(&dir)
+        .args(["validate", "--format", "short"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "monitors.hcl:16:19: error[monc::wrong-type]: `composite` takes `name` and `message`"
+        ),
+        "{stdout}"
+    );
+}
