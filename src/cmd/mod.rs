@@ -16,6 +16,7 @@ pub mod graph;
 pub mod import;
 pub mod org;
 pub mod restore;
+pub mod status;
 pub mod sync;
 pub mod test;
 pub mod validate;

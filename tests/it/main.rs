@@ -24,5 +24,7 @@ mod query_props;
 mod query_recommended_monitors;
 mod reliability;
 mod secrets;
+mod status_emulator;
+mod status_props;
 mod sync_emulator;
 mod sync_safety;
