@@ -242,11 +242,11 @@ pub async fn read(
     Ok(report(checked, &wire, &plan, tenant))
 }
 
-/// The ids of the owned monitors by key (for `monc status --set`).
+/// The ids of the owned monitors by key, and whether each is a composite (for `--set`).
 pub async fn ids_by_key(
     client: &Client,
     checked: &Checked,
-) -> Result<HashMap<String, i64>, ApiError> {
+) -> Result<HashMap<String, (i64, bool)>, ApiError> {
     let owner_tag = &checked.model.project.owner_tag;
     let key_tag = format!("{}:", checked.model.project.key_tag);
     let wire = client
@@ -256,7 +256,8 @@ pub async fn ids_by_key(
         .iter()
         .filter_map(|m| {
             let key = m.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
-            Some((key.to_owned(), m.id?))
+            let composite = crate::model::is_composite(&m.monitor_type);
+            Some((key.to_owned(), (m.id?, composite)))
         })
         .collect())
 }

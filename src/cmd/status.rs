@@ -43,7 +43,8 @@ pub struct StatusArgs {
     pub watch: Option<u64>,
     /// Drill helper, for the local emulator only (--org local, or an --api-url on loopback):
     /// put a monitor (or one group) in a state first. KEY=STATE or KEY[GROUP]=STATE, STATE one
-    /// of OK, Warn, Alert, "No Data"; repeatable.
+    /// of OK, Warn, Alert, "No Data"; KEY `*` is every monitor but the composites (which follow
+    /// their members). Repeatable; all apply within one evaluation, in the order given.
     #[arg(long, value_name = "KEY=STATE")]
     pub set: Vec<SetState>,
 }
@@ -111,21 +112,36 @@ async fn set_states(
     let ids = status::ids_by_key(&connection.client, checked)
         .await
         .map_err(|e| e.to_string())?;
+    let mut states = Vec::new();
     for set in &args.set {
-        let id = ids.get(&set.key).ok_or_else(|| {
+        if set.key == "*" {
+            // Every raw monitor (composites follow their members).
+            let mut raw: Vec<i64> = ids
+                .values()
+                .filter(|(_, c)| !c)
+                .map(|(id, _)| *id)
+                .collect();
+            raw.sort_unstable();
+            states.extend(
+                raw.into_iter()
+                    .map(|id| (id, set.group.clone(), set.state.clone())),
+            );
+            continue;
+        }
+        let (id, _) = ids.get(&set.key).ok_or_else(|| {
             format!(
                 "--set {}: no monitor with that key in the org; run `monc sync` first, or check \
                  the key (`monc graph` lists them)",
                 set.key
             )
         })?;
-        connection
-            .client
-            .set_emulator_state(*id, set.group.as_deref(), &set.state)
-            .await
-            .map_err(|e| format!("--set {}: {e}", set.key))?;
+        states.push((*id, set.group.clone(), set.state.clone()));
     }
-    Ok(())
+    connection
+        .client
+        .set_emulator_states(&states)
+        .await
+        .map_err(|e| format!("--set: {e}"))
 }
 
 fn on_loopback(base_url: &str) -> bool {

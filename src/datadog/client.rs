@@ -420,21 +420,24 @@ impl Client {
         Ok(blockers)
     }
 
-    /// monc's local emulator only (`POST /monc-emulator/v1/monitor/{id}/state`, a path Datadog
-    /// does not have): monitor `id` (or its `group`) is now in `state`.
-    pub async fn set_emulator_state(
+    /// monc's local emulator only (`POST /monc-emulator/v1/states`, a path Datadog does not
+    /// have): each `(id, group, state)` holds from now on, all within one evaluation cycle.
+    pub async fn set_emulator_states(
         &self,
-        id: i64,
-        group: Option<&str>,
-        state: &str,
+        states: &[(i64, Option<String>, String)],
     ) -> Result<(), ApiError> {
+        let states: Vec<Value> = states
+            .iter()
+            .map(|(id, group, state)| {
+                serde_json::json!({ "monitor_id": id, "group": group, "state": state })
+            })
+            .collect();
         let call = Call::new(
             Method::POST,
-            format!("/monc-emulator/v1/monitor/{id}/state"),
+            "/monc-emulator/v1/states".into(),
             Repeat::Safe,
         )
-        .body(serde_json::json!({ "group": group, "state": state }))
-        .about(id_context(id));
+        .body(serde_json::json!({ "states": states }));
         self.json::<Value>(call).await.map(|_| ())
     }
 

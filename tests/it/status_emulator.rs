@@ -299,7 +299,16 @@ async fn nothing_alerting_exits_0_and_missing_or_drifted_monitors_are_marked() {
 
 fn delete(url: &str, id: i64) {
     let status = Process::new("curl")
-        .args(["-sf", "-X", "DELETE", "-H", "DD-API-KEY: k", "-H"])
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-X",
+            "DELETE",
+            "-H",
+            "DD-API-KEY: k",
+            "-H",
+        ])
         .arg("DD-APPLICATION-KEY: a")
         .arg(format!("{url}/api/v1/monitor/{id}"))
         .status()
@@ -438,4 +447,84 @@ fn curl(args: &[&str]) -> Value {
         .output()
         .expect("curl");
     serde_json::from_slice(&output.stdout).expect("json answer")
+}
+
+#[test]
+fn set_refuses_a_real_org_before_any_request() {
+    let dir = common::reference_copy("status", "real-org");
+    let output = Command::cargo_bin("monc")
+        .expect("binary")
+        .current_dir(&dir)
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .env_remove("MONC_ORG")
+        .args([
+            "status",
+            "--site",
+            "datadoghq.eu",
+            "--set",
+            "l0/region_health=Alert",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--set only drives the local emulator"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_drill_on_the_local_org_sets_states_and_shows_them() {
+    let dir = common::reference_copy("status", "drill");
+    let monc = |args: &[&str]| {
+        Command::cargo_bin("monc")
+            .expect("binary")
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env_remove("DD_API_KEY")
+            .env_remove("DD_APP_KEY")
+            .env_remove("MONC_ORG")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(monc(&["sync", "--org", "local", "--yes"]).status.success());
+    let drill = monc(&[
+        "status",
+        "--org",
+        "local",
+        "--set",
+        "*=OK",
+        "--set",
+        "l2/alb_5xx/prod-tokyo-1=Alert",
+        "--set",
+        "l3/api_error_rate/acme=Alert",
+    ]);
+    assert_eq!(drill.status.code(), Some(3), "{}", stdout(&drill));
+    assert!(
+        stdout(&drill).starts_with(
+            "L2 l2/alb_5xx/prod-tokyo-1 is alerting: 1 alert(s) suppressed, none paging"
+        ),
+        "{}",
+        stdout(&drill)
+    );
+    // The states stay in the local org: a later run shows them without --set.
+    let again = monc(&["status", "--org", "local", "--tenant", "acme"]);
+    assert!(
+        stdout(&again)
+            .contains("L3 l3/api_error_rate/acme  ALERT  suppressed by l2/alb_5xx/prod-tokyo-1"),
+        "{}",
+        stdout(&again)
+    );
+    let composite = monc(&[
+        "status",
+        "--org",
+        "local",
+        "--set",
+        "l3/api_error_rate/acme/composite=OK",
+    ]);
+    assert_eq!(composite.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&composite.stderr).contains("is a composite"));
 }
