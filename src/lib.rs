@@ -13,8 +13,9 @@
 //!   restores what a sync replaced.
 //! - [`query`] parses Datadog metric and composite queries; [`eval`] holds the HCL functions.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
-//! - Features on top: [`scenario`] (`monc test`), [`import`] (`monc import`), [`output`]
-//!   (rendering diagnostics, plans, graphs, test results), [`notify`] (Slack).
+//! - Features on top: [`scenario`] (`monc test`), [`status`] (`monc status`, the live view),
+//!   [`import`] (`monc import`), [`output`] (rendering diagnostics, plans, graphs, test
+//!   results, status), [`notify`] (Slack).
 //!
 //! No module imports a later stage; `src/cmd/` (in the binary) parses arguments, prints and
 //! picks exit codes, and composes the org connection (real API or embedded emulator).
@@ -37,6 +38,7 @@ pub mod output;
 pub mod plan;
 pub mod query;
 pub mod scenario;
+pub mod status;
 pub mod summary;
 pub mod sync;
 pub mod validate;

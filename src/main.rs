@@ -20,6 +20,7 @@ mod cmd;
 ///   1  any error: a usage mistake (unknown flag or value), an unreadable or invalid
 ///      configuration, a failed API call or change
 ///   2  changes pending: only diff and sync --dry-run
+///   3  something is paging right now: only status
 #[derive(Debug, Parser)]
 #[command(name = "monc", version, verbatim_doc_comment)]
 struct Cli {
@@ -107,6 +108,23 @@ enum Command {
     ///   monc test --outage l2/alb_5xx/prod-tokyo-1
     #[command(verbatim_doc_comment)]
     Test(cmd::test::TestArgs),
+    /// The live incident view: what alerts now, what pages, what is suppressed and by which
+    ///
+    /// Reads the org (the owned monitors, with their groups' states) and prints a headline,
+    /// then the tier tree: each monitor under the closest monitor that suppresses it, with its
+    /// state (Alert, Warn, No Data, OK, muted) and alerting groups; for an alerting monitor,
+    /// whether its composite pages or which shared monitor (and group) suppresses it now. A
+    /// suppressor in No Data is flagged: its composites cannot page. Monitors missing in the
+    /// org or changed outside monc are marked !.
+    ///
+    /// Exit codes: 0 nothing pages, 3 something pages (scripts may poll it), 1 an error.
+    ///
+    ///   monc status --org local
+    ///   monc status --tenant acme --format markdown
+    ///   monc status --watch 10
+    ///   monc status --org local --set l2/db_cpu/prod-tokyo-1=Alert    (a drill)
+    #[command(verbatim_doc_comment)]
+    Status(cmd::status::StatusArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
     ///
     ///   monc completions bash > ~/.local/share/bash-completion/completions/monc
@@ -149,6 +167,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => cmd::restore::run(&args),
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
+        Command::Status(args) => cmd::status::run(&args),
         Command::Emulator(args) => cmd::emulator::run(&args),
         Command::Init(args) => cmd::init::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),

@@ -18,6 +18,7 @@ pub mod import;
 pub mod init;
 pub mod org;
 pub mod restore;
+pub mod status;
 pub mod sync;
 pub mod test;
 pub mod validate;

@@ -72,7 +72,7 @@ pub async fn prepare(
     })
 }
 
-fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
+pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
     let checked = check(&config.load_options()).map_err(|error| {
         eprintln!("error: {error}\nhelp: {}", error.help);
         ExitCode::from(ERROR)

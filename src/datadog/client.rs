@@ -287,6 +287,23 @@ impl Client {
     /// so a page larger than asked for, a monitor listed twice, a page that brings nothing new or
     /// a monitor without an id is an inconsistent answer, never a partial truth.
     pub async fn list_monitors(&self, monitor_tags: &[String]) -> Result<Vec<Monitor>, ApiError> {
+        self.list_monitors_where(monitor_tags, None).await
+    }
+
+    /// Like [`Client::list_monitors`], each monitor with its groups' states
+    /// (`group_states=all`: `state.groups` maps each group to its `status` and timestamps).
+    pub async fn list_monitors_with_states(
+        &self,
+        monitor_tags: &[String],
+    ) -> Result<Vec<Monitor>, ApiError> {
+        self.list_monitors_where(monitor_tags, Some("all")).await
+    }
+
+    async fn list_monitors_where(
+        &self,
+        monitor_tags: &[String],
+        group_states: Option<&str>,
+    ) -> Result<Vec<Monitor>, ApiError> {
         let page_size = self.inner.options.page_size.clamp(1, 1000);
         let mut listing = Listing::default();
         for page in 0..MAX_PAGES {
@@ -296,6 +313,9 @@ impl Client {
             ];
             if !monitor_tags.is_empty() {
                 query.push(("monitor_tags", monitor_tags.join(",")));
+            }
+            if let Some(states) = group_states {
+                query.push(("group_states", states.to_owned()));
             }
             let call = Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query);
             let batch: Vec<Monitor> = self.json_call(&call).await?;
@@ -398,6 +418,27 @@ impl Client {
             }
         }
         Ok(blockers)
+    }
+
+    /// monc's local emulator only (`POST /monc-emulator/v1/states`, a path Datadog does not
+    /// have): each `(id, group, state)` holds from now on, all within one evaluation cycle.
+    pub async fn set_emulator_states(
+        &self,
+        states: &[(i64, Option<String>, String)],
+    ) -> Result<(), ApiError> {
+        let states: Vec<Value> = states
+            .iter()
+            .map(|(id, group, state)| {
+                serde_json::json!({ "monitor_id": id, "group": group, "state": state })
+            })
+            .collect();
+        let call = Call::new(
+            Method::POST,
+            "/monc-emulator/v1/states".into(),
+            Repeat::Safe,
+        )
+        .body(serde_json::json!({ "states": states }));
+        self.json::<Value>(call).await.map(|_| ())
     }
 
     /// Asks the API whether `monitor` would be accepted, without creating it.

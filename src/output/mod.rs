@@ -2,6 +2,7 @@
 
 pub mod graph;
 pub mod plan;
+pub mod status;
 pub mod test;
 
 use std::fmt;

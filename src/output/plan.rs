@@ -8,18 +8,18 @@ use similar::{ChangeTag, TextDiff};
 use crate::model::tier_of_key;
 use crate::plan::{Action, Change, Drift, FieldChange, Plan};
 
-/// Colours for the terminal plan; all empty when colour is off.
-struct Palette {
-    green: &'static str,
-    yellow: &'static str,
-    red: &'static str,
-    dim: &'static str,
-    bold: &'static str,
-    reset: &'static str,
+/// Colours for the terminal plan (and status); all empty when colour is off.
+pub(super) struct Palette {
+    pub(super) green: &'static str,
+    pub(super) yellow: &'static str,
+    pub(super) red: &'static str,
+    pub(super) dim: &'static str,
+    pub(super) bold: &'static str,
+    pub(super) reset: &'static str,
 }
 
 impl Palette {
-    fn new(colour: bool) -> Palette {
+    pub(super) fn new(colour: bool) -> Palette {
         if colour {
             Palette {
                 green: "\x1b[32m",

@@ -89,6 +89,10 @@ fn usage_errors_exit_1_not_the_changes_pending_2() {
         (&["restore"], &[]),
         (&["emulator", "--port", "http"], &[]),
         (&["test", "--outage", "cluster:nowhere"], &[]),
+        (&["status", "--format", "md"], &[]),
+        (&["status", "--watch", "0"], &[]),
+        (&["status", "--set", "l2/db_cpu/prod-tokyo-1"], &[]),
+        (&["status"], &[("MONC_ORG", "bogus")]),
     ];
     for (args, env) in cases {
         let mut cmd = monc(&root());

@@ -31,5 +31,7 @@ mod query_recommended_monitors;
 mod readme;
 mod reliability;
 mod secrets;
+mod status_emulator;
+mod status_props;
 mod sync_emulator;
 mod sync_safety;

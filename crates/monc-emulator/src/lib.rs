@@ -19,6 +19,7 @@ mod search;
 mod server;
 mod state_file;
 mod state_lock;
+mod states;
 mod store;
 
 #[cfg(test)]
@@ -27,3 +28,5 @@ mod recorded_tests;
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
 pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};
+pub use states::Status as MonitorStatus;
+pub use store::StateChange;

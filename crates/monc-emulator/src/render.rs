@@ -2,11 +2,16 @@
 
 use serde_json::{Map, Value, json};
 
+use super::states;
+
 /// POST and PUT answers carry `restriction_policy: null` after `restricted_roles` (every
 /// recorded write answer since 2024-10); GET and list answers never do.
 pub fn write_answer(stored: Map<String, Value>) -> Map<String, Value> {
     let mut answer = Map::new();
     for (key, value) in stored {
+        if key == states::GROUPS_KEY {
+            continue;
+        }
         let after_roles = key == "restricted_roles";
         answer.insert(key, value);
         if after_roles {
@@ -20,6 +25,7 @@ pub fn write_answer(stored: Map<String, Value>) -> Map<String, Value> {
 /// (2025-12): without `with_assets=true`, `assets` is `[]` even when the monitor has some; with
 /// it, the assets come without their `monitor_id`.
 pub fn read_answer(mut stored: Map<String, Value>, with_assets: bool) -> Map<String, Value> {
+    stored.remove(states::GROUPS_KEY);
     let assets = match stored.get_mut("assets") {
         Some(Value::Array(assets)) if with_assets => {
             for asset in assets.iter_mut().filter_map(Value::as_object_mut) {
@@ -31,6 +37,32 @@ pub fn read_answer(mut stored: Map<String, Value>, with_assets: bool) -> Map<Str
     };
     stored.insert("assets".into(), assets);
     stored
+}
+
+/// A read answer with `state` added when `group_states` was asked for (the recorded answers,
+/// asked without it, have no `state`). Documented: `group_states` is a comma-separated list of
+/// `all`, `alert`, `warn`, `no data` (and `ok`).
+/// GUESS (behaviour): where in the object `state` goes (here: after `overall_state`).
+pub fn read_answer_with_states(
+    stored: Map<String, Value>,
+    with_assets: bool,
+    group_states: &[String],
+) -> Map<String, Value> {
+    let state = (!group_states.is_empty()).then(|| states::rendered_state(&stored, group_states));
+    let answer = read_answer(stored, with_assets);
+    let Some(state) = state else {
+        return answer;
+    };
+    let mut placed = Map::new();
+    for (key, value) in answer {
+        let after_overall_state = key == "overall_state";
+        placed.insert(key, value);
+        if after_overall_state {
+            placed.insert("state".into(), state.clone());
+        }
+    }
+    placed.entry("state").or_insert(state);
+    placed
 }
 
 #[cfg(test)]

@@ -260,7 +260,7 @@ pub fn composite_ids(query: &str) -> Result<Vec<i64>, String> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
+pub(crate) enum Token {
     Id(i64),
     And,
     Or,
@@ -269,7 +269,7 @@ enum Token {
     Close,
 }
 
-fn tokenize_composite(query: &str) -> Result<Vec<Token>, String> {
+pub(crate) fn tokenize_composite(query: &str) -> Result<Vec<Token>, String> {
     let mut tokens = Vec::new();
     let mut chars = query.char_indices().peekable();
     while let Some((at, c)) = chars.next() {

@@ -22,7 +22,8 @@ use super::rules::Rejection;
 use super::search::{self, Search};
 use super::state_file::{self, Persistence};
 use super::state_lock::{LockFailure, StateLock, lock_file_for};
-use super::store::{ListFilter, Store};
+use super::states::Status;
+use super::store::{ListFilter, StateChange, Store};
 
 /// How to run an emulator.
 #[derive(Debug, Clone)]
@@ -305,6 +306,16 @@ impl EmulatorHandle {
         self.change(|store| store.evaluate(id, state))
     }
 
+    /// Emulator extension (also `POST /monc-emulator/v1/states`): these groups of these raw
+    /// monitors are now in these states, within one evaluation cycle; composites follow.
+    /// Refused as a whole when a monitor is missing or is a composite.
+    pub fn set_states(&self, changes: &[StateChange]) -> Result<(), String> {
+        self.shared
+            .apply(|store| store.set_states(changes))
+            .map(|_| ())
+            .map_err(|rejection| rejection.errors.join("; "))
+    }
+
     /// A change behind the API's back that reports whether the monitor existed.
     fn change(&self, change: impl FnOnce(&mut Store) -> bool) -> bool {
         self.shared
@@ -503,6 +514,12 @@ fn router(shared: Arc<Shared>) -> Router {
             "/api/v1/monitor/{id}/validate",
             post(validate_existing_monitor),
         )
+        // Emulator extension, under a path Datadog does not have.
+        .route(
+            "/monc-emulator/v1/monitor/{id}/state",
+            post(set_monitor_state),
+        )
+        .route("/monc-emulator/v1/states", post(set_many_states))
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
@@ -557,14 +574,23 @@ fn split_list(raw: Option<&String>) -> Vec<String> {
 /// Group states `group_states` may filter on.
 const GROUP_STATES: &[&str] = &["all", "alert", "warn", "no data", "ok"];
 
-async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
-    let states = split_list(params.get("group_states"));
+/// The `group_states` parameter, lower-cased (empty when absent); recorded refusal otherwise.
+fn group_states(params: &HashMap<String, String>) -> Result<Vec<String>, Rejection> {
+    let states: Vec<String> = split_list(params.get("group_states"))
+        .iter()
+        .map(|state| state.to_lowercase())
+        .collect();
     if states
         .iter()
-        .any(|state| !GROUP_STATES.contains(&state.to_lowercase().as_str()))
+        .any(|state| !GROUP_STATES.contains(&state.as_str()))
     {
         return Err(Rejection::bad_request("Invalid group_state filters."));
     }
+    Ok(states)
+}
+
+async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params) -> Answer {
+    let states = group_states(&params)?;
     let filter = ListFilter {
         monitor_tags: split_list(params.get("monitor_tags")),
         name: params.get("name").cloned(),
@@ -575,7 +601,7 @@ async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params)
     let rendered: Vec<Value> = monitors
         .into_iter()
         .map(|monitor| {
-            let mut monitor = render::read_answer(monitor, false);
+            let mut monitor = render::read_answer_with_states(monitor, false, &states);
             monitor.insert("matching_downtimes".into(), json!([]));
             Value::Object(monitor)
         })
@@ -590,7 +616,10 @@ async fn get_monitor(
 ) -> Answer {
     let id = parse_id(&id)?;
     let with_assets = params.get("with_assets").is_some_and(|flag| flag == "true");
-    let mut monitor = render::read_answer(shared.read(|store| store.get(id))?, with_assets);
+    // GUESS (behaviour): that GET refuses a bad `group_states` as the listing does (recorded).
+    let states = group_states(&params)?;
+    let stored = shared.read(|store| store.get(id))?;
+    let mut monitor = render::read_answer_with_states(stored, with_assets, &states);
     // GUESS (behaviour): `matching_downtimes` stays empty even for a monitor muted with
     // `mute_monitor` (the emulator keeps no downtime objects).
     if params
@@ -676,6 +705,83 @@ async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) ->
     // GUESS: wording for malformed ids.
     let ids = ids.map_err(|_| Rejection::bad_request("Invalid monitor_ids"))?;
     ok(shared.read(|store| Ok(store.can_delete(&ids)))?)
+}
+
+/// Body of `POST /monc-emulator/v1/monitor/{id}/state`: `{"state": "Alert"}` for the whole
+/// monitor, `{"group": "host:a", "state": "Alert"}` for one group.
+#[derive(serde::Deserialize)]
+struct StateRequest {
+    #[serde(default)]
+    group: Option<String>,
+    state: String,
+    /// Only in `POST /monc-emulator/v1/states`.
+    #[serde(default)]
+    monitor_id: Option<i64>,
+}
+
+fn state_change(monitor_id: i64, request: StateRequest) -> Result<StateChange, Rejection> {
+    let status = Status::parse(&request.state).ok_or_else(|| {
+        Rejection::bad_request(&format!(
+            "state {:?} is not one of \"OK\", \"Warn\", \"Alert\", \"No Data\"",
+            request.state
+        ))
+    })?;
+    let group = request
+        .group
+        .map(|group| group.trim().to_owned())
+        .filter(|group| !group.is_empty());
+    Ok(StateChange {
+        monitor_id,
+        group,
+        status,
+    })
+}
+
+fn parse_state_request<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Rejection> {
+    serde_json::from_slice(body).map_err(|error| {
+        Rejection::bad_request(&format!(
+            "expected {{\"state\": \"Alert\"}} or {{\"group\": \"host:a\", \"state\": \"Alert\"}}: {error}"
+        ))
+    })
+}
+
+/// Emulator extension: one monitor (or one of its groups) is now in a state. Answers the
+/// monitor as `GET /api/v1/monitor/{id}?group_states=all` shows it.
+async fn set_monitor_state(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let change = state_change(id, parse_state_request(&body)?)?;
+    shared.commit(|store| store.set_states(&[change])).await?;
+    let stored = shared.read(|store| store.get(id))?;
+    let all = ["all".to_owned()];
+    ok(Value::Object(render::read_answer_with_states(
+        stored, false, &all,
+    )))
+}
+
+/// Emulator extension: `{"states": [{"monitor_id": 1, "group": "host:a", "state": "Alert"},
+/// ...]}`, all within one evaluation cycle (composites see them together).
+async fn set_many_states(State(shared): State<Arc<Shared>>, body: Bytes) -> Answer {
+    #[derive(serde::Deserialize)]
+    struct Many {
+        states: Vec<StateRequest>,
+    }
+    let many: Many = parse_state_request(&body)?;
+    let changes = many
+        .states
+        .into_iter()
+        .map(|request| {
+            let id = request
+                .monitor_id
+                .ok_or_else(|| Rejection::bad_request("every state needs a monitor_id"))?;
+            state_change(id, request)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    shared.commit(|store| store.set_states(&changes)).await?;
+    ok(json!({ "changed": changes.len() }))
 }
 
 /// GUESS: the body Datadog sends for a path it does not have.

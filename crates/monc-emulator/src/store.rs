@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::clock;
 use super::rules::{self, Rejection};
+use super::states::{self, Member, Status};
 
 pub const ORG_ID: i64 = 1;
 /// GUESS (behaviour): ids count up from here, per emulated org. Real ids are large (recorded:
@@ -149,9 +150,11 @@ impl Store {
         let request = self.validate_new(body)?;
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
-        let monitor = rules::materialize(id, ORG_ID, request, &clock::now());
+        let now = clock::now();
+        let monitor = rules::materialize(id, ORG_ID, request, &now);
         self.monitors.insert(id, monitor.clone());
         self.changed.insert(id);
+        self.evaluate_if_members_were(id, &now);
         Ok(monitor)
     }
 
@@ -163,8 +166,17 @@ impl Store {
         // the request: it survives the update.
         let mute = self.monitors.get(&id).map(silenced).unwrap_or_default();
         set_option(&mut updated, "silenced", mute);
+        // Likewise the groups' states: they come from evaluations, not from the request.
+        if let Some(groups) = self
+            .monitors
+            .get(&id)
+            .and_then(|m| m.get(states::GROUPS_KEY))
+        {
+            updated.insert(states::GROUPS_KEY.into(), groups.clone());
+        }
         self.monitors.insert(id, updated.clone());
         self.changed.insert(id);
+        self.evaluate_if_members_were(id, &clock::now());
         Ok(updated)
     }
 
@@ -269,6 +281,85 @@ impl Store {
         true
     }
 
+    /// Emulator extension: the monitors' groups are now in the given states, all within one
+    /// evaluation cycle; then every composite is evaluated once. Refused as a whole (nothing
+    /// changes) when a monitor does not exist or is a composite (composites are computed).
+    pub fn set_states(&mut self, changes: &[StateChange]) -> Result<(), Rejection> {
+        for change in changes {
+            let monitor = self.get(change.monitor_id)?;
+            if text(&monitor, "type") == "composite" {
+                return Err(Rejection::bad_request(&format!(
+                    "monitor {} is a composite: its state is computed from its members; set \
+                     theirs instead",
+                    change.monitor_id
+                )));
+            }
+        }
+        let now = clock::now();
+        for change in changes {
+            if let Some(monitor) = self.monitors.get_mut(&change.monitor_id) {
+                let group = change.group.as_deref();
+                if states::set_group(monitor, group, change.status, now.millis / 1000) {
+                    monitor.insert("overall_state_modified".into(), now.iso_seconds().into());
+                }
+                self.changed.insert(change.monitor_id);
+            }
+        }
+        self.evaluate_composites(&now);
+        Ok(())
+    }
+
+    /// A composite just written is evaluated at once when one of its members has been given a
+    /// state through the extension; otherwise it stays "No Data" (as every recorded create
+    /// answer shows) until a member's state is set.
+    /// GUESS (behaviour): Datadog evaluates a new composite at its next cycle, not at once.
+    fn evaluate_if_members_were(&mut self, id: i64, now: &clock::Timestamp) {
+        let Some(monitor) = self.monitors.get(&id) else {
+            return;
+        };
+        if text(monitor, "type") != "composite" {
+            return;
+        }
+        let members = rules::composite_ids(text(monitor, "query")).unwrap_or_default();
+        let evaluated = members.iter().any(|member| {
+            self.monitors
+                .get(member)
+                .is_some_and(|m| m.contains_key(states::GROUPS_KEY))
+        });
+        if evaluated {
+            self.evaluate_composites(now);
+        }
+    }
+
+    /// One evaluation cycle of every composite, from its members' current states.
+    fn evaluate_composites(&mut self, now: &clock::Timestamp) {
+        let composites: Vec<i64> = self
+            .monitors
+            .iter()
+            .filter(|(_, monitor)| text(monitor, "type") == "composite")
+            .map(|(&id, _)| id)
+            .collect();
+        for id in composites {
+            let Some(query) = self.monitors.get(&id).map(|m| text(m, "query").to_owned()) else {
+                continue;
+            };
+            let member = |member_id: i64| self.monitors.get(&member_id).map(Member::of);
+            let Ok(results) = states::evaluate_composite(&query, &member) else {
+                continue;
+            };
+            let Some(composite) = self.monitors.get_mut(&id) else {
+                continue;
+            };
+            let before = composite.get(states::GROUPS_KEY).cloned();
+            if states::store_composite_results(composite, &results, now.millis / 1000) {
+                composite.insert("overall_state_modified".into(), now.iso_seconds().into());
+            }
+            if composite.get(states::GROUPS_KEY) != before.as_ref() {
+                self.changed.insert(id);
+            }
+        }
+    }
+
     fn composites_referencing(&self, id: i64) -> Vec<(i64, String)> {
         self.monitors
             .iter()
@@ -292,6 +383,15 @@ impl Store {
                 .map(|monitor| text(monitor, "type").to_owned())
         }
     }
+}
+
+/// One change of the emulator's state extension: `group` of monitor `monitor_id` (the whole
+/// monitor when `None`) is now in `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChange {
+    pub monitor_id: i64,
+    pub group: Option<String>,
+    pub status: Status,
 }
 
 /// The mute state of a stored monitor (`{}` when none).
@@ -363,5 +463,62 @@ mod tests {
         let mut reloaded: Store = serde_json::from_value(saved).expect("loads");
         assert_eq!(next_created_id(&mut reloaded), second + 1);
         assert!(second > first);
+    }
+
+    fn composite_over(store: &mut Store, query: &str) -> i64 {
+        let body = json!({"name": "c", "type": "composite", "query": query});
+        store.create(&body).expect("composite")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    fn change(monitor_id: i64, group: Option<&str>, status: Status) -> StateChange {
+        StateChange {
+            monitor_id,
+            group: group.map(String::from),
+            status,
+        }
+    }
+
+    #[test]
+    fn composites_follow_their_members_states_and_cannot_be_set() {
+        let mut store = Store::default();
+        let (target, suppressor) = (next_created_id(&mut store), next_created_id(&mut store));
+        let composite = composite_over(&mut store, &format!("{target} && !{suppressor}"));
+        let state = |store: &Store, id| store.get(id).expect("exists")["overall_state"].clone();
+        assert_eq!(state(&store, composite), "No Data");
+        store
+            .set_states(&[
+                change(target, Some("host:a"), Status::Alert),
+                change(target, Some("host:b"), Status::Ok),
+                change(suppressor, None, Status::Ok),
+            ])
+            .expect("set");
+        assert_eq!(state(&store, target), "Alert");
+        assert_eq!(state(&store, composite), "Alert");
+        let groups = states::stored_groups(&store.get(composite).expect("exists"));
+        assert_eq!(groups["host:a"].status, "Alert");
+        assert_eq!(groups["host:b"].status, "OK");
+        store
+            .set_states(&[change(suppressor, None, Status::Alert)])
+            .expect("set");
+        assert_eq!(state(&store, composite), "OK");
+        let refused = store.set_states(&[change(composite, None, Status::Alert)]);
+        assert_eq!(refused.expect_err("refused").status, 400);
+        assert!(store.set_states(&[change(999, None, Status::Ok)]).is_err());
+    }
+
+    #[test]
+    fn an_update_keeps_the_groups_states() {
+        let mut store = Store::default();
+        let id = next_created_id(&mut store);
+        store
+            .set_states(&[change(id, Some("host:a"), Status::Warn)])
+            .expect("set");
+        store
+            .update(id, &json!({"name": "renamed"}))
+            .expect("update");
+        let monitor = store.get(id).expect("exists");
+        assert_eq!(states::stored_groups(&monitor)["host:a"].status, "Warn");
     }
 }

@@ -1,0 +1,186 @@
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use monc::output::{self, status as render};
+use monc::status::{self, SetState, StatusReport};
+use monc::{Checked, datadog::Client};
+
+use super::ConfigArgs;
+use super::connect::{Connection, OrgArgs, connect};
+use super::org;
+
+/// Exit code of `monc status` when something pages right now. Only `status` uses it: 1 stays
+/// "error" and 2 "changes pending" for every command.
+pub const PAGING: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// The headline and the tier tree, for a terminal.
+    Human,
+    /// One JSON document (the same data).
+    Json,
+    /// Markdown, for a chat message or an incident document.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Only this tenant's view: its monitors and the shared monitors that stand between them
+    /// and a page (every one listed, OK ones too).
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Option<String>,
+    /// How to print the status.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: StatusFormat,
+    /// Read the org again every SECONDS and redraw (in place on a terminal; one report after
+    /// another otherwise) until interrupted.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch: Option<u64>,
+    /// Drill helper, for the local emulator only (--org local, or an --api-url on loopback):
+    /// put a monitor (or one group) in a state first. KEY=STATE or KEY[GROUP]=STATE, STATE one
+    /// of OK, Warn, Alert, "No Data"; KEY `*` is every monitor but the composites (which follow
+    /// their members). Repeatable; all apply within one evaluation, in the order given.
+    #[arg(long, value_name = "KEY=STATE")]
+    pub set: Vec<SetState>,
+}
+
+pub fn run(args: &StatusArgs) -> ExitCode {
+    let runtime = match org::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    runtime.block_on(status(args))
+}
+
+async fn status(args: &StatusArgs) -> ExitCode {
+    let checked = match org::checked_config(&args.config) {
+        Ok(checked) => checked,
+        Err(code) => return code,
+    };
+    if let Some(tenant) = &args.tenant
+        && let Err(message) = check_tenant(&checked, tenant)
+    {
+        return org::fail(message);
+    }
+    let connection = match connect(&args.org, &args.config.dir).await {
+        Ok(connection) => connection,
+        Err(error) => return org::report_api_error(error),
+    };
+    let code = match set_states(args, &connection, &checked).await {
+        Ok(()) => show(args, &connection.client, &checked).await,
+        Err(message) => org::fail(message),
+    };
+    org::close(connection).await;
+    code
+}
+
+fn check_tenant(checked: &Checked, tenant: &str) -> Result<(), String> {
+    if checked.model.tenants.iter().any(|t| t.name.value == tenant) {
+        return Ok(());
+    }
+    let similar = status::similar_tenants(checked, tenant);
+    let help = match similar.as_slice() {
+        [] => "the tenants are the `tenant` blocks under tenants/".to_owned(),
+        names => format!("did you mean {}?", names.join(" or ")),
+    };
+    Err(format!(
+        "--tenant {tenant:?} is not a tenant of this configuration\nhelp: {help}"
+    ))
+}
+
+/// `--set`: only against the local emulator, whose extension endpoint does it.
+async fn set_states(
+    args: &StatusArgs,
+    connection: &Connection,
+    checked: &Checked,
+) -> Result<(), String> {
+    if args.set.is_empty() {
+        return Ok(());
+    }
+    if connection.emulator.is_none() && !on_loopback(connection.client.base_url()) {
+        return Err(format!(
+            "--set only drives the local emulator (--org local, or `monc emulator` with an \
+             --api-url on 127.0.0.1); {} is not one: a real org's states come from its data",
+            connection.client.base_url()
+        ));
+    }
+    let ids = status::ids_by_key(&connection.client, checked)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut states = Vec::new();
+    for set in &args.set {
+        if set.key == "*" {
+            // Every raw monitor (composites follow their members).
+            let mut raw: Vec<i64> = ids
+                .values()
+                .filter(|(_, c)| !c)
+                .map(|(id, _)| *id)
+                .collect();
+            raw.sort_unstable();
+            states.extend(
+                raw.into_iter()
+                    .map(|id| (id, set.group.clone(), set.state.clone())),
+            );
+            continue;
+        }
+        let (id, _) = ids.get(&set.key).ok_or_else(|| {
+            format!(
+                "--set {}: no monitor with that key in the org; run `monc sync` first, or check \
+                 the key (`monc graph` lists them)",
+                set.key
+            )
+        })?;
+        states.push((*id, set.group.clone(), set.state.clone()));
+    }
+    connection
+        .client
+        .set_emulator_states(&states)
+        .await
+        .map_err(|e| format!("--set: {e}"))
+}
+
+fn on_loopback(base_url: &str) -> bool {
+    reqwest::Url::parse(base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]"))
+}
+
+/// Prints the status once, or every `--watch` seconds until interrupted.
+async fn show(args: &StatusArgs, client: &Client, checked: &Checked) -> ExitCode {
+    let terminal = std::io::stdout().is_terminal();
+    loop {
+        let report = match status::read(client, checked, args.tenant.as_deref()).await {
+            Ok(report) => report,
+            Err(error) => return org::report_api_error(error),
+        };
+        let text = rendered(args, &report, terminal);
+        let mut stdout = std::io::stdout();
+        let frame = match args.watch {
+            Some(_) => render::watch_frame(&text, terminal),
+            None => text,
+        };
+        let _ = stdout.write_all(frame.as_bytes());
+        let _ = stdout.flush();
+        match args.watch {
+            Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
+            None if report.paging => return ExitCode::from(PAGING),
+            None => return ExitCode::SUCCESS,
+        }
+    }
+}
+
+fn rendered(args: &StatusArgs, report: &StatusReport, terminal: bool) -> String {
+    match args.format {
+        StatusFormat::Human => {
+            render::render_human(report, output::use_colour(terminal), args.tenant.is_some())
+        }
+        StatusFormat::Json => render::render_json(report),
+        StatusFormat::Markdown => render::render_markdown(report),
+    }
+}
