@@ -429,14 +429,14 @@ impl Viewer<'_> {
     /// What the composite of alerting monitor `index` does, and why, per alerting group.
     fn verdict(&self, index: usize, live: &Live) -> (Verdict, Vec<Suppression>) {
         let graph = &self.checked.graph;
-        let Some(composite) = graph.composite_for(index) else {
+        let Some((pager, suppressors)) = self.pager(index) else {
             return (Verdict::Quiet, Vec::new());
         };
         let groups = live.alerting_groups();
         if groups.is_empty() {
             return (Verdict::Quiet, Vec::new());
         }
-        let Some(composite_live) = self.live.get(composite.key.as_str()) else {
+        let Some(composite_live) = self.live.get(pager) else {
             return (Verdict::CompositeMissing, Vec::new());
         };
         let mut reasons = Vec::new();
@@ -447,7 +447,7 @@ impl Viewer<'_> {
                 paging = true;
                 continue;
             }
-            for &suppressor in &composite.suppressors {
+            for &suppressor in &suppressors {
                 let key = &graph.monitors[suppressor].key;
                 let Some(suppressor_live) = self.live.get(key.as_str()) else {
                     continue;
@@ -477,12 +477,29 @@ impl Viewer<'_> {
         (verdict, reasons)
     }
 
-    /// Every notification firing now among the monitors in view.
+    /// The key of the composite that pages for monitor `index` (generated, or a `page` it is
+    /// a member of) and the monitors that silence it.
+    fn pager(&self, index: usize) -> Option<(&str, Vec<usize>)> {
+        let graph = &self.checked.graph;
+        if let Some(composite) = graph.composite_for(index) {
+            return Some((composite.key.as_str(), composite.suppressors.clone()));
+        }
+        let page = graph.page_for(index)?;
+        let expr = page.composite.as_ref()?;
+        let (_, suppressors) = crate::scenario::simulate::composite_members(graph, expr);
+        Some((page.key.as_str(), suppressors.into_iter().collect()))
+    }
+
+    /// Every notification firing now among the monitors in view. A member of a page notifies
+    /// only through it, and a monitor without handles notifies nobody.
     fn pages(&self, shown: &[usize]) -> Vec<PageNow> {
         let graph = &self.checked.graph;
         let mut pages = Vec::new();
         for &index in shown {
             let compiled = &graph.monitors[index];
+            if graph.page_for(index).is_some() || compiled.notify.is_empty() {
+                continue;
+            }
             let key = match graph.composite_for(index) {
                 Some(composite) => &composite.key,
                 None => &compiled.key,

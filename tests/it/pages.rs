@@ -183,3 +183,23 @@ fn a_composite_setting_other_than_name_and_message_is_a_located_error() {
         "{stdout}"
     );
 }
+
+/// `monc status` names the page as what pages for an alerting member, never the member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_the_page_paging_for_an_alerting_member() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = copy_of_fixture("status");
+    let synced = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", said(&synced));
+    let status = common::monc_at(
+        &dir,
+        &url,
+        &["status", "--set", "*=OK", "--set", "l3/errors/acme=Alert"],
+    );
+    let text = said(&status);
+    assert_eq!(status.status.code(), Some(3), "{text}");
+    let headline = text.lines().next().unwrap_or_default();
+    assert!(headline.contains("l3/api/acme"), "{text}");
+    assert!(!headline.contains("l3/errors/acme"), "{text}");
+}
