@@ -387,7 +387,12 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let suppressed_by = self.resolve_references();
         let composite_text = self.composite_text();
         let composite = if t.is_page() {
-            self.page_members()
+            let members = self.page_members();
+            if members.is_none() {
+                // Every member is disabled (or failed, reported): nothing to page for.
+                return None;
+            }
+            members
         } else {
             t.is_composite()
                 .then(|| self.resolve_composite(&query))
@@ -656,10 +661,16 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     /// A suppressor whose `enabled` is false is left out of the composite: the monitor is
     /// still suppressed by the others (or pages by itself when none is left).
     fn note_dropped(&mut self, reference: &Reference, key: &str) {
-        let message = format!(
-            "`{}` is not suppressed by `{key}`: that monitor is disabled (`enabled` is false for it)",
-            self.compiler.key(self.template, self.instance)
-        );
+        let this = self.compiler.key(self.template, self.instance);
+        let message = if self.template.is_page() {
+            format!(
+                "page `{this}` leaves out `{key}`: that monitor is disabled (`enabled` is false for it)"
+            )
+        } else {
+            format!(
+                "`{this}` is not suppressed by `{key}`: that monitor is disabled (`enabled` is false for it)"
+            )
+        };
         if let Some(notes) = self.notes.as_deref_mut() {
             notes.push(Note {
                 span: reference.span.clone(),

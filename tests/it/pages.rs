@@ -203,3 +203,30 @@ async fn status_shows_the_page_paging_for_an_alerting_member() {
     assert!(headline.contains("l3/api/acme"), "{text}");
     assert!(!headline.contains("l3/errors/acme"), "{text}");
 }
+
+/// A page leaves out disabled members; with none left it is not stamped out at all (it used
+/// to be a composite with an empty query).
+#[test]
+fn a_page_whose_members_are_all_disabled_is_not_stamped_out() {
+    let dir = copy_of_fixture("disabled-members");
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    let disabled = monitors
+        .replace(
+            "  name          = \"[${tenant.name}] errors\"\n",
+            "  name          = \"[${tenant.name}] errors\"\n  enabled       = tenant.name != \"acme\"\n",
+        )
+        .replace(
+            "  name          = \"[${tenant.name}] latency\"\n",
+            "  name          = \"[${tenant.name}] latency\"\n  enabled       = tenant.name != \"acme\"\n",
+        );
+    assert_ne!(disabled, monitors);
+    std::fs::write(dir.join("monitors.hcl"), disabled).expect("write");
+    let output = common::monc_in(&dir)
+        .args(["graph", "--format", "dot"])
+        .output()
+        .expect("runs");
+    let dot = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", said(&output));
+    assert!(dot.contains("l3/api/globex"), "{dot}");
+    assert!(!dot.contains("l3/api/acme"), "{dot}");
+}
