@@ -387,12 +387,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let suppressed_by = self.resolve_references();
         let composite_text = self.composite_text();
         let composite = if t.is_page() {
-            let members = self.page_members();
-            if members.is_none() {
-                // Every member is disabled (or failed, reported): nothing to page for.
-                return None;
-            }
-            members
+            // Every member disabled (or failed, reported): nothing to page for.
+            Some(self.page_members()?)
         } else {
             t.is_composite()
                 .then(|| self.resolve_composite(&query))
