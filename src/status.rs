@@ -621,20 +621,6 @@ fn list_some(keys: &[&str]) -> String {
     }
 }
 
-/// The tenants of the configuration closest to `name` (for "did you mean").
-pub fn similar_tenants<'a>(checked: &'a Checked, name: &str) -> Vec<&'a str> {
-    let mut scored: Vec<(f64, &str)> = checked
-        .model
-        .tenants
-        .iter()
-        .map(|t| t.name.value.as_str())
-        .map(|t| (strsim::jaro_winkler(name, t), t))
-        .filter(|(score, _)| *score > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, t)| t).collect()
-}
-
 /// `KEY=STATE` or `KEY[GROUP]=STATE` of `monc status --set`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetState {

@@ -102,14 +102,10 @@ fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, String> {
 }
 
 fn hcl_files_at(path: &Path) -> Result<Vec<PathBuf>, String> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|file| file.extension().is_some_and(|ext| ext == "hcl") && file.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+    monc::load::hcl_files(
+        path,
+        "given",
+        "name .hcl files, or directories that hold them",
+    )
+    .map_err(|e| format!("{}: {}\nhelp: {}", e.path.display(), e.message, e.help))
 }

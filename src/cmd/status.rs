@@ -63,9 +63,10 @@ async fn status(args: &StatusArgs) -> ExitCode {
         Err(code) => return code,
     };
     if let Some(tenant) = &args.tenant
-        && let Err(message) = check_tenant(&checked, tenant)
+        && let Some(error) = super::unknown_tenants(std::slice::from_ref(tenant), &checked.model)
     {
-        return org::fail(message);
+        eprintln!("{error}");
+        return ExitCode::from(org::ERROR);
     }
     let connection = match connect(&args.org, &args.config.dir).await {
         Ok(connection) => connection,
@@ -77,20 +78,6 @@ async fn status(args: &StatusArgs) -> ExitCode {
     };
     org::close(connection).await;
     code
-}
-
-fn check_tenant(checked: &Checked, tenant: &str) -> Result<(), String> {
-    if checked.model.tenants.iter().any(|t| t.name.value == tenant) {
-        return Ok(());
-    }
-    let similar = status::similar_tenants(checked, tenant);
-    let help = match similar.as_slice() {
-        [] => "the tenants are the `tenant` blocks under tenants/".to_owned(),
-        names => format!("did you mean {}?", names.join(" or ")),
-    };
-    Err(format!(
-        "--tenant {tenant:?} is not a tenant of this configuration\nhelp: {help}"
-    ))
 }
 
 /// `--set`: only against the local emulator, whose extension endpoint does it.

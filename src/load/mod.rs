@@ -150,7 +150,7 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     };
     let mut read_all = |path: &Path, what: &str| -> Result<Vec<Option<ParsedFile>>, LoadError> {
         let mut files = Vec::new();
-        for file in hcl_files(path, what)? {
+        for file in project_hcl_files(path, what)? {
             files.push(loader.read(&file)?);
         }
         Ok(files)
@@ -228,8 +228,8 @@ pub fn project_files(options: &LoadOptions) -> Result<Vec<PathBuf>, LoadError> {
     if is_present(&options.project_file) && is_config_file(&options.project_file)? {
         files.push(options.project_file.clone());
     }
-    files.extend(hcl_files(&options.tenants, "tenants")?);
-    files.extend(hcl_files(&options.monitors, "monitors")?);
+    files.extend(project_hcl_files(&options.tenants, "tenants")?);
+    files.extend(project_hcl_files(&options.monitors, "monitors")?);
     Ok(files)
 }
 
@@ -255,8 +255,17 @@ fn refuse_both_layouts(dir: &Path, what: &str) -> Result<(), LoadError> {
     })
 }
 
-/// `*.hcl` files of a directory in name order, or the path itself if it is not a directory.
-fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
+/// [`hcl_files`] of the project's `tenants` or `monitors`.
+fn project_hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
+    let help = format!(
+        "run monc in a project directory that has `{what}/` (or point at one with `-C DIR`), start a project with `monc init`, or pass --{what} PATH"
+    );
+    hcl_files(path, what, &help)
+}
+
+/// `*.hcl` files of a directory in name order, or the path itself if it is not a directory;
+/// `help` says what to do when the directory cannot be listed.
+pub fn hcl_files(path: &Path, what: &str, help: &str) -> Result<Vec<PathBuf>, LoadError> {
     if is_present(path) && !path.is_dir() {
         is_config_file(path)?;
         return Ok(vec![path.to_path_buf()]);
@@ -264,9 +273,7 @@ fn hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
     let unlistable = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read the {what} directory: {e}"),
-        help: format!(
-            "run monc in a project directory that has `{what}/` (or point at one with `-C DIR`), start a project with `monc init`, or pass --{what} PATH"
-        ),
+        help: help.to_string(),
     };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(unlistable)? {

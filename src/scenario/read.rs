@@ -52,21 +52,11 @@ pub fn load(
 }
 
 fn test_files(path: &Path) -> Result<Vec<std::path::PathBuf>, LoadError> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(path).map_err(|e| LoadError {
-        path: path.to_path_buf(),
-        message: format!("cannot read the alert tests: {e}"),
-        help: "put scenarios in alert-tests/*.hcl, or pass the directory or file as an argument"
-            .into(),
-    })?;
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "hcl") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+    crate::load::hcl_files(
+        path,
+        "alert tests",
+        "put scenarios in alert-tests/*.hcl, or pass the directory or file as an argument",
+    )
 }
 
 struct Reader<'a> {

@@ -475,13 +475,13 @@ fn every_command_speaks_one_flag_vocabulary() {
             assert!(!help.contains(retired), "{command} has {retired}\n{help}");
         }
     }
-    for command in ["validate", "diff", "sync", "test", "graph"] {
+    for command in ["validate", "diff", "sync", "test", "graph", "status"] {
         assert!(
             help_of(command).contains("--format <"),
             "{command}: no --format"
         );
     }
-    for command in ["diff", "sync", "graph"] {
+    for command in ["diff", "sync", "graph", "status"] {
         assert!(
             help_of(command).contains("--tenant <"),
             "{command}: no --tenant"
@@ -498,6 +498,7 @@ fn an_unknown_tenant_is_named_with_a_suggestion_everywhere() {
     let commands = [
         monc_against(&dir, &url, &["diff"]),
         monc_against(&dir, &url, &["sync", "--yes"]),
+        monc_against(&dir, &url, &["status"]),
         {
             let mut graph = monc(&dir);
             graph.arg("graph");

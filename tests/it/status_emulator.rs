@@ -252,7 +252,7 @@ async fn json_round_trips_and_tenant_views_name_the_shared_monitors_in_the_way()
     let typo = status(&dir, &url, &["--tenant", "acmee"]).await;
     assert_eq!(typo.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&typo.stderr);
-    assert!(stderr.contains("did you mean acme?"), "{stderr}");
+    assert!(stderr.contains("did you mean `acme`?"), "{stderr}");
 
     let markdown = stdout(&status(&dir, &url, &["--format", "markdown"]).await);
     assert!(
