@@ -4,7 +4,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::simulate::{Outcome, State, Status, composite_members, simulate, simulate_unsuppressed};
+use super::simulate::{
+    State, Status, composite_members, simulate, simulate_unsuppressed, would_notify,
+};
 use crate::compile::Instance;
 use crate::graph::MonitorGraph;
 use crate::model::Model;
@@ -45,16 +47,10 @@ pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
         .collect();
     edges.sort_unstable();
     edges.dedup();
-    let generated = edges.into_iter().filter_map(|(s, t)| {
-        let composite = graph.composite_for(t)?.key.clone();
-        Some(edge_check(
-            graph,
-            s,
-            &[t],
-            &graph.monitors[t].key,
-            composite,
-        ))
-    });
+    let generated = edges
+        .into_iter()
+        .filter(|&(_, t)| graph.composite_for(t).is_some())
+        .map(|(s, t)| edge_check(graph, s, &[t], t));
     generated.chain(user_composite_edges(graph)).collect()
 }
 
@@ -70,45 +66,42 @@ fn user_composite_edges(graph: &MonitorGraph) -> Vec<EdgeCheck> {
         let (alerting, suppressors) = composite_members(graph, expr);
         let alerting: Vec<usize> = alerting.into_iter().collect();
         for s in suppressors {
-            let key = monitor.key.clone();
-            checks.push(edge_check(graph, s, &alerting, &key, key.clone()));
+            checks.push(edge_check(graph, s, &alerting, index));
         }
     }
     checks
 }
 
-/// `targets` alerting, the suppressor `s` OK, Alert and No Data: does `composite` page?
-fn edge_check(
-    graph: &MonitorGraph,
-    s: usize,
-    targets: &[usize],
-    target: &str,
-    composite: String,
-) -> EdgeCheck {
-    let with = |state: State| {
+/// `targets` alerting, the suppressor `s` OK, Alert and No Data: does the composite of
+/// `pager` (the target, or the user's composite itself) notify? Handles do not matter here:
+/// the question is the suppression logic.
+fn edge_check(graph: &MonitorGraph, s: usize, targets: &[usize], pager: usize) -> EdgeCheck {
+    let statuses = |state: State| {
         let mut statuses: HashMap<usize, Status> = targets
             .iter()
             .map(|&t| (t, Status::Simple(State::Alert)))
             .collect();
         statuses.insert(s, Status::Simple(state));
-        simulate(graph, &statuses)
+        statuses
     };
-    let pages = |o: &Outcome| o.pages.iter().any(|p| p.key == composite);
-    let no_data = with(State::NoData);
-    let no_data_told = no_data
+    let fires = |state: State| would_notify(graph, &statuses(state), pager);
+    let no_data_told = simulate(graph, &statuses(State::NoData))
         .pages
         .iter()
         .filter(|p| p.state == State::NoData)
         .flat_map(|p| p.notify.iter().cloned())
         .collect();
+    let target = &graph.monitors[pager].key;
     EdgeCheck {
         suppressor: graph.monitors[s].key.clone(),
-        target: target.to_string(),
-        pages_when_ok: pages(&with(State::Ok)),
-        silent_when_alert: !pages(&with(State::Alert)),
-        pages_when_no_data: pages(&no_data),
+        target: target.clone(),
+        pages_when_ok: fires(State::Ok),
+        silent_when_alert: !fires(State::Alert),
+        pages_when_no_data: fires(State::NoData),
         no_data_told,
-        composite,
+        composite: graph
+            .composite_for(pager)
+            .map_or_else(|| target.clone(), |c| c.key.clone()),
     }
 }
 

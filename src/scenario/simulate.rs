@@ -234,37 +234,12 @@ fn simulate_with(
     statuses: &HashMap<usize, Status>,
     suppression: bool,
 ) -> Outcome {
-    let status_of = |i: usize| statuses.get(&i).cloned().unwrap_or_default();
     let mut outcome = Outcome::default();
     for (index, monitor) in graph.monitors.iter().enumerate() {
-        if graph.page_for(index).is_some() {
-            continue; // a member of a page notifies only through it
-        }
-        let notify_no_data = monitor
-            .options
-            .get("notify_no_data")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        let (key, results) = match (graph.composite_for(index), &monitor.composite) {
-            (Some(composite), _) if suppression => (
-                composite.key.clone(),
-                composite_results(composite, &status_of),
-            ),
-            (Some(composite), _) => (composite.key.clone(), monitor_results(status_of(index))),
-            // A composite the user wrote takes its state from its members, like any composite.
-            (None, Some(expr)) => {
-                let negated = only_negated(graph, expr);
-                let member = |i: usize| match suppression || !negated.contains(&i) {
-                    true => status_of(i),
-                    false => Status::Simple(State::Ok),
-                };
-                (
-                    monitor.key.clone(),
-                    user_composite_results(graph, expr, &member),
-                )
-            }
-            (None, None) => (monitor.key.clone(), monitor_results(status_of(index))),
+        let Some(Alerting { key, results }) = alerting(graph, statuses, index, suppression) else {
+            continue;
         };
+        let notify_no_data = notifies_on_no_data(monitor);
         let is_composite = graph.composite_for(index).is_some() || monitor.composite.is_some();
         for (group, state) in results {
             // A monitor without handles notifies nobody: its alert is no page.
@@ -286,6 +261,66 @@ fn simulate_with(
     outcome.pages.sort();
     outcome.no_data.sort();
     outcome
+}
+
+/// The monitor that notifies for monitor `index` (its composite, or itself) and its state per
+/// group; `None` for a member of a page, which notifies only through the page.
+pub struct Alerting {
+    pub key: String,
+    pub results: Vec<(Option<String>, State)>,
+}
+
+/// Whether the monitor that notifies for `index` would notify in these states, handles or not:
+/// Alert or Warn, or No Data where it asks for it.
+pub fn would_notify(graph: &MonitorGraph, statuses: &HashMap<usize, Status>, index: usize) -> bool {
+    let notify_no_data = notifies_on_no_data(&graph.monitors[index]);
+    alerting(graph, statuses, index, true).is_some_and(|a| {
+        a.results
+            .iter()
+            .any(|(_, state)| state.notifies(notify_no_data))
+    })
+}
+
+fn notifies_on_no_data(monitor: &crate::compile::CompiledMonitor) -> bool {
+    monitor
+        .options
+        .get("notify_no_data")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn alerting(
+    graph: &MonitorGraph,
+    statuses: &HashMap<usize, Status>,
+    index: usize,
+    suppression: bool,
+) -> Option<Alerting> {
+    if graph.page_for(index).is_some() {
+        return None;
+    }
+    let status_of = |i: usize| statuses.get(&i).cloned().unwrap_or_default();
+    let monitor = &graph.monitors[index];
+    let (key, results) = match (graph.composite_for(index), &monitor.composite) {
+        (Some(composite), _) if suppression => (
+            composite.key.clone(),
+            composite_results(composite, &status_of),
+        ),
+        (Some(composite), _) => (composite.key.clone(), monitor_results(status_of(index))),
+        // A composite the user wrote takes its state from its members, like any composite.
+        (None, Some(expr)) => {
+            let negated = only_negated(graph, expr);
+            let member = |i: usize| match suppression || !negated.contains(&i) {
+                true => status_of(i),
+                false => Status::Simple(State::Ok),
+            };
+            (
+                monitor.key.clone(),
+                user_composite_results(graph, expr, &member),
+            )
+        }
+        (None, None) => (monitor.key.clone(), monitor_results(status_of(index))),
+    };
+    Some(Alerting { key, results })
 }
 
 /// The members a composite names only under `!`: the monitors that suppress it.

@@ -177,3 +177,28 @@ fn a_page_expected_for_other_groups_fails_and_names_them() {
         "{stdout}"
     );
 }
+
+/// The matrix checks the suppression logic, not the handles: tenants without `notify` (their
+/// composites page nobody) still have every edge checked and passing.
+#[test]
+fn the_matrix_checks_suppression_whatever_the_handles() {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(USER_COMPOSITE);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-test-no-handles");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(from.join("monitors.hcl"), dir.join("monitors.hcl")).expect("copy");
+    let tenants = std::fs::read_to_string(from.join("tenants.hcl")).expect("read");
+    let silent: String = tenants
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("notify"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.join("tenants.hcl"), silent).expect("write");
+    std::fs::create_dir_all(dir.join("alert-tests")).expect("mkdir");
+    let dir = dir.to_str().expect("utf-8");
+    let (code, stdout, stderr) = monc_test(&["--matrix", "-C", dir]);
+    assert!(
+        stdout.contains("2 edges: 4 checked (0 failed)"),
+        "{code:?} {stdout}{stderr}"
+    );
+}
