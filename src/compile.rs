@@ -396,10 +396,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         };
         // A page's query is its members, `a || b`; the graph adds their suppressors.
         let query = match (&composite, t.is_page()) {
-            (Some(expr), true) => expr.render(&|operand| match operand {
-                Operand::Key(key) => key.clone(),
-                other => format!("{other:?}"),
-            }),
+            (Some(expr), true) => expr.render(&Operand::to_string),
             _ => query,
         };
         if self.failed {

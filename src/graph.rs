@@ -401,10 +401,7 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
                 Box::new(CompositeExpr::Not(Box::new(key(s)))),
             )
         });
-        graph.monitors[page].query = expr.render(&|operand| match operand {
-            Operand::Key(key) => key.clone(),
-            other => format!("{other:?}"),
-        });
+        graph.monitors[page].query = expr.render(&Operand::to_string);
         graph.monitors[page].composite = Some(expr);
         for member in members {
             graph.page_by_member.entry(member).or_insert(page);

@@ -266,11 +266,7 @@ fn symbolic_query(
     };
     expr.render(&|operand: &Operand| match operand {
         Operand::Id(id) => reference(*id).unwrap_or_else(|| id.to_string()),
-        Operand::Ref { template, index } => match index {
-            Some(i) => format!("monitor.{template}[\"{i}\"]"),
-            None => format!("monitor.{template}"),
-        },
-        Operand::Key(key) => key.clone(),
+        other => other.to_string(),
     })
 }
 

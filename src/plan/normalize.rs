@@ -304,11 +304,7 @@ fn canonical_operand(operand: &Operand, key_of_id: &HashMap<i64, &str>) -> Strin
             .ok()
             .and_then(|id| key_of_id.get(&id))
             .map_or_else(|| format!("#{id}"), |k| k.to_string()),
-        Operand::Ref { template, index } => match index {
-            Some(i) => format!("monitor.{template}[\"{i}\"]"),
-            None => format!("monitor.{template}"),
-        },
-        Operand::Key(key) => key.clone(),
+        other => other.to_string(),
     }
 }
 

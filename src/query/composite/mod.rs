@@ -26,6 +26,24 @@ pub enum Operand {
     Key(String),
 }
 
+/// As written in a query: `12345`, `monitor.db_down["prod"]`, or the key.
+impl std::fmt::Display for Operand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operand::Id(id) => write!(f, "{id}"),
+            Operand::Ref {
+                template,
+                index: Some(index),
+            } => write!(f, "monitor.{template}[\"{index}\"]"),
+            Operand::Ref {
+                template,
+                index: None,
+            } => write!(f, "monitor.{template}"),
+            Operand::Key(key) => f.write_str(key),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompositeExpr {
     Operand {

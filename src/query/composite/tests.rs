@@ -20,23 +20,8 @@ fn pointed(query: &str) -> (String, &str) {
     (err.message, text)
 }
 
-fn display(operand: &Operand) -> String {
-    match operand {
-        Operand::Id(id) => id.to_string(),
-        Operand::Ref {
-            template,
-            index: None,
-        } => format!("monitor.{template}"),
-        Operand::Ref {
-            template,
-            index: Some(index),
-        } => format!("monitor.{template}[\"{index}\"]"),
-        Operand::Key(key) => key.clone(),
-    }
-}
-
 fn canonical(query: &str) -> String {
-    parse(query).render(&display)
+    parse(query).render(&Operand::to_string)
 }
 
 fn id(id: u64, span: Range<usize>) -> CompositeExpr {
@@ -108,7 +93,10 @@ fn parses_references_with_and_without_index() {
 #[test]
 fn whitespace_is_allowed_anywhere_between_tokens() {
     let expr = parse(" ( monitor . a [ \"x\" ] ||\n2 )&&!\t3 ");
-    assert_eq!(expr.render(&display), "(monitor.a[\"x\"] || 2) && !3");
+    assert_eq!(
+        expr.render(&Operand::to_string),
+        "(monitor.a[\"x\"] || 2) && !3"
+    );
 }
 
 #[test]
@@ -268,7 +256,7 @@ fn rejects_excessive_nesting_without_overflowing() {
 #[test]
 fn a_suppression_renders_as_the_composite_monc_writes_and_is_recognised_back() {
     let built = CompositeExpr::suppression(Operand::Id(1), [Operand::Id(2), Operand::Id(3)]);
-    assert_eq!(built.render(&display), "1 && !2 && !3");
+    assert_eq!(built.render(&Operand::to_string), "1 && !2 && !3");
     let parsed = parse("1 && !2 && !3");
     let parts = |e: &CompositeExpr| {
         e.as_suppression()
