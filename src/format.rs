@@ -1,7 +1,7 @@
 //! `monc fmt`: the canonical layout of an HCL file, the way `terraform fmt` lays out its own.
 //!
 //! Only whitespace outside strings changes: every line is indented two spaces per open bracket,
-//! `name = value` gets one space either side of `=`, the `=` of consecutive attributes line up,
+//! `name = value` gets one space either side of `=`, the `=` of consecutive one-line attributes line up,
 //! trailing whitespace goes, and the file ends with one newline. Heredoc bodies, block comments
 //! and comments' text are kept byte for byte. Before a result is returned, both texts are
 //! parsed and compared: a layout that would change what the file means is refused.
