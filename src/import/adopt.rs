@@ -56,6 +56,12 @@ async fn adopt_one(
             "it already carries `{other}`; remove that tag in Datadog if this import should own it"
         ));
     }
+    if let Some(holder) = key_holder(client, adoption, ownership, &key_tag).await? {
+        return Err(format!(
+            "monitor {holder} of monc's already has the key `{}`; two monitors with one key are duplicates, and sync would delete one of them",
+            adoption.key
+        ));
+    }
     let mut tags = monitor.tags.clone();
     for tag in [&ownership.owner_tag, &key_tag] {
         if !tags.contains(tag) {
@@ -72,6 +78,26 @@ async fn adopt_one(
         .await
         .map_err(describe)?;
     Ok(true)
+}
+
+/// Another live monitor of monc's carrying this key, if any. The tags are checked here too,
+/// not only by the server's filter.
+async fn key_holder(
+    client: &Client,
+    adoption: &Adoption,
+    ownership: &Ownership,
+    key_tag: &str,
+) -> Result<Option<i64>, String> {
+    let filter = [ownership.owner_tag.clone(), key_tag.to_string()];
+    let holders = client
+        .list_monitors(&filter)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(holders
+        .iter()
+        .filter(|m| filter.iter().all(|tag| m.tags.contains(tag)))
+        .filter_map(|m| m.id)
+        .find(|&id| id != adoption.id))
 }
 
 /// How the live monitor differs from the imported one, if it does: a different type, query or

@@ -199,3 +199,41 @@ fn adoption_from_an_export_refuses_a_live_monitor_that_is_not_the_exported_one()
     );
     runtime.block_on(emulator.shutdown());
 }
+
+/// A key another live monitor of monc's already holds is not given to an adopted monitor: two
+/// monitors with one key are duplicates, and sync deletes all but the lowest id, which could be
+/// the very monitor the adoption meant to keep.
+#[tokio::test]
+async fn adoption_refuses_a_key_another_live_monitor_holds() {
+    let (emulator, client) = common::start().await;
+    let key = "l3/payments_api_errors";
+    let holder = emulator
+        .insert_monitor(metric(
+            "Payments API errors (monc)",
+            "avg(last_5m):avg:payments.errors{*} > 5",
+            "monc's",
+            &["managed-by:monc".to_string(), format!("monc-key:{key}")],
+        ))
+        .expect("inserted");
+    let query = "avg(last_5m):avg:payments.errors{env:prod} > 5";
+    let adopted = emulator
+        .insert_monitor(metric("Payments API errors", query, "terraform's", &[]))
+        .expect("inserted");
+    let before = emulator.monitor(adopted).expect("live");
+    let adoption = monc::import::Adoption {
+        id: adopted,
+        key: key.into(),
+        name: "Payments API errors".into(),
+        monitor_type: "query alert".into(),
+        query: query.into(),
+    };
+    let outcomes = monc::import::adopt(&client, &[adoption], &common::ownership()).await;
+    let error = outcomes[0].result.as_ref().expect_err("refused");
+    assert!(error.contains(&holder.to_string()), "{error}");
+    assert_eq!(
+        emulator.monitor(adopted).expect("live"),
+        before,
+        "tagged anyway"
+    );
+    emulator.shutdown().await;
+}
