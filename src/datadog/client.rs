@@ -334,9 +334,28 @@ impl Client {
         })
     }
 
+    /// The monitor `id` as it is now. An answer about another monitor, or without `modified`,
+    /// is an error: callers re-read a monitor to check it is as planned before writing.
     pub async fn get_monitor(&self, id: i64) -> Result<Monitor, ApiError> {
-        self.json(Call::new(Method::GET, monitor_path(id), Repeat::Safe).about(id_context(id)))
-            .await
+        let path = monitor_path(id);
+        let monitor: Monitor = self
+            .json(Call::new(Method::GET, path.clone(), Repeat::Safe).about(id_context(id)))
+            .await?;
+        let problem = if monitor.id != Some(id) {
+            Some(format!("asked for monitor {id}, got {:?}", monitor.id))
+        } else if monitor.modified.is_none() {
+            Some(format!("monitor {id} came without `modified`"))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => Err(ApiError::Inconsistent {
+                method: "GET".into(),
+                path,
+                message,
+            }),
+            None => Ok(monitor),
+        }
     }
 
     /// Creates `monitor`; on [`ApiError::ResponseLost`] it may exist anyway.

@@ -550,3 +550,28 @@ async fn an_unreachable_api_is_named_in_the_error() {
         .expect_err("unreachable");
     assert!(error.to_string().contains(&url), "{error}");
 }
+
+/// The fresh read before a write is only a check if it is of the monitor asked for, and says
+/// when it was last modified: another monitor's answer, or one without `modified`, is an error
+/// (a missing `modified` on both sides used to pass as "unchanged").
+#[tokio::test]
+async fn a_monitor_read_that_is_not_of_the_id_asked_or_has_no_modified_is_an_error() {
+    let server = serve(|_| Answer::json(monitor(2))).await;
+    let error = client(&server.url, quick_options())
+        .get_monitor(1)
+        .await
+        .expect_err("another monitor's answer");
+    assert!(error.to_string().contains("inconsistent"), "{error}");
+
+    let server = serve(|_| {
+        let mut undated = monitor(1);
+        undated.as_object_mut().expect("object").remove("modified");
+        Answer::json(undated)
+    })
+    .await;
+    let error = client(&server.url, quick_options())
+        .get_monitor(1)
+        .await
+        .expect_err("no modified");
+    assert!(error.to_string().contains("modified"), "{error}");
+}
