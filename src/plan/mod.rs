@@ -253,11 +253,24 @@ fn find_moves<'a>(
     desired_keys: &HashSet<&str>,
     index: &LiveIndex<'a>,
 ) -> Moves<'a> {
-    let by_key_without_tier: HashMap<&str, &LiveMonitor> = index
-        .by_key
-        .iter()
-        .filter(|(key, _)| !desired_keys.contains(*key))
-        .map(|(key, live)| (key_without_tier(key), *live))
+    // Keys compare without their tier (the old template is gone, and its tier with it). Two
+    // live monitors with one such key (`l2/x/a` and `l3/x/a`) make the old one ambiguous:
+    // neither is taken over, rather than one chosen by hash order.
+    let mut candidates: HashMap<&str, Vec<&LiveMonitor>> = HashMap::new();
+    for (key, live) in &index.by_key {
+        if !desired_keys.contains(*key) {
+            candidates
+                .entry(key_without_tier(key))
+                .or_default()
+                .push(*live);
+        }
+    }
+    let by_key_without_tier: HashMap<&str, &LiveMonitor> = candidates
+        .into_iter()
+        .filter_map(|(key, lives)| match lives.as_slice() {
+            [only] => Some((key, *only)),
+            _ => None,
+        })
         .collect();
     let mut moves = Moves {
         taken_over: HashMap::new(),

@@ -154,3 +154,44 @@ async fn one_instance_moves_when_its_tenant_is_renamed() {
     let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
     assert!(!plan.has_changes(), "{:?}", plan.changes);
 }
+
+/// Two live monitors with the old key in different tiers (`l2/x/acme` left over from a tier
+/// change, `l3/x/acme`): which one a moved block would take over is ambiguous. Neither is taken
+/// over (it used to be one picked by hash order); the new monitor is created.
+#[test]
+fn a_moved_block_whose_old_key_is_live_in_two_tiers_takes_over_neither() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "two-tiers");
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let mut leftover = emulator
+        .monitors()
+        .into_iter()
+        .find(|m| m["id"].as_i64() == Some(common::id_of(&emulator, "l3/api_error_rate/acme")))
+        .expect("monitor");
+    let object = leftover.as_object_mut().expect("object");
+    object.remove("id");
+    object.insert(
+        "tags".into(),
+        serde_json::json!(["managed-by:monc", "monc-key:l2/api_error_rate/acme"]),
+    );
+    emulator.insert_monitor(leftover).expect("inserted");
+
+    rename_template(&dir, true);
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(2), "{plan:#}");
+    let moved: Vec<_> = changes_of(&plan, "update")
+        .into_iter()
+        .filter(|u| u["key"] == "l3/api_errors/acme")
+        .collect();
+    assert!(moved.is_empty(), "taken over: {moved:#?}");
+    assert!(
+        changes_of(&plan, "create")
+            .iter()
+            .any(|c| c["key"] == "l3/api_errors/acme"),
+        "{plan:#}"
+    );
+    runtime.block_on(emulator.shutdown());
+}
