@@ -150,7 +150,7 @@ catalogue! {
     InvalidTag = "monc::invalid-tag": "a tag Datadog would reject or lowercase",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
-    NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor",
+    NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
     UnknownOption = "monc::unknown-option": "an option or threshold name Datadog does not document",
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",

@@ -365,6 +365,17 @@ impl Reader<'_> {
             return Some(());
         }
         let Some(index) = graph.monitors.iter().position(|m| m.key == key) else {
+            if let Some(page) = self.page_of_would_be_composite(key) {
+                let d = Diagnostic::error(
+                    Code::UnknownMonitor,
+                    span,
+                    format!("nothing pages as `{key}`"),
+                )
+                .label("a page's member has no composite of its own")
+                .help(format!("expect `page \"{page}\"`"));
+                self.diagnostics.push(d);
+                return None;
+            }
             let pagers = graph
                 .composites
                 .iter()
@@ -393,7 +404,28 @@ impl Reader<'_> {
             self.diagnostics.push(d);
             return None;
         }
+        if let Some(page) = graph.page_for(index) {
+            let d = Diagnostic::error(
+                Code::NotAPager,
+                span,
+                format!(
+                    "`{key}` never pages itself: it pages through `{}`",
+                    page.key
+                ),
+            )
+            .label("a page's member carries no notification handles")
+            .help(format!("expect `page \"{}\"`", page.key));
+            self.diagnostics.push(d);
+            return None;
+        }
         Some(())
+    }
+
+    /// The page of `<member>/composite`, a key people write from habit for a page's member.
+    fn page_of_would_be_composite(&self, key: &str) -> Option<&str> {
+        let member = key.strip_suffix("/composite")?;
+        let index = self.graph.monitors.iter().position(|m| m.key == member)?;
+        self.graph.page_for(index).map(|page| page.key.as_str())
     }
 
     fn strings(&mut self, attr: &Attribute, name: &str, example: &str) -> Option<Vec<String>> {

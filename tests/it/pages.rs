@@ -230,3 +230,29 @@ fn a_page_whose_members_are_all_disabled_is_not_stamped_out() {
     assert!(dot.contains("l3/api/globex"), "{dot}");
     assert!(!dot.contains("l3/api/acme"), "{dot}");
 }
+
+/// A member of a page carries no handles: a test expecting it, or a composite of its own, to page
+/// is told which page to expect instead.
+#[test]
+fn a_test_expecting_a_page_from_a_member_names_the_page() {
+    let dir = copy_of_fixture("member-expected");
+    std::fs::create_dir_all(dir.join("alert-tests")).expect("mkdir");
+    std::fs::write(
+        dir.join("alert-tests/member.hcl"),
+        "scenario \"member\" {\n  alert = [monitor.errors[\"acme\"]]\n  page \"l3/errors/acme\" {}\n}\n\nscenario \"its composite\" {\n  alert = [monitor.errors[\"acme\"]]\n  page \"l3/errors/acme/composite\" {}\n}\n",
+    )
+    .expect("write");
+    let output = common::monc_in(&dir).arg("test").output().expect("runs");
+    let said = said(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains("monc::not-a-pager"), "{said}");
+    assert!(
+        said.contains("`l3/errors/acme` never pages itself: it pages through `l3/api/acme`"),
+        "{said}"
+    );
+    assert_eq!(
+        said.matches("expect `page \"l3/api/acme\"`").count(),
+        2,
+        "both the member and its would-be composite point at the page: {said}"
+    );
+}
