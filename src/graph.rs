@@ -67,6 +67,16 @@ impl MonitorGraph {
         self.page_by_member.get(&member).map(|&p| &self.monitors[p])
     }
 
+    /// The index in `monitors` of the `page` a monitor pages through, if it is a member of one.
+    pub fn page_index_for(&self, member: usize) -> Option<usize> {
+        self.page_by_member.get(&member).copied()
+    }
+
+    /// Indices of every `page` that has a member.
+    pub fn pages(&self) -> HashSet<usize> {
+        self.page_by_member.values().copied().collect()
+    }
+
     /// The key of the monitor that pages for this one: its generated composite, its page, or
     /// `None` when it pages itself.
     pub fn pager_of(&self, index: usize) -> Option<&str> {

@@ -164,8 +164,13 @@ fn matrix_text(matrix: &[EdgeCheck]) -> String {
             (false, true) => "silent, nobody told (risk)".to_string(),
             (false, false) => format!("silent, {} told", c.no_data_told.join(" ")),
         };
+        let through = if c.through_page {
+            format!(" (through {})", c.composite)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  {mark} {} → {}: {ok} / {alert} / {no_data}\n",
+            "  {mark} {} → {}{through}: {ok} / {alert} / {no_data}\n",
             c.suppressor, c.target
         ));
     }

@@ -26,6 +26,9 @@ pub struct EdgeCheck {
     pub pages_when_no_data: bool,
     /// Who, if anyone, is told about the suppressor's missing data (its own No Data page).
     pub no_data_told: Vec<String>,
+    /// The target pages through a `page` (named in `composite`).
+    #[serde(skip)]
+    pub through_page: bool,
 }
 
 impl EdgeCheck {
@@ -39,7 +42,8 @@ impl EdgeCheck {
     }
 }
 
-/// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting.
+/// For every valid suppression edge: suppressor OK, Alert and No Data with the target alerting,
+/// seen at what pages for the target (its generated composite or its `page`).
 /// A composite the user wrote counts too: each monitor it names only under `!` suppresses it.
 pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
     let mut edges: Vec<(usize, usize)> = (0..graph.monitors.len())
@@ -47,37 +51,48 @@ pub fn matrix(graph: &MonitorGraph) -> Vec<EdgeCheck> {
         .collect();
     edges.sort_unstable();
     edges.dedup();
-    let generated = edges
-        .into_iter()
-        .filter(|&(_, t)| graph.composite_for(t).is_some())
-        .map(|(s, t)| edge_check(graph, s, &[t], t));
-    generated.chain(user_composite_edges(graph)).collect()
+    let through_pagers = edges.into_iter().filter_map(|(s, t)| {
+        let pager = match graph.composite_for(t) {
+            Some(_) => t,
+            None => graph.page_index_for(t)?,
+        };
+        Some(edge_check(graph, s, &[t], t, pager))
+    });
+    through_pagers.chain(user_composite_edges(graph)).collect()
 }
 
+/// Composites users write; a `page`'s edges are its members' (above).
 fn user_composite_edges(graph: &MonitorGraph) -> Vec<EdgeCheck> {
+    let pages = graph.pages();
     let mut checks = Vec::new();
     for (index, monitor) in graph.monitors.iter().enumerate() {
         let Some(expr) = &monitor.composite else {
             continue;
         };
-        if graph.composite_for(index).is_some() {
+        if graph.composite_for(index).is_some() || pages.contains(&index) {
             continue;
         }
         let (alerting, suppressors) = composite_members(graph, expr);
         let alerting: Vec<usize> = alerting.into_iter().collect();
         for s in suppressors {
-            checks.push(edge_check(graph, s, &alerting, index));
+            checks.push(edge_check(graph, s, &alerting, index, index));
         }
     }
     checks
 }
 
-/// `targets` alerting, the suppressor `s` OK, Alert and No Data: does the composite of
-/// `pager` (the target, or the user's composite itself) notify? Handles do not matter here:
-/// the question is the suppression logic.
-fn edge_check(graph: &MonitorGraph, s: usize, targets: &[usize], pager: usize) -> EdgeCheck {
+/// `alerting` monitors alerting, the suppressor `s` OK, Alert and No Data: does the composite of
+/// `pager` (the target, its page, or the user's composite itself) notify? Handles do not matter
+/// here: the question is the suppression logic.
+fn edge_check(
+    graph: &MonitorGraph,
+    s: usize,
+    alerting: &[usize],
+    target: usize,
+    pager: usize,
+) -> EdgeCheck {
     let statuses = |state: State| {
-        let mut statuses: HashMap<usize, Status> = targets
+        let mut statuses: HashMap<usize, Status> = alerting
             .iter()
             .map(|&t| (t, Status::Simple(State::Alert)))
             .collect();
@@ -91,17 +106,18 @@ fn edge_check(graph: &MonitorGraph, s: usize, targets: &[usize], pager: usize) -
         .filter(|p| p.state == State::NoData)
         .flat_map(|p| p.notify.iter().cloned())
         .collect();
-    let target = &graph.monitors[pager].key;
+    let pager_key = &graph.monitors[pager].key;
     EdgeCheck {
         suppressor: graph.monitors[s].key.clone(),
-        target: target.clone(),
+        target: graph.monitors[target].key.clone(),
         pages_when_ok: fires(State::Ok),
         silent_when_alert: !fires(State::Alert),
         pages_when_no_data: fires(State::NoData),
         no_data_told,
         composite: graph
             .composite_for(pager)
-            .map_or_else(|| target.clone(), |c| c.key.clone()),
+            .map_or_else(|| pager_key.clone(), |c| c.key.clone()),
+        through_page: pager != target,
     }
 }
 

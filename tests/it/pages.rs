@@ -89,8 +89,10 @@ fn a_page_pages_once_for_its_members_and_is_silenced_by_their_suppressors() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("3 scenarios: 3 passed"), "{stdout}");
     assert!(
-        stdout.contains("✓ l0/region → l3/api/acme: pages / silent / silent"),
-        "the page carries its members' suppressors, flattened: {stdout}"
+        stdout.contains(
+            "✓ l2/db_down/c1 → l3/latency/acme (through l3/api/acme): pages / silent / silent"
+        ),
+        "the page carries its members' suppressors: {stdout}"
     );
 }
 
@@ -254,5 +256,55 @@ fn a_test_expecting_a_page_from_a_member_names_the_page() {
         said.matches("expect `page \"l3/api/acme\"`").count(),
         2,
         "both the member and its would-be composite point at the page: {said}"
+    );
+}
+
+/// The matrix checks each suppression edge as written, one member alerting at a time, and
+/// says which page it goes through: one check per edge, as for generated composites.
+#[test]
+fn the_matrix_checks_each_members_edge_through_its_page() {
+    let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["test", "--matrix", "-C", FIXTURE, "--format", "json"])
+        .output()
+        .expect("runs");
+    let json = said(&output);
+    assert_eq!(output.status.code(), Some(0), "{json}");
+    let document: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let checks: Vec<(String, String, String)> = document["matrix"]
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .map(|c| {
+            let field = |name: &str| c[name].as_str().expect("string").to_string();
+            (field("suppressor"), field("target"), field("composite"))
+        })
+        .collect();
+    let through_pages: Vec<_> = checks
+        .iter()
+        .filter(|c| c.2.starts_with("l3/api/"))
+        .collect();
+    assert_eq!(
+        through_pages.len(),
+        4,
+        "db_down suppresses errors and latency of two tenants: {checks:?}"
+    );
+    assert!(
+        checks.contains(&(
+            "l2/db_down/c1".into(),
+            "l3/latency/globex".into(),
+            "l3/api/globex".into()
+        )),
+        "{checks:?}"
+    );
+    let human = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["test", "--matrix", "-C", FIXTURE])
+        .output()
+        .expect("runs");
+    let human = said(&human);
+    assert!(
+        human.contains(
+            "✓ l2/db_down/c1 → l3/errors/acme (through l3/api/acme): pages / silent / silent"
+        ),
+        "{human}"
     );
 }
