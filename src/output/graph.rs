@@ -1,9 +1,9 @@
 //! The compiled tier graph as a picture: Mermaid (renders in GitHub pull requests and READMEs)
 //! and Graphviz DOT. One node per monitor key, grouped by tier; `suppresses` edges as written;
 //! every composite as a hexagon "page" node next to the monitor it pages for, labelled with the
-//! handles it notifies.
+//! handles it notifies; a `page` block is a hexagon too, fed by its members (dashed).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use crate::compile::{CompiledMonitor, Instance};
@@ -52,7 +52,13 @@ pub fn render(
     only: &Selection,
     format: GraphFormat,
 ) -> String {
-    let view = View { model, graph, only };
+    let pages = graph.pages();
+    let view = View {
+        model,
+        graph,
+        only,
+        pages,
+    };
     match format {
         GraphFormat::Mermaid => view.mermaid(),
         GraphFormat::Dot => view.dot(),
@@ -63,6 +69,18 @@ struct View<'a> {
     model: &'a Model,
     graph: &'a MonitorGraph,
     only: &'a Selection,
+    pages: HashSet<usize>,
+}
+
+enum NodeKind {
+    /// Nothing suppresses it: it notifies its handles itself.
+    PagesItself,
+    /// Its generated composite pages for it.
+    Suppressed,
+    /// A `page` block's composite.
+    Page,
+    /// It pages through its `page` and notifies nobody itself.
+    PageMember,
 }
 
 impl View<'_> {
@@ -99,8 +117,26 @@ impl View<'_> {
         edges
     }
 
-    fn pages_directly(&self, index: usize) -> bool {
-        self.graph.composite_for(index).is_none()
+    /// How a monitor is drawn: what pages for it decides.
+    fn kind(&self, index: usize) -> NodeKind {
+        if self.graph.composite_for(index).is_some() {
+            NodeKind::Suppressed
+        } else if self.graph.page_for(index).is_some() {
+            NodeKind::PageMember
+        } else if self.pages.contains(&index) {
+            NodeKind::Page
+        } else {
+            NodeKind::PagesItself
+        }
+    }
+
+    /// `member → page` for every selected member of a selected page, in index order.
+    fn page_edges(&self) -> Vec<(usize, usize)> {
+        self.only
+            .iter()
+            .filter_map(|&member| Some((member, self.graph.page_index_for(member)?)))
+            .filter(|(_, page)| self.only.contains(page))
+            .collect()
     }
 
     fn monitor(&self, index: usize) -> &CompiledMonitor {
@@ -125,6 +161,15 @@ impl View<'_> {
                 mermaid_id("m", t)
             );
         }
+        for (member, page) in self.page_edges() {
+            let (member, page) = (&self.monitor(member).key, &self.monitor(page).key);
+            let _ = writeln!(
+                out,
+                "  {} -.-> {}",
+                mermaid_id("m", member),
+                mermaid_id("m", page)
+            );
+        }
         out.push_str("  classDef page fill:#fde2e2,stroke:#c0392b\n");
         out
     }
@@ -132,10 +177,22 @@ impl View<'_> {
     fn mermaid_nodes(&self, out: &mut String, i: usize) {
         let m = self.monitor(i);
         let id = mermaid_id("m", &m.key);
-        if self.pages_directly(i) {
-            let label = format!("{}<br/>pages {}", m.key, handles(&m.notify));
-            let _ = writeln!(out, "    {id}[\"{}\"]:::page", mermaid_text(&label));
-            return;
+        match self.kind(i) {
+            NodeKind::PagesItself => {
+                let label = format!("{}<br/>pages {}", m.key, handles(&m.notify));
+                let _ = writeln!(out, "    {id}[\"{}\"]:::page", mermaid_text(&label));
+                return;
+            }
+            NodeKind::Page => {
+                let label = format!("{}<br/>page: pages {}", m.key, handles(&m.notify));
+                let _ = writeln!(out, "    {id}{{{{\"{}\"}}}}:::page", mermaid_text(&label));
+                return;
+            }
+            NodeKind::PageMember => {
+                let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_text(&m.key));
+                return;
+            }
+            NodeKind::Suppressed => {}
         }
         let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_text(&m.key));
         let page_id = mermaid_id("c", &m.key);
@@ -169,6 +226,15 @@ impl View<'_> {
                 dot_text(t)
             );
         }
+        for (member, page) in self.page_edges() {
+            let (member, page) = (&self.monitor(member).key, &self.monitor(page).key);
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [style=dashed];",
+                dot_text(member),
+                dot_text(page)
+            );
+        }
         out.push_str("}\n");
         out
     }
@@ -177,10 +243,25 @@ impl View<'_> {
         let m = self.monitor(i);
         let key = dot_text(&m.key);
         let page = "style=filled, fillcolor=\"#fde2e2\"";
-        if self.pages_directly(i) {
-            let label = dot_text(&format!("{}\npages {}", m.key, handles(&m.notify)));
-            let _ = writeln!(out, "    \"{key}\" [label=\"{label}\", {page}];");
-            return;
+        match self.kind(i) {
+            NodeKind::PagesItself => {
+                let label = dot_text(&format!("{}\npages {}", m.key, handles(&m.notify)));
+                let _ = writeln!(out, "    \"{key}\" [label=\"{label}\", {page}];");
+                return;
+            }
+            NodeKind::Page => {
+                let label = dot_text(&format!("{}\npage: pages {}", m.key, handles(&m.notify)));
+                let _ = writeln!(
+                    out,
+                    "    \"{key}\" [shape=hexagon, label=\"{label}\", {page}];"
+                );
+                return;
+            }
+            NodeKind::PageMember => {
+                let _ = writeln!(out, "    \"{key}\";");
+                return;
+            }
+            NodeKind::Suppressed => {}
         }
         let _ = writeln!(out, "    \"{key}\";");
         let label = dot_text(&format!("composite pages {}", handles(&m.notify)));

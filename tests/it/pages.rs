@@ -308,3 +308,45 @@ fn the_matrix_checks_each_members_edge_through_its_page() {
         "{human}"
     );
 }
+
+/// `monc graph` draws a page as the composite it is, its members feeding it and paging nobody.
+#[test]
+fn the_graph_draws_a_page_as_a_composite_fed_by_its_members() {
+    let graph = |format: &str| {
+        let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .args(["graph", "-C", FIXTURE, "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let mermaid = graph("mermaid");
+    assert!(
+        mermaid.contains("    m_l3_serrors_sacme[\"l3/errors/acme\"]\n"),
+        "a member pages nobody itself: {mermaid}"
+    );
+    assert!(
+        mermaid.contains(
+            "    m_l3_sapi_sacme{{\"l3/api/acme<br/>page: pages @slack-acme\"}}:::page\n"
+        ),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  m_l3_serrors_sacme -.-> m_l3_sapi_sacme\n"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  m_l3_slatency_sglobex -.-> m_l3_sapi_sglobex\n"),
+        "{mermaid}"
+    );
+    let dot = graph("dot");
+    assert!(dot.contains("    \"l3/errors/acme\";\n"), "{dot}");
+    assert!(
+        dot.contains("    \"l3/api/acme\" [shape=hexagon, label=\"l3/api/acme\\npage: pages @slack-acme\", style=filled, fillcolor=\"#fde2e2\"];\n"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("  \"l3/errors/acme\" -> \"l3/api/acme\" [style=dashed];\n"),
+        "{dot}"
+    );
+}
