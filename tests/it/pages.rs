@@ -350,3 +350,28 @@ fn the_graph_draws_a_page_as_a_composite_fed_by_its_members() {
         "{dot}"
     );
 }
+
+/// A page is a composite, not a monitor, in `validate`'s summary (text and JSON).
+#[test]
+fn validate_counts_pages_among_the_composites() {
+    let validate = |format: &str| {
+        let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .args(["validate", "-C", FIXTURE, "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(
+        validate("human").trim(),
+        "ok: 2 tenants on 1 cluster → 6 monitors (L0 1, L2 1, L3 4), 3 composites (2 of them pages), 5 suppression edges"
+    );
+    let json: serde_json::Value = serde_json::from_str(&validate("json")).expect("JSON");
+    assert_eq!(json["summary"]["monitors"], 6);
+    assert_eq!(json["summary"]["composites"], 3);
+    assert_eq!(json["summary"]["pages"], 2);
+    assert_eq!(
+        json["summary"]["tiers"],
+        serde_json::json!([["L0", 1], ["L2", 1], ["L3", 4]])
+    );
+}
