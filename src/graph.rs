@@ -55,6 +55,15 @@ pub struct MonitorGraph {
     composite_by_target: HashMap<usize, usize>,
     /// The `page` (an index into `monitors`) each member pages through.
     page_by_member: HashMap<usize, usize>,
+    /// Each `page`'s members and the monitors whose `!` silences it, by the page's index.
+    page_parts: HashMap<usize, PageParts>,
+}
+
+/// What a `page` is made of: `(members...) && !suppressors...`.
+#[derive(Debug, Clone, Default)]
+pub struct PageParts {
+    pub members: Vec<usize>,
+    pub suppressors: Vec<usize>,
 }
 
 impl MonitorGraph {
@@ -74,7 +83,17 @@ impl MonitorGraph {
 
     /// Indices of every `page` that has a member.
     pub fn pages(&self) -> HashSet<usize> {
-        self.page_by_member.values().copied().collect()
+        self.page_parts.keys().copied().collect()
+    }
+
+    /// Every `page` by index, with its members and suppressors.
+    pub fn page_parts(&self) -> impl Iterator<Item = (usize, &PageParts)> {
+        self.page_parts.iter().map(|(&page, parts)| (page, parts))
+    }
+
+    /// The members and suppressors of the `page` at `index`, if it is one.
+    pub fn page_parts_of(&self, index: usize) -> Option<&PageParts> {
+        self.page_parts.get(&index)
     }
 
     /// The key of the monitor that pages for this one: its generated composite, its page, or
@@ -413,9 +432,14 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
         });
         graph.monitors[page].query = expr.render(&Operand::to_string);
         graph.monitors[page].composite = Some(expr);
-        for member in members {
+        for &member in &members {
             graph.page_by_member.entry(member).or_insert(page);
         }
+        let parts = PageParts {
+            members,
+            suppressors,
+        };
+        graph.page_parts.insert(page, parts);
     }
 }
 

@@ -283,6 +283,7 @@ pub fn report(
         checked,
         live,
         marks: marks(plan),
+        silences: silences(&checked.graph),
     };
     let shown = view.shown(tenant);
     let mut monitors: Vec<MonitorStatus> = shown.iter().map(|&i| view.monitor(i)).collect();
@@ -316,6 +317,25 @@ struct Viewer<'a> {
     checked: &'a Checked,
     live: HashMap<&'a str, Live>,
     marks: HashMap<String, Vec<String>>,
+    /// By suppressor: the monitors whose composite (or page) it silences.
+    silences: HashMap<usize, Vec<usize>>,
+}
+
+/// By suppressor: the monitors it keeps from paging. A page's `!s` silences every member,
+/// whichever of them `s` was written against.
+fn silences(graph: &crate::graph::MonitorGraph) -> HashMap<usize, Vec<usize>> {
+    let mut silences: HashMap<usize, Vec<usize>> = HashMap::new();
+    for composite in &graph.composites {
+        for &s in &composite.suppressors {
+            silences.entry(s).or_default().push(composite.target);
+        }
+    }
+    for (_, parts) in graph.page_parts() {
+        for &s in &parts.suppressors {
+            silences.entry(s).or_default().extend(&parts.members);
+        }
+    }
+    silences
 }
 
 impl Viewer<'_> {
@@ -336,8 +356,8 @@ impl Viewer<'_> {
                 continue;
             }
             shown.insert(index);
-            if let Some(composite) = graph.composite_for(index) {
-                shown.extend(composite.suppressors.iter().copied());
+            if let Some((_, suppressors)) = self.pager(index) {
+                shown.extend(suppressors);
             }
         }
         shown.into_iter().collect()
@@ -367,7 +387,7 @@ impl Viewer<'_> {
             marks: Vec::new(),
             verdict: None,
             suppressed_by: Vec::new(),
-            suppresses: self.silenced_by(index).len(),
+            suppresses: self.silenced_by(index).count(),
             silencing: Vec::new(),
         };
         if let Some(composite) = graph.composite_for(index)
@@ -390,21 +410,26 @@ impl Viewer<'_> {
                 state: state.clone(),
             })
             .collect();
-        if graph.composite_for(index).is_some() {
+        if self.pager(index).is_some() {
             let (verdict, reasons) = self.verdict(index, live);
             status.verdict = Some(verdict);
             status.suppressed_by = reasons;
         }
         if state_of(&live.overall) == State::NoData {
-            status.silencing = self.silenced_by(index);
+            status.silencing = self.silenced_by(index).map(String::from).collect();
+            status.silencing.sort();
         }
         status
     }
 
-    /// The direct suppressor of the highest tier (the first written, among equals).
+    /// The direct suppressor of the highest tier (the first written, among equals); for a
+    /// `page`, the highest of the monitors that silence it.
     fn parent(&self, index: usize) -> Option<String> {
         let graph = &self.checked.graph;
-        let mut direct: Vec<usize> = graph.direct_suppressors(index).collect();
+        let mut direct: Vec<usize> = match graph.page_parts_of(index) {
+            Some(parts) => parts.suppressors.clone(),
+            None => graph.direct_suppressors(index).collect(),
+        };
         direct.sort_by_key(|&s| {
             let declared = graph.monitors[index]
                 .suppressed_by
@@ -415,15 +440,13 @@ impl Viewer<'_> {
         direct.first().map(|&s| graph.monitors[s].key.clone())
     }
 
-    /// Keys of the monitors whose composites name `index` as a suppressor.
-    fn silenced_by(&self, index: usize) -> Vec<String> {
-        let graph = &self.checked.graph;
-        graph
-            .composites
+    /// Keys of the monitors whose composites (generated, or a page they are members of) name
+    /// `index` as a suppressor.
+    fn silenced_by(&self, index: usize) -> impl Iterator<Item = &str> {
+        let targets = self.silences.get(&index).map_or(&[][..], Vec::as_slice);
+        targets
             .iter()
-            .filter(|c| c.suppressors.contains(&index))
-            .map(|c| graph.monitors[c.target].key.clone())
-            .collect()
+            .map(|&t| self.checked.graph.monitors[t].key.as_str())
     }
 
     /// What the composite of alerting monitor `index` does, and why, per alerting group.
@@ -484,10 +507,9 @@ impl Viewer<'_> {
         if let Some(composite) = graph.composite_for(index) {
             return Some((composite.key.as_str(), composite.suppressors.clone()));
         }
-        let page = graph.page_for(index)?;
-        let expr = page.composite.as_ref()?;
-        let (_, suppressors) = crate::scenario::simulate::composite_members(graph, expr);
-        Some((page.key.as_str(), suppressors.into_iter().collect()))
+        let page = graph.page_index_for(index)?;
+        let suppressors = graph.page_parts_of(page)?.suppressors.clone();
+        Some((graph.monitors[page].key.as_str(), suppressors))
     }
 
     /// Every notification firing now among the monitors in view. A member of a page notifies

@@ -149,7 +149,7 @@ fn line(monitor: &MonitorStatus, p: &Palette) -> String {
     if !monitor.silencing.is_empty() {
         let _ = write!(
             text,
-            "  {}No Data silences {} composite(s) beneath{}",
+            "  {}No Data silences {} monitor(s) beneath{}",
             p.yellow,
             monitor.silencing.len(),
             p.reset
@@ -234,7 +234,7 @@ pub fn render_markdown(report: &StatusReport) -> String {
             let mut notes = monitor.marks.clone();
             if !monitor.silencing.is_empty() {
                 notes.push(format!(
-                    "No Data silences {} composite(s) beneath",
+                    "No Data silences {} monitor(s) beneath",
                     monitor.silencing.len()
                 ));
             }

@@ -375,3 +375,68 @@ fn validate_counts_pages_among_the_composites() {
         serde_json::json!([["L0", 1], ["L2", 1], ["L3", 4]])
     );
 }
+
+/// `monc status` explains a page's member like any suppressed monitor: suppressed by which
+/// shared monitor, counted in the headline, silenced by a suppressor's No Data, and shown in
+/// a tenant's view with the monitors that silence its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_explains_a_suppressed_page_member() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = copy_of_fixture("status-suppressed");
+    let synced = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", said(&synced));
+    let status = |sets: &[&str], extra: &[&str]| {
+        let mut args = vec!["status", "--format", "json", "--set", "*=OK"];
+        for set in sets {
+            args.extend(["--set", set]);
+        }
+        args.extend(extra);
+        let output = common::monc_at(&dir, &url, &args);
+        let text = said(&output);
+        let json: serde_json::Value = serde_json::from_str(&text).expect(&text);
+        json
+    };
+    let find = |json: &serde_json::Value, key: &str| {
+        json["monitors"]
+            .as_array()
+            .expect("monitors")
+            .iter()
+            .find(|m| m["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} not shown: {json:#}"))
+    };
+
+    let outage = status(&["l2/db_down/c1=Alert", "l3/errors/acme=Alert"], &[]);
+    assert_eq!(
+        outage["headline"],
+        "L2 l2/db_down/c1 is alerting: 1 alert(s) suppressed, none paging"
+    );
+    let member = find(&outage, "l3/errors/acme");
+    assert_eq!(member["verdict"], "suppressed", "{member:#}");
+    assert_eq!(
+        member["suppressed_by"][0]["by"], "l2/db_down/c1",
+        "{member:#}"
+    );
+    assert_eq!(
+        find(&outage, "l2/db_down/c1")["suppresses"],
+        4,
+        "the members of both pages"
+    );
+
+    let no_data = status(&["l2/db_down/c1=No Data"], &[]);
+    let silencing = find(&no_data, "l2/db_down/c1")["silencing"].clone();
+    assert_eq!(
+        silencing,
+        serde_json::json!([
+            "l3/errors/acme",
+            "l3/errors/globex",
+            "l3/latency/acme",
+            "l3/latency/globex"
+        ])
+    );
+
+    let tenant = status(&["l2/db_down/c1=Alert"], &["--tenant", "acme"]);
+    find(&tenant, "l2/db_down/c1");
+    find(&tenant, "l0/region");
+}
