@@ -2,8 +2,15 @@
 # Run with `monc test`; every monitor not named is OK. See README "monc test".
 
 scenario "an L3-only failure pages the tenant" {
-  alert = ["l3/api_error_rate/acme"]
-  page "l3/api_error_rate/acme/composite" {
+  alert = ["l3/login_check/acme"]
+  page "l3/login_check/acme/composite" {
+    notify = ["@slack-acme-oncall", "@pagerduty-acme"]
+  }
+}
+
+scenario "an API's errors and latency page once" {
+  alert = ["l3/api_error_rate/acme", "l3/api_latency_p95/acme"]
+  page "l3/api/acme" {
     notify = ["@slack-acme-oncall", "@pagerduty-acme"]
   }
 }
@@ -12,7 +19,8 @@ scenario "one slow endpoint pages for that group only" {
   group "resource_name:/checkout" {
     alert = [monitor.api_latency_p95["globex"]]
   }
-  page "l3/api_latency_p95/globex/composite" {
+  page "l3/api/globex" {
+    groups = ["resource_name:/checkout"]
     notify = ["@slack-globex-oncall"]
   }
 }
@@ -31,7 +39,7 @@ scenario "an L2 outage pages once and silences the cluster's tenants" {
 scenario "an L2 outage leaves the other cluster's tenants paging" {
   alert = [monitor.db_cpu["prod-tokyo-1"], "l3/api_latency_p95/acme", "l3/api_latency_p95/initech"]
   page "l2/db_cpu/prod-tokyo-1/composite" {}
-  page "l3/api_latency_p95/initech/composite" {
+  page "l3/api/initech" {
     notify = ["@slack-initech-oncall", "@opsgenie-initech"]
   }
 }

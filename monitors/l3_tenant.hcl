@@ -1,5 +1,6 @@
 # L3: per-tenant service alerts, stamped out for every tenant. Each pages the tenant's on-call
-# only through a composite that is silent while the cluster (L2) or platform (L0) is alerting.
+# only through a composite that is silent while the cluster (L2) or platform (L0) is alerting;
+# the API's two signals share one (`page "api"` below).
 
 monitor "api_error_rate" {
   tier     = "L3"
@@ -39,6 +40,21 @@ monitor "api_latency_p95" {
     monitor.ecs_cpu[tenant.cluster],
     monitor.region_health,
   ]
+}
+
+# One page per tenant for its API: errors or latency page the tenant's on-call once, silenced
+# while anything either of them is suppressed by (load balancer, database, containers, region)
+# is alerting. The two monitors above page only through it.
+page "api" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] API degraded"
+  message = <<-EOT
+    Errors or p95 latency of ${tenant.vars.service} are above the tenant's limits.
+    Dashboard: https://app.datadoghq.com/apm/services/${tenant.vars.service}
+  EOT
+  priority = 2
+  monitors = [monitor.api_error_rate[tenant.name], monitor.api_latency_p95[tenant.name]]
 }
 
 monitor "login_check" {

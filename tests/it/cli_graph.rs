@@ -36,8 +36,18 @@ fn mermaid_reference_setup_has_every_tier_edge_and_composite() {
     );
     assert_eq!(
         count(&mermaid, "{{\"composite pages"),
-        18,
-        "one page node per composite"
+        10,
+        "one page node per generated composite"
+    );
+    assert_eq!(
+        count(&mermaid, "<br/>page: pages"),
+        4,
+        "one per tenant's API page"
+    );
+    assert_eq!(
+        count(&mermaid, " -.-> m_l3_sapi_s"),
+        8,
+        "two members per page"
     );
     assert!(mermaid.contains("[\"l0/region_health<br/>pages @pagerduty-platform\"]:::page"));
     insta::assert_snapshot!("mermaid_all", mermaid);
@@ -67,7 +77,11 @@ fn dot_reference_setup_has_clusters_per_tier_and_labelled_edges() {
     assert!(dot.starts_with("digraph monc {"));
     assert_eq!(count(&dot, "subgraph \"cluster_"), 3);
     assert_eq!(count(&dot, "[label=\"suppresses\"]"), 44);
-    assert_eq!(count(&dot, "shape=hexagon"), 18);
+    assert_eq!(
+        count(&dot, "shape=hexagon"),
+        14,
+        "10 composites and 4 pages"
+    );
     insta::assert_snapshot!("dot_all", dot);
 }
 

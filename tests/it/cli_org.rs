@@ -35,7 +35,7 @@ fn quick_start_runs_validate_diff_sync_and_reports_drift() {
     assert_eq!(diff.status.code(), Some(2), "changes pending");
     assert!(
         String::from_utf8_lossy(&diff.stdout)
-            .contains("Plan: 38 to create, 0 to update, 0 to delete.")
+            .contains("Plan: 34 to create, 0 to update, 0 to delete.")
     );
 
     let sync = monc(&dir)
@@ -49,7 +49,7 @@ fn quick_start_runs_validate_diff_sync_and_reports_drift() {
     );
     assert!(
         String::from_utf8_lossy(&sync.stdout)
-            .contains("Applied: 38 created, 0 updated, 0 deleted.")
+            .contains("Applied: 34 created, 0 updated, 0 deleted.")
     );
 
     let clean = monc(&dir)

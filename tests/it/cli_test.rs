@@ -25,12 +25,12 @@ fn reference_alert_tests_pass_and_report_outage_reduction() {
     let (code, stdout, stderr) = monc_test(&[]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains("7 scenarios: 7 passed, 0 failed"),
+        stdout.contains("8 scenarios: 8 passed, 0 failed"),
         "{stdout}"
     );
     assert!(!stdout.contains('✗'), "{stdout}");
     assert!(
-        stdout.contains("cluster:prod-tokyo-1: 9 pages without suppression, 3 with"),
+        stdout.contains("cluster:prod-tokyo-1: 7 pages without suppression, 3 with"),
         "{stdout}"
     );
 }
@@ -48,11 +48,9 @@ fn wrong_expectations_fail_and_the_table_shows_the_difference() {
         .find(|l| l.contains("expects the L3 page although the cluster is down"))
         .expect("table row");
     assert!(row.starts_with('✗'), "{row}");
-    assert!(row.contains("l3/api_error_rate/acme/composite"), "{row}");
+    assert!(row.contains("l3/api/acme"), "{row}");
     assert!(row.contains("l2/alb_5xx/prod-tokyo-1/composite"), "{row}");
-    assert!(
-        stdout.contains("- expected l3/api_error_rate/acme/composite to page; it stays silent")
-    );
+    assert!(stdout.contains("- expected l3/api/acme to page; it stays silent"));
     assert!(stdout.contains(
         "~ l3/login_check/umbrella/composite notifies @slack-umbrella-oncall instead of @slack-acme-oncall"
     ));
@@ -65,7 +63,7 @@ fn json_lists_every_verdict_with_actual_pages() {
     let document: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(document["passed"], true);
     let scenarios = document["scenarios"].as_array().expect("scenarios");
-    assert_eq!(scenarios.len(), 7);
+    assert_eq!(scenarios.len(), 8);
     let l2 = scenarios
         .iter()
         .find(|s| s["scenario"] == "an L2 outage pages once and silences the cluster's tenants")
@@ -99,7 +97,7 @@ fn matrix_checks_every_edge_and_calls_out_no_data_risks() {
     let (_, human, _) = monc_test(&["--matrix"]);
     assert!(human.contains("44 edges: 88 checked (0 failed); 38 where a suppressor's No Data silences the target unnoticed"), "{human}");
     assert!(human.contains(
-        "l2/alb_5xx/prod-tokyo-1 → l3/api_error_rate/acme: pages / silent / silent, nobody told (risk)"
+        "l2/alb_5xx/prod-tokyo-1 → l3/api_error_rate/acme (through l3/api/acme): pages / silent / silent, nobody told (risk)"
     ));
 }
 
@@ -130,7 +128,7 @@ fn mistakes_in_a_test_file_are_diagnostics_with_positions() {
     );
     assert!(stderr.contains("monc::not-a-pager"), "{stderr}");
     assert!(
-        stderr.contains("expect `page \"l3/api_error_rate/acme/composite\"`"),
+        stderr.contains("expect `page \"l3/login_check/acme/composite\"`"),
         "{stderr}"
     );
 }

@@ -34,7 +34,7 @@ fn reference_setup_validates_with_a_one_line_summary() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         stdout.trim(),
-        "ok: 4 tenants on 2 clusters → 20 monitors (L0 2, L2 6, L3 12), 18 composites, 44 suppression edges"
+        "ok: 4 tenants on 2 clusters → 20 monitors (L0 2, L2 6, L3 12), 14 composites (4 of them pages), 44 suppression edges"
     );
     assert!(
         output.stderr.is_empty(),
@@ -52,7 +52,8 @@ fn reference_setup_json_summary_counts_every_tier() {
     assert!(output.status.success());
     let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(document["ok"], true);
-    assert_eq!(document["summary"]["composites"], 18);
+    assert_eq!(document["summary"]["composites"], 14);
+    assert_eq!(document["summary"]["pages"], 4);
     assert_eq!(
         document["summary"]["tiers"],
         serde_json::json!([["L0", 2], ["L2", 6], ["L3", 12]])

@@ -9,16 +9,14 @@ use monc_emulator::EmulatorHandle;
 
 const TENANTS: [&str; 4] = ["acme", "globex", "initech", "umbrella"];
 
-/// Renames the template `api_error_rate` to `api_errors` in the reference setup.
+/// Renames the template `login_check` to `login_probe` in the reference setup.
 fn rename_template(dir: &Path, moved_block: bool) {
     let path = dir.join("monitors/l3_tenant.hcl");
     let mut hcl = std::fs::read_to_string(&path)
         .expect("read")
-        .replace("monitor \"api_error_rate\"", "monitor \"api_errors\"");
+        .replace("monitor \"login_check\"", "monitor \"login_probe\"");
     if moved_block {
-        hcl.push_str(
-            "\nmoved {\n  from = monitor.api_error_rate\n  to   = monitor.api_errors\n}\n",
-        );
+        hcl.push_str("\nmoved {\n  from = monitor.login_check\n  to   = monitor.login_probe\n}\n");
     }
     std::fs::write(path, hcl).expect("write");
 }
@@ -44,7 +42,7 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
     let dir = common::reference_copy("moved", "rename");
     let synced = monc_at(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
-    let before = ids_of(&emulator, "api_error_rate");
+    let before = ids_of(&emulator, "login_check");
 
     rename_template(&dir, true);
     let (code, plan) = diff_json(&dir, &url);
@@ -55,7 +53,7 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
     assert_eq!(updates.len(), 2 * TENANTS.len(), "{plan:#}");
     for update in &updates {
         let key = update["key"].as_str().expect("key");
-        let old = key.replace("api_errors", "api_error_rate");
+        let old = key.replace("login_probe", "login_check");
         assert_eq!(update["moved_from"], old.as_str(), "{update:#}");
     }
     assert_eq!(
@@ -64,18 +62,17 @@ fn a_renamed_template_with_a_moved_block_keeps_its_monitor_ids() {
     );
     let human = output_text(&monc_at(&dir, &url, &["diff"]));
     assert!(
-        human.contains("l3/api_errors/acme  ")
-            && human.contains("moved from l3/api_error_rate/acme"),
+        human.contains("l3/login_probe/acme  ") && human.contains("moved from l3/login_check/acme"),
         "{human}"
     );
 
     let synced = monc_at(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
-    assert_eq!(ids_of(&emulator, "api_errors"), before, "ids kept");
+    assert_eq!(ids_of(&emulator, "login_probe"), before, "ids kept");
     assert!(
         !common::keys_in_org(&emulator)
             .iter()
-            .any(|k| k.contains("api_error_rate")),
+            .any(|k| k.contains("login_check")),
         "no monitor keeps the old key"
     );
     assert!(common::dangling_composites(&emulator).is_empty());
@@ -101,9 +98,9 @@ fn a_moved_block_whose_old_and_new_monitors_are_both_live_writes_nothing() {
     let said = output_text(&diff);
     assert_eq!(diff.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("`l3/api_error_rate/acme` (id")
+        said.contains("`l3/login_check/acme` (id")
             && said.contains(
-                "is moved to `l3/api_errors/acme`, but `l3/api_errors/acme` is in the org too"
+                "is moved to `l3/login_probe/acme`, but `l3/login_probe/acme` is in the org too"
             ),
         "{said}"
     );
@@ -118,7 +115,7 @@ async fn one_instance_moves_when_its_tenant_is_renamed() {
     let (emulator, client) = common::start().await;
     let dir = common::reference_copy("moved", "tenant-rename");
     common::sync(&dir, &client, false).await;
-    let before = common::id_of(&emulator, "l3/api_error_rate/acme");
+    let before = common::id_of(&emulator, "l3/login_check/acme");
     let tenant = std::fs::read_to_string(dir.join("tenants/acme.hcl")).expect("read");
     std::fs::write(
         dir.join("tenants/acme.hcl"),
@@ -127,7 +124,7 @@ async fn one_instance_moves_when_its_tenant_is_renamed() {
     .expect("write");
     std::fs::write(
         dir.join("monitors/moves.hcl"),
-        "moved {\n  from = monitor.api_error_rate[\"acme\"]\n  to   = monitor.api_error_rate[\"acme-corp\"]\n}\n",
+        "moved {\n  from = monitor.login_check[\"acme\"]\n  to   = monitor.login_check[\"acme-corp\"]\n}\n",
     )
     .expect("write");
     let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
@@ -139,18 +136,15 @@ async fn one_instance_moves_when_its_tenant_is_renamed() {
     assert_eq!(
         moved,
         [
-            ("l3/api_error_rate/acme-corp", "l3/api_error_rate/acme"),
+            ("l3/login_check/acme-corp", "l3/login_check/acme"),
             (
-                "l3/api_error_rate/acme-corp/composite",
-                "l3/api_error_rate/acme/composite"
+                "l3/login_check/acme-corp/composite",
+                "l3/login_check/acme/composite"
             ),
         ]
     );
     common::sync(&dir, &client, true).await;
-    assert_eq!(
-        common::id_of(&emulator, "l3/api_error_rate/acme-corp"),
-        before
-    );
+    assert_eq!(common::id_of(&emulator, "l3/login_check/acme-corp"), before);
     let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
     assert!(!plan.has_changes(), "{:?}", plan.changes);
 }
@@ -169,13 +163,13 @@ fn a_moved_block_whose_old_key_is_live_in_two_tiers_takes_over_neither() {
     let mut leftover = emulator
         .monitors()
         .into_iter()
-        .find(|m| m["id"].as_i64() == Some(common::id_of(&emulator, "l3/api_error_rate/acme")))
+        .find(|m| m["id"].as_i64() == Some(common::id_of(&emulator, "l3/login_check/acme")))
         .expect("monitor");
     let object = leftover.as_object_mut().expect("object");
     object.remove("id");
     object.insert(
         "tags".into(),
-        serde_json::json!(["managed-by:monc", "monc-key:l2/api_error_rate/acme"]),
+        serde_json::json!(["managed-by:monc", "monc-key:l2/login_check/acme"]),
     );
     emulator.insert_monitor(leftover).expect("inserted");
 
@@ -184,14 +178,60 @@ fn a_moved_block_whose_old_key_is_live_in_two_tiers_takes_over_neither() {
     assert_eq!(code, Some(2), "{plan:#}");
     let moved: Vec<_> = changes_of(&plan, "update")
         .into_iter()
-        .filter(|u| u["key"] == "l3/api_errors/acme")
+        .filter(|u| u["key"] == "l3/login_probe/acme")
         .collect();
     assert!(moved.is_empty(), "taken over: {moved:#?}");
     assert!(
         changes_of(&plan, "create")
             .iter()
-            .any(|c| c["key"] == "l3/api_errors/acme"),
+            .any(|c| c["key"] == "l3/login_probe/acme"),
         "{plan:#}"
     );
+    runtime.block_on(emulator.shutdown());
+}
+
+/// A page's member renamed with a moved block keeps its id, so the page, which names its
+/// members by id, is not touched at all.
+#[test]
+fn a_renamed_page_member_keeps_its_id_and_its_page_is_untouched() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "page-member");
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let member = common::id_of(&emulator, "l3/api_error_rate/acme");
+    let page = common::id_of(&emulator, "l3/api/acme");
+
+    let path = dir.join("monitors/l3_tenant.hcl");
+    let hcl = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("monitor \"api_error_rate\"", "monitor \"api_errors\"")
+        .replace(
+            "monitor.api_error_rate[tenant.name]",
+            "monitor.api_errors[tenant.name]",
+        );
+    let hcl = hcl + "\nmoved {\n  from = monitor.api_error_rate\n  to   = monitor.api_errors\n}\n";
+    std::fs::write(path, hcl).expect("write");
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(2), "{plan:#}");
+    let changed: Vec<&str> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["key"].as_str().expect("key"))
+        .collect();
+    let renamed: Vec<String> = TENANTS
+        .iter()
+        .map(|t| format!("l3/api_errors/{t}"))
+        .collect();
+    assert_eq!(changed, renamed, "only the members' key tags: {plan:#}");
+
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert_eq!(common::id_of(&emulator, "l3/api_errors/acme"), member);
+    assert_eq!(common::id_of(&emulator, "l3/api/acme"), page);
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(0), "clean after sync: {plan:#}");
     runtime.block_on(emulator.shutdown());
 }

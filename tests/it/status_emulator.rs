@@ -58,6 +58,22 @@ async fn synced_org(name: &str) -> (PathBuf, EmulatorHandle) {
     (dir, emulator)
 }
 
+/// Keys of the monitors in the org that are not composites (generated ones and pages).
+fn raw_keys(emulator: &EmulatorHandle) -> Vec<String> {
+    emulator
+        .monitors()
+        .iter()
+        .filter(|m| m["type"] != "composite")
+        .filter_map(|m| {
+            let tags = m["tags"].as_array()?;
+            let key = tags
+                .iter()
+                .find_map(|t| t.as_str()?.strip_prefix("monc-key:"))?;
+            Some(key.to_owned())
+        })
+        .collect()
+}
+
 fn change(monitor_id: i64, group: Option<&str>, status: MonitorStatus) -> StateChange {
     StateChange {
         monitor_id,
@@ -157,9 +173,9 @@ async fn a_shared_l2_outage_shows_the_suppressed_composites_and_the_one_that_sti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_l0_outage_suppresses_everything_beneath() {
     let (dir, emulator) = synced_org("l0-outage").await;
-    let everything: Vec<(String, MonitorStatus)> = common::keys_in_org(&emulator)
+    let everything: Vec<(String, MonitorStatus)> = raw_keys(&emulator)
         .into_iter()
-        .filter(|key| !key.ends_with("/composite") && key != "l0/pipeline_heartbeat")
+        .filter(|key| key != "l0/pipeline_heartbeat")
         .map(|key| (key, MonitorStatus::Alert))
         .collect();
     let states: Vec<(&str, Option<&str>, MonitorStatus)> = everything
@@ -224,7 +240,7 @@ async fn a_no_data_suppressor_is_flagged_as_silencing_its_targets() {
         "{human}"
     );
     assert!(
-        human.contains("No Data silences 4 composite(s) beneath"),
+        human.contains("No Data silences 6 monitor(s) beneath"),
         "{human}"
     );
 }
@@ -384,7 +400,7 @@ async fn the_state_extension_answers_group_states_on_list_and_get() {
     let (_dir, emulator) = synced_org("extension").await;
     let url = emulator.base_url();
     let id = common::id_of(&emulator, "l3/api_latency_p95/acme");
-    let composite = common::id_of(&emulator, "l3/api_latency_p95/acme/composite");
+    let composite = common::id_of(&emulator, "l3/api/acme");
     let answers = tokio::task::spawn_blocking(move || {
         let post = curl(&[
             "-X",
@@ -431,7 +447,7 @@ async fn the_state_extension_answers_group_states_on_list_and_get() {
                 .is_some_and(|g| !g.is_empty())
         })
         .collect();
-    assert_eq!(listed.len(), 2, "the monitor and its composite alert");
+    assert_eq!(listed.len(), 2, "the monitor and its page alert");
     assert!(
         refused["errors"][0]
             .as_str()
@@ -518,13 +534,7 @@ fn a_drill_on_the_local_org_sets_states_and_shows_them() {
         "{}",
         stdout(&again)
     );
-    let composite = monc(&[
-        "status",
-        "--org",
-        "local",
-        "--set",
-        "l3/api_error_rate/acme/composite=OK",
-    ]);
+    let composite = monc(&["status", "--org", "local", "--set", "l3/api/acme=OK"]);
     assert_eq!(composite.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&composite.stderr).contains("is a composite"));
 }

@@ -64,19 +64,18 @@ async fn sync_from_empty_creates_everything_and_a_second_sync_writes_nothing() {
     let dir = common::reference_copy("sync", "from-empty");
     let (emulator, client) = start().await;
     let report = sync(&dir, &client, false, &[]).await;
-    assert_eq!(report.succeeded(Action::Create), 38);
-    assert_eq!(keys_in_org(&emulator).len(), 38);
+    assert_eq!(report.succeeded(Action::Create), 34);
+    assert_eq!(keys_in_org(&emulator).len(), 34);
 
     // Every composite references the real IDs of its constituents.
     let composite = emulator
-        .monitor(id_of(&emulator, "l3/api_latency_p95/acme/composite"))
+        .monitor(id_of(&emulator, "l3/login_check/acme/composite"))
         .expect("composite");
     let expected = format!(
-        "{} && !{} && !{} && !{} && !{}",
-        id_of(&emulator, "l3/api_latency_p95/acme"),
+        "{} && !{} && !{} && !{}",
+        id_of(&emulator, "l3/login_check/acme"),
         id_of(&emulator, "l0/region_health"),
-        id_of(&emulator, "l2/db_cpu/prod-tokyo-1"),
-        id_of(&emulator, "l2/ecs_cpu/prod-tokyo-1"),
+        id_of(&emulator, "l2/alb_5xx/prod-tokyo-1"),
         id_of(&emulator, "l0/pipeline_heartbeat"),
     );
     assert_eq!(composite["query"], Value::from(expected));
@@ -86,8 +85,32 @@ async fn sync_from_empty_creates_everything_and_a_second_sync_writes_nothing() {
             .unwrap_or_default()
             .contains("Notify: @slack-acme-oncall @pagerduty-acme")
     );
+    let page = emulator
+        .monitor(id_of(&emulator, "l3/api/acme"))
+        .expect("page");
+    let expected = format!(
+        "({} || {}) && !{} && !{} && !{} && !{} && !{}",
+        id_of(&emulator, "l3/api_error_rate/acme"),
+        id_of(&emulator, "l3/api_latency_p95/acme"),
+        id_of(&emulator, "l0/region_health"),
+        id_of(&emulator, "l2/alb_5xx/prod-tokyo-1"),
+        id_of(&emulator, "l2/ecs_cpu/prod-tokyo-1"),
+        id_of(&emulator, "l0/pipeline_heartbeat"),
+        id_of(&emulator, "l2/db_cpu/prod-tokyo-1"),
+    );
+    assert_eq!(page["query"], Value::from(expected));
     let raw = emulator
         .monitor(id_of(&emulator, "l3/api_latency_p95/acme"))
+        .expect("raw");
+    assert!(
+        !raw["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("@slack-acme-oncall"),
+        "a page's member must not page"
+    );
+    let raw = emulator
+        .monitor(id_of(&emulator, "l3/login_check/acme"))
         .expect("raw");
     assert!(
         !raw["message"]
@@ -128,10 +151,8 @@ async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
         .collect();
     assert_eq!(
         updates,
-        [
-            "l3/api_latency_p95/acme",
-            "l3/api_latency_p95/acme/composite"
-        ]
+        ["l3/api_latency_p95/acme"],
+        "its page does not show the limit"
     );
     let raw = &plan
         .changes
@@ -148,13 +169,13 @@ async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
 
     emulator.clear_requests();
     let report = sync(&dir, &client, false, &[]).await;
-    assert_eq!(report.succeeded(Action::Update), 2);
+    assert_eq!(report.succeeded(Action::Update), 1);
     let puts = emulator
         .requests()
         .iter()
         .filter(|r| r.method == "PUT")
         .count();
-    assert_eq!(puts, 2);
+    assert_eq!(puts, 1);
     let monitor = emulator
         .monitor(id_of(&emulator, "l3/api_latency_p95/acme"))
         .expect("monitor");
@@ -182,8 +203,8 @@ async fn a_removed_tenant_becomes_orphans_deleted_only_with_prune_composites_fir
         .collect();
     assert_eq!(
         deletes.len(),
-        6,
-        "3 monitors and 3 composites of umbrella: {deletes:?}"
+        5,
+        "3 monitors, 1 composite and 1 page of umbrella: {deletes:?}"
     );
     assert!(
         deletes
@@ -192,24 +213,24 @@ async fn a_removed_tenant_becomes_orphans_deleted_only_with_prune_composites_fir
     );
 
     let kept = sync(&dir, &client, false, &[]).await;
-    assert_eq!(kept.orphans_kept.len(), 6);
+    assert_eq!(kept.orphans_kept.len(), 5);
     assert_eq!(
         keys_in_org(&emulator).len(),
-        38,
+        34,
         "nothing deleted without --prune"
     );
 
     emulator.clear_requests();
     let pruned = sync(&dir, &client, true, &[]).await;
-    assert_eq!(pruned.succeeded(Action::Delete), 6);
-    assert_eq!(keys_in_org(&emulator).len(), 32);
+    assert_eq!(pruned.succeeded(Action::Delete), 5);
+    assert_eq!(keys_in_org(&emulator).len(), 29);
     let deleted_paths: Vec<String> = emulator
         .requests()
         .iter()
         .filter(|r| r.method == "DELETE")
         .map(|r| r.path.clone())
         .collect();
-    // Deleting a referenced monitor is a 400 in Datadog without force: all six succeeding, and
+    // Deleting a referenced monitor is a 400 in Datadog without force: all five succeeding, and
     // none forced, shows the composites went first.
     assert!(
         emulator
@@ -310,14 +331,15 @@ async fn only_touches_the_named_tenants_and_the_shared_monitors_they_need() {
             .all(|k| !k.contains("globex") && !k.contains("initech") && !k.contains("umbrella")),
         "{keys:?}"
     );
-    assert!(keys.contains(&"l3/api_error_rate/acme/composite".to_string()));
+    assert!(keys.contains(&"l3/api/acme".to_string()));
+    assert!(keys.contains(&"l3/login_check/acme/composite".to_string()));
     // acme's composites need the tokyo L2 monitors and the L0 monitors, not osaka's.
     assert!(keys.contains(&"l2/alb_5xx/prod-tokyo-1".to_string()));
     assert!(!keys.iter().any(|k| k.contains("prod-osaka-1")), "{keys:?}");
     assert!(keys.contains(&"l0/region_health".to_string()));
     // A later full sync only adds the rest.
     let rest = sync(&dir, &client, false, &[]).await;
-    assert_eq!(rest.succeeded(Action::Create), 38 - keys.len());
+    assert_eq!(rest.succeeded(Action::Create), 34 - keys.len());
 }
 
 #[tokio::test]
@@ -347,7 +369,7 @@ async fn a_lost_create_answer_does_not_produce_a_duplicate() {
     }
     let duplicates: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
-    assert_eq!(keys.len(), 38);
+    assert_eq!(keys.len(), 34);
 }
 
 #[tokio::test]
@@ -388,7 +410,7 @@ async fn restore_puts_back_what_a_sync_changed() {
     let report = sync(&dir, &client, false, &[]).await;
     let backup_path = report.backup.expect("a backup was written");
     let backup = monc::backup::Backup::read(&backup_path, &ownership()).expect("read backup");
-    assert_eq!(backup.monitors.len(), 2, "the two updated monitors");
+    assert_eq!(backup.monitors.len(), 1, "the one updated monitor");
 
     let live = read_owned(&client, &ownership()).await.expect("list");
     let plan = monc::backup::plan_restore(&backup, &live);
@@ -466,7 +488,7 @@ async fn a_user_composite_is_written_with_the_ids_of_its_monitors_and_diffs_clea
     assert!(at("l2/tokyo_overload") > at("l2/alb_5xx/prod-tokyo-1"));
 
     let report = sync(&dir, &client, false, &[]).await;
-    assert_eq!(report.succeeded(Action::Create), 39);
+    assert_eq!(report.succeeded(Action::Create), 35);
     let composite = emulator
         .monitor(id_of(&emulator, "l2/tokyo_overload"))
         .expect("composite");
