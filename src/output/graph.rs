@@ -152,23 +152,15 @@ impl View<'_> {
             }
             out.push_str("  end\n");
         }
-        for (s, t) in self.edges() {
-            let (s, t) = (&self.monitor(s).key, &self.monitor(t).key);
-            let _ = writeln!(
-                out,
-                "  {} -- suppresses --> {}",
-                mermaid_id("m", s),
-                mermaid_id("m", t)
-            );
-        }
-        for (member, page) in self.page_edges() {
-            let (member, page) = (&self.monitor(member).key, &self.monitor(page).key);
-            let _ = writeln!(
-                out,
-                "  {} -.-> {}",
-                mermaid_id("m", member),
-                mermaid_id("m", page)
-            );
+        for (edges, arrow) in [
+            (self.edges(), "-- suppresses -->"),
+            (self.page_edges(), "-.->"),
+        ] {
+            for (from, to) in edges {
+                let (from, to) = (&self.monitor(from).key, &self.monitor(to).key);
+                let (from, to) = (mermaid_id("m", from), mermaid_id("m", to));
+                let _ = writeln!(out, "  {from} {arrow} {to}");
+            }
         }
         out.push_str("  classDef page fill:#fde2e2,stroke:#c0392b\n");
         out
@@ -217,23 +209,15 @@ impl View<'_> {
             }
             out.push_str("  }\n");
         }
-        for (s, t) in self.edges() {
-            let (s, t) = (&self.monitor(s).key, &self.monitor(t).key);
-            let _ = writeln!(
-                out,
-                "  \"{}\" -> \"{}\" [label=\"suppresses\"];",
-                dot_text(s),
-                dot_text(t)
-            );
-        }
-        for (member, page) in self.page_edges() {
-            let (member, page) = (&self.monitor(member).key, &self.monitor(page).key);
-            let _ = writeln!(
-                out,
-                "  \"{}\" -> \"{}\" [style=dashed];",
-                dot_text(member),
-                dot_text(page)
-            );
+        for (edges, style) in [
+            (self.edges(), "label=\"suppresses\""),
+            (self.page_edges(), "style=dashed"),
+        ] {
+            for (from, to) in edges {
+                let (from, to) = (&self.monitor(from).key, &self.monitor(to).key);
+                let (from, to) = (dot_text(from), dot_text(to));
+                let _ = writeln!(out, "  \"{from}\" -> \"{to}\" [{style}];");
+            }
         }
         out.push_str("}\n");
         out

@@ -28,6 +28,17 @@ fn said(output: &std::process::Output) -> String {
     )
 }
 
+/// `monc ARGS -C <fixture>`, which must succeed: its standard output.
+fn on_fixture(args: &[&str]) -> String {
+    let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .args(["-C", FIXTURE])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", said(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_is_synced_as_one_composite_over_its_members_and_their_suppressors() {
     let (emulator, _client) = common::start().await;
@@ -81,12 +92,7 @@ async fn a_page_is_synced_as_one_composite_over_its_members_and_their_suppressor
 
 #[test]
 fn a_page_pages_once_for_its_members_and_is_silenced_by_their_suppressors() {
-    let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .args(["test", "--matrix", "-C", FIXTURE])
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let stdout = on_fixture(&["test", "--matrix"]);
     assert!(stdout.contains("3 scenarios: 3 passed"), "{stdout}");
     assert!(
         stdout.contains(
@@ -263,12 +269,7 @@ fn a_test_expecting_a_page_from_a_member_names_the_page() {
 /// says which page it goes through: one check per edge, as for generated composites.
 #[test]
 fn the_matrix_checks_each_members_edge_through_its_page() {
-    let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .args(["test", "--matrix", "-C", FIXTURE, "--format", "json"])
-        .output()
-        .expect("runs");
-    let json = said(&output);
-    assert_eq!(output.status.code(), Some(0), "{json}");
+    let json = on_fixture(&["test", "--matrix", "--format", "json"]);
     let document: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let checks: Vec<(String, String, String)> = document["matrix"]
         .as_array()
@@ -296,11 +297,7 @@ fn the_matrix_checks_each_members_edge_through_its_page() {
         )),
         "{checks:?}"
     );
-    let human = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .args(["test", "--matrix", "-C", FIXTURE])
-        .output()
-        .expect("runs");
-    let human = said(&human);
+    let human = on_fixture(&["test", "--matrix"]);
     assert!(
         human.contains(
             "✓ l2/db_down/c1 → l3/errors/acme (through l3/api/acme): pages / silent / silent"
@@ -312,14 +309,7 @@ fn the_matrix_checks_each_members_edge_through_its_page() {
 /// `monc graph` draws a page as the composite it is, its members feeding it and paging nobody.
 #[test]
 fn the_graph_draws_a_page_as_a_composite_fed_by_its_members() {
-    let graph = |format: &str| {
-        let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .args(["graph", "-C", FIXTURE, "--format", format])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{}", said(&output));
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let graph = |format: &str| on_fixture(&["graph", "--format", format]);
     let mermaid = graph("mermaid");
     assert!(
         mermaid.contains("    m_l3_serrors_sacme[\"l3/errors/acme\"]\n"),
@@ -354,14 +344,7 @@ fn the_graph_draws_a_page_as_a_composite_fed_by_its_members() {
 /// A page is a composite, not a monitor, in `validate`'s summary (text and JSON).
 #[test]
 fn validate_counts_pages_among_the_composites() {
-    let validate = |format: &str| {
-        let output = common::monc_in(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .args(["validate", "-C", FIXTURE, "--format", format])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{}", said(&output));
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let validate = |format: &str| on_fixture(&["validate", "--format", format]);
     assert_eq!(
         validate("human").trim(),
         "ok: 2 tenants on 1 cluster → 6 monitors (L0 1, L2 1, L3 4), 3 composites (2 of them pages), 5 suppression edges"
