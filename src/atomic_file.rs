@@ -1,11 +1,15 @@
 //! Writing a file so that readers (and a crash) see either the old content or the new, never a
-//! part: a temporary file beside the target, flushed to disk, then renamed over it.
+//! part: a temporary file beside the target, flushed to disk, renamed over it, and the
+//! directory flushed so that the rename itself survives a crash.
 
+use std::fs::Permissions;
 use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` atomically. On any error the target is untouched and the temporary
-/// file is removed.
+/// file is removed. The temporary file gets an unpredictable name and is created exclusively,
+/// so nothing planted beside the target (a link to another file) can receive the bytes; a file
+/// that is replaced keeps its permissions.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -15,20 +19,48 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = write_then_rename(&temporary, path, bytes);
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    let permissions = permissions_for(path);
+    if let Some(permissions) = &permissions {
+        builder.permissions(permissions.clone());
     }
-    result
+    // Dropped on any error below, which removes it.
+    let mut temporary = builder.tempfile_in(dir)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    sync_directory(dir)
 }
 
-fn write_then_rename(temporary: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(temporary, path)
+/// Makes the rename durable (POSIX needs an fsync of the directory itself): a backup that
+/// `sync` reported written is still there after a power loss.
+#[cfg(unix)]
+fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Windows cannot open a directory to fsync it; its rename is as durable as it gets.
+#[cfg(not(unix))]
+fn sync_directory(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The permissions of the file being replaced; for a new file, what `File::create` would give
+/// (0666 less the umask) rather than the temporary file's private 0600.
+#[cfg(unix)]
+fn permissions_for(path: &Path) -> Option<Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(existing) => Some(existing.permissions()),
+        Err(_) => Some(Permissions::from_mode(0o666)),
+    }
+}
+
+#[cfg(not(unix))]
+fn permissions_for(path: &Path) -> Option<Permissions> {
+    std::fs::metadata(path).ok().map(|m| m.permissions())
 }
 
 #[cfg(test)]
@@ -49,6 +81,60 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A link planted where the temporary file would go must not redirect the write: the
+    /// file it points at stays as it was, and the target becomes a plain file.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_link_at_a_predictable_name_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("monc-atomic-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, b"keep me").expect("victim");
+        let path = dir.join("out.json");
+        for planted in [
+            format!(".out.json.{}.tmp", std::process::id()),
+            ".out.json.tmp".to_string(),
+        ] {
+            std::os::unix::fs::symlink(&victim, dir.join(planted)).expect("link");
+        }
+        write(&path, b"new").expect("write");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+        let target = std::fs::symlink_metadata(&path).expect("target");
+        assert!(target.file_type().is_file(), "{target:?}");
+        assert_eq!(std::fs::read(&path).expect("read"), b"new");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A replaced file keeps its mode (a formatted `tenants.hcl` stays group-readable, a
+    /// private one stays private); a new file gets what `File::create` gives (0666 less the
+    /// umask), not the temporary file's 0600.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("monc-atomic-mode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("tenants.hcl");
+        std::fs::write(&path, b"old").expect("write");
+        std::fs::set_permissions(&path, Permissions::from_mode(0o640)).expect("chmod");
+        write(&path, b"new").expect("write");
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let fresh = dir.join("fresh.hcl");
+        write(&fresh, b"new").expect("write");
+        let created = dir.join("created.hcl");
+        std::fs::write(&created, b"new").expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode();
+        assert_eq!(
+            mode(&fresh),
+            mode(&created),
+            "as File::create under this umask"
+        );
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

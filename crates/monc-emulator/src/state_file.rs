@@ -201,15 +201,15 @@ fn save_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory)?;
-    // Same directory as the state file, so the rename cannot cross file systems.
-    let mut temporary_name = path.file_name().unwrap_or_default().to_os_string();
-    temporary_name.push(".tmp");
-    let temporary = directory.join(temporary_name);
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)?;
+    // Same directory as the state file, so the rename cannot cross file systems; an
+    // unpredictable name created exclusively, so a link planted there cannot take the bytes.
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".monc-emulator-state.")
+        .suffix(".tmp")
+        .tempfile_in(directory)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|e| e.error)?;
     sync_directory(directory)
 }
 
@@ -250,6 +250,23 @@ mod tests {
     fn rendered_file(rendered: &mut RenderedState, store: &mut Store) -> String {
         rendered.refresh(store);
         String::from_utf8(rendered.file_bytes(store.next_id())).expect("utf-8")
+    }
+
+    /// The old temporary name, `<state>.tmp`, as a link to another file: the write must not
+    /// go through it.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_beside_the_state_file_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("monc-emulator-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, b"keep me").expect("victim");
+        std::os::unix::fs::symlink(&victim, dir.join("org.json.tmp")).expect("link");
+        save_atomically(&dir.join("org.json"), b"{}").expect("saved");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+        assert_eq!(std::fs::read(dir.join("org.json")).expect("read"), b"{}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]
