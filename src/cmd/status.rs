@@ -89,7 +89,7 @@ async fn set_states(
     if args.set.is_empty() {
         return Ok(());
     }
-    if connection.emulator.is_none() && !on_loopback(connection.client.base_url()) {
+    if connection.emulator.is_none() && !monc::datadog::is_loopback(connection.client.base_url()) {
         return Err(format!(
             "--set only drives the local emulator (--org local, or `monc emulator` with an \
              --api-url on 127.0.0.1); {} is not one: a real org's states come from its data",
@@ -129,13 +129,6 @@ async fn set_states(
         .set_emulator_states(&states)
         .await
         .map_err(|e| format!("--set: {e}"))
-}
-
-fn on_loopback(base_url: &str) -> bool {
-    reqwest::Url::parse(base_url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]"))
 }
 
 /// Prints the status once, or every `--watch` seconds until interrupted.

@@ -133,6 +133,11 @@ pub fn check_transport_security(base_url: &str) -> Result<Url, ApiError> {
     }
 }
 
+/// Whether `base_url` names this machine (a loopback address, or `localhost`).
+pub fn is_loopback(base_url: &str) -> bool {
+    Url::parse(base_url).is_ok_and(|url| is_loopback_host(&url))
+}
+
 fn is_loopback_host(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;

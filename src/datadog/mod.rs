@@ -7,6 +7,6 @@ mod error;
 mod model;
 
 pub use client::{Client, ClientOptions, MethodStats, Stats};
-pub use config::{Credentials, Site, check_transport_security};
+pub use config::{Credentials, Site, check_transport_security, is_loopback};
 pub use error::{ApiError, MonitorContext};
 pub use model::Monitor;
