@@ -117,6 +117,15 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     for line in &imported.not_folded {
         eprintln!("note: {line}");
     }
+    if imported.templates.is_empty() {
+        return Err(match monitors.len() {
+            1 => "nothing to import: the 1 monitor found was skipped (above); nothing was written"
+                .to_string(),
+            n => format!(
+                "nothing to import: all {n} monitors found were skipped (above); nothing was written"
+            ),
+        });
+    }
     let written = import::write_files(&imported, &to)?;
     report_written(&imported, &written);
     let adoptions = check_written(&options, &imported)?;

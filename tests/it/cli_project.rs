@@ -296,3 +296,32 @@ fn the_reference_setup_is_formatted() {
         .expect("runs");
     assert!(output.status.success(), "{}", stdout_of(&output));
 }
+
+/// An import where every monitor is skipped (here: all already monc's) writes no empty file
+/// and does not say "monc sync creates these monitors": it is an error naming why.
+#[test]
+fn an_import_with_nothing_to_import_writes_nothing() {
+    let dir = empty_dir("import-nothing");
+    monc(&dir).arg("init").assert().success();
+    let export = dir.join("export.json");
+    std::fs::write(
+        &export,
+        r#"[{"id": 1, "name": "ours", "type": "metric alert", "query": "avg(last_5m):avg:a{*} > 1",
+            "message": "", "tags": ["managed-by:monc", "monc-key:l0/ours"], "options": {}}]"#,
+    )
+    .expect("export");
+    let before = snapshot(&dir);
+    let output = monc(&dir)
+        .args(["import", "--from"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("already managed by monc"), "{stderr}");
+    assert!(
+        stderr.contains("nothing to import: the 1 monitor found was skipped"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&dir), before, "no empty imported.hcl");
+}
