@@ -13,7 +13,7 @@ use crate::eval::{self, EvalFailure, Missing, base_context};
 use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
-    parse_composite_query, parse_monitor_query,
+    parse_composite_query, parse_monitor_query, unparenthesized_mix,
 };
 
 /// Which cluster or tenant a monitor was stamped out for.
@@ -672,6 +672,29 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         }
     }
 
+    /// `a || b && c`: valid, but which operator binds tighter is not documented by Datadog.
+    fn warn_unparenthesized_mix(&mut self, query: &str) {
+        let Some(range) = unparenthesized_mix(query) else {
+            return;
+        };
+        let span = self
+            .template
+            .query
+            .span_within(&self.compiler.model.sources, query, range);
+        self.report(
+            Diagnostic::warning(
+                Code::CompositePrecedence,
+                span,
+                format!(
+                    "the composite query of `{}` mixes `&&` and `||` without parentheses",
+                    self.compiler.key(self.template, self.instance)
+                ),
+            )
+            .label("mixed with the other operator at the same level")
+            .help("Datadog's documentation does not say which binds tighter (monc reads `&&` first, `a || (b && c)`); add parentheses to say which you mean"),
+        );
+    }
+
     /// Parses a composite template's evaluated query and resolves its `monitor.<name>[...]`
     /// operands to keys, with the same rules as `suppressed_by`.
     fn resolve_composite(&mut self, query: &str) -> Option<CompositeExpr> {
@@ -700,6 +723,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 return None;
             }
         };
+        self.warn_unparenthesized_mix(query);
         let mut keys = HashMap::new();
         let mut ok = true;
         for (operand, range) in expr.operands() {

@@ -135,6 +135,7 @@ catalogue! {
     TierOrder = "monc::tier-order": "a suppressor not in a strictly lower tier",
     SuppressionCycle = "monc::suppression-cycle": "monitors that would silence each other",
     CompositeQuery = "monc::composite-query": "a composite query that does not parse",
+    CompositePrecedence = "monc::composite-precedence": "`&&` and `||` mixed at one level without parentheses",
     TooManyConstituents = "monc::too-many-constituents": "a composite over more than 10 monitors",
     CompositeOfComposite = "monc::composite-of-composite": "a composite built on a composite",
     GroupByMismatch = "monc::group-by-mismatch": "suppressor and suppressed monitor grouped so that the composite never fires",
@@ -190,6 +191,8 @@ impl Code {
                 | Code::UnknownOption
                 // A message may quote a block on purpose.
                 | Code::SwallowedBlock
+                // Datadog accepts it, and monc's reading may be the one meant.
+                | Code::CompositePrecedence
         )
     }
 }

@@ -14,7 +14,7 @@ pub mod metric;
 mod monitor;
 
 pub use chain::{ChainQuery, Source, parse_chain_query};
-pub use composite::{CompositeExpr, Operand, parse_composite_query};
+pub use composite::{CompositeExpr, Operand, parse_composite_query, unparenthesized_mix};
 pub use condition::{Comparator, Condition};
 pub use metric::{MetricQuery, parse_metric_query};
 pub use monitor::{MonitorQuery, example_query, parse_monitor_query};

@@ -265,3 +265,26 @@ fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
         "Errors on {{host.name}}\nSee the runbook.\n"
     );
 }
+
+/// The README's table of codes `ignore` may silence is the catalogue's list.
+#[test]
+fn the_readme_table_of_ignorable_codes_is_the_catalogue_list() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let section = readme
+        .split("#### Ignoring a check for one monitor")
+        .nth(1)
+        .expect("the section");
+    let listed: std::collections::BTreeSet<String> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('`').nth(1))
+        .filter(|code| code.starts_with("monc::"))
+        .map(String::from)
+        .collect();
+    let ignorable: std::collections::BTreeSet<String> = monc::diagnostic::Code::ignorable()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(listed, ignorable);
+}

@@ -199,6 +199,32 @@ const MAX_DEPTH: usize = 100;
 const OPERAND_HELP: &str =
     "an operand is a monitor ID like `12345` or a reference like `monitor.db_down[\"prod\"]`";
 
+/// The operator that first mixes `&&` and `||` at one level without parentheses (the `&&` of
+/// `a || b && c`). Datadog's documentation does not say which binds tighter; monc and its
+/// emulator read `&&` first. `None` for a query that does not lex.
+pub fn unparenthesized_mix(query: &str) -> Option<Range<usize>> {
+    let tokens = lexer::tokenize(query).ok()?;
+    // Per open parenthesis: the operator kind seen at that level.
+    let mut levels: Vec<Option<Kind>> = vec![None];
+    for token in tokens {
+        match token.kind {
+            Kind::LParen => levels.push(None),
+            Kind::RParen => {
+                levels.pop();
+                if levels.is_empty() {
+                    return None;
+                }
+            }
+            Kind::And | Kind::Or => match levels.last_mut()? {
+                Some(seen) if *seen != token.kind => return Some(token.span),
+                level => *level = Some(token.kind),
+            },
+            _ => {}
+        }
+    }
+    None
+}
+
 pub fn parse_composite_query(query: &str) -> Result<CompositeExpr, QueryError> {
     let tokens = lexer::tokenize(query)?;
     if tokens.is_empty() {

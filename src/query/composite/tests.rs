@@ -271,3 +271,18 @@ fn a_suppression_renders_as_the_composite_monc_writes_and_is_recognised_back() {
         assert_eq!(parts(&parse(other)), None, "{other}");
     }
 }
+
+#[test]
+fn mixing_and_and_or_at_one_level_is_found_at_the_second_kind() {
+    fn at(query: &str) -> Option<&str> {
+        unparenthesized_mix(query).map(|span| &query[span])
+    }
+    assert_eq!(at("1 || 2 && !3"), Some("&&"));
+    assert_eq!(at("1 && 2 || 3"), Some("||"));
+    assert_eq!(at("(1 || 2) && !3"), None);
+    assert_eq!(at("1 && (2 || 3) && !4"), None);
+    assert_eq!(at("1 && 2 && !3"), None);
+    assert_eq!(at("!(1 || 2 && 3)"), Some("&&"), "inside parentheses too");
+    assert_eq!(at("1 ||| 2"), None, "not a query: reported elsewhere");
+    assert_eq!(at("1 && 2) || (3"), None, "unbalanced: reported elsewhere");
+}
