@@ -335,6 +335,17 @@ mod converge_tests {
         }
     }
 
+    /// A composite synced before monc wrote `(a && b) || c` for `a && b || c` is the same
+    /// query: it is not rewritten.
+    #[test]
+    fn an_and_within_or_compares_alike_with_or_without_parentheses() {
+        let keys = HashMap::from([(1, "l3/a"), (2, "l3/b"), (3, "l0/c")]);
+        assert_eq!(
+            composite_with_keys("1 && 2 || !3", &keys),
+            composite_with_keys("(1 && 2) || !3", &keys)
+        );
+    }
+
     /// What the server answers for what monc sent, per recorded real traffic.
     #[test]
     fn what_the_server_fills_trims_or_mutes_is_no_change() {

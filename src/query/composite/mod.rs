@@ -163,8 +163,8 @@ impl CompositeExpr {
             ),
             CompositeExpr::Or(left, right) => format!(
                 "{} || {}",
-                left.render_within(OR, name),
-                right.render_within(OR + 1, name)
+                left.render_within_or(OR, name),
+                right.render_within_or(OR + 1, name)
             ),
         }
     }
@@ -178,6 +178,15 @@ impl CompositeExpr {
             format!("({text})")
         } else {
             text
+        }
+    }
+
+    /// As an operand of `||`: an `&&` gets parentheses although the parser would not need
+    /// them, because Datadog does not document that `&&` binds tighter.
+    fn render_within_or(&self, min_precedence: u8, name: &dyn Fn(&Operand) -> String) -> String {
+        match self {
+            CompositeExpr::And(..) => format!("({})", self.render(name)),
+            _ => self.render_within(min_precedence, name),
         }
     }
 
