@@ -40,7 +40,11 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     let (groups, not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
     import.not_folded = not_folded;
     let names = Names::assign(&raw, &composites, &groups, settings);
-    let tiers = Tiers::new(settings, &suppressions);
+    let tiers = Tiers::new(
+        settings,
+        &suppressions,
+        &negated_in_kept(&raw, &composites, &suppressions),
+    );
     let mut templates = Vec::new();
     let mut grouped = HashSet::new();
     for (i, m) in raw.iter().enumerate() {
@@ -78,7 +82,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
             templates.push(template);
         }
     }
-    import.header = header(settings, &templates, !suppressions.is_empty(), &tiers);
+    import.header = header(settings, &templates, &tiers);
     import.tenants = placement(&groups, settings);
     import.templates = templates;
     import
@@ -153,6 +157,38 @@ fn find_suppressions(
         }
     }
     found
+}
+
+/// Imported monitors under `!` in a composite kept as written (`(a || b) && !c`): they
+/// suppress its other members, as the suppressors of an `A && !B` composite do. A monitor that
+/// pages through such a composite itself stays where it is (its suppressors must stay below).
+fn negated_in_kept(
+    raw: &[&Monitor],
+    composites: &[&Monitor],
+    suppressions: &[Suppression],
+) -> HashSet<usize> {
+    let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
+    let targets: HashSet<usize> = suppressions.iter().map(|s| s.target).collect();
+    let index_of = |id: u64| {
+        raw.iter()
+            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(id)))
+    };
+    composites
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| !converted.contains(c))
+        .filter_map(|(_, composite)| parse_composite_query(&composite.query).ok())
+        .flat_map(|expr| {
+            expr.operands_with_polarity()
+                .into_iter()
+                .filter_map(|(operand, positive)| match operand {
+                    Operand::Id(id) if !positive => index_of(*id),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|i| !targets.contains(i))
+        .collect()
 }
 
 /// `A && !B && !C` over monitor IDs → `(A, [B, C])`.
@@ -663,15 +699,19 @@ struct Tiers {
 }
 
 impl Tiers {
-    fn new(settings: &Settings, suppressions: &[Suppression]) -> Tiers {
+    /// Suppressors of `A && !B` composites, and `negated` (see [`negated_in_kept`]), go one
+    /// tier lower.
+    fn new(settings: &Settings, suppressions: &[Suppression], negated: &HashSet<usize>) -> Tiers {
         let tier = |i: usize| settings.tiers.get(i).cloned().unwrap_or_default();
+        let mut suppressors: HashSet<usize> = suppressions
+            .iter()
+            .flat_map(|s| s.suppressors.iter().copied())
+            .collect();
+        suppressors.extend(negated);
         Tiers {
             top: tier(settings.tier),
             lower: tier(settings.tier.saturating_sub(1)),
-            suppressors: suppressions
-                .iter()
-                .flat_map(|s| s.suppressors.iter().copied())
-                .collect(),
+            suppressors,
         }
     }
 
@@ -684,12 +724,7 @@ impl Tiers {
     }
 }
 
-fn header(
-    settings: &Settings,
-    templates: &[ImportedTemplate],
-    suppresses: bool,
-    tiers: &Tiers,
-) -> Vec<String> {
+fn header(settings: &Settings, templates: &[ImportedTemplate], tiers: &Tiers) -> Vec<String> {
     let monitors: usize = templates.iter().map(|t| t.adopts.len().max(1)).sum();
     let mut lines = vec![
         format!(
@@ -702,9 +737,9 @@ fn header(
             tiers.top
         ),
     ];
-    if suppresses {
+    if !tiers.suppressors.is_empty() {
         lines.push(format!(
-            "Monitors that silence another through a composite `A && !B` are in {}, one tier lower: a suppressor must sit in a strictly lower tier.",
+            "Monitors that silence others through a composite (`A && !B`, or under `!` in one kept as written) are in {}, one tier lower: a suppressor must sit in a strictly lower tier.",
             tiers.lower
         ));
     }

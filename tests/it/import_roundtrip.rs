@@ -421,3 +421,39 @@ fn detect_tenants_says_why_it_did_not_fold_a_group() {
         "{reasons}"
     );
 }
+
+/// A composite kept as written still says who suppresses whom: a monitor under `!` (the
+/// Terraform pattern `(errors || latency) && !db`) goes one tier lower, as the suppressors of
+/// `A && !B` composites do.
+#[test]
+fn monitors_negated_in_a_kept_composite_go_one_tier_lower() {
+    let errors = monitor(
+        31,
+        "errors",
+        "avg(last_5m):avg:app.errors{*} > 90",
+        "x",
+        &[],
+    );
+    let latency = monitor(
+        32,
+        "latency",
+        "avg(last_5m):avg:app.latency{*} > 90",
+        "x",
+        &[],
+    );
+    let db = monitor(33, "DB down", "avg(last_5m):avg:db.down{*} > 90", "x", &[]);
+    let page = composite(40, "API degraded", "(31 || 32) && !33", "@slack-api");
+    let dir = project("negated-tier");
+    let all = [errors, latency, db.clone(), page];
+    let (_, desired) = import_and_compile(&dir, &all, None);
+    let by_key = desired_by_key(&desired);
+    assert_same(
+        &db,
+        by_key["l2/db_down"],
+        &added_tags("l2", "l2/db_down", &[]),
+    );
+    assert_eq!(
+        Definition::of_desired(by_key["l3/api_degraded"]).query,
+        "(l3/errors || l3/latency) && !l2/db_down"
+    );
+}
