@@ -54,8 +54,9 @@ pub struct ImportArgs {
     pub tier: Option<String>,
     /// Collapse monitors that differ only in the value of this tag (and that value in their
     /// name, query, message) into one `for_each = tenants` template, and declare the tenants;
-    /// also those that each page through their own composite `A && !B`. Prints, for each such
-    /// group not folded, why. From a Terraform state, module instance keys are tenants too.
+    /// also those that each page through their own composite `A && !B`, and composites kept as
+    /// written over each tenant's own monitors. Prints, for each such group not folded, why.
+    /// From a Terraform state, module instance keys are tenants too.
     #[arg(long, value_name = "TAGKEY")]
     pub detect_tenants: Option<String>,
     /// After writing valid HCL, tag the live monitors with the ownership and key tags so the

@@ -37,9 +37,27 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         }
     }
     let suppressions = find_suppressions(&raw, &composites, settings);
-    let (groups, not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
+    let (groups, mut not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
+    let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
+    let (candidates, composites_not_folded) =
+        detect_tenant_composites(&raw, &composites, &converted, &groups, settings);
+    not_folded.extend(composites_not_folded);
+    let mut names = Names::assign(&raw, &composites, &groups, &candidates, settings);
+    // A template name holding a tenant's name (`acme_wide_db`) would be rewritten with it.
+    let (composite_groups, unclean): (Vec<TenantGroup>, Vec<TenantGroup>) = candidates
+        .into_iter()
+        .partition(|g| stamps_out_each(g, &composites, &raw, &names.raw, &groups));
+    for group in &unclean {
+        not_folded.push(format!(
+            "{} ({}): not folded into one per-tenant template: a monitor it names has the tenant's name in its own name",
+            describe(composites[group.members[0].0]),
+            group.tenants().join(", ")
+        ));
+    }
+    if !unclean.is_empty() {
+        names = Names::assign(&raw, &composites, &groups, &composite_groups, settings);
+    }
     import.not_folded = not_folded;
-    let names = Names::assign(&raw, &composites, &groups, settings);
     let tiers = Tiers::new(
         settings,
         &suppressions,
@@ -69,18 +87,34 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         }
         templates.push(template);
     }
-    let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
+    let mut grouped_composites = HashSet::new();
     for (c, composite) in composites.iter().enumerate() {
-        if !converted.contains(&c) {
-            let query = symbolic_query(&composite.query, &raw, &names.raw, &groups);
-            let mut template = single_template(composite, &names.composites[c], &tiers.top);
-            template.query = Text::literal(&query);
-            template.comments.push(format!(
-                "Composite kept as written (`{}`), its monitors named symbolically; monc resolves them to IDs when it syncs.",
-                composite.query.trim()
-            ));
-            templates.push(template);
+        if converted.contains(&c) {
+            continue;
         }
+        let query = |c: usize| symbolic_query(&composites[c].query, &raw, &names.raw, &groups);
+        if let Some(g) = composite_groups.iter().position(|g| g.has(c)) {
+            if grouped_composites.insert(g) {
+                let group = &composite_groups[g];
+                let (first, tenant) = &group.members[0];
+                let mut template =
+                    tenant_template(&composites, group, &names.composites[c], &tiers.top);
+                template.query = Text::with_tenant(&query(*first), tenant);
+                template.comments.push(format!(
+                    "Composites kept as written (`{}` for {tenant}), their monitors named symbolically; monc resolves them to IDs when it syncs.",
+                    composites[*first].query.trim()
+                ));
+                templates.push(template);
+            }
+            continue;
+        }
+        let mut template = single_template(composite, &names.composites[c], &tiers.top);
+        template.query = Text::literal(&query(c));
+        template.comments.push(format!(
+            "Composite kept as written (`{}`), its monitors named symbolically; monc resolves them to IDs when it syncs.",
+            composite.query.trim()
+        ));
+        templates.push(template);
     }
     import.header = header(settings, &templates, &tiers);
     import.tenants = placement(&groups, settings);
@@ -399,6 +433,114 @@ fn detect_tenants(
     (groups, not_folded)
 }
 
+/// Composites kept as written that are equal once the tenant is replaced, over the same
+/// per-tenant templates (each naming its own tenant's monitors) and single monitors: one
+/// per-tenant composite template. Folded only alongside folded monitors, and only if they
+/// cover exactly the tenants those declare.
+fn detect_tenant_composites(
+    raw: &[&Monitor],
+    composites: &[&Monitor],
+    converted: &HashSet<usize>,
+    groups: &[TenantGroup],
+    settings: &Settings,
+) -> (Vec<TenantGroup>, Vec<String>) {
+    let Some(first) = groups.first() else {
+        return (Vec::new(), Vec::new());
+    };
+    let universe: BTreeSet<&str> = settings
+        .existing_tenants
+        .iter()
+        .map(String::as_str)
+        .chain(first.tenants())
+        .collect();
+    let mut signatures: Vec<String> = Vec::new();
+    let mut similar: Vec<TenantGroup> = Vec::new();
+    for (c, composite) in composites.iter().enumerate() {
+        if converted.contains(&c) {
+            continue;
+        }
+        let Some(tenant) = tenant_of(composite, settings) else {
+            continue;
+        };
+        let Some(shape) = composite_shape(&composite.query, raw, groups) else {
+            continue;
+        };
+        let mut shaped = (*composite).clone();
+        shaped.query = shape;
+        let signature = signature(&shaped, &tenant);
+        match signatures.iter().position(|s| *s == signature) {
+            Some(g) => similar[g].members.push((c, tenant)),
+            None => {
+                signatures.push(signature);
+                similar.push(TenantGroup {
+                    members: vec![(c, tenant)],
+                });
+            }
+        }
+    }
+    let mut folded = Vec::new();
+    let mut not_folded = Vec::new();
+    for group in similar.into_iter().filter(|g| g.members.len() >= 2) {
+        let tenants = group.tenants();
+        let why = match tenants.windows(2).find(|w| w[0] == w[1]) {
+            Some(twice) => Some(format!("there are two such composites for {}", twice[0])),
+            None => missing_tenants(&group, &universe),
+        };
+        match why {
+            Some(why) => not_folded.push(format!(
+                "{} ({}): not folded into one per-tenant template: {why}",
+                describe(composites[group.members[0].0]),
+                tenants.join(", ")
+            )),
+            None => folded.push(group),
+        }
+    }
+    (folded, not_folded)
+}
+
+/// Whether the first member's query, with its tenant made `${tenant.name}`, gives every
+/// member's own query back.
+fn stamps_out_each(
+    group: &TenantGroup,
+    composites: &[&Monitor],
+    raw: &[&Monitor],
+    names: &[String],
+    groups: &[TenantGroup],
+) -> bool {
+    let query = |c: usize| symbolic_query(&composites[c].query, raw, names, groups);
+    let (first, first_tenant) = &group.members[0];
+    let template = Text::with_tenant(&query(*first), first_tenant);
+    group
+        .members
+        .iter()
+        .all(|(c, tenant)| template.0.join(tenant) == query(*c))
+}
+
+/// A composite's query with each imported monitor written as its template and tenant
+/// (`#errors[acme]`, `#db_down`), so that composites over their own tenant's monitors compare
+/// equal once the tenant is replaced. `None` if it names a monitor not imported.
+fn composite_shape(query: &str, raw: &[&Monitor], groups: &[TenantGroup]) -> Option<String> {
+    let expr = parse_composite_query(query).ok()?;
+    let mut shapes = HashMap::new();
+    for (operand, _) in expr.operands() {
+        let Operand::Id(id) = operand else {
+            return None;
+        };
+        let i = raw
+            .iter()
+            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(*id)))?;
+        let shape = match groups.iter().position(|g| g.has(i)) {
+            Some(g) => format!("#group{g}[{}]", groups[g].tenant_of(i).unwrap_or_default()),
+            None => format!("#monitor{i}"),
+        };
+        shapes.insert(*id, shape);
+    }
+    Some(expr.render(&|operand| match operand {
+        Operand::Id(id) => shapes.get(id).cloned().unwrap_or_default(),
+        other => other.to_string(),
+    }))
+}
+
 /// Why monitors equal but for the tenant cannot become one template, whatever the tenants.
 fn why_not_foldable(
     raw: &[&Monitor],
@@ -637,6 +779,7 @@ impl Names {
         raw: &[&Monitor],
         composites: &[&Monitor],
         groups: &[TenantGroup],
+        composite_groups: &[TenantGroup],
         settings: &Settings,
     ) -> Names {
         let mut used: HashSet<String> = settings.existing_templates.iter().cloned().collect();
@@ -650,25 +793,28 @@ impl Names {
             }
             name
         };
-        let mut names: Vec<Option<String>> = vec![None; raw.len()];
-        for (i, m) in raw.iter().enumerate() {
-            if names[i].is_some() {
-                continue;
-            }
-            match groups.iter().find(|g| g.has(i)) {
-                Some(g) => {
-                    let tenant = g.tenant_of(i).unwrap_or_default();
-                    let name = fresh(&Text::with_tenant(&m.name, tenant).0.join(" "));
-                    for (member, _) in &g.members {
-                        names[*member] = Some(name.clone());
-                    }
+        let mut name_all = |monitors: &[&Monitor], groups: &[TenantGroup]| -> Vec<String> {
+            let mut names: Vec<Option<String>> = vec![None; monitors.len()];
+            for (i, m) in monitors.iter().enumerate() {
+                if names[i].is_some() {
+                    continue;
                 }
-                None => names[i] = Some(fresh(&m.name)),
+                match groups.iter().find(|g| g.has(i)) {
+                    Some(g) => {
+                        let tenant = g.tenant_of(i).unwrap_or_default();
+                        let name = fresh(&Text::with_tenant(&m.name, tenant).0.join(" "));
+                        for (member, _) in &g.members {
+                            names[*member] = Some(name.clone());
+                        }
+                    }
+                    None => names[i] = Some(fresh(&m.name)),
+                }
             }
-        }
+            names.into_iter().map(Option::unwrap_or_default).collect()
+        };
         Names {
-            raw: names.into_iter().map(Option::unwrap_or_default).collect(),
-            composites: composites.iter().map(|c| fresh(&c.name)).collect(),
+            raw: name_all(raw, groups),
+            composites: name_all(composites, composite_groups),
         }
     }
 }

@@ -237,3 +237,76 @@ async fn adoption_refuses_a_key_another_live_monitor_holds() {
     );
     emulator.shutdown().await;
 }
+
+/// The migrated Terraform pattern end to end: per tenant, errors and latency monitors and one
+/// composite `(errors || latency) && !db && !region`. Imported with --detect-tenants and
+/// adopted, it becomes three per-tenant templates (the composite one of them); the first diff
+/// updates only, and after a sync the org diffs clean.
+#[test]
+fn per_tenant_composites_kept_as_written_fold_adopt_and_diff_clean() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let insert = |m: Value| emulator.insert_monitor(m).expect("inserted");
+    let region = insert(metric(
+        "Region degraded",
+        "avg(last_5m):avg:net.retrans{*} > 5",
+        "x",
+        &[],
+    ));
+    let db = insert(metric(
+        "DB down",
+        "avg(last_5m):avg:db.down{*} > 5",
+        "x",
+        &[],
+    ));
+    for tenant in ["acme", "globex", "initech"] {
+        let tags = [format!("tenant:{tenant}")];
+        let errors = insert(metric(
+            &format!("[{tenant}] errors"),
+            &format!("avg(last_5m):avg:app.errors{{tenant:{tenant}}} > 5"),
+            "x",
+            &tags,
+        ));
+        let latency = insert(metric(
+            &format!("[{tenant}] latency"),
+            &format!("avg(last_5m):avg:app.latency{{tenant:{tenant}}} > 5"),
+            "x",
+            &tags,
+        ));
+        insert(
+            json!({"name": format!("[{tenant}] API degraded"), "type": "composite",
+            "query": format!("({errors} || {latency}) && !{db} && !{region}"),
+            "message": format!("API of {tenant} degraded @slack-{tenant}"), "tags": tags,
+            "options": {}}),
+        );
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("import-emulator/terraform-pages");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("monc.hcl"), "tiers = [\"L0\", \"L2\", \"L3\"]\n").expect("monc.hcl");
+
+    let imported = monc_at(
+        &dir,
+        &url,
+        &["import", "--detect-tenants", "tenant", "--adopt"],
+    );
+    assert!(imported.status.success(), "{}", output_text(&imported));
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert_eq!(hcl.matches("for_each = tenants").count(), 3, "{hcl}");
+    assert!(
+        hcl.contains(r#"query    = "(monitor.errors[\"${tenant.name}\"] || monitor.latency[\"${tenant.name}\"]) && !monitor.db_down && !monitor.region_degraded""#),
+        "{hcl}"
+    );
+    let (code, first) = plan(&dir, &url);
+    assert_eq!(code, 2, "{first:#}");
+    assert!(changes_of(&first, "create").is_empty(), "{first:#}");
+    assert!(changes_of(&first, "delete").is_empty(), "{first:#}");
+    assert_eq!(changes_of(&first, "update").len(), 11, "{first:#}");
+
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let (code, after) = plan(&dir, &url);
+    assert_eq!(code, 0, "{after:#}");
+    runtime.block_on(emulator.shutdown());
+}

@@ -457,3 +457,126 @@ fn monitors_negated_in_a_kept_composite_go_one_tier_lower() {
         "(l3/errors || l3/latency) && !l2/db_down"
     );
 }
+
+/// The migrated Terraform pattern: per tenant, errors and latency monitors and one composite
+/// `(errors || latency) && !db && !region`. With --detect-tenants the composites fold into one
+/// per-tenant composite template too (they used to stay one template per tenant).
+fn terraform_pages(tenants: &[&str]) -> Vec<Monitor> {
+    let mut monitors = vec![
+        monitor(
+            1,
+            "Region degraded",
+            "avg(last_5m):avg:net.retrans{*} > 90",
+            "x",
+            &[],
+        ),
+        monitor(2, "DB down", "avg(last_5m):avg:db.down{*} > 90", "x", &[]),
+    ];
+    for (i, t) in tenants.iter().enumerate() {
+        let (errors, latency) = (100 + 2 * i as i64, 101 + 2 * i as i64);
+        for (id, what) in [(errors, "errors"), (latency, "latency")] {
+            monitors.push(monitor(
+                id,
+                &format!("[{t}] {what}"),
+                &format!("avg(last_5m):avg:app.{what}{{tenant:{t}}} > 90"),
+                "x",
+                &[&format!("tenant:{t}")],
+            ));
+        }
+        let mut page = composite(
+            300 + i as i64,
+            &format!("[{t}] API degraded"),
+            &format!("({errors} || {latency}) && !2 && !1"),
+            &format!("API of {t} degraded @slack-{t}"),
+        );
+        page.tags = vec![format!("tenant:{t}")];
+        monitors.push(page);
+    }
+    monitors
+}
+
+#[test]
+fn detect_tenants_folds_composites_kept_as_written() {
+    let tenants = ["acme", "globex", "initech"];
+    let dir = project("tenant-composites");
+    let (imported, desired) = import_and_compile(&dir, &terraform_pages(&tenants), Some("tenant"));
+    let per_tenant: Vec<&str> = imported
+        .templates
+        .iter()
+        .filter(|t| t.per_tenant)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        per_tenant,
+        ["errors", "latency", "api_degraded"],
+        "{:#?}",
+        imported.templates
+    );
+    assert_eq!(imported.templates.len(), 5, "and region, DB down");
+    let by_key = desired_by_key(&desired);
+    let adopted: HashMap<i64, String> = imported
+        .adoptions()
+        .into_iter()
+        .map(|a| (a.id, a.key))
+        .collect();
+    for (i, t) in tenants.iter().enumerate() {
+        let key = format!("l3/api_degraded/{t}");
+        assert_eq!(adopted[&(300 + i as i64)], key);
+        assert_eq!(
+            Definition::of_desired(by_key[key.as_str()]).query,
+            format!("(l3/errors/{t} || l3/latency/{t}) && !l2/db_down && !l2/region_degraded")
+        );
+        assert_eq!(
+            by_key[key.as_str()].message,
+            format!("API of {t} degraded @slack-{t}")
+        );
+    }
+    assert!(imported.not_folded.is_empty(), "{:?}", imported.not_folded);
+}
+
+/// A composite present for some tenants only is not folded, and the note says why.
+#[test]
+fn a_composite_for_some_tenants_only_is_not_folded_and_says_why() {
+    let mut monitors = terraform_pages(&["acme", "globex", "initech"]);
+    monitors.retain(|m| m.id != Some(302));
+    let dir = project("tenant-composites-partial");
+    let (imported, _) = import_and_compile(&dir, &monitors, Some("tenant"));
+    let kept: Vec<&str> = imported
+        .templates
+        .iter()
+        .filter(|t| t.monitor_type == "composite")
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(kept, ["acme_api_degraded", "globex_api_degraded"]);
+    let reasons = imported.not_folded.join("\n");
+    assert!(
+        reasons.contains("[acme] API degraded") && reasons.contains("no monitor for initech"),
+        "{reasons}"
+    );
+}
+
+/// A shared monitor whose name holds a tenant's name (`shared_acme_wide_db`) would be renamed
+/// for every other tenant by the folded template: the composites stay one per tenant, and the
+/// note says why.
+#[test]
+fn a_composite_naming_a_monitor_with_a_tenant_in_its_name_is_not_folded() {
+    let mut monitors = terraform_pages(&["acme", "globex", "initech"]);
+    for m in &mut monitors {
+        if m.id == Some(2) {
+            m.name = "Shared acme-wide DB".into();
+        }
+    }
+    let dir = project("tenant-composites-unclean");
+    let (imported, _) = import_and_compile(&dir, &monitors, Some("tenant"));
+    let kept = imported
+        .templates
+        .iter()
+        .filter(|t| t.monitor_type == "composite" && !t.per_tenant)
+        .count();
+    assert_eq!(kept, 3, "{:#?}", imported.templates);
+    let reasons = imported.not_folded.join("\n");
+    assert!(
+        reasons.contains("has the tenant's name in its own name"),
+        "{reasons}"
+    );
+}
