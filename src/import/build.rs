@@ -386,24 +386,11 @@ fn detect_tenants(
     if settings.detect_tenants.is_none() && settings.tenant_hints.is_empty() {
         return (Vec::new(), Vec::new());
     }
-    let mut signatures: Vec<String> = Vec::new();
-    let mut similar: Vec<TenantGroup> = Vec::new();
-    for (i, m) in raw.iter().enumerate() {
-        let Some(tenant) = tenant_of(m, settings) else {
-            continue;
-        };
+    let similar = similar_groups(raw.iter().enumerate().filter_map(|(i, m)| {
+        let tenant = tenant_of(m, settings)?;
         let signature = signature(m, &tenant);
-        match signatures.iter().position(|s| *s == signature) {
-            Some(g) => similar[g].members.push((i, tenant)),
-            None => {
-                signatures.push(signature);
-                similar.push(TenantGroup {
-                    members: vec![(i, tenant)],
-                });
-            }
-        }
-    }
-    similar.retain(|g| g.members.len() >= 2);
+        Some((i, tenant, signature))
+    }));
     let universe: BTreeSet<&str> = settings
         .existing_tenants
         .iter()
@@ -453,34 +440,20 @@ fn detect_tenant_composites(
         .map(String::as_str)
         .chain(first.tenants())
         .collect();
-    let mut signatures: Vec<String> = Vec::new();
-    let mut similar: Vec<TenantGroup> = Vec::new();
-    for (c, composite) in composites.iter().enumerate() {
-        if converted.contains(&c) {
-            continue;
-        }
-        let Some(tenant) = tenant_of(composite, settings) else {
-            continue;
-        };
-        let Some(shape) = composite_shape(&composite.query, raw, groups) else {
-            continue;
-        };
+    let kept = composites
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| !converted.contains(c));
+    let similar = similar_groups(kept.filter_map(|(c, composite)| {
+        let tenant = tenant_of(composite, settings)?;
         let mut shaped = (*composite).clone();
-        shaped.query = shape;
+        shaped.query = composite_shape(&composite.query, raw, groups)?;
         let signature = signature(&shaped, &tenant);
-        match signatures.iter().position(|s| *s == signature) {
-            Some(g) => similar[g].members.push((c, tenant)),
-            None => {
-                signatures.push(signature);
-                similar.push(TenantGroup {
-                    members: vec![(c, tenant)],
-                });
-            }
-        }
-    }
+        Some((c, tenant, signature))
+    }));
     let mut folded = Vec::new();
     let mut not_folded = Vec::new();
-    for group in similar.into_iter().filter(|g| g.members.len() >= 2) {
+    for group in similar {
         let tenants = group.tenants();
         let why = match tenants.windows(2).find(|w| w[0] == w[1]) {
             Some(twice) => Some(format!("there are two such composites for {}", twice[0])),
@@ -539,6 +512,25 @@ fn composite_shape(query: &str, raw: &[&Monitor], groups: &[TenantGroup]) -> Opt
         Operand::Id(id) => shapes.get(id).cloned().unwrap_or_default(),
         other => other.to_string(),
     }))
+}
+
+/// `(index, tenant, signature)` grouped by signature, in input order; groups of two or more.
+fn similar_groups(items: impl Iterator<Item = (usize, String, String)>) -> Vec<TenantGroup> {
+    let mut by_signature: HashMap<String, usize> = HashMap::new();
+    let mut similar: Vec<TenantGroup> = Vec::new();
+    for (i, tenant, signature) in items {
+        match by_signature.get(&signature) {
+            Some(&g) => similar[g].members.push((i, tenant)),
+            None => {
+                by_signature.insert(signature, similar.len());
+                similar.push(TenantGroup {
+                    members: vec![(i, tenant)],
+                });
+            }
+        }
+    }
+    similar.retain(|g| g.members.len() >= 2);
+    similar
 }
 
 /// Why monitors equal but for the tenant cannot become one template, whatever the tenants.
