@@ -36,17 +36,18 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
             raw.push(m);
         }
     }
+    let ids = raw_ids(&raw);
     let suppressions = find_suppressions(&raw, &composites, settings);
     let (groups, mut not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
     let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
     let (candidates, composites_not_folded) =
-        detect_tenant_composites(&raw, &composites, &converted, &groups, settings);
+        detect_tenant_composites(&ids, &composites, &converted, &groups, settings);
     not_folded.extend(composites_not_folded);
     let mut names = Names::assign(&raw, &composites, &groups, &candidates, settings);
     // A template name holding a tenant's name (`acme_wide_db`) would be rewritten with it.
     let (composite_groups, unclean): (Vec<TenantGroup>, Vec<TenantGroup>) = candidates
         .into_iter()
-        .partition(|g| stamps_out_each(g, &composites, &raw, &names.raw, &groups));
+        .partition(|g| stamps_out_each(g, &composites, &ids, &names.raw, &groups));
     for group in &unclean {
         not_folded.push(format!(
             "{} ({}): not folded into one per-tenant template: a monitor it names has the tenant's name in its own name",
@@ -61,7 +62,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     let tiers = Tiers::new(
         settings,
         &suppressions,
-        &negated_in_kept(&raw, &composites, &suppressions),
+        &negated_in_kept(&ids, &composites, &suppressions),
     );
     let mut templates = Vec::new();
     let mut grouped = HashSet::new();
@@ -92,7 +93,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         if converted.contains(&c) {
             continue;
         }
-        let query = |c: usize| symbolic_query(&composites[c].query, &raw, &names.raw, &groups);
+        let query = |c: usize| symbolic_query(&composites[c].query, &ids, &names.raw, &groups);
         if let Some(g) = composite_groups.iter().position(|g| g.has(c)) {
             if grouped_composites.insert(g) {
                 let group = &composite_groups[g];
@@ -120,6 +121,16 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     import.tenants = placement(&groups, settings);
     import.templates = templates;
     import
+}
+
+/// Raw monitors by Datadog id (as composite queries name them): index into the raw monitors.
+type RawIds = HashMap<u64, usize>;
+
+fn raw_ids(raw: &[&Monitor]) -> RawIds {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((u64::try_from(m.id?).ok()?, i)))
+        .collect()
 }
 
 fn describe(m: &Monitor) -> String {
@@ -197,16 +208,13 @@ fn find_suppressions(
 /// suppress its other members, as the suppressors of an `A && !B` composite do. A monitor that
 /// pages through such a composite itself stays where it is (its suppressors must stay below).
 fn negated_in_kept(
-    raw: &[&Monitor],
+    ids: &RawIds,
     composites: &[&Monitor],
     suppressions: &[Suppression],
 ) -> HashSet<usize> {
     let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
     let targets: HashSet<usize> = suppressions.iter().map(|s| s.target).collect();
-    let index_of = |id: u64| {
-        raw.iter()
-            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(id)))
-    };
+    let index_of = |id: u64| ids.get(&id).copied();
     composites
         .iter()
         .enumerate()
@@ -315,19 +323,12 @@ pub fn handles(message: &str) -> Vec<String> {
 
 /// A composite's query with imported monitors named `monitor.<name>` (`["tenant"]` for
 /// per-tenant ones); IDs of monitors not imported stay as they are.
-fn symbolic_query(
-    query: &str,
-    raw: &[&Monitor],
-    names: &[String],
-    groups: &[TenantGroup],
-) -> String {
+fn symbolic_query(query: &str, ids: &RawIds, names: &[String], groups: &[TenantGroup]) -> String {
     let Ok(expr) = parse_composite_query(query) else {
         return query.to_string();
     };
     let reference = |id: u64| {
-        let i = raw
-            .iter()
-            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(id)))?;
+        let &i = ids.get(&id)?;
         let tenant = groups.iter().find_map(|g| g.tenant_of(i));
         Some(match tenant {
             Some(t) => format!("monitor.{}[\"{t}\"]", names[i]),
@@ -346,14 +347,31 @@ fn symbolic_query(
 type Member = (usize, String);
 
 /// Monitors equal but for the tenant's name: one per-tenant template.
+#[derive(Clone)]
 struct TenantGroup {
     /// In input order.
     members: Vec<Member>,
+    /// Position in `members` by monitor index: lookups stay linear in the org's size.
+    positions: HashMap<usize, usize>,
 }
 
 impl TenantGroup {
+    fn new(first: Member) -> TenantGroup {
+        let mut group = TenantGroup {
+            members: Vec::new(),
+            positions: HashMap::new(),
+        };
+        group.push(first);
+        group
+    }
+
+    fn push(&mut self, member: Member) {
+        self.positions.insert(member.0, self.members.len());
+        self.members.push(member);
+    }
+
     fn has(&self, i: usize) -> bool {
-        self.members.iter().any(|(m, _)| *m == i)
+        self.positions.contains_key(&i)
     }
 
     /// The members' tenants, sorted.
@@ -364,10 +382,8 @@ impl TenantGroup {
     }
 
     fn tenant_of(&self, i: usize) -> Option<&str> {
-        self.members
-            .iter()
-            .find(|(m, _)| *m == i)
-            .map(|(_, t)| t.as_str())
+        let &position = self.positions.get(&i)?;
+        Some(self.members[position].1.as_str())
     }
 }
 
@@ -412,9 +428,7 @@ fn detect_tenants(
                 describe(raw[group.members[0].0]),
                 group.tenants().join(", ")
             )),
-            None => groups.push(TenantGroup {
-                members: group.members.clone(),
-            }),
+            None => groups.push(group.clone()),
         }
     }
     (groups, not_folded)
@@ -425,7 +439,7 @@ fn detect_tenants(
 /// per-tenant composite template. Folded only alongside folded monitors, and only if they
 /// cover exactly the tenants those declare.
 fn detect_tenant_composites(
-    raw: &[&Monitor],
+    ids: &RawIds,
     composites: &[&Monitor],
     converted: &HashSet<usize>,
     groups: &[TenantGroup],
@@ -447,7 +461,7 @@ fn detect_tenant_composites(
     let similar = similar_groups(kept.filter_map(|(c, composite)| {
         let tenant = tenant_of(composite, settings)?;
         let mut shaped = (*composite).clone();
-        shaped.query = composite_shape(&composite.query, raw, groups)?;
+        shaped.query = composite_shape(&composite.query, ids, groups)?;
         let signature = signature(&shaped, &tenant);
         Some((c, tenant, signature))
     }));
@@ -476,11 +490,11 @@ fn detect_tenant_composites(
 fn stamps_out_each(
     group: &TenantGroup,
     composites: &[&Monitor],
-    raw: &[&Monitor],
+    ids: &RawIds,
     names: &[String],
     groups: &[TenantGroup],
 ) -> bool {
-    let query = |c: usize| symbolic_query(&composites[c].query, raw, names, groups);
+    let query = |c: usize| symbolic_query(&composites[c].query, ids, names, groups);
     let (first, first_tenant) = &group.members[0];
     let template = Text::with_tenant(&query(*first), first_tenant);
     group
@@ -492,16 +506,14 @@ fn stamps_out_each(
 /// A composite's query with each imported monitor written as its template and tenant
 /// (`#errors[acme]`, `#db_down`), so that composites over their own tenant's monitors compare
 /// equal once the tenant is replaced. `None` if it names a monitor not imported.
-fn composite_shape(query: &str, raw: &[&Monitor], groups: &[TenantGroup]) -> Option<String> {
+fn composite_shape(query: &str, ids: &RawIds, groups: &[TenantGroup]) -> Option<String> {
     let expr = parse_composite_query(query).ok()?;
     let mut shapes = HashMap::new();
     for (operand, _) in expr.operands() {
         let Operand::Id(id) = operand else {
             return None;
         };
-        let i = raw
-            .iter()
-            .position(|m| m.id.is_some_and(|m_id| u64::try_from(m_id) == Ok(*id)))?;
+        let &i = ids.get(id)?;
         let shape = match groups.iter().position(|g| g.has(i)) {
             Some(g) => format!("#group{g}[{}]", groups[g].tenant_of(i).unwrap_or_default()),
             None => format!("#monitor{i}"),
@@ -520,12 +532,10 @@ fn similar_groups(items: impl Iterator<Item = (usize, String, String)>) -> Vec<T
     let mut similar: Vec<TenantGroup> = Vec::new();
     for (i, tenant, signature) in items {
         match by_signature.get(&signature) {
-            Some(&g) => similar[g].members.push((i, tenant)),
+            Some(&g) => similar[g].push((i, tenant)),
             None => {
                 by_signature.insert(signature, similar.len());
-                similar.push(TenantGroup {
-                    members: vec![(i, tenant)],
-                });
+                similar.push(TenantGroup::new((i, tenant)));
             }
         }
     }
