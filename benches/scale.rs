@@ -1,7 +1,7 @@
 //! `scripts/bench.sh` (or `cargo bench --bench scale`): generates synthetic configurations and
 //! measures monc against the in-process emulator over loopback, printing a Markdown table.
 //!
-//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync`, all by default):
+//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync,import`, all by default):
 //! - compile: `monc::check` for 10 → 1,000 tenants × 20 L3 templates on 50 clusters × 10 L2
 //!   templates + 10 L0, each size in a fresh child process so its peak RSS is its own.
 //! - few-clusters: the same for 1,000 → 4,000 tenants on only 2 clusters (2,000 tenants per
@@ -10,6 +10,9 @@
 //!   diff (in process and the `monc diff` binary) beside DogPush's, if `MONC_DOGPUSH` names it.
 //! - sync: from empty under a rate limit, against the N requests / rate lower bound; then a
 //!   no-op re-sync.
+//! - import: `monc::import::build` with tenant detection on the migrated Terraform pattern (per
+//!   tenant: errors and latency monitors and a composite `(errors || latency) && !db && !region`),
+//!   1,000 → 8,000 tenants: must stay linear.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -466,6 +469,77 @@ async fn sync_section(out: &mut String) {
     );
 }
 
+/// The migrated Terraform pattern for `tenants` tenants, as the Monitor API lists it.
+fn terraform_export(tenants: usize) -> Vec<monc::datadog::Monitor> {
+    let metric = |id: usize, name: String, query: String, tags: Vec<String>| {
+        json!({"id": id, "name": name, "type": "query alert", "query": query, "message": "x",
+               "tags": tags, "options": {"thresholds": {"critical": 5.0}}})
+    };
+    let mut monitors = vec![
+        metric(
+            1,
+            "Region degraded".into(),
+            "avg(last_5m):avg:net.retrans{*} > 5".into(),
+            vec![],
+        ),
+        metric(
+            2,
+            "DB down".into(),
+            "avg(last_5m):avg:db.down{*} > 5".into(),
+            vec![],
+        ),
+    ];
+    for n in 0..tenants {
+        let tenant = format!("t{n:05}x");
+        let (errors, latency, page) = (10 + 3 * n, 11 + 3 * n, 12 + 3 * n);
+        let tags = vec![format!("tenant:{tenant}")];
+        for (id, what) in [(errors, "errors"), (latency, "latency")] {
+            monitors.push(metric(
+                id,
+                format!("[{tenant}] {what}"),
+                format!("avg(last_5m):avg:app.{what}{{tenant:{tenant}}} > 5"),
+                tags.clone(),
+            ));
+        }
+        monitors.push(
+            json!({"id": page, "name": format!("[{tenant}] API degraded"),
+            "type": "composite", "query": format!("({errors} || {latency}) && !2 && !1"),
+            "message": format!("@slack-{tenant}"), "tags": tags, "options": {}}),
+        );
+    }
+    serde_json::from_value(serde_json::Value::Array(monitors)).expect("monitors")
+}
+
+fn import_section(out: &mut String) {
+    let dir = work_dir("import");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("monitors")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("tenants")).expect("mkdir");
+    std::fs::write(dir.join("monc.hcl"), "tiers = [\"L0\", \"L2\", \"L3\"]\n").expect("write");
+    let (model, _) = monc::load::load(&LoadOptions::in_dir(&dir)).expect("loads");
+    let mut settings = monc::import::Settings::for_project(&model, "bench", &[]);
+    settings.detect_tenants = Some("tenant".into());
+    out.push_str("\n### Import with tenant detection (`monc::import::build`, best of 3)\n\n| tenants | monitors | templates | time | per monitor |\n|---:|---:|---:|---:|---:|\n");
+    for tenants in [1000, 2000, 4000, 8000] {
+        let monitors = terraform_export(tenants);
+        let mut best = Duration::MAX;
+        let mut templates = 0;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let imported = monc::import::build(&monitors, &settings);
+            best = best.min(started.elapsed());
+            templates = imported.templates.len();
+        }
+        let _ = writeln!(
+            out,
+            "| {tenants} | {} | {templates} | {} ms | {:.1} µs |",
+            monitors.len(),
+            best.as_millis(),
+            best.as_secs_f64() * 1e6 / monitors.len() as f64
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--measure-check") {
@@ -480,8 +554,8 @@ fn main() {
         println!("benches/scale: run with `cargo bench --bench scale` or scripts/bench.sh");
         return;
     }
-    let sections =
-        std::env::var("MONC_BENCH").unwrap_or_else(|_| "compile,few-clusters,diff,sync".into());
+    let sections = std::env::var("MONC_BENCH")
+        .unwrap_or_else(|_| "compile,few-clusters,diff,sync,import".into());
     let mut out = String::new();
     if sections.split(',').any(|s| s == "compile") {
         compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
@@ -503,6 +577,9 @@ fn main() {
     }
     if sections.contains("sync") {
         runtime.block_on(sync_section(&mut out));
+    }
+    if sections.contains("import") {
+        import_section(&mut out);
     }
     println!("{out}");
 }
