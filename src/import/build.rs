@@ -324,6 +324,7 @@ pub fn handles(message: &str) -> Vec<String> {
 /// A composite's query with imported monitors named `monitor.<name>` (`["tenant"]` for
 /// per-tenant ones); IDs of monitors not imported stay as they are.
 fn symbolic_query(query: &str, ids: &RawIds, names: &[String], groups: &[TenantGroup]) -> String {
+    let query = query.trim();
     let Ok(expr) = parse_composite_query(query) else {
         return query.to_string();
     };
@@ -335,7 +336,8 @@ fn symbolic_query(query: &str, ids: &RawIds, names: &[String], groups: &[TenantG
             None => format!("monitor.{}", names[i]),
         })
     };
-    expr.render(&|operand: &Operand| match operand {
+    // As written: Datadog does not document `&&` over `||`, so no parenthesis is added or lost.
+    expr.replace_operands_in(query, &|operand: &Operand| match operand {
         Operand::Id(id) => reference(*id).unwrap_or_else(|| id.to_string()),
         other => other.to_string(),
     })
@@ -507,6 +509,7 @@ fn stamps_out_each(
 /// (`#errors[acme]`, `#db_down`), so that composites over their own tenant's monitors compare
 /// equal once the tenant is replaced. `None` if it names a monitor not imported.
 fn composite_shape(query: &str, ids: &RawIds, groups: &[TenantGroup]) -> Option<String> {
+    let query = query.trim();
     let expr = parse_composite_query(query).ok()?;
     let mut shapes = HashMap::new();
     for (operand, _) in expr.operands() {
@@ -520,7 +523,7 @@ fn composite_shape(query: &str, ids: &RawIds, groups: &[TenantGroup]) -> Option<
         };
         shapes.insert(*id, shape);
     }
-    Some(expr.render(&|operand| match operand {
+    Some(expr.replace_operands_in(query, &|operand| match operand {
         Operand::Id(id) => shapes.get(id).cloned().unwrap_or_default(),
         other => other.to_string(),
     }))

@@ -580,3 +580,30 @@ fn a_composite_naming_a_monitor_with_a_tenant_in_its_name_is_not_folded() {
         "{reasons}"
     );
 }
+
+/// A composite kept as written keeps its text: only the monitor ids become references. Datadog
+/// does not document whether `&&` binds tighter than `||`, so parentheses are neither added nor
+/// dropped (validate then warns about the mix, and the user decides).
+#[test]
+fn a_kept_composite_keeps_its_operators_and_parentheses_as_written() {
+    let a = monitor(11, "A", "avg(last_5m):avg:a{*} > 90", "x", &[]);
+    let b = monitor(12, "B", "avg(last_5m):avg:b{*} > 90", "x", &[]);
+    let c = monitor(13, "C", "avg(last_5m):avg:c{*} > 90", "x", &[]);
+    let mixed = composite(20, "Mixed", "11 || 12 && !13", "x");
+    let nested = composite(21, "Nested", "  ((11)) && !(12 || 13) ", "x");
+    let dir = project("kept-as-written");
+    let (imported, _) = import_and_compile(&dir, &[a, b, c, mixed, nested], None);
+    let queries: Vec<String> = imported
+        .templates
+        .iter()
+        .filter(|t| t.monitor_type == "composite")
+        .map(|t| t.query.0.concat())
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            "monitor.a || monitor.b && !monitor.c",
+            "((monitor.a)) && !(monitor.b || monitor.c)"
+        ]
+    );
+}

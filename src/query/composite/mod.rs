@@ -93,6 +93,20 @@ impl CompositeExpr {
         }
     }
 
+    /// `query` (the text this tree was parsed from) with each operand replaced by
+    /// `replace(operand)` and everything else (parentheses, spacing) as written.
+    pub fn replace_operands_in(&self, query: &str, replace: &dyn Fn(&Operand) -> String) -> String {
+        let mut out = String::with_capacity(query.len());
+        let mut at = 0;
+        for (operand, span) in self.operands() {
+            out.push_str(&query[at..span.start]);
+            out.push_str(&replace(operand));
+            at = span.end;
+        }
+        out.push_str(&query[at..]);
+        out
+    }
+
     /// The same tree with every operand replaced by `map(operand)`; spans are kept.
     pub fn map_operands(&self, map: &dyn Fn(&Operand) -> Operand) -> CompositeExpr {
         let boxed = |e: &CompositeExpr| Box::new(e.map_operands(map));

@@ -290,3 +290,10 @@ fn mixing_and_and_or_at_one_level_is_found_at_the_second_kind() {
     assert_eq!(at("1 ||| 2"), None, "not a query: reported elsewhere");
     assert_eq!(at("1 && 2) || (3"), None, "unbalanced: reported elsewhere");
 }
+
+#[test]
+fn operands_are_replaced_in_the_text_as_written() {
+    let query = " ((1))&&!( 2 ||3 ) ";
+    let replaced = parse(query).replace_operands_in(query, &|operand| format!("m{operand}"));
+    assert_eq!(replaced, " ((m1))&&!( m2 ||m3 ) ");
+}
