@@ -99,6 +99,15 @@ fn added_tags(tier: &str, key: &str, extra: &[&str]) -> Vec<String> {
     tags
 }
 
+/// Live monitor id → the key it is adopted under.
+fn adopted_keys(imported: &Import) -> HashMap<i64, String> {
+    imported
+        .adoptions()
+        .into_iter()
+        .map(|a| (a.id, a.key))
+        .collect()
+}
+
 fn desired_by_key(desired: &[DesiredMonitor]) -> HashMap<&str, &DesiredMonitor> {
     desired.iter().map(|d| (d.key.as_str(), d)).collect()
 }
@@ -227,11 +236,7 @@ fn suppression_composites_become_suppressed_by() {
         "l2/db_down || l2/network_down"
     );
 
-    let adopted: HashMap<i64, String> = imported
-        .adoptions()
-        .into_iter()
-        .map(|a| (a.id, a.key))
-        .collect();
+    let adopted = adopted_keys(&imported);
     assert_eq!(adopted[&20], "l3/api_errors/composite");
     assert_eq!(adopted[&12], "l2/db_down");
     assert_eq!(adopted[&21], "l3/either_down");
@@ -361,11 +366,7 @@ fn detect_tenants_folds_monitors_that_page_through_a_composite() {
         "the folded template and DB down"
     );
     let by_key = desired_by_key(&desired);
-    let adopted: HashMap<i64, String> = imported
-        .adoptions()
-        .into_iter()
-        .map(|a| (a.id, a.key))
-        .collect();
+    let adopted = adopted_keys(&imported);
     for (i, t) in tenants.iter().enumerate() {
         let key = format!("l3/api_errors/{t}");
         assert_eq!(adopted[&(100 + i as i64)], key);
@@ -514,11 +515,7 @@ fn detect_tenants_folds_composites_kept_as_written() {
     );
     assert_eq!(imported.templates.len(), 5, "and region, DB down");
     let by_key = desired_by_key(&desired);
-    let adopted: HashMap<i64, String> = imported
-        .adoptions()
-        .into_iter()
-        .map(|a| (a.id, a.key))
-        .collect();
+    let adopted = adopted_keys(&imported);
     for (i, t) in tenants.iter().enumerate() {
         let key = format!("l3/api_degraded/{t}");
         assert_eq!(adopted[&(300 + i as i64)], key);
