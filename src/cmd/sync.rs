@@ -23,8 +23,14 @@ pub struct SyncArgs {
     #[arg(long)]
     pub prune: bool,
     /// Apply without asking (for CI). Without it (or --dry-run), sync needs a terminal to ask at.
+    /// Monitors no longer in the config that were edited outside monc are then kept (see
+    /// --delete-edited).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// With --yes --prune: also delete monitors no longer in the config that someone edited
+    /// outside monc (without it they are kept and reported; at a terminal the plan asks).
+    #[arg(long)]
+    pub delete_edited: bool,
     /// Show the plan and stop; the same as `monc diff`.
     #[arg(long)]
     pub dry_run: bool,
@@ -76,6 +82,9 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if args.yes && !args.delete_edited {
+        planned.plan.keep_edited_deletes();
+    }
     if !json {
         eprint!(
             "{}",

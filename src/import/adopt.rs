@@ -2,7 +2,7 @@
 //! `monc diff` finds them by key and plans updates instead of creating duplicates.
 
 use crate::datadog::{ApiError, Client, Monitor};
-use crate::plan::Ownership;
+use crate::plan::{ADOPTED_TAG, Ownership};
 
 use super::Adoption;
 
@@ -63,7 +63,7 @@ async fn adopt_one(
         ));
     }
     let mut tags = monitor.tags.clone();
-    for tag in [&ownership.owner_tag, &key_tag] {
+    for tag in [&ownership.owner_tag, &key_tag, &ADOPTED_TAG.to_string()] {
         if !tags.contains(tag) {
             tags.push(tag.clone());
         }

@@ -178,6 +178,15 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
             ids.join(", ")
         );
     }
+    for conflict in &plan.conflicts {
+        let _ = writeln!(
+            out,
+            "{}warning:{} {}\n",
+            p.yellow,
+            p.reset,
+            conflict.describe()
+        );
+    }
     let _ = writeln!(out, "{}{}{}", p.bold, summary_line(plan), p.reset);
     out
 }
@@ -245,6 +254,13 @@ pub fn render_markdown(plan: &Plan, title: &str) -> String {
     let drifted: Vec<&Change> = plan.drifted().collect();
     if !drifted.is_empty() {
         out.push_str(&drift_section(&drifted));
+    }
+    if !plan.conflicts.is_empty() {
+        out.push_str("### Monitors carrying monc's tags that monc did not write\n\n");
+        for conflict in &plan.conflicts {
+            let _ = writeln!(out, "- {}", conflict.describe());
+        }
+        out.push('\n');
     }
     for (group, changes) in grouped(plan) {
         let _ = writeln!(out, "### {group}\n");
@@ -332,6 +348,7 @@ pub fn render_json(plan: &Plan) -> String {
         },
         "changes": plan.changes.iter().filter(|c| c.action != Action::Unchanged).collect::<Vec<_>>(),
         "owned_without_key": plan.owned_without_key,
+        "conflicts": plan.conflicts,
     });
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

@@ -73,6 +73,7 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[St
             .collect(),
         owned_without_key: plan.owned_without_key,
         move_conflicts: plan.move_conflicts,
+        conflicts: plan.conflicts,
     }
 }
 
@@ -163,16 +164,19 @@ fn foreign_blocker(
         .filter(|m| composite_ids(&m.query).contains(&id))
         .collect();
     // The API's wording is not a contract: only a refusal fully explained by monc's own
-    // composites (each named by id; names, which may hold digits, taken out first) is
-    // discounted. Anything else blocks.
-    let names = ours.iter().map(|m| m.name.as_str()).chain([name]);
+    // composites is discounted. Each is taken out of the text as the API names it, `[id,name]`
+    // (id and name together: a name alone may be part of another's, `app 1` of `app 11`);
+    // any number left is a monitor monc does not know, and blocks.
+    let named = ours
+        .iter()
+        .map(|m| (m.id, m.name.as_str()))
+        .chain([(id, name)]);
     let others: Vec<i64> = reasons
         .iter()
         .map(|reason| {
-            names
-                .clone()
-                .filter(|n| !n.is_empty())
-                .fold(reason.clone(), |text, n| text.replace(n, " "))
+            named.clone().fold(reason.clone(), |text, (id, name)| {
+                text.replace(&format!("[{id},{name}]"), " ")
+            })
         })
         .flat_map(|reason| numbers_in(&reason))
         .filter(|n| *n != id && !ours.iter().any(|m| m.id == *n))
@@ -185,7 +189,7 @@ fn foreign_blocker(
 
 /// A blocked monitor keeps its partner: deleting a raw monitor's composite while the raw
 /// monitor stays (or the reverse) would leave half a pair.
-fn block_partners(plan: &mut Plan) {
+pub(super) fn block_partners(plan: &mut Plan) {
     let blocked_keys: HashSet<String> = plan
         .blocked()
         .filter(|c| c.drift != Some(super::Drift::Duplicate))
@@ -255,6 +259,16 @@ mod tests {
         assert!(foreign_blocker((10, "raw"), &foreign, &rewritten).is_some());
         let unexplained = vec!["monitor is used by an SLO".into()];
         assert!(foreign_blocker((10, "raw"), &unexplained, &[]).is_some());
+        let mut app_1 = composite(21, "10 && !30");
+        app_1.name = "[t0] app 1".into();
+        let mut app_11 = composite(22, "11 && !30");
+        app_11.name = "[t0] app 11".into();
+        let both = [&app_1, &app_11];
+        let shared = vec![
+            "monitor [30,db] is referenced in composite monitors: [21,[t0] app 1], [22,[t0] app 11]"
+                .into(),
+        ];
+        assert_eq!(foreign_blocker((30, "db"), &shared, &both), None);
         let gone = vec!["Monitor not found".into()];
         assert_eq!(foreign_blocker((10, "raw"), &gone, &[]), None);
     }

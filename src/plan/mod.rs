@@ -19,7 +19,7 @@ use crate::model::{is_composite, is_composite_key, key_without_tier};
 pub use desired::{DesiredMonitor, Query, desired_monitors};
 // `plan::live` pairs monitors with their composites by key, as this module does.
 pub(crate) use crate::model::partner_key;
-pub use normalize::{Definition, MARKER_PREFIX, marker_line, parse_marker};
+pub use normalize::{ADOPTED_TAG, Definition, MARKER_PREFIX, marker_line, parse_marker};
 
 /// A monitor as read from the org, reduced to what monc compares.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +118,8 @@ pub struct Plan {
     /// `moved` blocks whose old and new monitor are both live: nothing may be written until
     /// one of them is gone (or the block is removed).
     pub move_conflicts: Vec<MoveConflict>,
+    /// Monitors carrying monc's tags that monc did not write: reported, never touched.
+    pub conflicts: Vec<Conflict>,
 }
 
 /// A `moved` block that cannot be carried out: the org holds a monitor under the old key and
@@ -162,6 +164,25 @@ impl Plan {
     pub fn drifted(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.drift.is_some())
     }
+
+    /// Keeps the monitors no longer in the config that were edited outside monc (and their
+    /// partners): for runs nobody watches (`sync --yes`), where a hand edit must not be deleted
+    /// without someone having seen it.
+    pub fn keep_edited_deletes(&mut self) {
+        for change in &mut self.changes {
+            if change.action == Action::Delete
+                && change.blocked.is_none()
+                && change.drift == Some(Drift::EditedOutsideMonc)
+            {
+                change.blocked = Some(
+                    "edited outside monc since monc wrote it; kept under --yes unless \
+                     --delete-edited is given"
+                        .into(),
+                );
+            }
+        }
+        live::block_partners(self);
+    }
 }
 
 /// The settings the plan needs from the project.
@@ -183,24 +204,12 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
     // id seen twice is one monitor, never a copy of itself.
     owned.sort_by_key(|m| m.id);
     owned.dedup_by_key(|m| m.id);
-    let mut index = LiveIndex::default();
-    let mut duplicates: Vec<(&str, &LiveMonitor)> = Vec::new();
-    let mut owned_without_key = Vec::new();
-    for monitor in &owned {
-        match monitor.tag_value(&ownership.key_tag) {
-            Some(key) if index.by_key.contains_key(key) => {
-                index.key_of_any_id.insert(monitor.id, key);
-                duplicates.push((key, monitor));
-            }
-            Some(key) => {
-                index.by_key.insert(key, monitor);
-                index.key_of_id.insert(monitor.id, key);
-                index.current_key_of_id.insert(monitor.id, key);
-                index.key_of_any_id.insert(monitor.id, key);
-            }
-            None => owned_without_key.push(monitor.id),
-        }
-    }
+    let Classified {
+        mut index,
+        duplicates,
+        conflicts,
+        owned_without_key,
+    } = classify(&owned, ownership);
     let desired_keys: HashSet<&str> = desired.iter().map(|d| d.key.as_str()).collect();
     let moves = find_moves(desired, &desired_keys, &index);
     // Constituents of composites are compared under the keys they have once moved.
@@ -222,20 +231,130 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         .by_key
         .iter()
         .filter(|(key, live)| !desired_keys.contains(*key) && !moved_away.contains(&live.id))
-        .map(|(key, live)| orphan(key, live, &index.key_of_id))
+        .map(|(key, live)| orphan(key, live, &index))
         .chain(
             duplicates
                 .iter()
-                .map(|(key, live)| duplicate(key, live, &index.key_of_id)),
+                .map(|(key, live)| duplicate(key, live, &index)),
         )
         .collect();
     orphans.sort_by(|a, b| a.key.cmp(&b.key));
     changes.extend(orphans);
-    owned_without_key.sort_unstable();
     Plan {
         changes,
         owned_without_key,
         move_conflicts: moves.conflicts,
+        conflicts,
+    }
+}
+
+/// The owned monitors sorted into the one monc keeps per key, its duplicates, and the ones
+/// that only carry monc's tags.
+struct Classified<'a> {
+    index: LiveIndex<'a>,
+    duplicates: Vec<(&'a str, &'a LiveMonitor)>,
+    conflicts: Vec<Conflict>,
+    owned_without_key: Vec<i64>,
+}
+
+/// Sorts owned monitors (by id, each once) by their key tag. Per key, monc keeps the oldest
+/// monitor whose marker names that key (or the oldest at all, for an adopted monitor that
+/// has no marker yet). Another monitor with the key is a duplicate to delete only if monc
+/// wrote its content (its marker names the key and matches it: two syncs ran at once);
+/// anything else carrying monc's tags (a colleague's clone in the UI) is a conflict, never
+/// deleted or overwritten.
+fn classify<'a>(owned: &[&'a LiveMonitor], ownership: &Ownership) -> Classified<'a> {
+    let mut by_key: HashMap<&str, Vec<&LiveMonitor>> = HashMap::new();
+    let mut owned_without_key = Vec::new();
+    for monitor in owned {
+        match monitor.tag_value(&ownership.key_tag) {
+            Some(key) => by_key.entry(key).or_default().push(monitor),
+            None => owned_without_key.push(monitor.id),
+        }
+    }
+    let mut key_of_any_id: HashMap<i64, &str> = HashMap::new();
+    for (key, monitors) in &by_key {
+        key_of_any_id.extend(monitors.iter().map(|m| (m.id, *key)));
+    }
+    let mut classified = Classified {
+        index: LiveIndex::default(),
+        duplicates: Vec::new(),
+        conflicts: Vec::new(),
+        owned_without_key,
+    };
+    for (key, monitors) in by_key {
+        let marked = |m: &LiveMonitor| parse_marker(&m.message).is_some_and(|(k, _)| k == key);
+        let kept = monitors
+            .iter()
+            .copied()
+            .find(|m| marked(m))
+            .unwrap_or(monitors[0]);
+        classified.index.insert(key, kept);
+        for other in monitors.into_iter().filter(|m| m.id != kept.id) {
+            if marked(other) && !edited(other, &key_of_any_id) {
+                classified.duplicates.push((key, other));
+            } else {
+                classified
+                    .conflicts
+                    .push(Conflict::of(key, other, kept.id, ownership));
+            }
+        }
+    }
+    let conflicting: HashSet<i64> = classified.conflicts.iter().map(|c| c.id).collect();
+    key_of_any_id.retain(|id, _| !conflicting.contains(id));
+    classified.index.key_of_any_id = key_of_any_id;
+    classified.duplicates.sort_by_key(|(_, m)| m.id);
+    classified.conflicts.sort_by_key(|c| c.id);
+    classified.owned_without_key.sort_unstable();
+    classified
+}
+
+/// Whether `live` departs from what monc wrote: content that no longer hashes to its marker,
+/// or no marker of monc's at all (removed, or the marker line edited), unless monc has not
+/// written it yet because it was just adopted.
+fn edited(live: &LiveMonitor, key_of_any_id: &HashMap<i64, &str>) -> bool {
+    match parse_marker(&live.message) {
+        Some((_, rev)) => rev != Definition::of_live(live, key_of_any_id).revision(),
+        None => !live.tags.iter().any(|t| t == ADOPTED_TAG),
+    }
+}
+
+/// A monitor carrying monc's ownership and key tags that monc did not write (or that was
+/// edited since): a UI clone, or a copy someone made. Reported, never touched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub key: String,
+    pub id: i64,
+    pub name: String,
+    /// The monitor monc keeps for the key.
+    pub kept_id: i64,
+    /// The tags that make it look like monc's.
+    pub tags: [String; 2],
+}
+
+impl Conflict {
+    fn of(key: &str, live: &LiveMonitor, kept_id: i64, ownership: &Ownership) -> Conflict {
+        Conflict {
+            key: key.to_string(),
+            id: live.id,
+            name: live.name.clone(),
+            kept_id,
+            tags: [
+                ownership.owner_tag.clone(),
+                format!("{}:{key}", ownership.key_tag),
+            ],
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let [owner, key] = &self.tags;
+        format!(
+            "monitor id {} {:?} carries monc's tags for `{}` but monc did not write it (or it was \
+             edited since), so monc leaves it alone; monc's own monitor for that key is id {}. \
+             If it is a copy of someone's, remove the tags `{owner}` and `{key}` from it; if it \
+             should replace monc's monitor, delete id {} (monc then updates this one)",
+            self.id, self.name, self.key, self.kept_id, self.kept_id
+        )
     }
 }
 
@@ -304,6 +423,14 @@ fn find_moves<'a>(
     moves
 }
 
+impl<'a> LiveIndex<'a> {
+    fn insert(&mut self, key: &'a str, live: &'a LiveMonitor) {
+        self.by_key.insert(key, live);
+        self.key_of_id.insert(live.id, key);
+        self.current_key_of_id.insert(live.id, key);
+    }
+}
+
 /// The owned live monitors by key and by id.
 #[derive(Default)]
 struct LiveIndex<'a> {
@@ -336,9 +463,10 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
     // What monc wrote may name a duplicate's id (two syncs at once): that is not an edit.
     let as_written = Definition::of_live(live, &index.key_of_any_id);
     let without_duplicates = Definition::of_live(live, &index.key_of_id);
-    // No marker at all: monc never wrote this monitor (it was just adopted), so there is
-    // nothing it could have drifted from; the update simply brings it under management.
-    let edited = parse_marker(&live.message).is_some_and(|(_, rev)| rev != as_written.revision());
+    // No marker of monc's (adopted, or the marker line edited or replaced) or content that no
+    // longer matches it: every byte but monc's own marker line is compared, so the change is
+    // shown and labelled.
+    let edited = edited(live, &index.key_of_any_id);
     let fields = wanted.fields_against(Some(&current));
     let drift = if fields.is_empty() {
         None
@@ -365,12 +493,14 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
     }
 }
 
-fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Change {
-    let current = Definition::of_live(live, key_of_id);
+/// A live monitor no longer in the config; labelled if it was edited since monc wrote it, so
+/// that a hand edit is never deleted without saying so.
+fn orphan(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
+    let current = Definition::of_live(live, &index.key_of_id);
     Change {
         key: key.to_string(),
         action: Action::Delete,
-        drift: None,
+        drift: edited(live, &index.key_of_any_id).then_some(Drift::EditedOutsideMonc),
         blocked: None,
         moved_from: None,
         fields: current.fields_removed(),
@@ -379,10 +509,10 @@ fn orphan(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Chan
     }
 }
 
-fn duplicate(key: &str, live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Change {
+fn duplicate(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
     Change {
         drift: Some(Drift::Duplicate),
-        ..orphan(key, live, key_of_id)
+        ..orphan(key, live, index)
     }
 }
 

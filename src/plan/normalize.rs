@@ -30,6 +30,11 @@ const TRIMMED: &[&str] = &["escalation_message"];
 /// Where the API shows mute state (downtimes, UI mutes): never compared, never sent.
 pub const MUTE_STATE: &str = "silenced";
 
+/// Put on a monitor by `monc import --adopt` beside monc's tags: monc owns it but has not written
+/// it yet, so its lack of a marker is not an edit. The first sync removes it with the rest of the
+/// monitor's old definition.
+pub const ADOPTED_TAG: &str = "monc-adopted";
+
 /// The first characters of the ownership line monc appends to every message.
 pub const MARKER_PREFIX: &str = "[managed by monc:";
 
@@ -143,31 +148,37 @@ impl Definition {
     }
 }
 
+/// What follows the key and revision on monc's marker line.
+const MARKER_SUFFIX: &str = "] Edit this monitor in Git; changes made here are reported as drift.";
+
 /// The marker line for a definition: `[managed by monc: <key> rev <hash>] ...`.
 pub fn marker_line(key: &str, revision: &str) -> String {
-    format!(
-        "{MARKER_PREFIX} {key} rev {revision}] Edit this monitor in Git; changes made here are reported as drift."
-    )
+    format!("{MARKER_PREFIX} {key} rev {revision}{MARKER_SUFFIX}")
 }
 
-/// The key and revision from a message's marker line, if it has one.
+/// The key and revision of monc's marker: the message's last line, exactly as monc writes it.
+/// Anything else on that line (a handle appended by hand), or a marker anywhere else, is not
+/// monc's marker but text of the message, compared and reported like any other edit.
 pub fn parse_marker(message: &str) -> Option<(&str, &str)> {
-    let line = message
-        .lines()
-        .rev()
-        .find(|l| l.starts_with(MARKER_PREFIX))?;
-    let inner = line.strip_prefix(MARKER_PREFIX)?.split(']').next()?.trim();
-    let (key, revision) = inner.split_once(" rev ")?;
-    Some((key.trim(), revision.trim()))
+    let line = message.trim_end().lines().next_back()?;
+    let inner = line
+        .strip_prefix(MARKER_PREFIX)?
+        .strip_suffix(MARKER_SUFFIX)?
+        .strip_prefix(' ')?;
+    let (key, revision) = inner.rsplit_once(" rev ")?;
+    (line == marker_line(key, revision)).then_some((key, revision))
 }
 
-/// `message` without the marker line monc appends.
+/// `message` without monc's marker line (see [`parse_marker`]); every other byte is kept.
 pub fn strip_marker(message: &str) -> String {
-    let lines: Vec<&str> = message
-        .lines()
-        .filter(|l| !l.starts_with(MARKER_PREFIX))
-        .collect();
-    lines.join("\n")
+    let trimmed = message.trim_end();
+    if parse_marker(trimmed).is_none() {
+        return message.to_string();
+    }
+    match trimmed.rfind('\n') {
+        Some(end) => trimmed[..end].to_string(),
+        None => String::new(),
+    }
 }
 
 /// Datadog may store a `metric alert` as a `query alert`; they are the same monitor.
@@ -369,5 +380,27 @@ mod converge_tests {
         let sent = definition(options(json!({"avalanche_window": 10})));
         let answered = definition(options(json!({"avalanche_window": 20})));
         assert_eq!(sent.fields_against(Some(&answered)).len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_exact_last_line_is_monc_marker() {
+        let marker = marker_line("l3/x/acme", "0123456789ab");
+        let message = format!("Body\n\n{marker}");
+        assert_eq!(parse_marker(&message), Some(("l3/x/acme", "0123456789ab")));
+        assert_eq!(strip_marker(&message).trim_end(), "Body");
+        for edited in [
+            format!("Body\n\n{marker} @pagerduty-ceo"),
+            format!("Body\n\n{marker}\n@pagerduty-ceo"),
+            format!("{marker}\nBody"),
+            "Body".to_string(),
+        ] {
+            assert_eq!(parse_marker(&edited), None, "{edited}");
+            assert_eq!(strip_marker(&edited), edited, "every byte is compared");
+        }
     }
 }

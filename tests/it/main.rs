@@ -31,6 +31,7 @@ mod query_recommended_monitors;
 mod readme;
 mod reliability;
 mod secrets;
+mod shared_org;
 mod status_emulator;
 mod status_props;
 mod sync_emulator;

@@ -1,0 +1,217 @@
+//! A shared org (issue 20): hand edits anywhere in a message are drift, clones carrying monc's
+//! tags and other projects' monitors are never overwritten or deleted, deletes are blocked by
+//! id (never by name), kept chains converge, pairs are never half deleted. Each test drives the
+//! binary against the emulator over loopback.
+
+use crate::common::{self, changes_of, monc_at, output_text};
+use std::path::Path;
+
+use monc_emulator::EmulatorHandle;
+use serde_json::{Value, json};
+
+/// An emulator on its own runtime (the binary blocks this thread) with the reference setup
+/// synced to it.
+struct Org {
+    _runtime: tokio::runtime::Runtime,
+    emulator: EmulatorHandle,
+    url: String,
+}
+
+fn synced_org(dir: &Path) -> Org {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let synced = monc_at(dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    Org {
+        _runtime: runtime,
+        emulator,
+        url,
+    }
+}
+
+impl Org {
+    fn run(&self, dir: &Path, args: &[&str]) -> std::process::Output {
+        monc_at(dir, &self.url, args)
+    }
+
+    fn edit_message(&self, key: &str, edit: impl FnOnce(&str) -> String) {
+        let id = common::id_of(&self.emulator, key);
+        assert!(self.emulator.edit_monitor(id, |m| {
+            let message = edit(m["message"].as_str().unwrap_or_default());
+            m.insert("message".into(), message.into());
+        }));
+    }
+
+    fn message_of(&self, key: &str) -> String {
+        let id = common::id_of(&self.emulator, key);
+        let monitor = self.emulator.monitor(id).expect("monitor");
+        monitor["message"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+fn diff_json(org: &Org, dir: &Path) -> (Option<i32>, Value) {
+    let output = org.run(dir, &["diff", "--format", "json"]);
+    let plan = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code(), plan)
+}
+
+fn change<'a>(plan: &'a Value, key: &str) -> &'a Value {
+    plan["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no change for {key} in {plan:#}"))
+}
+
+const RAW: &str = "l3/login_check/acme";
+
+#[test]
+fn a_handle_appended_to_the_marker_line_is_drift_everywhere() {
+    let dir = common::reference_copy("shared-org", "handle-on-marker");
+    let org = synced_org(&dir);
+    org.edit_message(RAW, |m| format!("{m} @pagerduty-ceo"));
+
+    let (code, plan) = diff_json(&org, &dir);
+    assert_eq!(code, Some(2), "{plan:#}");
+    let edited = change(&plan, RAW);
+    assert_eq!(edited["action"], "update", "{edited:#}");
+    assert_eq!(edited["drift"], "edited_outside_monc", "{edited:#}");
+
+    let human = org.run(&dir, &["diff"]);
+    let text = output_text(&human);
+    assert!(text.contains("(edited outside monc)"), "{text}");
+    assert!(
+        text.contains("@pagerduty-ceo"),
+        "the plan shows what goes: {text}"
+    );
+    let markdown = org.run(&dir, &["diff", "--format", "markdown"]);
+    assert!(
+        output_text(&markdown).contains("### Drift"),
+        "{}",
+        output_text(&markdown)
+    );
+
+    let synced = org.run(&dir, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert!(!org.message_of(RAW).contains("@pagerduty-ceo"));
+    assert_eq!(diff_json(&org, &dir).0, Some(0));
+}
+
+#[test]
+fn a_message_replaced_whole_is_labelled_drift() {
+    let dir = common::reference_copy("shared-org", "message-replaced");
+    let org = synced_org(&dir);
+    org.edit_message(RAW, |_| "Rewritten in the UI @pagerduty-ceo".into());
+    let (code, plan) = diff_json(&org, &dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        change(&plan, RAW)["drift"],
+        "edited_outside_monc",
+        "{plan:#}"
+    );
+}
+
+#[test]
+fn the_plan_shows_a_handle_sync_removes_beside_another_edit() {
+    let dir = common::reference_copy("shared-org", "first-line-and-handle");
+    let org = synced_org(&dir);
+    org.edit_message(RAW, |m| format!("Edited first line\n{m} @pagerduty-ceo"));
+    let (_, plan) = diff_json(&org, &dir);
+    let fields = change(&plan, RAW)["fields"].to_string();
+    assert!(fields.contains("Edited first line"), "{fields}");
+    assert!(
+        fields.contains("@pagerduty-ceo"),
+        "sync removes the handle, so the plan must show it: {fields}"
+    );
+}
+
+#[test]
+fn an_edited_orphan_is_labelled_and_not_deleted_unattended() {
+    let dir = common::reference_copy("shared-org", "edited-orphan");
+    let org = synced_org(&dir);
+    std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
+    let orphan = "l3/login_check/umbrella";
+    let id = common::id_of(&org.emulator, orphan);
+    assert!(org.emulator.edit_monitor(id, |m| {
+        m.insert("name".into(), "kept by hand".into());
+    }));
+    let (_, plan) = diff_json(&org, &dir);
+    let delete = change(&plan, orphan);
+    assert_eq!(delete["action"], "delete");
+    assert_eq!(delete["drift"], "edited_outside_monc", "{delete:#}");
+
+    let unattended = org.run(&dir, &["sync", "--yes", "--prune"]);
+    let text = output_text(&unattended);
+    assert!(
+        org.emulator.monitor(id).is_some(),
+        "deleted unattended: {text}"
+    );
+    assert!(text.contains("--delete-edited"), "{text}");
+    let keys = common::keys_in_org(&org.emulator);
+    assert!(
+        !keys.iter().any(|k| k == "l3/api_error_rate/umbrella"),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k == "l3/login_check/umbrella/composite"),
+        "the edited monitor keeps its composite: {keys:?}"
+    );
+
+    let asked = org.run(&dir, &["sync", "--yes", "--prune", "--delete-edited"]);
+    assert!(asked.status.success(), "{}", output_text(&asked));
+    assert!(org.emulator.monitor(id).is_none());
+}
+
+/// A colleague's clone in the UI: monc's tags, its own name, query and message.
+fn clone_of(org: &Org, key: &str, copy_marker: bool) -> i64 {
+    let original = org
+        .emulator
+        .monitor(common::id_of(&org.emulator, key))
+        .expect("original");
+    let message = if copy_marker {
+        format!(
+            "Cloned for staging\n{}",
+            original["message"].as_str().unwrap_or_default()
+        )
+    } else {
+        "Cloned for staging".to_string()
+    };
+    org.emulator
+        .insert_monitor(json!({
+            "name": "[acme] Login page unreachable (staging)",
+            "type": original["type"],
+            "query": original["query"].as_str().unwrap_or_default().replace("acme", "acme-staging"),
+            "message": message,
+            "tags": original["tags"],
+            "options": original["options"],
+        }))
+        .expect("clone")
+}
+
+#[test]
+fn a_clone_carrying_monc_tags_is_a_conflict_never_deleted() {
+    for copy_marker in [false, true] {
+        let dir = common::reference_copy("shared-org", "clone");
+        let org = synced_org(&dir);
+        let original = common::id_of(&org.emulator, RAW);
+        let before = org.emulator.monitor(original).expect("original");
+        let clone = clone_of(&org, RAW, copy_marker);
+
+        let (code, plan) = diff_json(&org, &dir);
+        assert_eq!(code, Some(0), "a clone is no change monc makes: {plan:#}");
+        assert!(changes_of(&plan, "delete").is_empty(), "{plan:#}");
+        let conflicts = plan["conflicts"].to_string();
+        assert!(conflicts.contains(&clone.to_string()), "{plan:#}");
+        let human = output_text(&org.run(&dir, &["diff"]));
+        assert!(human.contains(&format!("id {clone}")), "{human}");
+        assert!(human.contains("monc-key"), "says how to untag: {human}");
+
+        let synced = org.run(&dir, &["sync", "--yes", "--prune"]);
+        assert!(synced.status.success(), "{}", output_text(&synced));
+        assert!(org.emulator.monitor(clone).is_some(), "clone deleted");
+        assert_eq!(org.emulator.monitor(original).expect("kept"), before);
+    }
+}
