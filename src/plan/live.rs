@@ -130,8 +130,41 @@ pub async fn mark_undeletable(client: &Client, plan: &mut Plan) -> Result<(), Ap
             change.blocked = Some(reason.clone());
         }
     }
-    block_partners(plan);
+    keep_what_kept_monitors_need(plan);
     Ok(())
+}
+
+/// A kept monitor keeps its partner, and a kept composite keeps every monitor it references:
+/// deleting one of those would be refused by the API on every run (it is still referenced), so
+/// the plan would never converge. Repeated until nothing more is kept.
+pub(super) fn keep_what_kept_monitors_need(plan: &mut Plan) {
+    loop {
+        let before = plan.blocked().count();
+        block_partners(plan);
+        block_referenced_by_kept(plan);
+        if plan.blocked().count() == before {
+            return;
+        }
+    }
+}
+
+fn block_referenced_by_kept(plan: &mut Plan) {
+    let needed: HashMap<i64, String> = plan
+        .blocked()
+        .filter_map(|c| Some((c, c.live.as_ref()?)))
+        .filter(|(_, live)| is_composite(&live.monitor_type))
+        .flat_map(|(c, live)| {
+            composite_ids(&live.query)
+                .into_iter()
+                .map(|id| (id, c.key.clone()))
+        })
+        .collect();
+    for change in &mut plan.changes {
+        let user = change.live.as_ref().and_then(|l| needed.get(&l.id));
+        if let (Action::Delete, None, Some(user)) = (change.action, &change.blocked, user) {
+            change.blocked = Some(format!("kept: {user}, which is kept, uses it"));
+        }
+    }
 }
 
 /// Owned composites that this plan deletes or rewrites before any raw monitor is deleted
@@ -189,7 +222,7 @@ fn foreign_blocker(
 
 /// A blocked monitor keeps its partner: deleting a raw monitor's composite while the raw
 /// monitor stays (or the reverse) would leave half a pair.
-pub(super) fn block_partners(plan: &mut Plan) {
+fn block_partners(plan: &mut Plan) {
     let blocked_keys: HashSet<String> = plan
         .blocked()
         .filter(|c| c.drift != Some(super::Drift::Duplicate))

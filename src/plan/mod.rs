@@ -181,7 +181,7 @@ impl Plan {
                 );
             }
         }
-        live::block_partners(self);
+        live::keep_what_kept_monitors_need(self);
     }
 }
 

@@ -215,3 +215,95 @@ fn a_clone_carrying_monc_tags_is_a_conflict_never_deleted() {
         assert_eq!(org.emulator.monitor(original).expect("kept"), before);
     }
 }
+
+/// Removes the Osaka cluster and both its tenants: their monitors and the cluster's become
+/// orphans.
+fn remove_osaka(dir: &Path) {
+    for tenant in ["initech", "umbrella"] {
+        std::fs::remove_file(dir.join(format!("tenants/{tenant}.hcl"))).expect("remove tenant");
+    }
+    let clusters = dir.join("tenants/clusters.hcl");
+    let text = std::fs::read_to_string(&clusters).expect("read");
+    let start = text.find("cluster \"prod-osaka-1\"").expect("osaka");
+    std::fs::write(&clusters, &text[..start]).expect("write");
+}
+
+#[test]
+fn prune_converges_when_a_kept_composite_still_uses_a_shared_monitor() {
+    let dir = common::reference_copy("shared-org", "kept-chain");
+    let org = synced_org(&dir);
+    let raw = common::id_of(&org.emulator, "l3/login_check/umbrella");
+    org.emulator
+        .insert_monitor(
+            json!({"name": "Team dashboard composite", "type": "composite",
+            "query": format!("{raw} && {raw}"), "message": "theirs", "tags": ["team:other"],
+            "options": {}}),
+        )
+        .expect("foreign composite");
+    remove_osaka(&dir);
+    for round in 0..2 {
+        let synced = org.run(&dir, &["sync", "--yes", "--prune"]);
+        assert!(
+            synced.status.success(),
+            "round {round}: {}",
+            output_text(&synced)
+        );
+    }
+    let (code, plan) = diff_json(&org, &dir);
+    assert_eq!(code, Some(0), "converged: {plan:#}");
+    assert!(common::dangling_composites(&org.emulator).is_empty());
+    let kept = change(&plan, "l3/login_check/umbrella/composite");
+    let suppressors = org
+        .emulator
+        .monitor(common::id_of(
+            &org.emulator,
+            "l3/login_check/umbrella/composite",
+        ))
+        .expect("kept composite")["query"]
+        .to_string();
+    assert!(kept["blocked"].is_string(), "{kept:#}");
+    for id in monc_emulator::composite_ids(suppressors.trim_matches('"')).unwrap_or_default() {
+        assert!(
+            org.emulator.monitor(id).is_some(),
+            "kept composite lost {id}"
+        );
+    }
+}
+
+#[test]
+fn blockers_are_matched_by_id_not_by_a_name_that_prefixes_another() {
+    let dir = common::reference_copy("shared-org", "prefix-names");
+    let l3 = dir.join("monitors/l3_tenant.hcl");
+    let text = std::fs::read_to_string(&l3).expect("read");
+    // Composite names `... app 1` and `... app 11`: one is a prefix of the other.
+    let renamed = text.replace(
+        "name       = \"[${tenant.name}] Login page unreachable\"",
+        "name       = \"Login app ${tenant.vars.n}\"",
+    );
+    assert_ne!(renamed, text, "template name not found");
+    std::fs::write(&l3, renamed).expect("write");
+    for (tenant, n) in [
+        ("acme", 1),
+        ("globex", 11),
+        ("initech", 2),
+        ("umbrella", 21),
+    ] {
+        let path = dir.join(format!("tenants/{tenant}.hcl"));
+        let text = std::fs::read_to_string(&path).expect("read");
+        let with_n = text.replacen("vars = {", &format!("vars = {{\n    n = {n}"), 1);
+        std::fs::write(&path, with_n).expect("write");
+    }
+    let org = synced_org(&dir);
+    remove_osaka(&dir);
+    let (_, plan) = diff_json(&org, &dir);
+    let blocked: Vec<&Value> = plan["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["blocked"].is_string())
+        .collect();
+    assert!(blocked.is_empty(), "{blocked:#?}");
+    let synced = org.run(&dir, &["sync", "--yes", "--prune"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert_eq!(diff_json(&org, &dir).0, Some(0));
+}
