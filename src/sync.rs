@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::backup::Backup;
 use crate::datadog::{ApiError, Client, Monitor, MonitorContext};
+use crate::model::{is_composite, partner_key};
 use crate::plan::{
     Action, Change, Definition, DesiredMonitor, LiveMonitor, Ownership, Plan, apply_order,
     apply_rank, marker_line,
@@ -50,6 +51,13 @@ pub enum ChangeError {
     MissingDependencies(String),
     #[error("the API kept dropping its answer; run `monc sync` again")]
     AnswersLost,
+    #[error(
+        "could not be validated: the API gave no answer after every retry (not a refusal); \
+         nothing was written, run `monc sync` again"
+    )]
+    NotValidated,
+    #[error("kept with {0}, which could not be deleted (a pair is never half deleted)")]
+    KeptWithPartner(String),
     #[error("not applied: interrupted before it started")]
     NotStarted,
     #[error("internal error: {0}")]
@@ -97,6 +105,9 @@ pub struct Report {
     /// The API refused some monitors when asked to validate them: nothing was written, and
     /// `outcomes` holds the refusals.
     pub validation_failed: bool,
+    /// Some monitors could not be validated (no answer after every retry): nothing was
+    /// written, and `outcomes` holds them.
+    pub validation_unavailable: bool,
 }
 
 impl Report {
@@ -110,6 +121,7 @@ impl Report {
             || self.interrupted
             || self.backup_error.is_some()
             || self.validation_failed
+            || self.validation_unavailable
             || !self.move_conflicts.is_empty()
     }
 
@@ -159,6 +171,16 @@ pub async fn apply(
             report.validation_failed = true;
             return report;
         }
+        if !validation.unavailable.is_empty() {
+            report.outcomes = validation.unavailable;
+            report.validation_unavailable = true;
+            return report;
+        }
+    }
+    let (ordered, kept_pairs) = check_pairs_before_deleting(client, ordered, options).await;
+    report.outcomes.extend(kept_pairs);
+    if ordered.is_empty() {
+        return report;
     }
     match write_backup(client, options, &ordered, live_wire) {
         Ok(path) => report.backup = path,
@@ -201,6 +223,76 @@ pub async fn apply(
     report
 }
 
+/// Before any delete, the monitors whose composite is deleted with them are read afresh: one
+/// changed since the plan (or no longer monc's) is kept, and so is its composite. Composites go
+/// first, so without this a monitor that then could not be deleted would be left without its
+/// composite, notifying nobody.
+async fn check_pairs_before_deleting<'a>(
+    client: &Client,
+    ordered: Vec<&'a Change>,
+    options: &ApplyOptions,
+) -> (Vec<&'a Change>, Vec<Outcome>) {
+    let deleting: HashMap<&str, &Change> = ordered
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.drift != Some(crate::plan::Drift::Duplicate))
+        .map(|c| (c.key.as_str(), *c))
+        .collect();
+    let mut checks = JoinSet::new();
+    for change in deleting.values() {
+        let Some(live) = change
+            .live
+            .as_ref()
+            .filter(|l| !is_composite(&l.monitor_type))
+        else {
+            continue;
+        };
+        let partner = partner_key(&change.key);
+        if !deleting.contains_key(partner.as_str()) {
+            continue;
+        }
+        let (client, live, key) = (client.clone(), live.clone(), change.key.clone());
+        let ownership = options.ownership.clone();
+        checks.spawn(async move {
+            let fresh = match client.get_monitor(live.id).await {
+                Ok(current) => still_as_planned(&current, &live, &ownership),
+                Err(error) if error.is_not_found() => Ok(()),
+                Err(error) => Err(error.into()),
+            };
+            (key, partner, live.id, fresh)
+        });
+    }
+    let mut outcomes = Vec::new();
+    let mut kept: HashSet<String> = HashSet::new();
+    while let Some(joined) = checks.join_next().await {
+        let Ok((key, partner, id, Err(error))) = joined else {
+            continue;
+        };
+        let partner_id = deleting
+            .get(partner.as_str())
+            .and_then(|c| c.live.as_ref())
+            .map(|l| l.id);
+        outcomes.push(Outcome {
+            key: partner.clone(),
+            action: Action::Delete,
+            id: partner_id,
+            error: Some(ChangeError::KeptWithPartner(key.clone())),
+        });
+        outcomes.push(Outcome {
+            key: key.clone(),
+            action: Action::Delete,
+            id: Some(id),
+            error: Some(error),
+        });
+        kept.extend([key, partner]);
+    }
+    outcomes.sort_by(|a, b| a.key.cmp(&b.key));
+    let ordered = ordered
+        .into_iter()
+        .filter(|c| !(c.action == Action::Delete && kept.contains(&c.key)))
+        .collect();
+    (ordered, outcomes)
+}
+
 /// What the API said of the plan's creates and updates before any write.
 #[derive(Debug, Default)]
 pub struct RemoteValidation {
@@ -211,11 +303,28 @@ pub struct RemoteValidation {
     pub deferred: Vec<String>,
     /// Monitors the API refused, with its message.
     pub failures: Vec<Outcome>,
+    /// Monitors the API could not be asked about (no answer, or 5xx, after every retry):
+    /// not refused, but not validated either.
+    pub unavailable: Vec<Outcome>,
+}
+
+/// How many times a validation that got no answer is asked again, after the client's own
+/// retries: under a flaky API a large plan still gets every answer.
+const VALIDATION_ROUNDS: usize = 3;
+
+/// One create or update to validate.
+struct ValidationJob {
+    key: String,
+    action: Action,
+    id: Option<i64>,
+    body: Monitor,
 }
 
 /// Asks the API (`POST /api/v1/monitor/validate`, `/{id}/validate` for updates) about every
 /// create and update of `plan`, as Terraform does at plan time. Requests go through the same
-/// client, so they count against the rate limit like any other.
+/// client, so they count against the rate limit like any other. A refusal is a 4xx about the
+/// monitor; a validation that got no answer is asked again (whole rounds, after the client's
+/// retries) and, if it still has none, reported as unavailable, never as refused.
 pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation {
     let ids: HashMap<String, i64> = plan
         .changes
@@ -224,7 +333,7 @@ pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation
         .filter_map(|c| Some((c.key.clone(), c.live.as_ref()?.id)))
         .collect();
     let mut validation = RemoteValidation::default();
-    let mut tasks = JoinSet::new();
+    let mut jobs = Vec::new();
     for change in apply_order(plan)
         .into_iter()
         .filter(|c| matches!(c.action, Action::Create | Action::Update))
@@ -232,43 +341,76 @@ pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation
         let Some(desired) = &change.desired else {
             continue;
         };
-        let Ok(body) = wire_body(desired, &ids) else {
-            validation.deferred.push(change.key.clone());
-            continue;
-        };
-        let client = client.clone();
-        let (key, action, id) = (
-            change.key.clone(),
-            change.action,
-            change.live.as_ref().map(|l| l.id),
-        );
-        tasks.spawn(async move {
-            let result = match id {
-                Some(id) => client.validate_existing_monitor(id, &body).await,
-                None => client.validate_monitor(&body).await,
-            };
-            (key, action, id, result)
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((key, action, id, result)) = joined else {
-            continue;
-        };
-        validation.checked += 1;
-        if let Err(error) = result {
-            validation.failures.push(Outcome {
-                key: key.clone(),
-                action,
-                id,
-                error: Some(ChangeError::Api(error.for_monitor(MonitorContext {
-                    key: Some(key),
-                    ..MonitorContext::default()
-                }))),
-            });
+        match wire_body(desired, &ids) {
+            Ok(body) => jobs.push(ValidationJob {
+                key: change.key.clone(),
+                action: change.action,
+                id: change.live.as_ref().map(|l| l.id),
+                body,
+            }),
+            Err(_) => validation.deferred.push(change.key.clone()),
         }
     }
+    for _ in 0..VALIDATION_ROUNDS {
+        if jobs.is_empty() {
+            break;
+        }
+        jobs = validation_round(client, jobs, &mut validation).await;
+    }
+    validation.unavailable = jobs
+        .into_iter()
+        .map(|job| Outcome {
+            key: job.key,
+            action: job.action,
+            id: job.id,
+            error: Some(ChangeError::NotValidated),
+        })
+        .collect();
     validation.failures.sort_by(|a, b| a.key.cmp(&b.key));
+    validation.unavailable.sort_by(|a, b| a.key.cmp(&b.key));
     validation
+}
+
+/// Validates `jobs` at once; returns those that got no answer.
+async fn validation_round(
+    client: &Client,
+    jobs: Vec<ValidationJob>,
+    validation: &mut RemoteValidation,
+) -> Vec<ValidationJob> {
+    let mut tasks = JoinSet::new();
+    for job in jobs {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let result = match job.id {
+                Some(id) => client.validate_existing_monitor(id, &job.body).await,
+                None => client.validate_monitor(&job.body).await,
+            };
+            (job, result)
+        });
+    }
+    let mut again = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((job, result)) = joined else {
+            continue;
+        };
+        match result {
+            Ok(()) => validation.checked += 1,
+            Err(error) if error.is_refusal() => {
+                validation.checked += 1;
+                validation.failures.push(Outcome {
+                    key: job.key.clone(),
+                    action: job.action,
+                    id: job.id,
+                    error: Some(ChangeError::Api(error.for_monitor(MonitorContext {
+                        key: Some(job.key),
+                        ..MonitorContext::default()
+                    }))),
+                });
+            }
+            Err(_) => again.push(job),
+        }
+    }
+    again
 }
 
 /// Consecutive changes of the same rank can run in parallel; ranks run one after another.

@@ -116,14 +116,15 @@ async fn diff(args: &DiffArgs) -> ExitCode {
     match reported {
         Err(message) => org::fail(message),
         Ok(()) if refused > 0 => org::fail(format!(
-            "Datadog refused {refused} monitor(s) when asked to validate them (see above)"
+            "Datadog refused or could not validate {refused} monitor(s) (see above)"
         )),
         Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
         Ok(()) => ExitCode::SUCCESS,
     }
 }
 
-/// Asks the API about every create and update; prints each refusal. Returns how many.
+/// Asks the API about every create and update; prints each refusal and each monitor it could
+/// not ask about. Returns how many of either.
 async fn validate(planned: &org::Planned) -> usize {
     let validation = validate_remotely(&planned.connection.client, &planned.plan).await;
     for outcome in &validation.failures {
@@ -131,13 +132,20 @@ async fn validate(planned: &org::Planned) -> usize {
             eprintln!("refused  {}: {error}", outcome.key);
         }
     }
+    for outcome in &validation.unavailable {
+        eprintln!(
+            "could not validate  {}: no answer after every retry",
+            outcome.key
+        );
+    }
     eprintln!(
-        "Validated {} monitor(s) with Datadog; {} refused; {} composite(s) can only be validated once the monitors they name exist.",
+        "Validated {} monitor(s) with Datadog; {} refused; {} could not be validated; {} composite(s) can only be validated once the monitors they name exist.",
         validation.checked,
         validation.failures.len(),
+        validation.unavailable.len(),
         validation.deferred.len()
     );
-    validation.failures.len()
+    validation.failures.len() + validation.unavailable.len()
 }
 
 /// Writes the plan where asked, and posts drift to Slack when there is some.

@@ -247,6 +247,16 @@ fn print_report(report: &Report, json: bool) {
             }
         }
     }
+    if report.validation_unavailable {
+        eprintln!(
+            "error: could not validate {} monitor(s) with Datadog: the API gave no answer after \
+             every retry (nothing was refused); nothing was written, run `monc sync` again:",
+            report.outcomes.len()
+        );
+        for outcome in &report.outcomes {
+            eprintln!("  {}", outcome.key);
+        }
+    }
     if json {
         say!(
             "{}",

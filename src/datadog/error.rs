@@ -174,6 +174,13 @@ impl ApiError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
+
+    /// The API answered and refused the request itself (a 4xx other than a rate limit or a
+    /// request timeout): asking again gets the same answer. Anything else (5xx after retries,
+    /// no answer) says nothing about the request.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self.status(), Some(status) if (400..500).contains(&status) && ![408, 429].contains(&status))
+    }
 }
 
 #[cfg(test)]

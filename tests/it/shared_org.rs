@@ -307,3 +307,85 @@ fn blockers_are_matched_by_id_not_by_a_name_that_prefixes_another() {
     assert!(synced.status.success(), "{}", output_text(&synced));
     assert_eq!(diff_json(&org, &dir).0, Some(0));
 }
+
+#[tokio::test]
+async fn a_pair_is_never_half_deleted_when_the_monitor_changed_after_the_plan() {
+    let (emulator, client) = common::start().await;
+    let dir = common::reference_copy("shared-org", "half-pair");
+    common::sync(&dir, &client, false).await;
+    std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove tenant");
+    let (plan, wire) = common::make_plan(&dir, &client).await.expect("plan");
+    // An edit lands on the raw monitor after the plan was read, before its composite goes.
+    let raw = common::id_of(&emulator, "l3/login_check/umbrella");
+    let composite = common::id_of(&emulator, "l3/login_check/umbrella/composite");
+    assert!(emulator.edit_monitor(raw, |m| {
+        m.insert("name".into(), "kept by hand".into());
+    }));
+    let report = monc::sync::apply(&client, &plan, &wire, &common::apply_options(&dir, true)).await;
+    assert!(
+        emulator.monitor(raw).is_some(),
+        "the edited monitor is kept"
+    );
+    assert!(
+        emulator.monitor(composite).is_some(),
+        "its composite is kept with it: {report:#?}"
+    );
+    assert!(report.incomplete(), "and the run says so");
+}
+
+/// Renames a monitor template's name `from` → `to`: a plan with exactly one update.
+fn rename(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("monitors/l0_platform.hcl");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{from} not in {text}");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[tokio::test]
+async fn a_validation_without_an_answer_is_asked_again_not_called_a_refusal() {
+    use monc::plan::Action;
+    use monc_emulator::Fate;
+    let (emulator, _) = common::start().await;
+    // One retry in the client, fast, one request at a time: the scripted answers land in order.
+    let client = monc::datadog::Client::new(
+        &emulator.base_url(),
+        &monc::datadog::Credentials::new("k", "a"),
+        monc::datadog::ClientOptions {
+            max_retries: 1,
+            max_concurrency: 1,
+            initial_backoff: std::time::Duration::from_millis(1),
+            max_backoff: std::time::Duration::from_millis(5),
+            ..Default::default()
+        },
+    )
+    .expect("client");
+    let dir = common::reference_copy("shared-org", "flaky-validation");
+    common::sync(&dir, &client, false).await;
+
+    rename(&dir, "heartbeat missing", "heartbeat missing (renamed)");
+    let (plan, wire) = common::make_plan(&dir, &client).await.expect("plan");
+    assert_eq!(plan.count(Action::Update), 1, "{:#?}", plan.changes);
+    // The validation request and the client's retry both get a 503.
+    emulator.script_fates([Fate::ServerError(503), Fate::ServerError(503)]);
+    let report =
+        monc::sync::apply(&client, &plan, &wire, &common::apply_options(&dir, false)).await;
+    assert!(
+        !report.validation_failed,
+        "a 503 is no refusal: {report:#?}"
+    );
+    assert_eq!(report.succeeded(Action::Update), 1, "{report:#?}");
+
+    rename(&dir, "(renamed)", "(renamed again)");
+    let (plan, wire) = common::make_plan(&dir, &client).await.expect("plan");
+    emulator.script_fates(std::iter::repeat_n(Fate::ServerError(503), 6));
+    let report =
+        monc::sync::apply(&client, &plan, &wire, &common::apply_options(&dir, false)).await;
+    assert!(!report.validation_failed, "{report:#?}");
+    assert!(report.validation_unavailable, "{report:#?}");
+    let said: Vec<String> = report
+        .failures()
+        .filter_map(|o| o.error.as_ref().map(ToString::to_string))
+        .collect();
+    assert!(said.iter().all(|e| e.contains("not a refusal")), "{said:?}");
+    assert_eq!(report.succeeded(Action::Update), 0, "nothing written");
+}
