@@ -243,10 +243,7 @@ fn validate_wall(dir: &Path) -> String {
 }
 
 fn ownership() -> Ownership {
-    Ownership {
-        owner_tag: "managed-by:monc".into(),
-        key_tag: "monc-key".into(),
-    }
+    Ownership::of(&monc::model::Project::default())
 }
 
 fn client(emulator: &EmulatorHandle, options: ClientOptions) -> Client {

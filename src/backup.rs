@@ -26,6 +26,9 @@ pub struct Backup {
     pub api: String,
     pub owner_tag: String,
     pub key_tag: String,
+    /// The project that wrote the monitors (`project` in monc.hcl), if it has a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub monitors: Vec<Monitor>,
 }
 
@@ -36,6 +39,7 @@ impl Backup {
             api: api.to_string(),
             owner_tag: ownership.owner_tag.clone(),
             key_tag: ownership.key_tag.clone(),
+            project: ownership.project.clone(),
             monitors,
         }
     }
@@ -44,6 +48,8 @@ impl Backup {
         Ownership {
             owner_tag: self.owner_tag.clone(),
             key_tag: self.key_tag.clone(),
+            project: self.project.clone(),
+            claim_unnamed: false,
         }
     }
 
@@ -161,7 +167,7 @@ pub fn plan_restore(backup: &Backup, live: &[Monitor]) -> RestorePlan {
     let ownership = backup.ownership();
     let live_by_key: HashMap<&str, &Monitor> = live
         .iter()
-        .filter(|m| m.tags.contains(&ownership.owner_tag))
+        .filter(|m| ownership.owns(&m.tags))
         .filter_map(|m| Some((key_of(m, &ownership.key_tag)?, m)))
         .collect();
     let items = backup

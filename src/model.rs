@@ -44,6 +44,9 @@ impl Locals {
     }
 }
 
+/// The tag key under which a named project records itself on every monitor it writes.
+pub const PROJECT_TAG_KEY: &str = "monc-project";
+
 /// Project-wide settings from the optional `monc.hcl`.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -57,6 +60,9 @@ pub struct Project {
     /// Handles paged by monitors that run once (platform-wide) and set no `notify`.
     pub notify: Vec<String>,
     pub site: Option<String>,
+    /// The project's name (`project` in monc.hcl), recorded on every monitor it writes so that
+    /// several projects can share one org. None for a project without a name.
+    pub name: Option<String>,
 }
 
 impl Default for Project {
@@ -68,6 +74,7 @@ impl Default for Project {
             default_tags: Vec::new(),
             notify: Vec::new(),
             site: None,
+            name: None,
         }
     }
 }

@@ -230,10 +230,7 @@ pub async fn read(
     checked: &Checked,
     tenant: Option<&str>,
 ) -> Result<StatusReport, ApiError> {
-    let ownership = Ownership {
-        owner_tag: checked.model.project.owner_tag.clone(),
-        key_tag: checked.model.project.key_tag.clone(),
-    };
+    let ownership = Ownership::of(&checked.model.project);
     let wire = client
         .list_monitors_with_states(std::slice::from_ref(&ownership.owner_tag))
         .await?;
@@ -247,13 +244,14 @@ pub async fn ids_by_key(
     client: &Client,
     checked: &Checked,
 ) -> Result<HashMap<String, (i64, bool)>, ApiError> {
-    let owner_tag = &checked.model.project.owner_tag;
-    let key_tag = format!("{}:", checked.model.project.key_tag);
+    let ownership = Ownership::of(&checked.model.project);
+    let key_tag = format!("{}:", ownership.key_tag);
     let wire = client
-        .list_monitors(std::slice::from_ref(owner_tag))
+        .list_monitors(std::slice::from_ref(&ownership.owner_tag))
         .await?;
     Ok(wire
         .iter()
+        .filter(|m| ownership.owns(&m.tags))
         .filter_map(|m| {
             let key = m.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
             let composite = crate::model::is_composite(&m.monitor_type);

@@ -45,17 +45,16 @@ pub enum ChangeError {
         "changed in Datadog since the plan was made (modified {0}); run `monc diff` again and review"
     )]
     ChangedSincePlan(String),
-    #[error("it no longer carries `{0}`; monc leaves it alone")]
+    #[error("it no longer carries {0}; monc leaves it alone")]
     NoLongerOwned(String),
     #[error("skipped: it needs {0} which could not be created")]
     MissingDependencies(String),
     #[error("the API kept dropping its answer; run `monc sync` again")]
     AnswersLost,
     #[error(
-        "could not be validated: the API gave no answer after every retry (not a refusal); \
-         nothing was written, run `monc sync` again"
+        "could not be validated (not a refusal: {0}); nothing was written, run `monc sync` again"
     )]
-    NotValidated,
+    NotValidated(String),
     #[error("kept with {0}, which could not be deleted (a pair is never half deleted)")]
     KeptWithPartner(String),
     #[error("not applied: interrupted before it started")]
@@ -313,6 +312,7 @@ pub struct RemoteValidation {
 const VALIDATION_ROUNDS: usize = 3;
 
 /// One create or update to validate.
+#[derive(Clone)]
 struct ValidationJob {
     key: String,
     action: Action,
@@ -351,19 +351,21 @@ pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation
             Err(_) => validation.deferred.push(change.key.clone()),
         }
     }
+    let mut unanswered = Vec::new();
     for _ in 0..VALIDATION_ROUNDS {
         if jobs.is_empty() {
             break;
         }
-        jobs = validation_round(client, jobs, &mut validation).await;
+        unanswered = validation_round(client, jobs, &mut validation).await;
+        jobs = unanswered.iter().map(|(job, _)| job.clone()).collect();
     }
-    validation.unavailable = jobs
+    validation.unavailable = unanswered
         .into_iter()
-        .map(|job| Outcome {
+        .map(|(job, why)| Outcome {
             key: job.key,
             action: job.action,
             id: job.id,
-            error: Some(ChangeError::NotValidated),
+            error: Some(ChangeError::NotValidated(why)),
         })
         .collect();
     validation.failures.sort_by(|a, b| a.key.cmp(&b.key));
@@ -371,12 +373,12 @@ pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation
     validation
 }
 
-/// Validates `jobs` at once; returns those that got no answer.
+/// Validates `jobs` at once; returns those that got no answer, with what happened.
 async fn validation_round(
     client: &Client,
     jobs: Vec<ValidationJob>,
     validation: &mut RemoteValidation,
-) -> Vec<ValidationJob> {
+) -> Vec<(ValidationJob, String)> {
     let mut tasks = JoinSet::new();
     for job in jobs {
         let client = client.clone();
@@ -395,7 +397,8 @@ async fn validation_round(
         };
         match result {
             Ok(()) => validation.checked += 1,
-            Err(error) if error.is_refusal() => {
+            Err(error) if error.is_transient() => again.push((job, error.to_string())),
+            Err(error) => {
                 validation.checked += 1;
                 validation.failures.push(Outcome {
                     key: job.key.clone(),
@@ -407,7 +410,6 @@ async fn validation_round(
                     }))),
                 });
             }
-            Err(_) => again.push(job),
         }
     }
     again
@@ -626,8 +628,8 @@ fn still_as_planned(
     planned: &LiveMonitor,
     ownership: &Ownership,
 ) -> Result<(), ChangeError> {
-    if !current.tags.contains(&ownership.owner_tag) {
-        return Err(ChangeError::NoLongerOwned(ownership.owner_tag.clone()));
+    if !ownership.owns(&current.tags) {
+        return Err(ChangeError::NoLongerOwned(ownership.describe()));
     }
     if current.modified != planned.modified {
         return Err(ChangeError::ChangedSincePlan(

@@ -42,6 +42,8 @@ pub struct DiffArgs {
     /// before writing): exit 1 if it refuses any.
     #[arg(long)]
     pub validate: bool,
+    #[command(flatten)]
+    pub claim: super::ClaimArgs,
 }
 
 pub fn run(args: &DiffArgs) -> ExitCode {
@@ -102,7 +104,14 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         Ok(preflight) => preflight,
         Err(code) => return code,
     };
-    let planned = match org::prepare(&args.config, &args.org, preflight.only.as_deref()).await {
+    let planned = match org::prepare(
+        &args.config,
+        &args.org,
+        preflight.only.as_deref(),
+        args.claim.claim_unnamed,
+    )
+    .await
+    {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -133,10 +142,9 @@ async fn validate(planned: &org::Planned) -> usize {
         }
     }
     for outcome in &validation.unavailable {
-        eprintln!(
-            "could not validate  {}: no answer after every retry",
-            outcome.key
-        );
+        if let Some(error) = &outcome.error {
+            eprintln!("could not validate  {}: {error}", outcome.key);
+        }
     }
     eprintln!(
         "Validated {} monitor(s) with Datadog; {} refused; {} could not be validated; {} composite(s) can only be validated once the monitors they name exist.",

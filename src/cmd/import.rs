@@ -138,10 +138,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
         Some(c) => c,
         None => connect_org(args).await?,
     };
-    let ownership = Ownership {
-        owner_tag: model.project.owner_tag.clone(),
-        key_tag: model.project.key_tag.clone(),
-    };
+    let ownership = Ownership::of(&model.project);
     let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
     org::close(connection).await;
     report_adoptions(&outcomes)

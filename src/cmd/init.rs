@@ -82,6 +82,11 @@ fn write_files(dir: &Path) -> Result<(), String> {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             created.push(parent);
         }
+        let text = if *name == "monc.hcl" {
+            with_project_name(text, dir)
+        } else {
+            text.to_string()
+        };
         monc::atomic_file::write(&path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         created.push(path);
@@ -93,6 +98,39 @@ fn write_files(dir: &Path) -> Result<(), String> {
         }
     }
     result
+}
+
+/// monc.hcl naming the project after its directory, so that a second project in the same org
+/// never takes the first's monitors for its own.
+fn with_project_name(text: &str, dir: &Path) -> String {
+    let name = project_name(dir);
+    text.replacen("PROJECT_NAME", &name, 1)
+}
+
+/// The directory's name as a tag value: lowercase letters, digits, `-` `_` `.`; `project` when
+/// nothing is left.
+fn project_name(dir: &Path) -> String {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let base = absolute
+        .components()
+        .next_back()
+        .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '-',
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if trimmed.starts_with(|c: char| c.is_ascii_lowercase()) {
+        trimmed.chars().take(100).collect()
+    } else if trimmed.is_empty() {
+        "project".into()
+    } else {
+        format!("p-{}", trimmed.chars().take(98).collect::<String>())
+    }
 }
 
 /// The directories above `path` that do not exist yet, outermost first.

@@ -64,6 +64,16 @@ pub struct TenantArgs {
     pub tenant: Vec<String>,
 }
 
+/// Taking over monitors a project wrote before it had a name, the same on `diff` and `sync`.
+#[derive(Debug, clap::Args)]
+pub struct ClaimArgs {
+    /// With `project` set in monc.hcl: also take over monc's monitors that record no project
+    /// (this project's own, written before it was named), instead of leaving them alone and
+    /// creating its own beside them. Check first with `monc diff --claim-unnamed`.
+    #[arg(long)]
+    pub claim_unnamed: bool,
+}
+
 /// The tenants named that the configuration does not define, as an error with "did you
 /// mean", or `None` when every one is known.
 pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<String> {

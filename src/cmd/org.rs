@@ -35,11 +35,12 @@ pub async fn prepare(
     config: &ConfigArgs,
     org: &OrgArgs,
     only: Option<&[String]>,
+    claim_unnamed: bool,
 ) -> Result<Planned, ExitCode> {
     let checked = checked_config(config)?;
     let ownership = Ownership {
-        owner_tag: checked.model.project.owner_tag.clone(),
-        key_tag: checked.model.project.key_tag.clone(),
+        claim_unnamed,
+        ..Ownership::of(&checked.model.project)
     };
     if let Some(error) = super::unknown_tenants(only.unwrap_or_default(), &checked.model) {
         eprintln!("{error}");

@@ -129,8 +129,5 @@ fn project_ownership(args: &RestoreArgs) -> Ownership {
     let project = monc::check(&LoadOptions::in_dir(&args.dir))
         .map(|checked| checked.model.project)
         .unwrap_or_default();
-    Ownership {
-        owner_tag: project.owner_tag,
-        key_tag: project.key_tag,
-    }
+    Ownership::of(&project)
 }

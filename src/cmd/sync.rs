@@ -36,6 +36,8 @@ pub struct SyncArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub tenants: super::TenantArgs,
+    #[command(flatten)]
+    pub claim: super::ClaimArgs,
     /// How to print the result: `human` (a line per change as it is applied, then a summary)
     /// or `json` (a line per change, then one report document).
     #[arg(long, value_enum, default_value = "human")]
@@ -78,7 +80,14 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         Ok(only) => only,
         Err(code) => return code,
     };
-    let mut planned = match org::prepare(&args.config, &args.org, only.as_deref()).await {
+    let mut planned = match org::prepare(
+        &args.config,
+        &args.org,
+        only.as_deref(),
+        args.claim.claim_unnamed,
+    )
+    .await
+    {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -254,7 +263,9 @@ fn print_report(report: &Report, json: bool) {
             report.outcomes.len()
         );
         for outcome in &report.outcomes {
-            eprintln!("  {}", outcome.key);
+            if let Some(error) = &outcome.error {
+                eprintln!("  {}: {error}", outcome.key);
+            }
         }
     }
     if json {

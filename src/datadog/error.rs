@@ -175,11 +175,18 @@ impl ApiError {
         self.status() == Some(404)
     }
 
-    /// The API answered and refused the request itself (a 4xx other than a rate limit or a
-    /// request timeout): asking again gets the same answer. Anything else (5xx after retries,
-    /// no answer) says nothing about the request.
-    pub fn is_refusal(&self) -> bool {
-        matches!(self.status(), Some(status) if (400..500).contains(&status) && ![408, 429].contains(&status))
+    /// No answer worth keeping, for now: a 5xx, a rate limit or request timeout, or no answer
+    /// at all (after the client's retries). Asking again later may succeed; it says nothing
+    /// about the request itself, so it is never a refusal.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Http { status, .. } => *status >= 500 || [408, 429].contains(status),
+            ApiError::RateLimited { .. }
+            | ApiError::Transport { .. }
+            | ApiError::Timeout { .. }
+            | ApiError::ResponseLost { .. } => true,
+            _ => false,
+        }
     }
 }
 

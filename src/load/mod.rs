@@ -18,8 +18,8 @@ use crate::diagnostic::{
 };
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
-    COMPOSITE_TYPE, Cluster, FanOut, Field, Model, Move, MoveEnd, Project, Reference, Template,
-    Tenant, check_name, check_tag,
+    COMPOSITE_TYPE, Cluster, FanOut, Field, Model, Move, MoveEnd, PROJECT_TAG_KEY, Project,
+    Reference, Template, Tenant, check_name, check_tag,
 };
 use references::scan;
 
@@ -102,6 +102,7 @@ pub const MONITOR_TYPES: &[&str] = &[
 ];
 
 const PROJECT_ATTRS: &[&str] = &[
+    "project",
     "tiers",
     "owner_tag",
     "key_tag",
@@ -449,6 +450,14 @@ impl Loader {
                 continue;
             }
             match attr.key.as_str() {
+                "project" => {
+                    let name = self.static_string(id, attr);
+                    // Written as the tag `monc-project:<name>`: it must make a valid tag.
+                    self.check_ownership_tag(id, attr, name.as_deref(), "project", |n| {
+                        format!("{PROJECT_TAG_KEY}:{n}")
+                    });
+                    project.name = name;
+                }
                 "tiers" => {
                     if let Some(tiers) = self.static_strings(id, attr) {
                         project.tiers = tiers;

@@ -178,6 +178,9 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
             ids.join(", ")
         );
     }
+    if let Some(note) = other_projects_note(plan) {
+        let _ = writeln!(out, "{}note:{} {note}\n", p.yellow, p.reset);
+    }
     for conflict in &plan.conflicts {
         let _ = writeln!(
             out,
@@ -189,6 +192,35 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
     }
     let _ = writeln!(out, "{}{}{}", p.bold, summary_line(plan), p.reset);
     out
+}
+
+/// What the plan leaves alone because another monc project wrote it.
+fn other_projects_note(plan: &Plan) -> Option<String> {
+    if plan.other_projects.is_empty() {
+        return None;
+    }
+    let total: usize = plan.other_projects.values().sum();
+    let each: Vec<String> = plan
+        .other_projects
+        .iter()
+        .map(|(name, count)| match name.as_str() {
+            "" => format!("{count} by a project without a name"),
+            name => format!("{count} by `{name}`"),
+        })
+        .collect();
+    let unnamed = if plan.other_projects.contains_key("") {
+        " If those without a name are this project's own from before `project` was set, \
+         `--claim-unnamed` takes them over."
+    } else {
+        ""
+    };
+    Some(format!(
+        "{total} monitor(s) in the org were written by another monc project ({}); this project \
+         never changes or deletes them. To hand one over, set its `{}:` tag to the receiving \
+         project's name.{unnamed}",
+        each.join(", "),
+        crate::model::PROJECT_TAG_KEY
+    ))
 }
 
 fn render_change_human(out: &mut String, change: &Change, p: &Palette) {
@@ -254,6 +286,9 @@ pub fn render_markdown(plan: &Plan, title: &str) -> String {
     let drifted: Vec<&Change> = plan.drifted().collect();
     if !drifted.is_empty() {
         out.push_str(&drift_section(&drifted));
+    }
+    if let Some(note) = other_projects_note(plan) {
+        let _ = writeln!(out, "_{note}_\n");
     }
     if !plan.conflicts.is_empty() {
         out.push_str("### Monitors carrying monc's tags that monc did not write\n\n");
@@ -349,6 +384,7 @@ pub fn render_json(plan: &Plan) -> String {
         "changes": plan.changes.iter().filter(|c| c.action != Action::Unchanged).collect::<Vec<_>>(),
         "owned_without_key": plan.owned_without_key,
         "conflicts": plan.conflicts,
+        "other_projects": plan.other_projects,
     });
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

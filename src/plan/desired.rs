@@ -219,6 +219,9 @@ fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<St
     let mut tags = monitor.tags.clone();
     tags.push(model.project.owner_tag.clone());
     tags.push(format!("{}:{key}", model.project.key_tag));
+    if let Some(name) = &model.project.name {
+        tags.push(format!("{}:{name}", crate::model::PROJECT_TAG_KEY));
+    }
     tags.sort();
     tags.dedup();
     tags

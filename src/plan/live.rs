@@ -74,6 +74,7 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[St
         owned_without_key: plan.owned_without_key,
         move_conflicts: plan.move_conflicts,
         conflicts: plan.conflicts,
+        other_projects: plan.other_projects,
     }
 }
 

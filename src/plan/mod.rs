@@ -9,7 +9,7 @@ pub mod desired;
 pub mod live;
 pub mod normalize;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
@@ -120,6 +120,9 @@ pub struct Plan {
     pub move_conflicts: Vec<MoveConflict>,
     /// Monitors carrying monc's tags that monc did not write: reported, never touched.
     pub conflicts: Vec<Conflict>,
+    /// Monitors of other monc projects in the org, counted per project name (`""` for a
+    /// project without one): never touched.
+    pub other_projects: BTreeMap<String, usize>,
 }
 
 /// A `moved` block that cannot be carried out: the org holds a monitor under the old key and
@@ -190,15 +193,67 @@ impl Plan {
 pub struct Ownership {
     pub owner_tag: String,
     pub key_tag: String,
+    /// The project's name: it owns only monitors recording it (`monc-project:<name>`); a
+    /// project without a name owns only monitors recording none.
+    pub project: Option<String>,
+    /// A named project also takes over monc's monitors that record no project (the project's
+    /// own, written before it was named): `--claim-unnamed`.
+    pub claim_unnamed: bool,
+}
+
+impl Ownership {
+    pub fn of(project: &crate::model::Project) -> Ownership {
+        Ownership {
+            owner_tag: project.owner_tag.clone(),
+            key_tag: project.key_tag.clone(),
+            project: project.name.clone(),
+            claim_unnamed: false,
+        }
+    }
+
+    /// The tags that make a monitor this project's, for messages.
+    pub fn describe(&self) -> String {
+        match &self.project {
+            Some(name) => format!(
+                "`{}` and `{}:{name}`",
+                self.owner_tag,
+                crate::model::PROJECT_TAG_KEY
+            ),
+            None => format!("`{}`", self.owner_tag),
+        }
+    }
+
+    /// Whether monc, as this project, may write or delete a monitor with these tags.
+    pub fn owns(&self, tags: &[String]) -> bool {
+        if !tags.contains(&self.owner_tag) {
+            return false;
+        }
+        match (project_of(tags), &self.project) {
+            (None, Some(_)) => self.claim_unnamed,
+            (recorded, ours) => recorded == ours.as_deref(),
+        }
+    }
+
+    /// The project a monitor carrying monc's ownership tag belongs to, when it is another one
+    /// than this: `Some(None)` for a project without a name.
+    pub fn other_project<'t>(&self, tags: &'t [String]) -> Option<Option<&'t str>> {
+        (tags.contains(&self.owner_tag) && !self.owns(tags)).then(|| project_of(tags))
+    }
+}
+
+/// The name a monitor records in `monc-project:<name>`, if any.
+pub fn project_of(tags: &[String]) -> Option<&str> {
+    tags.iter().find_map(|t| {
+        t.strip_prefix(crate::model::PROJECT_TAG_KEY)?
+            .strip_prefix(':')
+    })
 }
 
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
 pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
-    let mut owned: Vec<&LiveMonitor> = live
-        .iter()
-        .filter(|m| m.tags.contains(&ownership.owner_tag))
-        .collect();
+    let mut owned: Vec<&LiveMonitor> = live.iter().filter(|m| ownership.owns(&m.tags)).collect();
+    let other_projects = count_other_projects(live, ownership);
     // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
     // once both created it) are duplicates to delete. A duplicate is a *distinct* id: the same
     // id seen twice is one monitor, never a copy of itself.
@@ -245,7 +300,22 @@ pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Owners
         owned_without_key,
         move_conflicts: moves.conflicts,
         conflicts,
+        other_projects,
     }
+}
+
+/// How many monitors of monc's each other project (`""` for one without a name) has here.
+fn count_other_projects(live: &[LiveMonitor], ownership: &Ownership) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for monitor in live.iter().filter(|m| seen.insert(m.id)) {
+        if let Some(project) = ownership.other_project(&monitor.tags) {
+            *counts
+                .entry(project.unwrap_or_default().to_string())
+                .or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// The owned monitors sorted into the one monc keeps per key, its duplicates, and the ones

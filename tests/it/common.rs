@@ -100,10 +100,7 @@ pub fn write_generated_tenants(dir: &Path, prefix: &str, count: usize, rng: &mut
 }
 
 pub fn ownership() -> Ownership {
-    Ownership {
-        owner_tag: "managed-by:monc".into(),
-        key_tag: "monc-key".into(),
-    }
+    Ownership::of(&monc::model::Project::default())
 }
 
 /// The keys the compiled config wants in the org.

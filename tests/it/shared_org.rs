@@ -389,3 +389,112 @@ async fn a_validation_without_an_answer_is_asked_again_not_called_a_refusal() {
     assert!(said.iter().all(|e| e.contains("not a refusal")), "{said:?}");
     assert_eq!(report.succeeded(Action::Update), 0, "nothing written");
 }
+
+/// Every monitor of the org whose tags hold `tag`, by id, as the API renders it.
+fn monitors_tagged(emulator: &EmulatorHandle, tag: &str) -> Vec<Value> {
+    emulator
+        .monitors()
+        .into_iter()
+        .filter(|m| {
+            m["tags"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == tag))
+        })
+        .collect()
+}
+
+#[test]
+fn two_projects_in_one_org_never_touch_each_other() {
+    let first = common::reference_copy("shared-org", "first-project");
+    let org = synced_org(&first);
+    let before = org.emulator.monitors();
+    let second = first.parent().expect("parent").join("second-project");
+    let _ = std::fs::remove_dir_all(&second);
+    let init = common::monc_in(first.parent().expect("parent"))
+        .args(["init", "-C", "second-project"])
+        .output()
+        .expect("init");
+    assert!(init.status.success(), "{}", output_text(&init));
+    let monc_hcl = std::fs::read_to_string(second.join("monc.hcl")).expect("monc.hcl");
+    assert!(
+        monc_hcl.contains("project = \"second-project\""),
+        "{monc_hcl}"
+    );
+
+    let synced = org.run(&second, &["sync", "--yes", "--prune"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let after: Vec<Value> = org
+        .emulator
+        .monitors()
+        .into_iter()
+        .filter(|m| before.iter().any(|b| b["id"] == m["id"]))
+        .collect();
+    assert_eq!(
+        after, before,
+        "the second project changed the first's monitors"
+    );
+    let seconds = monitors_tagged(&org.emulator, "monc-project:second-project");
+    assert!(
+        !seconds.is_empty(),
+        "the second project wrote its own monitors"
+    );
+
+    // Both are clean, and each one's prune leaves the other's monitors alone.
+    for (dir, name) in [(&first, "first"), (&second, "second")] {
+        let synced = org.run(dir, &["sync", "--yes", "--prune"]);
+        assert!(synced.status.success(), "{name}: {}", output_text(&synced));
+        let (code, plan) = diff_json(&org, dir);
+        assert_eq!(code, Some(0), "{name}: {plan:#}");
+    }
+    assert_eq!(
+        monitors_tagged(&org.emulator, "monc-project:second-project").len(),
+        seconds.len()
+    );
+    assert_eq!(org.emulator.monitors().len(), before.len() + seconds.len());
+    let human = output_text(&org.run(&second, &["diff"]));
+    assert!(
+        human.contains("another monc project"),
+        "the plan says why it leaves them alone: {human}"
+    );
+}
+
+#[test]
+fn a_project_named_later_claims_its_monitors_only_when_asked() {
+    let dir = common::reference_copy("shared-org", "named-later");
+    let org = synced_org(&dir);
+    let settings = dir.join("monc.hcl");
+    let text = std::fs::read_to_string(&settings).expect("read");
+    std::fs::write(&settings, format!("project = \"reference\"\n{text}")).expect("write");
+
+    let (_, plan) = diff_json(&org, &dir);
+    assert_eq!(plan["other_projects"][""], 34, "{plan:#}");
+    assert!(changes_of(&plan, "update").is_empty() && changes_of(&plan, "delete").is_empty());
+    let human = output_text(&org.run(&dir, &["diff"]));
+    assert!(human.contains("--claim-unnamed"), "{human}");
+
+    let claimed = org.run(&dir, &["diff", "--claim-unnamed", "--format", "json"]);
+    let plan: Value = serde_json::from_slice(&claimed.stdout).expect("json");
+    assert_eq!(plan["summary"]["create"], 0, "{plan:#}");
+    assert_eq!(plan["summary"]["update"], 34, "{plan:#}");
+    assert_eq!(plan["summary"]["drifted"], 0, "{plan:#}");
+    let synced = org.run(&dir, &["sync", "--yes", "--claim-unnamed"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert_eq!(diff_json(&org, &dir).0, Some(0));
+    assert_eq!(org.emulator.monitors().len(), 34);
+}
+
+#[test]
+fn a_project_name_must_make_a_tag() {
+    let dir = common::reference_copy("shared-org", "bad-project-name");
+    let settings = dir.join("monc.hcl");
+    let text = std::fs::read_to_string(&settings).expect("read");
+    std::fs::write(&settings, format!("project = \"Team Payments!\"\n{text}")).expect("write");
+    let output = common::monc_in(&dir)
+        .arg("validate")
+        .output()
+        .expect("validate");
+    assert_eq!(output.status.code(), Some(1));
+    let text = output_text(&output);
+    assert!(text.contains("invalid `project`"), "{text}");
+    assert!(text.contains("monc.hcl:1:"), "{text}");
+}
