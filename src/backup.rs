@@ -47,18 +47,24 @@ impl Backup {
         }
     }
 
-    /// Writes the backup as `<millis>.json` in `dir`, atomically: a crash or a full disk
-    /// leaves no partial file.
+    /// Writes the backup to a new file in `dir`, named by when it was taken (UTC, e.g.
+    /// `2025-05-12T094621.924878Z-4242-1.json`, so that names sort by time) and made unique by
+    /// the process and a counter. The file is created exclusively (never replacing another
+    /// backup, even one written in the same microsecond), atomically (a crash or a full disk
+    /// leaves no partial file) and private to its owner, like `dir` and `.monc/` above it.
     pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(dir)?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
-        let path = dir.join(format!("{stamp}.json"));
+        make_private_dirs(dir)?;
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        crate::atomic_file::write(&path, text.as_bytes())?;
-        Ok(path)
+        let stamp = file_stamp(std::time::SystemTime::now());
+        loop {
+            let attempt = WRITE_ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("{stamp}-{}-{attempt}.json", std::process::id());
+            let path = dir.join(name);
+            match crate::atomic_file::create_new_private(&path, text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                written => return written.map(|()| path),
+            }
+        }
     }
 
     /// Reads a backup; a bare list of monitors (written by earlier versions) is taken with
@@ -71,6 +77,32 @@ impl Backup {
             return Ok(Backup::new("", ownership, monitors));
         }
         serde_json::from_value(value).map_err(|e| format!("not a monc backup: {e}"))
+    }
+}
+
+/// Backups this process has named so far: the unique part of the next backup's name.
+static WRITE_ATTEMPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// `2025-05-12T094621.924878Z`: ISO 8601 UTC, without the colons some file systems refuse.
+fn file_stamp(now: std::time::SystemTime) -> String {
+    let micros = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
+    let text = monc_emulator::format_micros(micros);
+    let stamp = text.strip_suffix("+00:00").unwrap_or(&text);
+    format!("{}Z", stamp.replace(':', ""))
+}
+
+/// `dir` and, when it is monc's state directory's subdirectory (`.monc/backups`), `.monc`
+/// too: private to the owner (they hold the org's data).
+fn make_private_dirs(dir: &Path) -> std::io::Result<()> {
+    crate::atomic_file::private_dir_all(dir)?;
+    match dir.parent() {
+        Some(state) if state.file_name().is_some_and(|n| n == ".monc") => {
+            crate::atomic_file::private_dir_all(state)
+        }
+        _ => Ok(()),
     }
 }
 
@@ -337,4 +369,76 @@ fn remap_ids(query: &str, current: &HashMap<i64, i64>) -> String {
         }
         other => format!("{other:?}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ownership() -> Ownership {
+        Ownership {
+            owner_tag: "managed-by:monc".into(),
+            key_tag: "monc-key".into(),
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("monc-backup-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// Two syncs in the same millisecond each keep their own backup: none replaces another.
+    #[test]
+    fn backups_written_at_the_same_moment_are_distinct_files() {
+        let root = scratch("same-moment");
+        let dir = root.join(".monc").join("backups");
+        let writers = 16;
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(writers));
+        let handles: Vec<_> = (0..writers)
+            .map(|n| {
+                let (dir, barrier) = (dir.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let monitor = Monitor::new(&format!("m{n}"), "query alert", "q", "");
+                    let backup = Backup::new("http://127.0.0.1:1", &ownership(), vec![monitor]);
+                    barrier.wait();
+                    backup.write(&dir).expect("written")
+                })
+            })
+            .collect();
+        let paths: BTreeSet<PathBuf> = handles
+            .into_iter()
+            .map(|h| h.join().expect("joined"))
+            .collect();
+        assert_eq!(paths.len(), writers, "{paths:?}");
+        let on_disk = std::fs::read_dir(&dir).expect("list").flatten().count();
+        assert_eq!(on_disk, writers, "every backup is on disk");
+        let names: BTreeSet<String> = paths
+            .iter()
+            .map(|p| {
+                Backup::read(p, &ownership()).expect("reads").monitors[0]
+                    .name
+                    .clone()
+            })
+            .collect();
+        assert_eq!(names.len(), writers, "each file holds its own backup");
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
+
+    /// A backup holds the org's monitors: only its owner may read it.
+    #[cfg(unix)]
+    #[test]
+    fn backups_are_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = scratch("private");
+        let state = root.join(".monc");
+        let path = Backup::new("http://127.0.0.1:1", &ownership(), Vec::new())
+            .write(&state.join("backups"))
+            .expect("written");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        assert_eq!(mode(&state.join("backups")), 0o700);
+        assert_eq!(mode(&state), 0o700);
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
 }
