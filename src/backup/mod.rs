@@ -1,22 +1,27 @@
 //! Backups that `sync` writes before changing anything, and `restore`, which puts them back.
 //!
-//! A backup records which org it came from (the API's host and the monitors' `org_id`) and
-//! which tags mark monc's monitors. Restore puts back only monitors that carry the ownership
-//! tag, finds each by its key (so running it twice changes nothing the second time), never
-//! writes to a live monitor monc does not own, and shows its plan before it writes.
+//! A backup records which org it came from: the API origin and the org's id (`org_id`, which
+//! the Monitor API shows on every monitor and nowhere else), the tags that mark monc's
+//! monitors, and the key of every monitor a backed-up composite names, so that restore can
+//! point composites at the right monitors even when ids have changed. Restore itself is in
+//! [`restore`].
 
-use std::collections::{BTreeSet, HashMap};
+pub mod restore;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::datadog::{ApiError, Client, Monitor};
+use crate::datadog::Monitor;
 use crate::model::is_composite;
 use crate::plan::Ownership;
 
-/// Version of the backup format written by this monc.
-const FORMAT: u32 = 1;
+pub use restore::{RestoreItem, RestoreOutcome, RestorePlan, Step, plan_restore, restore};
+
+/// Version of the backup format written by this monc (2: `org_id` and `operand_keys`).
+const FORMAT: u32 = 2;
 
 /// What a backup file holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,19 +29,36 @@ pub struct Backup {
     pub monc_backup: u32,
     /// The API the monitors were read from (scheme, host and port).
     pub api: String,
+    /// The org the monitors belong to (their `org_id`); none if they do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<i64>,
     pub owner_tag: String,
     pub key_tag: String,
     pub monitors: Vec<Monitor>,
+    /// The key of every monitor a backed-up composite names, by the id it had when the backup
+    /// was taken (most are not in the backup: only what the sync changed is).
+    #[serde(default)]
+    pub operand_keys: BTreeMap<i64, String>,
 }
 
 impl Backup {
-    pub fn new(api: &str, ownership: &Ownership, monitors: Vec<Monitor>) -> Backup {
+    /// A backup of `monitors`, read from `api` together with `org` (every owned monitor as
+    /// read then: it gives the keys of the monitors the backed-up composites name).
+    pub fn new(
+        api: &str,
+        ownership: &Ownership,
+        monitors: Vec<Monitor>,
+        org: &[Monitor],
+    ) -> Backup {
+        let operand_keys = operand_keys(&monitors, org, ownership);
         Backup {
             monc_backup: FORMAT,
             api: api.to_string(),
+            org_id: org_id_of(monitors.iter().chain(org)),
             owner_tag: ownership.owner_tag.clone(),
             key_tag: ownership.key_tag.clone(),
             monitors,
+            operand_keys,
         }
     }
 
@@ -67,17 +89,117 @@ impl Backup {
         }
     }
 
-    /// Reads a backup; a bare list of monitors (written by earlier versions) is taken with
-    /// `ownership` and an unknown origin.
+    /// Reads a backup; a bare list of monitors (written by the first versions) is taken with
+    /// `ownership` and an unknown origin. A backup that does not record its org (format 1)
+    /// takes the `org_id` its monitors carry.
     pub fn read(path: &Path, ownership: &Ownership) -> Result<Backup, String> {
         let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
         let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        if value.is_array() {
+        let mut backup = if value.is_array() {
             let monitors = serde_json::from_value(value).map_err(|e| e.to_string())?;
-            return Ok(Backup::new("", ownership, monitors));
+            Backup::new("", ownership, monitors, &[])
+        } else {
+            serde_json::from_value(value).map_err(|e| format!("not a monc backup: {e}"))?
+        };
+        if backup.org_id.is_none() {
+            backup.org_id = org_id_of(backup.monitors.iter());
         }
-        serde_json::from_value(value).map_err(|e| format!("not a monc backup: {e}"))
+        Ok(backup)
     }
+
+    /// The org the backup names, in words: `org 321813 at https://api.datadoghq.com/`.
+    pub fn describe_org(&self) -> String {
+        let org = self.org_id.map_or_else(
+            || "an org of unknown id".to_string(),
+            |id| format!("org {id}"),
+        );
+        if self.api.is_empty() {
+            org
+        } else {
+            format!("{org} at {}", self.api)
+        }
+    }
+}
+
+/// The one `org_id` the monitors carry; none if they carry none, or several.
+pub fn org_id_of<'a>(monitors: impl Iterator<Item = &'a Monitor>) -> Option<i64> {
+    let ids: BTreeSet<i64> = monitors
+        .filter_map(|m| m.extra.get("org_id").and_then(Value::as_i64))
+        .collect();
+    match ids.len() {
+        1 => ids.first().copied(),
+        _ => None,
+    }
+}
+
+/// Id → key of every monitor of `org` that a composite of `monitors` names.
+fn operand_keys(
+    monitors: &[Monitor],
+    org: &[Monitor],
+    ownership: &Ownership,
+) -> BTreeMap<i64, String> {
+    let named: BTreeSet<i64> = monitors
+        .iter()
+        .filter(|m| is_composite(&m.monitor_type))
+        .flat_map(|m| restore::composite_ids(&m.query))
+        .collect();
+    org.iter()
+        .filter(|m| m.id.is_some_and(|id| named.contains(&id)))
+        .filter(|m| m.tags.contains(&ownership.owner_tag))
+        .filter_map(|m| Some((m.id?, restore::key_of(m, &ownership.key_tag)?.to_string())))
+        .collect()
+}
+
+/// Whether a backup may be restored into the org at `api` whose id is `org_id` (`None`: it
+/// cannot be told, because the org has no monitor to read it from).
+///
+/// The API origin must be the backup's (the same host for every org of a site, so this alone
+/// cannot tell two orgs apart) and the org id must be the backup's. An org whose id cannot be
+/// established, or a backup that does not record one, is refused unless `allow_unidentified`:
+/// monc cannot rule out writing a whole org's monitors into the wrong one.
+pub fn check_org(
+    backup: &Backup,
+    api: &str,
+    org_id: Option<i64>,
+    allow_unidentified: bool,
+) -> Result<(), String> {
+    if !backup.api.is_empty() && !same_origin(&backup.api, api) {
+        return Err(format!(
+            "the backup was taken from {} and this is {api}; restore it into the org it came from",
+            backup.api
+        ));
+    }
+    match (backup.org_id, org_id) {
+        (Some(theirs), Some(ours)) if theirs != ours => Err(format!(
+            "the backup holds monitors of org {theirs} and this is org {ours}; restore it into \
+             the org it came from"
+        )),
+        (Some(_), Some(_)) => Ok(()),
+        _ if allow_unidentified => Ok(()),
+        (None, _) => Err(
+            "the backup does not record which org it came from (none of its monitors carries an \
+             `org_id`), so monc cannot check that this is that org; if you are sure it is, pass \
+             --allow-unidentified-org"
+                .to_string(),
+        ),
+        (Some(theirs), None) => Err(format!(
+            "cannot tell which org this is: it has no monitors, and the Monitor API names an org \
+             only on its monitors (`org_id`); the backup is of org {theirs}. If you are sure \
+             this is that org, pass --allow-unidentified-org"
+        )),
+    }
+}
+
+/// Same host (and, off loopback, same scheme and port). The local emulator gets a new port
+/// every run, so on loopback the host decides (and the org id tells emulated orgs apart).
+fn same_origin(a: &str, b: &str) -> bool {
+    let (Ok(a), Ok(b)) = (reqwest::Url::parse(a), reqwest::Url::parse(b)) else {
+        return a == b;
+    };
+    if crate::datadog::is_loopback(a.as_str()) && crate::datadog::is_loopback(b.as_str()) {
+        return true;
+    }
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port() == b.port()
 }
 
 /// Backups this process has named so far: the unique part of the next backup's name.
@@ -104,271 +226,6 @@ fn make_private_dirs(dir: &Path) -> std::io::Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// What restore will do with one backed-up monitor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "step")]
-pub enum Step {
-    /// The live monitor with this key already matches the backup.
-    Unchanged { id: i64 },
-    /// Put the backed-up fields back on the live monitor with this key.
-    Update { id: i64 },
-    /// No live monitor has this key: create it.
-    Create,
-    /// Left alone, and why.
-    Refuse { reason: String },
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RestoreItem {
-    pub key: String,
-    pub name: String,
-    pub step: Step,
-    #[serde(skip)]
-    monitor: Monitor,
-    #[serde(skip)]
-    live: Option<Monitor>,
-}
-
-/// The restore plan: what each backed-up monitor needs.
-#[derive(Debug, Default, Serialize)]
-pub struct RestorePlan {
-    pub items: Vec<RestoreItem>,
-}
-
-impl RestorePlan {
-    pub fn writes(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|i| matches!(i.step, Step::Update { .. } | Step::Create))
-            .count()
-    }
-}
-
-/// Refuses a backup of another org: another API host, or monitors of another `org_id` than
-/// the live ones.
-pub fn check_origin(backup: &Backup, api: &str, live: &[Monitor]) -> Result<(), String> {
-    if !backup.api.is_empty() && !same_origin(&backup.api, api) {
-        return Err(format!(
-            "the backup was taken from {} and this is {api}; restore it into the org it came from",
-            backup.api
-        ));
-    }
-    let org_ids = |monitors: &[Monitor]| -> BTreeSet<i64> {
-        monitors
-            .iter()
-            .filter_map(|m| m.extra.get("org_id").and_then(Value::as_i64))
-            .collect()
-    };
-    let (theirs, ours) = (org_ids(&backup.monitors), org_ids(live));
-    if !theirs.is_empty() && !ours.is_empty() && theirs.is_disjoint(&ours) {
-        return Err(format!(
-            "the backup holds monitors of org {theirs:?} and this org is {ours:?}"
-        ));
-    }
-    Ok(())
-}
-
-/// Same host (and, off loopback, same scheme and port). The local emulator gets a new port
-/// every run, so on loopback the host decides.
-fn same_origin(a: &str, b: &str) -> bool {
-    let (Ok(a), Ok(b)) = (reqwest::Url::parse(a), reqwest::Url::parse(b)) else {
-        return a == b;
-    };
-    let loopback = |u: &reqwest::Url| {
-        matches!(
-            u.host_str(),
-            Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
-        )
-    };
-    if loopback(&a) && loopback(&b) {
-        return true;
-    }
-    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port() == b.port()
-}
-
-/// Decides, for each backed-up monitor, what restore does. `live` is the owned listing.
-pub fn plan_restore(backup: &Backup, live: &[Monitor]) -> RestorePlan {
-    let ownership = backup.ownership();
-    let live_by_key: HashMap<&str, &Monitor> = live
-        .iter()
-        .filter(|m| m.tags.contains(&ownership.owner_tag))
-        .filter_map(|m| Some((key_of(m, &ownership.key_tag)?, m)))
-        .collect();
-    let items = backup
-        .monitors
-        .iter()
-        .map(|monitor| {
-            let key = key_of(monitor, &ownership.key_tag).unwrap_or_default();
-            let live = live_by_key.get(key).copied();
-            RestoreItem {
-                key: key.to_string(),
-                name: monitor.name.clone(),
-                step: step_for(monitor, key, live, &ownership),
-                monitor: monitor.clone(),
-                live: live.cloned(),
-            }
-        })
-        .collect();
-    RestorePlan { items }
-}
-
-fn step_for(monitor: &Monitor, key: &str, live: Option<&Monitor>, ownership: &Ownership) -> Step {
-    if !monitor.tags.contains(&ownership.owner_tag) {
-        return Step::Refuse {
-            reason: format!(
-                "it does not carry `{}`: restore puts back only monc's monitors",
-                ownership.owner_tag
-            ),
-        };
-    }
-    if key.is_empty() {
-        return Step::Refuse {
-            reason: format!("it has no `{}:` tag", ownership.key_tag),
-        };
-    }
-    match live {
-        Some(live) if same_content(monitor, live) => Step::Unchanged {
-            id: live.id.unwrap_or_default(),
-        },
-        Some(live) => Step::Update {
-            id: live.id.unwrap_or_default(),
-        },
-        None => Step::Create,
-    }
-}
-
-fn key_of<'a>(monitor: &'a Monitor, key_tag: &str) -> Option<&'a str> {
-    monitor
-        .tags
-        .iter()
-        .find_map(|t| t.strip_prefix(key_tag)?.strip_prefix(':'))
-}
-
-/// The fields restore writes, without what the server owns or fills: mute state (`silenced`)
-/// is not configuration, and composite IDs are compared after remapping.
-fn restorable(monitor: &Monitor) -> Monitor {
-    let mut body = Monitor::new(
-        &monitor.name,
-        &monitor.monitor_type,
-        &monitor.query,
-        &monitor.message,
-    );
-    body.tags = monitor.tags.clone();
-    body.options = monitor.options.clone();
-    body.options.remove(crate::plan::normalize::MUTE_STATE);
-    body.priority = monitor.priority;
-    body
-}
-
-fn same_content(backup: &Monitor, live: &Monitor) -> bool {
-    let (a, b) = (restorable(backup), restorable(live));
-    let mut tags_a = a.tags.clone();
-    let mut tags_b = b.tags.clone();
-    tags_a.sort();
-    tags_b.sort();
-    a.name == b.name
-        && a.query == b.query
-        && a.message.trim_end() == b.message.trim_end()
-        && tags_a == tags_b
-        && a.options == b.options
-        && a.priority == b.priority
-}
-
-/// What happened to one item.
-#[derive(Debug, Clone, Serialize)]
-pub struct RestoreOutcome {
-    pub key: String,
-    pub id: Option<i64>,
-    pub error: Option<String>,
-}
-
-/// Carries out `plan`: raw monitors first, then composites with their constituents' current
-/// IDs. Every write is preceded by a fresh read: a monitor changed since the plan was made, or
-/// one that is no longer monc's, is left alone.
-pub async fn restore(
-    client: &Client,
-    plan: &RestorePlan,
-    ownership: &Ownership,
-) -> Vec<RestoreOutcome> {
-    // Backed-up ID → the ID the monitor of that key has now.
-    let mut current_ids: HashMap<i64, i64> = plan
-        .items
-        .iter()
-        .filter_map(|item| match item.step {
-            Step::Unchanged { id } | Step::Update { id } => Some((item.monitor.id?, id)),
-            _ => None,
-        })
-        .collect();
-    let (composites, raws): (Vec<&RestoreItem>, Vec<&RestoreItem>) = plan
-        .items
-        .iter()
-        .filter(|i| matches!(i.step, Step::Update { .. } | Step::Create))
-        .partition(|i| is_composite(&i.monitor.monitor_type));
-    let mut outcomes = Vec::new();
-    for item in raws.into_iter().chain(composites) {
-        let mut body = restorable(&item.monitor);
-        if is_composite(&body.monitor_type) {
-            body.query = remap_ids(&body.query, &current_ids);
-        }
-        let result = restore_one(client, item, &body, ownership).await;
-        if let (Ok(id), Some(old)) = (&result, item.monitor.id) {
-            current_ids.insert(old, *id);
-        }
-        let (id, error) = match result {
-            Ok(id) => (Some(id), None),
-            Err(error) => (None, Some(error)),
-        };
-        outcomes.push(RestoreOutcome {
-            key: item.key.clone(),
-            id,
-            error,
-        });
-    }
-    outcomes
-}
-
-async fn restore_one(
-    client: &Client,
-    item: &RestoreItem,
-    body: &Monitor,
-    ownership: &Ownership,
-) -> Result<i64, String> {
-    let describe = |e: ApiError| e.to_string();
-    match (&item.step, &item.live) {
-        (Step::Update { id }, Some(planned)) => {
-            let current = client.get_monitor(*id).await.map_err(describe)?;
-            if !current.tags.contains(&ownership.owner_tag) {
-                return Err(format!("it no longer carries `{}`", ownership.owner_tag));
-            }
-            if current.modified != planned.modified {
-                return Err("changed in Datadog since the plan was made; run restore again".into());
-            }
-            client.update_monitor(*id, body).await.map_err(describe)?;
-            Ok(*id)
-        }
-        (Step::Create, _) => {
-            let created = client.create_monitor(body).await.map_err(describe)?;
-            created
-                .id
-                .ok_or_else(|| "the API answered without an id".to_string())
-        }
-        _ => Err("nothing to do".into()),
-    }
-}
-
-fn remap_ids(query: &str, current: &HashMap<i64, i64>) -> String {
-    let Ok(expr) = crate::query::parse_composite_query(query) else {
-        return query.to_string();
-    };
-    expr.render(&|operand| match operand {
-        crate::query::Operand::Id(id) => {
-            let id = i64::try_from(*id).unwrap_or_default();
-            current.get(&id).copied().unwrap_or(id).to_string()
-        }
-        other => format!("{other:?}"),
-    })
 }
 
 #[cfg(test)]
@@ -400,7 +257,8 @@ mod tests {
                 let (dir, barrier) = (dir.clone(), barrier.clone());
                 std::thread::spawn(move || {
                     let monitor = Monitor::new(&format!("m{n}"), "query alert", "q", "");
-                    let backup = Backup::new("http://127.0.0.1:1", &ownership(), vec![monitor]);
+                    let backup =
+                        Backup::new("http://127.0.0.1:1", &ownership(), vec![monitor], &[]);
                     barrier.wait();
                     backup.write(&dir).expect("written")
                 })
@@ -432,7 +290,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let root = scratch("private");
         let state = root.join(".monc");
-        let path = Backup::new("http://127.0.0.1:1", &ownership(), Vec::new())
+        let path = Backup::new("http://127.0.0.1:1", &ownership(), Vec::new(), &[])
             .write(&state.join("backups"))
             .expect("written");
         let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
