@@ -11,6 +11,16 @@ use std::path::Path;
 /// so nothing planted beside the target (a link to another file) can receive the bytes; a file
 /// that is replaced keeps its permissions.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with(path, bytes, permissions_for(path))
+}
+
+/// Like [`write`], for a file that holds the org's data (a drift report): it ends up readable
+/// and writable by its owner only (0600), whether it is new or replaced.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with(path, bytes, private_permissions())
+}
+
+fn write_with(path: &Path, bytes: &[u8], permissions: Option<Permissions>) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -22,7 +32,6 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
-    let permissions = permissions_for(path);
     if let Some(permissions) = &permissions {
         builder.permissions(permissions.clone());
     }
@@ -32,6 +41,44 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|e| e.error)?;
     sync_directory(dir)
+}
+
+/// Writes `bytes` to a new file at `path`, atomically, readable and writable by the owner only
+/// (0600): for files that hold the org's data. Never replaces anything: if `path` exists the
+/// error is `AlreadyExists` and both files are left as they were.
+pub fn create_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".monc-new.").suffix(".tmp");
+    if let Some(permissions) = private_permissions() {
+        builder.permissions(permissions);
+    }
+    let mut temporary = builder.tempfile_in(dir)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist_noclobber(path).map_err(|e| e.error)?;
+    sync_directory(dir)
+}
+
+/// Creates `dir` (and missing parents) and makes it private to its owner (0700): it is where
+/// monc keeps the org's data (backups, the local org).
+pub fn private_dir_all(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
 }
 
 /// Makes the rename durable (POSIX needs an fsync of the directory itself): a backup that
@@ -56,6 +103,19 @@ fn permissions_for(path: &Path) -> Option<Permissions> {
         Ok(existing) => Some(existing.permissions()),
         Err(_) => Some(Permissions::from_mode(0o666)),
     }
+}
+
+/// Owner only (0600).
+#[cfg(unix)]
+fn private_permissions() -> Option<Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(Permissions::from_mode(0o600))
+}
+
+/// Windows: what the directory gives (its ACLs decide who reads the file).
+#[cfg(not(unix))]
+fn private_permissions() -> Option<Permissions> {
+    None
 }
 
 #[cfg(not(unix))]
@@ -135,6 +195,26 @@ mod tests {
             mode(&created),
             "as File::create under this umask"
         );
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A report holds the org's data: private whether it is new or replaces a readable file.
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_the_owners_only_new_or_replaced() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("monc-atomic-private-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let fresh = dir.join("drift.md");
+        write_private(&fresh, b"report").expect("write");
+        assert_eq!(mode(&fresh), 0o600);
+        let old = dir.join("old.md");
+        std::fs::write(&old, b"old").expect("write");
+        std::fs::set_permissions(&old, Permissions::from_mode(0o644)).expect("chmod");
+        write_private(&old, b"report").expect("write");
+        assert_eq!(mode(&old), 0o600);
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

@@ -662,6 +662,6 @@ fn write_backup(
         .filter(|m| m.id.is_some_and(|id| touched.contains(&id)))
         .cloned()
         .collect();
-    let backup = Backup::new(client.base_url(), &options.ownership, monitors);
+    let backup = Backup::new(client.base_url(), &options.ownership, monitors, live_wire);
     backup.write(&options.backup_dir).map(Some)
 }

@@ -168,7 +168,7 @@ async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Re
         PlanFormat::Json => render::render_json(plan),
     };
     match &args.output {
-        Some(path) => monc::atomic_file::write(path, text.as_bytes())
+        Some(path) => monc::atomic_file::write_private(path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
         None => print!("{text}"),
     }

@@ -72,6 +72,7 @@ impl EmulatorArgs {
                 seed: self.seed,
                 html_429: self.html_429,
             },
+            org_id: None,
         }
     }
 }

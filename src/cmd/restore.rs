@@ -1,9 +1,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::connect::{OrgArgs, connect};
-use monc::backup::{Backup, RestorePlan, Step, check_origin, plan_restore, restore};
+use super::connect::{OrgArgs, OrgKind, connect};
+use monc::backup::{Backup, RestorePlan, Step, check_org, org_id_of, plan_restore, restore};
+use monc::datadog::{ApiError, Client, Monitor, is_loopback};
 use monc::load::LoadOptions;
+use monc::output::plan::render_fields_human;
 use monc::plan::Ownership;
 use monc::plan::live::read_owned;
 
@@ -13,6 +15,8 @@ use super::org::{self, ERROR};
 pub struct RestoreArgs {
     /// A backup written by `monc sync` (.monc/backups/<timestamp>.json).
     pub file: PathBuf,
+    /// The org to restore into; without --org, --api-url or --site, the org the backup names
+    /// (a backup of a local emulator needs --org local or --api-url).
     #[command(flatten)]
     pub org: OrgArgs,
     /// Project directory (for `--org local`, whose state lives in DIR/.monc).
@@ -21,6 +25,10 @@ pub struct RestoreArgs {
     /// Restore without asking (for CI).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Restore although monc cannot check that the org is the backup's: an org without any
+    /// monitor does not say its id, and a backup of an older monc may not record one.
+    #[arg(long)]
+    pub allow_unidentified_org: bool,
 }
 
 pub fn run(args: &RestoreArgs) -> ExitCode {
@@ -39,7 +47,11 @@ async fn run_restore(args: &RestoreArgs) -> ExitCode {
             return ExitCode::from(ERROR);
         }
     };
-    let connection = match connect(&args.org, &args.dir).await {
+    let org_args = match org_of_backup(&args.org, &backup) {
+        Ok(org_args) => org_args,
+        Err(error) => return org::fail(&error),
+    };
+    let connection = match connect(&org_args, &args.dir).await {
         Ok(c) => c,
         Err(error) => return org::report_api_error(error),
     };
@@ -48,26 +60,57 @@ async fn run_restore(args: &RestoreArgs) -> ExitCode {
     code
 }
 
-async fn plan_and_restore(
-    args: &RestoreArgs,
-    backup: &Backup,
-    client: &monc::datadog::Client,
-) -> ExitCode {
+/// Where to restore: the org the flags name or, without any, the one the backup names. A
+/// backup of a loopback API (the local emulator, whose port changes every run) names no org
+/// monc can reach again, and one of an older monc names none: both need a flag.
+fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, String> {
+    if flags.org.is_some() || flags.api_url.is_some() || flags.site.is_some() {
+        return Ok(flags.clone());
+    }
+    if backup.api.is_empty() {
+        return Err(
+            "the backup does not record the org it came from; say where to restore it with \
+             --org local, --api-url URL or --site SITE"
+                .into(),
+        );
+    }
+    if is_loopback(&backup.api) {
+        return Err(format!(
+            "the backup was taken from a local emulator ({}); restore it with --org local (the \
+             project's local org) or --api-url URL (a running `monc emulator`)",
+            backup.api
+        ));
+    }
+    Ok(OrgArgs {
+        org: Some(OrgKind::Env),
+        api_url: Some(backup.api.clone()),
+        site: None,
+    })
+}
+
+async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) -> ExitCode {
     let ownership = backup.ownership();
     let live = match read_owned(client, &ownership).await {
         Ok(live) => live,
         Err(error) => return org::report_api_error(error),
     };
-    if let Err(error) = check_origin(backup, client.base_url(), &live) {
+    let org_id = match org_id_of_target(client, &live).await {
+        Ok(org_id) => org_id,
+        Err(error) => return org::report_api_error(error),
+    };
+    let checked = check_org(
+        backup,
+        client.base_url(),
+        org_id,
+        args.allow_unidentified_org,
+    );
+    if let Err(error) = checked {
         eprintln!("error: {error}; nothing was changed");
         return ExitCode::from(ERROR);
     }
     let plan = plan_restore(backup, &live);
     print_plan(&plan);
-    let refused = plan
-        .items
-        .iter()
-        .any(|i| matches!(i.step, Step::Refuse { .. }));
+    let refused = plan.count(|s| matches!(s, Step::Refuse { .. })) > 0;
     if plan.writes() == 0 {
         eprintln!("Nothing to restore.");
         return if refused {
@@ -85,9 +128,13 @@ async fn plan_and_restore(
         match (&outcome.error, outcome.id) {
             (Some(error), _) => {
                 failed = true;
-                eprintln!("failed    {}: {error}", outcome.key);
+                eprintln!("failed    {}: {error}", outcome.key.escape_debug());
             }
-            (None, id) => say!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
+            (None, id) => say!(
+                "restored  {} (id {})",
+                outcome.key.escape_debug(),
+                id.unwrap_or_default()
+            ),
         }
     }
     if failed {
@@ -97,14 +144,29 @@ async fn plan_and_restore(
     }
 }
 
+/// The id of the org restore talks to: what its monitors carry (monc's own if it has any,
+/// else any one monitor of the org); `None` for an org without monitors.
+async fn org_id_of_target(client: &Client, owned: &[Monitor]) -> Result<Option<i64>, ApiError> {
+    if let Some(org_id) = org_id_of(owned.iter()) {
+        return Ok(Some(org_id));
+    }
+    let any = client.any_monitor().await?;
+    Ok(org_id_of(any.iter()))
+}
+
 fn print_plan(plan: &RestorePlan) {
+    let colour = monc::output::stderr_colour();
     for item in &plan.items {
+        let key = item.key.escape_debug();
         let line = match &item.step {
             Step::Unchanged { id } => {
-                format!("  = {}  (id {id}, already as in the backup)", item.key)
+                format!("  = {key}  (id {id}, already as in the backup)")
             }
-            Step::Update { id } => format!("  ~ {}  (id {id})", item.key),
-            Step::Create => format!("  + {}  (gone: created again)", item.key),
+            Step::Update { id } => format!(
+                "  ~ {key}  (id {id})\n{}",
+                render_fields_human(&item.fields, colour).trim_end()
+            ),
+            Step::Create => format!("  + {key}  (gone: created again)"),
             Step::Refuse { reason } => format!("  ! {:?} left alone: {reason}", item.name),
         };
         eprintln!("{line}");
@@ -112,14 +174,8 @@ fn print_plan(plan: &RestorePlan) {
     eprintln!(
         "Restore: {} to write, {} already as in the backup, {} left alone.",
         plan.writes(),
-        plan.items
-            .iter()
-            .filter(|i| matches!(i.step, Step::Unchanged { .. }))
-            .count(),
-        plan.items
-            .iter()
-            .filter(|i| matches!(i.step, Step::Refuse { .. }))
-            .count()
+        plan.count(|s| matches!(s, Step::Unchanged { .. })),
+        plan.count(|s| matches!(s, Step::Refuse { .. })),
     );
 }
 
@@ -130,4 +186,34 @@ fn project_ownership(args: &RestoreArgs) -> Ownership {
         .map(|checked| checked.model.project)
         .unwrap_or_default();
     Ownership::of(&project)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup_of(api: &str) -> Backup {
+        let ownership = Ownership::of(&monc::model::Project::default());
+        Backup::new(api, &ownership, Vec::new(), &[])
+    }
+
+    /// Without org flags restore goes where the backup was taken, or refuses: never to the
+    /// default site.
+    #[test]
+    fn without_flags_the_org_is_the_backups() {
+        let site = org_of_backup(&OrgArgs::default(), &backup_of("https://api.datadoghq.eu/"))
+            .expect("the backup's site");
+        assert_eq!(site.api_url.as_deref(), Some("https://api.datadoghq.eu/"));
+        let local = org_of_backup(&OrgArgs::default(), &backup_of("http://127.0.0.1:41234/"))
+            .expect_err("a local emulator is not reachable again");
+        assert!(local.contains("--org local"), "{local}");
+        let unknown = org_of_backup(&OrgArgs::default(), &backup_of("")).expect_err("no org");
+        assert!(unknown.contains("--api-url"), "{unknown}");
+        let flags = OrgArgs {
+            org: Some(OrgKind::Local),
+            ..OrgArgs::default()
+        };
+        let chosen = org_of_backup(&flags, &backup_of("https://api.datadoghq.eu/")).expect("flags");
+        assert_eq!(chosen.org, Some(OrgKind::Local), "flags decide when given");
+    }
 }

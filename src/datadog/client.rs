@@ -334,6 +334,19 @@ impl Client {
         })
     }
 
+    /// One monitor of the org, whichever the API lists first (`None` when the org has none):
+    /// the Monitor API names an org only on its monitors (`org_id`), so this is how monc tells
+    /// which org it talks to. One page of one monitor (recorded: `page_size` and `page`).
+    pub async fn any_monitor(&self) -> Result<Option<Monitor>, ApiError> {
+        let query = vec![("page", "0".to_string()), ("page_size", "1".to_string())];
+        let call = Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query);
+        let batch: Vec<Monitor> = self.json_call(&call).await?;
+        if batch.len() > 1 {
+            return Err(call.inconsistent(format!("asked for one monitor, got {}", batch.len())));
+        }
+        Ok(batch.into_iter().next())
+    }
+
     /// The monitor `id` as it is now. An answer about another monitor, or without `modified`,
     /// is an error: callers re-read a monitor to check it is as planned before writing.
     pub async fn get_monitor(&self, id: i64) -> Result<Monitor, ApiError> {

@@ -243,6 +243,17 @@ fn render_change_human(out: &mut String, change: &Change, p: &Palette) {
     }
 }
 
+/// Field-by-field differences as `monc diff` shows them under an update (restore's plan uses
+/// them too).
+pub fn render_fields_human(fields: &[FieldChange], colour: bool) -> String {
+    let p = Palette::new(colour);
+    let mut out = String::new();
+    for field in fields {
+        render_field_human(&mut out, field, &p);
+    }
+    out
+}
+
 fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
     let live = field.live.as_deref().unwrap_or("");
     let desired = field.desired.as_deref().unwrap_or("");

@@ -30,6 +30,7 @@ mod query_props;
 mod query_recommended_monitors;
 mod readme;
 mod reliability;
+mod restore;
 mod secrets;
 mod shared_org;
 mod status_emulator;

@@ -25,6 +25,8 @@ mod store;
 #[cfg(test)]
 mod recorded_tests;
 
+/// UTC timestamps as the API writes them; monc names its backups with them too.
+pub use clock::format_micros;
 pub use faults::{Fate, Fault, FaultConfig};
 pub use rules::composite_ids;
 pub use server::{Emulator, EmulatorConfig, EmulatorHandle, RequestRecord, StartError};

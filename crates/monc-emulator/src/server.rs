@@ -37,6 +37,9 @@ pub struct EmulatorConfig {
     /// At most this many requests per period, answered 429 beyond.
     pub rate_limit: Option<(u32, Duration)>,
     pub faults: FaultConfig,
+    /// The `org_id` of an in-memory org (`None`: a random one). An org loaded from a state
+    /// file keeps the id it has.
+    pub org_id: Option<i64>,
 }
 
 impl Default for EmulatorConfig {
@@ -47,6 +50,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             rate_limit: None,
             faults: FaultConfig::default(),
+            org_id: None,
         }
     }
 }
@@ -131,7 +135,13 @@ impl Emulator {
                 })?;
                 (Some(state_lock), store)
             }
-            None => (None, Store::default()),
+            None => {
+                let mut store = Store::default();
+                if let Some(org_id) = config.org_id {
+                    store.set_org_id(org_id);
+                }
+                (None, store)
+            }
         };
         let wanted = SocketAddr::new(config.bind, config.port);
         let listen_error = |source| StartError::Listen {

@@ -84,16 +84,16 @@ impl Persistence {
     /// the writers waiting for it.
     pub(super) fn save(&self, store: &Mutex<Store>) -> Result<(), String> {
         let mut rendered = lock(&self.rendered);
-        let (covered, next_id) = {
+        let (covered, header) = {
             let mut store = lock(store);
             let covered = self.applied.load(Ordering::SeqCst);
             if covered <= self.status.borrow().saved {
                 return Ok(());
             }
             rendered.refresh(&mut store);
-            (covered, store.next_id())
+            (covered, (store.next_id(), store.org_id()))
         };
-        let outcome = save_atomically(&self.path, &rendered.file_bytes(next_id)).map_err(|error| {
+        let outcome = save_atomically(&self.path, &rendered.file_bytes(header)).map_err(|error| {
             format!(
                 "emulator could not save its state to {}: {error}",
                 self.path.display()
@@ -175,11 +175,12 @@ impl RenderedState {
     }
 
     /// The whole file, byte for byte what `serde_json::to_vec_pretty(&store)` would write.
-    fn file_bytes(&self, next_id: i64) -> Vec<u8> {
+    /// `(next_id, org_id)` are the store's fields before `monitors`.
+    fn file_bytes(&self, (next_id, org_id): (i64, i64)) -> Vec<u8> {
         let size: usize = self.entries.values().map(|entry| entry.len() + 2).sum();
         let mut out = String::with_capacity(size + 64);
         out.push_str(&format!(
-            "{{\n  \"next_id\": {next_id},\n  \"monitors\": {{"
+            "{{\n  \"next_id\": {next_id},\n  \"org_id\": {org_id},\n  \"monitors\": {{"
         ));
         for (index, entry) in self.entries.values().enumerate() {
             out.push_str(if index == 0 { "\n" } else { ",\n" });
@@ -249,7 +250,7 @@ mod tests {
 
     fn rendered_file(rendered: &mut RenderedState, store: &mut Store) -> String {
         rendered.refresh(store);
-        String::from_utf8(rendered.file_bytes(store.next_id())).expect("utf-8")
+        String::from_utf8(rendered.file_bytes((store.next_id(), store.org_id()))).expect("utf-8")
     }
 
     /// The old temporary name, `<state>.tmp`, as a link to another file: the write must not

@@ -9,7 +9,22 @@ use super::clock;
 use super::rules::{self, Rejection};
 use super::states::{self, Member, Status};
 
-pub const ORG_ID: i64 = 1;
+/// GUESS (behaviour): every emulated org has an id of its own, so that data of one org (a
+/// backup) can be told from another's, as with Datadog, whose monitors carry their org's
+/// `org_id` (recorded: 321813, 197728, 717122). How Datadog assigns them is unknown: a new
+/// emulated org takes a random six-digit id, and a state file keeps the id of its org.
+fn new_org_id() -> i64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    100_000 + i64::try_from(hasher.finish() % 900_000).unwrap_or_default()
+}
+
 /// GUESS (behaviour): ids count up from here, per emulated org. Real ids are large (recorded:
 /// 238669218) and not known to be consecutive. That Datadog never gives a deleted monitor's id
 /// to another monitor is assumed; the emulator guarantees it, across restarts too.
@@ -22,6 +37,8 @@ pub struct Store {
     /// High-water mark: the id of the next create. Persisted, so that an id stays used after
     /// its monitor is deleted (a composite that still names it must never find a newcomer).
     next_id: i64,
+    /// The id of the emulated org, on every monitor as `org_id`.
+    org_id: i64,
     monitors: BTreeMap<i64, Map<String, Value>>,
     /// Monitors created, changed or deleted since the last `take_changed` (what a save must
     /// re-render). Not part of the state.
@@ -35,6 +52,9 @@ pub struct Store {
 struct StateFile {
     #[serde(default)]
     next_id: Option<i64>,
+    /// Missing in files written before orgs had ids: then the id its monitors carry.
+    #[serde(default)]
+    org_id: Option<i64>,
     monitors: BTreeMap<i64, Map<String, Value>>,
 }
 
@@ -46,8 +66,17 @@ impl From<StateFile> for Store {
             .next_back()
             .map_or(FIRST_ID, |highest| highest.saturating_add(1));
         let next_id = file.next_id.unwrap_or(FIRST_ID).max(after_highest);
+        let org_id = file
+            .org_id
+            .or_else(|| {
+                file.monitors
+                    .values()
+                    .find_map(|m| m.get("org_id").and_then(Value::as_i64))
+            })
+            .unwrap_or_else(new_org_id);
         Store {
             next_id,
+            org_id,
             changed: file.monitors.keys().copied().collect(),
             monitors: file.monitors,
         }
@@ -58,6 +87,7 @@ impl Default for Store {
     fn default() -> Self {
         Store {
             next_id: FIRST_ID,
+            org_id: new_org_id(),
             monitors: BTreeMap::new(),
             changed: BTreeSet::new(),
         }
@@ -89,6 +119,15 @@ impl Store {
     /// The id the next create gets.
     pub fn next_id(&self) -> i64 {
         self.next_id
+    }
+
+    pub fn org_id(&self) -> i64 {
+        self.org_id
+    }
+
+    /// Gives a new, empty org the id `org_id` (tests that need two orgs told apart).
+    pub fn set_org_id(&mut self, org_id: i64) {
+        self.org_id = org_id;
     }
 
     /// The ids created, changed or deleted since the last call.
@@ -151,7 +190,7 @@ impl Store {
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
         let now = clock::now();
-        let monitor = rules::materialize(id, ORG_ID, request, &now);
+        let monitor = rules::materialize(id, self.org_id, request, &now);
         self.monitors.insert(id, monitor.clone());
         self.changed.insert(id);
         self.evaluate_if_members_were(id, &now);
