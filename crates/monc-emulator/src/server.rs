@@ -122,16 +122,27 @@ impl Emulator {
     /// Locks and loads the state file, binds, and serves in the background until the handle
     /// is shut down or dropped.
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
-        let (state_lock, store) = match &config.state_file {
-            Some(path) => {
-                let state_lock = lock_state_file(path)?;
+        // Through a link, the file it points at: that one is locked, read and replaced.
+        let state_path = config
+            .state_file
+            .as_deref()
+            .map(|path| {
+                state_file::follow_links(path).map_err(|source| StartError::State {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            })
+            .transpose()?;
+        let (state_lock, store) = match (&config.state_file, &state_path) {
+            (Some(named), Some(path)) => {
+                let state_lock = lock_state_file(named, path)?;
                 let store = state_file::load(path).map_err(|source| StartError::State {
                     path: path.clone(),
                     source,
                 })?;
                 (Some(state_lock), store)
             }
-            None => (None, Store::default()),
+            _ => (None, Store::default()),
         };
         let wanted = SocketAddr::new(config.bind, config.port);
         let listen_error = |source| StartError::Listen {
@@ -149,7 +160,7 @@ impl Emulator {
             scripted: Mutex::new(VecDeque::new()),
             rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
             log: Mutex::new(Vec::new()),
-            persistence: config.state_file.clone().map(Persistence::new),
+            persistence: state_path.map(Persistence::new),
         });
         let flusher = shared
             .persistence
@@ -176,12 +187,17 @@ impl Emulator {
     }
 }
 
-/// Taken before the file is read, so no one else writes it while this emulator runs.
-fn lock_state_file(state_file: &std::path::Path) -> Result<StateLock, StartError> {
-    let lock_file = lock_file_for(state_file);
+/// Taken before the file is read, so no one else writes it while this emulator runs. `named`
+/// is the state file as given, `real` the file it is once links are followed: the lock sits
+/// beside the real one, so every name of it (a link, a chain of links) finds the same lock.
+fn lock_state_file(
+    named: &std::path::Path,
+    real: &std::path::Path,
+) -> Result<StateLock, StartError> {
+    let lock_file = lock_file_for(real);
     StateLock::acquire(&lock_file).map_err(|failure| match failure {
         LockFailure::InUse { holder } => StartError::StateInUse {
-            state_file: state_file.to_path_buf(),
+            state_file: named.to_path_buf(),
             lock_file,
             holder,
         },
