@@ -850,3 +850,47 @@ async fn a_link_to_a_state_file_is_the_same_state_file() {
     })
     .await;
 }
+
+/// At the end of the ids a create is refused in Datadog's error shape, never given an id that
+/// is already used (the emulator once reused the last one, replacing that monitor).
+#[tokio::test]
+async fn a_create_past_the_last_id_is_refused_not_given_a_used_id() {
+    bounded(async {
+        let dir = temp_dir("last-id");
+        let state_file = dir.join("org.json");
+        let near_the_end = json!({"next_id": i64::MAX - 1, "monitors": {}});
+        std::fs::write(&state_file, near_the_end.to_string()).expect("seeded");
+        let emulator = start(EmulatorConfig {
+            state_file: Some(state_file),
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let client = client_for(&emulator, fast_options());
+        let last = client
+            .create_monitor(&cpu_monitor("last", &[]))
+            .await
+            .expect("the last id is handed out");
+        let mut refusal = None;
+        for attempt in 0..2 {
+            let name = format!("extra {attempt}");
+            if let Err(error) = client.create_monitor(&cpu_monitor(&name, &[])).await {
+                refusal = Some(error);
+                break;
+            }
+        }
+        let refusal = refusal.expect("a create refused once the ids ran out");
+        assert_eq!(refusal.status(), Some(400), "{refusal}");
+        assert!(
+            refusal.to_string().contains("no monitor id left"),
+            "{refusal}"
+        );
+        let kept = client
+            .get_monitor(last.id.expect("id"))
+            .await
+            .expect("kept");
+        assert_eq!(kept.name, "last", "the last monitor was replaced");
+        emulator.shutdown().await;
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
