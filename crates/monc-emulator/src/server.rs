@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
 use super::faults::{Dice, Fate, Fault, FaultConfig};
+use super::host_guard;
 use super::render;
 use super::rules::Rejection;
 use super::search::{self, Search};
@@ -161,6 +162,7 @@ impl Emulator {
             rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
             log: Mutex::new(Vec::new()),
             persistence: state_path.map(Persistence::new),
+            bind: config.bind,
         });
         let flusher = shared
             .persistence
@@ -377,6 +379,8 @@ struct Shared {
     rate: Mutex<Option<RateWindow>>,
     log: Mutex<Vec<RequestRecord>>,
     persistence: Option<Persistence>,
+    /// The address listened on: which `Host` names the emulator answers depends on it.
+    bind: IpAddr,
 }
 
 /// Background task: saves as soon as something changed. Changes made during a save wake it
@@ -826,6 +830,9 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
 }
 
 async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Option<Fault>) {
+    if let Some(refusal) = misaddressed(&request, shared.bind) {
+        return (refusal.into_response(), None);
+    }
     if !has_keys(request.headers()) {
         let forbidden = Rejection {
             status: 403,
@@ -886,6 +893,39 @@ fn rate_limited_response(html: bool) -> Response {
         errors: vec!["Rate limit exceeded".into()],
     }
     .into_response()
+}
+
+/// Not Datadog behaviour: the emulator's own guard against DNS rebinding (see `host_guard`).
+/// Every name the request gives its server must be admitted: `Host`, and the authority of an
+/// HTTP/2 request or an absolute URL. A request naming none is refused too (browsers always
+/// send `Host`, and so does every HTTP/1.1 client). Answered 421 Misdirected Request, meant
+/// for another server; a 403 would read as wrong keys.
+fn misaddressed(request: &Request, bind: IpAddr) -> Option<Rejection> {
+    let header = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .map(|host| host.to_str().unwrap_or_default());
+    let authority = request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str());
+    let named: Vec<&str> = header.into_iter().chain(authority).collect();
+    if !named.is_empty() && named.iter().all(|host| host_guard::admits(host, bind)) {
+        return None;
+    }
+    let given = named
+        .iter()
+        .map(|host| format!("`{host}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Rejection {
+        status: 421,
+        errors: vec![format!(
+            "the monc emulator answers only requests addressed to 127.0.0.1, [::1] or \
+             localhost, not {}; use one of those in the URL",
+            if given.is_empty() { "none" } else { &given }
+        )],
+    })
 }
 
 fn has_keys(headers: &HeaderMap) -> bool {
