@@ -90,11 +90,11 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
     let handle = match Emulator::start(config).await {
         Ok(handle) => handle,
         Err(error) => {
-            eprintln!("monc emulator: {error}");
+            eoutln!("monc emulator: {error}");
             if let StartError::Listen { addr, source } = &error
                 && source.kind() == std::io::ErrorKind::AddrInUse
             {
-                eprintln!(
+                eoutln!(
                     "help: another program listens on port {}; pick another with `--port N` (`--port 0` picks a free one)",
                     addr.port()
                 );
@@ -116,8 +116,8 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         "Press Ctrl-C to stop.".into(),
     ]);
     match stop_requested().await {
-        Ok(signal) => eprintln!("monc emulator: {signal} received, stopping"),
-        Err(error) => eprintln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
+        Ok(signal) => eoutln!("monc emulator: {signal} received, stopping"),
+        Err(error) => eoutln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
     }
     handle.shutdown().await;
     ExitCode::SUCCESS
@@ -140,17 +140,10 @@ async fn stop_requested() -> std::io::Result<&'static str> {
     tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
 }
 
-/// Prints to stdout, ignoring a closed stdout (`monc emulator | head -1`): the server must
-/// keep serving, where `println!` would panic.
+/// Prints to stdout. A closed stdout (`monc emulator | head -1`) does not stop the server:
+/// it keeps serving, and exits 1 when stopped (see `console`).
 fn print_banner(lines: &[String]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    for line in lines {
-        if writeln!(stdout, "{line}").is_err() {
-            return;
-        }
-    }
-    let _ = stdout.flush();
+    outln!("{}", lines.join("\n"));
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {

@@ -35,7 +35,7 @@ async fn run_restore(args: &RestoreArgs) -> ExitCode {
     let backup = match Backup::read(&args.file, &project_ownership(args)) {
         Ok(backup) => backup,
         Err(error) => {
-            eprintln!("error: cannot read backup {}: {error}", args.file.display());
+            eoutln!("error: cannot read backup {}: {error}", args.file.display());
             return ExitCode::from(ERROR);
         }
     };
@@ -59,7 +59,7 @@ async fn plan_and_restore(
         Err(error) => return org::report_api_error(error),
     };
     if let Err(error) = check_origin(backup, client.base_url(), &live) {
-        eprintln!("error: {error}; nothing was changed");
+        eoutln!("error: {error}; nothing was changed");
         return ExitCode::from(ERROR);
     }
     let plan = plan_restore(backup, &live);
@@ -69,7 +69,7 @@ async fn plan_and_restore(
         .iter()
         .any(|i| matches!(i.step, Step::Refuse { .. }));
     if plan.writes() == 0 {
-        eprintln!("Nothing to restore.");
+        eoutln!("Nothing to restore.");
         return if refused {
             ExitCode::from(ERROR)
         } else {
@@ -85,9 +85,9 @@ async fn plan_and_restore(
         match (&outcome.error, outcome.id) {
             (Some(error), _) => {
                 failed = true;
-                eprintln!("failed    {}: {error}", outcome.key);
+                eoutln!("failed    {}: {error}", outcome.key);
             }
-            (None, id) => say!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
+            (None, id) => outln!("restored  {} (id {})", outcome.key, id.unwrap_or_default()),
         }
     }
     if failed {
@@ -107,9 +107,9 @@ fn print_plan(plan: &RestorePlan) {
             Step::Create => format!("  + {}  (gone: created again)", item.key),
             Step::Refuse { reason } => format!("  ! {:?} left alone: {reason}", item.name),
         };
-        eprintln!("{line}");
+        eoutln!("{line}");
     }
-    eprintln!(
+    eoutln!(
         "Restore: {} to write, {} already as in the backup, {} left alone.",
         plan.writes(),
         plan.items

@@ -1,6 +1,7 @@
 //! The HTTP side of the emulator: routes, auth, rate limiting, faults, persistence.
 
 use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -175,7 +176,8 @@ impl Emulator {
                 let _ = stopped.await;
             });
             if let Err(error) = serve.await {
-                eprintln!("monc emulator: server error: {error}");
+                // Not `eprintln!`: a closed stderr must not panic (monc embeds the emulator).
+                let _ = writeln!(std::io::stderr(), "monc emulator: server error: {error}");
             }
         });
         Ok(EmulatorHandle {
@@ -256,7 +258,8 @@ impl EmulatorHandle {
             flusher.abort();
         }
         if let Err(error) = self.shared.flush() {
-            eprintln!("monc emulator: {error}");
+            // Not `eprintln!`: this runs in `drop`, where a panic on a closed stderr aborts.
+            let _ = writeln!(std::io::stderr(), "monc emulator: {error}");
         }
     }
 
