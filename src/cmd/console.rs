@@ -24,6 +24,20 @@ pub fn stderr(text: fmt::Arguments<'_>) -> bool {
     write_to(std::io::stderr().lock(), text)
 }
 
+/// Writes `text` to stdout without counting a failure, for what a reader may take and then
+/// stop reading on purpose: the banner of `monc emulator`, whose URL a supervisor reads before
+/// closing the pipe. The server's exit code says how serving went, not whether anyone still
+/// listened to it.
+pub fn stdout_best_effort(text: fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_fmt(text).and_then(|()| stdout.flush());
+}
+
+/// [`stdout_best_effort`] for stderr: `monc emulator`'s progress once it serves.
+pub fn stderr_best_effort(text: fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
 /// Flushed at once: a sync's progress shows as it happens, and a failure is seen here, not
 /// when the buffer is dropped at exit (which ignores it).
 fn write_to(mut stream: impl Write, text: fmt::Arguments<'_>) -> bool {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use monc_emulator::{Emulator, EmulatorConfig, FaultConfig, StartError};
 
-use super::org;
+use super::{console, org};
 
 /// Not a port of the Datadog Agent's (8125 DogStatsD, 8126 traces, 5000-5002 and 8222 internal),
 /// which often runs on the same machine.
@@ -116,7 +116,9 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         "Press Ctrl-C to stop.".into(),
     ]);
     match stop_requested().await {
-        Ok(signal) => eoutln!("monc emulator: {signal} received, stopping"),
+        Ok(signal) => console::stderr_best_effort(format_args!(
+            "monc emulator: {signal} received, stopping\n"
+        )),
         Err(error) => eoutln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
     }
     handle.shutdown().await;
@@ -140,10 +142,10 @@ async fn stop_requested() -> std::io::Result<&'static str> {
     tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
 }
 
-/// Prints to stdout. A closed stdout (`monc emulator | head -1`) does not stop the server:
-/// it keeps serving, and exits 1 when stopped (see `console`).
+/// Prints to stdout. A closed stdout (`monc emulator | head -1`, a supervisor that read the
+/// URL) neither stops the server nor makes its exit code 1.
 fn print_banner(lines: &[String]) {
-    outln!("{}", lines.join("\n"));
+    console::stdout_best_effort(format_args!("{}\n", lines.join("\n")));
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {
