@@ -4,23 +4,57 @@
 
 use std::fs::Permissions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Links followed at most this deep, as the kernel does (Linux's `MAXSYMLINKS`).
+const MAX_LINK_DEPTH: usize = 40;
 
 /// Writes `bytes` to `path` atomically. On any error the target is untouched and the temporary
 /// file is removed. The temporary file gets an unpredictable name and is created exclusively,
 /// so nothing planted beside the target (a link to another file) can receive the bytes; a file
-/// that is replaced keeps its permissions.
+/// that is replaced keeps its permissions. When `path` itself is a symbolic link, the file it
+/// leads to is written (atomically, in that file's directory) and the link stays, as editors
+/// do: renaming over the link would replace it with a copy.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, permissions_for(path))
+    let target = follow_links(path)?;
+    let permissions = permissions_for(&target);
+    replace(&target, bytes, permissions)
 }
 
 /// Like [`write`], for a file that holds the org's data (a drift report): it ends up readable
 /// and writable by its owner only (0600), whether it is new or replaced.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, private_permissions())
+    replace(&follow_links(path)?, bytes, private_permissions())
 }
 
-fn write_with(path: &Path, bytes: &[u8], permissions: Option<Permissions>) -> std::io::Result<()> {
+/// The file `path` leads to once symbolic links are followed (a link to a link too); `path`
+/// itself when it is not a link. A dangling link gives the file it points at, which the
+/// write creates.
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINK_DEPTH {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                // A relative target is relative to the link's directory.
+                current = match current.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(current),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{}: more than {MAX_LINK_DEPTH} symbolic links to follow (a loop?)",
+        path.display()
+    )))
+}
+
+/// The atomic replacement of `path`, which is not a link, ending with `permissions`.
+fn replace(path: &Path, bytes: &[u8], permissions: Option<Permissions>) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -166,6 +200,47 @@ mod tests {
         let target = std::fs::symlink_metadata(&path).expect("target");
         assert!(target.file_type().is_file(), "{target:?}");
         assert_eq!(std::fs::read(&path).expect("read"), b"new");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// A link is written through, whether it points at a file, at another link or at nothing
+    /// yet: the links stay, and the file at the end of them gets the bytes. A loop is an
+    /// error that leaves everything as it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_written_through_and_kept() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("monc-atomic-through-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("shared")).expect("mkdir");
+        std::fs::write(dir.join("shared/real.hcl"), b"old").expect("write");
+        symlink("shared/real.hcl", dir.join("first.hcl")).expect("link");
+        symlink(dir.join("first.hcl"), dir.join("second.hcl")).expect("link");
+        write(&dir.join("second.hcl"), b"new").expect("write");
+        assert_eq!(
+            std::fs::read(dir.join("shared/real.hcl")).expect("read"),
+            b"new"
+        );
+        for link in ["first.hcl", "second.hcl"] {
+            let meta = std::fs::symlink_metadata(dir.join(link)).expect("still there");
+            assert!(meta.file_type().is_symlink(), "{link} replaced");
+        }
+
+        symlink("shared/later.hcl", dir.join("dangling.hcl")).expect("link");
+        write(&dir.join("dangling.hcl"), b"made").expect("write");
+        assert_eq!(
+            std::fs::read(dir.join("shared/later.hcl")).expect("read"),
+            b"made"
+        );
+
+        symlink("loop-b", dir.join("loop-a")).expect("link");
+        symlink("loop-a", dir.join("loop-b")).expect("link");
+        assert!(write(&dir.join("loop-a"), b"x").is_err());
+        assert!(
+            std::fs::symlink_metadata(dir.join("loop-a"))
+                .expect("kept")
+                .is_symlink()
+        );
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 

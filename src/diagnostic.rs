@@ -110,6 +110,7 @@ macro_rules! catalogue {
 catalogue! {
     Syntax = "monc::syntax": "HCL syntax errors",
     SwallowedBlock = "monc::swallowed-block": "a heredoc that runs on through a block header",
+    FileNotRead = "monc::file-not-read": "a file or directory in `tenants/` or `monitors/` that monc does not read",
     UnknownAttribute = "monc::unknown-attribute": "a misspelt or misplaced attribute",
     UnknownBlock = "monc::unknown-block": "a misspelt or misplaced block",
     MissingAttribute = "monc::missing-attribute": "a required attribute is missing",

@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[macro_use]
 mod cmd;
 
 /// monc compiles tiered monitor definitions into Datadog monitors with composite suppression.
@@ -156,10 +157,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error),
     };
-    if cli.command.only_reads() {
-        stop_quietly_on_a_closed_pipe();
-    }
-    match cli.command {
+    let code = run(cli.command);
+    cmd::console::exit_code(code)
+}
+
+fn run(command: Command) -> ExitCode {
+    match command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Sync(args) => cmd::sync::run(&args),
@@ -175,37 +178,13 @@ fn main() -> ExitCode {
     }
 }
 
-impl Command {
-    /// Commands that change nothing outside their own output.
-    fn only_reads(&self) -> bool {
-        matches!(
-            self,
-            Command::Validate(_)
-                | Command::Diff(_)
-                | Command::Graph(_)
-                | Command::Test(_)
-                | Command::Completions { .. }
-        )
-    }
-}
-
+/// Generated into memory first: `generate` panics when it cannot write.
 fn print_completions(shell: clap_complete::Shell) -> ExitCode {
     use clap::CommandFactory;
-    clap_complete::generate(shell, &mut Cli::command(), "monc", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "monc", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
     ExitCode::SUCCESS
-}
-
-/// `monc graph | head -1`: a reader that stops early closes the pipe. Rust ignores SIGPIPE, so
-/// the next print would panic; commands that only read take the default instead and end
-/// quietly, like any Unix filter. Commands that write to the org keep going (their prints
-/// ignore a closed stdout) so that a closed pipe never stops a sync half-way.
-fn stop_quietly_on_a_closed_pipe() {
-    #[cfg(unix)]
-    // SAFETY: restoring a signal's default disposition before any thread exists has no
-    // memory-safety preconditions.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
 }
 
 /// By default a process that writes past its file-size limit (`ulimit -f`) is killed by
@@ -224,8 +203,10 @@ fn ignore_file_size_signal() {
 /// clap's default 2, which `diff` reserves for "changes pending": a misspelt flag in a
 /// scheduled drift check must fail the job, not look like drift.
 fn clap_exit(error: &clap::Error) -> ExitCode {
-    // Printing can only fail on a closed stream; the exit code still tells what happened.
-    let _ = error.print();
+    // Like any output that cannot be written (see `cmd::console`), an error.
+    if error.print().is_err() {
+        return ExitCode::FAILURE;
+    }
     if error.exit_code() == 0 {
         ExitCode::SUCCESS
     } else {

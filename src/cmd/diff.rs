@@ -138,15 +138,15 @@ async fn validate(planned: &org::Planned) -> usize {
     let validation = validate_remotely(&planned.connection.client, &planned.plan).await;
     for outcome in &validation.failures {
         if let Some(error) = &outcome.error {
-            eprintln!("refused  {}: {error}", outcome.key);
+            eoutln!("refused  {}: {error}", outcome.key);
         }
     }
     for outcome in &validation.unavailable {
         if let Some(error) = &outcome.error {
-            eprintln!("could not validate  {}: {error}", outcome.key);
+            eoutln!("could not validate  {}: {error}", outcome.key);
         }
     }
-    eprintln!(
+    eoutln!(
         "Validated {} monitor(s) with Datadog; {} refused; {} could not be validated; {} composite(s) can only be validated once the monitors they name exist.",
         validation.checked,
         validation.failures.len(),
@@ -170,7 +170,7 @@ async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Re
     match &args.output {
         Some(path) => monc::atomic_file::write_private(path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     if let Some(url) = slack_webhook
         && plan.drifted().next().is_some()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use monc_emulator::{Emulator, EmulatorConfig, FaultConfig, StartError};
 
-use super::org;
+use super::{console, org};
 
 /// Not a port of the Datadog Agent's (8125 DogStatsD, 8126 traces, 5000-5002 and 8222 internal),
 /// which often runs on the same machine.
@@ -91,11 +91,11 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
     let handle = match Emulator::start(config).await {
         Ok(handle) => handle,
         Err(error) => {
-            eprintln!("monc emulator: {error}");
+            eoutln!("monc emulator: {error}");
             if let StartError::Listen { addr, source } = &error
                 && source.kind() == std::io::ErrorKind::AddrInUse
             {
-                eprintln!(
+                eoutln!(
                     "help: another program listens on port {}; pick another with `--port N` (`--port 0` picks a free one)",
                     addr.port()
                 );
@@ -117,8 +117,10 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         "Press Ctrl-C to stop.".into(),
     ]);
     match stop_requested().await {
-        Ok(signal) => eprintln!("monc emulator: {signal} received, stopping"),
-        Err(error) => eprintln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
+        Ok(signal) => console::stderr_best_effort(format_args!(
+            "monc emulator: {signal} received, stopping\n"
+        )),
+        Err(error) => eoutln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
     }
     handle.shutdown().await;
     ExitCode::SUCCESS
@@ -141,17 +143,10 @@ async fn stop_requested() -> std::io::Result<&'static str> {
     tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
 }
 
-/// Prints to stdout, ignoring a closed stdout (`monc emulator | head -1`): the server must
-/// keep serving, where `println!` would panic.
+/// Prints to stdout. A closed stdout (`monc emulator | head -1`, a supervisor that read the
+/// URL) neither stops the server nor makes its exit code 1.
 fn print_banner(lines: &[String]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    for line in lines {
-        if writeln!(stdout, "{line}").is_err() {
-            return;
-        }
-    }
-    let _ = stdout.flush();
+    console::stdout_best_effort(format_args!("{}\n", lines.join("\n")));
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {

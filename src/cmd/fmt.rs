@@ -28,7 +28,7 @@ pub fn run(args: &FmtArgs) -> ExitCode {
     let files = match files_to_format(args) {
         Ok(files) => files,
         Err(message) => {
-            eprintln!("error: {message}");
+            eoutln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -38,14 +38,14 @@ pub fn run(args: &FmtArgs) -> ExitCode {
         match format_file(file, args) {
             Ok(changed) => unformatted += usize::from(changed),
             Err(message) => {
-                eprintln!("error: {}: {message}", file.display());
+                eoutln!("error: {}: {message}", file.display());
                 failed = true;
             }
         }
     }
     if failed || (args.check && unformatted > 0) {
         if args.check && unformatted > 0 {
-            eprintln!(
+            eoutln!(
                 "monc: {unformatted} of {} file(s) not formatted; run `monc fmt`",
                 files.len()
             );
@@ -62,9 +62,9 @@ fn format_file(path: &Path, args: &FmtArgs) -> Result<bool, String> {
     if formatted == text {
         return Ok(false);
     }
-    say!("{}", path.display());
+    outln!("{}", path.display());
     if args.diff {
-        say!("{}", unified_diff(path, &text, &formatted));
+        outln!("{}", unified_diff(path, &text, &formatted));
     }
     if !args.check {
         monc::atomic_file::write(path, formatted.as_bytes())

@@ -19,12 +19,12 @@ pub fn run(args: &GraphArgs) -> ExitCode {
     let checked = match monc::check(&args.config.load_options()) {
         Ok(checked) => checked,
         Err(error) => {
-            eprintln!("error: {error}\nhelp: {}", error.help);
+            eoutln!("error: {error}\nhelp: {}", error.help);
             return ExitCode::FAILURE;
         }
     };
     if checked.diagnostics.has_errors() {
-        eprintln!(
+        eoutln!(
             "error: the configuration has {} error(s); the graph would be incomplete\nhelp: run `monc validate` to see them",
             checked.diagnostics.error_count()
         );
@@ -38,7 +38,7 @@ pub fn run(args: &GraphArgs) -> ExitCode {
         None => graph::everything(&checked.graph),
         Some(names) => {
             if let Some(error) = super::unknown_tenants(&names, &checked.model) {
-                eprintln!("{error}");
+                eoutln!("{error}");
                 return ExitCode::FAILURE;
             }
             names
@@ -48,7 +48,7 @@ pub fn run(args: &GraphArgs) -> ExitCode {
                 .collect()
         }
     };
-    print!(
+    out!(
         "{}",
         graph::render(&checked.model, &checked.graph, &selection, args.format)
     );

@@ -83,7 +83,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             if !message.is_empty() {
-                eprintln!("error: {message}");
+                eoutln!("error: {message}");
             }
             ExitCode::from(ERROR)
         }
@@ -113,10 +113,10 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     let imported = import::build(&monitors, &settings);
     for line in &imported.skipped {
-        eprintln!("skipped {line}");
+        eoutln!("skipped {line}");
     }
     for line in &imported.not_folded {
-        eprintln!("note: {line}");
+        eoutln!("note: {line}");
     }
     if imported.templates.is_empty() {
         return Err(match monitors.len() {
@@ -158,7 +158,7 @@ fn read_file(path: &Path, settings: &mut Settings) -> Result<Vec<Monitor>, Strin
     let found =
         import::tfstate::parse_state(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for line in &found.skipped {
-        eprintln!("skipped {line}");
+        eoutln!("skipped {line}");
     }
     settings.tenant_hints = found.tenant_hints;
     Ok(found.monitors)
@@ -273,14 +273,14 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 fn report_written(imported: &Import, written: &[PathBuf]) {
     let monitors = imported.adoptions().len();
-    say!(
+    outln!(
         "wrote {} ({} templates for {} live monitors)",
         display(written.first()),
         imported.templates.len(),
         monitors
     );
     if let (Some(tenants), Some(file)) = (&imported.tenants, written.get(1)) {
-        say!(
+        outln!(
             "wrote {} ({} tenants on cluster `{}`)",
             file.display(),
             tenants.new_tenants.len(),
@@ -299,7 +299,7 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
     let checked = monc::check(options).map_err(|e| format!("{e}\nhelp: {}", e.help))?;
     if checked.diagnostics.has_errors() {
         let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
-        eprint!(
+        eout!(
             "{}",
             monc::output::render_human(
                 &diagnostics,
@@ -315,9 +315,11 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
     }
     let (known, unknown) = import::adoptable(&checked, imported);
     for a in &unknown {
-        eprintln!(
+        eoutln!(
             "warning: monitor {} \"{}\" would have key {} but the project does not compile to it; not adopted",
-            a.id, a.name, a.key
+            a.id,
+            a.name,
+            a.key
         );
     }
     Ok(known)
@@ -325,9 +327,9 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
 
 fn print_next_steps(adoptions: &[Adoption]) {
     if adoptions.is_empty() {
-        say!("next: monc validate; monc sync creates these monitors");
+        outln!("next: monc validate; monc sync creates these monitors");
     } else {
-        say!(
+        outln!(
             "next: re-run with --adopt --force to tag the {} live monitors as monc's (the org is unchanged so far);\n      \
              without adoption, `monc sync` would create copies next to them",
             adoptions.len()
@@ -340,11 +342,11 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
     for outcome in outcomes {
         let a = &outcome.adoption;
         match &outcome.result {
-            Ok(true) => say!("adopted   {} (id {})", a.key, a.id),
-            Ok(false) => say!("unchanged {} (id {}): already adopted", a.key, a.id),
+            Ok(true) => outln!("adopted   {} (id {})", a.key, a.id),
+            Ok(false) => outln!("unchanged {} (id {}): already adopted", a.key, a.id),
             Err(error) => {
                 failed += 1;
-                eprintln!("failed    {} (id {}): {error}", a.key, a.id);
+                eoutln!("failed    {} (id {}): {error}", a.key, a.id);
             }
         }
     }
@@ -353,6 +355,6 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
             "{failed} monitors could not be adopted; re-running `monc import --adopt --force` retries them"
         ));
     }
-    say!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
+    outln!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
     Ok(())
 }

@@ -42,7 +42,7 @@ pub fn run(args: &InitArgs) -> ExitCode {
         .filter(|name| std::fs::symlink_metadata(args.dir.join(name)).is_ok())
         .collect();
     if !taken.is_empty() {
-        eprintln!(
+        eoutln!(
             "error: {} already holds a monc project ({}); nothing was written\nhelp: run `monc init -C NEW_DIR` to start a project elsewhere",
             args.dir.display(),
             taken.join(", ")
@@ -50,13 +50,13 @@ pub fn run(args: &InitArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if let Err(error) = write_files(&args.dir) {
-        eprintln!("error: {error}");
+        eoutln!("error: {error}");
         return ExitCode::FAILURE;
     }
     for (name, _) in FILES {
-        say!("created {}", args.dir.join(name).display());
+        outln!("created {}", args.dir.join(name).display());
     }
-    say!(
+    outln!(
         "\nNext:\n  monc validate{dir}              check the project\n  monc test{dir}                  run alert-tests/\n  monc diff --org local{dir}      plan against a local emulated org",
         dir = dir_flag(&args.dir)
     );

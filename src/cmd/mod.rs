@@ -1,15 +1,39 @@
 //! One module per subcommand: argument parsing and exit codes, no pipeline logic.
 
-/// `println!` that ignores a closed stdout: a command that writes to the org must not panic, or
-/// stop half-way, because the reader of its output went away (`monc sync --yes | head -1`).
-macro_rules! say {
+// `print!`, `println!`, `eprint!` and `eprintln!` for commands, through `console`: a write
+// that fails never panics nor stops a command half-way; `console` remembers it, and the
+// command exits 1.
+
+/// `print!` to stdout through [`console`].
+macro_rules! out {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::cmd::console::stdout(format_args!($($arg)*));
+    }};
+}
+
+/// `println!` to stdout through [`console`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        $crate::cmd::console::stdout(format_args!("{}\n", format_args!($($arg)*)));
+    }};
+}
+
+/// `eprint!` to stderr through [`console`].
+macro_rules! eout {
+    ($($arg:tt)*) => {{
+        $crate::cmd::console::stderr(format_args!($($arg)*));
+    }};
+}
+
+/// `eprintln!` to stderr through [`console`].
+macro_rules! eoutln {
+    ($($arg:tt)*) => {{
+        $crate::cmd::console::stderr(format_args!("{}\n", format_args!($($arg)*)));
     }};
 }
 
 pub mod connect;
+pub mod console;
 pub mod diff;
 pub mod emulator;
 pub mod fmt;

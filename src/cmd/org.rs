@@ -1,7 +1,7 @@
 //! What `diff`, `sync` and `restore` share: a checked config, a connection, the live monitors
 //! and the plan between them.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use monc::datadog::Monitor;
@@ -43,7 +43,7 @@ pub async fn prepare(
         ..Ownership::of(&checked.model.project)
     };
     if let Some(error) = super::unknown_tenants(only.unwrap_or_default(), &checked.model) {
-        eprintln!("{error}");
+        eoutln!("{error}");
         return Err(ExitCode::from(ERROR));
     }
     let desired = desired_monitors(&checked);
@@ -58,7 +58,7 @@ pub async fn prepare(
     .map_err(report_api_error)?;
     if !org.plan.move_conflicts.is_empty() {
         for conflict in &org.plan.move_conflicts {
-            eprintln!("error: {}", conflict.describe());
+            eoutln!("error: {}", conflict.describe());
         }
         close(connection).await;
         return Err(fail(
@@ -75,12 +75,12 @@ pub async fn prepare(
 
 pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
     let checked = check(&config.load_options()).map_err(|error| {
-        eprintln!("error: {error}\nhelp: {}", error.help);
+        eoutln!("error: {error}\nhelp: {}", error.help);
         ExitCode::from(ERROR)
     })?;
     if checked.diagnostics.has_errors() {
         let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
-        eprint!(
+        eout!(
             "{}",
             output::render_human(
                 &diagnostics,
@@ -88,7 +88,7 @@ pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
                 output::stderr_colour()
             )
         );
-        eprintln!("monc: the configuration has errors; fix them first (see `monc validate`)");
+        eoutln!("monc: the configuration has errors; fix them first (see `monc validate`)");
         return Err(ExitCode::from(ERROR));
     }
     Ok(checked)
@@ -96,12 +96,12 @@ pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
 
 /// Reports an error and gives the exit code for it.
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    eoutln!("error: {message}");
     ExitCode::from(ERROR)
 }
 
 pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
-    eprintln!("error: {error}");
+    eoutln!("error: {error}");
     ExitCode::from(ERROR)
 }
 
@@ -120,7 +120,7 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode
         .filter(|s| !s.is_empty())
         .collect();
     if names.is_empty() {
-        eprintln!(
+        eoutln!(
             "error: --tenant {:?} names no tenant\nhelp: name the tenants to plan for \
              (`--tenant acme,globex`), or leave --tenant out to plan for every tenant",
             only.join(",")
@@ -132,7 +132,7 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Runtime::new().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
+        eoutln!("error: cannot start the async runtime: {e}");
         ExitCode::from(ERROR)
     })
 }
@@ -151,21 +151,20 @@ pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), ExitCode> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        eprintln!("error: no terminal to confirm the plan; pass --yes to apply it");
+        eoutln!("error: no terminal to confirm the plan; pass --yes to apply it");
         return Err(ExitCode::from(ERROR));
     }
     if ask(question)? {
         Ok(())
     } else {
-        eprintln!("Nothing was applied.");
+        eoutln!("Nothing was applied.");
         Err(ExitCode::from(ERROR))
     }
 }
 
 /// A yes/no question at the terminal; anything but yes is no.
 pub fn ask(question: &str) -> Result<bool, ExitCode> {
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
+    eout!("{question} [y/N] ");
     let mut answer = String::new();
     std::io::stdin()
         .lock()

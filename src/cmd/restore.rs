@@ -43,7 +43,7 @@ async fn run_restore(args: &RestoreArgs) -> ExitCode {
     let backup = match Backup::read(&args.file, &project_ownership(args)) {
         Ok(backup) => backup,
         Err(error) => {
-            eprintln!("error: cannot read backup {}: {error}", args.file.display());
+            eoutln!("error: cannot read backup {}: {error}", args.file.display());
             return ExitCode::from(ERROR);
         }
     };
@@ -105,14 +105,14 @@ async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) 
         args.allow_unidentified_org,
     );
     if let Err(error) = checked {
-        eprintln!("error: {error}; nothing was changed");
+        eoutln!("error: {error}; nothing was changed");
         return ExitCode::from(ERROR);
     }
     let plan = plan_restore(backup, &live);
     print_plan(&plan);
     let refused = plan.count(|s| matches!(s, Step::Refuse { .. })) > 0;
     if plan.writes() == 0 {
-        eprintln!("Nothing to restore.");
+        eoutln!("Nothing to restore.");
         return if refused {
             ExitCode::from(ERROR)
         } else {
@@ -128,9 +128,9 @@ async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) 
         match (&outcome.error, outcome.id) {
             (Some(error), _) => {
                 failed = true;
-                eprintln!("failed    {}: {error}", outcome.key.escape_debug());
+                eoutln!("failed    {}: {error}", outcome.key.escape_debug());
             }
-            (None, id) => say!(
+            (None, id) => outln!(
                 "restored  {} (id {})",
                 outcome.key.escape_debug(),
                 id.unwrap_or_default()
@@ -169,9 +169,9 @@ fn print_plan(plan: &RestorePlan) {
             Step::Create => format!("  + {key}  (gone: created again)"),
             Step::Refuse { reason } => format!("  ! {:?} left alone: {reason}", item.name),
         };
-        eprintln!("{line}");
+        eoutln!("{line}");
     }
-    eprintln!(
+    eoutln!(
         "Restore: {} to write, {} already as in the backup, {} left alone.",
         plan.writes(),
         plan.count(|s| matches!(s, Step::Unchanged { .. })),

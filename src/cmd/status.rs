@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ async fn status(args: &StatusArgs) -> ExitCode {
     if let Some(tenant) = &args.tenant
         && let Some(error) = super::unknown_tenants(std::slice::from_ref(tenant), &checked.model)
     {
-        eprintln!("{error}");
+        eoutln!("{error}");
         return ExitCode::from(org::ERROR);
     }
     let connection = match connect(&args.org, &args.config.dir).await {
@@ -140,13 +140,15 @@ async fn show(args: &StatusArgs, client: &Client, checked: &Checked) -> ExitCode
             Err(error) => return org::report_api_error(error),
         };
         let text = rendered(args, &report, terminal);
-        let mut stdout = std::io::stdout();
         let frame = match args.watch {
             Some(_) => render::watch_frame(&text, terminal),
             None => text,
         };
-        let _ = stdout.write_all(frame.as_bytes());
-        let _ = stdout.flush();
+        let shown = super::console::stdout(format_args!("{frame}"));
+        if !shown && args.watch.is_some() {
+            // Nobody sees the frames any more: watching on would only burn the rate limit.
+            return ExitCode::FAILURE;
+        }
         match args.watch {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
             None if report.paging => return ExitCode::from(PAGING),

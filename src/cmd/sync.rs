@@ -1,4 +1,4 @@
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -95,7 +95,7 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         planned.plan.keep_edited_deletes();
     }
     if !json {
-        eprint!(
+        eout!(
             "{}",
             render::render_human(&planned.plan, output::stderr_colour())
         );
@@ -185,10 +185,10 @@ async fn cancel_on_signal(cancel: Arc<AtomicBool>) {
             return;
         }
         if cancel.swap(true, Ordering::SeqCst) {
-            eprintln!("monc: interrupted again; stopping now");
+            eoutln!("monc: interrupted again; stopping now");
             std::process::exit(i32::from(ERROR));
         }
-        eprintln!(
+        eoutln!(
             "monc: interrupted; finishing the requests in flight and starting no more \
              (interrupt again to stop at once)"
         );
@@ -222,7 +222,7 @@ async fn signal_received() -> bool {
 fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
     let line = match (&outcome.error, outcome.id, links) {
         (Some(error), _, _) => {
-            eprintln!("failed  {}: {error}", outcome.key);
+            eoutln!("failed  {}: {error}", outcome.key);
             return;
         }
         (None, Some(id), Some(base)) if outcome.action != Action::Delete => format!(
@@ -233,63 +233,61 @@ fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
         (None, _, _) => format!("{:<8}{}", verb(outcome.action), outcome.key),
     };
     if json {
-        eprintln!("{line}");
+        eoutln!("{line}");
     } else {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{line}");
-        let _ = stdout.flush();
+        outln!("{line}");
     }
 }
 
 fn print_report(report: &Report, json: bool) {
     if let Some(error) = &report.backup_error {
-        eprintln!("error: {error}");
+        eoutln!("error: {error}");
     }
     if report.validation_failed {
-        eprintln!(
+        eoutln!(
             "error: Datadog refused {} monitor(s) when asked to validate them; nothing was written:",
             report.outcomes.len()
         );
         for outcome in &report.outcomes {
             if let Some(error) = &outcome.error {
-                eprintln!("  {}: {error}", outcome.key);
+                eoutln!("  {}: {error}", outcome.key);
             }
         }
     }
     if report.validation_unavailable {
-        eprintln!(
+        eoutln!(
             "error: could not validate {} monitor(s) with Datadog: the API gave no answer after \
              every retry (nothing was refused); nothing was written, run `monc sync` again:",
             report.outcomes.len()
         );
         for outcome in &report.outcomes {
             if let Some(error) = &outcome.error {
-                eprintln!("  {}: {error}", outcome.key);
+                eoutln!("  {}: {error}", outcome.key);
             }
         }
     }
     if json {
-        say!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
         );
         return;
     }
     if let Some(backup) = &report.backup {
-        say!(
+        outln!(
             "Backup of the previous versions: {} (restore with `monc restore {}`)",
             backup.display(),
             backup.display()
         );
     }
     if !report.orphans_kept.is_empty() {
-        say!(
+        outln!(
             "Kept {} monitor(s) no longer in the config; delete them with --prune.",
             report.orphans_kept.len()
         );
     }
     if !report.blocked.is_empty() {
-        say!(
+        outln!(
             "Kept {} monitor(s) that cannot be deleted: {} (see the plan above).",
             report.blocked.len(),
             report.blocked.join(", ")
@@ -310,7 +308,7 @@ fn print_report(report: &Report, json: bool) {
     if !tail.is_empty() {
         tail.push_str(" (run `monc sync` again to finish)");
     }
-    say!(
+    outln!(
         "Applied: {} created, {} updated, {} deleted{tail}.",
         report.succeeded(Action::Create),
         report.succeeded(Action::Update),

@@ -41,12 +41,12 @@ pub fn run(args: &TestArgs) -> ExitCode {
     let mut checked = match monc::check(&args.config.load_options()) {
         Ok(checked) => checked,
         Err(error) => {
-            eprintln!("error: {error}\nhelp: {}", error.help);
+            eoutln!("error: {error}\nhelp: {}", error.help);
             return ExitCode::FAILURE;
         }
     };
     if checked.diagnostics.has_errors() {
-        eprintln!("error: the configuration has errors; run `monc validate` to see them");
+        eoutln!("error: the configuration has errors; run `monc validate` to see them");
         return ExitCode::FAILURE;
     }
     let verdicts = match scenarios(args, &mut checked) {
@@ -63,8 +63,8 @@ pub fn run(args: &TestArgs) -> ExitCode {
         outages,
     };
     match args.format {
-        TestFormat::Human => print!("{}", render_test::human(&report)),
-        TestFormat::Json => println!("{}", render_test::json(&report)),
+        TestFormat::Human => out!("{}", render_test::human(&report)),
+        TestFormat::Json => outln!("{}", render_test::json(&report)),
     }
     if report.failed() {
         ExitCode::FAILURE
@@ -85,16 +85,16 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
     let mut diagnostics = monc::diagnostic::Diagnostics::default();
     let Checked { model, graph, .. } = checked;
     let scenarios = scenario::load(&path, model, graph, &mut diagnostics).map_err(|error| {
-        eprintln!("error: {error}\nhelp: {}", error.help);
+        eoutln!("error: {error}\nhelp: {}", error.help);
         ExitCode::FAILURE
     })?;
     if !diagnostics.is_empty() {
         let sorted = diagnostics.into_sorted();
-        eprint!(
+        eout!(
             "{}",
             output::render_human(&sorted, &model.sources, output::stderr_colour())
         );
-        eprintln!("monc: the alert tests have {} problem(s)", sorted.len());
+        eoutln!("monc: the alert tests have {} problem(s)", sorted.len());
         return Err(ExitCode::FAILURE);
     }
     Ok(scenarios
@@ -116,7 +116,7 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
         .iter()
         .map(|spec| {
             scenario::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
-                eprintln!(
+                eoutln!(
                     "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key such as `l2/alb_5xx/prod-tokyo-1` (`monc graph` shows them)"
                 );
                 ExitCode::FAILURE

@@ -39,14 +39,14 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
                     "diagnostics": [],
                 }));
             }
-            eprintln!("error: {error}\nhelp: {}", error.help);
+            eoutln!("error: {error}\nhelp: {}", error.help);
             return ExitCode::FAILURE;
         }
     };
     let empty = checked.model.templates.is_empty();
     if empty {
         // Nothing to check is almost always the wrong directory, not a finished project.
-        eprintln!(
+        eoutln!(
             "warning: no `monitor` templates in {}; is this the project directory (-C DIR)?",
             args.config.load_options().monitors.display()
         );
@@ -57,7 +57,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
         Format::Json => print_json(&checked, failed, args.verbose),
         Format::Human | Format::Short => {
             if args.verbose {
-                eprint!(
+                eout!(
                     "{}",
                     output::render_notes(&checked.notes, &checked.model.sources)
                 );
@@ -77,8 +77,8 @@ fn print_text(checked: &Checked, format: Format, failed: bool) {
     let sources = &checked.model.sources;
     // `short` is for editors and grep: one line per problem, on stdout.
     match format {
-        Format::Short => print!("{}", output::render_short(&sorted, sources)),
-        _ => eprint!(
+        Format::Short => out!("{}", output::render_short(&sorted, sources)),
+        _ => eout!(
             "{}",
             output::render_human(&sorted, sources, output::stderr_colour())
         ),
@@ -87,7 +87,7 @@ fn print_text(checked: &Checked, format: Format, failed: bool) {
     let warnings =
         checked.diagnostics.warning_count() + usize::from(checked.model.templates.is_empty());
     if failed {
-        eprintln!("monc: {} found", counted(errors, warnings));
+        eoutln!("monc: {} found", counted(errors, warnings));
     } else {
         let summary = Summary::of(checked);
         let suffix = if warnings > 0 {
@@ -95,7 +95,7 @@ fn print_text(checked: &Checked, format: Format, failed: bool) {
         } else {
             String::new()
         };
-        println!("ok: {summary}{suffix}");
+        outln!("ok: {summary}{suffix}");
     }
 }
 
@@ -136,7 +136,7 @@ fn print_json(checked: &Checked, failed: bool, verbose: bool) {
 }
 
 fn print_json_document(document: &serde_json::Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(document).unwrap_or_default()
     );

@@ -150,9 +150,13 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
         None
     };
     let mut read_all = |path: &Path, what: &str| -> Result<Vec<Option<ParsedFile>>, LoadError> {
+        let listing = project_listing(path, what)?;
         let mut files = Vec::new();
-        for file in project_hcl_files(path, what)? {
-            files.push(loader.read(&file)?);
+        for file in &listing.read {
+            files.push(loader.read(file)?);
+        }
+        for entry in &listing.not_read {
+            loader.warn_not_read(entry, what);
         }
         Ok(files)
     };
@@ -258,33 +262,66 @@ fn refuse_both_layouts(dir: &Path, what: &str) -> Result<(), LoadError> {
 
 /// [`hcl_files`] of the project's `tenants` or `monitors`.
 fn project_hcl_files(path: &Path, what: &str) -> Result<Vec<PathBuf>, LoadError> {
+    project_listing(path, what).map(|listing| listing.read)
+}
+
+/// [`hcl_listing`] of the project's `tenants` or `monitors`.
+fn project_listing(path: &Path, what: &str) -> Result<HclListing, LoadError> {
     let help = format!(
         "run monc in a project directory that has `{what}/` (or point at one with `-C DIR`), start a project with `monc init`, or pass --{what} PATH"
     );
-    hcl_files(path, what, &help)
+    hcl_listing(path, what, &help)
+}
+
+/// What a directory of configuration files holds, from one listing of it.
+#[derive(Debug, Default)]
+pub struct HclListing {
+    /// The `*.hcl` files directly in it, in name order: what monc reads.
+    pub read: Vec<PathBuf>,
+    /// Everything else in it (other names, subdirectories), in name order, except names
+    /// starting with `.`: monc skips these, and says so, since definitions in them would
+    /// silently be missing.
+    pub not_read: Vec<PathBuf>,
 }
 
 /// `*.hcl` files of a directory in name order, or the path itself if it is not a directory;
 /// `help` says what to do when the directory cannot be listed.
 pub fn hcl_files(path: &Path, what: &str, help: &str) -> Result<Vec<PathBuf>, LoadError> {
+    hcl_listing(path, what, help).map(|listing| listing.read)
+}
+
+/// [`hcl_files`], with the entries of the directory that are not read.
+pub fn hcl_listing(path: &Path, what: &str, help: &str) -> Result<HclListing, LoadError> {
     if is_present(path) && !path.is_dir() {
         is_config_file(path)?;
-        return Ok(vec![path.to_path_buf()]);
+        return Ok(HclListing {
+            read: vec![path.to_path_buf()],
+            not_read: Vec::new(),
+        });
     }
     let unlistable = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
         message: format!("cannot read the {what} directory: {e}"),
         help: help.to_string(),
     };
-    let mut files = Vec::new();
+    let mut listing = HclListing::default();
     for entry in std::fs::read_dir(path).map_err(unlistable)? {
-        let file = entry.map_err(unlistable)?.path();
-        if file.extension().is_some_and(|ext| ext == "hcl") && is_config_file(&file)? {
-            files.push(file);
+        let entry = entry.map_err(unlistable)?.path();
+        if entry.extension().is_some_and(|ext| ext == "hcl") && is_config_file(&entry)? {
+            listing.read.push(entry);
+        } else if !is_dotfile(&entry) {
+            listing.not_read.push(entry);
         }
     }
-    files.sort();
-    Ok(files)
+    listing.read.sort();
+    listing.not_read.sort();
+    Ok(listing)
+}
+
+/// `.git`, `.x.hcl.swp`, `.DS_Store`: hidden on purpose, and left alone.
+fn is_dotfile(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name.as_encoded_bytes().starts_with(b"."))
 }
 
 /// Whether anything at all (even a dangling symbolic link) has this name.
@@ -422,6 +459,43 @@ impl Loader {
                 .help(format!("end the heredoc with a line holding only `{marker}` before the block (is its closing marker misspelt?)")),
             );
         }
+    }
+
+    /// `monc::file-not-read` for an entry of the `what` directory that is not read. It gets
+    /// an empty text in the source map: diagnostics point into a file, and this one's content
+    /// is not monc's to read (it may be a directory, or anything at all).
+    fn warn_not_read(&mut self, entry: &Path, what: &str) {
+        let name = entry
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (name, why) = if entry.is_dir() {
+            (format!("{name}/"), "monc does not look into subdirectories")
+        } else if Path::new(&name)
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("hcl"))
+        {
+            (
+                name,
+                "monc reads only names ending in `.hcl`, in lower case",
+            )
+        } else {
+            (name, "monc reads only names ending in `.hcl`")
+        };
+        let id = self.model.sources.add(entry.to_path_buf(), String::new());
+        self.diagnostics.push(
+            Diagnostic::warning(
+                Code::FileNotRead,
+                Span::new(id, 0..0),
+                format!("`{name}` is not read: {why}"),
+            )
+            .label("not read")
+            .help(format!(
+                "monc reads the `*.hcl` files directly in the {what} directory, in name order, \
+                 and leaves names starting with `.` alone: rename or move `{name}` if it is \
+                 meant to be read, or move it out of the directory"
+            )),
+        );
     }
 
     fn span(&self, file: FileId, range: Option<std::ops::Range<usize>>) -> Span {

@@ -384,6 +384,89 @@ fn a_closed_stdout_never_makes_monc_panic() {
     assert_eq!(diff.status.code(), Some(0), "{diff:?}");
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Runs monc with `closed` a pipe whose reader is gone before monc starts (`2>&-` of a pipe,
+/// `| head -0` that already ended): every write to it fails. Returns the exit code and what
+/// monc wrote to the other stream.
+fn run_with_closed(dir: &Path, args: &[&str], closed: Stream) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("monc"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DD_API_KEY")
+        .env_remove("DD_APP_KEY")
+        .env_remove("MONC_ORG")
+        .stdin(std::process::Stdio::null());
+    match closed {
+        Stream::Stdout => command.stdout(writer).stderr(std::process::Stdio::piped()),
+        Stream::Stderr => command.stderr(writer).stdout(std::process::Stdio::piped()),
+    };
+    let output = command.output().expect("runs");
+    let other = match closed {
+        Stream::Stdout => &output.stderr,
+        Stream::Stderr => &output.stdout,
+    };
+    (
+        output.status.code(),
+        String::from_utf8_lossy(other).into_owned(),
+    )
+}
+
+/// Writing its output failed: that is an error (exit 1), never a panic (101) or a death by
+/// SIGPIPE (no exit code at all), whichever stream it was and whatever the command.
+#[test]
+fn a_closed_stderr_or_stdout_is_exit_1_never_a_panic() {
+    let invalid = crate::common::reference_copy("cli-contract", "closed-stream-invalid");
+    std::fs::write(invalid.join("tenants/broken.hcl"), "tenant \"x\" {\n").expect("broken");
+    let mut wrong = Vec::new();
+    for args in [
+        &["validate"][..],
+        &["graph"],
+        &["test"],
+        &["fmt", "--check"],
+        &["diff", "--org", "local"],
+        &["sync", "--org", "local", "--yes"],
+        &["status", "--org", "local"],
+    ] {
+        let (code, _) = run_with_closed(&invalid, args, Stream::Stderr);
+        if code != Some(1) {
+            wrong.push(format!("{args:?} with stderr closed: exit {code:?}"));
+        }
+    }
+    let valid = crate::common::reference_copy("cli-contract", "closed-stream-valid");
+    for args in [
+        &["validate"][..],
+        &["graph"],
+        &["test"],
+        &["completions", "bash"],
+        &["sync", "--org", "local", "--yes"],
+        // Stops at the first frame nobody can see, instead of polling the org forever.
+        &["status", "--org", "local", "--watch", "1"],
+    ] {
+        let (code, stderr) = run_with_closed(&valid, args, Stream::Stdout);
+        if code != Some(1) || stderr.contains("panicked") {
+            wrong.push(format!(
+                "{args:?} with stdout closed: exit {code:?}: {stderr}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The sync went all the way although nobody could read what it printed.
+    let diff = monc(&valid)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("runs");
+    assert_eq!(diff.status.code(), Some(0), "{diff:?}");
+}
+
 #[test]
 fn completions_are_printed_for_every_shell() {
     let dir = std::env::temp_dir();

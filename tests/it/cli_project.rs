@@ -167,6 +167,41 @@ fn fmt_keeps_the_meaning_of_the_reference_setup_and_is_idempotent() {
     }
 }
 
+/// A configuration file that is a link (into a shared directory, say) is formatted where it
+/// lives: the link stays a link, as editors keep it. It was replaced by a formatted copy,
+/// leaving the shared file unformatted and the project cut off from it.
+#[cfg(unix)]
+#[test]
+fn fmt_writes_through_a_linked_file_and_keeps_the_link() {
+    let dir = empty_dir("fmt-link");
+    monc(&dir).arg("init").assert().success();
+    let monitors = dir.join("monitors/monitors.hcl");
+    let tidy = std::fs::read_to_string(&monitors).expect("read");
+    let messy = tidy.replace("  tier    = \"L0\"", "      tier=\"L0\"   ");
+    assert_ne!(messy, tidy);
+    std::fs::create_dir_all(dir.join("shared")).expect("mkdir");
+    let shared = dir.join("shared/monitors.hcl");
+    std::fs::write(&shared, &messy).expect("write");
+    std::fs::remove_file(&monitors).expect("remove");
+    std::os::unix::fs::symlink("../shared/monitors.hcl", &monitors).expect("link");
+
+    let output = monc(&dir).arg("fmt").output().expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let kept = std::fs::symlink_metadata(&monitors).expect("still there");
+    assert!(
+        kept.file_type().is_symlink(),
+        "the link was replaced by a copy"
+    );
+    assert_eq!(std::fs::read_to_string(&shared).expect("read"), tidy);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("shared"))
+        .expect("list")
+        .flatten()
+        .map(|entry| entry.file_name())
+        .collect();
+    assert_eq!(leftovers, ["monitors.hcl"], "no temporary file left");
+    monc(&dir).args(["fmt", "--check"]).assert().success();
+}
+
 #[test]
 fn fmt_refuses_a_file_with_a_syntax_error_and_leaves_it() {
     let dir = empty_dir("fmt-syntax");

@@ -238,6 +238,7 @@ fn a_dangling_monc_hcl_is_an_error_not_the_default_settings() {
     assert!(stderr.contains("monc.hcl"), "{stderr}");
 }
 
+/// Skipped, and said so (`monc::file-not-read`): a warning, not an unreadable file.
 #[test]
 fn a_directory_named_like_a_config_file_is_skipped() {
     let dir = common::reference_copy("cli-validate", "directory-named-hcl");
@@ -253,6 +254,67 @@ fn a_directory_named_like_a_config_file_is_skipped() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(Path::new(&dir.join("monitors/archive.hcl")).is_dir());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`archive.hcl/` is not read"), "{stderr}");
+}
+
+/// A file in `tenants/` or `monitors/` that monc does not read was skipped without a word:
+/// `validate --strict` said ok, and the tenants in it looked deleted to the next plan. Each is
+/// a warning naming it (an error with --strict); dotfiles stay quiet.
+#[test]
+fn files_not_read_in_tenants_or_monitors_are_reported_and_fail_strict() {
+    let dir = common::reference_copy("cli-validate", "files-not-read");
+    let acme = std::fs::read_to_string(dir.join("tenants/acme.hcl")).expect("read");
+    std::fs::create_dir_all(dir.join("tenants/us")).expect("mkdir");
+    for name in [
+        "tenants/x.tf",
+        "tenants/x.HCL",
+        "tenants/us/x.hcl",
+        "monitors/y.hcl~",
+    ] {
+        std::fs::write(dir.join(name), acme.replace("acme", "hidden")).expect("write");
+    }
+    std::fs::write(dir.join("tenants/.x.hcl.swp"), "editor state").expect("write");
+    let output = monc()
+        .args(["validate", "--format", "short", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "warnings only: {output:?}");
+    let short = String::from_utf8_lossy(&output.stdout);
+    let reported: Vec<&str> = short
+        .lines()
+        .filter(|line| line.contains("warning[monc::file-not-read]"))
+        .collect();
+    for name in [
+        "tenants/x.tf",
+        "tenants/x.HCL",
+        "tenants/us",
+        "monitors/y.hcl~",
+    ] {
+        assert!(
+            reported.iter().any(|line| line.contains(name)),
+            "{name} not reported:\n{short}"
+        );
+    }
+    assert_eq!(reported.len(), 4, "one warning each, no dotfile:\n{short}");
+    assert!(
+        short.contains("in name order"),
+        "help says how monc reads:\n{short}"
+    );
+    assert!(
+        short.contains("ok: 4 tenants"),
+        "the hidden tenant is not read: {short}"
+    );
+
+    let strict = monc()
+        .args(["validate", "--strict", "-C"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(strict.status.code(), Some(1), "{strict:?}");
+    let human = String::from_utf8_lossy(&strict.stderr);
+    assert!(human.contains("monc::file-not-read"), "{human}");
 }
 
 #[test]

@@ -801,3 +801,96 @@ async fn a_state_file_has_one_emulator_at_a_time() {
     })
     .await;
 }
+
+/// A link to the state file is the same file: a second emulator through it is refused (it was
+/// handed the same ids as the first, and each overwrote the other's saves), and an emulator
+/// started through the link saves into the file it points at, keeping the link.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_link_to_a_state_file_is_the_same_state_file() {
+    bounded(async {
+        let dir = temp_dir("linked");
+        let state_file = dir.join("state.json");
+        let link = dir.join("alias.json");
+        std::os::unix::fs::symlink("state.json", &link).expect("link");
+        let direct = EmulatorConfig {
+            state_file: Some(state_file.clone()),
+            ..EmulatorConfig::default()
+        };
+        let through_link = EmulatorConfig {
+            state_file: Some(link.clone()),
+            ..EmulatorConfig::default()
+        };
+        let first = start(direct.clone()).await;
+        match Emulator::start(through_link.clone()).await {
+            Err(StartError::StateInUse { holder, .. }) => {
+                let pid = format!("(pid {})", std::process::id());
+                assert!(holder.is_some_and(|holder| holder.ends_with(&pid)));
+            }
+            other => panic!("a second emulator through a link to the state file: {other:?}"),
+        }
+        first.shutdown().await;
+
+        let linked = start(through_link).await;
+        let client = client_for(&linked, fast_options());
+        client
+            .create_monitor(&cpu_monitor("through the link", &[]))
+            .await
+            .expect("created");
+        match Emulator::start(direct).await {
+            Err(StartError::StateInUse { .. }) => {}
+            other => panic!("a second emulator on the file a link's holder uses: {other:?}"),
+        }
+        linked.shutdown().await;
+        let kept = std::fs::symlink_metadata(&link).expect("link still there");
+        assert!(kept.file_type().is_symlink(), "the link was replaced");
+        let saved = std::fs::read_to_string(&state_file).expect("state file");
+        assert!(saved.contains("through the link"), "{saved}");
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+/// At the end of the ids a create is refused in Datadog's error shape, never given an id that
+/// is already used (the emulator once reused the last one, replacing that monitor).
+#[tokio::test]
+async fn a_create_past_the_last_id_is_refused_not_given_a_used_id() {
+    bounded(async {
+        let dir = temp_dir("last-id");
+        let state_file = dir.join("org.json");
+        let near_the_end = json!({"next_id": i64::MAX - 1, "monitors": {}});
+        std::fs::write(&state_file, near_the_end.to_string()).expect("seeded");
+        let emulator = start(EmulatorConfig {
+            state_file: Some(state_file),
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let client = client_for(&emulator, fast_options());
+        let last = client
+            .create_monitor(&cpu_monitor("last", &[]))
+            .await
+            .expect("the last id is handed out");
+        let mut refusal = None;
+        for attempt in 0..2 {
+            let name = format!("extra {attempt}");
+            if let Err(error) = client.create_monitor(&cpu_monitor(&name, &[])).await {
+                refusal = Some(error);
+                break;
+            }
+        }
+        let refusal = refusal.expect("a create refused once the ids ran out");
+        assert_eq!(refusal.status(), Some(400), "{refusal}");
+        assert!(
+            refusal.to_string().contains("no monitor id left"),
+            "{refusal}"
+        );
+        let kept = client
+            .get_monitor(last.id.expect("id"))
+            .await
+            .expect("kept");
+        assert_eq!(kept.name, "last", "the last monitor was replaced");
+        emulator.shutdown().await;
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}

@@ -13,6 +13,7 @@ mod common;
 mod corpus;
 mod diagnostics;
 mod emulator_cli;
+mod emulator_host;
 mod emulator_python;
 mod fault_convergence;
 mod fidelity;

@@ -13,6 +13,7 @@
 
 mod clock;
 mod faults;
+mod host_guard;
 mod render;
 mod rules;
 mod search;

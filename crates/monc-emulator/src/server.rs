@@ -1,6 +1,7 @@
 //! The HTTP side of the emulator: routes, auth, rate limiting, faults, persistence.
 
 use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +18,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
 use super::faults::{Dice, Fate, Fault, FaultConfig};
+use super::host_guard;
 use super::render;
 use super::rules::Rejection;
 use super::search::{self, Search};
@@ -126,16 +128,27 @@ impl Emulator {
     /// Locks and loads the state file, binds, and serves in the background until the handle
     /// is shut down or dropped.
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
-        let (state_lock, store) = match &config.state_file {
-            Some(path) => {
-                let state_lock = lock_state_file(path)?;
+        // Through a link, the file it points at: that one is locked, read and replaced.
+        let state_path = config
+            .state_file
+            .as_deref()
+            .map(|path| {
+                state_file::follow_links(path).map_err(|source| StartError::State {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            })
+            .transpose()?;
+        let (state_lock, store) = match (&config.state_file, &state_path) {
+            (Some(named), Some(path)) => {
+                let state_lock = lock_state_file(named, path)?;
                 let store = state_file::load(path).map_err(|source| StartError::State {
                     path: path.clone(),
                     source,
                 })?;
                 (Some(state_lock), store)
             }
-            None => {
+            _ => {
                 let mut store = Store::default();
                 if let Some(org_id) = config.org_id {
                     store.set_org_id(org_id);
@@ -159,7 +172,8 @@ impl Emulator {
             scripted: Mutex::new(VecDeque::new()),
             rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
             log: Mutex::new(Vec::new()),
-            persistence: config.state_file.clone().map(Persistence::new),
+            persistence: state_path.map(Persistence::new),
+            bind: config.bind,
         });
         let flusher = shared
             .persistence
@@ -172,7 +186,8 @@ impl Emulator {
                 let _ = stopped.await;
             });
             if let Err(error) = serve.await {
-                eprintln!("monc emulator: server error: {error}");
+                // Not `eprintln!`: a closed stderr must not panic (monc embeds the emulator).
+                let _ = writeln!(std::io::stderr(), "monc emulator: server error: {error}");
             }
         });
         Ok(EmulatorHandle {
@@ -186,12 +201,17 @@ impl Emulator {
     }
 }
 
-/// Taken before the file is read, so no one else writes it while this emulator runs.
-fn lock_state_file(state_file: &std::path::Path) -> Result<StateLock, StartError> {
-    let lock_file = lock_file_for(state_file);
+/// Taken before the file is read, so no one else writes it while this emulator runs. `named`
+/// is the state file as given, `real` the file it is once links are followed: the lock sits
+/// beside the real one, so every name of it (a link, a chain of links) finds the same lock.
+fn lock_state_file(
+    named: &std::path::Path,
+    real: &std::path::Path,
+) -> Result<StateLock, StartError> {
+    let lock_file = lock_file_for(real);
     StateLock::acquire(&lock_file).map_err(|failure| match failure {
         LockFailure::InUse { holder } => StartError::StateInUse {
-            state_file: state_file.to_path_buf(),
+            state_file: named.to_path_buf(),
             lock_file,
             holder,
         },
@@ -248,7 +268,8 @@ impl EmulatorHandle {
             flusher.abort();
         }
         if let Err(error) = self.shared.flush() {
-            eprintln!("monc emulator: {error}");
+            // Not `eprintln!`: this runs in `drop`, where a panic on a closed stderr aborts.
+            let _ = writeln!(std::io::stderr(), "monc emulator: {error}");
         }
     }
 
@@ -371,6 +392,8 @@ struct Shared {
     rate: Mutex<Option<RateWindow>>,
     log: Mutex<Vec<RequestRecord>>,
     persistence: Option<Persistence>,
+    /// The address listened on: which `Host` names the emulator answers depends on it.
+    bind: IpAddr,
 }
 
 /// Background task: saves as soon as something changed. Changes made during a save wake it
@@ -820,6 +843,9 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
 }
 
 async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Option<Fault>) {
+    if let Some(refusal) = misaddressed(&request, shared.bind) {
+        return (refusal.into_response(), None);
+    }
     if !has_keys(request.headers()) {
         let forbidden = Rejection {
             status: 403,
@@ -880,6 +906,39 @@ fn rate_limited_response(html: bool) -> Response {
         errors: vec!["Rate limit exceeded".into()],
     }
     .into_response()
+}
+
+/// Not Datadog behaviour: the emulator's own guard against DNS rebinding (see `host_guard`).
+/// Every name the request gives its server must be admitted: `Host`, and the authority of an
+/// HTTP/2 request or an absolute URL. A request naming none is refused too (browsers always
+/// send `Host`, and so does every HTTP/1.1 client). Answered 421 Misdirected Request, meant
+/// for another server; a 403 would read as wrong keys.
+fn misaddressed(request: &Request, bind: IpAddr) -> Option<Rejection> {
+    let header = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .map(|host| host.to_str().unwrap_or_default());
+    let authority = request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str());
+    let named: Vec<&str> = header.into_iter().chain(authority).collect();
+    if !named.is_empty() && named.iter().all(|host| host_guard::admits(host, bind)) {
+        return None;
+    }
+    let given = named
+        .iter()
+        .map(|host| format!("`{host}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Rejection {
+        status: 421,
+        errors: vec![format!(
+            "the monc emulator answers only requests addressed to 127.0.0.1, [::1] or \
+             localhost, not {}; use one of those in the URL",
+            if given.is_empty() { "none" } else { &given }
+        )],
+    })
 }
 
 fn has_keys(headers: &HeaderMap) -> bool {

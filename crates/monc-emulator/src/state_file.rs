@@ -32,6 +32,36 @@ pub(super) fn load(path: &Path) -> std::io::Result<Store> {
     }
 }
 
+/// Links followed at most this deep, as the kernel does (Linux's `MAXSYMLINKS`).
+const MAX_LINK_DEPTH: usize = 40;
+
+/// The file `path` names once symbolic links are followed (a link to a link too); the path
+/// itself when it is not a link. A dangling link gives the file it points at, which the first
+/// save creates. Only the last component matters: a linked directory holds the same lock file
+/// and the same state file under every name, but `FILE.lock` is derived from the file's name,
+/// and a save that renamed over a link would replace the link instead of the file.
+pub(super) fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINK_DEPTH {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                // A relative target is relative to the link's directory.
+                current = match current.parent() {
+                    Some(directory) => directory.join(target),
+                    None => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(current),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINK_DEPTH} symbolic links to follow (a loop?)"
+    )))
+}
+
 /// Saving to one state file, and who is waiting for which change.
 pub(super) struct Persistence {
     path: PathBuf,
@@ -267,6 +297,29 @@ mod tests {
         save_atomically(&dir.join("org.json"), b"{}").expect("saved");
         assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
         assert_eq!(std::fs::read(dir.join("org.json")).expect("read"), b"{}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_to_the_file_even_a_missing_one_and_a_loop_is_an_error() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("monc-emulator-follow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real")).expect("mkdir");
+        symlink("real/org.json", dir.join("first")).expect("link");
+        symlink(dir.join("first"), dir.join("second")).expect("link");
+        assert_eq!(
+            follow_links(&dir.join("second")).expect("followed"),
+            dir.join("real/org.json")
+        );
+        assert_eq!(
+            follow_links(&dir.join("plain.json")).expect("not a link"),
+            dir.join("plain.json")
+        );
+        symlink("loop-b", dir.join("loop-a")).expect("link");
+        symlink("loop-a", dir.join("loop-b")).expect("link");
+        assert!(follow_links(&dir.join("loop-a")).is_err());
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 

@@ -1,7 +1,8 @@
 //! One writer per state file: `monc emulator --state FILE` and `--org local` on the same file
 //! used to overwrite each other's changes.
 //!
-//! The lock is an advisory lock (`flock` on Unix) on `FILE.lock`, which names its holder
+//! The lock is an advisory lock (`flock` on Unix) on `FILE.lock` (FILE once links are
+//! followed, so that every name of the state file finds the same lock), which names its holder
 //! ("monc emulator (pid 1234)") for the error the next writer gets. The operating system
 //! releases the lock when the holder ends, even on SIGKILL, so there are no stale locks to
 //! detect. The lock file itself stays (emptied): deleting it while others may have it open

@@ -29,6 +29,9 @@ fn new_org_id() -> i64 {
 /// 238669218) and not known to be consecutive. That Datadog never gives a deleted monitor's id
 /// to another monitor is assumed; the emulator guarantees it, across restarts too.
 const FIRST_ID: i64 = 1_000_001;
+/// Never handed out: `next_id` at this value means every id is used (a state file whose
+/// highest monitor has it loads that way too). Counting on past it would have to reuse one.
+const NO_ID_LEFT: i64 = i64::MAX;
 
 /// All monitors of the emulated org, as the API would render them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,14 +190,29 @@ impl Store {
 
     pub fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let request = self.validate_new(body)?;
-        let id = self.next_id;
-        self.next_id = self.next_id.saturating_add(1);
+        let id = self.take_id()?;
         let now = clock::now();
         let monitor = rules::materialize(id, self.org_id, request, &now);
         self.monitors.insert(id, monitor.clone());
         self.changed.insert(id);
         self.evaluate_if_members_were(id, &now);
         Ok(monitor)
+    }
+
+    /// The next unused id, or a refusal once none is left: an id, even a deleted monitor's,
+    /// is never given to a second monitor.
+    fn take_id(&mut self) -> Result<i64, Rejection> {
+        if self.next_id == NO_ID_LEFT {
+            // GUESS (behaviour): Datadog's ids do not run out in practice, so nothing records
+            // this answer. 400 in Datadog's error shape: a refusal clients do not retry.
+            return Err(Rejection::bad_request(
+                "the emulator has no monitor id left (ids are never reused); start it with \
+                 another state file",
+            ));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        Ok(id)
     }
 
     /// `PUT`: the given fields replace the stored ones (`options` wholesale).
@@ -502,6 +520,38 @@ mod tests {
         let mut reloaded: Store = serde_json::from_value(saved).expect("loads");
         assert_eq!(next_created_id(&mut reloaded), second + 1);
         assert!(second > first);
+    }
+
+    #[test]
+    fn ids_never_run_over_the_last_one_a_create_is_refused_instead() {
+        let near_the_end = json!({"next_id": i64::MAX - 1, "monitors": {}});
+        let mut store: Store = serde_json::from_value(near_the_end).expect("loads");
+        let body = json!({"name": "new", "type": "query alert",
+                          "query": "avg(last_5m):avg:x{*} > 1"});
+        let (created, refused): (Vec<_>, Vec<_>) =
+            (0..3).map(|_| store.create(&body)).partition(Result::is_ok);
+        let ids: BTreeSet<i64> = created
+            .iter()
+            .filter_map(|monitor| monitor.as_ref().ok()?["id"].as_i64())
+            .collect();
+        assert_eq!(ids.len(), created.len(), "an id handed out twice: {ids:?}");
+        assert_eq!(store.all().len(), created.len(), "a monitor was replaced");
+        let refusal = refused
+            .first()
+            .expect("a create refused")
+            .as_ref()
+            .expect_err("refused");
+        assert_eq!(refusal.status, 400);
+        assert!(
+            refusal.errors[0].contains("no monitor id left"),
+            "{refusal:?}"
+        );
+        let reloaded: Store =
+            serde_json::from_value(serde_json::to_value(&store).expect("saved")).expect("loads");
+        assert!(
+            reloaded.clone().create(&body).is_err(),
+            "still none after a restart"
+        );
     }
 
     fn composite_over(store: &mut Store, query: &str) -> i64 {
