@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::config::check_transport_security;
+use super::transport::{check_transport_security, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
@@ -247,10 +247,7 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Client, ApiError> {
         let base = check_transport_security(base_url)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("monc/", env!("CARGO_PKG_VERSION")))
-            // The Datadog API never redirects; following one would carry the keys elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
+        let http = http_client(&base)
             .build()
             .map_err(|error| ApiError::Config(format!("cannot build HTTP client: {error}")))?;
         let in_flight = Semaphore::new(options.max_concurrency.max(1));
