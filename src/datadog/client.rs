@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::transport::{check_transport_security, http_client};
+use super::transport::{check_api_url, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
@@ -246,7 +246,7 @@ impl Client {
         credentials: &Credentials,
         options: ClientOptions,
     ) -> Result<Client, ApiError> {
-        let base = check_transport_security(base_url)?;
+        let base = check_api_url(base_url)?;
         let http = http_client(&base)
             .build()
             .map_err(|error| ApiError::Config(format!("cannot build HTTP client: {error}")))?;

@@ -8,6 +8,36 @@ use reqwest::Url;
 
 use super::ApiError;
 
+/// Checks the Monitor API's base URL: no credentials in it, then [`check_transport_security`].
+/// A user name or password in the URL would be stored in every backup (which records the API
+/// host) and shown in messages; the keys have their own variables. Nothing of such a URL is
+/// quoted back.
+pub fn check_api_url(base_url: &str) -> Result<Url, ApiError> {
+    let refused = || {
+        ApiError::Config(
+            "the API URL (--api-url / MONC_API_URL) holds a user name or password (`user:…@`); \
+             monc never takes credentials from a URL, where they would be stored in backups and \
+             shown in messages: remove them and pass the keys in DD_API_KEY and DD_APP_KEY"
+                .into(),
+        )
+    };
+    // Before parsing: a URL that does not parse is quoted in the error.
+    if authority(base_url).contains('@') {
+        return Err(refused());
+    }
+    let url = check_transport_security(base_url)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refused());
+    }
+    Ok(url)
+}
+
+/// The `user:password@host:port` part of a URL, as written.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#', '\\']).next().unwrap_or_default()
+}
+
 /// Parses `base_url` and refuses plain `http://` to anything but loopback: keys travel in headers.
 pub fn check_transport_security(base_url: &str) -> Result<Url, ApiError> {
     let url = Url::parse(base_url)
@@ -82,5 +112,20 @@ mod tests {
         ] {
             assert!(check_transport_security(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn credentials_in_an_api_url_are_refused_without_quoting_them() {
+        for bad in [
+            "http://user:secret-pw@127.0.0.1:1",
+            "https://secret-pw@api.datadoghq.com",
+            "https://user:secret-pw@api.datadoghq.com/api",
+            "https://user:secret-pw@[not parseable",
+        ] {
+            let error = check_api_url(bad).expect_err(bad).to_string();
+            assert!(error.contains("DD_API_KEY"), "{bad}: {error}");
+            assert!(!error.contains("secret-pw"), "{bad}: {error}");
+        }
+        assert!(check_api_url("https://api.datadoghq.com/?email=a@b").is_ok());
     }
 }

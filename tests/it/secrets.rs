@@ -289,3 +289,37 @@ fn a_proxy_only_tunnels_https_and_never_sees_the_keys() {
         assert!(leaks(head).is_empty(), "a key went to the proxy: {head:?}");
     }
 }
+
+/// A password in `--api-url` would be written into every backup and shown in errors: a URL
+/// holding credentials is a usage error, before anything is contacted or written.
+#[test]
+fn an_api_url_with_credentials_is_refused() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let dir = common::reference_copy("secrets", "userinfo");
+    let port = emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    for url in [
+        format!("http://monc:hunter2-PASSWORD@127.0.0.1:{port}"),
+        format!("http://hunter2-PASSWORD@127.0.0.1:{port}/"),
+    ] {
+        for args in [&["diff"][..], &["sync", "--yes"]] {
+            let args: Vec<&str> = args.iter().copied().chain(["--api-url", &url]).collect();
+            let output = run_monc(&dir, &args);
+            let text = common::output_text(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+            assert!(text.contains("DD_API_KEY"), "{args:?}: {text}");
+            assert!(!text.contains("hunter2"), "{args:?}: {text}");
+        }
+    }
+    assert!(emulator.monitors().is_empty(), "nothing may be synced");
+    let stored = all_files_under(&dir.join(".monc"));
+    assert!(
+        stored.iter().all(|(_, text)| !text.contains("hunter2")),
+        "{stored:?}"
+    );
+}
