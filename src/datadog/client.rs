@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::transport::{check_api_url, http_client};
+use super::transport::{check_api_url, error_cause, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
@@ -909,13 +909,8 @@ fn classify(error: reqwest::Error) -> AttemptError {
     }
     // Only a failed connect proves the request never left.
     let sent = !error.is_connect();
-    let detail = std::error::Error::source(&error).map(|source| source.to_string());
-    let message = error.without_url().to_string();
     AttemptError::Transport {
-        message: match detail {
-            Some(detail) if !message.contains(&detail) => format!("{message}: {detail}"),
-            _ => message,
-        },
+        message: error_cause(error),
         sent,
     }
 }

@@ -11,4 +11,4 @@ pub use client::{Client, ClientOptions, MethodStats, Stats};
 pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
 pub use model::Monitor;
-pub use transport::{check_transport_security, http_client, is_loopback};
+pub use transport::{check_transport_security, error_cause, http_client, is_loopback};

@@ -89,6 +89,24 @@ pub fn http_client(target: &Url) -> reqwest::ClientBuilder {
     }
 }
 
+/// What went wrong with a request, down to its root cause ("error sending request: client
+/// error (Connect): tcp connect error: Connection refused (os error 111)"): reqwest's own text
+/// says only "error sending request". Without the URL, which may be a secret (a webhook's).
+pub fn error_cause(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some layers repeat their source's text in their own.
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,6 @@
 use crate::common;
 use std::path::Path;
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use monc_emulator::{Emulator, EmulatorConfig, Fate};
@@ -180,52 +179,6 @@ fn plain_http_to_a_remote_host_is_refused_before_connecting() {
     }
 }
 
-/// A stand-in for a forward proxy on loopback: records what each connection sends first and
-/// answers every request with an empty monitor listing (so a proxied diff would plan the whole
-/// config).
-pub fn fake_proxy(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let log = received.clone();
-    runtime.spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut buffer = [0u8; 4096];
-                let read = socket.read(&mut buffer).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
-                log.lock().expect("log").push(head);
-                let _ = socket
-                    .write_all(
-                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-                          content-length: 2\r\nconnection: close\r\n\r\n[]",
-                    )
-                    .await;
-            });
-        }
-    });
-    (url, received)
-}
-
-/// Every spelling of the proxy variables reqwest and curl read, set to `proxy`.
-fn with_proxy_env(cmd: &mut std::process::Command, proxy: &str) {
-    for name in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        cmd.env(name, proxy);
-    }
-    cmd.env_remove("NO_PROXY").env_remove("no_proxy");
-}
-
 fn monc_behind_proxy(dir: &Path, proxy: &str, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_monc"));
     cmd.args(args)
@@ -236,7 +189,9 @@ fn monc_behind_proxy(dir: &Path, proxy: &str, args: &[&str]) -> Output {
         .env_remove("MONC_ORG")
         .env_remove("MONC_API_URL")
         .env_remove("DD_SITE");
-    with_proxy_env(&mut cmd, proxy);
+    cmd.envs(common::proxy_env(proxy))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
     cmd.output().expect("run monc")
 }
 
@@ -246,7 +201,7 @@ fn monc_behind_proxy(dir: &Path, proxy: &str, args: &[&str]) -> Output {
 fn a_proxy_from_the_environment_is_never_used_for_loopback() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let emulator = common::start_on(&runtime);
-    let (proxy, received) = fake_proxy(&runtime);
+    let (proxy, received) = common::fake_proxy(&runtime);
     let dir = common::reference_copy("secrets", "proxy");
     let url = emulator.base_url();
     let synced = run_monc(&dir, &["sync", "--yes", "--api-url", &url]);
@@ -275,7 +230,7 @@ fn a_proxy_from_the_environment_is_never_used_for_loopback() {
 #[test]
 fn a_proxy_only_tunnels_https_and_never_sees_the_keys() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let (proxy, received) = fake_proxy(&runtime);
+    let (proxy, received) = common::fake_proxy(&runtime);
     let dir = common::reference_copy("secrets", "proxy-tunnel");
     let output = monc_behind_proxy(&dir, &proxy, &["diff", "--site", "datadoghq.eu"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
