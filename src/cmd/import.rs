@@ -104,7 +104,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
             args.name.as_deref(),
         ),
         None => {
-            let c = connection.insert(connect_org(args).await?);
+            let c = connection.insert(connect_org(args, &model).await?);
             read_org(c, args).await?
         }
     };
@@ -136,7 +136,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     let connection = match connection {
         Some(c) => c,
-        None => connect_org(args).await?,
+        None => connect_org(args, &model).await?,
     };
     let ownership = Ownership {
         owner_tag: model.project.owner_tag.clone(),
@@ -202,8 +202,8 @@ fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<S
     Ok(settings)
 }
 
-async fn connect_org(args: &ImportArgs) -> Result<Connection, String> {
-    connect(&args.org, &args.config.dir)
+async fn connect_org(args: &ImportArgs, model: &Model) -> Result<Connection, String> {
+    connect(&args.org, &args.config.dir, model.project.site.as_deref())
         .await
         .map_err(|e| e.to_string())
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use super::connect::{OrgArgs, connect};
 use monc::backup::{Backup, RestorePlan, Step, check_origin, plan_restore, restore};
 use monc::load::LoadOptions;
+use monc::model::Project;
 use monc::plan::Ownership;
 use monc::plan::live::read_owned;
 
@@ -32,14 +33,19 @@ pub fn run(args: &RestoreArgs) -> ExitCode {
 }
 
 async fn run_restore(args: &RestoreArgs) -> ExitCode {
-    let backup = match Backup::read(&args.file, &project_ownership(args)) {
+    let project = project_settings(args);
+    let ownership = Ownership {
+        owner_tag: project.owner_tag,
+        key_tag: project.key_tag,
+    };
+    let backup = match Backup::read(&args.file, &ownership) {
         Ok(backup) => backup,
         Err(error) => {
             eprintln!("error: cannot read backup {}: {error}", args.file.display());
             return ExitCode::from(ERROR);
         }
     };
-    let connection = match connect(&args.org, &args.dir).await {
+    let connection = match connect(&args.org, &args.dir, project.site.as_deref()).await {
         Ok(c) => c,
         Err(error) => return org::report_api_error(error),
     };
@@ -123,14 +129,10 @@ fn print_plan(plan: &RestorePlan) {
     );
 }
 
-/// The ownership tags of the project in `-C DIR`, for backups written before they recorded
-/// their own.
-fn project_ownership(args: &RestoreArgs) -> Ownership {
-    let project = monc::check(&LoadOptions::in_dir(&args.dir))
+/// The settings of the project in `-C DIR`: its ownership tags, for backups written before they
+/// recorded their own, and its site.
+fn project_settings(args: &RestoreArgs) -> Project {
+    monc::check(&LoadOptions::in_dir(&args.dir))
         .map(|checked| checked.model.project)
-        .unwrap_or_default();
-    Ownership {
-        owner_tag: project.owner_tag,
-        key_tag: project.key_tag,
-    }
+        .unwrap_or_default()
 }

@@ -87,6 +87,11 @@ impl Site {
         }
     }
 
+    /// The sites [`Site::parse`] accepts.
+    pub fn known() -> &'static [&'static str] {
+        KNOWN_SITES
+    }
+
     pub fn name(&self) -> &str {
         &self.0
     }

@@ -1,0 +1,91 @@
+//! Which org monc talks to (issue 20): `site` in monc.hcl below DD_SITE and `--site`, unknown
+//! sites refused, and `--org local` together with another org's `--api-url` / `--site` refused
+//! by every command that connects.
+
+use crate::common;
+use std::path::Path;
+use std::process::Output;
+
+/// `monc ARGS` in `dir` with fake keys and nothing org-related from the environment but `env`.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("monc").expect("binary");
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("DD_API_KEY", "fake-api-key")
+        .env("DD_APP_KEY", "fake-app-key")
+        .env_remove("DD_SITE")
+        .env_remove("MONC_ORG")
+        .env_remove("MONC_API_URL")
+        .envs(env.iter().copied())
+        .args(args);
+    cmd.output().expect("runs")
+}
+
+/// Arguments, environment variables, and the text expected in the error.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+fn set_site(dir: &Path, site: &str) {
+    let path = dir.join("monc.hcl");
+    let text = std::fs::read_to_string(&path).expect("monc.hcl");
+    let edited = text.replace("site = \"datadoghq.com\"", &format!("site = \"{site}\""));
+    assert_ne!(text, edited, "the reference monc.hcl sets a site");
+    std::fs::write(path, edited).expect("write");
+}
+
+/// There is no internet here: the connect error names the host monc tried.
+#[test]
+fn the_site_comes_from_flags_then_dd_site_then_monc_hcl() {
+    let dir = common::reference_copy("org-choice", "site");
+    set_site(&dir, "datadoghq.eu");
+    let cases: [Case; 3] = [
+        (&["diff"], &[], "https://api.datadoghq.eu"),
+        (
+            &["diff"],
+            &[("DD_SITE", "us3.datadoghq.com")],
+            "https://api.us3.datadoghq.com",
+        ),
+        (
+            &["diff", "--site", "ap1.datadoghq.com"],
+            &[("DD_SITE", "us3.datadoghq.com")],
+            "https://api.ap1.datadoghq.com",
+        ),
+    ];
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = cases
+            .iter()
+            .map(|(args, env, _)| scope.spawn(|| run(&dir, args, env)))
+            .collect();
+        runs.into_iter().map(|r| r.join().expect("run")).collect()
+    });
+    for ((args, env, host), output) in cases.iter().zip(&outputs) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?} {env:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("at {host} ")),
+            "{args:?} {env:?}: expected {host}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn validate_rejects_an_unknown_site_in_monc_hcl() {
+    let dir = common::reference_copy("org-choice", "unknown-site");
+    set_site(&dir, "nonsense.example");
+    let output = run(&dir, &["validate", "--format", "short"], &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("nonsense.example"))
+        .unwrap_or_else(|| panic!("no diagnostic on the site: {stdout}"));
+    let text = std::fs::read_to_string(dir.join("monc.hcl")).expect("monc.hcl");
+    let site_line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("site"))
+        .expect("a site line");
+    assert!(
+        line.contains(&format!("monc.hcl:{site_line}:9:")),
+        "located at the value in monc.hcl: {line}"
+    );
+    assert!(line.contains("monc::unknown-site"), "{line}");
+}
