@@ -30,6 +30,29 @@ pub struct OrgArgs {
     pub site: Option<String>,
 }
 
+impl OrgArgs {
+    /// `--org local` names the local emulator; `--api-url` and `--site` name another org.
+    /// Both at once is a usage error: letting either win silently applied a sync to the org
+    /// the user did not mean. Flags and their variables count alike (clap merges them), so a
+    /// `MONC_ORG=local` left in the environment cannot redirect a run meant for a real org.
+    /// The URL is not quoted: it is not checked yet, and may hold a password.
+    pub fn check_choice(&self) -> Result<(), ApiError> {
+        if self.org != Some(OrgKind::Local) {
+            return Ok(());
+        }
+        let other = match (&self.api_url, &self.site) {
+            (Some(_), _) => "--api-url (MONC_API_URL)".to_string(),
+            (None, Some(site)) => format!("--site {site} (DD_SITE)"),
+            (None, None) => return Ok(()),
+        };
+        Err(ApiError::Config(format!(
+            "--org local (MONC_ORG=local) and {other} name two different orgs; keep one: drop \
+             --org local and unset MONC_ORG to use that org, or drop the other (unset its \
+             variable) to use the local emulator"
+        )))
+    }
+}
+
 /// A ready client, and the emulator behind it when `--org local`.
 #[derive(Debug)]
 pub struct Connection {
@@ -54,6 +77,7 @@ pub async fn connect(
     project_dir: &Path,
     config_site: Option<&str>,
 ) -> Result<Connection, ApiError> {
+    args.check_choice()?;
     match args.org {
         Some(OrgKind::Local) => connect_local(project_dir).await,
         Some(OrgKind::Env) | None => {
@@ -170,6 +194,34 @@ mod tests {
             connect_env(&args, &eu, creds).is_err(),
             "plain http off loopback"
         );
+    }
+
+    #[test]
+    fn org_local_with_an_api_url_or_a_site_is_refused() {
+        let local = |api_url: Option<&str>, site: Option<&str>| OrgArgs {
+            org: Some(OrgKind::Local),
+            api_url: api_url.map(String::from),
+            site: site.map(String::from),
+        };
+        assert!(local(None, None).check_choice().is_ok());
+        let error = local(Some("http://u:secret@127.0.0.1:1"), None)
+            .check_choice()
+            .expect_err("conflict")
+            .to_string();
+        assert!(
+            error.contains("--org local") && error.contains("--api-url"),
+            "{error}"
+        );
+        assert!(!error.contains("secret"), "{error}");
+        let error = local(None, Some("datadoghq.eu"))
+            .check_choice()
+            .expect_err("conflict");
+        assert!(error.to_string().contains("--site datadoghq.eu"), "{error}");
+        let env = OrgArgs {
+            org: Some(OrgKind::Env),
+            ..local(Some("https://api.datadoghq.eu"), Some("datadoghq.eu"))
+        };
+        assert!(env.check_choice().is_ok(), "--org env goes with either");
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 }
 
 async fn import(args: &ImportArgs) -> Result<(), String> {
+    // Before anything is written: with --from and --adopt the org comes after the files.
+    args.org.check_choice().map_err(|e| e.to_string())?;
     let options = args.config.load_options();
     let model = project_model(&options)?;
     let to = destination(args, &options)?;

@@ -89,3 +89,52 @@ fn validate_rejects_an_unknown_site_in_monc_hcl() {
     );
     assert!(line.contains("monc::unknown-site"), "{line}");
 }
+
+/// `--org local` and another org named by `--api-url` / `--site` (flag or environment): a usage
+/// error naming both, for every command that connects, before anything is contacted.
+#[test]
+fn org_local_with_another_org_is_refused_by_every_command() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("org-choice", "conflict");
+    std::fs::write(dir.join("backup.json"), "[]").expect("backup");
+    let commands: [&[&str]; 6] = [
+        &["diff"],
+        &["sync", "--yes"],
+        &["sync", "--dry-run"],
+        &["status"],
+        &["import", "--tag", "team:x"],
+        &["restore", "backup.json", "--yes"],
+    ];
+    let choices: [Case; 4] = [
+        (&["--org", "local", "--api-url", &url], &[], "--api-url"),
+        (&["--api-url", &url], &[("MONC_ORG", "local")], "--api-url"),
+        (&["--org", "local"], &[("MONC_API_URL", &url)], "--api-url"),
+        (
+            &["--site", "datadoghq.eu"],
+            &[("MONC_ORG", "local")],
+            "--site",
+        ),
+    ];
+    for command in commands {
+        for (flags, env, other) in &choices {
+            let args: Vec<&str> = command.iter().chain(flags.iter()).copied().collect();
+            let output = run(&dir, &args, env);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{args:?} {env:?}: {stderr}");
+            assert!(
+                stderr.contains("--org local") && stderr.contains(other),
+                "{args:?} {env:?}: both choices must be named: {stderr}"
+            );
+            assert!(
+                !dir.join(".monc/local-org.json").exists(),
+                "{args:?} {env:?}: the local org was used"
+            );
+        }
+    }
+    assert!(
+        emulator.requests().is_empty(),
+        "the --api-url org was contacted"
+    );
+}
