@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::config::KeyMask;
 use super::transport::{check_api_url, error_cause, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
@@ -91,6 +92,8 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     auth: HeaderMap,
+    /// Applied to every server text that can become an error (see [`Client::exchange`]).
+    mask: KeyMask,
     options: ClientOptions,
     in_flight: Semaphore,
     budget: Mutex<RateBudget>,
@@ -256,6 +259,7 @@ impl Client {
                 http,
                 base,
                 auth: auth_headers(credentials)?,
+                mask: KeyMask::new(credentials),
                 options,
                 in_flight,
                 budget: Mutex::new(RateBudget::default()),
@@ -652,14 +656,17 @@ impl Client {
     }
 
     /// Sends the request and reads the whole answer, refusing a body over `max_body_bytes`.
+    /// The server text that can become an error (a failure's body, a redirect's `Location`)
+    /// has the keys masked here, once for every call: a gateway may echo request headers.
     async fn exchange(&self, call: &Call) -> Result<Reply, AttemptError> {
         let mut response = self.request(call).send().await.map_err(classify)?;
         let status = response.status();
         self.update_budget(response.headers());
+        let mask = &self.inner.mask;
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            .map(|value| mask.apply(value.as_bytes()));
         let limit = self.inner.options.max_body_bytes;
         if response
             .content_length()
@@ -673,6 +680,9 @@ impl Client {
                 return Err(AttemptError::TooLarge);
             }
             body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            body = mask.apply(&body).into_bytes();
         }
         Ok(Reply {
             status,

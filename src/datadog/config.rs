@@ -50,6 +50,40 @@ impl Credentials {
     }
 }
 
+/// Values shorter than this are not Datadog keys (those have 32 and 40 characters), and
+/// masking them would garble messages (`k` in every word).
+const SHORTEST_MASKED_KEY: usize = 8;
+
+/// Masks the key values in text a server sent. Gateways may echo the request's headers in
+/// their error text, and monc prints that text.
+#[derive(Clone, Default)]
+pub(crate) struct KeyMask {
+    keys: Vec<String>,
+}
+
+impl KeyMask {
+    pub fn new(credentials: &Credentials) -> Self {
+        let keys = [&credentials.api_key, &credentials.app_key]
+            .into_iter()
+            .filter(|key| key.len() >= SHORTEST_MASKED_KEY)
+            .cloned()
+            .collect();
+        KeyMask { keys }
+    }
+
+    /// `text` with every key value replaced by `***` (invalid UTF-8 replaced too: the text is
+    /// only ever shown or parsed as JSON).
+    pub fn apply(&self, text: &[u8]) -> String {
+        let mut masked = String::from_utf8_lossy(text).into_owned();
+        for key in &self.keys {
+            if masked.contains(key.as_str()) {
+                masked = masked.replace(key.as_str(), "***");
+            }
+        }
+        masked
+    }
+}
+
 /// A Datadog site (`DD_SITE`): where the API and the web UI live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site(String);
@@ -204,5 +238,16 @@ mod tests {
             Credentials::from_lookup(env(&[("DD_API_KEY", " "), ("DD_APP_KEY", "b")])),
             Err(vec!["DD_API_KEY"])
         );
+    }
+
+    #[test]
+    fn the_mask_hides_both_keys_and_leaves_short_values_alone() {
+        let mask = KeyMask::new(&Credentials::new("api0SECRET0key", "app0SECRET0key"));
+        assert_eq!(
+            mask.apply(b"DD-API-KEY=api0SECRET0key, app=app0SECRET0key."),
+            "DD-API-KEY=***, app=***."
+        );
+        let short = KeyMask::new(&Credentials::new("k", "a"));
+        assert_eq!(short.apply(b"a bad key"), "a bad key");
     }
 }

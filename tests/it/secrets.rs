@@ -278,3 +278,100 @@ fn an_api_url_with_credentials_is_refused() {
         "{stored:?}"
     );
 }
+
+/// How the fake gateway of [`echoing_gateway`] answers.
+#[derive(Clone, Copy)]
+enum Echo {
+    /// Every request: 400 with Datadog's `errors` array quoting the key headers.
+    JsonError(u16),
+    /// The listing is empty; everything else: 400 with a plain-text body quoting them.
+    PlainTextOnWrites,
+    /// Every request: a redirect to a URL carrying the key.
+    RedirectWithKey,
+}
+
+/// A gateway on loopback that echoes the key headers it receives in its error answers.
+fn echoing_gateway(runtime: &tokio::runtime::Runtime, echo: Echo) -> String {
+    use axum::http::{HeaderMap, Method, StatusCode, header};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |method: Method, headers: HeaderMap| async move {
+        let value = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (api, app) = (value("dd-api-key"), value("dd-application-key"));
+        let quoted = format!("bad request, headers: DD-API-KEY={api} DD-APPLICATION-KEY={app}");
+        match echo {
+            Echo::JsonError(status) => (
+                StatusCode::from_u16(status).expect("status"),
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "errors": [quoted] }).to_string(),
+            )
+                .into_response(),
+            Echo::PlainTextOnWrites if method == Method::GET => (
+                [(header::CONTENT_TYPE, "application/json")],
+                "[]".to_string(),
+            )
+                .into_response(),
+            Echo::PlainTextOnWrites => (StatusCode::BAD_REQUEST, quoted).into_response(),
+            Echo::RedirectWithKey => (
+                StatusCode::FOUND,
+                [(
+                    header::LOCATION,
+                    format!("https://elsewhere.example/?key={api}"),
+                )],
+            )
+                .into_response(),
+        }
+    });
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A server that quotes the key headers back in its error text (some gateways do) does not
+/// get monc to print them: both values are masked wherever server text becomes an error.
+#[test]
+fn keys_echoed_by_a_server_are_masked() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = common::reference_copy("secrets", "echo");
+    let runs: [(Echo, &[&str]); 5] = [
+        (Echo::JsonError(400), &["diff"]),
+        (Echo::JsonError(403), &["sync", "--yes"]),
+        (Echo::JsonError(500), &["diff"]),
+        (Echo::PlainTextOnWrites, &["sync", "--yes"]),
+        (Echo::RedirectWithKey, &["diff"]),
+    ];
+    let outputs: Vec<(String, Output)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|(echo, args)| {
+                let url = echoing_gateway(&runtime, *echo);
+                let dir = &dir;
+                scope.spawn(move || {
+                    let args: Vec<&str> = args.iter().copied().chain(["--api-url", &url]).collect();
+                    (format!("{args:?}"), run_monc(dir, &args))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("run"))
+            .collect()
+    });
+    for (args, output) in &outputs {
+        let text = common::output_text(output);
+        assert_eq!(output.status.code(), Some(1), "{args}: {text}");
+        assert!(
+            text.contains("***"),
+            "{args}: the echo is not shown masked: {text}"
+        );
+        assert!(leaks(&text).is_empty(), "{args}: a key leaked: {text}");
+    }
+}
