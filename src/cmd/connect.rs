@@ -20,12 +20,14 @@ pub enum OrgKind {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OrgArgs {
     /// `local` runs the embedded Monitor API emulator; `env` uses DD_API_KEY/DD_APP_KEY.
+    /// `local` with --api-url or --site is an error.
     #[arg(long, env = "MONC_ORG", value_enum)]
     pub org: Option<OrgKind>,
-    /// Explicit API base URL (overrides --site / DD_SITE).
+    /// Explicit API base URL (overrides --site / DD_SITE); no user name or password in it.
     #[arg(long, env = "MONC_API_URL")]
     pub api_url: Option<String>,
-    /// Datadog site, e.g. datadoghq.eu (default: DD_SITE, else datadoghq.com).
+    /// Datadog site, e.g. datadoghq.eu (default: DD_SITE, else `site` in monc.hcl, else
+    /// datadoghq.com).
     #[arg(long, env = "DD_SITE")]
     pub site: Option<String>,
 }
