@@ -157,6 +157,7 @@ catalogue! {
     UnknownOption = "monc::unknown-option": "an option or threshold name Datadog does not document",
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
     UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
+    UnknownSite = "monc::unknown-site": "a `site` in monc.hcl that is not a Datadog site",
     Moved = "monc::moved": "a `moved` block whose `to` is not defined, whose `from` still is, or that chains, repeats or loops",
 }
 

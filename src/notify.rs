@@ -1,10 +1,17 @@
 //! Telling people about drift: a Slack incoming webhook, for the weekly drift check.
 
+use std::time::Duration;
+
+use crate::datadog::{error_cause, http_client};
 use crate::output::plan::summary_line;
 use crate::plan::{Drift, Plan};
 
 /// The environment variable holding the webhook URL (a secret: never printed).
 pub const SLACK_WEBHOOK_ENV: &str = "MONC_SLACK_WEBHOOK_URL";
+
+/// How long the webhook has to answer, connecting included. Slack answers in well under a
+/// second; a stalled webhook must not hold a scheduled drift check until its job is killed.
+pub const SLACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The Slack message for a plan's drift.
 pub fn drift_message(plan: &Plan) -> String {
@@ -49,17 +56,44 @@ pub fn slack_webhook_url() -> Result<String, String> {
     Ok(url)
 }
 
-/// Posts the drift message to the webhook `url` (from [`slack_webhook_url`]).
+/// Posts the drift message to the webhook `url` (from [`slack_webhook_url`]), as the API
+/// client talks to Datadog: no redirect followed (the summary, and the webhook's secret path
+/// in `Referer`, would go to another host), no proxy for loopback, and [`SLACK_TIMEOUT`].
 pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), String> {
+    let target = reqwest::Url::parse(url)
+        .map_err(|e| format!("{SLACK_WEBHOOK_ENV} is not a valid URL: {e}"))?;
+    let client = http_client(&target)
+        .timeout(SLACK_TIMEOUT)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client for Slack: {}", error_cause(e)))?;
     let body = serde_json::json!({ "text": drift_message(plan) });
-    let response = reqwest::Client::new()
-        .post(url)
+    let response = client
+        .post(target)
         .json(&body)
         .send()
         .await
-        .map_err(|e| format!("could not reach the Slack webhook: {}", e.without_url()))?;
-    if !response.status().is_success() {
-        return Err(format!("the Slack webhook answered {}", response.status()));
+        .map_err(unreachable)?;
+    let status = response.status();
+    if status.is_redirection() {
+        return Err(format!(
+            "the Slack webhook answered {status}, a redirect; monc does not follow redirects \
+             (the drift summary would go to another host), so nothing was posted: check \
+             {SLACK_WEBHOOK_ENV}"
+        ));
+    }
+    if !status.is_success() {
+        return Err(format!("the Slack webhook answered {status}"));
     }
     Ok(())
+}
+
+fn unreachable(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!(
+            "the Slack webhook did not answer within {} s; the drift summary was not posted",
+            SLACK_TIMEOUT.as_secs()
+        )
+    } else {
+        format!("could not reach the Slack webhook: {}", error_cause(error))
+    }
 }

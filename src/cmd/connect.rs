@@ -20,14 +20,39 @@ pub enum OrgKind {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OrgArgs {
     /// `local` runs the embedded Monitor API emulator; `env` uses DD_API_KEY/DD_APP_KEY.
+    /// `local` with --api-url or --site is an error.
     #[arg(long, env = "MONC_ORG", value_enum)]
     pub org: Option<OrgKind>,
-    /// Explicit API base URL (overrides --site / DD_SITE).
+    /// Explicit API base URL (overrides --site / DD_SITE); no user name or password in it.
     #[arg(long, env = "MONC_API_URL")]
     pub api_url: Option<String>,
-    /// Datadog site, e.g. datadoghq.eu (default: DD_SITE, else datadoghq.com).
+    /// Datadog site, e.g. datadoghq.eu (default: DD_SITE, else `site` in monc.hcl, else
+    /// datadoghq.com).
     #[arg(long, env = "DD_SITE")]
     pub site: Option<String>,
+}
+
+impl OrgArgs {
+    /// `--org local` names the local emulator; `--api-url` and `--site` name another org.
+    /// Both at once is a usage error: letting either win silently applied a sync to the org
+    /// the user did not mean. Flags and their variables count alike (clap merges them), so a
+    /// `MONC_ORG=local` left in the environment cannot redirect a run meant for a real org.
+    /// The URL is not quoted: it is not checked yet, and may hold a password.
+    pub fn check_choice(&self) -> Result<(), ApiError> {
+        if self.org != Some(OrgKind::Local) {
+            return Ok(());
+        }
+        let other = match (&self.api_url, &self.site) {
+            (Some(_), _) => "--api-url (MONC_API_URL)".to_string(),
+            (None, Some(site)) => format!("--site {site} (DD_SITE)"),
+            (None, None) => return Ok(()),
+        };
+        Err(ApiError::Config(format!(
+            "--org local (MONC_ORG=local) and {other} name two different orgs; keep one: drop \
+             --org local and unset MONC_ORG to use that org, or drop the other (unset its \
+             variable) to use the local emulator"
+        )))
+    }
 }
 
 /// A ready client, and the emulator behind it when `--org local`.
@@ -46,12 +71,30 @@ pub fn local_org_state(project_dir: &Path) -> std::path::PathBuf {
     project_dir.join(".monc").join("local-org.json")
 }
 
-/// Connects as `args` say. Missing credentials are an error naming both ways out; the local
+/// Connects as `args` say, to the site `config_site` (monc.hcl's `site`) unless `--site` or
+/// `DD_SITE` names another. Missing credentials are an error naming both ways out; the local
 /// emulator is only used when asked for explicitly.
-pub async fn connect(args: &OrgArgs, project_dir: &Path) -> Result<Connection, ApiError> {
+pub async fn connect(
+    args: &OrgArgs,
+    project_dir: &Path,
+    config_site: Option<&str>,
+) -> Result<Connection, ApiError> {
+    args.check_choice()?;
     match args.org {
         Some(OrgKind::Local) => connect_local(project_dir).await,
-        Some(OrgKind::Env) | None => connect_env(args, Credentials::from_env()),
+        Some(OrgKind::Env) | None => {
+            let site = chosen_site(args, config_site)?;
+            connect_env(args, &site, Credentials::from_env())
+        }
+    }
+}
+
+/// `--site`, else `DD_SITE` (clap reads both, the flag first), else monc.hcl's `site`, else
+/// datadoghq.com.
+fn chosen_site(args: &OrgArgs, config_site: Option<&str>) -> Result<Site, ApiError> {
+    match args.site.as_deref().or(config_site) {
+        Some(name) => Site::parse(name),
+        None => Ok(Site::default()),
     }
 }
 
@@ -75,6 +118,7 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
 
 fn connect_env(
     args: &OrgArgs,
+    site: &Site,
     credentials: Result<Credentials, Vec<&'static str>>,
 ) -> Result<Connection, ApiError> {
     let credentials = credentials.map_err(|missing| {
@@ -85,10 +129,6 @@ fn connect_env(
             missing.join(" and ")
         ))
     })?;
-    let site = match &args.site {
-        Some(name) => Site::parse(name)?,
-        None => Site::default(),
-    };
     let base_url = args.api_url.clone().unwrap_or_else(|| site.api_url());
     let client = Client::new(&base_url, &credentials, client_options()?)?;
     Ok(Connection {
@@ -125,8 +165,12 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_both_options() {
-        let error = connect_env(&OrgArgs::default(), Err(vec!["DD_API_KEY", "DD_APP_KEY"]))
-            .expect_err("must refuse");
+        let error = connect_env(
+            &OrgArgs::default(),
+            &Site::default(),
+            Err(vec!["DD_API_KEY", "DD_APP_KEY"]),
+        )
+        .expect_err("must refuse");
         let text = error.to_string();
         assert!(
             text.contains("DD_API_KEY") && text.contains("--org local"),
@@ -137,11 +181,8 @@ mod tests {
     #[test]
     fn site_picks_api_and_ui_urls_and_api_url_overrides() {
         let creds = Ok(Credentials::new("k", "a"));
-        let args = OrgArgs {
-            site: Some("datadoghq.eu".into()),
-            ..OrgArgs::default()
-        };
-        let connection = connect_env(&args, creds.clone()).expect("connects");
+        let eu = Site::parse("datadoghq.eu").expect("site");
+        let connection = connect_env(&OrgArgs::default(), &eu, creds.clone()).expect("connects");
         assert_eq!(connection.client.base_url(), "https://api.datadoghq.eu/");
         assert_eq!(
             connection.site_ui_base.as_deref(),
@@ -152,8 +193,54 @@ mod tests {
             ..OrgArgs::default()
         };
         assert!(
-            connect_env(&args, creds).is_err(),
+            connect_env(&args, &eu, creds).is_err(),
             "plain http off loopback"
         );
+    }
+
+    #[test]
+    fn org_local_with_an_api_url_or_a_site_is_refused() {
+        let local = |api_url: Option<&str>, site: Option<&str>| OrgArgs {
+            org: Some(OrgKind::Local),
+            api_url: api_url.map(String::from),
+            site: site.map(String::from),
+        };
+        assert!(local(None, None).check_choice().is_ok());
+        let error = local(Some("http://u:secret@127.0.0.1:1"), None)
+            .check_choice()
+            .expect_err("conflict")
+            .to_string();
+        assert!(
+            error.contains("--org local") && error.contains("--api-url"),
+            "{error}"
+        );
+        assert!(!error.contains("secret"), "{error}");
+        let error = local(None, Some("datadoghq.eu"))
+            .check_choice()
+            .expect_err("conflict");
+        assert!(error.to_string().contains("--site datadoghq.eu"), "{error}");
+        let env = OrgArgs {
+            org: Some(OrgKind::Env),
+            ..local(Some("https://api.datadoghq.eu"), Some("datadoghq.eu"))
+        };
+        assert!(env.check_choice().is_ok(), "--org env goes with either");
+    }
+
+    #[test]
+    fn the_site_flag_or_dd_site_comes_before_monc_hcl() {
+        let site = |flag: Option<&str>, config: Option<&str>| {
+            let args = OrgArgs {
+                site: flag.map(String::from),
+                ..OrgArgs::default()
+            };
+            chosen_site(&args, config).map(|site| site.name().to_string())
+        };
+        assert_eq!(site(None, None), Ok("datadoghq.com".into()));
+        assert_eq!(site(None, Some("datadoghq.eu")), Ok("datadoghq.eu".into()));
+        assert_eq!(
+            site(Some("us3.datadoghq.com"), Some("datadoghq.eu")),
+            Ok("us3.datadoghq.com".into())
+        );
+        assert!(site(None, Some("nonsense.example")).is_err());
     }
 }

@@ -91,6 +91,8 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 }
 
 async fn import(args: &ImportArgs) -> Result<(), String> {
+    // Before anything is written: with --from and --adopt the org comes after the files.
+    args.org.check_choice().map_err(|e| e.to_string())?;
     let options = args.config.load_options();
     let model = project_model(&options)?;
     let to = destination(args, &options)?;
@@ -104,7 +106,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
             args.name.as_deref(),
         ),
         None => {
-            let c = connection.insert(connect_org(args).await?);
+            let c = connection.insert(connect_org(args, &model).await?);
             read_org(c, args).await?
         }
     };
@@ -136,7 +138,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     let connection = match connection {
         Some(c) => c,
-        None => connect_org(args).await?,
+        None => connect_org(args, &model).await?,
     };
     let ownership = Ownership::of(&model.project);
     let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
@@ -199,8 +201,8 @@ fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<S
     Ok(settings)
 }
 
-async fn connect_org(args: &ImportArgs) -> Result<Connection, String> {
-    connect(&args.org, &args.config.dir)
+async fn connect_org(args: &ImportArgs, model: &Model) -> Result<Connection, String> {
+    connect(&args.org, &args.config.dir, model.project.site.as_deref())
         .await
         .map_err(|e| e.to_string())
 }

@@ -47,7 +47,9 @@ pub async fn prepare(
         return Err(ExitCode::from(ERROR));
     }
     let desired = desired_monitors(&checked);
-    let connection = connect(org, &config.dir).await.map_err(report_api_error)?;
+    let connection = connect(org, &config.dir, checked.model.project.site.as_deref())
+        .await
+        .map_err(report_api_error)?;
     let org = plan_against_org(
         &connection.client,
         &desired,

@@ -5,6 +5,7 @@ use super::connect::{OrgArgs, OrgKind, connect};
 use monc::backup::{Backup, RestorePlan, Step, check_org, org_id_of, plan_restore, restore};
 use monc::datadog::{ApiError, Client, Monitor, is_loopback};
 use monc::load::LoadOptions;
+use monc::model::Project;
 use monc::output::plan::render_fields_human;
 use monc::plan::Ownership;
 use monc::plan::live::read_owned;
@@ -40,7 +41,9 @@ pub fn run(args: &RestoreArgs) -> ExitCode {
 }
 
 async fn run_restore(args: &RestoreArgs) -> ExitCode {
-    let backup = match Backup::read(&args.file, &project_ownership(args)) {
+    let project = project_settings(args);
+    let ownership = Ownership::of(&project);
+    let backup = match Backup::read(&args.file, &ownership) {
         Ok(backup) => backup,
         Err(error) => {
             eoutln!("error: cannot read backup {}: {error}", args.file.display());
@@ -51,7 +54,7 @@ async fn run_restore(args: &RestoreArgs) -> ExitCode {
         Ok(org_args) => org_args,
         Err(error) => return org::fail(&error),
     };
-    let connection = match connect(&org_args, &args.dir).await {
+    let connection = match connect(&org_args, &args.dir, project.site.as_deref()).await {
         Ok(c) => c,
         Err(error) => return org::report_api_error(error),
     };
@@ -179,13 +182,12 @@ fn print_plan(plan: &RestorePlan) {
     );
 }
 
-/// The ownership tags of the project in `-C DIR`, for backups written before they recorded
-/// their own.
-fn project_ownership(args: &RestoreArgs) -> Ownership {
-    let project = monc::check(&LoadOptions::in_dir(&args.dir))
+/// The settings of the project in `-C DIR`: its ownership tags, for backups written before they
+/// recorded their own, and its site.
+fn project_settings(args: &RestoreArgs) -> Project {
+    monc::check(&LoadOptions::in_dir(&args.dir))
         .map(|checked| checked.model.project)
-        .unwrap_or_default();
-    Ownership::of(&project)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -68,7 +68,8 @@ async fn status(args: &StatusArgs) -> ExitCode {
         eoutln!("{error}");
         return ExitCode::from(org::ERROR);
     }
-    let connection = match connect(&args.org, &args.config.dir).await {
+    let site = checked.model.project.site.as_deref();
+    let connection = match connect(&args.org, &args.config.dir, site).await {
         Ok(connection) => connection,
         Err(error) => return org::report_api_error(error),
     };

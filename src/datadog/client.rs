@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::config::check_transport_security;
+use super::config::KeyMask;
+use super::transport::{check_api_url, error_cause, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
@@ -91,6 +92,8 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     auth: HeaderMap,
+    /// Applied to every server text that can become an error (see [`Client::exchange`]).
+    mask: KeyMask,
     options: ClientOptions,
     in_flight: Semaphore,
     budget: Mutex<RateBudget>,
@@ -246,11 +249,8 @@ impl Client {
         credentials: &Credentials,
         options: ClientOptions,
     ) -> Result<Client, ApiError> {
-        let base = check_transport_security(base_url)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("monc/", env!("CARGO_PKG_VERSION")))
-            // The Datadog API never redirects; following one would carry the keys elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
+        let base = check_api_url(base_url)?;
+        let http = http_client(&base)
             .build()
             .map_err(|error| ApiError::Config(format!("cannot build HTTP client: {error}")))?;
         let in_flight = Semaphore::new(options.max_concurrency.max(1));
@@ -259,6 +259,7 @@ impl Client {
                 http,
                 base,
                 auth: auth_headers(credentials)?,
+                mask: KeyMask::new(credentials),
                 options,
                 in_flight,
                 budget: Mutex::new(RateBudget::default()),
@@ -668,14 +669,17 @@ impl Client {
     }
 
     /// Sends the request and reads the whole answer, refusing a body over `max_body_bytes`.
+    /// The server text that can become an error (a failure's body, a redirect's `Location`)
+    /// has the keys masked here, once for every call: a gateway may echo request headers.
     async fn exchange(&self, call: &Call) -> Result<Reply, AttemptError> {
         let mut response = self.request(call).send().await.map_err(classify)?;
         let status = response.status();
         self.update_budget(response.headers());
+        let mask = &self.inner.mask;
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            .map(|value| mask.apply(value.as_bytes()));
         let limit = self.inner.options.max_body_bytes;
         if response
             .content_length()
@@ -689,6 +693,9 @@ impl Client {
                 return Err(AttemptError::TooLarge);
             }
             body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            body = mask.apply(&body).into_bytes();
         }
         Ok(Reply {
             status,
@@ -925,13 +932,8 @@ fn classify(error: reqwest::Error) -> AttemptError {
     }
     // Only a failed connect proves the request never left.
     let sent = !error.is_connect();
-    let detail = std::error::Error::source(&error).map(|source| source.to_string());
-    let message = error.without_url().to_string();
     AttemptError::Transport {
-        message: match detail {
-            Some(detail) if !message.contains(&detail) => format!("{message}: {detail}"),
-            _ => message,
-        },
+        message: error_cause(error),
         sent,
     }
 }

@@ -1,7 +1,4 @@
 use std::fmt;
-use std::net::IpAddr;
-
-use reqwest::Url;
 
 use super::ApiError;
 
@@ -53,6 +50,40 @@ impl Credentials {
     }
 }
 
+/// Values shorter than this are not Datadog keys (those have 32 and 40 characters), and
+/// masking them would garble messages (`k` in every word).
+const SHORTEST_MASKED_KEY: usize = 8;
+
+/// Masks the key values in text a server sent. Gateways may echo the request's headers in
+/// their error text, and monc prints that text.
+#[derive(Clone, Default)]
+pub(crate) struct KeyMask {
+    keys: Vec<String>,
+}
+
+impl KeyMask {
+    pub fn new(credentials: &Credentials) -> Self {
+        let keys = [&credentials.api_key, &credentials.app_key]
+            .into_iter()
+            .filter(|key| key.len() >= SHORTEST_MASKED_KEY)
+            .cloned()
+            .collect();
+        KeyMask { keys }
+    }
+
+    /// `text` with every key value replaced by `***` (invalid UTF-8 replaced too: the text is
+    /// only ever shown or parsed as JSON).
+    pub fn apply(&self, text: &[u8]) -> String {
+        let mut masked = String::from_utf8_lossy(text).into_owned();
+        for key in &self.keys {
+            if masked.contains(key.as_str()) {
+                masked = masked.replace(key.as_str(), "***");
+            }
+        }
+        masked
+    }
+}
+
 /// A Datadog site (`DD_SITE`): where the API and the web UI live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site(String);
@@ -90,6 +121,11 @@ impl Site {
         }
     }
 
+    /// The sites [`Site::parse`] accepts.
+    pub fn known() -> &'static [&'static str] {
+        KNOWN_SITES
+    }
+
     pub fn name(&self) -> &str {
         &self.0
     }
@@ -112,40 +148,6 @@ impl Site {
 impl Default for Site {
     fn default() -> Self {
         Site("datadoghq.com".into())
-    }
-}
-
-/// Parses `base_url` and refuses plain `http://` to anything but loopback: keys travel in headers.
-pub fn check_transport_security(base_url: &str) -> Result<Url, ApiError> {
-    let url = Url::parse(base_url)
-        .map_err(|error| ApiError::Config(format!("invalid API URL {base_url:?}: {error}")))?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback_host(&url) => Ok(url),
-        "http" => Err(ApiError::Config(format!(
-            "refusing plain http:// to {}: API keys would travel unencrypted; use https:// \
-             (plain http is only allowed to loopback addresses)",
-            url.host_str().unwrap_or("?")
-        ))),
-        other => Err(ApiError::Config(format!(
-            "unsupported URL scheme {other:?} in {base_url:?}; use https://"
-        ))),
-    }
-}
-
-/// Whether `base_url` names this machine (a loopback address, or `localhost`).
-pub fn is_loopback(base_url: &str) -> bool {
-    Url::parse(base_url).is_ok_and(|url| is_loopback_host(&url))
-}
-
-fn is_loopback_host(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => bare.eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -210,27 +212,6 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_to_loopback() {
-        for ok in [
-            "http://127.0.0.1:8126",
-            "http://127.9.0.1",
-            "http://[::1]:80",
-            "http://localhost:1",
-            "https://api.datadoghq.com",
-        ] {
-            assert!(check_transport_security(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://api.datadoghq.com",
-            "http://10.0.0.1",
-            "ftp://localhost",
-            "nonsense",
-        ] {
-            assert!(check_transport_security(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn credentials_from_env_accept_either_app_key_name_and_redact() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |name: &str| {
@@ -257,5 +238,16 @@ mod tests {
             Credentials::from_lookup(env(&[("DD_API_KEY", " "), ("DD_APP_KEY", "b")])),
             Err(vec!["DD_API_KEY"])
         );
+    }
+
+    #[test]
+    fn the_mask_hides_both_keys_and_leaves_short_values_alone() {
+        let mask = KeyMask::new(&Credentials::new("api0SECRET0key", "app0SECRET0key"));
+        assert_eq!(
+            mask.apply(b"DD-API-KEY=api0SECRET0key, app=app0SECRET0key."),
+            "DD-API-KEY=***, app=***."
+        );
+        let short = KeyMask::new(&Credentials::new("k", "a"));
+        assert_eq!(short.apply(b"a bad key"), "a bad key");
     }
 }

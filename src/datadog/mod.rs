@@ -5,8 +5,10 @@ mod client;
 mod config;
 mod error;
 mod model;
+mod transport;
 
 pub use client::{Client, ClientOptions, MethodStats, Stats};
-pub use config::{Credentials, Site, check_transport_security, is_loopback};
+pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
 pub use model::Monitor;
+pub use transport::{check_transport_security, error_cause, http_client, is_loopback};

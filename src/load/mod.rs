@@ -13,6 +13,7 @@ use hcl::edit::structure::{Attribute, Block, Body, Structure};
 
 pub(crate) mod scan;
 
+use crate::datadog::Site;
 use crate::diagnostic::{
     Code, Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
@@ -560,7 +561,11 @@ impl Loader {
                     set_some(&mut project.default_tags, self.static_strings(id, attr))
                 }
                 "notify" => set_some(&mut project.notify, self.static_strings(id, attr)),
-                "site" => project.site = self.static_string(id, attr),
+                "site" => {
+                    let site = self.static_string(id, attr);
+                    self.check_site(id, attr, site.as_deref());
+                    project.site = site;
+                }
                 _ => {}
             }
         }
@@ -569,6 +574,32 @@ impl Loader {
             self.check_reserved_default_tags(id, attr, &project);
         }
         self.model.project = project;
+    }
+
+    /// `site` decides where the keys go: only a site Datadog publishes (see
+    /// [`Site::known`]), never a host of the user's choosing (`--api-url` is for that).
+    fn check_site(&mut self, id: FileId, attr: &Attribute, value: Option<&str>) {
+        let Some(value) = value else {
+            return;
+        };
+        if Site::parse(value).is_ok() {
+            return;
+        }
+        let known = Site::known().join(", ");
+        let help = match did_you_mean(value, Site::known().iter().copied()) {
+            Some(best) => format!("did you mean `{best}`? The Datadog sites are {known}"),
+            None => format!("the Datadog sites are {known}; for another API, pass --api-url"),
+        };
+        let span = self.string_literal_span(id, attr, value);
+        self.error(
+            Diagnostic::error(
+                Code::UnknownSite,
+                span,
+                format!("unknown Datadog site {value:?}"),
+            )
+            .label("not a Datadog site")
+            .help(help),
+        );
     }
 
     /// `owner_tag` and `key_tag` end up on every monitor: they must make valid Datadog tags,

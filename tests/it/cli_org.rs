@@ -2,7 +2,8 @@
 //! validate → diff → sync → diff (clean) → a hand edit → diff shows drift.
 
 use crate::common::{self, monc_in as monc};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -190,4 +191,132 @@ async fn drift_is_posted_to_the_slack_webhook() {
         "{text}"
     );
     assert!(text.contains("monc sync"), "{text}");
+}
+
+/// A project synced to its local org, then edited there by hand: its diff has drift to post.
+fn drifted_local_org(name: &str) -> PathBuf {
+    let dir = common::reference_copy("cli-org", name);
+    let synced = monc(&dir)
+        .args(["sync", "--org", "local", "--yes"])
+        .output()
+        .expect("sync");
+    assert!(synced.status.success(), "{synced:?}");
+    edit_query_in_local_org(&dir, "l0/region_health", "> 5", "> 7");
+    dir
+}
+
+/// `monc diff --org local --notify-slack` posting to `webhook`, killed after a minute.
+fn diff_notifying(dir: &Path, webhook: &str) -> assert_cmd::Command {
+    let mut cmd = monc(dir);
+    cmd.args(["diff", "--org", "local", "--notify-slack"])
+        .env("MONC_SLACK_WEBHOOK_URL", webhook)
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// A webhook that answers every request with a redirect to `target`.
+async fn redirecting_webhook(status: u16, target: String) -> String {
+    let app = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move {
+            axum::response::Response::builder()
+                .status(status)
+                .header("location", target)
+                .body(axum::body::Body::empty())
+                .expect("response")
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A redirect from the webhook is not followed: the drift summary (and the webhook's secret
+/// path, in `Referer`) would go to another host.
+#[test]
+fn a_slack_webhook_redirect_is_not_followed() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (target, received) = runtime.block_on(fake_webhook());
+    let dir = drifted_local_org("slack-redirect");
+    for status in [302, 307, 308] {
+        let webhook = runtime.block_on(redirecting_webhook(status, target.clone()));
+        let output = diff_notifying(&dir, &webhook).output().expect("diff");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{status}: {stderr}");
+        assert!(stderr.contains("redirect"), "{status}: {stderr}");
+        assert!(!stderr.contains(&webhook), "the URL is a secret: {stderr}");
+    }
+    assert!(
+        received.lock().expect("lock").is_empty(),
+        "the redirect target received the summary"
+    );
+}
+
+/// A webhook that accepts connections and never answers.
+async fn stalled_webhook() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}
+
+/// A stalled webhook is given up on after monc's deadline for it, with an error (exit 1).
+#[test]
+fn a_stalled_slack_webhook_is_given_up_in_bounded_time() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let webhook = runtime.block_on(stalled_webhook());
+    let dir = drifted_local_org("slack-stall");
+    let started = Instant::now();
+    let output = diff_notifying(&dir, &webhook).output().expect("diff");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(40), "{stderr}");
+    assert!(stderr.contains("did not answer within"), "{stderr}");
+}
+
+/// The error says why the webhook could not be reached, not only "error sending request".
+#[test]
+fn an_unreachable_slack_webhook_says_why() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let webhook = format!("http://{}/hook", closed.local_addr().expect("addr"));
+    drop(closed);
+    let dir = drifted_local_org("slack-unreachable");
+    let output = diff_notifying(&dir, &webhook).output().expect("diff");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+}
+
+/// A webhook on loopback is reached directly, whatever proxy the environment names.
+#[test]
+fn a_slack_webhook_on_loopback_bypasses_the_proxy() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (webhook, received) = runtime.block_on(fake_webhook());
+    let (proxy, proxied) = common::fake_proxy(&runtime);
+    let dir = drifted_local_org("slack-proxy");
+    let mut cmd = diff_notifying(&dir, &webhook);
+    for (name, value) in common::proxy_env(&proxy) {
+        cmd.env(name, value);
+    }
+    let output = cmd
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .expect("diff");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(received.lock().expect("lock").len(), 1);
+    assert!(proxied.lock().expect("log").is_empty());
 }

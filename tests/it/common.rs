@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use monc::datadog::{Client, ClientOptions, Credentials, Monitor};
 use monc::load::LoadOptions;
@@ -305,4 +305,50 @@ pub fn start_on(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
             ..EmulatorConfig::default()
         }))
         .expect("emulator")
+}
+
+/// A stand-in for a forward proxy on loopback: records what each connection sends first and
+/// answers every request with an empty monitor listing (so a proxied diff would plan the whole
+/// config).
+pub fn fake_proxy(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = received.clone();
+    runtime.spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                log.lock().expect("log").push(head);
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                          content-length: 2\r\nconnection: close\r\n\r\n[]",
+                    )
+                    .await;
+            });
+        }
+    });
+    (url, received)
+}
+
+/// Every spelling of the proxy variables reqwest and curl read, each set to `proxy`.
+pub fn proxy_env(proxy: &str) -> Vec<(&'static str, String)> {
+    [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .into_iter()
+    .map(|name| (name, proxy.to_string()))
+    .collect()
 }

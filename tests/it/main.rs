@@ -25,6 +25,7 @@ mod interrupted_sync;
 mod language;
 mod load_props;
 mod moved;
+mod org_choice;
 mod pages;
 mod query_mutants;
 mod query_props;

@@ -178,3 +178,200 @@ fn plain_http_to_a_remote_host_is_refused_before_connecting() {
         );
     }
 }
+
+fn monc_behind_proxy(dir: &Path, proxy: &str, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_monc"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("DD_API_KEY", API_KEY)
+        .env("DD_APP_KEY", APP_KEY)
+        .env("NO_COLOR", "1")
+        .env_remove("MONC_ORG")
+        .env_remove("MONC_API_URL")
+        .env_remove("DD_SITE");
+    cmd.envs(common::proxy_env(proxy))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    cmd.output().expect("run monc")
+}
+
+/// Loopback never goes through a proxy (issue 20): the proxy would get both keys in clear and
+/// its answer would be planned as the org.
+#[test]
+fn a_proxy_from_the_environment_is_never_used_for_loopback() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let (proxy, received) = common::fake_proxy(&runtime);
+    let dir = common::reference_copy("secrets", "proxy");
+    let url = emulator.base_url();
+    let synced = run_monc(&dir, &["sync", "--yes", "--api-url", &url]);
+    assert!(synced.status.success(), "{synced:?}");
+    let local = run_monc(&dir, &["sync", "--yes", "--org", "local"]);
+    assert!(local.status.success(), "{local:?}");
+
+    for args in [
+        &["diff", "--api-url", &url][..],
+        &["diff", "--org", "local"],
+    ] {
+        let output = monc_behind_proxy(&dir, &proxy, args);
+        let text = common::output_text(&output);
+        let proxied = received.lock().expect("log").clone();
+        assert!(
+            proxied.is_empty(),
+            "{args:?}: the proxy was sent {proxied:?}\n{text}"
+        );
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {text}");
+        assert!(text.contains("No changes."), "{args:?}: {text}");
+    }
+}
+
+/// Off loopback a proxy from the environment may carry the connection, but only as a tunnel
+/// (CONNECT host:443): what it sees holds no key.
+#[test]
+fn a_proxy_only_tunnels_https_and_never_sees_the_keys() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (proxy, received) = common::fake_proxy(&runtime);
+    let dir = common::reference_copy("secrets", "proxy-tunnel");
+    let output = monc_behind_proxy(&dir, &proxy, &["diff", "--site", "datadoghq.eu"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let proxied = received.lock().expect("log").clone();
+    assert!(!proxied.is_empty(), "the proxy was not used: {output:?}");
+    for head in &proxied {
+        assert!(
+            head.starts_with("CONNECT api.datadoghq.eu:443 "),
+            "not a tunnel: {head:?}"
+        );
+        assert!(leaks(head).is_empty(), "a key went to the proxy: {head:?}");
+    }
+}
+
+/// A password in `--api-url` would be written into every backup and shown in errors: a URL
+/// holding credentials is a usage error, before anything is contacted or written.
+#[test]
+fn an_api_url_with_credentials_is_refused() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let dir = common::reference_copy("secrets", "userinfo");
+    let port = emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .to_string();
+    for url in [
+        format!("http://monc:hunter2-PASSWORD@127.0.0.1:{port}"),
+        format!("http://hunter2-PASSWORD@127.0.0.1:{port}/"),
+    ] {
+        for args in [&["diff"][..], &["sync", "--yes"]] {
+            let args: Vec<&str> = args.iter().copied().chain(["--api-url", &url]).collect();
+            let output = run_monc(&dir, &args);
+            let text = common::output_text(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+            assert!(text.contains("DD_API_KEY"), "{args:?}: {text}");
+            assert!(!text.contains("hunter2"), "{args:?}: {text}");
+        }
+    }
+    assert!(emulator.monitors().is_empty(), "nothing may be synced");
+    let stored = all_files_under(&dir.join(".monc"));
+    assert!(
+        stored.iter().all(|(_, text)| !text.contains("hunter2")),
+        "{stored:?}"
+    );
+}
+
+/// How the fake gateway of [`echoing_gateway`] answers.
+#[derive(Clone, Copy)]
+enum Echo {
+    /// Every request: 400 with Datadog's `errors` array quoting the key headers.
+    JsonError(u16),
+    /// The listing is empty; everything else: 400 with a plain-text body quoting them.
+    PlainTextOnWrites,
+    /// Every request: a redirect to a URL carrying the key.
+    RedirectWithKey,
+}
+
+/// A gateway on loopback that echoes the key headers it receives in its error answers.
+fn echoing_gateway(runtime: &tokio::runtime::Runtime, echo: Echo) -> String {
+    use axum::http::{HeaderMap, Method, StatusCode, header};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move |method: Method, headers: HeaderMap| async move {
+        let value = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (api, app) = (value("dd-api-key"), value("dd-application-key"));
+        let quoted = format!("bad request, headers: DD-API-KEY={api} DD-APPLICATION-KEY={app}");
+        match echo {
+            Echo::JsonError(status) => (
+                StatusCode::from_u16(status).expect("status"),
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "errors": [quoted] }).to_string(),
+            )
+                .into_response(),
+            Echo::PlainTextOnWrites if method == Method::GET => (
+                [(header::CONTENT_TYPE, "application/json")],
+                "[]".to_string(),
+            )
+                .into_response(),
+            Echo::PlainTextOnWrites => (StatusCode::BAD_REQUEST, quoted).into_response(),
+            Echo::RedirectWithKey => (
+                StatusCode::FOUND,
+                [(
+                    header::LOCATION,
+                    format!("https://elsewhere.example/?key={api}"),
+                )],
+            )
+                .into_response(),
+        }
+    });
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// A server that quotes the key headers back in its error text (some gateways do) does not
+/// get monc to print them: both values are masked wherever server text becomes an error.
+#[test]
+fn keys_echoed_by_a_server_are_masked() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = common::reference_copy("secrets", "echo");
+    let runs: [(Echo, &[&str]); 5] = [
+        (Echo::JsonError(400), &["diff"]),
+        (Echo::JsonError(403), &["sync", "--yes"]),
+        (Echo::JsonError(500), &["diff"]),
+        (Echo::PlainTextOnWrites, &["sync", "--yes"]),
+        (Echo::RedirectWithKey, &["diff"]),
+    ];
+    let outputs: Vec<(String, Output)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|(echo, args)| {
+                let url = echoing_gateway(&runtime, *echo);
+                let dir = &dir;
+                scope.spawn(move || {
+                    let args: Vec<&str> = args.iter().copied().chain(["--api-url", &url]).collect();
+                    (format!("{args:?}"), run_monc(dir, &args))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("run"))
+            .collect()
+    });
+    for (args, output) in &outputs {
+        let text = common::output_text(output);
+        assert_eq!(output.status.code(), Some(1), "{args}: {text}");
+        assert!(
+            text.contains("***"),
+            "{args}: the echo is not shown masked: {text}"
+        );
+        assert!(leaks(&text).is_empty(), "{args}: a key leaked: {text}");
+    }
+}
