@@ -438,10 +438,10 @@ pub fn display_path(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .display()
-        .to_string()
+    // A file name may hold a newline or an escape sequence: it must not forge a line of
+    // `--format short` or redraw the terminal.
+    let shown = relative.unwrap_or_else(|| path.to_path_buf());
+    crate::escape::line(&shown.display().to_string()).into_owned()
 }
 
 impl fmt::Display for Diagnostic {

@@ -20,11 +20,14 @@ pub fn drift_message(plan: &Plan) -> String {
         let what = match change.drift {
             Some(Drift::EditedOutsideMonc) | None => {
                 let fields: Vec<&str> = change.fields.iter().map(|f| f.field.as_str()).collect();
-                format!("edited outside monc ({})", fields.join(", "))
+                format!(
+                    "edited outside monc ({})",
+                    crate::escape::slack(&fields.join(", "))
+                )
             }
             Some(drift) => drift.describe().to_string(),
         };
-        lines.push(format!("• `{}`: {what}", change.key));
+        lines.push(format!("• `{}`: {what}", crate::escape::slack(&change.key)));
     }
     lines.push(
         "Run `monc sync` to restore the config, or change the config to keep the edits.".into(),

@@ -138,12 +138,15 @@ async fn validate(planned: &org::Planned) -> usize {
     let validation = validate_remotely(&planned.connection.client, &planned.plan).await;
     for outcome in &validation.failures {
         if let Some(error) = &outcome.error {
-            eoutln!("refused  {}: {error}", outcome.key);
+            eoutln!("refused  {}: {error}", monc::escape::line(&outcome.key));
         }
     }
     for outcome in &validation.unavailable {
         if let Some(error) = &outcome.error {
-            eoutln!("could not validate  {}: {error}", outcome.key);
+            eoutln!(
+                "could not validate  {}: {error}",
+                monc::escape::line(&outcome.key)
+            );
         }
     }
     eoutln!(

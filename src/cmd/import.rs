@@ -115,10 +115,10 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     let imported = import::build(&monitors, &settings);
     for line in &imported.skipped {
-        eoutln!("skipped {line}");
+        eoutln!("skipped {}", monc::escape::line(line));
     }
     for line in &imported.not_folded {
-        eoutln!("note: {line}");
+        eoutln!("note: {}", monc::escape::line(line));
     }
     if imported.templates.is_empty() {
         return Err(match monitors.len() {
@@ -160,7 +160,7 @@ fn read_file(path: &Path, settings: &mut Settings) -> Result<Vec<Monitor>, Strin
     let found =
         import::tfstate::parse_state(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for line in &found.skipped {
-        eoutln!("skipped {line}");
+        eoutln!("skipped {}", monc::escape::line(line));
     }
     settings.tenant_hints = found.tenant_hints;
     Ok(found.monitors)
@@ -344,11 +344,20 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
     for outcome in outcomes {
         let a = &outcome.adoption;
         match &outcome.result {
-            Ok(true) => outln!("adopted   {} (id {})", a.key, a.id),
-            Ok(false) => outln!("unchanged {} (id {}): already adopted", a.key, a.id),
+            Ok(true) => outln!("adopted   {} (id {})", monc::escape::line(&a.key), a.id),
+            Ok(false) => outln!(
+                "unchanged {} (id {}): already adopted",
+                monc::escape::line(&a.key),
+                a.id
+            ),
             Err(error) => {
                 failed += 1;
-                eoutln!("failed    {} (id {}): {error}", a.key, a.id);
+                eoutln!(
+                    "failed    {} (id {}): {}",
+                    monc::escape::line(&a.key),
+                    a.id,
+                    monc::escape::lines(error)
+                );
             }
         }
     }

@@ -131,11 +131,11 @@ async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) 
         match (&outcome.error, outcome.id) {
             (Some(error), _) => {
                 failed = true;
-                eoutln!("failed    {}: {error}", outcome.key.escape_debug());
+                eoutln!("failed    {}: {error}", monc::escape::line(&outcome.key));
             }
             (None, id) => outln!(
                 "restored  {} (id {})",
-                outcome.key.escape_debug(),
+                monc::escape::line(&outcome.key),
                 id.unwrap_or_default()
             ),
         }
@@ -160,7 +160,7 @@ async fn org_id_of_target(client: &Client, owned: &[Monitor]) -> Result<Option<i
 fn print_plan(plan: &RestorePlan) {
     let colour = monc::output::stderr_colour();
     for item in &plan.items {
-        let key = item.key.escape_debug();
+        let key = monc::escape::line(&item.key);
         let line = match &item.step {
             Step::Unchanged { id } => {
                 format!("  = {key}  (id {id}, already as in the backup)")
@@ -170,7 +170,11 @@ fn print_plan(plan: &RestorePlan) {
                 render_fields_human(&item.fields, colour).trim_end()
             ),
             Step::Create => format!("  + {key}  (gone: created again)"),
-            Step::Refuse { reason } => format!("  ! {:?} left alone: {reason}", item.name),
+            Step::Refuse { reason } => format!(
+                "  ! \"{}\" left alone: {}",
+                monc::escape::line(&item.name),
+                monc::escape::line(reason)
+            ),
         };
         eoutln!("{line}");
     }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::connect::OrgArgs;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use monc::escape;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
 use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};
@@ -159,7 +160,7 @@ async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, jso
         progress: Arc::new(move |done, total, outcome| {
             progress_bar.set_length(total as u64);
             progress_bar.set_position(done as u64);
-            progress_bar.set_message(outcome.key.clone());
+            progress_bar.set_message(escape::line(&outcome.key).into_owned());
             progress_bar.suspend(|| print_outcome(outcome, links.as_deref(), json));
         }),
         cancel,
@@ -222,15 +223,19 @@ async fn signal_received() -> bool {
 fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
     let line = match (&outcome.error, outcome.id, links) {
         (Some(error), _, _) => {
-            eoutln!("failed  {}: {error}", outcome.key);
+            eoutln!(
+                "failed  {}: {}",
+                escape::line(&outcome.key),
+                escape::lines(&error.to_string())
+            );
             return;
         }
         (None, Some(id), Some(base)) if outcome.action != Action::Delete => format!(
             "{:<8}{}  {base}/monitors/{id}",
             verb(outcome.action),
-            outcome.key
+            escape::line(&outcome.key)
         ),
-        (None, _, _) => format!("{:<8}{}", verb(outcome.action), outcome.key),
+        (None, _, _) => format!("{:<8}{}", verb(outcome.action), escape::line(&outcome.key)),
     };
     if json {
         eoutln!("{line}");
@@ -250,7 +255,11 @@ fn print_report(report: &Report, json: bool) {
         );
         for outcome in &report.outcomes {
             if let Some(error) = &outcome.error {
-                eoutln!("  {}: {error}", outcome.key);
+                eoutln!(
+                    "  {}: {}",
+                    escape::line(&outcome.key),
+                    escape::lines(&error.to_string())
+                );
             }
         }
     }
@@ -262,7 +271,11 @@ fn print_report(report: &Report, json: bool) {
         );
         for outcome in &report.outcomes {
             if let Some(error) = &outcome.error {
-                eoutln!("  {}: {error}", outcome.key);
+                eoutln!(
+                    "  {}: {}",
+                    escape::line(&outcome.key),
+                    escape::lines(&error.to_string())
+                );
             }
         }
     }
@@ -290,7 +303,7 @@ fn print_report(report: &Report, json: bool) {
         outln!(
             "Kept {} monitor(s) that cannot be deleted: {} (see the plan above).",
             report.blocked.len(),
-            report.blocked.join(", ")
+            escape::line(&report.blocked.join(", "))
         );
     }
     let not_started = report

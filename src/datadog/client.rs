@@ -612,10 +612,11 @@ impl Client {
             method: call.method.to_string(),
             url: self.url(call).to_string(),
             status: reply.status.as_u16(),
-            location: reply
-                .location
-                .clone()
-                .unwrap_or_else(|| "an unnamed location".into()),
+            // The server's header, shown to the user: escaped.
+            location: reply.location.as_deref().map_or_else(
+                || "an unnamed location".into(),
+                |l| crate::escape::line(l).into_owned(),
+            ),
         }
     }
 

@@ -14,7 +14,7 @@ impl fmt::Display for MonitorContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
         if let Some(key) = &self.key {
-            parts.push(key.clone());
+            parts.push(crate::escape::line(key).into_owned());
         }
         if let Some(name) = &self.name {
             parts.push(format!("{name:?}"));
@@ -136,9 +136,11 @@ fn about(monitor: Option<&MonitorContext>) -> String {
         .unwrap_or_default()
 }
 
-/// Datadog's error texts after a colon: one inline, several as a list.
+/// Datadog's error texts after a colon: one inline, several as a list. Each is the server's
+/// text, escaped: a newline or an escape sequence in it must not forge or erase lines.
 fn listed(errors: &[String]) -> String {
-    match errors {
+    let escaped: Vec<_> = errors.iter().map(|e| crate::escape::line(e)).collect();
+    match escaped.as_slice() {
         [] => String::new(),
         [one] => format!(": {one}"),
         many => format!(":\n  - {}", many.join("\n  - ")),

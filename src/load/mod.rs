@@ -466,9 +466,10 @@ impl Loader {
     /// an empty text in the source map: diagnostics point into a file, and this one's content
     /// is not monc's to read (it may be a directory, or anything at all).
     fn warn_not_read(&mut self, entry: &Path, what: &str) {
+        // Escaped: a newline in a file name must not forge a line of the report.
         let name = entry
             .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
+            .map(|name| crate::escape::line(&name.to_string_lossy()).into_owned())
             .unwrap_or_default();
         let (name, why) = if entry.is_dir() {
             (format!("{name}/"), "monc does not look into subdirectories")

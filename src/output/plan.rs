@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
+use crate::escape;
 use crate::model::tier_of_key;
 use crate::plan::{Action, Change, Drift, FieldChange, Plan};
 
@@ -123,6 +124,7 @@ fn group_title(change: &Change) -> String {
                     .and_then(|l| l.tag_value(name).map(String::from))
             })
     };
+    // From the org's tags for a monitor no longer in the config: escaped where it is shown.
     match (tag("tenant"), tag("cluster")) {
         (Some(tenant), _) => format!("{tier} · tenant {tenant}"),
         (None, Some(cluster)) => format!("{tier} · cluster {cluster}"),
@@ -162,7 +164,7 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
     let p = Palette::new(colour);
     let mut out = String::new();
     for (title, changes) in grouped(plan) {
-        let _ = writeln!(out, "{}{title}{}", p.bold, p.reset);
+        let _ = writeln!(out, "{}{}{}", p.bold, escape::line(&title), p.reset);
         for change in changes {
             render_change_human(&mut out, change, &p);
         }
@@ -179,7 +181,13 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
         );
     }
     if let Some(note) = other_projects_note(plan) {
-        let _ = writeln!(out, "{}note:{} {note}\n", p.yellow, p.reset);
+        let _ = writeln!(
+            out,
+            "{}note:{} {}\n",
+            p.yellow,
+            p.reset,
+            escape::line(&note)
+        );
     }
     for conflict in &plan.conflicts {
         let _ = writeln!(
@@ -187,7 +195,7 @@ pub fn render_human(plan: &Plan, colour: bool) -> String {
             "{}warning:{} {}\n",
             p.yellow,
             p.reset,
-            conflict.describe()
+            escape::line(&conflict.describe())
         );
     }
     let _ = writeln!(out, "{}{}{}", p.bold, summary_line(plan), p.reset);
@@ -226,15 +234,15 @@ fn other_projects_note(plan: &Plan) -> Option<String> {
 fn render_change_human(out: &mut String, change: &Change, p: &Palette) {
     let colour = p.for_action(change.action);
     let note = drift_note(change)
-        .map(|n| format!("  {}({n}){}", p.dim, p.reset))
+        .map(|n| format!("  {}({}){}", p.dim, escape::line(&n), p.reset))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "  {colour}{} {}{}  \"{}\"{note}",
         symbol(change.action),
-        change.key,
+        escape::line(&change.key),
         p.reset,
-        display_name(change)
+        escape::line(display_name(change))
     );
     if change.action == Action::Update {
         for field in &change.fields {
@@ -261,18 +269,18 @@ fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
         let show = |v: &Option<String>| match v.as_deref() {
             None => "(none)".to_string(),
             Some(v) if v.parse::<f64>().is_ok() || v == "true" || v == "false" => v.to_string(),
-            Some(v) => format!("{v:?}"),
+            Some(v) => format!("\"{}\"", escape::line(v)),
         };
         let _ = writeln!(
             out,
             "      {}: {} → {}",
-            field.field,
+            escape::line(&field.field),
             show(&field.live),
             show(&field.desired)
         );
         return;
     }
-    let _ = writeln!(out, "      {}:", field.field);
+    let _ = writeln!(out, "      {}:", escape::line(&field.field));
     for (tag, line) in line_diff(live, desired) {
         let (colour, sign) = match tag {
             ChangeTag::Delete => (p.red, '-'),
@@ -284,10 +292,14 @@ fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
 }
 
 /// Line by line for multi-line text; single long lines are shown as one removed and one added.
+/// Each line is escaped: a carriage return or an escape sequence in it could redraw the plan.
 fn line_diff(old: &str, new: &str) -> Vec<(ChangeTag, String)> {
     TextDiff::from_lines(old, new)
         .iter_all_changes()
-        .map(|c| (c.tag(), c.value().trim_end_matches('\n').to_string()))
+        .map(|c| {
+            let line = c.value().trim_end_matches('\n');
+            (c.tag(), escape::line(line).into_owned())
+        })
         .collect()
 }
 
@@ -299,17 +311,17 @@ pub fn render_markdown(plan: &Plan, title: &str) -> String {
         out.push_str(&drift_section(&drifted));
     }
     if let Some(note) = other_projects_note(plan) {
-        let _ = writeln!(out, "_{note}_\n");
+        let _ = writeln!(out, "_{}_\n", escape::markdown(&note));
     }
     if !plan.conflicts.is_empty() {
         out.push_str("### Monitors carrying monc's tags that monc did not write\n\n");
         for conflict in &plan.conflicts {
-            let _ = writeln!(out, "- {}", conflict.describe());
+            let _ = writeln!(out, "- {}", escape::markdown(&conflict.describe()));
         }
         out.push('\n');
     }
     for (group, changes) in grouped(plan) {
-        let _ = writeln!(out, "### {group}\n");
+        let _ = writeln!(out, "### {}\n", escape::markdown(&group));
         for change in changes {
             render_change_markdown(&mut out, change);
         }
@@ -330,19 +342,19 @@ fn drift_section(drifted: &[&Change]) -> String {
             _ => change
                 .fields
                 .iter()
-                .map(|f| format!("`{}`", f.field))
+                .map(|f| markdown_code(&f.field))
                 .collect::<Vec<_>>()
                 .join(", "),
         };
         let modified = change
             .live
             .as_ref()
-            .and_then(|l| l.modified.clone())
-            .unwrap_or_else(|| "—".into());
+            .and_then(|l| l.modified.as_deref())
+            .map_or_else(|| "—".into(), escape::markdown);
         let _ = writeln!(
             out,
-            "| `{}` | {what} | {modified} | `monc sync` restores the config; or change the config to keep the edit |",
-            change.key
+            "| {} | {what} | {modified} | `monc sync` restores the config; or change the config to keep the edit |",
+            markdown_code(&change.key)
         );
     }
     out.push('\n');
@@ -351,21 +363,21 @@ fn drift_section(drifted: &[&Change]) -> String {
 
 fn render_change_markdown(out: &mut String, change: &Change) {
     let note = drift_note(change)
-        .map(|n| format!(" — _{n}_"))
+        .map(|n| format!(" — _{}_", escape::markdown(&n)))
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "- `{} {}` {}{note}",
+        "- `{}` {} {}{note}",
         symbol(change.action),
-        change.key,
-        display_name(change)
+        markdown_code(&change.key),
+        escape::markdown(display_name(change))
     );
     if change.action != Action::Update || change.fields.is_empty() {
         return;
     }
     out.push_str("\n  ```diff\n");
     for field in &change.fields {
-        let _ = writeln!(out, "  # {}", field.field);
+        let _ = writeln!(out, "  # {}", escape::line(&field.field));
         for (tag, line) in line_diff(
             field.live.as_deref().unwrap_or(""),
             field.desired.as_deref().unwrap_or(""),
@@ -379,6 +391,16 @@ fn render_change_markdown(out: &mut String, change: &Change) {
         }
     }
     out.push_str("  ```\n");
+}
+
+/// `text` as inline code when that is safe (no backtick or table bar in it), else as escaped
+/// Markdown: text from the org must not end the code span and add markup after it.
+pub(super) fn markdown_code(text: &str) -> String {
+    if text.contains(['`', '|']) {
+        escape::markdown(text)
+    } else {
+        format!("`{}`", escape::line(text))
+    }
 }
 
 /// The plan as one JSON document.

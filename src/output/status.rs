@@ -4,7 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::plan::Palette;
+use super::plan::{Palette, markdown_code};
+use crate::escape;
 use crate::status::{MonitorStatus, StatusReport, Suppression, Verdict};
 
 /// Clears the screen from the top-left corner, so the next frame replaces the last one.
@@ -33,7 +34,13 @@ pub fn render_json(report: &StatusReport) -> String {
 pub fn render_human(report: &StatusReport, colour: bool, all: bool) -> String {
     let p = Palette::new(colour);
     let mut out = String::new();
-    let _ = writeln!(out, "{}{}{}", p.bold, report.headline, p.reset);
+    let _ = writeln!(
+        out,
+        "{}{}{}",
+        p.bold,
+        escape::line(&report.headline),
+        p.reset
+    );
     out.push('\n');
     let tree = Tree::new(&report.monitors);
     tree.render(&mut out, &p, all);
@@ -135,16 +142,19 @@ fn line(monitor: &MonitorStatus, p: &Palette) -> String {
         "OK" => p.green,
         _ => "",
     };
-    let mut state = monitor.state.to_uppercase();
+    // The state, groups and marks come from the org: escaped like every text from there.
+    let mut state = escape::line(&monitor.state).to_uppercase();
     if monitor.muted {
         state = format!("MUTED ({state})");
     }
     let mut text = format!(
         "{} {}  {colour}{state}{}",
-        monitor.tier, monitor.key, p.reset
+        monitor.tier,
+        escape::line(&monitor.key),
+        p.reset
     );
     if let Some(verdict) = verdict_text(monitor) {
-        let _ = write!(text, "  {}{verdict}{}", p.bold, p.reset);
+        let _ = write!(text, "  {}{}{}", p.bold, escape::line(&verdict), p.reset);
     }
     if !monitor.silencing.is_empty() {
         let _ = write!(
@@ -156,7 +166,7 @@ fn line(monitor: &MonitorStatus, p: &Palette) -> String {
         );
     }
     for mark in &monitor.marks {
-        let _ = write!(text, "  {}! {mark}{}", p.red, p.reset);
+        let _ = write!(text, "  {}! {}{}", p.red, escape::line(mark), p.reset);
     }
     text
 }
@@ -199,7 +209,7 @@ fn details(monitor: &MonitorStatus) -> Vec<String> {
         .groups
         .iter()
         .take(MAX_GROUPS)
-        .map(|g| format!("{}  {}", g.name, g.state))
+        .map(|g| format!("{}  {}", escape::line(&g.name), escape::line(&g.state)))
         .collect();
     if monitor.groups.len() > MAX_GROUPS {
         lines.push(format!(
@@ -213,7 +223,7 @@ fn details(monitor: &MonitorStatus) -> Vec<String> {
 /// Markdown for a chat message or an incident document.
 pub fn render_markdown(report: &StatusReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "**{}**\n", escape(&report.headline));
+    let _ = writeln!(out, "**{}**\n", escape::markdown(&report.headline));
     let notable: Vec<&MonitorStatus> = report
         .monitors
         .iter()
@@ -241,12 +251,12 @@ pub fn render_markdown(report: &StatusReport) -> String {
             notes.extend(groups);
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 monitor.tier,
-                monitor.key,
-                state,
-                escape(&verdict_text(monitor).unwrap_or_default()),
-                escape(&notes.join("; "))
+                markdown_code(&monitor.key),
+                escape::markdown(&state),
+                escape::markdown(&verdict_text(monitor).unwrap_or_default()),
+                escape::markdown(&notes.join("; "))
             );
         }
         out.push('\n');
@@ -254,10 +264,6 @@ pub fn render_markdown(report: &StatusReport) -> String {
     let ok = report.monitors.len() - notable.len();
     let _ = writeln!(out, "{ok} other monitor(s) OK.");
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
 }
 
 #[cfg(test)]

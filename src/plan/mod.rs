@@ -419,7 +419,7 @@ impl Conflict {
     pub fn describe(&self) -> String {
         let [owner, key] = &self.tags;
         format!(
-            "monitor id {} {:?} carries monc's tags for `{}` but monc did not write it (or it was \
+            "monitor id {} \"{}\" carries monc's tags for `{}` but monc did not write it (or it was \
              edited since), so monc leaves it alone; monc's own monitor for that key is id {}. \
              If it is a copy of someone's, remove the tags `{owner}` and `{key}` from it; if it \
              should replace monc's monitor, delete id {} (monc then updates this one)",

@@ -17,6 +17,7 @@ mod emulator_host;
 mod emulator_python;
 mod fault_convergence;
 mod fidelity;
+mod honest_output;
 mod hostile_server;
 mod import_emulator;
 mod import_roundtrip;
