@@ -564,10 +564,23 @@ fn headline(monitors: &[MonitorStatus], pages: &[PageNow]) -> String {
         .map(|m| m.key.as_str())
         .collect();
     if let Some(first) = alerting_suppressors.first() {
-        let who = match alerting_suppressors.len() {
-            1 => format!("{} {} is alerting", first.tier, first.key),
-            n => format!(
+        // The headline says what the tree shows: a suppressor whose own composite pages is
+        // paging, and counted as such.
+        let suppressors_paging = alerting_suppressors
+            .iter()
+            .filter(|m| m.verdict == Some(Verdict::Paging))
+            .count();
+        let who = match (alerting_suppressors.len(), suppressors_paging) {
+            (1, 1) => format!("{} {} is alerting and paging", first.tier, first.key),
+            (1, _) => format!("{} {} is alerting", first.tier, first.key),
+            (n, 0) => format!(
                 "{} {} and {} more shared monitor(s) are alerting",
+                first.tier,
+                first.key,
+                n - 1
+            ),
+            (n, paging) => format!(
+                "{} {} and {} more shared monitor(s) are alerting, {paging} of them paging",
                 first.tier,
                 first.key,
                 n - 1
@@ -582,10 +595,15 @@ fn headline(monitors: &[MonitorStatus], pages: &[PageNow]) -> String {
         } else {
             "these suppressors"
         };
+        let (none, some) = if suppressors_paging > 0 {
+            ("nothing else paging", "more paging")
+        } else {
+            ("none paging", "paging")
+        };
         let paging = match paging_keys.len() {
-            0 => "none paging".to_owned(),
+            0 => none.to_owned(),
             n => format!(
-                "{n} paging ({}, not covered by {noun})",
+                "{n} {some} ({}, not covered by {noun})",
                 list_some(&paging_keys)
             ),
         };

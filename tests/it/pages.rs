@@ -393,7 +393,7 @@ async fn status_explains_a_suppressed_page_member() {
     let outage = status(&["l2/db_down/c1=Alert", "l3/errors/acme=Alert"], &[]);
     assert_eq!(
         outage["headline"],
-        "L2 l2/db_down/c1 is alerting: 1 alert(s) suppressed, none paging"
+        "L2 l2/db_down/c1 is alerting and paging: 1 alert(s) suppressed, nothing else paging"
     );
     let member = find(&outage, "l3/errors/acme");
     assert_eq!(member["verdict"], "suppressed", "{member:#}");

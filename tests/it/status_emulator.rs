@@ -132,8 +132,8 @@ async fn a_shared_l2_outage_shows_the_suppressed_composites_and_the_one_that_sti
     assert_eq!(code, Some(3), "something pages");
     assert_eq!(
         report.headline,
-        "L2 l2/db_cpu/prod-tokyo-1 is alerting: 2 alert(s) suppressed, 1 paging \
-         (l3/login_check/acme, not covered by this suppressor)"
+        "L2 l2/db_cpu/prod-tokyo-1 is alerting and paging: 2 alert(s) suppressed, 1 more \
+         paging (l3/login_check/acme, not covered by this suppressor)"
     );
     let acme = monitor(&report, "l3/api_latency_p95/acme");
     assert_eq!(acme.verdict, Some(Verdict::Suppressed));
@@ -272,7 +272,9 @@ async fn json_round_trips_and_tenant_views_name_the_shared_monitors_in_the_way()
 
     let markdown = stdout(&status(&dir, &url, &["--format", "markdown"]).await);
     assert!(
-        markdown.starts_with("**L2 l2/db_cpu/prod-tokyo-1 is alerting: 0 alert(s) suppressed"),
+        markdown.starts_with(
+            "**L2 l2/db_cpu/prod-tokyo-1 is alerting and paging: 0 alert(s) suppressed"
+        ),
         "{markdown}"
     );
     assert!(
@@ -521,7 +523,8 @@ fn a_drill_on_the_local_org_sets_states_and_shows_them() {
     assert_eq!(drill.status.code(), Some(3), "{}", stdout(&drill));
     assert!(
         stdout(&drill).starts_with(
-            "L2 l2/alb_5xx/prod-tokyo-1 is alerting: 1 alert(s) suppressed, none paging"
+            "L2 l2/alb_5xx/prod-tokyo-1 is alerting and paging: 1 alert(s) suppressed, \
+             nothing else paging"
         ),
         "{}",
         stdout(&drill)
