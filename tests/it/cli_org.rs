@@ -124,7 +124,7 @@ fn diff_refuses_a_config_with_errors() {
 }
 
 /// A loopback stand-in for a Slack incoming webhook: records every body posted to it.
-async fn fake_webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+pub(crate) async fn fake_webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
     use axum::{Json, Router, routing::post};
     let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = received.clone();

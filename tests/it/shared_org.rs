@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// An emulator on its own runtime (the binary blocks this thread) with the reference setup
 /// synced to it.
 struct Org {
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
     emulator: EmulatorHandle,
     url: String,
 }
@@ -24,7 +24,7 @@ fn synced_org(dir: &Path) -> Org {
     let synced = monc_at(dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
     Org {
-        _runtime: runtime,
+        runtime: runtime,
         emulator,
         url,
     }
@@ -497,4 +497,27 @@ fn a_project_name_must_make_a_tag() {
     let text = output_text(&output);
     assert!(text.contains("invalid `project`"), "{text}");
     assert!(text.contains("monc.hcl:1:"), "{text}");
+}
+
+#[test]
+fn a_replaced_message_is_posted_as_drift_to_slack() {
+    let dir = common::reference_copy("shared-org", "slack-replaced");
+    let org = synced_org(&dir);
+    let (hook, received) = org.runtime.block_on(crate::cli_org::fake_webhook());
+    org.edit_message(RAW, |_| "Rewritten in the UI @pagerduty-ceo".into());
+    let output = common::monc_in(&dir)
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .env("MONC_SLACK_WEBHOOK_URL", hook)
+        .args(["diff", "--notify-slack", "--api-url", &org.url])
+        .output()
+        .expect("diff");
+    assert_eq!(output.status.code(), Some(2), "{}", output_text(&output));
+    let messages = received.lock().expect("lock").clone();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let text = messages[0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains(RAW) && text.contains("edited outside monc"),
+        "{text}"
+    );
 }
