@@ -24,7 +24,7 @@ fn synced_org(dir: &Path) -> Org {
     let synced = monc_at(dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
     Org {
-        runtime: runtime,
+        runtime,
         emulator,
         url,
     }
