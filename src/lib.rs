@@ -64,10 +64,10 @@ pub struct Checked {
 pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     let (model, mut diagnostics) = load::load(options)?;
     let mut compiled = compile::compile(&model, &mut diagnostics);
-    let notes = std::mem::take(&mut compiled.notes);
+    let mut notes = std::mem::take(&mut compiled.notes);
     let graph = graph::build(&model, compiled, &mut diagnostics);
     validate::validate(&model, &graph, &mut diagnostics);
-    moved::check(&model, &mut diagnostics);
+    moved::check(&model, &mut diagnostics, &mut notes);
     ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
     Ok(Checked {

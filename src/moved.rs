@@ -1,49 +1,74 @@
 //! `moved { from = monitor.old  to = monitor.new }`: Terraform's syntax for a rename. monc keeps
 //! no state, so a rename would otherwise delete every live monitor of the old template and
 //! create new ones (new ids break dashboards, SLOs and links, and lose history). A move tells the
-//! plan which live key a desired monitor had before; [`crate::plan`] then updates that monitor
-//! (its key tag rewritten) instead.
+//! plan which live keys a desired monitor may have had before; [`crate::plan`] then updates the
+//! live one (its key tag rewritten) instead.
 //!
-//! Checked here, against the whole configuration: `to` must be defined, `from` must not be any
-//! more, and moves may neither repeat, chain nor loop (monc does not follow chains: each block
-//! names the monitor as it is live and as it is configured now).
+//! As in Terraform, blocks stay in the code harmlessly once they have done their job: chains
+//! (`A → B`, later `B → C`) resolve, a block whose `to` is no longer defined (renamed again, or
+//! its tenant removed) is a note, not an error, and a block whose old monitor is not in the org
+//! does nothing. What can never work is an error: a `from` still defined, one monitor moved to
+//! two places, or blocks in a cycle.
 
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
+use std::collections::HashSet;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, did_you_mean};
 use crate::model::{FanOut, Model, Move, MoveEnd, Template};
 
-/// Reports every `moved` block that cannot be carried out as written.
-pub fn check(model: &Model, diagnostics: &mut Diagnostics) {
+/// Reports every `moved` block that can never be carried out (errors), and every block that no
+/// longer applies to the configuration (notes, for `validate --verbose`).
+pub fn check(model: &Model, diagnostics: &mut Diagnostics, notes: &mut Vec<Note>) {
     for (i, moved) in model.moves.iter().enumerate() {
         let problems = [
-            check_to(model, &moved.to),
             check_from(model, moved),
             check_against_earlier(&model.moves[..i], moved),
         ];
         diagnostics.extend(problems.into_iter().flatten());
+        if continued(model, &moved.to) {
+            continue;
+        }
+        match no_longer_applies(model, &moved.to) {
+            Some(Stale::Done(note)) => notes.push(note),
+            Some(Stale::Typo(warning)) => diagnostics.push(warning),
+            None => {}
+        }
     }
 }
 
-/// The key, without its tier, that the monitor of `template` for `instance` (its tenant or
-/// cluster; `None` for a single monitor) had before a `moved` block renamed it.
-pub fn previous_key(model: &Model, template: &str, instance: Option<&str>) -> Option<String> {
-    let moved = model.moves.iter().find(|m| {
-        m.to.template.value == template
-            && m.to
-                .instance
-                .as_ref()
-                .is_none_or(|i| Some(i.value.as_str()) == instance)
-    })?;
-    let old_instance = match (&moved.from.instance, &moved.to.instance) {
-        (Some(from), _) => Some(from.value.as_str()),
-        // A whole template moved: each instance keeps its tenant or cluster.
-        (None, None) => instance,
-        // One instance became the single monitor of another template.
-        (None, Some(_)) => None,
-    };
-    Some(match old_instance {
-        Some(old) => format!("{}/{old}", moved.from.template.value),
-        None => moved.from.template.value.clone(),
-    })
+/// The keys, without their tier, that the monitor of `template` for `instance` (its tenant or
+/// cluster; `None` for a single monitor) may have had before `moved` blocks renamed it: the
+/// nearest rename first, then the ones before it along chains (`A → B`, `B → C` gives `B`, `A`
+/// for `C`), each once.
+pub fn previous_keys(model: &Model, template: &str, instance: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut seen: HashSet<(String, Option<String>)> = HashSet::new();
+    let mut frontier = vec![(template.to_string(), instance.map(String::from))];
+    while let Some((template, instance)) = frontier.pop() {
+        for moved in model.moves.iter().filter(|m| {
+            m.to.template.value == template
+                && m.to
+                    .instance
+                    .as_ref()
+                    .is_none_or(|i| Some(&i.value) == instance.as_ref())
+        }) {
+            let old_instance = match (&moved.from.instance, &moved.to.instance) {
+                (Some(from), _) => Some(from.value.clone()),
+                // A whole template moved: each instance keeps its tenant or cluster.
+                (None, None) => instance.clone(),
+                // One instance was the single monitor of the old template.
+                (None, Some(_)) => None,
+            };
+            let old = (moved.from.template.value.clone(), old_instance);
+            if seen.insert(old.clone()) {
+                keys.push(match &old.1 {
+                    Some(i) => format!("{}/{i}", old.0),
+                    None => old.0.clone(),
+                });
+                frontier.insert(0, old);
+            }
+        }
+    }
+    keys
 }
 
 fn template<'a>(model: &'a Model, name: &str) -> Option<&'a Template> {
@@ -67,75 +92,82 @@ fn instances(model: &Model, fan_out: FanOut) -> Vec<&str> {
     }
 }
 
-/// `to` names a monitor of the configuration as it is now.
-fn check_to(model: &Model, to: &MoveEnd) -> Option<Diagnostic> {
-    let Some(target) = template(model, &to.template.value) else {
-        if model.has_unparsed_files {
-            return None;
+/// Another block moves `to` on (a chain): then `to` need not be defined any more.
+fn continued(model: &Model, to: &MoveEnd) -> bool {
+    model.moves.iter().any(|m| overlaps(&m.from, to))
+}
+
+/// What to say when `to` names no monitor of the configuration as it is now: renamed again
+/// without a block of its own, or its tenant or cluster removed. The block then does nothing and
+/// can be removed once no monitor in the org has its old key: a note. A name close to one that
+/// is defined is more likely a typo that would cost the monitors their ids: a warning.
+fn no_longer_applies(model: &Model, to: &MoveEnd) -> Option<Stale> {
+    let (why, span, close) = match template(model, &to.template.value) {
+        None if model.has_unparsed_files => return None,
+        None => {
+            let names = model.templates.iter().map(|t| t.name.value.as_str());
+            let close = did_you_mean(&to.template.value, names).map(|b| format!("monitor.{b}"));
+            let why = format!(
+                "`to` names monitor `{}`, which is not defined",
+                to.template.value
+            );
+            (why, to.template.span.clone(), close)
         }
-        let names = model.templates.iter().map(|t| t.name.value.as_str());
-        let help = match did_you_mean(&to.template.value, names) {
-            Some(best) => format!("did you mean `monitor.{best}`?"),
-            None => format!(
-                "`to` is the new name: define `monitor \"{}\"`, or name the template the monitors were renamed to",
-                to.template.value
-            ),
-        };
-        return Some(
-            Diagnostic::error(
-                Code::Moved,
-                to.template.span.clone(),
-                format!(
-                    "`to` names monitor `{}`, which is not defined",
-                    to.template.value
-                ),
-            )
-            .label("no monitor template with this name")
-            .help(help),
-        );
-    };
-    let instance = to.instance.as_ref()?;
-    let known = instances(model, target.fan_out.value);
-    if known.contains(&instance.value.as_str()) {
-        return None;
-    }
-    let (message, help) = if target.fan_out.value == FanOut::Once {
-        (
-            format!(
-                "monitor `{}` is a single monitor; it has no instance `{}`",
-                to.template.value, instance.value
-            ),
-            format!(
-                "write `to = monitor.{}` without an index",
-                to.template.value
-            ),
-        )
-    } else {
-        (
-            format!(
+        Some(target) => {
+            let instance = to.instance.as_ref()?;
+            let known = instances(model, target.fan_out.value);
+            if known.contains(&instance.value.as_str()) {
+                return None;
+            }
+            let close =
+                did_you_mean(&instance.value, known.iter().copied()).map(|b| format!("\"{b}\""));
+            let why = format!(
                 "monitor `{}` has no instance `{}` ({})",
                 to.template.value,
                 instance.value,
                 target.fan_out.value.describe()
-            ),
-            match did_you_mean(&instance.value, known.iter().copied()) {
-                Some(best) => format!("did you mean `\"{best}\"`?"),
-                None => "name a tenant or cluster this monitor is stamped out for".to_string(),
-            },
-        )
+            );
+            (why, instance.span.clone(), close)
+        }
     };
-    Some(
-        Diagnostic::error(Code::Moved, instance.span.clone(), message)
-            .label("no such instance")
-            .help(help),
-    )
+    Some(match close {
+        Some(best) => Stale::Typo(
+            Diagnostic::warning(
+                Code::Moved,
+                span,
+                format!("{why}: this moved block does nothing"),
+            )
+            .label("not defined")
+            .help(format!(
+                "did you mean `{best}`? Without it the old monitors are deleted and created again \
+                 with new ids"
+            )),
+        ),
+        None => Stale::Done(Note {
+            span,
+            message: format!(
+                "this moved block no longer applies: {why}; it does nothing, and can be removed \
+                 once no monitor in the org has the key it moves from"
+            ),
+        }),
+    })
+}
+
+/// A `moved` block whose `to` is gone.
+enum Stale {
+    /// Renamed or removed since: harmless.
+    Done(Note),
+    /// Close to a name that is defined: probably a typo.
+    Typo(Diagnostic),
 }
 
 /// `from` names a monitor that is no longer configured (else it would be both kept and moved),
-/// and not the same monitor as `to`.
+/// and not the same monitor as `to`. `from = monitor.x` with `to = monitor.x["acme"]` is the
+/// single monitor `x` becoming one instance of `x` (Terraform's move into `for_each`).
 fn check_from(model: &Model, moved: &Move) -> Option<Diagnostic> {
     let from = &moved.from;
-    if overlaps(from, &moved.to) {
+    let single_to_instance = from.instance.is_none() && moved.to.instance.is_some();
+    if overlaps(from, &moved.to) && !single_to_instance {
         return Some(
             Diagnostic::error(
                 Code::Moved,
@@ -148,6 +180,7 @@ fn check_from(model: &Model, moved: &Move) -> Option<Diagnostic> {
     }
     let existing = template(model, &from.template.value)?;
     let still_defined = match &from.instance {
+        None if single_to_instance => existing.fan_out.value == FanOut::Once,
         None => true,
         Some(instance) => {
             instances(model, existing.fan_out.value).contains(&instance.value.as_str())
@@ -180,7 +213,8 @@ fn overlaps(a: &MoveEnd, b: &MoveEnd) -> bool {
         }
 }
 
-/// A move that repeats, chains onto or loops with an earlier one.
+/// A move that repeats or loops with an earlier one. Chains (`A → B`, `B → C`) and several
+/// old names for one new monitor are fine: the plan takes over whichever old monitor is live.
 fn check_against_earlier(earlier: &[Move], moved: &Move) -> Option<Diagnostic> {
     earlier.iter().find_map(|first| {
         let (span, message, label, help) = if overlaps(&first.from, &moved.from) {
@@ -188,17 +222,7 @@ fn check_against_earlier(earlier: &[Move], moved: &Move) -> Option<Diagnostic> {
                 &moved.from.span,
                 format!("{} is moved a second time", moved.from.describe()),
                 "moved again",
-                "keep one moved block per old monitor".to_string(),
-            )
-        } else if overlaps(&first.to, &moved.to) {
-            (
-                &moved.to.span,
-                format!(
-                    "a second moved block moves monitors into {}",
-                    moved.to.describe()
-                ),
-                "moved into twice",
-                "keep one moved block per new monitor: one live monitor keeps each id".to_string(),
+                "keep one moved block per old monitor: it can become only one new monitor",
             )
         } else if overlaps(&first.to, &moved.from) && overlaps(&first.from, &moved.to) {
             (
@@ -209,23 +233,7 @@ fn check_against_earlier(earlier: &[Move], moved: &Move) -> Option<Diagnostic> {
                     moved.to.describe()
                 ),
                 "part of a cycle",
-                "remove one of the two moved blocks".to_string(),
-            )
-        } else if overlaps(&first.to, &moved.from) || overlaps(&first.from, &moved.to) {
-            let (span, start, end) = if overlaps(&first.to, &moved.from) {
-                (&moved.from.span, &first.from, &moved.to)
-            } else {
-                (&moved.to.span, &moved.from, &first.to)
-            };
-            (
-                span,
-                "moved blocks in a chain: monc does not follow chains".to_string(),
-                "continues another move",
-                format!(
-                    "replace the two blocks by one: `moved {{ from = {}  to = {} }}`",
-                    start.describe(),
-                    end.describe()
-                ),
+                "remove one of the two moved blocks",
             )
         } else {
             return None;

@@ -23,9 +23,10 @@ pub struct DesiredMonitor {
     pub tier: String,
     pub tenant: Option<String>,
     pub cluster: Option<String>,
-    /// The key, without its tier, this monitor had before a `moved` block renamed it: the live
-    /// monitor of that key becomes this one (see [`crate::moved`]).
-    pub moved_from: Option<String>,
+    /// The keys, without their tier, this monitor may have had before `moved` blocks renamed
+    /// it, nearest first: the live monitor of the first one found becomes this one (see
+    /// [`crate::moved`]).
+    pub moved_from: Vec<String>,
 }
 
 /// A query, with composites written over monitor keys until the IDs are known.
@@ -200,19 +201,21 @@ fn composite_monitor(
         tenant: tenant_name(model, target.instance),
         cluster: cluster_name(model, target.instance),
         moved_from: moved_from(model, target)
-            .map(|old| MonitorKey::from(old.as_str()).composite().into()),
+            .into_iter()
+            .map(|old| MonitorKey::from(old.as_str()).composite().into())
+            .collect(),
     }
 }
 
-/// The key (without tier) `monitor` had before a `moved` block renamed it.
-fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Option<String> {
+/// The keys (without tier) `monitor` may have had before `moved` blocks renamed it.
+fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
     let template = &model.templates[monitor.template].name.value;
     let instance = match monitor.instance {
         Instance::Tenant(t) => Some(model.tenants[t].name.value.as_str()),
         Instance::Cluster(c) => Some(model.clusters[c].name.value.as_str()),
         Instance::Once => None,
     };
-    crate::moved::previous_key(model, template, instance)
+    crate::moved::previous_keys(model, template, instance)
 }
 
 fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<String> {

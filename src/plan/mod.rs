@@ -468,8 +468,8 @@ fn find_moves<'a>(
     for d in desired {
         let Some(old) = d
             .moved_from
-            .as_deref()
-            .and_then(|old| by_key_without_tier.get(old))
+            .iter()
+            .find_map(|old| by_key_without_tier.get(old.as_str()))
         else {
             continue;
         };

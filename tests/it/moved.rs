@@ -235,3 +235,129 @@ fn a_renamed_page_member_keeps_its_id_and_its_page_is_untouched() {
     assert_eq!(code, Some(0), "clean after sync: {plan:#}");
     runtime.block_on(emulator.shutdown());
 }
+
+/// Renames template `from` to `to` in the reference's tenant monitors.
+fn rename(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("monitors/l3_tenant.hcl");
+    let hcl = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace(&format!("monitor \"{from}\""), &format!("monitor \"{to}\""));
+    std::fs::write(path, hcl).expect("write");
+}
+
+fn add_moved(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("monitors/moves.hcl");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push_str(&format!("moved {{\n  from = {from}\n  to   = {to}\n}}\n"));
+    std::fs::write(path, text).expect("write");
+}
+
+fn validates(dir: &Path) -> String {
+    let output = common::monc_in(dir)
+        .args(["validate", "--verbose"])
+        .output()
+        .expect("validate");
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    text
+}
+
+/// Terraform's rules: blocks stay in the code harmlessly. A → B applied, then B renamed to C
+/// with a second block B → C: the chain resolves, whether the org was synced after the first
+/// rename or not.
+#[test]
+fn chained_moved_blocks_resolve_and_stay_harmless() {
+    for synced_between in [true, false] {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let emulator = common::start_on(&runtime);
+        let url = emulator.base_url();
+        let dir = common::reference_copy("moved", "chain");
+        assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+        let before = ids_of(&emulator, "login_check");
+
+        rename(&dir, "login_check", "login_probe");
+        add_moved(&dir, "monitor.login_check", "monitor.login_probe");
+        if synced_between {
+            let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+            assert!(synced.status.success(), "{}", output_text(&synced));
+        }
+        rename(&dir, "login_probe", "login_watch");
+        add_moved(&dir, "monitor.login_probe", "monitor.login_watch");
+        validates(&dir);
+        let (code, plan) = diff_json(&dir, &url);
+        assert_eq!(code, Some(2), "{plan:#}");
+        assert!(changes_of(&plan, "create").is_empty(), "{plan:#}");
+        assert!(changes_of(&plan, "delete").is_empty(), "{plan:#}");
+        let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+        assert!(synced.status.success(), "{}", output_text(&synced));
+        assert_eq!(ids_of(&emulator, "login_watch"), before, "ids kept");
+        assert_eq!(diff_json(&dir, &url).0, Some(0));
+    }
+}
+
+#[test]
+fn a_block_that_no_longer_applies_is_a_note_not_an_error() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "stale");
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    // A tenant renamed with a block; later that tenant is removed altogether.
+    let tenant = std::fs::read_to_string(dir.join("tenants/acme.hcl")).expect("read");
+    std::fs::write(
+        dir.join("tenants/acme.hcl"),
+        tenant.replace("tenant \"acme\"", "tenant \"acme-corp\""),
+    )
+    .expect("write");
+    add_moved(
+        &dir,
+        "monitor.login_check[\"acme\"]",
+        "monitor.login_check[\"acme-corp\"]",
+    );
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    std::fs::remove_file(dir.join("tenants/acme.hcl")).expect("remove");
+    let said = validates(&dir);
+    assert!(said.contains("no longer applies"), "{said}");
+    // The template the block moved into is renamed later, without its own block.
+    let dir = common::reference_copy("moved", "stale-to");
+    rename(&dir, "login_check", "login_probe");
+    add_moved(&dir, "monitor.login_check", "monitor.login_probe");
+    rename(&dir, "login_probe", "login_watch");
+    let said = validates(&dir);
+    assert!(said.contains("no longer applies"), "{said}");
+}
+
+/// Terraform moves a resource into an instance of the same name when `for_each` is added.
+#[test]
+fn a_single_monitor_moves_into_an_instance_of_the_same_template() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "single-to-instance");
+    let path = dir.join("monitors/backups.hcl");
+    let single = "monitor \"backup_age\" {\n  tier    = \"L2\"\n  name    = \"Backups are old\"\n  \
+                  type    = \"metric alert\"\n  query   = \"avg(last_1h):avg:backup.age{*} > 86400\"\n  \
+                  message = \"Backups are old.\"\n}\n";
+    std::fs::write(&path, single).expect("write");
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let before = common::id_of(&emulator, "l2/backup_age");
+    // One monitor per cluster now; prod-tokyo-1's keeps the old id.
+    let per_cluster = "monitor \"backup_age\" {\n  tier     = \"L2\"\n  for_each = clusters\n  \
+                       name     = \"[${cluster.name}] Backups are old\"\n  type     = \"metric alert\"\n  \
+                       query    = \"avg(last_1h):avg:backup.age{cluster:${cluster.name}} > 86400\"\n  \
+                       message  = \"Backups are old.\"\n}\n";
+    std::fs::write(&path, per_cluster).expect("write");
+    add_moved(
+        &dir,
+        "monitor.backup_age",
+        "monitor.backup_age[\"prod-tokyo-1\"]",
+    );
+    validates(&dir);
+    let synced = monc_at(&dir, &url, &["sync", "--yes", "--prune"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    assert_eq!(
+        common::id_of(&emulator, "l2/backup_age/prod-tokyo-1"),
+        before
+    );
+}
