@@ -199,6 +199,24 @@ fn ignore_file_size_signal() {
     }
 }
 
+/// Terraform's words for monc's commands, for a user who types them out of habit.
+fn terraform_tip(error: &clap::Error) -> Option<&'static str> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(typed)) = error.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    match typed.as_str() {
+        "plan" => Some(
+            "tip: Terraform's `plan` is `monc diff` (exit 2 when changes are pending; \
+             `--format markdown` for a pull request)",
+        ),
+        "apply" => {
+            Some("tip: Terraform's `apply` is `monc sync` (`--yes` to apply without asking)")
+        }
+        _ => None,
+    }
+}
+
 /// Prints clap's message. `--help` and `--version` succeed; every usage mistake exits 1, not
 /// clap's default 2, which `diff` reserves for "changes pending": a misspelt flag in a
 /// scheduled drift check must fail the job, not look like drift.
@@ -206,6 +224,9 @@ fn clap_exit(error: &clap::Error) -> ExitCode {
     // Like any output that cannot be written (see `cmd::console`), an error.
     if error.print().is_err() {
         return ExitCode::FAILURE;
+    }
+    if let Some(tip) = terraform_tip(error) {
+        eoutln!("\n{tip}");
     }
     if error.exit_code() == 0 {
         ExitCode::SUCCESS

@@ -286,7 +286,7 @@ fn not_comparable(monitor: &Monitor) -> Vec<FieldChange> {
     vec![FieldChange {
         field: "name".into(),
         live: None,
-        desired: Some(monitor.name.clone()),
+        desired: Some(monitor.name.clone().into()),
     }]
 }
 

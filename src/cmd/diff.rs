@@ -162,11 +162,9 @@ async fn validate(planned: &org::Planned) -> usize {
 /// Writes the plan where asked, and posts drift to Slack when there is some.
 async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), String> {
     let text = match args.format {
-        PlanFormat::Human => render::render_human(
-            plan,
-            args.output.is_none()
-                && output::use_colour(std::io::IsTerminal::is_terminal(&std::io::stdout())),
-        ),
+        PlanFormat::Human => {
+            render::render_human(plan, args.output.is_none() && output::stdout_colour())
+        }
         PlanFormat::Markdown => render::render_markdown(plan, "monc plan"),
         PlanFormat::Json => render::render_json(plan),
     };

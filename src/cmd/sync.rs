@@ -40,7 +40,8 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub claim: super::ClaimArgs,
     /// How to print the result: `human` (a line per change as it is applied, then a summary)
-    /// or `json` (a line per change, then one report document).
+    /// or `json` (a line per change, then one report document). With --dry-run, the plan as
+    /// `monc diff` prints it, on standard output.
     #[arg(long, value_enum, default_value = "human")]
     pub format: SyncFormat,
 }
@@ -95,7 +96,15 @@ async fn sync(args: &SyncArgs) -> ExitCode {
     if args.yes && !args.delete_edited {
         planned.plan.keep_edited_deletes();
     }
-    if !json {
+    if args.dry_run {
+        // The same as `monc diff`: the plan on stdout, in the format asked for.
+        let plan = if json {
+            render::render_json(&planned.plan)
+        } else {
+            render::render_human(&planned.plan, output::stdout_colour())
+        };
+        out!("{plan}");
+    } else if !json {
         eout!(
             "{}",
             render::render_human(&planned.plan, output::stderr_colour())

@@ -35,6 +35,10 @@ pub fn stderr_colour() -> bool {
     use_colour(std::io::stderr().is_terminal())
 }
 
+pub fn stdout_colour() -> bool {
+    use_colour(std::io::stdout().is_terminal())
+}
+
 /// Renders diagnostics with source excerpts, as miette does.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, colour: bool) -> String {
     let theme = if colour {

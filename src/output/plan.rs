@@ -75,16 +75,31 @@ pub fn summary_line(plan: &Plan) -> String {
             plan.count(Action::Unchanged)
         );
     }
+    // Orphans go only with --prune (duplicates always): say so, or "4 to delete" followed by
+    // "0 deleted" reads as a failure.
+    let prune_only = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.blocked.is_none())
+        .filter(|c| c.drift != Some(Drift::Duplicate))
+        .count();
+    let mut notes = Vec::new();
+    if prune_only > 0 {
+        notes.push(format!("{prune_only} only with --prune"));
+    }
+    if blocked > 0 {
+        notes.push(format!("{blocked} blocked, see above"));
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
     format!(
-        "Plan: {} to create, {} to update, {} to delete{}.",
+        "Plan: {} to create, {} to update, {} to delete{notes}.",
         plan.count(Action::Create),
         plan.count(Action::Update),
         plan.count(Action::Delete),
-        if blocked > 0 {
-            format!(" ({blocked} blocked, see above)")
-        } else {
-            String::new()
-        }
     )
 }
 
@@ -263,24 +278,41 @@ pub fn render_fields_human(fields: &[FieldChange], colour: bool) -> String {
 }
 
 fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
-    let live = field.live.as_deref().unwrap_or("");
-    let desired = field.desired.as_deref().unwrap_or("");
+    let (live_text, desired_text) = (field.live_text(), field.desired_text());
+    let live = live_text.as_deref().unwrap_or("");
+    let desired = desired_text.as_deref().unwrap_or("");
+    let _ = write!(out, "      {}:", escape::line(&field.field));
+    if let Some((removed, added)) = list_changes(field) {
+        out.push('\n');
+        for (sign, colour, items) in [('-', p.red, removed), ('+', p.green, added)] {
+            for item in items {
+                let _ = writeln!(
+                    out,
+                    "        {colour}{sign} {}{}",
+                    escape::line(item),
+                    p.reset
+                );
+            }
+        }
+        return;
+    }
     if !live.contains('\n') && !desired.contains('\n') && live.len() + desired.len() < 80 {
-        let show = |v: &Option<String>| match v.as_deref() {
-            None => "(none)".to_string(),
-            Some(v) if v.parse::<f64>().is_ok() || v == "true" || v == "false" => v.to_string(),
-            Some(v) => format!("\"{}\"", escape::line(v)),
+        let show = |v: &Option<serde_json::Value>, text: &Option<String>| match (v, text) {
+            (None, _) | (_, None) => "(none)".to_string(),
+            (Some(serde_json::Value::String(_)), Some(text)) => {
+                format!("\"{}\"", escape::line(text))
+            }
+            (Some(_), Some(text)) => escape::line(text).into_owned(),
         };
         let _ = writeln!(
             out,
-            "      {}: {} → {}",
-            escape::line(&field.field),
-            show(&field.live),
-            show(&field.desired)
+            " {} → {}",
+            show(&field.live, &live_text),
+            show(&field.desired, &desired_text)
         );
         return;
     }
-    let _ = writeln!(out, "      {}:", escape::line(&field.field));
+    out.push('\n');
     for (tag, line) in line_diff(live, desired) {
         let (colour, sign) = match tag {
             ChangeTag::Delete => (p.red, '-'),
@@ -288,6 +320,31 @@ fn render_field_human(out: &mut String, field: &FieldChange, p: &Palette) {
             ChangeTag::Equal => (p.dim, ' '),
         };
         let _ = writeln!(out, "        {colour}{sign} {line}{}", p.reset);
+    }
+}
+
+/// For a list of strings (tags): the items removed and added, rather than two joined lines.
+fn list_changes(field: &FieldChange) -> Option<(Vec<&str>, Vec<&str>)> {
+    let (live, desired) = (strings(&field.live)?, strings(&field.desired)?);
+    let removed = live
+        .iter()
+        .filter(|i| !desired.contains(i))
+        .copied()
+        .collect();
+    let added = desired
+        .iter()
+        .filter(|i| !live.contains(i))
+        .copied()
+        .collect();
+    Some((removed, added))
+}
+
+/// The items of a list of strings (none for no value); `None` for anything else.
+fn strings(value: &Option<serde_json::Value>) -> Option<Vec<&str>> {
+    match value {
+        None => Some(Vec::new()),
+        Some(serde_json::Value::Array(items)) => items.iter().map(|i| i.as_str()).collect(),
+        Some(_) => None,
     }
 }
 
@@ -379,8 +436,8 @@ fn render_change_markdown(out: &mut String, change: &Change) {
     for field in &change.fields {
         let _ = writeln!(out, "  # {}", escape::line(&field.field));
         for (tag, line) in line_diff(
-            field.live.as_deref().unwrap_or(""),
-            field.desired.as_deref().unwrap_or(""),
+            &field.live_text().unwrap_or_default(),
+            &field.desired_text().unwrap_or_default(),
         ) {
             let sign = match tag {
                 ChangeTag::Delete => '-',

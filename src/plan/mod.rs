@@ -82,11 +82,24 @@ impl Drift {
     }
 }
 
+/// One field that differs, with its values as JSON (a threshold is a number, tags a list).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     pub field: String,
-    pub live: Option<String>,
-    pub desired: Option<String>,
+    pub live: Option<Json>,
+    pub desired: Option<Json>,
+}
+
+impl FieldChange {
+    /// The live value as the plan shows it.
+    pub fn live_text(&self) -> Option<String> {
+        self.live.as_ref().map(normalize::field_text)
+    }
+
+    /// The desired value as the plan shows it.
+    pub fn desired_text(&self) -> Option<String> {
+        self.desired.as_ref().map(normalize::field_text)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -94,8 +94,8 @@ impl Definition {
 
     /// Field-by-field differences from `live` to `self` (everything, if there is no live monitor).
     pub fn fields_against(&self, live: Option<&Definition>) -> Vec<FieldChange> {
-        let wanted = self.field_texts();
-        let current = live.map(Definition::field_texts).unwrap_or_default();
+        let wanted = self.field_values();
+        let current = live.map(Definition::field_values).unwrap_or_default();
         let mut names: Vec<&String> = wanted.keys().chain(current.keys()).collect();
         names.sort();
         names.dedup();
@@ -107,7 +107,10 @@ impl Definition {
                 if desired.is_none() && is_server_filled(field) {
                     return None;
                 }
-                (live != desired).then(|| FieldChange {
+                // Compared as shown: `90` and `90.0`, `true` and `"true"` are one value to
+                // Datadog.
+                let text = |v: &Option<Json>| v.as_ref().map(field_text);
+                (text(&live) != text(&desired)).then(|| FieldChange {
                     field: field.clone(),
                     live,
                     desired,
@@ -117,7 +120,7 @@ impl Definition {
     }
 
     pub fn fields_removed(&self) -> Vec<FieldChange> {
-        self.field_texts()
+        self.field_values()
             .into_iter()
             .filter(|(_, v)| v.is_some())
             .map(|(field, live)| FieldChange {
@@ -128,15 +131,15 @@ impl Definition {
             .collect()
     }
 
-    /// Each field as display text; options are split per key so a diff names the option.
-    fn field_texts(&self) -> BTreeMap<String, Option<String>> {
-        let mut fields: BTreeMap<String, Option<String>> = [
-            ("name", Some(self.name.clone())),
-            ("type", Some(self.monitor_type.clone())),
-            ("query", Some(self.query.clone())),
-            ("message", Some(self.message.clone())),
-            ("tags", Some(self.tags.join(", "))),
-            ("priority", self.priority.map(|p| p.to_string())),
+    /// Each field's value; options are split per key so a diff names the option.
+    fn field_values(&self) -> BTreeMap<String, Option<Json>> {
+        let mut fields: BTreeMap<String, Option<Json>> = [
+            ("name", Some(Json::from(self.name.clone()))),
+            ("type", Some(Json::from(self.monitor_type.clone()))),
+            ("query", Some(Json::from(self.query.clone()))),
+            ("message", Some(Json::from(self.message.clone()))),
+            ("tags", Some(Json::from(self.tags.clone()))),
+            ("priority", self.priority.map(Json::from)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -264,7 +267,7 @@ fn normalize_value(value: &Json) -> Option<Json> {
 }
 
 /// Nested objects become one field per leaf: `options.thresholds.critical`.
-fn flatten_into(fields: &mut BTreeMap<String, Option<String>>, path: String, value: &Json) {
+fn flatten_into(fields: &mut BTreeMap<String, Option<Json>>, path: String, value: &Json) {
     match value {
         Json::Object(map) if !map.is_empty() => {
             for (key, inner) in map {
@@ -272,18 +275,25 @@ fn flatten_into(fields: &mut BTreeMap<String, Option<String>>, path: String, val
             }
         }
         _ => {
-            fields.insert(path, Some(compact_json(value)));
+            fields.insert(path, Some(value.clone()));
         }
     }
 }
 
-fn compact_json(value: &Json) -> String {
+/// A field's value as the plan shows (and compares) it: text as it is, whole numbers without
+/// `.0`, a list of strings (tags) joined by `, `.
+pub fn field_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
         Json::Number(n) => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
             _ => n.to_string(),
         },
+        Json::Array(items) if items.iter().all(Json::is_string) => items
+            .iter()
+            .filter_map(Json::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }

@@ -599,3 +599,99 @@ fn an_unknown_tenant_is_named_with_a_suggestion_everywhere() {
     }
     assert_eq!(connections.load(Ordering::SeqCst), 0, "contacted the API");
 }
+
+#[test]
+fn terraform_words_point_at_moncs_commands() {
+    let dir = common::reference_copy("contract", "terraform-words");
+    for (typed, meant) in [("plan", "monc diff"), ("apply", "monc sync")] {
+        let output = common::monc_in(&dir).arg(typed).output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{typed}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(meant), "{typed}: {stderr}");
+    }
+}
+
+/// `sync --dry-run` is `diff`: the plan on standard output, in the format asked for.
+#[test]
+fn sync_dry_run_prints_the_plan_as_diff_does() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("contract", "dry-run");
+    let human = common::monc_at(&dir, &url, &["sync", "--dry-run"]);
+    assert_eq!(human.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(stdout.contains("Plan: 34 to create"), "{stdout}");
+    let json = common::monc_at(&dir, &url, &["sync", "--dry-run", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON plan");
+    assert_eq!(plan["summary"]["create"], 34, "{plan:#}");
+}
+
+/// "4 to delete" followed by "0 deleted" reads as a failure: the plan says which deletes wait
+/// for --prune.
+#[test]
+fn the_plan_says_which_deletes_need_prune() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("contract", "prune-summary");
+    assert!(
+        common::monc_at(&dir, &url, &["sync", "--yes"])
+            .status
+            .success()
+    );
+    std::fs::remove_file(dir.join("tenants/umbrella.hcl")).expect("remove");
+    let output = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    let text = common::output_text(&output);
+    assert!(text.contains("to delete (5 only with --prune)"), "{text}");
+    assert!(text.contains("delete them with --prune"), "{text}");
+}
+
+/// JSON keeps JSON's types (a threshold is a number, tags a list); the terminal shows the tags
+/// added and removed rather than two joined lines.
+#[test]
+fn plans_keep_json_types_and_show_tag_changes() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("contract", "typed-plan");
+    assert!(
+        common::monc_at(&dir, &url, &["sync", "--yes"])
+            .status
+            .success()
+    );
+    let id = common::id_of(&emulator, "l2/db_cpu/prod-tokyo-1");
+    assert!(emulator.edit_monitor(id, |m| {
+        m["options"]["thresholds"]["critical"] = serde_json::json!(95.0);
+        m["tags"]
+            .as_array_mut()
+            .expect("tags")
+            .push("team:edited".into());
+    }));
+    let (_, plan) = common::diff_json(&dir, &url);
+    let change = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["key"] == "l2/db_cpu/prod-tokyo-1")
+        .expect("change");
+    let field = |name: &str| {
+        change["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {change:#}"))
+    };
+    assert_eq!(field("options.thresholds.critical")["live"], 95.0);
+    assert_eq!(field("options.thresholds.critical")["desired"], 90.0);
+    assert!(field("tags")["live"].is_array(), "{change:#}");
+    let human = common::output_text(&common::monc_at(&dir, &url, &["diff"]));
+    assert!(human.contains("- team:edited"), "{human}");
+    assert!(
+        !human.contains("team:sre, tier:l2"),
+        "not the whole list: {human}"
+    );
+}

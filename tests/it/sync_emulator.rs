@@ -162,9 +162,10 @@ async fn changing_a_threshold_is_one_update_of_the_monitors_that_use_it() {
     assert_eq!(raw.action, Action::Update);
     assert!(raw.drift.is_none(), "a config change is not drift");
     assert!(
-        raw.fields.iter().any(
-            |f| f.field == "options.thresholds.critical" && f.desired.as_deref() == Some("0.9")
-        )
+        raw.fields
+            .iter()
+            .any(|f| f.field == "options.thresholds.critical"
+                && f.desired_text().as_deref() == Some("0.9"))
     );
 
     emulator.clear_requests();
