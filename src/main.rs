@@ -87,8 +87,9 @@ enum Command {
     Restore(cmd::restore::RestoreArgs),
     /// Draw the tier graph: monitors by tier, suppression edges, the composites that page
     ///
-    /// Mermaid by default (GitHub renders a ```mermaid block in pull requests and READMEs), or
-    /// Graphviz DOT with --format dot. --tenant NAME draws one tenant's slice: its monitors plus
+    /// Mermaid source by default (a .mmd file; GitHub renders it inside a ```mermaid block in
+    /// pull requests and READMEs: --format markdown prints it with that fence), or Graphviz DOT
+    /// with --format dot. --tenant NAME draws one tenant's slice: its monitors plus
     /// the shared monitors that silence them. Composites are the hexagon "page" nodes, labelled
     /// with the handles they notify.
     ///

@@ -8,7 +8,8 @@ use super::ConfigArgs;
 pub struct GraphArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// mermaid (paste into a pull request or README inside ```mermaid) or dot (Graphviz).
+    /// mermaid (source, for a .mmd file), markdown (the same inside a ```mermaid fence, for a pull
+    /// request or README) or dot (Graphviz).
     #[arg(long, value_enum, default_value = "mermaid")]
     pub format: GraphFormat,
     #[command(flatten)]
@@ -16,20 +17,11 @@ pub struct GraphArgs {
 }
 
 pub fn run(args: &GraphArgs) -> ExitCode {
-    let checked = match monc::check(&args.config.load_options()) {
+    // A graph of a broken configuration would be incomplete: its errors, as `diff` prints them.
+    let checked = match super::org::checked_config(&args.config) {
         Ok(checked) => checked,
-        Err(error) => {
-            eoutln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    if checked.diagnostics.has_errors() {
-        eoutln!(
-            "error: the configuration has {} error(s); the graph would be incomplete\nhelp: run `monc validate` to see them",
-            checked.diagnostics.error_count()
-        );
-        return ExitCode::FAILURE;
-    }
     let named = match super::org::selected_tenants(&args.tenants.tenant) {
         Ok(named) => named,
         Err(code) => return code,

@@ -38,17 +38,10 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> ExitCode {
-    let mut checked = match monc::check(&args.config.load_options()) {
+    let mut checked = match super::org::checked_config(&args.config) {
         Ok(checked) => checked,
-        Err(error) => {
-            eoutln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    if checked.diagnostics.has_errors() {
-        eoutln!("error: the configuration has errors; run `monc validate` to see them");
-        return ExitCode::FAILURE;
-    }
     let verdicts = match scenarios(args, &mut checked) {
         Ok(verdicts) => verdicts,
         Err(code) => return code,

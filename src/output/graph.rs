@@ -12,8 +12,10 @@ use crate::model::{Model, MonitorKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
-    /// A ```mermaid flowchart (paste into a pull request or README).
+    /// Mermaid flowchart source (a `.mmd` file, or paste it inside a ```mermaid block).
     Mermaid,
+    /// The Mermaid flowchart inside a ```mermaid fence, ready for a pull request or README.
+    Markdown,
     /// Graphviz DOT (`monc graph --format dot | dot -Tsvg > graph.svg`).
     Dot,
 }
@@ -61,6 +63,7 @@ pub fn render(
     };
     match format {
         GraphFormat::Mermaid => view.mermaid(),
+        GraphFormat::Markdown => format!("```mermaid\n{}```\n", view.mermaid()),
         GraphFormat::Dot => view.dot(),
     }
 }

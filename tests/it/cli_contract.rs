@@ -695,3 +695,30 @@ fn plans_keep_json_types_and_show_tag_changes() {
         "not the whole list: {human}"
     );
 }
+
+/// `graph` and `test` on a broken configuration print its diagnostics, as `diff` does.
+#[test]
+fn graph_and_test_show_what_is_broken() {
+    let dir = common::reference_copy("contract", "broken-graph");
+    let path = dir.join("monitors/l0_platform.hcl");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replacen("tier  = \"L0\"", "tier  = \"L9\"", 1)).expect("write");
+    for command in ["graph", "test"] {
+        let output = common::monc_in(&dir).arg(command).output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("l0_platform.hcl:"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn graph_markdown_is_fenced() {
+    let dir = common::reference_copy("contract", "graph-fence");
+    let output = common::monc_in(&dir)
+        .args(["graph", "--format", "markdown"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("```mermaid\nflowchart TB\n"), "{text}");
+    assert!(text.ends_with("```\n"), "{text}");
+}
