@@ -149,7 +149,7 @@ catalogue! {
     MessageVariable = "monc::message-variable": "`{{tag.name}}` for a tag the query does not group by",
     NoDataSuppressor = "monc::no-data-suppressor": "a suppressor that keeps its last state when its data stops",
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
-    InvalidTag = "monc::invalid-tag": "a tag Datadog would reject or lowercase",
+    InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",

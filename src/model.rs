@@ -344,7 +344,12 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.
+/// Datadog tag rules: start with a letter, ≤ 200 chars, alphanumerics and `_-:./`.
+///
+/// Case is kept: Datadog stores a monitor's tags as written. Recorded in
+/// datadog-cassettes/go-legacy/TestMonitorLifecycle.yaml, where `GET /api/v1/monitor` lists a
+/// monitor tagged `test_datasource_monitor:tf_TestAccDatadogMonitorDatasource_local_1653179280`
+/// (its query scope has the same mixed-case value); the emulator keeps tags as sent too.
 pub fn check_tag(tag: &str) -> Result<(), String> {
     if tag.chars().count() > 200 {
         return Err("longer than 200 characters".into());
@@ -352,14 +357,15 @@ pub fn check_tag(tag: &str) -> Result<(), String> {
     if !tag.chars().next().is_some_and(char::is_alphabetic) {
         return Err("must start with a letter".into());
     }
-    if tag.chars().any(char::is_uppercase) {
-        return Err("must be lowercase (Datadog lowercases it, so it would never match)".into());
-    }
     if let Some(bad) = tag
         .chars()
         .find(|c| !(c.is_alphanumeric() || "_-:./".contains(*c)))
     {
-        return Err(format!("`{bad}` is not allowed"));
+        return Err(if bad.is_whitespace() {
+            "white space is not allowed".to_string()
+        } else {
+            format!("`{bad}` is not allowed")
+        });
     }
     Ok(())
 }

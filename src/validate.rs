@@ -654,7 +654,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                 diagnostics.push(
                     Diagnostic::error(Code::InvalidTag, span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
                         .label("not a valid Datadog tag")
-                        .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+                        .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
                 );
             }
         }
@@ -700,7 +700,10 @@ mod tests {
     fn tag_rules() {
         assert!(check_tag("env:prod").is_ok());
         assert!(check_tag("service:acme-api/v1.2").is_ok());
-        assert!(check_tag("Env:prod").is_err());
+        assert!(
+            check_tag("Env:Prod").is_ok(),
+            "Datadog keeps the case of a tag"
+        );
         assert!(check_tag("1env").is_err());
         assert!(check_tag("env prod").is_err());
         assert!(check_tag(&"a".repeat(201)).is_err());

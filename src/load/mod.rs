@@ -626,7 +626,7 @@ impl Loader {
         self.error(
             Diagnostic::error(Code::InvalidTag, span, format!("invalid `{what}` {value:?}: {problem}"))
                 .label("not a valid Datadog tag")
-                .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+                .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
         );
     }
 

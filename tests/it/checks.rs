@@ -1,0 +1,122 @@
+//! Checks that say what Datadog says (issue 21): no error for what Datadog accepts, one located
+//! error for what it rejects or what can never work.
+
+use std::path::{Path, PathBuf};
+
+use crate::common;
+
+/// A project of three files under `CARGO_TARGET_TMPDIR/checks/<name>`.
+fn project(name: &str, monc_hcl: &str, tenants: &str, monitors: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("checks")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("monc.hcl"), monc_hcl).expect("write");
+    std::fs::write(dir.join("tenants.hcl"), tenants).expect("write");
+    std::fs::write(dir.join("monitors.hcl"), monitors).expect("write");
+    dir
+}
+
+/// `monc validate --format short`: exit code and the diagnostics, one a line.
+fn validate(dir: &Path) -> (Option<i32>, String) {
+    let output = common::monc_in(dir)
+        .args(["validate", "--format", "short"])
+        .output()
+        .expect("runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+/// The diagnostic lines of `validate`'s short output.
+fn diagnostics(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.contains(": error[") || l.contains(": warning["))
+        .collect()
+}
+
+const TENANTS: &str = r#"
+cluster "c1" {
+  vars = { alb = "alb-1" }
+}
+
+tenant "acme" {
+  cluster = "c1"
+  notify  = ["@slack-acme"]
+  vars    = { service = "acme-api", latency = 0.5 }
+}
+"#;
+
+// ---- 1. mixed-case tags ----
+
+/// Datadog keeps a monitor tag as written: a listing recorded in
+/// datadog-cassettes/go-legacy/TestMonitorLifecycle.yaml (GET /api/v1/monitor) returns
+/// `test_datasource_monitor:tf_TestAccDatadogMonitorDatasource_local_1653179280`, mixed case.
+#[test]
+fn mixed_case_tags_are_kept_as_written_without_a_diagnostic() {
+    let dir = project(
+        "mixed-case-tags",
+        "default_tags = [\"Team:SRE\"]\n",
+        TENANTS,
+        r#"
+monitor "queue" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] RabbitMQ queue"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:rabbitmq.queue.messages{service:${tenant.vars.service}} > 100"
+  tags     = ["ManagedBy:Terraform", "Integration:RabbitMQ", "Name:${tenant.name}-Queue"]
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(diagnostics(&text), Vec::<&str>::new(), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+}
+
+/// The same rule for the tags monc writes from monc.hcl: no case error for `owner_tag`.
+#[test]
+fn a_mixed_case_owner_tag_is_no_error() {
+    let dir = project(
+        "mixed-case-owner-tag",
+        "owner_tag = \"Managed-By:monc\"\n",
+        TENANTS,
+        r#"
+monitor "queue" {
+  tier  = "L0"
+  name  = "Queue"
+  type  = "query alert"
+  query = "avg(last_5m):avg:rabbitmq.queue.messages{*} > 100"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+/// Synced and read back, a mixed-case tag compares equal: no change pending.
+#[tokio::test]
+async fn mixed_case_tags_sync_and_then_diff_clean() {
+    let dir = project(
+        "mixed-case-sync",
+        "",
+        TENANTS,
+        r#"
+monitor "queue" {
+  tier  = "L0"
+  name  = "Queue"
+  type  = "query alert"
+  query = "avg(last_5m):avg:rabbitmq.queue.messages{*} > 100"
+  tags  = ["Integration:RabbitMQ"]
+}
+"#,
+    );
+    let (_emulator, client) = common::start().await;
+    common::sync(&dir, &client, false).await;
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan:#?}");
+}
