@@ -917,6 +917,14 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     // ---- evaluation helpers ----
 
     fn value(&mut self, field: &Field, what: &str) -> Option<Value> {
+        if !field.divisions.is_empty() {
+            let key = self.compiler.key(self.template, self.instance);
+            let what = format!("`{what}` for `{key}`");
+            if let Some(d) = crate::load::division_by_zero(&field.divisions, self.ctx, &what) {
+                self.report(d);
+                return None;
+            }
+        }
         match eval::evaluate(&field.expr, self.ctx) {
             Ok(value) => Some(value),
             Err(failure) if self.is_local_in_error(field, &failure) => {

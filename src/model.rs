@@ -127,6 +127,21 @@ pub struct Field {
     pub calls: Vec<Call>,
     /// Every `local.<name>` in the expression.
     pub locals: Vec<Spanned<String>>,
+    /// Every `/` and `%` in the expression, to refuse (and point at) one by zero.
+    pub divisions: Vec<Division>,
+}
+
+/// A `/` or `%` inside an expression: `tenant.vars.limit / 0`.
+#[derive(Debug, Clone)]
+pub struct Division {
+    /// The whole operation, `a / b`.
+    pub span: Span,
+    /// `%` rather than `/`.
+    pub modulo: bool,
+    pub divisor: hcl::Expression,
+    /// The condition of every `cond ? a : b` it sits in, and the branch it is in (true for `a`):
+    /// a division in a branch not taken is never evaluated.
+    pub guards: Vec<(hcl::Expression, bool)>,
 }
 
 /// A function call inside a field: `floor(tenant.vars.limit)`.

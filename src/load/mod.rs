@@ -3,6 +3,8 @@
 mod locals;
 mod references;
 
+pub use references::division_by_zero;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -924,6 +926,7 @@ impl Loader {
                 is_literal: false,
                 calls: Vec::new(),
                 locals: Vec::new(),
+                divisions: Vec::new(),
                 ..field_of(id, attr)
             },
             None => field("query")?,
@@ -1391,7 +1394,13 @@ impl Loader {
     }
 
     fn static_value(&mut self, id: FileId, attr: &Attribute) -> Option<hcl::Value> {
-        if !self.check_locals(&scan(id, &attr.value).locals) {
+        let scanned = scan(id, &attr.value);
+        if !self.check_locals(&scanned.locals) {
+            return None;
+        }
+        let what = format!("`{}`", attr.key.as_str());
+        if let Some(d) = references::division_by_zero(&scanned.divisions, &self.ctx, &what) {
+            self.error(d);
             return None;
         }
         let expr: hcl::Expression = attr.value.clone().into();
@@ -1527,6 +1536,7 @@ fn field_of_expr(id: FileId, expr: &EditExpr) -> Field {
         ),
         calls: scan.calls,
         locals: scan.locals,
+        divisions: scan.divisions,
     }
 }
 

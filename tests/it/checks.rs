@@ -120,3 +120,88 @@ monitor "queue" {
     let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
     assert!(!plan.has_changes(), "{plan:#?}");
 }
+
+// ---- 2. division by zero ----
+
+/// `x / 0` and `x % 0` are errors at the division, as in Terraform ("Division by zero"), never
+/// a number such as 1.797693134862316e308 in a monitor's name.
+#[test]
+fn division_and_modulo_by_zero_are_errors_at_the_operation() {
+    let dir = project(
+        "division-by-zero",
+        "",
+        TENANTS,
+        r#"
+monitor "queue" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] ${tenant.vars.latency / 0} queue"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:queue.messages{service:${tenant.vars.service}} > ${7 % 0}"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 2, "{text}");
+    assert!(
+        found[0].starts_with("./monitors.hcl:5:34: error[monc::eval]")
+            && found[0].contains("division by zero"),
+        "{text}"
+    );
+    assert!(
+        found[1].starts_with("./monitors.hcl:7:83: error[monc::eval]")
+            && found[1].contains("modulo by zero"),
+        "{text}"
+    );
+}
+
+/// A division by zero in a branch that is not taken is not evaluated, as in Terraform.
+#[test]
+fn a_division_by_zero_in_a_branch_not_taken_is_no_error() {
+    let dir = project(
+        "division-by-zero-guarded",
+        "",
+        TENANTS,
+        r#"
+monitor "queue" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] ${tenant.vars.latency == 0 ? 0 : 1 / tenant.vars.latency} queue"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:queue.messages{service:${tenant.vars.service}} > 5"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+/// Values in tenants/ and monc.hcl are computed too: the same error, at the division.
+#[test]
+fn a_division_by_zero_in_a_tenant_is_an_error_at_the_operation() {
+    let tenants = TENANTS.replace("latency = 0.5", "latency = 5 / (2 - 2)");
+    let dir = project(
+        "division-by-zero-tenant",
+        "",
+        &tenants,
+        r#"
+monitor "queue" {
+  tier  = "L0"
+  name  = "Queue"
+  type  = "query alert"
+  query = "avg(last_5m):avg:queue.messages{*} > 5"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert!(
+        found.len() == 1
+            && found[0].starts_with("./tenants.hcl:9:47: error[monc::eval]")
+            && found[0].contains("division by zero"),
+        "{text}"
+    );
+}
