@@ -258,6 +258,16 @@ impl Template {
     }
 }
 
+/// Keys of `thresholds` in the spec (`ok`, `unknown` for service checks); each is a number.
+pub const KNOWN_THRESHOLDS: &[&str] = &[
+    "critical",
+    "critical_recovery",
+    "ok",
+    "unknown",
+    "warning",
+    "warning_recovery",
+];
+
 /// Datadog's type of a monitor that combines others: `1 && !2`.
 pub const COMPOSITE_TYPE: &str = "composite";
 

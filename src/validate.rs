@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
-use crate::model::{Model, Template, check_tag};
+use crate::model::{KNOWN_THRESHOLDS, Model, Template, check_tag};
 use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
 
 /// Runs every check on the graph; reads only.
@@ -141,16 +141,6 @@ const KNOWN_OPTIONS: &[&str] = &[
     "thresholds",
     "timeout_h",
     "variables",
-];
-
-/// Keys of `thresholds` in the spec (`ok`, `unknown` for service checks).
-const KNOWN_THRESHOLDS: &[&str] = &[
-    "critical",
-    "critical_recovery",
-    "ok",
-    "unknown",
-    "warning",
-    "warning_recovery",
 ];
 
 /// A misspelt option or threshold name is sent to Datadog, which keeps it and ignores it: the

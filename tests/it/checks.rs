@@ -205,3 +205,76 @@ monitor "queue" {
         "{text}"
     );
 }
+
+// ---- 3. numeric strings as thresholds ----
+
+/// Terraform's provider takes thresholds as strings and sends numbers: so does monc. A string
+/// that is no number is an error at that string.
+#[tokio::test]
+async fn a_threshold_written_as_a_numeric_string_is_sent_as_a_number() {
+    let tenants = TENANTS.replace("latency = 0.5", "latency = \"0.10\"");
+    let dir = project(
+        "threshold-strings",
+        "",
+        &tenants,
+        r#"
+monitor "latency" {
+  tier       = "L3"
+  for_each   = tenants
+  name       = "[${tenant.name}] latency"
+  type       = "query alert"
+  query      = "avg(last_5m):avg:http.latency{service:${tenant.vars.service}} > 0.1"
+  thresholds = { critical = tenant.vars.latency, warning = " 0.05 " }
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(0), "{text}");
+    let (emulator, client) = common::start().await;
+    common::sync(&dir, &client, false).await;
+    let monitor = emulator
+        .monitors()
+        .into_iter()
+        .find(|m| common::key_of(m).as_deref() == Some("l3/latency/acme"))
+        .expect("synced");
+    let thresholds = &monitor["options"]["thresholds"];
+    assert_eq!(
+        thresholds["critical"],
+        serde_json::json!(0.1),
+        "{monitor:#}"
+    );
+    assert_eq!(
+        thresholds["warning"],
+        serde_json::json!(0.05),
+        "{monitor:#}"
+    );
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan:#?}");
+}
+
+#[test]
+fn a_threshold_string_that_is_no_number_is_an_error_at_the_string() {
+    let dir = project(
+        "threshold-not-a-number",
+        "",
+        TENANTS,
+        r#"
+monitor "latency" {
+  tier       = "L0"
+  name       = "Latency"
+  type       = "query alert"
+  query      = "avg(last_5m):avg:http.latency{*} > 0.1"
+  options    = { thresholds = { critical = 0.1, warning = "high" } }
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert!(
+        found.len() == 1
+            && found[0].starts_with("./monitors.hcl:7:60: error[monc::wrong-type]")
+            && found[0].contains("`thresholds.warning`"),
+        "{text}"
+    );
+}
