@@ -323,16 +323,20 @@ impl std::fmt::Display for MonitorKey {
     }
 }
 
-/// True for the key of a composite monc generates. A composite written by hand has a plain key:
-/// tell it by its type ([`is_composite`]).
+/// True for a key that may be a composite monc generates. Only a guess: a tenant or cluster
+/// named `composite` gives a raw monitor such a key (`l3/errors/composite`), and a composite
+/// written by hand has a plain one. Where the monitor is known, tell it by its type
+/// ([`is_composite`]); this is for a key alone (a key a user typed).
 pub fn is_composite_key(key: &str) -> bool {
     key.ends_with(COMPOSITE_SUFFIX)
 }
 
-/// The key of the monitor written together with `key`: a raw monitor's suppression composite,
-/// or a composite's raw monitor.
-pub fn partner_key(key: &str) -> String {
-    match key.strip_suffix(COMPOSITE_SUFFIX) {
+/// The key of the monitor written together with the monitor of `key`: a raw monitor's
+/// suppression composite, or a composite's raw monitor. `composite` says which the monitor is
+/// (its type): the key's text cannot, since `l3/errors/composite` is tenant `composite`'s raw
+/// monitor, whose partner is `l3/errors/composite/composite`.
+pub fn partner_key(key: &str, composite: bool) -> String {
+    match key.strip_suffix(COMPOSITE_SUFFIX).filter(|_| composite) {
         Some(raw) => raw.to_string(),
         None => MonitorKey::from(key).composite().into(),
     }
@@ -417,8 +421,14 @@ mod tests {
         let composite = raw.composite();
         assert_eq!(composite.as_str(), "l2/alb_5xx/prod-tokyo-1/composite");
         assert!(is_composite_key(composite.as_str()) && !is_composite_key(raw.as_str()));
-        assert_eq!(partner_key(composite.as_str()), raw.as_str());
-        assert_eq!(partner_key(raw.as_str()), composite.as_str());
+        assert_eq!(partner_key(composite.as_str(), true), raw.as_str());
+        assert_eq!(partner_key(raw.as_str(), false), composite.as_str());
+        // Tenant `composite`'s raw monitor: its partner is its own composite.
+        let tenant_named_composite = MonitorKey::new("L3", "errors", Some("composite"));
+        assert_eq!(
+            partner_key(tenant_named_composite.as_str(), false),
+            "l3/errors/composite/composite"
+        );
         assert_eq!(tier_of_key(composite.as_str()), "l2");
     }
 

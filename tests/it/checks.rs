@@ -278,3 +278,89 @@ monitor "latency" {
         "{text}"
     );
 }
+
+// ---- 4. a tenant named `composite` ----
+
+const TENANT_COMPOSITE: &str = r#"
+cluster "c1" {
+  vars = { alb = "alb-1" }
+}
+
+tenant "composite" {
+  cluster = "c1"
+  notify  = ["@slack-composite"]
+  vars    = { service = "composite-api" }
+}
+"#;
+
+const MONITORS_FOR_TENANT_COMPOSITE: &str = r#"
+monitor "region" {
+  tier    = "L0"
+  name    = "Region down"
+  type    = "metric alert"
+  query   = "avg(last_5m):avg:region.errors{*} > 5"
+  options = { timeout_h = 1 }
+}
+
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+  suppressed_by = [monitor.region]
+}
+
+monitor "outage" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] outage"
+  type     = "composite"
+  query    = "monitor.errors[\"${tenant.name}\"] && monitor.region"
+}
+"#;
+
+/// `l3/errors/composite` is tenant `composite`'s monitor, not a generated composite: what a
+/// monitor is comes from what monc built, never from its key's text.
+#[test]
+fn a_tenant_named_composite_is_no_composite() {
+    let dir = project(
+        "tenant-composite",
+        "",
+        TENANT_COMPOSITE,
+        MONITORS_FOR_TENANT_COMPOSITE,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(diagnostics(&text), Vec::<&str>::new(), "{text}");
+    assert_eq!(code, Some(0), "{text}");
+}
+
+/// Its partner is its own composite `l3/errors/composite/composite`: deleted by hand (forced,
+/// so the composite stays), it is reported as deleted outside monc.
+#[tokio::test]
+async fn the_partner_of_tenant_composites_monitor_is_its_own_composite() {
+    let monitors = MONITORS_FOR_TENANT_COMPOSITE
+        .split("monitor \"outage\"")
+        .next()
+        .expect("text");
+    let dir = project("tenant-composite-sync", "", TENANT_COMPOSITE, monitors);
+    let (emulator, client) = common::start().await;
+    common::sync(&dir, &client, false).await;
+    let id = common::id_of(&emulator, "l3/errors/composite");
+    client
+        .delete_monitor(id, true)
+        .await
+        .expect("delete by hand");
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.key == "l3/errors/composite")
+        .expect("planned");
+    assert_eq!(change.action, monc::plan::Action::Create, "{plan:#?}");
+    assert_eq!(
+        change.drift,
+        Some(monc::plan::Drift::DeletedOutsideMonc),
+        "{plan:#?}"
+    );
+}
