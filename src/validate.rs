@@ -37,6 +37,7 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_no_data_suppressors(model, graph, diagnostics);
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
+    check_key_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
     check_handles(model, graph, diagnostics);
 }
@@ -648,6 +649,46 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                 );
             }
         }
+    }
+}
+
+/// The key tag monc writes on every monitor and generated composite, `monc-key:<key>`, must be
+/// a valid tag like any other: names pass the name rule one by one, but a long template name
+/// and a long tenant name make a key tag over Datadog's 200 characters. Reported at the longer
+/// of the two names (the template's on a tie: one fix for all its monitors).
+fn check_key_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        let longest = graph
+            .composite_for(index)
+            .map_or(monitor.key.as_str(), |c| c.key.as_str());
+        let tag = format!("{}:{longest}", model.project.key_tag);
+        let Err(problem) = check_tag(&tag) else {
+            continue;
+        };
+        let template = &model.templates[monitor.template];
+        let instance = match monitor.instance {
+            crate::compile::Instance::Tenant(t) => Some(("tenant", &model.tenants[t].name)),
+            crate::compile::Instance::Cluster(c) => Some(("cluster", &model.clusters[c].name)),
+            crate::compile::Instance::Once => None,
+        };
+        let (what, name) = match instance {
+            Some((what, name)) if name.value.len() > template.name.value.len() => (what, name),
+            _ => ("monitor", &template.name),
+        };
+        let length = tag.chars().count();
+        let key_tag = &model.project.key_tag;
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidTag,
+                name.span.clone(),
+                format!("the key tag monc writes on `{longest}` would be {length} characters: {problem}"),
+            )
+            .label(format!("this {what} name makes the key too long"))
+            .help(format!(
+                "shorten this {what} name ({} characters) or the other: monc tags each monitor with `{key_tag}:<tier>/<monitor>/<tenant or cluster>`, and its composite with `/composite` added",
+                name.value.chars().count()
+            )),
+        );
     }
 }
 

@@ -364,3 +364,46 @@ async fn the_partner_of_tenant_composites_monitor_is_its_own_composite() {
         "{plan:#?}"
     );
 }
+
+// ---- 5. key tags over 200 characters ----
+
+/// Names of 100 characters pass the name rule, but the key tag monc writes,
+/// `monc-key:l3/<template>/<tenant>/composite`, would be 223: an error at the longer name.
+#[test]
+fn a_key_tag_monc_would_write_over_200_characters_is_an_error_at_the_name() {
+    let tenant = format!("t{}", "x".repeat(99));
+    let template = format!("m{}", "y".repeat(79));
+    let tenants = TENANTS.replace("tenant \"acme\"", &format!("tenant \"{tenant}\""));
+    let monitors = format!(
+        r#"
+monitor "region" {{
+  tier    = "L0"
+  name    = "Region down"
+  type    = "metric alert"
+  query   = "avg(last_5m):avg:region.errors{{*}} > 5"
+  options = {{ timeout_h = 1 }}
+}}
+
+monitor "{template}" {{
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${{tenant.name}}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{{*}} > 10"
+  suppressed_by = [monitor.region]
+}}
+"#
+    );
+    let dir = project("long-key-tag", "", &tenants, &monitors);
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert!(
+        found.len() == 1
+            && found[0].starts_with("./tenants.hcl:6:8: error[monc::invalid-tag]")
+            && found[0].contains(&format!(
+                "`l3/{template}/{tenant}/composite` would be 203 characters"
+            )),
+        "{text}"
+    );
+}
