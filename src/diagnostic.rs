@@ -151,6 +151,7 @@ catalogue! {
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
     InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
+    MoncTagKey = "monc::monc-tag-key": "a tag under a key monc writes itself (`tier`, `tenant`, `cluster`, the owner tag's, `monc-project`)",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
@@ -195,6 +196,8 @@ impl Code {
                 | Code::SwallowedBlock
                 // Datadog accepts it, and monc's reading may be the one meant.
                 | Code::CompositePrecedence
+                // Datadog accepts both tags; a search by the key finds two values.
+                | Code::MoncTagKey
         )
     }
 }

@@ -637,6 +637,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
         let template = &model.templates[monitor.template];
         for tag in &monitor.tags {
             diagnostics.extend(reserved_template_tag(model, template, tag));
+            diagnostics.extend(monc_tag_key_in_template(model, template, monitor, tag));
             if let Err(problem) = check_tag(tag) {
                 let span = match &template.tags {
                     Some(field) => field.span_within(&model.sources, tag, 0..tag.len()),
@@ -690,6 +691,63 @@ fn check_key_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnos
             )),
         );
     }
+}
+
+/// `monc::monc-tag-key` for a tag in the template's `tags` under a key monc writes itself with
+/// another value (`tier:critical` on an L3 monitor, `managed-by:terraform`). The very tag monc
+/// writes is only redundant. Default tags are reported once, in monc.hcl, by the loader.
+fn monc_tag_key_in_template(
+    model: &Model,
+    template: &Template,
+    monitor: &CompiledMonitor,
+    tag: &str,
+) -> Option<Diagnostic> {
+    let field = template.tags.as_ref()?;
+    let key = crate::load::monc_tag_key(&model.project, tag)?;
+    let written_here = model.sources.text(&field.span).contains(tag)
+        || !model.project.default_tags.iter().any(|t| t == tag);
+    if !written_here {
+        return None;
+    }
+    let monc_writes: Vec<String> = tags_monc_writes(model, monitor)
+        .into_iter()
+        .filter(|t| t.split_once(':').map_or(t.as_str(), |(k, _)| k) == key)
+        .collect();
+    if monc_writes.iter().any(|t| t == tag) {
+        return None;
+    }
+    let described = match monc_writes.as_slice() {
+        [] => String::new(),
+        written => format!(" (`{}` on `{}`)", written.join("`, `"), monitor.key),
+    };
+    let span = field.span_within(&model.sources, tag, 0..tag.len());
+    Some(crate::load::monc_tag_key_warning(
+        tag, key, &described, span,
+    ))
+}
+
+/// The tags monc itself puts on `monitor` under the keys of [`crate::load::monc_tag_key`].
+fn tags_monc_writes(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
+    let project = &model.project;
+    let mut tags = vec![
+        format!("tier:{}", project.tiers[monitor.tier].to_lowercase()),
+        project.owner_tag.clone(),
+    ];
+    match monitor.instance {
+        crate::compile::Instance::Tenant(t) => {
+            let tenant = &model.tenants[t];
+            tags.push(format!("tenant:{}", tenant.name.value));
+            tags.push(format!("cluster:{}", tenant.cluster.value));
+        }
+        crate::compile::Instance::Cluster(c) => {
+            tags.push(format!("cluster:{}", model.clusters[c].name.value));
+        }
+        crate::compile::Instance::Once => {}
+    }
+    if let Some(name) = &project.name {
+        tags.push(format!("{}:{name}", crate::model::PROJECT_TAG_KEY));
+    }
+    tags
 }
 
 /// `monc::reserved-tag` for one of monc's own tags written in the template's `tags`. Reserved

@@ -229,6 +229,37 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
     )
 }
 
+/// The tag keys monc writes values under itself, besides the reserved ownership and key tags:
+/// `tier`, `tenant`, `cluster`, the owner tag's key (`managed-by` of `managed-by:monc`) and
+/// `monc-project`. The tag key of `tag` when it is one of them and `tag` is not reserved.
+pub fn monc_tag_key<'t>(project: &Project, tag: &'t str) -> Option<&'t str> {
+    if reserved_prefix(project, tag).is_some() {
+        return None; // monc::reserved-tag, an error
+    }
+    let key = tag.split_once(':').map_or(tag, |(key, _)| key);
+    let owner_key = project
+        .owner_tag
+        .split_once(':')
+        .map_or(project.owner_tag.as_str(), |(key, _)| key);
+    let written = ["tier", "tenant", "cluster", owner_key, PROJECT_TAG_KEY];
+    written.contains(&key).then_some(key)
+}
+
+/// `monc::monc-tag-key` for `tag`, written under a key monc writes itself; `detail` says what
+/// monc writes there (` (\`tier:l3\` on \`l3/errors/acme\`)`), or is empty.
+pub fn monc_tag_key_warning(tag: &str, key: &str, detail: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        Code::MoncTagKey,
+        span,
+        format!("`{tag}` uses the tag key `{key}`, which monc writes itself{detail}"),
+    )
+    .label(format!("monc writes `{key}:` itself"))
+    .help(format!(
+        "the monitor would carry both, and a search by `{key}:` finds two values; rename this \
+         tag's key (e.g. `severity`, `source`), or remove it"
+    ))
+}
+
 /// Every configuration file of a project, in the order `load` reads them: `monc.hcl` (if
 /// present), then the tenants' and the monitors' files.
 pub fn project_files(options: &LoadOptions) -> Result<Vec<PathBuf>, LoadError> {
@@ -635,8 +666,10 @@ impl Loader {
     fn check_reserved_default_tags(&mut self, id: FileId, attr: &Attribute, project: &Project) {
         for tag in &project.default_tags {
             let span = self.string_literal_span(id, attr, tag);
-            if let Some(diagnostic) = reserved_tag(project, tag, span) {
+            if let Some(diagnostic) = reserved_tag(project, tag, span.clone()) {
                 self.error(diagnostic);
+            } else if let Some(key) = monc_tag_key(project, tag) {
+                self.error(monc_tag_key_warning(tag, key, "", span));
             }
         }
     }

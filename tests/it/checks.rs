@@ -407,3 +407,55 @@ monitor "{template}" {{
         "{text}"
     );
 }
+
+// ---- 6. tags under the keys monc writes itself ----
+
+/// Imported monitors carry `tier:critical` and `managed-by:terraform`: next to monc's `tier:l3`
+/// and `managed-by:monc` they confuse every search by tag. A warning naming monc's tag; a tag
+/// equal to the one monc writes is only redundant, and not reported.
+#[test]
+fn tags_under_the_keys_monc_writes_are_a_warning_naming_monc_s_tag() {
+    let dir = project(
+        "monc-tag-keys",
+        "project = \"payments\"\ndefault_tags = [\"cluster:shared\"]\n",
+        TENANTS,
+        r#"
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+  tags     = ["tier:critical", "managed-by:terraform", "monc-project:billing", "tenant:${tenant.name}", "team:x"]
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(0), "warnings only: {text}");
+    let found = diagnostics(&text);
+    let expected = [
+        (
+            "./monc.hcl:2:18: warning[monc::monc-tag-key]",
+            "`cluster:shared`",
+        ),
+        (
+            "./monitors.hcl:8:16: warning[monc::monc-tag-key]",
+            "`tier:l3`",
+        ),
+        (
+            "./monitors.hcl:8:33: warning[monc::monc-tag-key]",
+            "`managed-by:monc`",
+        ),
+        (
+            "./monitors.hcl:8:57: warning[monc::monc-tag-key]",
+            "`monc-project:payments`",
+        ),
+    ];
+    assert_eq!(found.len(), expected.len(), "{text}");
+    for ((at, names), line) in expected.iter().zip(&found) {
+        assert!(
+            line.starts_with(at) && line.contains(names),
+            "{at} {names}: {text}"
+        );
+    }
+}
