@@ -582,12 +582,16 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             .query
             .span_within(sources, query, error.span.clone());
         let fragment = query.get(error.span.clone()).unwrap_or_default();
-        let label = if fragment.is_empty() {
+        let monitor_type = &self.template.monitor_type.value;
+        let label = if !error.is_syntax {
+            // The same for every instance, so that the template's mistake is reported once
+            // (a fragment would hold each tenant's values).
+            format!("does not fit type `{monitor_type}`")
+        } else if fragment.is_empty() {
             "here".to_string()
         } else {
             format!("at `{fragment}`")
         };
-        let monitor_type = &self.template.monitor_type.value;
         let (code, message) = if error.is_syntax {
             let kind = match monitor_type.as_str() {
                 "metric alert" | "query alert" => "metric".to_string(),
@@ -846,8 +850,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn target_template(&mut self, name: &str, span: &Span, what: &str) -> Option<&'m Template> {
         let compiler = self.compiler;
         let Some(&target_index) = compiler.templates_by_name.get(name) else {
-            if compiler.model.has_unparsed_files {
-                // The template may be in the file that did not parse: one mistake, one error.
+            if compiler.model.may_define_template(name) {
+                // The template did not load (reported), or may be in the file that did not
+                // parse: one mistake, one error.
                 self.failed = true;
                 return None;
             }
@@ -1062,7 +1067,13 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         {
             return diagnostic;
         }
+        let source = self.compiler.model.sources.text(&field.span);
+        let quote = match &failure.missing {
+            Some(Missing::Variable(_)) => crate::load::quote_hint(source),
+            _ => None,
+        };
         let help = match &failure.missing {
+            _ if quote.is_some() => quote.unwrap_or_default(),
             Some(Missing::Variable(name)) => {
                 let vars = self.variables_in_scope();
                 join_help(

@@ -354,11 +354,19 @@ impl Diagnostics {
     }
 }
 
-/// "did you mean `x`?" for a misspelt name, if a candidate is close enough.
+/// "did you mean `x`?" for a misspelt name, if a candidate is close enough: first one that
+/// differs only in case (`l2` for `L2`), else the most similar.
 pub fn did_you_mean<'a>(
     name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Option<&'a str> {
+    let other_case = candidates
+        .clone()
+        .into_iter()
+        .find(|c| *c != name && c.to_lowercase() == name.to_lowercase());
+    if other_case.is_some() {
+        return other_case;
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))

@@ -21,6 +21,18 @@ pub struct Model {
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
     /// is then a follow-on of that one syntax error, not a mistake of its own.
     pub has_unparsed_files: bool,
+    /// Names of `monitor`/`page` blocks that did not load (an unknown type or tier, a missing
+    /// attribute: reported). They are defined all the same: a reference to one is a follow-on
+    /// of that mistake, not an unknown monitor.
+    pub templates_in_error: Vec<String>,
+}
+
+impl Model {
+    /// Whether a reference to template `name` may name a template that did not load: one that
+    /// is in error, or any when a file did not parse. Such a reference is not reported.
+    pub fn may_define_template(&self, name: &str) -> bool {
+        self.has_unparsed_files || self.templates_in_error.iter().any(|t| t == name)
+    }
 }
 
 /// The `locals { name = ... }` blocks of all files: usable as `local.<name>` in every expression.

@@ -70,7 +70,7 @@ fn instances(model: &Model, fan_out: FanOut) -> Vec<&str> {
 /// `to` names a monitor of the configuration as it is now.
 fn check_to(model: &Model, to: &MoveEnd) -> Option<Diagnostic> {
     let Some(target) = template(model, &to.template.value) else {
-        if model.has_unparsed_files {
+        if model.may_define_template(&to.template.value) {
             return None;
         }
         let names = model.templates.iter().map(|t| t.name.value.as_str());

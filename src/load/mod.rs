@@ -3,7 +3,7 @@
 mod locals;
 mod references;
 
-pub use references::division_by_zero;
+pub use references::{division_by_zero, quote_hint};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -851,10 +851,16 @@ impl Loader {
         for structure in body.iter() {
             match structure {
                 Structure::Block(block) if matches!(block.ident.as_str(), "monitor" | "page") => {
-                    if let Some(template) = self.load_template(id, block)
-                        && !self.is_duplicate(&template.name, "monitor")
-                    {
-                        self.model.templates.push(template);
+                    match self.load_template(id, block) {
+                        Some(template) => {
+                            if !self.is_duplicate(&template.name, "monitor") {
+                                self.model.templates.push(template);
+                            }
+                        }
+                        None => {
+                            let names = block.labels.iter().map(|l| l.as_str().to_string());
+                            self.model.templates_in_error.extend(names);
+                        }
                     }
                 }
                 Structure::Block(block) if block.ident.as_str() == "moved" => {
@@ -1042,7 +1048,7 @@ impl Loader {
                 Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                     .label("expected `monitor.<name>` or `monitor.<name>[\"<instance>\"]`")
                     .help(format!(
-                        "write `{} = monitor.api_errors`, or `monitor.api_errors[\"acme\"]` for one tenant's (or cluster's) monitor",
+                        "write `{} = monitor.<name>`, or `monitor.<name>[\"<tenant or cluster>\"]` for one tenant's (or cluster's) monitor",
                         attr.key.as_str()
                     )),
             );
@@ -1062,7 +1068,7 @@ impl Loader {
                         "the instance of a moved monitor must be a quoted tenant or cluster name",
                     )
                     .label("not a string literal")
-                    .help("write the name itself, e.g. `monitor.api_errors[\"acme\"]`"),
+                    .help("write the name itself, e.g. `monitor.<name>[\"<tenant or cluster>\"]`"),
                 );
                 return None;
             }
@@ -1227,7 +1233,7 @@ impl Loader {
             self.error(
                 Diagnostic::error(Code::WrongType, span, "`suppressed_by` must be a list of monitor references")
                     .label("expected a list")
-                    .help("write `suppressed_by = [monitor.region_health, monitor.alb_5xx[tenant.cluster]]`"),
+                    .help("write a list, e.g. `suppressed_by = [monitor.<name>, monitor.<name>[tenant.cluster]]`"),
             );
             return None;
         };
@@ -1258,7 +1264,7 @@ impl Loader {
                 self.error(
                     Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                         .label("expected `monitor.<name>` or `monitor.<name>[<index>]`")
-                        .help("refer to another monitor template by name, e.g. `monitor.region_health`, or to one instance of it, e.g. `monitor.alb_5xx[tenant.cluster]`"),
+                        .help("refer to another monitor template by name, `monitor.<name>`, or to one instance of it, e.g. `monitor.<name>[tenant.cluster]`"),
                 );
                 None
             }
@@ -1440,14 +1446,19 @@ impl Loader {
         match eval::evaluate(&expr, &self.ctx) {
             Ok(value) => Some(value),
             Err(failure) => {
+                let span = self.span(id, attr.value.span());
+                let quote = match failure.missing {
+                    Some(eval::Missing::Variable(_)) => quote_hint(self.model.sources.text(&span)),
+                    _ => None,
+                };
                 self.error(
                     Diagnostic::error(
                         Code::Eval,
-                        self.span(id, attr.value.span()),
+                        span,
                         format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
                     )
                     .label("here")
-                    .help("values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope"),
+                    .help(quote.unwrap_or_else(|| "values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope".into())),
                 );
                 None
             }

@@ -68,6 +68,25 @@ pub fn division_by_zero(divisions: &[Division], ctx: &Context, what: &str) -> Op
     )
 }
 
+/// The help for a name written without quotes (`cluster = prod-eu-1`, which HCL reads as the
+/// variable `prod-eu-1`, or `prod - eu - 1`, a subtraction): "write `\"prod-eu-1\"`". Only
+/// for a bare word whose root is none of the variables monc defines (`tenant.vars.x` in a
+/// single monitor is a scope mistake, not a missing quote).
+pub fn quote_hint(source: &str) -> Option<String> {
+    let word: String = source.split_whitespace().collect();
+    let root = word.split('.').next().unwrap_or_default();
+    let bare = word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let known_root = matches!(root, "tenant" | "cluster" | "local");
+    (bare && !known_root).then(|| {
+        format!(
+            "a text is written in quotes: write `\"{word}\"` (unquoted, it is read as a variable)"
+        )
+    })
+}
+
 struct Visitor {
     file: FileId,
     scan: Scan,

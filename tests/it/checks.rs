@@ -459,3 +459,224 @@ monitor "errors" {
         );
     }
 }
+
+// ---- 7. cascades and hints ----
+
+const TWO_TENANTS: &str = r#"
+cluster "c1" {
+  vars = { alb = "alb-1" }
+}
+
+tenant "initrode" {
+  cluster = "c1"
+  notify  = ["@slack-initrode"]
+  vars    = { service = "initrode-api" }
+}
+
+tenant "hooli" {
+  cluster = "c1"
+  notify  = ["@slack-hooli"]
+  vars    = { service = "hooli-api" }
+}
+"#;
+
+/// A template with an invalid `type` or `tier` still defines its name: one mistake, one
+/// diagnostic, not one more at every reference to it.
+#[test]
+fn an_invalid_type_or_tier_is_one_error_not_one_per_reference() {
+    let dir = project(
+        "invalid-type-cascade",
+        "",
+        TWO_TENANTS,
+        r#"
+monitor "region" {
+  tier    = "L0"
+  name    = "Region down"
+  type    = "metric alerts"
+  query   = "avg(last_5m):avg:region.errors{*} > 5"
+}
+
+monitor "cluster_errors" {
+  tier     = "L9"
+  for_each = clusters
+  name     = "[${cluster.name}] errors"
+  type     = "metric alert"
+  query    = "avg(last_5m):avg:cluster.errors{*} > 5"
+}
+
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+  suppressed_by = [monitor.region, monitor.cluster_errors[tenant.cluster]]
+}
+
+monitor "outage" {
+  tier  = "L3"
+  name  = "Outage"
+  type  = "composite"
+  query = "monitor.region && monitor.cluster_errors[\"c1\"]"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 2, "{text}");
+    assert!(found[0].contains("error[monc::unknown-type]"), "{text}");
+    assert!(found[1].contains("error[monc::unknown-tier]"), "{text}");
+}
+
+#[test]
+fn a_tier_in_the_wrong_case_gets_a_did_you_mean() {
+    let dir = project(
+        "tier-case",
+        "",
+        TWO_TENANTS,
+        r#"
+monitor "region" {
+  tier  = "l0"
+  name  = "Region down"
+  type  = "metric alert"
+  query = "avg(last_5m):avg:region.errors{*} > 5"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("did you mean `L0`?"), "{text}");
+}
+
+/// The README promises one report per template, with the number of monitors it affects.
+#[test]
+fn a_wrong_query_type_is_reported_once_per_template() {
+    let dir = project(
+        "query-type-once",
+        "",
+        TWO_TENANTS,
+        r#"
+monitor "login" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] login"
+  type     = "service check"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 1, "{text}");
+    assert!(
+        found[0].contains("error[monc::query-type]") && found[0].contains("also in 1 more"),
+        "{text}"
+    );
+}
+
+/// Hints in a user's own project never name the reference setup's monitors, tenants or clusters.
+#[test]
+fn hints_never_name_the_reference_setup() {
+    let dir = project(
+        "hints-own-project",
+        "",
+        TWO_TENANTS,
+        r#"
+monitor "region" {
+  tier  = "L0"
+  name  = "Region down"
+  type  = "metric alert"
+  query = "avg(last_5m):avg:region.errors{*} > 5"
+  options = { timeout_h = 1 }
+}
+
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+  suppressed_by = [region]
+}
+
+monitor "latency" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] latency"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.latency{service:${tenant.vars.service}} > 10"
+  suppressed_by = monitor.region
+}
+"#,
+    );
+    let (_, validated) = validate(&dir);
+    std::fs::create_dir_all(dir.join("alert-tests")).expect("mkdir");
+    std::fs::write(
+        dir.join("alert-tests/mistakes.hcl"),
+        r#"
+scenario "names" {
+  alert = "l0/region"
+}
+
+scenario "instances" {
+  alert = [monitor.errors, monitor.errors[tenant.name]]
+}
+"#,
+    )
+    .expect("write");
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    std::fs::write(
+        dir.join("monitors.hcl"),
+        monitors
+            .replace("[region]", "[monitor.region]")
+            .replace("= monitor.region\n", "= [monitor.region]\n"),
+    )
+    .expect("write");
+    let tested = common::monc_in(&dir).arg("test").output().expect("runs");
+    let tested = common::output_text(&tested);
+    for text in [&validated, &tested] {
+        assert!(text.contains("help"), "{text}");
+        for name in [
+            "alb_5xx",
+            "region_health",
+            "prod-tokyo",
+            "acme",
+            "api_error",
+        ] {
+            assert!(!text.contains(name), "`{name}` in:\n{text}");
+        }
+    }
+    assert!(
+        tested.contains("monitor.errors[\\\"initrode\\\"]")
+            || tested.contains("monitor.errors[\"initrode\"]"),
+        "{tested}"
+    );
+}
+
+/// An unquoted name is read as variables (`prod-eu-1` as `prod - eu - 1`): suggest the quotes.
+#[test]
+fn an_unquoted_name_gets_a_suggestion_to_quote_it() {
+    let tenants = TWO_TENANTS.replace(
+        "cluster = \"c1\"\n  notify  = [\"@slack-hooli\"]",
+        "cluster = prod-eu-1\n  notify  = [\"@slack-hooli\"]",
+    );
+    let dir = project(
+        "unquoted",
+        "",
+        &tenants,
+        r#"
+monitor "region" {
+  tier  = "L0"
+  name  = region-down
+  type  = "metric alert"
+  query = "avg(last_5m):avg:region.errors{*} > 5"
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("write `\"prod-eu-1\"`"), "{text}");
+    assert!(text.contains("write `\"region-down\"`"), "{text}");
+}
