@@ -10,7 +10,7 @@ use serde_json::Map as JsonMap;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context};
-use crate::model::{FanOut, Field, Model, MonitorKey, Reference, Template};
+use crate::model::{FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorKey, Reference, Template};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
     parse_composite_query, parse_monitor_query, unparenthesized_mix,
@@ -318,6 +318,18 @@ fn derive_critical_threshold(
     }
 }
 
+/// The number a threshold string holds (`"0.10"`, `" 5 "`), as JSON: whole numbers stay whole.
+fn number_in(text: &str) -> Option<serde_json::Number> {
+    let text = text.trim();
+    if let Ok(whole) = text.parse::<i64>() {
+        return Some(whole.into());
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .and_then(serde_json::Number::from_f64)
+}
+
 /// The `[index]` of a reference: an HCL expression in `suppressed_by`, plain text inside a
 /// composite query (already interpolated).
 struct Index<'a> {
@@ -482,7 +494,53 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             }
             options.insert("thresholds".into(), thresholds.into());
         }
+        self.numeric_thresholds(&mut options);
         options
+    }
+
+    /// Thresholds written as strings holding numbers (`"0.10"`, as a tenant's variable may
+    /// hold them) become numbers, as Terraform's provider sends them: a string would be sent
+    /// as a string, and compared with the number Datadog answers. Any other string in a
+    /// threshold is an error at that string.
+    fn numeric_thresholds(&mut self, options: &mut JsonMap<String, serde_json::Value>) {
+        let Some(thresholds) = options
+            .get_mut("thresholds")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            return;
+        };
+        let mut refused = Vec::new();
+        for (name, value) in thresholds.iter_mut() {
+            let serde_json::Value::String(text) = value else {
+                continue;
+            };
+            if !KNOWN_THRESHOLDS.contains(&name.as_str()) {
+                continue; // a name Datadog does not document: kept as written, and warned about
+            }
+            match number_in(text) {
+                Some(number) => *value = number.into(),
+                None => refused.push((name.clone(), text.clone())),
+            }
+        }
+        for (name, text) in refused {
+            let t = self.template;
+            let field = t.thresholds.as_ref().or(t.options.as_ref());
+            let span = field.map_or(t.name.span.clone(), |f| {
+                f.span_within(&self.compiler.model.sources, &text, 0..text.len())
+            });
+            self.report(
+                Diagnostic::error(
+                    Code::WrongType,
+                    span,
+                    format!(
+                        "`thresholds.{name}` must be a number, found the string {text:?} in `{}`",
+                        self.compiler.key(t, self.instance)
+                    ),
+                )
+                .label("not a number")
+                .help(format!("write a number, e.g. `{name} = 90` (a string holding a number, \"90\", is taken as the number)")),
+            );
+        }
     }
 
     fn priority(&mut self, field: &Field) -> Option<i64> {
@@ -524,12 +582,16 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             .query
             .span_within(sources, query, error.span.clone());
         let fragment = query.get(error.span.clone()).unwrap_or_default();
-        let label = if fragment.is_empty() {
+        let monitor_type = &self.template.monitor_type.value;
+        let label = if !error.is_syntax {
+            // The same for every instance, so that the template's mistake is reported once
+            // (a fragment would hold each tenant's values).
+            format!("does not fit type `{monitor_type}`")
+        } else if fragment.is_empty() {
             "here".to_string()
         } else {
             format!("at `{fragment}`")
         };
-        let monitor_type = &self.template.monitor_type.value;
         let (code, message) = if error.is_syntax {
             let kind = match monitor_type.as_str() {
                 "metric alert" | "query alert" => "metric".to_string(),
@@ -788,8 +850,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn target_template(&mut self, name: &str, span: &Span, what: &str) -> Option<&'m Template> {
         let compiler = self.compiler;
         let Some(&target_index) = compiler.templates_by_name.get(name) else {
-            if compiler.model.has_unparsed_files {
-                // The template may be in the file that did not parse: one mistake, one error.
+            if compiler.model.may_define_template(name) {
+                // The template did not load (reported), or may be in the file that did not
+                // parse: one mistake, one error.
                 self.failed = true;
                 return None;
             }
@@ -917,6 +980,14 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     // ---- evaluation helpers ----
 
     fn value(&mut self, field: &Field, what: &str) -> Option<Value> {
+        if !field.divisions.is_empty() {
+            let key = self.compiler.key(self.template, self.instance);
+            let what = format!("`{what}` for `{key}`");
+            if let Some(d) = crate::load::division_by_zero(&field.divisions, self.ctx, &what) {
+                self.report(d);
+                return None;
+            }
+        }
         match eval::evaluate(&field.expr, self.ctx) {
             Ok(value) => Some(value),
             Err(failure) if self.is_local_in_error(field, &failure) => {
@@ -996,7 +1067,13 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         {
             return diagnostic;
         }
+        let source = self.compiler.model.sources.text(&field.span);
+        let quote = match &failure.missing {
+            Some(Missing::Variable(_)) => crate::load::quote_hint(source),
+            _ => None,
+        };
         let help = match &failure.missing {
+            _ if quote.is_some() => quote.unwrap_or_default(),
             Some(Missing::Variable(name)) => {
                 let vars = self.variables_in_scope();
                 join_help(

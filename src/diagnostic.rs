@@ -149,8 +149,9 @@ catalogue! {
     MessageVariable = "monc::message-variable": "`{{tag.name}}` for a tag the query does not group by",
     NoDataSuppressor = "monc::no-data-suppressor": "a suppressor that keeps its last state when its data stops",
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
-    InvalidTag = "monc::invalid-tag": "a tag Datadog would reject or lowercase",
+    InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
+    MoncTagKey = "monc::monc-tag-key": "a tag under a key monc writes itself (`tier`, `tenant`, `cluster`, the owner tag's, `monc-project`)",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
@@ -195,6 +196,8 @@ impl Code {
                 | Code::SwallowedBlock
                 // Datadog accepts it, and monc's reading may be the one meant.
                 | Code::CompositePrecedence
+                // Datadog accepts both tags; a search by the key finds two values.
+                | Code::MoncTagKey
         )
     }
 }
@@ -351,11 +354,19 @@ impl Diagnostics {
     }
 }
 
-/// "did you mean `x`?" for a misspelt name, if a candidate is close enough.
+/// "did you mean `x`?" for a misspelt name, if a candidate is close enough: first one that
+/// differs only in case (`l2` for `L2`), else the most similar.
 pub fn did_you_mean<'a>(
     name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Option<&'a str> {
+    let other_case = candidates
+        .clone()
+        .into_iter()
+        .find(|c| *c != name && c.to_lowercase() == name.to_lowercase());
+    if other_case.is_some() {
+        return other_case;
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(name, c), c))

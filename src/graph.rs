@@ -10,7 +10,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::compile::{Compiled, CompiledMonitor};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{Model, MonitorKey, is_composite, is_composite_key};
+use crate::model::{Model, MonitorKey, is_composite};
 use crate::query::{CompositeExpr, Operand};
 
 /// Datadog's limit on the number of monitors one composite may reference.
@@ -261,7 +261,9 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
             let Some(constituent) = graph.monitor(key) else {
                 continue; // failed to compile; reported already
             };
-            if is_composite(&constituent.monitor_type) || is_composite_key(key) {
+            // By type: an operand names a template's monitor, never a generated composite,
+            // and `l3/errors/composite` may be tenant `composite`'s raw monitor.
+            if is_composite(&constituent.monitor_type) {
                 let span =
                     template
                         .query

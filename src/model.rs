@@ -21,6 +21,18 @@ pub struct Model {
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor
     /// is then a follow-on of that one syntax error, not a mistake of its own.
     pub has_unparsed_files: bool,
+    /// Names of `monitor`/`page` blocks that did not load (an unknown type or tier, a missing
+    /// attribute: reported). They are defined all the same: a reference to one is a follow-on
+    /// of that mistake, not an unknown monitor.
+    pub templates_in_error: Vec<String>,
+}
+
+impl Model {
+    /// Whether a reference to template `name` may name a template that did not load: one that
+    /// is in error, or any when a file did not parse. Such a reference is not reported.
+    pub fn may_define_template(&self, name: &str) -> bool {
+        self.has_unparsed_files || self.templates_in_error.iter().any(|t| t == name)
+    }
 }
 
 /// The `locals { name = ... }` blocks of all files: usable as `local.<name>` in every expression.
@@ -127,6 +139,21 @@ pub struct Field {
     pub calls: Vec<Call>,
     /// Every `local.<name>` in the expression.
     pub locals: Vec<Spanned<String>>,
+    /// Every `/` and `%` in the expression, to refuse (and point at) one by zero.
+    pub divisions: Vec<Division>,
+}
+
+/// A `/` or `%` inside an expression: `tenant.vars.limit / 0`.
+#[derive(Debug, Clone)]
+pub struct Division {
+    /// The whole operation, `a / b`.
+    pub span: Span,
+    /// `%` rather than `/`.
+    pub modulo: bool,
+    pub divisor: hcl::Expression,
+    /// The condition of every `cond ? a : b` it sits in, and the branch it is in (true for `a`):
+    /// a division in a branch not taken is never evaluated.
+    pub guards: Vec<(hcl::Expression, bool)>,
 }
 
 /// A function call inside a field: `floor(tenant.vars.limit)`.
@@ -243,6 +270,16 @@ impl Template {
     }
 }
 
+/// Keys of `thresholds` in the spec (`ok`, `unknown` for service checks); each is a number.
+pub const KNOWN_THRESHOLDS: &[&str] = &[
+    "critical",
+    "critical_recovery",
+    "ok",
+    "unknown",
+    "warning",
+    "warning_recovery",
+];
+
 /// Datadog's type of a monitor that combines others: `1 && !2`.
 pub const COMPOSITE_TYPE: &str = "composite";
 
@@ -298,16 +335,20 @@ impl std::fmt::Display for MonitorKey {
     }
 }
 
-/// True for the key of a composite monc generates. A composite written by hand has a plain key:
-/// tell it by its type ([`is_composite`]).
+/// True for a key that may be a composite monc generates. Only a guess: a tenant or cluster
+/// named `composite` gives a raw monitor such a key (`l3/errors/composite`), and a composite
+/// written by hand has a plain one. Where the monitor is known, tell it by its type
+/// ([`is_composite`]); this is for a key alone (a key a user typed).
 pub fn is_composite_key(key: &str) -> bool {
     key.ends_with(COMPOSITE_SUFFIX)
 }
 
-/// The key of the monitor written together with `key`: a raw monitor's suppression composite,
-/// or a composite's raw monitor.
-pub fn partner_key(key: &str) -> String {
-    match key.strip_suffix(COMPOSITE_SUFFIX) {
+/// The key of the monitor written together with the monitor of `key`: a raw monitor's
+/// suppression composite, or a composite's raw monitor. `composite` says which the monitor is
+/// (its type): the key's text cannot, since `l3/errors/composite` is tenant `composite`'s raw
+/// monitor, whose partner is `l3/errors/composite/composite`.
+pub fn partner_key(key: &str, composite: bool) -> String {
+    match key.strip_suffix(COMPOSITE_SUFFIX).filter(|_| composite) {
         Some(raw) => raw.to_string(),
         None => MonitorKey::from(key).composite().into(),
     }
@@ -344,7 +385,12 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Datadog tag rules: start with a letter, lowercase, ≤ 200 chars, alphanumerics and `_-:./`.
+/// Datadog tag rules: start with a letter, ≤ 200 chars, alphanumerics and `_-:./`.
+///
+/// Case is kept: Datadog stores a monitor's tags as written. Recorded in
+/// datadog-cassettes/go-legacy/TestMonitorLifecycle.yaml, where `GET /api/v1/monitor` lists a
+/// monitor tagged `test_datasource_monitor:tf_TestAccDatadogMonitorDatasource_local_1653179280`
+/// (its query scope has the same mixed-case value); the emulator keeps tags as sent too.
 pub fn check_tag(tag: &str) -> Result<(), String> {
     if tag.chars().count() > 200 {
         return Err("longer than 200 characters".into());
@@ -352,14 +398,15 @@ pub fn check_tag(tag: &str) -> Result<(), String> {
     if !tag.chars().next().is_some_and(char::is_alphabetic) {
         return Err("must start with a letter".into());
     }
-    if tag.chars().any(char::is_uppercase) {
-        return Err("must be lowercase (Datadog lowercases it, so it would never match)".into());
-    }
     if let Some(bad) = tag
         .chars()
         .find(|c| !(c.is_alphanumeric() || "_-:./".contains(*c)))
     {
-        return Err(format!("`{bad}` is not allowed"));
+        return Err(if bad.is_whitespace() {
+            "white space is not allowed".to_string()
+        } else {
+            format!("`{bad}` is not allowed")
+        });
     }
     Ok(())
 }
@@ -386,8 +433,14 @@ mod tests {
         let composite = raw.composite();
         assert_eq!(composite.as_str(), "l2/alb_5xx/prod-tokyo-1/composite");
         assert!(is_composite_key(composite.as_str()) && !is_composite_key(raw.as_str()));
-        assert_eq!(partner_key(composite.as_str()), raw.as_str());
-        assert_eq!(partner_key(raw.as_str()), composite.as_str());
+        assert_eq!(partner_key(composite.as_str(), true), raw.as_str());
+        assert_eq!(partner_key(raw.as_str(), false), composite.as_str());
+        // Tenant `composite`'s raw monitor: its partner is its own composite.
+        let tenant_named_composite = MonitorKey::new("L3", "errors", Some("composite"));
+        assert_eq!(
+            partner_key(tenant_named_composite.as_str(), false),
+            "l3/errors/composite/composite"
+        );
         assert_eq!(tier_of_key(composite.as_str()), "l2");
     }
 

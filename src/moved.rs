@@ -103,7 +103,7 @@ fn continued(model: &Model, to: &MoveEnd) -> bool {
 /// is defined is more likely a typo that would cost the monitors their ids: a warning.
 fn no_longer_applies(model: &Model, to: &MoveEnd) -> Option<Stale> {
     let (why, span, close) = match template(model, &to.template.value) {
-        None if model.has_unparsed_files => return None,
+        None if model.may_define_template(&to.template.value) => return None,
         None => {
             let names = model.templates.iter().map(|t| t.name.value.as_str());
             let close = did_you_mean(&to.template.value, names).map(|b| format!("monitor.{b}"));

@@ -671,7 +671,7 @@ impl std::str::FromStr for SetState {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = "write KEY=STATE or KEY[GROUP]=STATE, e.g. l2/db_cpu/prod-tokyo-1=Alert";
+        let usage = "write KEY=STATE or KEY[GROUP]=STATE, e.g. l2/<template>/<cluster>=Alert";
         let (target, state) = text
             .rsplit_once('=')
             .ok_or_else(|| format!("{text:?} has no '=': {usage}"))?;

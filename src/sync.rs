@@ -245,7 +245,7 @@ async fn check_pairs_before_deleting<'a>(
         else {
             continue;
         };
-        let partner = partner_key(&change.key);
+        let partner = partner_key(&change.key, false); // a raw monitor (filtered above)
         if !deleting.contains_key(partner.as_str()) {
             continue;
         }

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::compile::CompiledMonitor;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
 use crate::graph::MonitorGraph;
-use crate::model::{Model, Template, check_tag};
+use crate::model::{KNOWN_THRESHOLDS, Model, Template, check_tag};
 use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
 
 /// Runs every check on the graph; reads only.
@@ -37,6 +37,7 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_no_data_suppressors(model, graph, diagnostics);
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
+    check_key_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
     check_handles(model, graph, diagnostics);
 }
@@ -141,16 +142,6 @@ const KNOWN_OPTIONS: &[&str] = &[
     "thresholds",
     "timeout_h",
     "variables",
-];
-
-/// Keys of `thresholds` in the spec (`ok`, `unknown` for service checks).
-const KNOWN_THRESHOLDS: &[&str] = &[
-    "critical",
-    "critical_recovery",
-    "ok",
-    "unknown",
-    "warning",
-    "warning_recovery",
 ];
 
 /// A misspelt option or threshold name is sent to Datadog, which keeps it and ignores it: the
@@ -646,6 +637,7 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
         let template = &model.templates[monitor.template];
         for tag in &monitor.tags {
             diagnostics.extend(reserved_template_tag(model, template, tag));
+            diagnostics.extend(monc_tag_key_in_template(model, template, monitor, tag));
             if let Err(problem) = check_tag(tag) {
                 let span = match &template.tags {
                     Some(field) => field.span_within(&model.sources, tag, 0..tag.len()),
@@ -654,11 +646,108 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                 diagnostics.push(
                     Diagnostic::error(Code::InvalidTag, span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
                         .label("not a valid Datadog tag")
-                        .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+                        .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
                 );
             }
         }
     }
+}
+
+/// The key tag monc writes on every monitor and generated composite, `monc-key:<key>`, must be
+/// a valid tag like any other: names pass the name rule one by one, but a long template name
+/// and a long tenant name make a key tag over Datadog's 200 characters. Reported at the longer
+/// of the two names (the template's on a tie: one fix for all its monitors).
+fn check_key_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        let longest = graph
+            .composite_for(index)
+            .map_or(monitor.key.as_str(), |c| c.key.as_str());
+        let tag = format!("{}:{longest}", model.project.key_tag);
+        let Err(problem) = check_tag(&tag) else {
+            continue;
+        };
+        let template = &model.templates[monitor.template];
+        let instance = match monitor.instance {
+            crate::compile::Instance::Tenant(t) => Some(("tenant", &model.tenants[t].name)),
+            crate::compile::Instance::Cluster(c) => Some(("cluster", &model.clusters[c].name)),
+            crate::compile::Instance::Once => None,
+        };
+        let (what, name) = match instance {
+            Some((what, name)) if name.value.len() > template.name.value.len() => (what, name),
+            _ => ("monitor", &template.name),
+        };
+        let length = tag.chars().count();
+        let key_tag = &model.project.key_tag;
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidTag,
+                name.span.clone(),
+                format!("the key tag monc writes on `{longest}` would be {length} characters: {problem}"),
+            )
+            .label(format!("this {what} name makes the key too long"))
+            .help(format!(
+                "shorten this {what} name ({} characters) or the other: monc tags each monitor with `{key_tag}:<tier>/<monitor>/<tenant or cluster>`, and its composite with `/composite` added",
+                name.value.chars().count()
+            )),
+        );
+    }
+}
+
+/// `monc::monc-tag-key` for a tag in the template's `tags` under a key monc writes itself with
+/// another value (`tier:critical` on an L3 monitor, `managed-by:terraform`). The very tag monc
+/// writes is only redundant. Default tags are reported once, in monc.hcl, by the loader.
+fn monc_tag_key_in_template(
+    model: &Model,
+    template: &Template,
+    monitor: &CompiledMonitor,
+    tag: &str,
+) -> Option<Diagnostic> {
+    let field = template.tags.as_ref()?;
+    let key = crate::load::monc_tag_key(&model.project, tag)?;
+    let written_here = model.sources.text(&field.span).contains(tag)
+        || !model.project.default_tags.iter().any(|t| t == tag);
+    if !written_here {
+        return None;
+    }
+    let monc_writes: Vec<String> = tags_monc_writes(model, monitor)
+        .into_iter()
+        .filter(|t| t.split_once(':').map_or(t.as_str(), |(k, _)| k) == key)
+        .collect();
+    if monc_writes.iter().any(|t| t == tag) {
+        return None;
+    }
+    let described = match monc_writes.as_slice() {
+        [] => String::new(),
+        written => format!(" (`{}` on `{}`)", written.join("`, `"), monitor.key),
+    };
+    let span = field.span_within(&model.sources, tag, 0..tag.len());
+    Some(crate::load::monc_tag_key_warning(
+        tag, key, &described, span,
+    ))
+}
+
+/// The tags monc itself puts on `monitor` under the keys of [`crate::load::monc_tag_key`].
+fn tags_monc_writes(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
+    let project = &model.project;
+    let mut tags = vec![
+        format!("tier:{}", project.tiers[monitor.tier].to_lowercase()),
+        project.owner_tag.clone(),
+    ];
+    match monitor.instance {
+        crate::compile::Instance::Tenant(t) => {
+            let tenant = &model.tenants[t];
+            tags.push(format!("tenant:{}", tenant.name.value));
+            tags.push(format!("cluster:{}", tenant.cluster.value));
+        }
+        crate::compile::Instance::Cluster(c) => {
+            tags.push(format!("cluster:{}", model.clusters[c].name.value));
+        }
+        crate::compile::Instance::Once => {}
+    }
+    if let Some(name) = &project.name {
+        tags.push(format!("{}:{name}", crate::model::PROJECT_TAG_KEY));
+    }
+    tags
 }
 
 /// `monc::reserved-tag` for one of monc's own tags written in the template's `tags`. Reserved
@@ -700,7 +789,10 @@ mod tests {
     fn tag_rules() {
         assert!(check_tag("env:prod").is_ok());
         assert!(check_tag("service:acme-api/v1.2").is_ok());
-        assert!(check_tag("Env:prod").is_err());
+        assert!(
+            check_tag("Env:Prod").is_ok(),
+            "Datadog keeps the case of a tag"
+        );
         assert!(check_tag("1env").is_err());
         assert!(check_tag("env prod").is_err());
         assert!(check_tag(&"a".repeat(201)).is_err());

@@ -124,7 +124,7 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode
     if names.is_empty() {
         eoutln!(
             "error: --tenant {:?} names no tenant\nhelp: name the tenants to plan for \
-             (`--tenant acme,globex`), or leave --tenant out to plan for every tenant",
+             (`--tenant NAME,NAME`), or leave --tenant out to plan for every tenant",
             only.join(",")
         );
         return Err(ExitCode::from(ERROR));

@@ -110,7 +110,7 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
         .map(|spec| {
             scenario::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
                 eoutln!(
-                    "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key such as `l2/alb_5xx/prod-tokyo-1` (`monc graph` shows them)"
+                    "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key, `<tier>/<template>[/<cluster or tenant>]` (`monc graph` shows them)"
                 );
                 ExitCode::FAILURE
             })

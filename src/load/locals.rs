@@ -18,6 +18,7 @@ struct LocalDef {
     expr: hcl::Expression,
     value_span: Span,
     uses: Vec<Spanned<String>>,
+    divisions: Vec<crate::model::Division>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -86,11 +87,13 @@ impl Loader {
                 );
                 continue;
             }
+            let scanned = scan(id, &attr.value);
             defs.push(LocalDef {
                 name,
                 expr: attr.value.clone().into(),
                 value_span: self.span(id, attr.value.span()),
-                uses: scan(id, &attr.value).locals,
+                uses: scanned.locals,
+                divisions: scanned.divisions,
             });
         }
     }
@@ -132,6 +135,11 @@ impl Loader {
     fn local_value(&mut self, def: &LocalDef) -> bool {
         let mut ctx = self.ctx.clone();
         ctx.declare_var("local", self.model.locals.value());
+        let what = format!("local `{}`", def.name.value);
+        if let Some(d) = super::references::division_by_zero(&def.divisions, &ctx, &what) {
+            self.error(d);
+            return false;
+        }
         match eval::evaluate(&def.expr, &ctx) {
             Ok(value) => {
                 self.model

@@ -3,6 +3,8 @@
 mod locals;
 mod references;
 
+pub use references::{division_by_zero, quote_hint};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -225,6 +227,37 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
             .label("reserved for monc")
             .help(help),
     )
+}
+
+/// The tag keys monc writes values under itself, besides the reserved ownership and key tags:
+/// `tier`, `tenant`, `cluster`, the owner tag's key (`managed-by` of `managed-by:monc`) and
+/// `monc-project`. The tag key of `tag` when it is one of them and `tag` is not reserved.
+pub fn monc_tag_key<'t>(project: &Project, tag: &'t str) -> Option<&'t str> {
+    if reserved_prefix(project, tag).is_some() {
+        return None; // monc::reserved-tag, an error
+    }
+    let key = tag.split_once(':').map_or(tag, |(key, _)| key);
+    let owner_key = project
+        .owner_tag
+        .split_once(':')
+        .map_or(project.owner_tag.as_str(), |(key, _)| key);
+    let written = ["tier", "tenant", "cluster", owner_key, PROJECT_TAG_KEY];
+    written.contains(&key).then_some(key)
+}
+
+/// `monc::monc-tag-key` for `tag`, written under a key monc writes itself; `detail` says what
+/// monc writes there (` (\`tier:l3\` on \`l3/errors/acme\`)`), or is empty.
+pub fn monc_tag_key_warning(tag: &str, key: &str, detail: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        Code::MoncTagKey,
+        span,
+        format!("`{tag}` uses the tag key `{key}`, which monc writes itself{detail}"),
+    )
+    .label(format!("monc writes `{key}:` itself"))
+    .help(format!(
+        "the monitor would carry both, and a search by `{key}:` finds two values; rename this \
+         tag's key (e.g. `severity`, `source`), or remove it"
+    ))
 }
 
 /// Every configuration file of a project, in the order `load` reads them: `monc.hcl` (if
@@ -627,15 +660,17 @@ impl Loader {
         self.error(
             Diagnostic::error(Code::InvalidTag, span, format!("invalid `{what}` {value:?}: {problem}"))
                 .label("not a valid Datadog tag")
-                .help("Datadog tags start with a letter, are lowercase, at most 200 characters, and use letters, digits, `_ - : . /`"),
+                .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
         );
     }
 
     fn check_reserved_default_tags(&mut self, id: FileId, attr: &Attribute, project: &Project) {
         for tag in &project.default_tags {
             let span = self.string_literal_span(id, attr, tag);
-            if let Some(diagnostic) = reserved_tag(project, tag, span) {
+            if let Some(diagnostic) = reserved_tag(project, tag, span.clone()) {
                 self.error(diagnostic);
+            } else if let Some(key) = monc_tag_key(project, tag) {
+                self.error(monc_tag_key_warning(tag, key, "", span));
             }
         }
     }
@@ -817,10 +852,16 @@ impl Loader {
         for structure in body.iter() {
             match structure {
                 Structure::Block(block) if matches!(block.ident.as_str(), "monitor" | "page") => {
-                    if let Some(template) = self.load_template(id, block)
-                        && !self.is_duplicate(&template.name, "monitor")
-                    {
-                        self.model.templates.push(template);
+                    match self.load_template(id, block) {
+                        Some(template) => {
+                            if !self.is_duplicate(&template.name, "monitor") {
+                                self.model.templates.push(template);
+                            }
+                        }
+                        None => {
+                            let names = block.labels.iter().map(|l| l.as_str().to_string());
+                            self.model.templates_in_error.extend(names);
+                        }
                     }
                 }
                 Structure::Block(block) if block.ident.as_str() == "moved" => {
@@ -925,6 +966,7 @@ impl Loader {
                 is_literal: false,
                 calls: Vec::new(),
                 locals: Vec::new(),
+                divisions: Vec::new(),
                 ..field_of(id, attr)
             },
             None => field("query")?,
@@ -1007,7 +1049,7 @@ impl Loader {
                 Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                     .label("expected `monitor.<name>` or `monitor.<name>[\"<instance>\"]`")
                     .help(format!(
-                        "write `{} = monitor.api_errors`, or `monitor.api_errors[\"acme\"]` for one tenant's (or cluster's) monitor",
+                        "write `{} = monitor.<name>`, or `monitor.<name>[\"<tenant or cluster>\"]` for one tenant's (or cluster's) monitor",
                         attr.key.as_str()
                     )),
             );
@@ -1027,7 +1069,7 @@ impl Loader {
                         "the instance of a moved monitor must be a quoted tenant or cluster name",
                     )
                     .label("not a string literal")
-                    .help("write the name itself, e.g. `monitor.api_errors[\"acme\"]`"),
+                    .help("write the name itself, e.g. `monitor.<name>[\"<tenant or cluster>\"]`"),
                 );
                 return None;
             }
@@ -1192,7 +1234,7 @@ impl Loader {
             self.error(
                 Diagnostic::error(Code::WrongType, span, "`suppressed_by` must be a list of monitor references")
                     .label("expected a list")
-                    .help("write `suppressed_by = [monitor.region_health, monitor.alb_5xx[tenant.cluster]]`"),
+                    .help("write a list, e.g. `suppressed_by = [monitor.<name>, monitor.<name>[tenant.cluster]]`"),
             );
             return None;
         };
@@ -1223,7 +1265,7 @@ impl Loader {
                 self.error(
                     Diagnostic::error(Code::BadReference, span, "not a monitor reference")
                         .label("expected `monitor.<name>` or `monitor.<name>[<index>]`")
-                        .help("refer to another monitor template by name, e.g. `monitor.region_health`, or to one instance of it, e.g. `monitor.alb_5xx[tenant.cluster]`"),
+                        .help("refer to another monitor template by name, `monitor.<name>`, or to one instance of it, e.g. `monitor.<name>[tenant.cluster]`"),
                 );
                 None
             }
@@ -1392,21 +1434,32 @@ impl Loader {
     }
 
     fn static_value(&mut self, id: FileId, attr: &Attribute) -> Option<hcl::Value> {
-        if !self.check_locals(&scan(id, &attr.value).locals) {
+        let scanned = scan(id, &attr.value);
+        if !self.check_locals(&scanned.locals) {
+            return None;
+        }
+        let what = format!("`{}`", attr.key.as_str());
+        if let Some(d) = references::division_by_zero(&scanned.divisions, &self.ctx, &what) {
+            self.error(d);
             return None;
         }
         let expr: hcl::Expression = attr.value.clone().into();
         match eval::evaluate(&expr, &self.ctx) {
             Ok(value) => Some(value),
             Err(failure) => {
+                let span = self.span(id, attr.value.span());
+                let quote = match failure.missing {
+                    Some(eval::Missing::Variable(_)) => quote_hint(self.model.sources.text(&span)),
+                    _ => None,
+                };
                 self.error(
                     Diagnostic::error(
                         Code::Eval,
-                        self.span(id, attr.value.span()),
+                        span,
                         format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
                     )
                     .label("here")
-                    .help("values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope"),
+                    .help(quote.unwrap_or_else(|| "values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope".into())),
                 );
                 None
             }
@@ -1528,6 +1581,7 @@ fn field_of_expr(id: FileId, expr: &EditExpr) -> Field {
         ),
         calls: scan.calls,
         locals: scan.locals,
+        divisions: scan.divisions,
     }
 }
 

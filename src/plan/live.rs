@@ -230,7 +230,7 @@ fn block_partners(plan: &mut Plan) {
         .map(|c| c.key.clone())
         .collect();
     for change in &mut plan.changes {
-        let partner = super::partner_key(&change.key);
+        let partner = super::partner_key(&change.key, super::change_is_composite(change));
         if change.action == Action::Delete
             && change.blocked.is_none()
             && change.drift != Some(super::Drift::Duplicate)

@@ -533,8 +533,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
         return Change {
             key: desired.key.clone(),
             action: Action::Create,
-            drift: partner_is_live(&desired.key, &index.by_key)
-                .then_some(Drift::DeletedOutsideMonc),
+            drift: partner_is_live(desired, &index.by_key).then_some(Drift::DeletedOutsideMonc),
             blocked: None,
             moved_from: None,
             fields: wanted.fields_against(None),
@@ -601,8 +600,8 @@ fn duplicate(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
 
 /// monc writes a monitor and its composite together; if one of them is live and the other is
 /// not, the missing one was deleted by hand.
-fn partner_is_live(key: &str, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
-    by_key.contains_key(partner_key(key).as_str())
+fn partner_is_live(desired: &DesiredMonitor, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
+    by_key.contains_key(partner_key(&desired.key, desired.is_composite()).as_str())
 }
 
 /// Orders changes so that every write finds what it depends on: creates/updates of raw monitors,
@@ -617,15 +616,19 @@ pub fn apply_order(plan: &Plan) -> Vec<&Change> {
     ordered
 }
 
-/// Changes of one rank are independent of each other; each rank waits for the one before.
-pub fn apply_rank(change: &Change) -> u8 {
-    // By type, not key: a composite written by hand has no `/composite` suffix.
-    let composite = match (&change.desired, &change.live) {
+/// Whether the monitor of a change is a composite: by type, not key (a composite written by
+/// hand has no `/composite` suffix, a tenant named `composite` gives a raw monitor one).
+pub(crate) fn change_is_composite(change: &Change) -> bool {
+    match (&change.desired, &change.live) {
         (Some(desired), _) => desired.is_composite(),
         (None, Some(live)) => is_composite(&live.monitor_type),
         (None, None) => is_composite_key(&change.key),
-    };
-    match (change.action, composite) {
+    }
+}
+
+/// Changes of one rank are independent of each other; each rank waits for the one before.
+pub fn apply_rank(change: &Change) -> u8 {
+    match (change.action, change_is_composite(change)) {
         (Action::Create | Action::Update, false) => 0,
         (Action::Create | Action::Update, true) => 1,
         (Action::Delete, true) => 2,

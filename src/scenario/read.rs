@@ -67,6 +67,46 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// A key of the user's own project for help texts (never the reference setup's): its
+    /// first monitor stamped out for a tenant or cluster, else its first monitor.
+    fn example_key(&self) -> String {
+        let monitors = &self.graph.monitors;
+        monitors
+            .iter()
+            .find(|m| m.instance != Instance::Once)
+            .or(monitors.first())
+            .map_or("<tier>/<template>/<tenant or cluster>".into(), |m| {
+                m.key.clone()
+            })
+    }
+
+    /// `monitor.<template>["<instance>"]` of the user's project (of `template` when given).
+    fn example_reference(&self, template: Option<&str>) -> String {
+        let name =
+            |m: &&crate::compile::CompiledMonitor| &self.model.templates[m.template].name.value;
+        let example = self
+            .graph
+            .monitors
+            .iter()
+            .find(|m| m.instance != Instance::Once && template.is_none_or(|t| name(m) == t));
+        match example {
+            Some(m) => format!(
+                "monitor.{}[\"{}\"]",
+                name(&m),
+                instance_name(self.model, m.instance).unwrap_or_default()
+            ),
+            None => "monitor.<template>[\"<cluster or tenant>\"]".into(),
+        }
+    }
+
+    /// The key of a monitor that pages in the user's project: a generated composite, else any.
+    fn example_pager(&self) -> String {
+        match self.graph.composites.first() {
+            Some(composite) => composite.key.clone(),
+            None => self.example_key(),
+        }
+    }
+
     fn span(&self, range: Option<std::ops::Range<usize>>) -> Span {
         Span::new(self.id, range.unwrap_or(0..0))
     }
@@ -226,8 +266,10 @@ impl Reader<'_> {
             )
             .label("expected a list")
             .help(format!(
-                "write `{} = [\"l2/alb_5xx/prod-tokyo-1\", monitor.region_health]`",
-                attr.key.as_str()
+                "write `{} = [\"{}\", {}]`",
+                attr.key.as_str(),
+                self.example_key(),
+                self.example_reference(None)
             ));
             self.diagnostics.push(d);
             return Vec::new();
@@ -245,7 +287,7 @@ impl Reader<'_> {
         let Some((template, _, index)) = parse_reference(expr) else {
             let d = Diagnostic::error(Code::BadReference, span, "not a monitor")
                 .label("expected a key or a monitor reference")
-                .help("write a monitor key such as `\"l3/api_error_rate/acme\"`, or `monitor.<template>` / `monitor.<template>[\"<cluster or tenant>\"]`");
+                .help(format!("write a monitor key such as `\"{}\"`, or `monitor.<template>` / `monitor.<template>[\"<cluster or tenant>\"]`", self.example_key()));
             self.diagnostics.push(d);
             return None;
         };
@@ -259,7 +301,7 @@ impl Reader<'_> {
                     "the instance must be a quoted cluster or tenant name",
                 )
                 .label("expected a string")
-                .help("write e.g. `monitor.alb_5xx[\"prod-tokyo-1\"]`");
+                .help(format!("write e.g. `{}`", self.example_reference(None)));
                 self.diagnostics.push(d);
                 return None;
             }
@@ -303,9 +345,10 @@ impl Reader<'_> {
             let names = self.model.templates.iter().map(|t| t.name.value.as_str());
             let help = match did_you_mean(template, names.clone()) {
                 Some(best) if best != template => format!("did you mean `monitor.{best}`?"),
-                _ if names.clone().any(|n| n == template) => {
-                    "give the cluster or tenant it was stamped out for, e.g. `monitor.alb_5xx[\"prod-tokyo-1\"]`, or none for a single monitor".into()
-                }
+                _ if names.clone().any(|n| n == template) => format!(
+                    "give the cluster or tenant it was stamped out for, e.g. `{}`, or none for a single monitor",
+                    self.example_reference(Some(template))
+                ),
                 _ => suggestion_help(template, "monitor template", names),
             };
             let what = match instance {
@@ -325,7 +368,8 @@ impl Reader<'_> {
     }
 
     fn page(&mut self, block: &Block) -> Option<ExpectedPage> {
-        let (key, span) = self.label(block, "\"l3/api_error_rate/acme/composite\"")?;
+        let example = format!("\"{}\"", self.example_pager());
+        let (key, span) = self.label(block, &example)?;
         self.check_pager(&key, span)?;
         let mut notify = None;
         let mut groups = None;
@@ -335,7 +379,7 @@ impl Reader<'_> {
                     notify = self.strings(
                         attr,
                         "notify",
-                        "[\"@slack-acme-oncall\", \"@pagerduty-acme\"]",
+                        "[\"@slack-<channel>\", \"@pagerduty-<service>\"]",
                     )
                 }
                 "groups" => groups = self.strings(attr, "groups", "[\"host:a\"]"),
