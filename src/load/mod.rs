@@ -190,6 +190,10 @@ pub fn reserved_prefix(project: &Project, tag: &str) -> Option<usize> {
     if tag == project.owner_tag {
         return Some(tag.len());
     }
+    // The project tag decides which project may write a monitor: only monc writes it.
+    if is_project_tag(tag) {
+        return Some(PROJECT_TAG_KEY.len() + usize::from(tag.len() > PROJECT_TAG_KEY.len()));
+    }
     let rest = tag.strip_prefix(project.key_tag.as_str())?;
     if rest.starts_with(':') {
         Some(project.key_tag.len() + 1)
@@ -204,7 +208,17 @@ pub fn reserved_prefix(project: &Project, tag: &str) -> Option<usize> {
 /// one of monc's own (see [`reserved_prefix`]).
 pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnostic> {
     reserved_prefix(project, tag)?;
-    let (message, help) = if tag == project.owner_tag {
+    let (message, help) = if is_project_tag(tag) {
+        (
+            format!(
+                "`{tag}` uses `{PROJECT_TAG_KEY}`, the tag that says which monc project wrote a monitor"
+            ),
+            format!(
+                "remove it: monc writes `{PROJECT_TAG_KEY}:<name>` itself from `project` in \
+                 monc.hcl; written by hand it could hand the monitor to another project"
+            ),
+        )
+    } else if tag == project.owner_tag {
         (
             format!("`{tag}` is the ownership tag monc adds to every monitor it manages"),
             format!(
@@ -229,9 +243,16 @@ pub fn reserved_tag(project: &Project, tag: &str, span: Span) -> Option<Diagnost
     )
 }
 
+/// `monc-project` or `monc-project:<anything>`.
+fn is_project_tag(tag: &str) -> bool {
+    tag.strip_prefix(PROJECT_TAG_KEY)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+}
+
 /// The tag keys monc writes values under itself, besides the reserved ownership and key tags:
-/// `tier`, `tenant`, `cluster`, the owner tag's key (`managed-by` of `managed-by:monc`) and
-/// `monc-project`. The tag key of `tag` when it is one of them and `tag` is not reserved.
+/// `tier`, `tenant`, `cluster` and the owner tag's key (`managed-by` of `managed-by:monc`;
+/// `monc-project` is reserved). The tag key of `tag` when it is one of them and `tag` is not
+/// reserved.
 pub fn monc_tag_key<'t>(project: &Project, tag: &'t str) -> Option<&'t str> {
     if reserved_prefix(project, tag).is_some() {
         return None; // monc::reserved-tag, an error
@@ -241,7 +262,7 @@ pub fn monc_tag_key<'t>(project: &Project, tag: &'t str) -> Option<&'t str> {
         .owner_tag
         .split_once(':')
         .map_or(project.owner_tag.as_str(), |(key, _)| key);
-    let written = ["tier", "tenant", "cluster", owner_key, PROJECT_TAG_KEY];
+    let written = ["tier", "tenant", "cluster", owner_key];
     written.contains(&key).then_some(key)
 }
 
@@ -1733,5 +1754,7 @@ mod tests {
         assert_eq!(reserved_prefix(&project, "managed-by:terraform"), None);
         assert_eq!(reserved_prefix(&project, "monc-keys:x"), None);
         assert_eq!(reserved_prefix(&project, "team:sre"), None);
+        assert_eq!(reserved_prefix(&project, "monc-project:payments"), Some(13));
+        assert_eq!(reserved_prefix(&project, "monc-projects:x"), None);
     }
 }

@@ -426,7 +426,7 @@ monitor "errors" {
   name     = "[${tenant.name}] errors"
   type     = "query alert"
   query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
-  tags     = ["tier:critical", "managed-by:terraform", "monc-project:billing", "tenant:${tenant.name}", "team:x"]
+  tags     = ["tier:critical", "managed-by:terraform", "tenant:${tenant.name}", "team:x"]
 }
 "#,
     );
@@ -446,10 +446,6 @@ monitor "errors" {
             "./monitors.hcl:8:33: warning[monc::monc-tag-key]",
             "`managed-by:monc`",
         ),
-        (
-            "./monitors.hcl:8:57: warning[monc::monc-tag-key]",
-            "`monc-project:payments`",
-        ),
     ];
     assert_eq!(found.len(), expected.len(), "{text}");
     for ((at, names), line) in expected.iter().zip(&found) {
@@ -458,6 +454,30 @@ monitor "errors" {
             "{at} {names}: {text}"
         );
     }
+}
+
+/// The project tag decides which project may write a monitor: written by hand it is an error,
+/// not a warning (it could hand the monitor to another project).
+#[test]
+fn a_project_tag_written_by_hand_is_reserved() {
+    let dir = project(
+        "project-tag",
+        "project = \"payments\"\n",
+        TENANTS,
+        r#"
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "query alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 10"
+  tags     = ["monc-project:billing"]
+}
+"#,
+    );
+    let (code, text) = validate(&dir);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error[monc::reserved-tag]"), "{text}");
 }
 
 // ---- 7. cascades and hints ----
