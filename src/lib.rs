@@ -25,6 +25,7 @@ pub mod backup;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;
+pub mod english;
 pub mod escape;
 pub mod eval;
 pub mod format;

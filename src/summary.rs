@@ -66,11 +66,4 @@ impl fmt::Display for Summary {
     }
 }
 
-/// `1 cluster`, `2 clusters`.
-fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+use crate::english::counted;

@@ -1,3 +1,4 @@
+use monc::english::counted;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -276,16 +277,16 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 fn report_written(imported: &Import, written: &[PathBuf]) {
     let monitors = imported.adoptions().len();
     outln!(
-        "wrote {} ({} templates for {} live monitors)",
+        "wrote {} ({} for {})",
         display(written.first()),
-        imported.templates.len(),
-        monitors
+        counted(imported.templates.len(), "template"),
+        counted(monitors, "live monitor")
     );
     if let (Some(tenants), Some(file)) = (&imported.tenants, written.get(1)) {
         outln!(
-            "wrote {} ({} tenants on cluster `{}`)",
+            "wrote {} ({} on cluster `{}`)",
             file.display(),
-            tenants.new_tenants.len(),
+            counted(tenants.new_tenants.len(), "tenant"),
             tenants.cluster
         );
     }

@@ -100,11 +100,11 @@ fn print_text(checked: &Checked, format: Format, failed: bool) {
 }
 
 fn counted(errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    use monc::english::counted;
     match (errors, warnings) {
-        (e, 0) => plural(e, "error"),
-        (0, w) => plural(w, "warning"),
-        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        (e, 0) => counted(e, "error"),
+        (0, w) => counted(w, "warning"),
+        (e, w) => format!("{}, {}", counted(e, "error"), counted(w, "warning")),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::datadog::Site;
 use crate::diagnostic::{
     Code, Diagnostic, Diagnostics, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
+use crate::english::plural;
 use crate::eval::{self, base_context, describe_value};
 use crate::model::{
     COMPOSITE_TYPE, Cluster, FanOut, Field, Model, Move, MoveEnd, PROJECT_TAG_KEY, Project,
@@ -1707,10 +1708,6 @@ fn located_mistake(file: FileId, finding: scan::Finding) -> Diagnostic {
         .label("nothing open here")
         .help("remove it, or add the opening bracket it belongs to"),
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The end of the character at `start`; an offset inside a character (hcl-rs can report one)
