@@ -11,6 +11,7 @@ mod cli_validate;
 mod client_emulator;
 mod common;
 mod corpus;
+mod datadog_rules;
 mod diagnostics;
 mod emulator_cli;
 mod emulator_host;

@@ -159,10 +159,11 @@ fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> 
     }
 }
 
-/// The number after the final comparator, e.g. `2` in `... by {host} > 2`.
+/// The number after the final comparator, e.g. `2` in `... by {host} > 2`, or in the legacy
+/// `... > 2 by {host}`.
 fn query_threshold(query: &str) -> Result<f64, Rejection> {
     let invalid_operator = || Rejection::invalid("query", "invalid operator specified: ");
-    let trimmed = query.trim_end();
+    let trimmed = without_legacy_group_by(query.trim_end());
     let number_start = trimmed
         .char_indices()
         .rev()
@@ -179,6 +180,27 @@ fn query_threshold(query: &str) -> Result<f64, Rejection> {
         Ok(threshold)
     } else {
         Err(invalid_operator())
+    }
+}
+
+/// `query` without a grouping placed after the threshold (`... > 0.9 by {host}`): the form of
+/// Datadog's own published monitor DataDog/integrations-core
+/// `postgres/assets/monitors/percent_usage_connections.json`
+/// (`avg(last_15m):avg:postgresql.percent_usage_connections{*} > 0.9 by {host}`), installed
+/// from its integration page, so Datadog accepts it.
+/// GUESS (behaviour): that the API stores and reads it back as sent, grouping where it was
+/// written; no recording shows a read of this form.
+fn without_legacy_group_by(query: &str) -> &str {
+    let Some(inside_braces) = query.strip_suffix('}') else {
+        return query;
+    };
+    let Some(open) = inside_braces.rfind('{') else {
+        return query;
+    };
+    let before_group = inside_braces[..open].trim_end();
+    match before_group.strip_suffix("by") {
+        Some(rest) if rest.ends_with(char::is_whitespace) => rest.trim_end(),
+        _ => query,
     }
 }
 
@@ -734,6 +756,24 @@ mod tests {
     fn non_ascii_before_the_threshold_is_rejected_not_a_panic() {
         assert!(query_threshold("é5").is_err());
         assert_eq!(query_threshold("avg(last_5m):avg:é{*} > 5").ok(), Some(5.0));
+    }
+
+    #[test]
+    fn a_grouping_after_the_threshold_is_the_published_legacy_form() {
+        let query = "avg(last_15m):avg:postgresql.percent_usage_connections{*} > 0.9 by {host}";
+        assert_eq!(query_threshold(query).ok(), Some(0.9));
+        let published = monitor(json!({"type": "query alert", "query": query,
+            "options": {"thresholds": {"critical": 0.9, "warning": 0.8}}}));
+        assert!(check_monitor(&published, exists_as(&[])).is_ok());
+        for not_a_threshold in [
+            "avg(last_5m):avg:x{*} by {host}",
+            "avg(last_5m):avg:x{*} > by {host}",
+        ] {
+            assert!(
+                query_threshold(not_a_threshold).is_err(),
+                "{not_a_threshold}"
+            );
+        }
     }
 
     #[test]
