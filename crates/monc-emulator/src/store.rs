@@ -174,6 +174,13 @@ impl Store {
     /// Checks `body` as `POST /api/v1/monitor/validate` does: exactly the checks of a create
     /// (which calls it), so both refuse the same bodies in the same words.
     pub fn validate_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
+        let request = self.check_new(body)?;
+        rules::check_creatable(request)?;
+        Ok(request)
+    }
+
+    /// The checks every new monitor passes, however it was made.
+    fn check_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
         let request = rules::as_object(body)?;
         rules::check_monitor(request, self.composite_lookup(None))?;
         Ok(request)
@@ -190,6 +197,10 @@ impl Store {
 
     pub fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let request = self.validate_new(body)?;
+        self.store_new(request)
+    }
+
+    fn store_new(&mut self, request: &Map<String, Value>) -> Result<Map<String, Value>, Rejection> {
         let id = self.take_id()?;
         let now = clock::now();
         let monitor = rules::materialize(id, self.org_id, request, &now);
@@ -286,9 +297,11 @@ impl Store {
         json!({ "data": { "ok": ok }, "errors": errors })
     }
 
-    /// Test hook: stores `monitor` as if made in the web UI (still validated like a create).
+    /// Test hook: stores `monitor` as if made in the web UI or by another API (a Synthetic
+    /// test's monitor): validated like a create, but of any type.
     pub fn insert_foreign(&mut self, body: &Value) -> Result<i64, Rejection> {
-        self.create(body).map(|monitor| {
+        let request = self.check_new(body)?;
+        self.store_new(request).map(|monitor| {
             monitor
                 .get("id")
                 .and_then(Value::as_i64)
