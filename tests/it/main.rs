@@ -18,6 +18,7 @@ mod emulator_host;
 mod emulator_python;
 mod fault_convergence;
 mod fidelity;
+mod go_vcr;
 mod hostile_server;
 mod import_emulator;
 mod import_roundtrip;

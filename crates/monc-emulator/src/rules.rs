@@ -10,6 +10,7 @@
 use serde_json::{Map, Number, Value, json};
 
 use super::clock::Timestamp;
+use super::default_name;
 
 /// An error answer: status and Datadog's `errors` array.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +99,34 @@ pub fn check_creatable(monitor: &Map<String, Value>) -> Result<(), Rejection> {
     }
 }
 
+/// Recorded (go-legacy TestMonitorUpdateErrors/400_Bad_Request): a PUT giving a log alert
+/// `"type": "composite"` is refused, before anything else is checked.
+/// GUESS (behaviour): `metric alert` and `query alert` count as one type (the API files one as
+/// the other, recorded), so changing between them is allowed.
+pub fn check_type_kept(
+    existing: &Map<String, Value>,
+    request: &Map<String, Value>,
+) -> Result<(), Rejection> {
+    let canonical = |t: &str| {
+        if t == "metric alert" {
+            "query alert".to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    let (Some(old), Some(new)) = (
+        existing.get("type").and_then(Value::as_str),
+        request.get("type").and_then(Value::as_str),
+    ) else {
+        return Ok(());
+    };
+    if canonical(old) == canonical(new) {
+        Ok(())
+    } else {
+        Err(Rejection::bad_request("Monitor type change not allowed"))
+    }
+}
+
 pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
     // GUESS: wording of a non-object body.
     body.as_object()
@@ -137,8 +166,9 @@ pub fn check_monitor(
 fn required_text<'a>(monitor: &'a Map<String, Value>, key: &str) -> Result<&'a str, Rejection> {
     match monitor.get(key) {
         Some(Value::String(text)) if !text.trim().is_empty() => Ok(text),
-        // GUESS: wording of a missing required parameter.
-        None | Some(Value::Null) => Err(Rejection::bad_request(&format!(
+        // Recorded for `"type": ""` (go-legacy TestMonitorValidateErrors/400_Bad_Request).
+        // GUESS: the same answer for a missing or null one, and for blanks.
+        None | Some(Value::Null) | Some(Value::String(_)) => Err(Rejection::bad_request(&format!(
             "The parameter '{key}' is required"
         ))),
         Some(other) => Err(Rejection::invalid(key, &other.to_string())),
@@ -442,7 +472,7 @@ pub fn rematerialize(monitor: Map<String, Value>, now: &Timestamp) -> Map<String
     rendered.insert("id".into(), field("id"));
     rendered.insert("org_id".into(), field("org_id"));
     rendered.insert("type".into(), monitor_type.clone().into());
-    rendered.insert("name".into(), text_or_empty(&monitor, "name").into());
+    rendered.insert("name".into(), name(&monitor, &monitor_type).into());
     rendered.insert("message".into(), trimmed_text(&monitor, "message").into());
     rendered.insert("tags".into(), tags(&monitor));
     rendered.insert("query".into(), query.into());
@@ -560,6 +590,17 @@ fn stored_type(monitor: &Map<String, Value>) -> String {
     }
 }
 
+/// The monitor's name; one created without a name gets the one the API generates.
+/// GUESS (behaviour): an empty name counts as none.
+fn name(monitor: &Map<String, Value>, monitor_type: &str) -> String {
+    match text_or_empty(monitor, "name") {
+        name if name.is_empty() => {
+            default_name::for_query(monitor_type, &trimmed_text(monitor, "query"))
+        }
+        name => name,
+    }
+}
+
 fn text_or_empty(monitor: &Map<String, Value>, key: &str) -> String {
     monitor
         .get(key)
@@ -663,6 +704,11 @@ fn is_multi(monitor_type: &str, query: &str) -> bool {
     if monitor_type == "composite" {
         return false;
     }
+    // Recorded: all 6 service checks of go-legacy's TestMonitorLifecycle listing are multi,
+    // `.over("*")` (no grouping) included. GUESS (behaviour): that every service check is.
+    if monitor_type == "service check" {
+        return true;
+    }
     let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
     query.contains(" by {")
         || (compact.contains(".by(")
@@ -670,9 +716,9 @@ fn is_multi(monitor_type: &str, query: &str) -> bool {
             && !compact.contains(".by(\"\")"))
 }
 
-/// Refusal to delete a monitor some composites still reference.
-/// Shape from real error texts quoted in public issues ("monitor [ID,NAME] is referenced in
-/// ..."); the exact tail is a GUESS.
+/// Refusal to delete a monitor some composites still reference. Recorded (go-legacy
+/// TestMonitorCanDeleteErrors/409_Conflict): `monitor [ID,NAME] is referenced in composite
+/// monitors: [CID,CNAME]`. GUESS: how several composites are listed (", " between them).
 pub fn still_referenced_message(id: i64, name: &str, composites: &[(i64, String)]) -> String {
     let list: Vec<String> = composites
         .iter()

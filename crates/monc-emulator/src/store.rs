@@ -104,6 +104,8 @@ pub struct ListFilter {
     pub name: Option<String>,
     pub page: Option<usize>,
     pub page_size: Option<usize>,
+    /// Only monitors with a greater id (recorded: go-legacy TestMonitorPagination).
+    pub id_offset: Option<i64>,
 }
 
 impl Store {
@@ -152,7 +154,13 @@ impl Store {
         }
         // GUESS (behaviour): `monitor_tags` keeps monitors carrying every listed tag, and
         // `name` is a case-insensitive substring; the documentation says neither.
-        let matching = self.monitors.values().filter(|monitor| {
+        // GUESS (behaviour): `id_offset` combines with the other parameters as a filter, and
+        // `page_size` still counts only with `page` (documented for `page_size`).
+        let after_offset = self
+            .monitors
+            .range(filter.id_offset.map_or(i64::MIN, |id| id.saturating_add(1))..)
+            .map(|(_, monitor)| monitor);
+        let matching = after_offset.filter(|monitor| {
             has_all_tags(monitor, &filter.monitor_tags)
                 && filter.name.as_ref().is_none_or(|name| {
                     text(monitor, "name")
@@ -190,7 +198,9 @@ impl Store {
     /// exactly the checks of that update (which calls it). Returns the monitor as updated.
     pub fn validate_update(&self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let existing = self.get(id)?;
-        let merged = rules::merge_update(&existing, rules::as_object(body)?);
+        let request = rules::as_object(body)?;
+        rules::check_type_kept(&existing, request)?;
+        let merged = rules::merge_update(&existing, request);
         rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
         Ok(merged)
     }
@@ -264,14 +274,16 @@ impl Store {
         Ok(json!({ "deleted_monitor_id": id }))
     }
 
-    /// `GET /api/v1/monitor/can_delete`.
-    pub fn can_delete(&self, ids: &[i64]) -> Value {
+    /// `GET /api/v1/monitor/can_delete`: the answer, and whether some id cannot be deleted
+    /// (answered 409, as recorded in go-legacy TestMonitorCanDeleteErrors/409_Conflict).
+    pub fn can_delete(&self, ids: &[i64]) -> (Value, bool) {
         let mut ok = Vec::new();
         let mut errors = Map::new();
         for &id in ids {
             match self.monitors.get(&id) {
                 None => {
-                    // GUESS: an unknown id (the recorded call only asks about deletable ones).
+                    // GUESS: an unknown id, and that it makes the answer a 409 too (recorded:
+                    // only deletable and composite-referenced ones).
                     errors.insert(id.to_string(), json!(["Monitor not found"]));
                 }
                 Some(monitor) => {
@@ -289,12 +301,13 @@ impl Store {
                 }
             }
         }
-        let errors = if errors.is_empty() {
-            Value::Null
-        } else {
+        let conflict = !errors.is_empty();
+        let errors = if conflict {
             Value::Object(errors)
+        } else {
+            Value::Null
         };
-        json!({ "data": { "ok": ok }, "errors": errors })
+        (json!({ "errors": errors, "data": { "ok": ok } }), conflict)
     }
 
     /// Test hook: stores `monitor` as if made in the web UI or by another API (a Synthetic
