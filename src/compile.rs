@@ -555,7 +555,12 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                         "`priority` must be a whole number from 1 to 5",
                     )
                     .label(format!("found {value}"))
-                    .help("Datadog priorities run from 1 (critical) to 5 (info)"),
+                    // Datadog refuses 0 as well: "to have a monitor with no priority, you
+                    // should omit the field entirely" (terraform-provider-datadog#1865).
+                    .help(
+                        "Datadog priorities run from 1 (critical) to 5 (info); for a monitor \
+                         without a priority, leave `priority` out",
+                    ),
                 );
                 None
             }

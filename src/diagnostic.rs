@@ -119,7 +119,7 @@ catalogue! {
     InvalidName = "monc::invalid-name": "a name that cannot be part of a key or tag",
     DuplicateDefinition = "monc::duplicate-definition": "two tenants, clusters, templates or locals with the same name",
     UnknownTier = "monc::unknown-tier": "a tier not declared in monc.hcl",
-    UnknownType = "monc::unknown-type": "an unknown monitor type",
+    UnknownType = "monc::unknown-type": "an unknown monitor type, or one the Monitor API cannot create",
     InvalidForEach = "monc::invalid-for-each": "`for_each` other than `tenants` or `clusters`",
     Eval = "monc::eval": "an interpolation that cannot be evaluated",
     FunctionCall = "monc::function-call": "a function called with the wrong number or types of arguments",

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::config::KeyMask;
+use super::rate_budget::{Admission, RateBudgets, route_of};
 use super::transport::{check_api_url, error_cause, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
 
@@ -96,40 +97,8 @@ struct Inner {
     mask: KeyMask,
     options: ClientOptions,
     in_flight: Semaphore,
-    budget: Mutex<RateBudget>,
+    budget: Mutex<RateBudgets>,
     stats: Mutex<Stats>,
-}
-
-/// What the last rate-limit headers told us.
-#[derive(Debug, Default)]
-struct RateBudget {
-    remaining: Option<u64>,
-    reset_at: Option<Instant>,
-    /// Requests monc leaves to other clients of the org in each window.
-    reserve: u64,
-}
-
-impl RateBudget {
-    /// Answers to concurrent requests arrive out of order: within one window (Reset is whole
-    /// seconds, so "same window" means resets less than a second apart) the lowest Remaining
-    /// is the most recent.
-    fn observe(&mut self, remaining: u64, reset_at: Instant) {
-        let same_window = self.reset_at.is_some_and(|known| {
-            let gap = if known > reset_at {
-                known - reset_at
-            } else {
-                reset_at - known
-            };
-            gap < Duration::from_millis(1500) && known > Instant::now()
-        });
-        self.remaining = match (same_window, self.remaining) {
-            (true, Some(known)) => Some(known.min(remaining)),
-            _ => Some(remaining),
-        };
-        if !same_window || self.reset_at.is_none() {
-            self.reset_at = Some(reset_at);
-        }
-    }
 }
 
 /// Ids per `can_delete` request, keeping the URL short.
@@ -262,7 +231,7 @@ impl Client {
                 mask: KeyMask::new(credentials),
                 options,
                 in_flight,
-                budget: Mutex::new(RateBudget::default()),
+                budget: Mutex::new(RateBudgets::default()),
                 stats: Mutex::new(Stats::default()),
             }),
         })
@@ -568,7 +537,9 @@ impl Client {
             }
             Ok(reply) if reply.status == StatusCode::TOO_MANY_REQUESTS => {
                 self.count(&call.method, |stats| stats.rate_limited += 1);
-                let wait = self.time_until_reset().unwrap_or(Duration::from_secs(1));
+                let wait = self
+                    .time_until_reset(call)
+                    .unwrap_or(Duration::from_secs(1));
                 if Instant::now() + wait >= state.deadline {
                     return Next::Done(Err(call.rate_limited(state.started.elapsed())));
                 }
@@ -656,7 +627,7 @@ impl Client {
                     message: "client shut down".into(),
                     sent: false,
                 })?;
-        self.wait_for_budget(deadline).await?;
+        self.wait_for_budget(call, deadline).await?;
         let left = deadline.saturating_duration_since(Instant::now());
         let limit = left.min(self.inner.options.request_timeout);
         if limit.is_zero() {
@@ -675,7 +646,7 @@ impl Client {
     async fn exchange(&self, call: &Call) -> Result<Reply, AttemptError> {
         let mut response = self.request(call).send().await.map_err(classify)?;
         let status = response.status();
-        self.update_budget(response.headers());
+        self.update_budget(call, response.headers());
         let mask = &self.inner.mask;
         let location = response
             .headers()
@@ -735,31 +706,14 @@ impl Client {
         request
     }
 
-    /// Waits while the last headers said the budget is spent, and reserves one request of it.
-    /// Gives up at once when the reset comes after `deadline`.
-    async fn wait_for_budget(&self, deadline: Instant) -> Result<(), AttemptError> {
+    /// Waits while the last headers of the limit `call` counts against said it is spent, and
+    /// reserves one request of it. Gives up at once when the reset comes after `deadline`.
+    async fn wait_for_budget(&self, call: &Call, deadline: Instant) -> Result<(), AttemptError> {
+        let route = route_of(&call.method, &call.path);
         loop {
-            let sleep_until = {
-                let mut budget = lock(&self.inner.budget);
-                let reserve = budget.reserve;
-                match (budget.remaining, budget.reset_at) {
-                    (Some(remaining), Some(reset_at))
-                        if remaining <= reserve && reset_at > Instant::now() =>
-                    {
-                        reset_at
-                    }
-                    (Some(remaining), _) if remaining <= reserve => {
-                        // The window has reset: what is left is unknown until the next answer.
-                        budget.remaining = None;
-                        budget.reset_at = None;
-                        return Ok(());
-                    }
-                    (Some(remaining), _) => {
-                        budget.remaining = Some(remaining - 1);
-                        return Ok(());
-                    }
-                    (None, _) => return Ok(()),
-                }
+            let admission = lock(&self.inner.budget).admit(&route);
+            let Admission::WaitUntil(sleep_until) = admission else {
+                return Ok(());
             };
             if sleep_until > deadline {
                 return Err(AttemptError::RateBudgetSpent);
@@ -768,34 +722,15 @@ impl Client {
         }
     }
 
-    fn update_budget(&self, headers: &HeaderMap) {
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|text| text.trim().parse::<f64>().ok())
-                .filter(|value| value.is_finite() && *value >= 0.0)
-        };
-        let (Some(remaining), Some(reset)) =
-            (number("x-ratelimit-remaining"), number("x-ratelimit-reset"))
-        else {
-            return;
-        };
-        // Reset is in seconds from now; cap it so a bogus header cannot stall us for hours.
-        let reset_at = Instant::now() + Duration::from_secs_f64(reset.min(3600.0));
-        let mut budget = lock(&self.inner.budget);
-        if let Some(limit) = number("x-ratelimit-limit") {
-            let share = self.inner.options.rate_headroom.clamp(0.0, 0.9);
-            budget.reserve = (limit * share).floor() as u64;
-        }
-        budget.observe(remaining as u64, reset_at);
+    fn update_budget(&self, call: &Call, headers: &HeaderMap) {
+        let route = route_of(&call.method, &call.path);
+        lock(&self.inner.budget).observe(&route, headers, self.inner.options.rate_headroom);
     }
 
-    fn time_until_reset(&self) -> Option<Duration> {
-        let budget = lock(&self.inner.budget);
-        budget.reset_at.map(|reset_at| {
-            reset_at.saturating_duration_since(Instant::now()) + Duration::from_millis(20)
-        })
+    fn time_until_reset(&self, call: &Call) -> Option<Duration> {
+        let route = route_of(&call.method, &call.path);
+        let reset_at = lock(&self.inner.budget).reset_at(&route)?;
+        Some(reset_at.saturating_duration_since(Instant::now()) + Duration::from_millis(20))
     }
 
     fn backoff(&self, retry: u32) -> Duration {

@@ -34,9 +34,10 @@ pub enum ApiError {
     Config(String),
     /// The API answered with a non-success status; `errors` is Datadog's `errors` array.
     #[error(
-        "Datadog API returned {status} for {method} {path}{}{}",
+        "Datadog API returned {status} for {method} {path}{}{}{}",
         about(monitor.as_deref()),
-        listed(errors)
+        listed(errors),
+        what_to_do(*status)
     )]
     Http {
         status: u16,
@@ -147,6 +148,20 @@ fn listed(errors: &[String]) -> String {
     }
 }
 
+/// How to fix what a status says about the request as a whole.
+fn what_to_do(status: u16) -> &'static str {
+    match status {
+        // Recorded (go-legacy `*/403_Forbidden`): every endpoint answers a bare "Forbidden"
+        // to keys the org does not accept.
+        403 => {
+            "; the keys were refused: check DD_API_KEY and DD_APP_KEY (an application key \
+             allowed to read and write monitors), and that they belong to the org of the site \
+             monc calls (--site, DD_SITE or --api-url)"
+        }
+        _ => "",
+    }
+}
+
 impl ApiError {
     /// Attaches (or completes) the monitor this error concerns.
     pub fn for_monitor(mut self, context: MonitorContext) -> Self {
@@ -214,5 +229,20 @@ mod tests {
         assert!(text.contains("400"), "{text}");
         assert!(text.contains("Some monitor IDs are invalid"), "{text}");
         assert!(text.contains("l3.api.latency \"API latency\""), "{text}");
+        assert!(!text.contains("keys"), "{text}");
+    }
+
+    #[test]
+    fn a_403_says_the_keys_were_refused_and_what_to_check() {
+        let error = ApiError::Http {
+            status: 403,
+            method: "GET".into(),
+            path: "/api/v1/monitor".into(),
+            errors: vec!["Forbidden".into()],
+            monitor: None,
+        };
+        let text = error.to_string();
+        assert!(text.contains("Forbidden; the keys were refused"), "{text}");
+        assert!(text.contains("DD_API_KEY and DD_APP_KEY"), "{text}");
     }
 }

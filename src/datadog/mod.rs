@@ -5,6 +5,7 @@ mod client;
 mod config;
 mod error;
 mod model;
+mod rate_budget;
 mod transport;
 
 pub use client::{Client, ClientOptions, MethodStats, Stats};

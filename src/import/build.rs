@@ -30,6 +30,13 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
                 describe(m),
                 settings.owner_tag
             ));
+        } else if crate::load::not_creatable_help(&m.monitor_type).is_some() {
+            import.skipped.push(format!(
+                "{}: a `{}`, which Datadog creates only with its Synthetic test (Synthetics \
+                 API), never through the Monitor API that monc writes with",
+                describe(m),
+                m.monitor_type
+            ));
         } else if is_composite(&m.monitor_type) {
             composites.push(m);
         } else {

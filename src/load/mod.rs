@@ -76,9 +76,9 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// The Datadog monitor types monc knows (the API spec's `MonitorType` list, plus
-/// `data-jobs alert`, which recorded traffic shows accepted); others are reported with a
-/// suggestion.
+/// The Datadog monitor types monc can create (the API spec's `MonitorType` list, plus
+/// `data-jobs alert`, which recorded traffic shows accepted, less `synthetics alert`: see
+/// `not_creatable_help`); others are reported with a suggestion.
 pub const MONITOR_TYPES: &[&str] = &[
     "metric alert",
     "query alert",
@@ -89,7 +89,6 @@ pub const MONITOR_TYPES: &[&str] = &[
     "log alert",
     "process alert",
     "rum alert",
-    "synthetics alert",
     "trace-analytics alert",
     "slo alert",
     "audit alert",
@@ -104,6 +103,21 @@ pub const MONITOR_TYPES: &[&str] = &[
     "data-jobs alert",
     "network-path alert",
 ];
+
+/// Types Datadog reads and lists, but creates only through another API: monc writes monitors
+/// with `POST /api/v1/monitor`, so a template of one of these could never be synced.
+/// Documented: "Synthetic monitors are created through the Synthetics API" (the Monitor API's
+/// "Create a monitor", Notes).
+pub fn not_creatable_help(monitor_type: &str) -> Option<&'static str> {
+    match monitor_type {
+        "synthetics alert" => Some(
+            "Datadog creates a Synthetic test's monitor with the test (Synthetics API or the \
+             Synthetic Monitoring pages), and the Monitor API refuses to create one; configure \
+             its alerting in the test, or alert on the test's results with a `query alert`",
+        ),
+        _ => None,
+    }
+}
 
 const PROJECT_ATTRS: &[&str] = &[
     "project",
@@ -1230,6 +1244,18 @@ impl Loader {
     fn monitor_type(&mut self, id: FileId, attr: &Attribute) -> Option<Spanned<String>> {
         let value = self.static_string(id, attr)?;
         let span = self.span(id, attr.value.span());
+        if let Some(help) = not_creatable_help(&value) {
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownType,
+                    span,
+                    format!("a `{value}` monitor cannot be created through the Monitor API"),
+                )
+                .label("not a type monc can create")
+                .help(help),
+            );
+            return None;
+        }
         if MONITOR_TYPES.contains(&value.as_str()) {
             return Some(Spanned { value, span });
         }

@@ -246,7 +246,13 @@ async fn requests_without_keys_are_forbidden() {
             .expect("answer");
         assert_eq!(response.status().as_u16(), 403);
         let body: Value = response.json().await.expect("json");
-        assert_eq!(body, json!({"errors": ["Forbidden"]}));
+        // As recorded (go-legacy */403_Forbidden): the front proxy's body.
+        assert_eq!(
+            body,
+            json!({"status": "error", "code": 403, "errors": ["Forbidden"],
+                "statuspage": "http://status.datadoghq.com",
+                "twitter": "http://twitter.com/datadogops", "email": "support@datadoghq.com"})
+        );
         emulator.shutdown().await;
     })
     .await;

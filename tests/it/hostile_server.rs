@@ -575,3 +575,52 @@ async fn a_monitor_read_that_is_not_of_the_id_asked_or_has_no_modified_is_an_err
         .expect_err("no modified");
     assert!(error.to_string().contains("modified"), "{error}");
 }
+
+/// Datadog counts requests in several named limits, each with its own size (recorded in
+/// go-legacy's TestMonitorLifecycle, 2022-06: `get_all_monitors` 1000 per 10 s, `post_monitors`
+/// 500 per 10 s, the org-wide 12000 per 60 s for deletes). Answers of one limit say nothing
+/// about another: a listing at 999 of 1000 followed by a delete at 11985 of 12000 must not read
+/// as "999 left of 12000, below the share left to others" and stall the next call.
+#[tokio::test]
+async fn the_named_rate_limits_are_budgeted_apart() {
+    let limit = |name: Option<&str>, limit: &str, period: &str, remaining: &str| {
+        let mut headers = vec![
+            ("content-type", "application/json".to_string()),
+            ("x-ratelimit-limit", limit.to_string()),
+            ("x-ratelimit-period", period.to_string()),
+            ("x-ratelimit-remaining", remaining.to_string()),
+            ("x-ratelimit-reset", "8".to_string()),
+        ];
+        headers.extend(name.map(|name| ("x-ratelimit-name", name.to_string())));
+        headers
+    };
+    let server = serve(move |seen| {
+        let (headers, body) = if seen.method == "DELETE" {
+            (
+                limit(None, "12000", "60", "11985"),
+                json!({"deleted_monitor_id": 7}),
+            )
+        } else {
+            (
+                limit(Some("get_all_monitors"), "1000", "10", "999"),
+                json!([]),
+            )
+        };
+        Answer {
+            status: 200,
+            headers,
+            body: body.to_string(),
+        }
+    })
+    .await;
+    let monc_client = client(&server.url, quick_options());
+    monc_client.list_monitors(&[]).await.expect("list");
+    monc_client.delete_monitor(7, false).await.expect("delete");
+    let started = Instant::now();
+    monc_client.list_monitors(&[]).await.expect("list again");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "waited {:?} for a reset although 999 of 1000 listings are left",
+        started.elapsed()
+    );
+}

@@ -2,8 +2,8 @@
 //! like Datadog (full monitor objects, defaults, validation, composites, pagination, rate
 //! limits) plus fault injection for tests.
 //!
-//! Where it comes from: recorded Datadog traffic (tests/fixtures/cassettes), the API
-//! documentation and public issue threads. Whatever none of those backs is marked `GUESS` where
+//! Where it comes from: recorded Datadog traffic (tests/fixtures/cassettes: v1-monitors and
+//! go-legacy), the API documentation and public issue threads. Whatever none of those backs is marked `GUESS` where
 //! it is decided: `GUESS:` for the wording of a message, `GUESS (behaviour):` for what the
 //! emulator does (`grep -rn GUESS crates/monc-emulator`). Do not trust the emulator to stand in
 //! for Datadog on those points.
@@ -12,8 +12,10 @@
 //! nothing of monc's: the crate boundary makes that hold by construction.
 
 mod clock;
+mod default_name;
 mod faults;
 mod host_guard;
+mod rate_limit;
 mod render;
 mod rules;
 mod search;

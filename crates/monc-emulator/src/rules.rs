@@ -10,6 +10,7 @@
 use serde_json::{Map, Number, Value, json};
 
 use super::clock::Timestamp;
+use super::default_name;
 
 /// An error answer: status and Datadog's `errors` array.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,50 @@ const GROUPBY_SIMPLE_TYPES: &[&str] = &[
     "llm-observability alert",
 ];
 
+/// Refuses a new monitor of a type the Monitor API does not create. Documented ("Create a
+/// monitor", Notes): "Synthetic monitors are created through the Synthetics API"; such monitors
+/// exist (recorded: Get-a-synthetics-monitor-s-details, and 4 of the 142 monitors listed in
+/// go-legacy's TestMonitorLifecycle) and are read and listed like any other.
+/// GUESS: the status (400) and the wording of the refusal; whether an existing one may be
+/// edited through the Monitor API (the emulator allows it).
+pub fn check_creatable(monitor: &Map<String, Value>) -> Result<(), Rejection> {
+    match monitor.get("type").and_then(Value::as_str) {
+        Some(monitor_type @ "synthetics alert") => Err(Rejection::invalid(
+            "type",
+            &format!("{monitor_type} monitors are created through the Synthetics API"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Recorded (go-legacy TestMonitorUpdateErrors/400_Bad_Request): a PUT giving a log alert
+/// `"type": "composite"` is refused, before anything else is checked.
+/// GUESS (behaviour): `metric alert` and `query alert` count as one type (the API files one as
+/// the other, recorded), so changing between them is allowed.
+pub fn check_type_kept(
+    existing: &Map<String, Value>,
+    request: &Map<String, Value>,
+) -> Result<(), Rejection> {
+    let canonical = |t: &str| {
+        if t == "metric alert" {
+            "query alert".to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    let (Some(old), Some(new)) = (
+        existing.get("type").and_then(Value::as_str),
+        request.get("type").and_then(Value::as_str),
+    ) else {
+        return Ok(());
+    };
+    if canonical(old) == canonical(new) {
+        Ok(())
+    } else {
+        Err(Rejection::bad_request("Monitor type change not allowed"))
+    }
+}
+
 pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
     // GUESS: wording of a non-object body.
     body.as_object()
@@ -121,8 +166,9 @@ pub fn check_monitor(
 fn required_text<'a>(monitor: &'a Map<String, Value>, key: &str) -> Result<&'a str, Rejection> {
     match monitor.get(key) {
         Some(Value::String(text)) if !text.trim().is_empty() => Ok(text),
-        // GUESS: wording of a missing required parameter.
-        None | Some(Value::Null) => Err(Rejection::bad_request(&format!(
+        // Recorded for `"type": ""` (go-legacy TestMonitorValidateErrors/400_Bad_Request).
+        // GUESS: the same answer for a missing or null one, and for blanks.
+        None | Some(Value::Null) | Some(Value::String(_)) => Err(Rejection::bad_request(&format!(
             "The parameter '{key}' is required"
         ))),
         Some(other) => Err(Rejection::invalid(key, &other.to_string())),
@@ -146,6 +192,9 @@ fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> 
             return Err(Rejection::invalid("tags", &tags.to_string()));
         }
     }
+    // Documented: 1 (high) to 5 (low). 0 is refused too: "a monitor with value 0 is invalid"
+    // (a Datadog maintainer, terraform-provider-datadog#1865); no recording sends 0.
+    // GUESS: the wording of the refusal.
     if let Some(priority) = monitor
         .get("priority")
         .filter(|priority| !priority.is_null())
@@ -159,10 +208,11 @@ fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> 
     }
 }
 
-/// The number after the final comparator, e.g. `2` in `... by {host} > 2`.
+/// The number after the final comparator, e.g. `2` in `... by {host} > 2`, or in the legacy
+/// `... > 2 by {host}`.
 fn query_threshold(query: &str) -> Result<f64, Rejection> {
     let invalid_operator = || Rejection::invalid("query", "invalid operator specified: ");
-    let trimmed = query.trim_end();
+    let trimmed = without_legacy_group_by(query.trim_end());
     let number_start = trimmed
         .char_indices()
         .rev()
@@ -179,6 +229,27 @@ fn query_threshold(query: &str) -> Result<f64, Rejection> {
         Ok(threshold)
     } else {
         Err(invalid_operator())
+    }
+}
+
+/// `query` without a grouping placed after the threshold (`... > 0.9 by {host}`): the form of
+/// Datadog's own published monitor DataDog/integrations-core
+/// `postgres/assets/monitors/percent_usage_connections.json`
+/// (`avg(last_15m):avg:postgresql.percent_usage_connections{*} > 0.9 by {host}`), installed
+/// from its integration page, so Datadog accepts it.
+/// GUESS (behaviour): that the API stores and reads it back as sent, grouping where it was
+/// written; no recording shows a read of this form.
+fn without_legacy_group_by(query: &str) -> &str {
+    let Some(inside_braces) = query.strip_suffix('}') else {
+        return query;
+    };
+    let Some(open) = inside_braces.rfind('{') else {
+        return query;
+    };
+    let before_group = inside_braces[..open].trim_end();
+    match before_group.strip_suffix("by") {
+        Some(rest) if rest.ends_with(char::is_whitespace) => rest.trim_end(),
+        _ => query,
     }
 }
 
@@ -401,7 +472,7 @@ pub fn rematerialize(monitor: Map<String, Value>, now: &Timestamp) -> Map<String
     rendered.insert("id".into(), field("id"));
     rendered.insert("org_id".into(), field("org_id"));
     rendered.insert("type".into(), monitor_type.clone().into());
-    rendered.insert("name".into(), text_or_empty(&monitor, "name").into());
+    rendered.insert("name".into(), name(&monitor, &monitor_type).into());
     rendered.insert("message".into(), trimmed_text(&monitor, "message").into());
     rendered.insert("tags".into(), tags(&monitor));
     rendered.insert("query".into(), query.into());
@@ -519,6 +590,17 @@ fn stored_type(monitor: &Map<String, Value>) -> String {
     }
 }
 
+/// The monitor's name; one created without a name gets the one the API generates.
+/// GUESS (behaviour): an empty name counts as none.
+fn name(monitor: &Map<String, Value>, monitor_type: &str) -> String {
+    match text_or_empty(monitor, "name") {
+        name if name.is_empty() => {
+            default_name::for_query(monitor_type, &trimmed_text(monitor, "query"))
+        }
+        name => name,
+    }
+}
+
 fn text_or_empty(monitor: &Map<String, Value>, key: &str) -> String {
     monitor
         .get(key)
@@ -622,6 +704,11 @@ fn is_multi(monitor_type: &str, query: &str) -> bool {
     if monitor_type == "composite" {
         return false;
     }
+    // Recorded: all 6 service checks of go-legacy's TestMonitorLifecycle listing are multi,
+    // `.over("*")` (no grouping) included. GUESS (behaviour): that every service check is.
+    if monitor_type == "service check" {
+        return true;
+    }
     let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
     query.contains(" by {")
         || (compact.contains(".by(")
@@ -629,9 +716,9 @@ fn is_multi(monitor_type: &str, query: &str) -> bool {
             && !compact.contains(".by(\"\")"))
 }
 
-/// Refusal to delete a monitor some composites still reference.
-/// Shape from real error texts quoted in public issues ("monitor [ID,NAME] is referenced in
-/// ..."); the exact tail is a GUESS.
+/// Refusal to delete a monitor some composites still reference. Recorded (go-legacy
+/// TestMonitorCanDeleteErrors/409_Conflict): `monitor [ID,NAME] is referenced in composite
+/// monitors: [CID,CNAME]`. GUESS: how several composites are listed (", " between them).
 pub fn still_referenced_message(id: i64, name: &str, composites: &[(i64, String)]) -> String {
     let list: Vec<String> = composites
         .iter()
@@ -734,6 +821,24 @@ mod tests {
     fn non_ascii_before_the_threshold_is_rejected_not_a_panic() {
         assert!(query_threshold("é5").is_err());
         assert_eq!(query_threshold("avg(last_5m):avg:é{*} > 5").ok(), Some(5.0));
+    }
+
+    #[test]
+    fn a_grouping_after_the_threshold_is_the_published_legacy_form() {
+        let query = "avg(last_15m):avg:postgresql.percent_usage_connections{*} > 0.9 by {host}";
+        assert_eq!(query_threshold(query).ok(), Some(0.9));
+        let published = monitor(json!({"type": "query alert", "query": query,
+            "options": {"thresholds": {"critical": 0.9, "warning": 0.8}}}));
+        assert!(check_monitor(&published, exists_as(&[])).is_ok());
+        for not_a_threshold in [
+            "avg(last_5m):avg:x{*} by {host}",
+            "avg(last_5m):avg:x{*} > by {host}",
+        ] {
+            assert!(
+                query_threshold(not_a_threshold).is_err(),
+                "{not_a_threshold}"
+            );
+        }
     }
 
     #[test]

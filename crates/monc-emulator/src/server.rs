@@ -5,12 +5,12 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 use super::faults::{Dice, Fate, Fault, FaultConfig};
 use super::host_guard;
+use super::rate_limit::RateLimits;
 use super::render;
 use super::rules::Rejection;
 use super::search::{self, Search};
@@ -170,7 +171,7 @@ impl Emulator {
             dice: Dice::new(config.faults.seed),
             faults: Mutex::new(config.faults.clone()),
             scripted: Mutex::new(VecDeque::new()),
-            rate: Mutex::new(config.rate_limit.map(RateWindow::new)),
+            rate: Mutex::new(config.rate_limit.map(RateLimits::new)),
             log: Mutex::new(Vec::new()),
             persistence: state_path.map(Persistence::new),
             bind: config.bind,
@@ -325,6 +326,13 @@ impl EmulatorHandle {
         self.change(|store| store.set_silenced(id, json!({ "*": end })))
     }
 
+    /// Mutes monitor `id` as downtimes on some scopes would: `silenced` maps each muted scope
+    /// to its end (`{"env:test": null}`, as recorded in go-legacy's TestMonitorLifecycle
+    /// listing). False if absent.
+    pub fn mute_scopes(&self, id: i64, silenced: Map<String, Value>) -> bool {
+        self.change(|store| store.set_silenced(id, Value::Object(silenced)))
+    }
+
     /// Ends the mute set by `mute_monitor` (`options.silenced` back to `{}`).
     pub fn unmute_monitor(&self, id: i64) -> bool {
         self.change(|store| store.set_silenced(id, json!({})))
@@ -370,7 +378,7 @@ impl EmulatorHandle {
     }
 
     pub fn set_rate_limit(&self, rate_limit: Option<(u32, Duration)>) {
-        *lock(&self.shared.rate) = rate_limit.map(RateWindow::new);
+        *lock(&self.shared.rate) = rate_limit.map(RateLimits::new);
     }
 }
 
@@ -389,7 +397,7 @@ struct Shared {
     faults: Mutex<FaultConfig>,
     /// Fates for the next requests, before the dice decide (deterministic tests).
     scripted: Mutex<VecDeque<Fate>>,
-    rate: Mutex<Option<RateWindow>>,
+    rate: Mutex<Option<RateLimits>>,
     log: Mutex<Vec<RequestRecord>>,
     persistence: Option<Persistence>,
     /// The address listened on: which `Host` names the emulator answers depends on it.
@@ -466,69 +474,6 @@ impl Shared {
 
     fn read<T>(&self, read: impl FnOnce(&Store) -> Result<T, Rejection>) -> Result<T, Rejection> {
         read(&lock(&self.store))
-    }
-}
-
-/// Fixed-window limiter reporting Datadog's X-RateLimit-* headers.
-///
-/// GUESS (behaviour): one window counts every request to every route. Datadog documents the
-/// headers, not how (or per which endpoints) it counts.
-struct RateWindow {
-    limit: u32,
-    period: Duration,
-    started: Instant,
-    used: u32,
-}
-
-struct RateDecision {
-    allowed: bool,
-    headers: HeaderMap,
-}
-
-impl RateWindow {
-    fn new((limit, period): (u32, Duration)) -> Self {
-        RateWindow {
-            limit,
-            period: period.max(Duration::from_millis(1)),
-            started: Instant::now(),
-            used: 0,
-        }
-    }
-
-    fn admit(&mut self) -> RateDecision {
-        let now = Instant::now();
-        if now >= self.started + self.period {
-            self.started = now;
-            self.used = 0;
-        }
-        let allowed = self.used < self.limit;
-        if allowed {
-            self.used += 1;
-        }
-        // Datadog sends whole seconds until the window resets.
-        let reset = (self.started + self.period)
-            .saturating_duration_since(now)
-            .as_secs_f64()
-            .ceil() as u64;
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: String| {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
-            }
-        };
-        put("x-ratelimit-limit", self.limit.to_string());
-        put(
-            "x-ratelimit-period",
-            self.period.as_secs().max(1).to_string(),
-        );
-        put(
-            "x-ratelimit-remaining",
-            (self.limit - self.used).to_string(),
-        );
-        put("x-ratelimit-reset", reset.max(1).to_string());
-        // GUESS: the limit's name.
-        put("x-ratelimit-name", "monitor_api".into());
-        RateDecision { allowed, headers }
     }
 }
 
@@ -629,6 +574,8 @@ async fn list_monitors(State(shared): State<Arc<Shared>>, Query(params): Params)
         name: params.get("name").cloned(),
         page: number_param(&params, "page")?,
         page_size: number_param(&params, "page_size")?,
+        id_offset: number_param(&params, "id_offset")?
+            .map(|id| i64::try_from(id).unwrap_or(i64::MAX)),
     };
     let monitors = shared.read(|store| store.list(&filter))?;
     let rendered: Vec<Value> = monitors
@@ -649,9 +596,10 @@ async fn get_monitor(
 ) -> Answer {
     let id = parse_id(&id)?;
     let with_assets = params.get("with_assets").is_some_and(|flag| flag == "true");
-    // GUESS (behaviour): that GET refuses a bad `group_states` as the listing does (recorded).
-    let states = group_states(&params)?;
+    // Recorded (go-legacy TestMonitorsGetErrors): an unknown id is a 404 whatever the
+    // parameters; a bad `group_states` on a monitor that exists is refused as the listing does.
     let stored = shared.read(|store| store.get(id))?;
+    let states = group_states(&params)?;
     let mut monitor = render::read_answer_with_states(stored, with_assets, &states);
     // GUESS (behaviour): `matching_downtimes` stays empty even for a monitor muted with
     // `mute_monitor` (the emulator keeps no downtime objects).
@@ -737,7 +685,17 @@ async fn can_delete(State(shared): State<Arc<Shared>>, Query(params): Params) ->
         .collect();
     // GUESS: wording for malformed ids.
     let ids = ids.map_err(|_| Rejection::bad_request("Invalid monitor_ids"))?;
-    ok(shared.read(|store| Ok(store.can_delete(&ids)))?)
+    if ids.is_empty() {
+        // Recorded (go-legacy TestMonitorCanDeleteErrors/400_Bad_Request), for `monitor_ids=`.
+        return Err(Rejection::bad_request("monitor_ids are required"));
+    }
+    let (answer, conflict) = shared.read(|store| Ok(store.can_delete(&ids)))?;
+    let status = if conflict {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(answer)).into_response())
 }
 
 /// Body of `POST /monc-emulator/v1/monitor/{id}/state`: `{"state": "Alert"}` for the whole
@@ -847,15 +805,14 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
         return (refusal.into_response(), None);
     }
     if !has_keys(request.headers()) {
-        let forbidden = Rejection {
-            status: 403,
-            // GUESS: wording (from memory of the real API). Any non-empty pair of keys is
-            // accepted: the emulator has no accounts.
-            errors: vec!["Forbidden".into()],
-        };
-        return (forbidden.into_response(), None);
+        // GUESS (behaviour): any non-empty pair of keys is accepted (the emulator has no
+        // accounts); only a request without them is refused.
+        return (forbidden(), None);
     }
-    let decision = lock(&shared.rate).as_mut().map(RateWindow::admit);
+    let (method, path) = (request.method().as_str(), request.uri().path());
+    let decision = lock(&shared.rate)
+        .as_mut()
+        .map(|limits| limits.admit(method, path));
     let rate_headers = decision
         .as_ref()
         .map(|decision| decision.headers.clone())
@@ -888,6 +845,15 @@ async fn guarded(shared: &Shared, request: Request, next: Next) -> (Response, Op
     };
     response.headers_mut().extend(rate_headers);
     (response, fault)
+}
+
+/// Recorded on every endpoint for keys the org refuses (go-legacy `*/403_Forbidden`), the same
+/// body from Datadog's front proxy, without rate-limit headers.
+fn forbidden() -> Response {
+    let body = json!({"status": "error", "code": 403, "errors": ["Forbidden"],
+        "statuspage": "http://status.datadoghq.com", "twitter": "http://twitter.com/datadogops",
+        "email": "support@datadoghq.com"});
+    (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
 }
 
 fn rate_limited_response(html: bool) -> Response {

@@ -104,6 +104,8 @@ pub struct ListFilter {
     pub name: Option<String>,
     pub page: Option<usize>,
     pub page_size: Option<usize>,
+    /// Only monitors with a greater id (recorded: go-legacy TestMonitorPagination).
+    pub id_offset: Option<i64>,
 }
 
 impl Store {
@@ -152,7 +154,13 @@ impl Store {
         }
         // GUESS (behaviour): `monitor_tags` keeps monitors carrying every listed tag, and
         // `name` is a case-insensitive substring; the documentation says neither.
-        let matching = self.monitors.values().filter(|monitor| {
+        // GUESS (behaviour): `id_offset` combines with the other parameters as a filter, and
+        // `page_size` still counts only with `page` (documented for `page_size`).
+        let after_offset = self
+            .monitors
+            .range(filter.id_offset.map_or(i64::MIN, |id| id.saturating_add(1))..)
+            .map(|(_, monitor)| monitor);
+        let matching = after_offset.filter(|monitor| {
             has_all_tags(monitor, &filter.monitor_tags)
                 && filter.name.as_ref().is_none_or(|name| {
                     text(monitor, "name")
@@ -174,6 +182,13 @@ impl Store {
     /// Checks `body` as `POST /api/v1/monitor/validate` does: exactly the checks of a create
     /// (which calls it), so both refuse the same bodies in the same words.
     pub fn validate_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
+        let request = self.check_new(body)?;
+        rules::check_creatable(request)?;
+        Ok(request)
+    }
+
+    /// The checks every new monitor passes, however it was made.
+    fn check_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
         let request = rules::as_object(body)?;
         rules::check_monitor(request, self.composite_lookup(None))?;
         Ok(request)
@@ -183,13 +198,19 @@ impl Store {
     /// exactly the checks of that update (which calls it). Returns the monitor as updated.
     pub fn validate_update(&self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let existing = self.get(id)?;
-        let merged = rules::merge_update(&existing, rules::as_object(body)?);
+        let request = rules::as_object(body)?;
+        rules::check_type_kept(&existing, request)?;
+        let merged = rules::merge_update(&existing, request);
         rules::check_monitor(&merged, self.composite_lookup(Some(id)))?;
         Ok(merged)
     }
 
     pub fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let request = self.validate_new(body)?;
+        self.store_new(request)
+    }
+
+    fn store_new(&mut self, request: &Map<String, Value>) -> Result<Map<String, Value>, Rejection> {
         let id = self.take_id()?;
         let now = clock::now();
         let monitor = rules::materialize(id, self.org_id, request, &now);
@@ -253,14 +274,16 @@ impl Store {
         Ok(json!({ "deleted_monitor_id": id }))
     }
 
-    /// `GET /api/v1/monitor/can_delete`.
-    pub fn can_delete(&self, ids: &[i64]) -> Value {
+    /// `GET /api/v1/monitor/can_delete`: the answer, and whether some id cannot be deleted
+    /// (answered 409, as recorded in go-legacy TestMonitorCanDeleteErrors/409_Conflict).
+    pub fn can_delete(&self, ids: &[i64]) -> (Value, bool) {
         let mut ok = Vec::new();
         let mut errors = Map::new();
         for &id in ids {
             match self.monitors.get(&id) {
                 None => {
-                    // GUESS: an unknown id (the recorded call only asks about deletable ones).
+                    // GUESS: an unknown id, and that it makes the answer a 409 too (recorded:
+                    // only deletable and composite-referenced ones).
                     errors.insert(id.to_string(), json!(["Monitor not found"]));
                 }
                 Some(monitor) => {
@@ -278,17 +301,20 @@ impl Store {
                 }
             }
         }
-        let errors = if errors.is_empty() {
-            Value::Null
-        } else {
+        let conflict = !errors.is_empty();
+        let errors = if conflict {
             Value::Object(errors)
+        } else {
+            Value::Null
         };
-        json!({ "data": { "ok": ok }, "errors": errors })
+        (json!({ "errors": errors, "data": { "ok": ok } }), conflict)
     }
 
-    /// Test hook: stores `monitor` as if made in the web UI (still validated like a create).
+    /// Test hook: stores `monitor` as if made in the web UI or by another API (a Synthetic
+    /// test's monitor): validated like a create, but of any type.
     pub fn insert_foreign(&mut self, body: &Value) -> Result<i64, Rejection> {
-        self.create(body).map(|monitor| {
+        let request = self.check_new(body)?;
+        self.store_new(request).map(|monitor| {
             monitor
                 .get("id")
                 .and_then(Value::as_i64)
