@@ -159,6 +159,24 @@ fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
     assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
     assert_eq!(changes_of(&plan, "update").len(), created.len(), "{plan:#}");
     assert_eq!(plan["summary"]["drifted"], 0, "{plan:#}");
+    // Each composite keeps its own name and message (issue 22): only monc's marker is added.
+    for change in changes_of(&plan, "update") {
+        let key = change["key"].as_str().unwrap_or_default();
+        if !key.ends_with("/composite") {
+            continue;
+        }
+        for field in change["fields"].as_array().into_iter().flatten() {
+            assert_ne!(field["field"], "name", "{key}: {field:#}");
+            if field["field"] == "message" {
+                let live = field["live"].as_str().unwrap_or_default();
+                let desired = field["desired"].as_str().unwrap_or_default();
+                assert!(
+                    desired.starts_with(live.trim_end()),
+                    "{key}: the composite's message changes beyond monc's marker: {field:#}"
+                );
+            }
+        }
+    }
 
     let synced = monc_at(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
@@ -333,4 +351,30 @@ fn a_monitor_left_out_by_name_does_not_fail_the_import() {
     let said = output_text(&output);
     assert!(output.status.success(), "{said}");
     assert!(!said.contains("restricted_roles"), "{said}");
+}
+
+/// Handles in an imported message are who the monitor pages (issue 22): import lists them in
+/// `notify` (keeping the text as it is), and `monc graph` says so.
+#[test]
+fn handles_in_imported_messages_page() {
+    let dir = project("handles");
+    let (state, _) = fixture("provider-2.x");
+    std::fs::write(dir.join("terraform.tfstate"), state).expect("state");
+    let imported = common::monc_in(&dir)
+        .args(["import", "--from", "terraform.tfstate"])
+        .output()
+        .expect("runs");
+    assert!(imported.status.success(), "{}", output_text(&imported));
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(
+        hcl.contains("message  = \"The load balancer returns 5xx @pagerduty-critical\"")
+            && hcl.contains("notify   = [\"@pagerduty-critical\"]"),
+        "{hcl}"
+    );
+    let graph = common::monc_in(&dir).arg("graph").output().expect("runs");
+    let graph = output_text(&graph);
+    assert!(
+        graph.contains("l3/prod_alb_5xx<br/>pages @pagerduty-critical"),
+        "{graph}"
+    );
 }
