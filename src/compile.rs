@@ -56,6 +56,17 @@ pub struct CompiledMonitor {
 }
 
 impl CompiledMonitor {
+    /// The handles its notification pages: `notify`, and those the message it pages with
+    /// mentions (the generated composite's `composite.message` when it is suppressed).
+    /// Datadog notifies every handle in the text, so a handle left there pages too.
+    pub fn pages(&self) -> Vec<String> {
+        let message = match &self.composite_text.message {
+            Some(own) if !self.suppressed_by.is_empty() => own,
+            _ => &self.message,
+        };
+        crate::handles::paged_by(&self.notify, message)
+    }
+
     /// The parsed query of a metric monitor.
     pub fn metric(&self) -> Option<&MetricQuery> {
         self.parsed.as_ref().and_then(MonitorQuery::metric)

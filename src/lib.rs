@@ -30,6 +30,7 @@ pub mod escape;
 pub mod eval;
 pub mod format;
 pub mod graph;
+pub mod handles;
 pub mod ignore;
 pub mod import;
 pub mod load;

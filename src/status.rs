@@ -517,7 +517,8 @@ impl Viewer<'_> {
         let mut pages = Vec::new();
         for &index in shown {
             let compiled = &graph.monitors[index];
-            if graph.page_for(index).is_some() || compiled.notify.is_empty() {
+            let handles = compiled.pages();
+            if graph.page_for(index).is_some() || handles.is_empty() {
                 continue;
             }
             let key = match graph.composite_for(index) {
@@ -539,7 +540,7 @@ impl Viewer<'_> {
                         key: key.clone(),
                         group,
                         state: state.name().to_owned(),
-                        notify: compiled.notify.clone(),
+                        notify: handles.clone(),
                     });
                 }
             }

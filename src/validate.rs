@@ -44,31 +44,13 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
 
 // ---- notification handles ----
 
-/// Why `handle` can never notify anyone, if it cannot: Datadog only sends notifications for
-/// `@handle` words, so anything else is plain text in the message.
-fn handle_problem(handle: &str) -> Option<&'static str> {
-    if handle.is_empty() {
-        Some("it is empty")
-    } else if !handle.starts_with('@') {
-        Some("it does not start with `@`")
-    } else if handle == "@" {
-        Some("it is a bare `@`")
-    } else if handle.starts_with("@@") {
-        Some("it starts with `@@`")
-    } else if handle.chars().any(char::is_whitespace) {
-        Some("it contains white space")
-    } else {
-        None
-    }
-}
-
 /// Each handle that pages through a composite, checked once where it is written.
 fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     let mut reported: HashSet<String> = HashSet::new();
     for monitor in &graph.monitors {
         let template = &model.templates[monitor.template];
         for handle in &monitor.notify {
-            let Some(problem) = handle_problem(handle) else {
+            let Some(problem) = crate::handles::problem(handle) else {
                 continue;
             };
             if !reported.insert(handle.clone()) {

@@ -101,11 +101,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let mut settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
     let mut connection = None;
     let monitors = match &args.from {
-        Some(path) => import::read::filter(
-            read_file(path, &mut settings)?,
-            &args.tags,
-            args.name.as_deref(),
-        ),
+        Some(path) => read_file(args, path, &mut settings)?,
         None => {
             let c = connection.insert(connect_org(args, &model).await?);
             read_org(c, args).await?
@@ -148,23 +144,52 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
 }
 
 /// The monitors of a JSON export, or of a Terraform state file (whose module addresses become
-/// tenant hints in `settings`).
-fn read_file(path: &Path, settings: &mut Settings) -> Result<Vec<Monitor>, String> {
+/// tenant hints in `settings`), that --tag and --name keep.
+fn read_file(
+    args: &ImportArgs,
+    path: &Path,
+    settings: &mut Settings,
+) -> Result<Vec<Monitor>, String> {
+    let keep = |monitors| import::read::filter(monitors, &args.tags, args.name.as_deref());
     let state = path
         .is_file()
         .then(|| std::fs::read_to_string(path).ok())
         .flatten()
         .filter(|text| import::tfstate::is_state(text));
     let Some(text) = state else {
-        return import::read::read_export(path);
+        return import::read::read_export(path).map(keep);
     };
     let found =
         import::tfstate::parse_state(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     for line in &found.skipped {
         eoutln!("skipped {}", monc::escape::line(line));
     }
+    let monitors = keep(found.monitors);
+    let kept: std::collections::HashSet<i64> = monitors.iter().filter_map(|m| m.id).collect();
+    let of_kept = |lines: Vec<(i64, String)>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|(id, _)| kept.contains(id))
+            .map(|(_, line)| line)
+            .collect()
+    };
+    for line in of_kept(found.notes) {
+        eoutln!("note: {}: {}", path.display(), monc::escape::line(&line));
+    }
+    let errors = of_kept(found.errors);
+    for line in &errors {
+        eoutln!("error: {}: {}", path.display(), monc::escape::line(line));
+    }
+    if !errors.is_empty() {
+        let n = errors.len();
+        return Err(format!(
+            "{} holds {n} attribute{} monc cannot map (above); nothing was written",
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     settings.tenant_hints = found.tenant_hints;
-    Ok(found.monitors)
+    Ok(monitors)
 }
 
 /// `tenants/` and `monitors/` if the project does not have them yet.

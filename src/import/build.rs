@@ -265,8 +265,9 @@ fn suppress(
         .iter()
         .map(|h| Text::literal(h))
         .collect();
+    keep_composite_text(template, composite, None);
     template.comments.push(format!(
-        "Adopts {} (`{}`): monc generates it from `suppressed_by`; it pages with this monitor's name, message and options, and the handles in `notify`.",
+        "Adopts {} (`{}`): monc generates it from `suppressed_by`; it pages with its own name and message (`composite`, where they differ from this monitor's), this monitor's options, and the handles in `notify`.",
         describe(composite),
         composite.query.trim()
     ));
@@ -297,6 +298,7 @@ fn suppress_group(
         .iter()
         .map(|h| Text::with_tenant(h, tenant))
         .collect();
+    keep_composite_text(template, composites[s.composite], Some(tenant));
     for s in suppressions.iter().filter(|s| group.has(s.target)) {
         let member = group.tenant_of(s.target);
         let key = MonitorKey::new(&template.tier, &template.name, member);
@@ -316,16 +318,33 @@ fn suppress_group(
     ));
 }
 
-/// `@slack-x`, `@pagerduty-y`, `@someone@example.com` in a message, in order, once each.
-pub fn handles(message: &str) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    for word in message.split_whitespace() {
-        let handle = word.trim_end_matches(|c: char| ".,;:!?)]}'\"".contains(c));
-        if handle.len() > 1 && handle.starts_with('@') && !found.iter().any(|h| h == handle) {
-            found.push(handle.to_string());
-        }
+use crate::handles::in_message as handles;
+
+/// `composite = { name, message }` for the composite's own name and message where they differ
+/// from the monitor's, which the generated composite would take instead. Its message keeps the
+/// handles where they were: monc appends only handles a message does not mention.
+fn keep_composite_text(template: &mut ImportedTemplate, composite: &Monitor, tenant: Option<&str>) {
+    let text = |s: &str| match tenant {
+        Some(t) => Text::with_tenant(s, t),
+        None => Text::literal(s),
+    };
+    let name = text(composite.name.trim());
+    if name != template.display_name {
+        template.composite_name = Some(name);
     }
-    found
+    let message = text(composite.message.trim_end());
+    if message != trimmed(&template.message) {
+        template.composite_message = Some(message);
+    }
+}
+
+/// `text` without trailing white space.
+fn trimmed(text: &Text) -> Text {
+    let mut parts = text.0.clone();
+    if let Some(last) = parts.last_mut() {
+        *last = last.trim_end().to_string();
+    }
+    Text(parts)
 }
 
 /// A composite's query with imported monitors named `monitor.<name>` (`["tenant"]` for
@@ -580,13 +599,16 @@ fn why_not_foldable(
     // which handles (the tenant's name replaced).
     let paging = |(i, tenant): &Member| {
         suppressions.iter().find(|s| s.target == *i).map(|s| {
-            let handles: Vec<Vec<String>> = handles(&composites[s.composite].message)
+            let composite = composites[s.composite];
+            let handles: Vec<Vec<String>> = handles(&composite.message)
                 .iter()
                 .map(|h| Text::with_tenant(h, tenant).0)
                 .collect();
             let mut over = s.suppressors.clone();
             over.sort_unstable();
-            (over, handles)
+            let words = [&composite.name, &composite.message]
+                .map(|s| Text::with_tenant(s.trim_end(), tenant).0);
+            (over, handles, words)
         })
     };
     let first = paging(&group.members[0]);
@@ -613,7 +635,7 @@ fn why_not_foldable(
     let described: Vec<String> = through
         .iter()
         .filter_map(|m| {
-            let (over, _) = paging(m)?;
+            let (over, _, _) = paging(m)?;
             let over: Vec<String> = over
                 .iter()
                 .map(|&b| format!("\"{}\"", raw[b].name))
@@ -622,7 +644,7 @@ fn why_not_foldable(
         })
         .collect();
     Some(format!(
-        "their composites silence them with different monitors or notify different handles ({}); `suppressed_by` is one list for every tenant",
+        "their composites silence them with different monitors, notify different handles or have different names or messages ({}); `suppressed_by` and `composite` are one for every tenant",
         described.join("; ")
     ))
 }
@@ -710,9 +732,16 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
         thresholds,
         options,
         priority: m.priority,
-        // Handles stay in the message, where Datadog had them.
-        notify: Vec::new(),
+        // The handles the message mentions: they page, so `notify` says so (for `monc graph`,
+        // `monc test` and suppression); they stay in the text too, and monc appends only
+        // handles a message does not mention, so the message is unchanged.
+        notify: handles(&m.message)
+            .iter()
+            .map(|h| Text::literal(h))
+            .collect(),
         suppressed_by: Vec::new(),
+        composite_name: None,
+        composite_message: None,
         comments: Vec::new(),
         adopts: Adoption::of(m, MonitorKey::new(tier, name, None).into())
             .into_iter()
@@ -734,6 +763,7 @@ fn tenant_template(
     template.display_name = text(&m.name);
     template.query = text(&m.query);
     template.message = text(&m.message);
+    template.notify = handles(&m.message).iter().map(|h| text(h)).collect();
     template.tags = m.tags.iter().map(|t| text(t)).collect();
     template.adopts = group
         .members
@@ -905,7 +935,7 @@ fn header(settings: &Settings, templates: &[ImportedTemplate], tiers: &Tiers) ->
         "Options equal to what Datadog fills in anyway (notify_audit = false, silenced = {}, ...) are left out.".into(),
     );
     lines.push(
-        "`notify = []` keeps each monitor's handles in its message, where Datadog had them, instead of adding the project's `notify`.".into(),
+        "`notify` lists the handles each message mentions, which page: they stay in the message too (monc appends only handles a message does not mention), and `notify = []` means the project's `notify` is not added.".into(),
     );
     lines.push(format!(
         "monc adds tier:/tenant:/cluster: tags, the project's default_tags and its ownership tags to the {monitors} monitors on the next sync."
@@ -925,17 +955,6 @@ mod tests {
         );
         assert_eq!(slug("日本"), "monitor");
         assert!(check_name(&slug("  --Über CPU--  ")).is_ok());
-    }
-
-    #[test]
-    fn finds_handles() {
-        assert_eq!(
-            handles(
-                "Down. @slack-ops, @pagerduty-db\n{{#is_alert}}@a@b.com{{/is_alert}} @slack-ops"
-            ),
-            vec!["@slack-ops", "@pagerduty-db"]
-        );
-        assert_eq!(handles("mail @ops@example.com."), vec!["@ops@example.com"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod adopt;
 mod build;
 pub mod read;
 pub mod tfstate;
+mod tfstate_attributes;
 pub mod write_hcl;
 
 use serde_json::{Map as JsonMap, Value as Json};
@@ -58,6 +59,10 @@ pub struct ImportedTemplate {
     pub notify: Vec<Text>,
     /// Names of single templates that suppress this one.
     pub suppressed_by: Vec<String>,
+    /// `composite = { name, message }`: the adopted composite's own name and message, where
+    /// they differ from this monitor's (which the generated composite takes otherwise).
+    pub composite_name: Option<Text>,
+    pub composite_message: Option<Text>,
     pub comments: Vec<String>,
     /// The live monitors this template takes over.
     pub adopts: Vec<Adoption>,

@@ -2,15 +2,14 @@
 //! `datadog_monitor` resources it manages, turned into monitors as the API returns them, so
 //! that they go through the same import (and adoption by id) as an export.
 //!
-//! The Datadog provider stores a monitor's options as flat attributes named as the API names
-//! them (`notify_no_data`, `renotify_interval`, ...), its thresholds as a one-element list of
-//! objects of strings (`monitor_thresholds = [{critical = "90"}]`) and, in recent versions, its
-//! priority as a string. Its read fills absent options with zero values (`timeout_h = 0`,
-//! `escalation_message = ""`), so zero numbers and empty strings mean "not set".
+//! What each attribute of the provider's `datadog_monitor` is, in every layout the provider
+//! has written, is [`super::tfstate_attributes`]: nothing in a resource is dropped silently.
 
 use std::collections::HashMap;
 
-use serde_json::{Map as JsonMap, Number, Value as Json};
+use serde_json::Value as Json;
+
+use super::tfstate_attributes::{Read, read_options};
 
 use crate::datadog::Monitor;
 
@@ -23,40 +22,13 @@ pub struct StateMonitors {
     pub tenant_hints: HashMap<i64, String>,
     /// Resources of other types, and monitors that could not be read, saying why.
     pub skipped: Vec<String>,
+    /// Attributes left out on purpose (the provider's own settings, mute state): the monitor's
+    /// id, and its address and why.
+    pub notes: Vec<(i64, String)>,
+    /// Attributes monc cannot map: the monitor's id, and its address, the attribute and what to
+    /// do. Any of an imported monitor makes the import fail.
+    pub errors: Vec<(i64, String)>,
 }
-
-/// Options whose attribute has the API's name and type.
-const INTEGER_OPTIONS: &[&str] = &[
-    "new_host_delay",
-    "new_group_delay",
-    "evaluation_delay",
-    "no_data_timeframe",
-    "renotify_interval",
-    "renotify_occurrences",
-    "timeout_h",
-];
-const STRING_OPTIONS: &[&str] = &[
-    "escalation_message",
-    "on_missing_data",
-    "group_retention_duration",
-    "notification_preset_name",
-];
-const LIST_OPTIONS: &[&str] = &["renotify_statuses", "notify_by"];
-/// Booleans the provider always sends, so the live monitor holds them either way.
-const BOOLEAN_OPTIONS: &[&str] = &[
-    "notify_no_data",
-    "require_full_window",
-    "include_tags",
-    "notify_audit",
-    "locked",
-];
-/// Booleans that only some monitor types take: written only when true (the provider reads
-/// false for every other type).
-const TYPE_SPECIFIC_BOOLEANS: &[&str] = &[
-    "enable_logs_sample",
-    "groupby_simple_monitor",
-    "enable_samples",
-];
 
 /// Whether `text` is a Terraform state document (an object with `version` and `resources`).
 pub fn is_state(text: &str) -> bool {
@@ -95,7 +67,12 @@ fn read_resource(resource: &Json, found: &mut StateMonitors) {
             _ => address.clone(),
         };
         match monitor_of(&instance["attributes"]) {
-            Ok(monitor) => {
+            Ok((monitor, read)) => {
+                let id = monitor.id.unwrap_or_default();
+                let at_each =
+                    |lines: Vec<String>| lines.into_iter().map(|l| (id, format!("{at}: {l}")));
+                found.notes.extend(at_each(read.notes));
+                found.errors.extend(at_each(read.errors));
                 let hint = module_key(text("module"))
                     .or_else(|| index.and_then(Json::as_str).map(String::from));
                 if let (Some(id), Some(hint)) = (monitor.id, hint) {
@@ -124,8 +101,9 @@ fn module_key(module: &str) -> Option<String> {
     Some(key.replace("\\\"", "\""))
 }
 
-/// A monitor as the API returns it, from one instance's attributes.
-fn monitor_of(attributes: &Json) -> Result<Monitor, String> {
+/// A monitor as the API returns it, from one instance's attributes, and what reading its
+/// options found.
+fn monitor_of(attributes: &Json) -> Result<(Monitor, Read), String> {
     let text = |key: &str| attributes.get(key).and_then(Json::as_str);
     let id = text("id")
         .and_then(|id| id.parse::<i64>().ok())
@@ -140,8 +118,13 @@ fn monitor_of(attributes: &Json) -> Result<Monitor, String> {
     monitor.id = Some(id);
     monitor.tags = strings(attributes.get("tags"));
     monitor.priority = priority(attributes.get("priority"))?;
-    monitor.options = options(attributes);
-    Ok(monitor)
+    let mut read = read_options(
+        attributes
+            .as_object()
+            .ok_or("`attributes` is not an object")?,
+    );
+    monitor.options = std::mem::take(&mut read.options);
+    Ok((monitor, read))
 }
 
 fn strings(value: Option<&Json>) -> Vec<String> {
@@ -167,81 +150,6 @@ fn priority(value: Option<&Json>) -> Result<Option<i64>, String> {
         Some(other) => return Err(format!("`priority` {other} is not a number")),
     };
     Ok((number != 0).then_some(number))
-}
-
-fn options(attributes: &Json) -> JsonMap<String, Json> {
-    let mut options = JsonMap::new();
-    let get = |key: &str| attributes.get(key).filter(|v| !v.is_null());
-    for &key in INTEGER_OPTIONS {
-        if let Some(n) = get(key).and_then(Json::as_i64).filter(|n| *n != 0) {
-            options.insert(key.into(), n.into());
-        }
-    }
-    for &key in STRING_OPTIONS {
-        if let Some(s) = get(key).and_then(Json::as_str).filter(|s| !s.is_empty()) {
-            options.insert(key.into(), s.into());
-        }
-    }
-    for &key in LIST_OPTIONS {
-        let items = strings(get(key));
-        if !items.is_empty() {
-            options.insert(key.into(), items.into());
-        }
-    }
-    for &key in BOOLEAN_OPTIONS {
-        if let Some(b) = get(key).and_then(Json::as_bool) {
-            options.insert(key.into(), b.into());
-        }
-    }
-    for &key in TYPE_SPECIFIC_BOOLEANS {
-        if get(key).and_then(Json::as_bool) == Some(true) {
-            options.insert(key.into(), true.into());
-        }
-    }
-    if let Some(thresholds) = first_object(get("monitor_thresholds")).map(numbers) {
-        options.insert("thresholds".into(), thresholds.into());
-    }
-    if let Some(windows) = first_object(get("monitor_threshold_windows")).map(non_empty_strings) {
-        options.insert("threshold_windows".into(), windows.into());
-    }
-    options.retain(|_, v| !v.as_object().is_some_and(JsonMap::is_empty));
-    options
-}
-
-/// The one object of a nested block, stored as a one-element list.
-fn first_object(value: Option<&Json>) -> Option<&JsonMap<String, Json>> {
-    value?.as_array()?.first()?.as_object()
-}
-
-/// `{critical = "90", warning = ""}` → `{critical: 90}`: the provider keeps thresholds as strings.
-fn numbers(object: &JsonMap<String, Json>) -> JsonMap<String, Json> {
-    object
-        .iter()
-        .filter_map(|(key, value)| {
-            let number = match value {
-                Json::String(s) => s.trim().parse::<f64>().ok()?,
-                Json::Number(n) => n.as_f64()?,
-                _ => return None,
-            };
-            Some((key.clone(), json_number(number)?))
-        })
-        .collect()
-}
-
-fn json_number(n: f64) -> Option<Json> {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        Some(Json::from(n as i64))
-    } else {
-        Number::from_f64(n).map(Json::Number)
-    }
-}
-
-fn non_empty_strings(object: &JsonMap<String, Json>) -> JsonMap<String, Json> {
-    object
-        .iter()
-        .filter(|(_, v)| v.as_str().is_some_and(|s| !s.is_empty()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -85,6 +85,16 @@ fn template_block(t: &ImportedTemplate) -> String {
     }
     let handles: Vec<String> = t.notify.iter().map(text).collect();
     attr("notify", format!("[{}]", handles.join(", ")));
+    if t.composite_name.is_some() || t.composite_message.is_some() {
+        let mut fields = Vec::new();
+        if let Some(name) = &t.composite_name {
+            fields.push(format!("    name    = {}\n", text(name)));
+        }
+        if let Some(message) = &t.composite_message {
+            fields.push(format!("    message = {}\n", text(message)));
+        }
+        attr("composite", format!("{{\n{}  }}", fields.concat()));
+    }
     if !t.suppressed_by.is_empty() {
         let refs: Vec<String> = t
             .suppressed_by

@@ -174,12 +174,12 @@ impl View<'_> {
         let id = mermaid_id("m", &m.key);
         match self.kind(i) {
             NodeKind::PagesItself => {
-                let label = format!("{}<br/>pages {}", m.key, handles(&m.notify));
+                let label = format!("{}<br/>pages {}", m.key, handles(&m.pages()));
                 let _ = writeln!(out, "    {id}[\"{}\"]:::page", mermaid_text(&label));
                 return;
             }
             NodeKind::Page => {
-                let label = format!("{}<br/>page: pages {}", m.key, handles(&m.notify));
+                let label = format!("{}<br/>page: pages {}", m.key, handles(&m.pages()));
                 let _ = writeln!(out, "    {id}{{{{\"{}\"}}}}:::page", mermaid_text(&label));
                 return;
             }
@@ -191,7 +191,7 @@ impl View<'_> {
         }
         let _ = writeln!(out, "    {id}[\"{}\"]", mermaid_text(&m.key));
         let page_id = mermaid_id("c", &m.key);
-        let label = format!("composite pages {}", handles(&m.notify));
+        let label = format!("composite pages {}", handles(&m.pages()));
         let _ = writeln!(
             out,
             "    {page_id}{{{{\"{}\"}}}}:::page",
@@ -232,12 +232,12 @@ impl View<'_> {
         let page = "style=filled, fillcolor=\"#fde2e2\"";
         match self.kind(i) {
             NodeKind::PagesItself => {
-                let label = dot_text(&format!("{}\npages {}", m.key, handles(&m.notify)));
+                let label = dot_text(&format!("{}\npages {}", m.key, handles(&m.pages())));
                 let _ = writeln!(out, "    \"{key}\" [label=\"{label}\", {page}];");
                 return;
             }
             NodeKind::Page => {
-                let label = dot_text(&format!("{}\npage: pages {}", m.key, handles(&m.notify)));
+                let label = dot_text(&format!("{}\npage: pages {}", m.key, handles(&m.pages())));
                 let _ = writeln!(
                     out,
                     "    \"{key}\" [shape=hexagon, label=\"{label}\", {page}];"
@@ -251,7 +251,7 @@ impl View<'_> {
             NodeKind::Suppressed => {}
         }
         let _ = writeln!(out, "    \"{key}\";");
-        let label = dot_text(&format!("composite pages {}", handles(&m.notify)));
+        let label = dot_text(&format!("composite pages {}", handles(&m.pages())));
         let composite = dot_text(MonitorKey::from(m.key.as_str()).composite().as_str());
         let _ = writeln!(
             out,

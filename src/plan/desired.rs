@@ -230,11 +230,15 @@ fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<St
     tags
 }
 
+/// The message with a `Notify:` line for the handles it does not mention already (Datadog
+/// notifies a handle once however often it is named).
 fn with_handles(message: &str, handles: &[String]) -> String {
-    if handles.is_empty() {
+    let missing = crate::handles::not_in_message(message, handles);
+    if missing.is_empty() {
         return message.trim_end().to_string();
     }
-    join_paragraphs(message, &format!("Notify: {}", handles.join(" ")))
+    let missing: Vec<&str> = missing.iter().map(|h| h.as_str()).collect();
+    join_paragraphs(message, &format!("Notify: {}", missing.join(" ")))
 }
 
 fn join_paragraphs(first: &str, second: &str) -> String {

@@ -241,14 +241,15 @@ fn simulate_with(
         };
         let notify_no_data = notifies_on_no_data(monitor);
         let is_composite = graph.composite_for(index).is_some() || monitor.composite.is_some();
+        let handles = monitor.pages();
         for (group, state) in results {
             // A monitor without handles notifies nobody: its alert is no page.
-            if state.notifies(notify_no_data) && !monitor.notify.is_empty() {
+            if state.notifies(notify_no_data) && !handles.is_empty() {
                 outcome.pages.push(Page {
                     key: key.clone(),
                     group,
                     state,
-                    notify: monitor.notify.clone(),
+                    notify: handles.clone(),
                 });
             } else if state == State::NoData && is_composite {
                 outcome.no_data.push(Silent {

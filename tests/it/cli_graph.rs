@@ -117,3 +117,22 @@ fn readme_shows_the_current_acme_graph() {
         "README's mermaid block is stale: paste `monc graph --tenant acme` into it"
     );
 }
+
+/// Handles left in a message page (issue 22): the graph names them instead of "nobody".
+#[test]
+fn handles_left_in_a_message_are_who_a_monitor_pages() {
+    let mermaid = monc_graph(&["-C", "tests/fixtures/alert-tests/handles-in-message"]);
+    assert!(!mermaid.contains("nobody"), "{mermaid}");
+    assert!(
+        mermaid.contains("l2/db_down<br/>pages @pagerduty-critical"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("composite pages @slack-api-oncall @team-api"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("l3/queue<br/>pages @ops@example.com"),
+        "{mermaid}"
+    );
+}

@@ -200,3 +200,25 @@ fn the_matrix_checks_suppression_whatever_the_handles() {
         "{code:?} {stdout}{stderr}"
     );
 }
+
+/// Handles left in a message page (issue 22): Datadog notifies every `@` mention, so a monitor
+/// with `notify = []` whose message names `@pagerduty-critical` pages it.
+#[test]
+fn handles_left_in_a_message_page() {
+    let (code, stdout, stderr) =
+        monc_test(&["-C", "tests/fixtures/alert-tests/handles-in-message"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("3 scenarios: 3 passed, 0 failed"),
+        "{stdout}"
+    );
+    let (_, matrix, _) = monc_test(&[
+        "-C",
+        "tests/fixtures/alert-tests/handles-in-message",
+        "--matrix",
+        "--format",
+        "json",
+    ]);
+    let document: Value = serde_json::from_str(&matrix).expect("json");
+    assert!(!document.to_string().contains("nobody"), "{document:#}");
+}

@@ -159,6 +159,24 @@ fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
     assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
     assert_eq!(changes_of(&plan, "update").len(), created.len(), "{plan:#}");
     assert_eq!(plan["summary"]["drifted"], 0, "{plan:#}");
+    // Each composite keeps its own name and message (issue 22): only monc's marker is added.
+    for change in changes_of(&plan, "update") {
+        let key = change["key"].as_str().unwrap_or_default();
+        if !key.ends_with("/composite") {
+            continue;
+        }
+        for field in change["fields"].as_array().into_iter().flatten() {
+            assert_ne!(field["field"], "name", "{key}: {field:#}");
+            if field["field"] == "message" {
+                let live = field["live"].as_str().unwrap_or_default();
+                let desired = field["desired"].as_str().unwrap_or_default();
+                assert!(
+                    desired.starts_with(live.trim_end()),
+                    "{key}: the composite's message changes beyond monc's marker: {field:#}"
+                );
+            }
+        }
+    }
 
     let synced = monc_at(&dir, &url, &["sync", "--yes"]);
     assert!(synced.status.success(), "{}", output_text(&synced));
@@ -171,4 +189,192 @@ fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
         assert!(common::is_owned(&live), "{live:#}");
     }
     runtime.block_on(emulator.shutdown());
+}
+
+// ---- every layout the provider has written (issue 22, "Lose nothing") ----
+
+/// The fixture `tests/fixtures/tfstate/<name>.tfstate` and the monitors its resources stand for
+/// (`<name>.monitors.json`, as that provider version creates them), both naming monitors by
+/// the fixture's ids.
+fn fixture(name: &str) -> (String, Vec<Value>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tfstate");
+    let read = |file: String| std::fs::read_to_string(dir.join(&file)).expect(&file);
+    let monitors = serde_json::from_str(&read(format!("{name}.monitors.json"))).expect("json");
+    (read(format!("{name}.tfstate")), monitors)
+}
+
+/// Creates the fixture's monitors in the emulator, as `terraform apply` did, and returns the
+/// state naming them by the ids the emulator gave them.
+fn apply_fixture(emulator: &EmulatorHandle, name: &str) -> (String, usize) {
+    let (mut state, monitors) = fixture(name);
+    let mut renumbered: Vec<(String, String)> = Vec::new();
+    for mut monitor in monitors.clone() {
+        let fixture_id = monitor["id"].as_i64().expect("fixture id").to_string();
+        let object = monitor.as_object_mut().expect("object");
+        object.remove("id");
+        if let Some(query) = object.get("query").and_then(Value::as_str) {
+            let query = renumbered
+                .iter()
+                .fold(query.to_string(), |q, (from, to)| q.replace(from, to));
+            object.insert("query".into(), query.into());
+        }
+        let id = emulator.insert_monitor(monitor).expect("created");
+        renumbered.push((fixture_id, id.to_string()));
+    }
+    for (from, to) in &renumbered {
+        state = state.replace(from.as_str(), to);
+    }
+    (state, monitors.len())
+}
+
+/// The fields each update of a JSON plan changes.
+fn updated_fields(plan: &Value) -> Vec<(String, String)> {
+    changes_of(plan, "update")
+        .iter()
+        .flat_map(|change| {
+            let key = change["key"].as_str().unwrap_or_default().to_string();
+            change["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |f| (key.clone(), f["field"].as_str().unwrap_or_default().into()))
+        })
+        .collect()
+}
+
+/// Import + adopt of a state in one provider layout; the first diff changes nothing but monc's
+/// tags and marker: no option, threshold, name or query of any monitor.
+fn adopt_layout_and_diff_only_ownership(name: &str) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = project(name);
+    let (state, count) = apply_fixture(&emulator, name);
+    std::fs::write(dir.join("terraform.tfstate"), state).expect("state");
+
+    let imported = monc_at(
+        &dir,
+        &url,
+        &["import", "--from", "terraform.tfstate", "--adopt"],
+    );
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert_eq!(said.matches("adopted   ").count(), count, "{said}");
+
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(2), "{plan:#}");
+    assert_eq!(changes_of(&plan, "create").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "update").len(), count, "{plan:#}");
+    let content: Vec<(String, String)> = updated_fields(&plan)
+        .into_iter()
+        .filter(|(_, field)| field != "tags" && field != "message")
+        .collect();
+    assert!(
+        content.is_empty(),
+        "the first diff changes the monitors' content: {content:?}\n{}",
+        std::fs::read_to_string(dir.join("monitors/imported.hcl")).unwrap_or_default()
+    );
+    for change in changes_of(&plan, "update") {
+        for field in change["fields"].as_array().into_iter().flatten() {
+            if field["field"] == "message" {
+                let live = field["live"].as_str().unwrap_or_default();
+                let desired = field["desired"].as_str().unwrap_or_default();
+                assert!(
+                    desired.starts_with(live.trim_end()) && desired.contains("[managed by monc:"),
+                    "the message changes beyond monc's marker: {field:#}"
+                );
+            }
+        }
+    }
+    runtime.block_on(emulator.shutdown());
+}
+
+#[test]
+fn a_provider_1_x_state_is_adopted_without_changing_any_monitor() {
+    adopt_layout_and_diff_only_ownership("provider-1.x");
+}
+
+#[test]
+fn a_provider_2_x_state_keeps_its_warning_thresholds() {
+    adopt_layout_and_diff_only_ownership("provider-2.x");
+}
+
+#[test]
+fn a_provider_3_x_state_is_adopted_without_changing_any_monitor() {
+    adopt_layout_and_diff_only_ownership("provider-3.x");
+}
+
+/// An attribute monc cannot map fails the import, naming the file, the resource and the
+/// attribute; the provider's own settings are left out with a reason.
+#[test]
+fn an_attribute_monc_cannot_map_is_an_error_naming_file_and_resource() {
+    let dir = project("unmappable");
+    let (state, _) = fixture("provider-3.x");
+    let mut state: Value = serde_json::from_str(&state).expect("json");
+    state["resources"][0]["instances"][0]["attributes"]["restricted_roles"] = json!(["a1b2"]);
+    std::fs::write(dir.join("terraform.tfstate"), state.to_string()).expect("state");
+
+    let output = common::monc_in(&dir)
+        .args(["import", "--from", "terraform.tfstate"])
+        .output()
+        .expect("runs");
+    let said = output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("terraform.tfstate: datadog_monitor.latency: `restricted_roles`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("datadog_monitor.payments[\"payments\"]: `validate` = true not imported"),
+        "{said}"
+    );
+    assert!(
+        !dir.join("monitors/imported.hcl").exists(),
+        "nothing written"
+    );
+}
+
+/// `--name` leaves such a monitor to Terraform, as the error says.
+#[test]
+fn a_monitor_left_out_by_name_does_not_fail_the_import() {
+    let dir = project("unmappable-left-out");
+    let (state, _) = fixture("provider-3.x");
+    let mut state: Value = serde_json::from_str(&state).expect("json");
+    state["resources"][0]["instances"][0]["attributes"]["restricted_roles"] = json!(["a1b2"]);
+    std::fs::write(dir.join("terraform.tfstate"), state.to_string()).expect("state");
+
+    let output = common::monc_in(&dir)
+        .args(["import", "--from", "terraform.tfstate", "--name", "payment"])
+        .output()
+        .expect("runs");
+    let said = output_text(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(!said.contains("restricted_roles"), "{said}");
+}
+
+/// Handles in an imported message are who the monitor pages (issue 22): import lists them in
+/// `notify` (keeping the text as it is), and `monc graph` says so.
+#[test]
+fn handles_in_imported_messages_page() {
+    let dir = project("handles");
+    let (state, _) = fixture("provider-2.x");
+    std::fs::write(dir.join("terraform.tfstate"), state).expect("state");
+    let imported = common::monc_in(&dir)
+        .args(["import", "--from", "terraform.tfstate"])
+        .output()
+        .expect("runs");
+    assert!(imported.status.success(), "{}", output_text(&imported));
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(
+        hcl.contains("message  = \"The load balancer returns 5xx @pagerduty-critical\"")
+            && hcl.contains("notify   = [\"@pagerduty-critical\"]"),
+        "{hcl}"
+    );
+    let graph = common::monc_in(&dir).arg("graph").output().expect("runs");
+    let graph = output_text(&graph);
+    assert!(
+        graph.contains("l3/prod_alb_5xx<br/>pages @pagerduty-critical"),
+        "{graph}"
+    );
 }
