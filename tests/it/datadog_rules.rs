@@ -157,39 +157,47 @@ fn import_skips_synthetics_monitors_and_writes_a_valid_project() {
     );
 }
 
-/// `priority: 0`: no recording under shared/fixtures/datadog-cassettes (nor in the other public
-/// recordings searched) sends it; a Datadog maintainer answers that "a monitor with value 0 is
-/// invalid ... To have a monitor with no priority, you should omit the field entirely"
-/// (DataDog/terraform-provider-datadog#1865), and the API documents "an integer from 1 (high)
-/// to 5 (low)". So both refuse it, and monc says how to have no priority.
+/// `priority: 0` was accepted on create and validate in recorded real traffic (the team's
+/// checked facts), so neither monc nor the emulator refuses it; 6 is refused by both.
 #[tokio::test]
-async fn priority_zero_is_refused_by_both_with_how_to_have_none() {
+async fn priority_zero_is_accepted_by_both_and_six_is_not() {
     let dir = project_copy("_published-forms", "priority_zero");
     let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
-    let with_zero = monitors.replacen(
-        "  type  = \"query alert\"\n",
-        "  type  = \"query alert\"\n  priority = 0\n",
-        1,
-    );
-    std::fs::write(dir.join("monitors.hcl"), with_zero).expect("write");
-    let validate = monc_in(&dir).arg("validate").output().expect("runs");
-    let said = output_text(&validate);
-    assert_eq!(validate.status.code(), Some(1), "{said}");
-    assert!(said.contains("leave `priority` out"), "{said}");
+    for (priority, code) in [(0, 0), (6, 1)] {
+        let with_priority = monitors.replacen(
+            "  type  = \"query alert\"\n",
+            &format!("  type  = \"query alert\"\n  priority = {priority}\n"),
+            1,
+        );
+        std::fs::write(dir.join("monitors.hcl"), with_priority).expect("write");
+        let validate = monc_in(&dir).arg("validate").output().expect("runs");
+        let said = output_text(&validate);
+        assert_eq!(
+            validate.status.code(),
+            Some(code),
+            "priority {priority}: {said}"
+        );
+    }
 
     let (emulator, _client) = crate::common::start().await;
-    let body = serde_json::json!({"name": "m", "type": "query alert", "priority": 0,
-        "query": "avg(last_5m):avg:system.cpu.user{*} > 90"});
-    for path in ["/api/v1/monitor", "/api/v1/monitor/validate"] {
-        let answer = reqwest::Client::new()
-            .post(format!("{}{path}", emulator.base_url()))
-            .header("DD-API-KEY", "k")
-            .header("DD-APPLICATION-KEY", "a")
-            .json(&body)
-            .send()
-            .await
-            .expect("answers");
-        assert_eq!(answer.status().as_u16(), 400, "{path}");
+    for (priority, status) in [(0, 200), (6, 400)] {
+        let body = serde_json::json!({"name": "m", "type": "query alert", "priority": priority,
+            "query": "avg(last_5m):avg:system.cpu.user{*} > 90"});
+        for path in ["/api/v1/monitor", "/api/v1/monitor/validate"] {
+            let answer = reqwest::Client::new()
+                .post(format!("{}{path}", emulator.base_url()))
+                .header("DD-API-KEY", "k")
+                .header("DD-APPLICATION-KEY", "a")
+                .json(&body)
+                .send()
+                .await
+                .expect("answers");
+            assert_eq!(
+                answer.status().as_u16(),
+                status,
+                "{path} priority {priority}"
+            );
+        }
     }
     emulator.shutdown().await;
 }

@@ -192,13 +192,14 @@ fn check_optional_fields(monitor: &Map<String, Value>) -> Result<(), Rejection> 
             return Err(Rejection::invalid("tags", &tags.to_string()));
         }
     }
-    // Documented: 1 (high) to 5 (low). 0 is refused too: "a monitor with value 0 is invalid"
-    // (a Datadog maintainer, terraform-provider-datadog#1865); no recording sends 0.
-    // GUESS: the wording of the refusal.
+    // Documented: 1 (high) to 5 (low). 0 was accepted on create and validate in recorded real
+    // traffic (the team's checked facts, though no cassette under tests/fixtures holds it, and a
+    // maintainer once called it invalid: terraform-provider-datadog#1865). GUESS: 0 is stored and
+    // read back as sent; the wording of the refusal of anything else.
     if let Some(priority) = monitor
         .get("priority")
         .filter(|priority| !priority.is_null())
-        && !priority.as_i64().is_some_and(|p| (1..=5).contains(&p))
+        && !priority.as_i64().is_some_and(|p| (0..=5).contains(&p))
     {
         return Err(Rejection::invalid("priority", &priority.to_string()));
     }
