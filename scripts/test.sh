@@ -4,7 +4,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-venv="target/py-venv"
+# Beside the build, wherever CARGO_TARGET_DIR puts it.
+venv="${CARGO_TARGET_DIR:-target}/py-venv"
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
@@ -13,5 +14,8 @@ if ! "$venv/bin/python" -c "import datadog_api_client" 2>/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check datadog-api-client
 fi
 
-export MONC_PYTHON="$PWD/$venv/bin/python"
+case "$venv" in
+    /*) export MONC_PYTHON="$venv/bin/python" ;;
+    *) export MONC_PYTHON="$PWD/$venv/bin/python" ;;
+esac
 exec cargo test --workspace --all-targets "$@"

@@ -23,6 +23,11 @@ const FILES: &[(&str, &str)] = &[
         "alert-tests/example.hcl",
         include_str!("init/alert-tests.hcl"),
     ),
+    // The local org and the backups hold the org's data: never committed by `git add -A`.
+    (
+        ".gitignore",
+        "# monc's local state: the emulated org (--org local) and backups of the org's monitors.\n.monc/\n",
+    ),
 ];
 
 /// What `init` refuses to write over: any file it would write, and the other layouts' files.
@@ -49,12 +54,18 @@ pub fn run(args: &InitArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let had_gitignore = args.dir.join(".gitignore").exists();
     if let Err(error) = write_files(&args.dir) {
         eoutln!("error: {error}");
         return ExitCode::FAILURE;
     }
     for (name, _) in FILES {
-        outln!("created {}", args.dir.join(name).display());
+        let verb = if *name == ".gitignore" && had_gitignore {
+            "updated"
+        } else {
+            "created"
+        };
+        outln!("{verb} {}", args.dir.join(name).display());
     }
     outln!(
         "\nNext:\n  monc validate{dir}              check the project\n  monc test{dir}                  run alert-tests/\n  monc diff --org local{dir}      plan against a local emulated org",
@@ -82,10 +93,11 @@ fn write_files(dir: &Path) -> Result<(), String> {
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             created.push(parent);
         }
-        let text = if *name == "monc.hcl" {
-            with_project_name(text, dir)
-        } else {
-            text.to_string()
+        let text = match *name {
+            "monc.hcl" => with_project_name(text, dir),
+            // A repository's own .gitignore is kept: `.monc/` is added to it if missing.
+            ".gitignore" if path.exists() => return ignore_monc_dir(&path),
+            _ => text.to_string(),
         };
         monc::atomic_file::write(&path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -98,6 +110,25 @@ fn write_files(dir: &Path) -> Result<(), String> {
         }
     }
     result
+}
+
+/// Adds `.monc/` to an existing .gitignore that does not ignore it yet.
+fn ignore_monc_dir(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if text
+        .lines()
+        .any(|l| matches!(l.trim(), ".monc/" | ".monc" | "/.monc/" | "/.monc"))
+    {
+        return Ok(());
+    }
+    let separator = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    monc::atomic_file::write(path, format!("{text}{separator}.monc/\n").as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// monc.hcl naming the project after its directory, so that a second project in the same org

@@ -65,6 +65,9 @@ fn init_writes_a_project_that_validates_and_passes_its_alert_tests() {
     ] {
         assert!(project.join(file).is_file(), "{file} missing");
     }
+    // `git add -A` must not stage the local org and the backups (the org's data).
+    let ignored = std::fs::read_to_string(project.join(".gitignore")).expect(".gitignore");
+    assert!(ignored.lines().any(|l| l == ".monc/"), "{ignored}");
     let validate = monc(&project)
         .args(["validate", "--strict"])
         .output()
@@ -359,4 +362,19 @@ fn an_import_with_nothing_to_import_writes_nothing() {
         "{stderr}"
     );
     assert_eq!(snapshot(&dir), before, "no empty imported.hcl");
+}
+
+#[test]
+fn init_keeps_a_repositorys_gitignore_and_adds_the_local_state() {
+    let dir = empty_dir("init-gitignore");
+    std::fs::write(dir.join(".gitignore"), "target/").expect("write");
+    let output = monc(&dir).arg("init").output().expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).expect("read");
+    assert_eq!(ignored, "target/\n.monc/\n");
+    assert!(
+        stdout_of(&output).contains("updated ./.gitignore"),
+        "{}",
+        stdout_of(&output)
+    );
 }
