@@ -259,11 +259,66 @@ fn render_change_human(out: &mut String, change: &Change, p: &Palette) {
         p.reset,
         escape::line(display_name(change))
     );
-    if change.action == Action::Update {
-        for field in &change.fields {
-            render_field_human(out, field, p);
+    match change.action {
+        Action::Update => {
+            for field in &change.fields {
+                render_field_human(out, field, p);
+            }
         }
+        Action::Create => render_created(out, change, p),
+        _ => {}
     }
+}
+
+/// Every field a create sets, one line each, as Terraform shows a new resource's attributes:
+/// a long message by its first line and how many follow.
+fn render_created(out: &mut String, change: &Change, p: &Palette) {
+    for (field, first, more) in created_fields(change) {
+        let rest = more_lines(more);
+        let rest = if rest.is_empty() {
+            rest
+        } else {
+            format!("{}{rest}{}", p.dim, p.reset)
+        };
+        let _ = writeln!(out, "      {}{field}{} = {first}{rest}", p.dim, p.reset);
+    }
+}
+
+/// A create's fields (its name is on the change's own line), escaped: what the monitor
+/// watches first, who hears of it last. Each with its first line and how many lines follow.
+fn created_fields(change: &Change) -> Vec<(String, String, usize)> {
+    let rank = |field: &str| match field {
+        "type" => 0,
+        "query" => 1,
+        f if f.starts_with("options.") => 2,
+        "priority" => 3,
+        "tags" => 4,
+        _ => 5,
+    };
+    let mut fields: Vec<&FieldChange> =
+        change.fields.iter().filter(|f| f.field != "name").collect();
+    fields.sort_by_key(|f| rank(&f.field));
+    fields
+        .into_iter()
+        .filter_map(|field| {
+            let text = field.desired_text()?;
+            let mut lines = text.lines();
+            let first = escape::line(lines.next().unwrap_or_default()).into_owned();
+            Some((
+                escape::line(&field.field).into_owned(),
+                first,
+                lines.count(),
+            ))
+        })
+        .collect()
+}
+
+/// ` … (2 more lines)`, or nothing.
+fn more_lines(more: usize) -> String {
+    if more == 0 {
+        return String::new();
+    }
+    format!(" … ({more} more line{})", crate::english::plural(more))
 }
 
 /// Field-by-field differences as `monc diff` shows them under an update (restore's plan uses
@@ -429,6 +484,14 @@ fn render_change_markdown(out: &mut String, change: &Change) {
         markdown_code(&change.key),
         escape::markdown(display_name(change))
     );
+    if change.action == Action::Create {
+        out.push_str("\n  ```diff\n");
+        for (field, first, more) in created_fields(change) {
+            let _ = writeln!(out, "  + {field} = {first}{}", more_lines(more));
+        }
+        out.push_str("  ```\n");
+        return;
+    }
     if change.action != Action::Update || change.fields.is_empty() {
         return;
     }

@@ -722,3 +722,27 @@ fn graph_markdown_is_fenced() {
     assert!(text.starts_with("```mermaid\nflowchart TB\n"), "{text}");
     assert!(text.ends_with("```\n"), "{text}");
 }
+
+/// A create shows what it will set (as Terraform shows a new resource), in every format.
+#[test]
+fn a_create_shows_what_it_sets() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("contract", "create-details");
+    let human = common::output_text(&common::monc_at(&dir, &url, &["diff"]));
+    assert!(
+        human.contains("\n      query = avg(last_15m):p95:trace.http.request{service:acme-api"),
+        "{human}"
+    );
+    assert!(
+        human.contains("\n      options.thresholds.critical = "),
+        "{human}"
+    );
+    let markdown = common::output_text(&common::monc_at(
+        &dir,
+        &url,
+        &["diff", "--format", "markdown"],
+    ));
+    assert!(markdown.contains("\n  + query = "), "{markdown}");
+}
