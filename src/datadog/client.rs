@@ -36,7 +36,18 @@ pub struct ClientOptions {
     pub rate_headroom: f64,
     /// Largest answer body accepted; a bigger one is an error, not a memory blow-up.
     pub max_body_bytes: usize,
+    /// Largest listing accepted, all its pages' bodies together: each page under
+    /// `max_body_bytes` is not enough, a server can send many.
+    pub max_listing_bytes: usize,
+    /// Most monitors one listing may hold.
+    pub max_listing_monitors: usize,
 }
+
+/// Default [`ClientOptions::max_listing_bytes`]: many times the largest org monc manages
+/// (10,000s of monitors of a few KB each), far below what exhausts a CI runner.
+pub const MAX_LISTING_BYTES: usize = 512 << 20;
+/// Default [`ClientOptions::max_listing_monitors`]: a thousand full pages, far more than any org.
+pub const MAX_LISTING_MONITORS: usize = 1_000_000;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -50,6 +61,8 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(10),
             rate_headroom: 0.2,
             max_body_bytes: 64 << 20,
+            max_listing_bytes: MAX_LISTING_BYTES,
+            max_listing_monitors: MAX_LISTING_MONITORS,
         }
     }
 }
@@ -158,9 +171,41 @@ const MAX_PAGES: u32 = 1000;
 struct Listing {
     monitors: Vec<Monitor>,
     page_of: HashMap<i64, u32>,
+    /// Body bytes of every page read.
+    bytes: usize,
 }
 
 impl Listing {
+    /// Counts one page's body, or says which cap of `options` the listing passed.
+    fn take_bytes(
+        &mut self,
+        page: u32,
+        body: &[u8],
+        options: &ClientOptions,
+    ) -> Result<(), String> {
+        self.bytes = self.bytes.saturating_add(body.len());
+        if self.bytes > options.max_listing_bytes {
+            return Err(format!(
+                "{} in all after {} pages",
+                byte_size(options.max_listing_bytes),
+                page + 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the count of monitors against its cap once a page is taken.
+    fn check_count(&self, page: u32, options: &ClientOptions) -> Result<(), String> {
+        if self.monitors.len() > options.max_listing_monitors {
+            return Err(format!(
+                "{} monitors after {} pages",
+                options.max_listing_monitors,
+                page + 1
+            ));
+        }
+        Ok(())
+    }
+
     /// Adds one page, or says why the answer cannot be trusted.
     fn take_page(&mut self, page: u32, page_size: u32, batch: Vec<Monitor>) -> Result<(), String> {
         if batch.len() > page_size as usize {
@@ -319,11 +364,21 @@ impl Client {
                 query.push(("group_states", states.to_owned()));
             }
             let call = Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query);
-            let batch: Vec<Monitor> = self.json_call(&call).await?;
+            let reply = self.send(&call).await?;
+            let body = self.expect_success(&call, reply)?;
+            let options = &self.inner.options;
+            listing
+                .take_bytes(page, &body, options)
+                .map_err(|exceeded| call.listing_too_large(exceeded))?;
+            let batch: Vec<Monitor> = call.decode(&body)?;
+            drop(body);
             let last_page = batch.len() < page_size as usize;
             listing
                 .take_page(page, page_size, batch)
                 .map_err(|message| call.inconsistent(message))?;
+            listing
+                .check_count(page, options)
+                .map_err(|exceeded| call.listing_too_large(exceeded))?;
             if last_page {
                 return Ok(listing.monitors);
             }
@@ -509,11 +564,7 @@ impl Client {
     async fn json_call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, ApiError> {
         let reply = self.send(call).await?;
         let body = self.expect_success(call, reply)?;
-        serde_json::from_slice(&body).map_err(|error| ApiError::Decode {
-            method: call.method.to_string(),
-            path: call.path.clone(),
-            message: error.to_string(),
-        })
+        call.decode(&body)
     }
 
     fn expect_success(&self, call: &Call, reply: Reply) -> Result<Vec<u8>, ApiError> {
@@ -887,6 +938,22 @@ impl Call {
         }
     }
 
+    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(body).map_err(|error| ApiError::Decode {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            message: error.to_string(),
+        })
+    }
+
+    fn listing_too_large(&self, exceeded: String) -> ApiError {
+        ApiError::ListingTooLarge {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            exceeded,
+        }
+    }
+
     fn inconsistent(&self, message: String) -> ApiError {
         ApiError::Inconsistent {
             method: self.method.to_string(),
@@ -959,6 +1026,15 @@ fn error_messages(body: &[u8]) -> Vec<String> {
         vec![format!("non-JSON answer ({} bytes of HTML)", body.len())]
     } else {
         vec![text.chars().take(300).collect()]
+    }
+}
+
+/// `100000 bytes`, or `536870912 bytes (512 MiB)`.
+fn byte_size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{bytes} bytes ({} MiB)", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

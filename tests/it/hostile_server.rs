@@ -575,3 +575,77 @@ async fn a_monitor_read_that_is_not_of_the_id_asked_or_has_no_modified_is_an_err
         .expect_err("no modified");
     assert!(error.to_string().contains("modified"), "{error}");
 }
+
+/// Full pages of distinct, large monitors (each page far under the body cap) for as long as
+/// asked: what drove a listing to 7.8 GB before the listing as a whole had a cap.
+fn endless_large_pages(message_bytes: usize) -> impl Fn(&Seen) -> Answer + Send + Sync {
+    let message = "x".repeat(message_bytes);
+    move |seen| {
+        let param = |name: &str| -> i64 {
+            seen.uri
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (page, size) = (param("page"), param("page_size"));
+        let monitors: Vec<Value> = (0..size)
+            .map(|i| {
+                let mut m = monitor(page * size + i + 1);
+                m["message"] = json!(message);
+                m
+            })
+            .collect();
+        Answer::json(Value::Array(monitors))
+    }
+}
+
+#[tokio::test]
+async fn a_listing_larger_in_total_than_the_listing_cap_is_refused() {
+    let server = serve(endless_large_pages(10_000)).await;
+    let options = ClientOptions {
+        page_size: 2,
+        max_body_bytes: 100_000,
+        max_listing_bytes: 100_000,
+        ..quick_options()
+    };
+    let error = client(&server.url, options)
+        .list_monitors(&[])
+        .await
+        .expect_err("a listing past its cap is an error");
+    let text = error.to_string();
+    assert!(
+        text.contains("100000 bytes") && text.contains("listing"),
+        "the error names the cap exceeded: {text}"
+    );
+    // About 20 KB a page: the sixth page passes 100,000 bytes; nothing is read after it.
+    assert!(
+        server.seen().len() <= 6,
+        "{} pages read",
+        server.seen().len()
+    );
+}
+
+#[tokio::test]
+async fn a_listing_of_more_monitors_than_the_cap_is_refused() {
+    let server = serve(endless_large_pages(10)).await;
+    let options = ClientOptions {
+        page_size: 2,
+        max_listing_monitors: 5,
+        ..quick_options()
+    };
+    let error = client(&server.url, options)
+        .list_monitors(&[])
+        .await
+        .expect_err("a listing past its cap is an error");
+    let text = error.to_string();
+    assert!(
+        text.contains("5 monitors") && text.contains("listing"),
+        "the error names the cap exceeded: {text}"
+    );
+    assert_eq!(
+        server.seen().len(),
+        3,
+        "stops at the page that passes the cap"
+    );
+}
