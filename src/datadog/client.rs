@@ -219,7 +219,7 @@ impl Listing {
                 return Err(format!(
                     "monitor {} of page {page} ({:?}) has no id",
                     index + 1,
-                    monitor.name
+                    cut_message(&monitor.name)
                 ));
             };
             if let Some(first) = self.page_of.insert(id, page) {
@@ -500,7 +500,10 @@ impl Client {
                 let reasons = answer
                     .errors
                     .as_ref()
-                    .and_then(|errors| errors.get(&id.to_string()).cloned())
+                    .and_then(|errors| errors.get(&id.to_string()))
+                    .map(|reasons| {
+                        cut_messages(reasons.len(), reasons.iter().map(|r| cut_message(r)))
+                    })
                     .unwrap_or_else(|| vec!["the API did not say it can be deleted".into()]);
                 blockers.insert(id, reasons);
             }
@@ -1005,18 +1008,24 @@ fn classify(error: reqwest::Error) -> AttemptError {
     }
 }
 
-/// Datadog's `errors` array, or a short description of a body that is not one (e.g. an HTML 429).
+/// Server messages kept in an error, and characters kept of each: a server's text goes to a
+/// terminal and CI logs, and a 5 MB message echoed whole is no help to anyone.
+const MAX_SERVER_MESSAGES: usize = 10;
+const MAX_SERVER_MESSAGE_CHARS: usize = 1000;
+
+/// Datadog's `errors` array, or a short description of a body that is not one (e.g. an HTML 429),
+/// cut to [`MAX_SERVER_MESSAGES`] of [`MAX_SERVER_MESSAGE_CHARS`] each.
 fn error_messages(body: &[u8]) -> Vec<String> {
     if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body)
         && let Some(Value::Array(errors)) = map.get("errors")
     {
-        return errors
-            .iter()
-            .map(|error| match error {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            })
-            .collect();
+        return cut_messages(
+            errors.len(),
+            errors.iter().map(|error| match error {
+                Value::String(text) => cut_message(text),
+                other => cut_message(&other.to_string()),
+            }),
+        );
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
@@ -1025,8 +1034,40 @@ fn error_messages(body: &[u8]) -> Vec<String> {
     } else if text.starts_with('<') {
         vec![format!("non-JSON answer ({} bytes of HTML)", body.len())]
     } else {
-        vec![text.chars().take(300).collect()]
+        vec![cut_message(text)]
     }
+}
+
+/// The first [`MAX_SERVER_MESSAGES`] of `total` messages, and a last one saying how many more
+/// were cut.
+fn cut_messages(total: usize, messages: impl Iterator<Item = String>) -> Vec<String> {
+    let mut kept: Vec<String> = messages.take(MAX_SERVER_MESSAGES).collect();
+    if total > kept.len() {
+        let more = total - kept.len();
+        kept.push(format!("… and {} cut", counted(more, "more message")));
+    }
+    kept
+}
+
+/// `text`, cut to [`MAX_SERVER_MESSAGE_CHARS`] characters, saying how many more there were.
+fn cut_message(text: &str) -> String {
+    let mut chars = text.char_indices().skip(MAX_SERVER_MESSAGE_CHARS);
+    match chars.next() {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let more = text[end..].chars().count();
+            format!(
+                "{}… ({} cut)",
+                &text[..end],
+                counted(more, "more character")
+            )
+        }
+    }
+}
+
+/// `1 more message`, `2 more messages`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// `100000 bytes`, or `536870912 bytes (512 MiB)`.
@@ -1101,5 +1142,17 @@ mod tests {
             vec!["non-JSON answer (47 bytes of HTML)"]
         );
         assert!(error_messages(b"").is_empty());
+    }
+
+    #[test]
+    fn server_messages_are_cut_on_character_boundaries() {
+        assert_eq!(cut_message("short"), "short");
+        let exact = "é".repeat(MAX_SERVER_MESSAGE_CHARS);
+        assert_eq!(cut_message(&exact), exact);
+        let long = "é".repeat(MAX_SERVER_MESSAGE_CHARS + 1);
+        assert_eq!(
+            cut_message(&long),
+            format!("{exact}… (1 more character cut)")
+        );
     }
 }

@@ -649,3 +649,44 @@ async fn a_listing_of_more_monitors_than_the_cap_is_refused() {
         "stops at the page that passes the cap"
     );
 }
+
+/// A server's error text is echoed to a terminal and CI logs: 5 MB of it was printed whole
+/// (178 MB on stderr in one sync). Each message is cut to 1,000 characters and the list to 10
+/// messages, saying how much was cut.
+#[tokio::test]
+async fn a_huge_server_error_text_is_cut_saying_how_much() {
+    let mut errors = vec!["e".repeat(5_000_000)];
+    errors.extend((1..15).map(|i| format!("short message {i}")));
+    let body = json!({ "errors": errors }).to_string();
+    let server = serve(move |_| Answer {
+        status: 400,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.clone(),
+    })
+    .await;
+    let error = client(&server.url, quick_options())
+        .list_monitors(&[])
+        .await
+        .expect_err("400");
+    let text = error.to_string();
+    assert!(text.len() < 5_000, "{} bytes of error text", text.len());
+    assert!(text.contains("4999000 more characters cut"), "{text}");
+    assert!(text.contains("short message 9"), "{text}");
+    assert!(!text.contains("short message 10"), "{text}");
+    assert!(text.contains("5 more messages cut"), "{text}");
+
+    let plain = "p".repeat(5_000_000);
+    let server = serve(move |_| Answer {
+        status: 400,
+        headers: Vec::new(),
+        body: plain.clone(),
+    })
+    .await;
+    let text = client(&server.url, quick_options())
+        .list_monitors(&[])
+        .await
+        .expect_err("400")
+        .to_string();
+    assert!(text.len() < 2_000, "{} bytes of error text", text.len());
+    assert!(text.contains("4999000 more characters cut"), "{text}");
+}
