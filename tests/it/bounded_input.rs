@@ -179,3 +179,53 @@ fn thousands_of_diagnostics_in_one_big_file_are_rendered_in_linear_time() {
         }
     }
 }
+
+/// 40 locals that each double the last (`l1 = "${local.l0}${local.l0}"`, ...) asked for 1 TB:
+/// `monc validate` (run by the PR workflow on untrusted changes) took all memory. A value past
+/// 1 MiB is an error at the local that passes it; the locals built on it are not evaluated.
+#[test]
+fn self_doubling_locals_stop_at_the_value_cap_with_a_located_error() {
+    let mut locals = String::from("locals {\n  l0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..40 {
+        let _ = writeln!(locals, "  l{i} = \"${{local.l{0}}}${{local.l{0}}}\"", i - 1);
+    }
+    locals.push_str("}\n");
+    let template = r#"monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors"
+  type     = "metric alert"
+  query    = "avg(last_5m):avg:app.errors{service:${tenant.vars.service}} > 5"
+  message  = "Errors ${substr(local.l39, 0, 10)}"
+}
+"#;
+    let dir = project(
+        "doubling-locals",
+        &[
+            (
+                "monc.hcl",
+                &format!("owner_tag = \"managed-by:monc\"\n{locals}"),
+            ),
+            ("tenants/tenants.hcl", &tenants(2, 1)),
+            ("monitors/l3.hcl", template),
+        ],
+    );
+    let output = common::monc_in(&dir)
+        .args(["validate", "--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{:?}", output.status);
+    let errors: Vec<Value> = diagnostics(&output)
+        .into_iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    // 16 bytes doubled 17 times is 2 MiB: l17 is the first past 1 MiB.
+    assert_eq!(errors.len(), 1, "one mistake, one error: {errors:#?}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("local `l17`") && message.contains("larger than 1 MiB"),
+        "{message}"
+    );
+    assert_eq!(errors[0]["line"], 2 + 18, "{:#?}", errors[0]);
+}
