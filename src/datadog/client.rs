@@ -500,10 +500,8 @@ impl Client {
                 let reasons = answer
                     .errors
                     .as_ref()
-                    .and_then(|errors| errors.get(&id.to_string()))
-                    .map(|reasons| {
-                        cut_messages(reasons.len(), reasons.iter().map(|r| cut_message(r)))
-                    })
+                    // Not cut like error texts: plan::live reads the ids in them.
+                    .and_then(|errors| errors.get(&id.to_string()).cloned())
                     .unwrap_or_else(|| vec!["the API did not say it can be deleted".into()]);
                 blockers.insert(id, reasons);
             }
