@@ -1,7 +1,7 @@
 //! `scripts/bench.sh` (or `cargo bench --bench scale`): generates synthetic configurations and
 //! measures monc against the in-process emulator over loopback, printing a Markdown table.
 //!
-//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync,import`, all by default):
+//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync,import,errors`, all by default):
 //! - compile: `monc::check` for 10 → 1,000 tenants × 20 L3 templates on 50 clusters × 10 L2
 //!   templates + 10 L0, each size in a fresh child process so its peak RSS is its own.
 //! - few-clusters: the same for 1,000 → 4,000 tenants on only 2 clusters (2,000 tenants per
@@ -13,6 +13,8 @@
 //! - import: `monc::import::build` with tenant detection on the migrated Terraform pattern (per
 //!   tenant: errors and latency monitors and a composite `(errors || latency) && !db && !region`),
 //!   1,000 → 8,000 tenants: must stay linear.
+//! - errors: `monc validate` with one tenant var missing in every tenant, 1,000 → 8,000 tenants
+//!   beside the valid config: the error path must stay as linear as the happy path.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -240,6 +242,66 @@ fn validate_wall(dir: &Path) -> String {
         Ok(output) => format!("exit {:?}", output.status.code()),
         Err(error) => error.to_string(),
     }
+}
+
+/// `monc validate` on the issue's shape with one var missing in every tenant (the first L3
+/// template uses `tenant.vars.owner`, which no tenant has), beside the valid config: the error
+/// path must stay as linear as the happy path.
+fn errors_section(out: &mut String) {
+    out.push_str("\n### `monc validate` with one tenant var missing in all tenants (wall, fresh process)\n\n| tenants | monitors | valid | one var missing | per tenant (missing) |\n|---:|---:|---:|---:|---:|\n");
+    for tenants in [1000, 2000, 4000, 8000] {
+        let shape = Shape::issue(tenants);
+        let dir = work_dir(&format!("errors-{tenants}"));
+        if let Err(error) = write_project(&dir, shape) {
+            let _ = writeln!(out, "| {tenants} | cannot write project: {error} |");
+            continue;
+        }
+        let valid = validate_seconds(&dir, true);
+        let l3 = dir.join("monitors/l3.hcl");
+        let broken = std::fs::read_to_string(&l3).map(|text| {
+            text.replacen(
+                "is above ${tenant.vars.limit}.\"",
+                "is above ${tenant.vars.limit}. Owner: ${tenant.vars.owner}\"",
+                1,
+            )
+        });
+        if let Err(error) = broken.and_then(|text| std::fs::write(&l3, text)) {
+            let _ = writeln!(out, "| {tenants} | cannot write project: {error} |");
+            continue;
+        }
+        let missing = validate_seconds(&dir, false);
+        let show = |seconds: Option<f64>| {
+            seconds.map_or("failed".to_string(), |s| format!("{:.0} ms", s * 1000.0))
+        };
+        let _ = writeln!(
+            out,
+            "| {tenants} | {} | {} | {} | {} |",
+            shape.raw_monitors(),
+            show(valid),
+            show(missing),
+            missing.map_or("-".to_string(), |s| format!(
+                "{:.2} ms",
+                s * 1000.0 / tenants as f64
+            ))
+        );
+    }
+}
+
+/// Wall time of `monc validate` on `dir`, when it exits as expected (0 when `valid`, else 1
+/// with exactly one error).
+fn validate_seconds(dir: &Path, valid: bool) -> Option<f64> {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_monc"))
+        .args(["validate", "--format", "short", "--dir"])
+        .arg(dir)
+        .output()
+        .ok()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let errors = String::from_utf8_lossy(&output.stdout)
+        .matches(": error[")
+        .count();
+    let expected = if valid { (Some(0), 0) } else { (Some(1), 1) };
+    ((output.status.code(), errors) == expected).then_some(seconds)
 }
 
 fn ownership() -> Ownership {
@@ -552,7 +614,7 @@ fn main() {
         return;
     }
     let sections = std::env::var("MONC_BENCH")
-        .unwrap_or_else(|_| "compile,few-clusters,diff,sync,import".into());
+        .unwrap_or_else(|_| "compile,few-clusters,diff,sync,import,errors".into());
     let mut out = String::new();
     if sections.split(',').any(|s| s == "compile") {
         compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
@@ -577,6 +639,9 @@ fn main() {
     }
     if sections.contains("import") {
         import_section(&mut out);
+    }
+    if sections.contains("errors") {
+        errors_section(&mut out);
     }
     println!("{out}");
 }

@@ -1,7 +1,8 @@
 //! Stamping templates out into concrete monitors: once, per cluster or per tenant. Each monitor
 //! keeps its parsed query (metric or composite), and what follows from it (the critical threshold).
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 
 use hcl::Value;
 use hcl::eval::Context;
@@ -211,6 +212,73 @@ struct Compiler<'m> {
     /// The `cluster` object of each cluster, with the names of its tenants added.
     cluster_values: Vec<Value>,
     skipped: HashMap<(usize, Instance), Skip>,
+    /// The keys of the tenants and clusters, counted on the first evaluation error that needs
+    /// them: scanning every tenant for each error made a var missing in all of them quadratic.
+    instance_keys: OnceCell<InstanceKeys>,
+}
+
+/// Which keys the `tenant`/`cluster` objects have, for the diagnostics of a missing one.
+struct InstanceKeys {
+    /// How many tenants have each key, directly or in their `vars`.
+    tenants: HashMap<String, usize>,
+    /// The same for clusters.
+    clusters: HashMap<String, usize>,
+    /// Every key of the `tenant`/`cluster` objects and their nested objects, sorted.
+    known: Vec<String>,
+}
+
+impl InstanceKeys {
+    fn new(model: &Model, cluster_values: &[Value]) -> InstanceKeys {
+        let mut known: Vec<String> = model
+            .tenants
+            .iter()
+            .map(|t| &t.value)
+            .chain(cluster_values)
+            .flat_map(nested_keys)
+            .collect::<HashSet<&String>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        known.sort();
+        InstanceKeys {
+            tenants: count_keys(model.tenants.iter().map(|t| &t.value)),
+            clusters: count_keys(model.clusters.iter().map(|c| &c.value)),
+            known,
+        }
+    }
+}
+
+/// The keys of an object and of the objects it holds.
+fn nested_keys(value: &Value) -> Vec<&String> {
+    let Value::Object(object) = value else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for (k, v) in object {
+        keys.push(k);
+        if let Value::Object(inner) = v {
+            keys.extend(inner.keys());
+        }
+    }
+    keys
+}
+
+/// How many of `values` have each key, directly or in their `vars`.
+fn count_keys<'v>(values: impl Iterator<Item = &'v Value>) -> HashMap<String, usize> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for value in values {
+        let Value::Object(object) = value else {
+            continue;
+        };
+        let mut own: HashSet<&String> = object.keys().collect();
+        if let Some(Value::Object(vars)) = object.get("vars") {
+            own.extend(vars.keys());
+        }
+        for key in own {
+            *counts.entry(key.clone()).or_default() += 1;
+        }
+    }
+    counts
 }
 
 impl<'m> Compiler<'m> {
@@ -231,7 +299,13 @@ impl<'m> Compiler<'m> {
             tenants_by_name: first_index_by_name(model.tenants.iter().map(|t| &t.name.value)),
             cluster_values: cluster_values(model),
             skipped: HashMap::new(),
+            instance_keys: OnceCell::new(),
         }
+    }
+
+    fn instance_keys(&self) -> &InstanceKeys {
+        self.instance_keys
+            .get_or_init(|| InstanceKeys::new(self.model, &self.cluster_values))
     }
 
     fn instances(&self, fan_out: FanOut) -> Vec<Instance> {
@@ -297,15 +371,6 @@ fn cluster_values(model: &Model) -> Vec<Value> {
             value
         })
         .collect()
-}
-
-/// Whether a tenant or cluster object has `key`, directly or in its `vars`.
-fn has_key(value: &hcl::Value, key: &str) -> bool {
-    let hcl::Value::Object(object) = value else {
-        return false;
-    };
-    object.contains_key(key)
-        || matches!(object.get("vars"), Some(hcl::Value::Object(vars)) if vars.contains_key(key))
 }
 
 /// Datadog requires `thresholds.critical` to equal the number at the end of the query, so
@@ -1134,21 +1199,13 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     /// same code, span and label are counted once).
     fn instance_lacking(&self, key: &str) -> Option<Diagnostic> {
         let model = self.compiler.model;
-        let (kind, name, siblings): (&str, &crate::diagnostic::Spanned<String>, Vec<&hcl::Value>) =
-            match self.instance {
-                Instance::Tenant(t) => (
-                    "tenant",
-                    &model.tenants[t].name,
-                    model.tenants.iter().map(|x| &x.value).collect(),
-                ),
-                Instance::Cluster(c) => (
-                    "cluster",
-                    &model.clusters[c].name,
-                    model.clusters.iter().map(|x| &x.value).collect(),
-                ),
-                Instance::Once => return None,
-            };
-        let sharing = siblings.iter().filter(|v| has_key(v, key)).count();
+        let keys = self.compiler.instance_keys();
+        let (kind, name, counts) = match self.instance {
+            Instance::Tenant(t) => ("tenant", &model.tenants[t].name, &keys.tenants),
+            Instance::Cluster(c) => ("cluster", &model.clusters[c].name, &keys.clusters),
+            Instance::Once => return None,
+        };
+        let sharing = counts.get(key).copied().unwrap_or(0);
         if sharing == 0 {
             return None;
         }
@@ -1186,24 +1243,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     }
 
     /// Every key of the `tenant`/`cluster` objects and their `vars`, for suggestions.
-    fn known_keys(&self) -> Vec<String> {
-        let mut keys = Vec::new();
-        let mut add = |value: &Value| {
-            if let Value::Object(object) = value {
-                for (k, v) in object {
-                    keys.push(k.clone());
-                    if let Value::Object(vars) = v {
-                        keys.extend(vars.keys().cloned());
-                    }
-                }
-            }
-        };
-        let model = self.compiler.model;
-        model.tenants.iter().for_each(|t| add(&t.value));
-        self.compiler.cluster_values.iter().for_each(&mut add);
-        keys.sort();
-        keys.dedup();
-        keys
+    fn known_keys(&self) -> &[String] {
+        &self.compiler.instance_keys().known
     }
 
     fn string(&mut self, field: &Field, what: &str) -> String {

@@ -1,5 +1,6 @@
 //! Diagnostics: what every stage reports, pointing at the exact place in a source file.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,35 @@ pub struct Spanned<T> {
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Byte offset where each line starts: a diagnostic finds its line without scanning the
+    /// file from the start (thousands of diagnostics in a big file were quadratic: issue 21).
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text: text.into(),
+            line_starts,
+        }
+    }
+
+    /// Zero-based line of a byte offset (lines end at `\n`).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Byte offset where zero-based `line` starts; the end of the text past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
 }
 
 /// Every file monc has read, so that diagnostics can quote them.
@@ -45,10 +75,7 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        self.files.push(SourceFile {
-            path,
-            text: text.into(),
-        });
+        self.files.push(SourceFile::new(path, text));
         FileId((self.files.len() - 1) as u32)
     }
 
@@ -63,12 +90,12 @@ impl SourceMap {
 
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.file(file).text;
+        let file = self.file(file);
+        let text = &file.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let line = file.line_of(offset);
+        let line_start = file.line_start(line);
+        (line + 1, text[line_start..offset].chars().count() + 1)
     }
 }
 
@@ -297,22 +324,40 @@ pub struct Note {
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Where each (code, span, label) is in `items`: finding a duplicate by scanning them all
+    /// was quadratic in diagnostics.
+    index: HashMap<(Code, Span, String), usize>,
 }
 
 impl Diagnostics {
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        let duplicate = self.items.iter_mut().find(|d| {
-            d.code == diagnostic.code && d.span == diagnostic.span && d.label == diagnostic.label
-        });
-        match duplicate {
-            Some(existing) => existing.occurrences += 1,
-            None => self.items.push(diagnostic),
+        let key = (
+            diagnostic.code,
+            diagnostic.span.clone(),
+            diagnostic.label.clone(),
+        );
+        match self.index.get(&key) {
+            Some(&existing) => self.items[existing].occurrences += 1,
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push(diagnostic);
+            }
         }
     }
 
     /// Keeps only the diagnostics for which `keep` is true.
     pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
         self.items.retain(keep);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ((d.code, d.span.clone(), d.label.clone()), i))
+            .collect();
     }
 
     pub fn extend(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
@@ -347,6 +392,7 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.span.file, d.span.range.start, d.span.range.end, d.code));
+        self.reindex();
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -458,5 +504,39 @@ pub fn display_path(path: &Path) -> String {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_lines_and_characters() {
+        let mut sources = SourceMap::default();
+        let id = sources.add("a.hcl".into(), "ab\néé x\n\nlast".into());
+        let at = |offset| sources.line_col(id, offset);
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(2), (1, 3), "the newline ends its line");
+        assert_eq!(at(3), (2, 1));
+        assert_eq!(at(7), (2, 3), "columns count characters");
+        assert_eq!(at(6), (2, 2), "inside a character: that character");
+        assert_eq!(at(10), (3, 1));
+        assert_eq!(at(11), (4, 1));
+        assert_eq!(at(99), (4, 5), "past the end: the end");
+    }
+
+    /// 100,000 diagnostics at the end of a 16 MB file: finding each line by scanning the file
+    /// from the start read 1.6 TB (hours); with the line index it is instant.
+    #[test]
+    fn line_col_does_not_scan_the_file() {
+        let mut sources = SourceMap::default();
+        let text = "x = 1\n".repeat(20 << 20 >> 3);
+        let lines = text.len() / 6;
+        let end = text.len() - 1;
+        let id = sources.add("big.hcl".into(), text);
+        for _ in 0..100_000 {
+            assert_eq!(sources.line_col(id, end), (lines, 6));
+        }
     }
 }

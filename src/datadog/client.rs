@@ -37,7 +37,18 @@ pub struct ClientOptions {
     pub rate_headroom: f64,
     /// Largest answer body accepted; a bigger one is an error, not a memory blow-up.
     pub max_body_bytes: usize,
+    /// Largest listing accepted, all its pages' bodies together: each page under
+    /// `max_body_bytes` is not enough, a server can send many.
+    pub max_listing_bytes: usize,
+    /// Most monitors one listing may hold.
+    pub max_listing_monitors: usize,
 }
+
+/// Default [`ClientOptions::max_listing_bytes`]: many times the largest org monc manages
+/// (10,000s of monitors of a few KB each), far below what exhausts a CI runner.
+pub const MAX_LISTING_BYTES: usize = 512 << 20;
+/// Default [`ClientOptions::max_listing_monitors`]: a thousand full pages, far more than any org.
+pub const MAX_LISTING_MONITORS: usize = 1_000_000;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -51,6 +62,8 @@ impl Default for ClientOptions {
             max_backoff: Duration::from_secs(10),
             rate_headroom: 0.2,
             max_body_bytes: 64 << 20,
+            max_listing_bytes: MAX_LISTING_BYTES,
+            max_listing_monitors: MAX_LISTING_MONITORS,
         }
     }
 }
@@ -127,9 +140,41 @@ const MAX_PAGES: u32 = 1000;
 struct Listing {
     monitors: Vec<Monitor>,
     page_of: HashMap<i64, u32>,
+    /// Body bytes of every page read.
+    bytes: usize,
 }
 
 impl Listing {
+    /// Counts one page's body, or says which cap of `options` the listing passed.
+    fn take_bytes(
+        &mut self,
+        page: u32,
+        body: &[u8],
+        options: &ClientOptions,
+    ) -> Result<(), String> {
+        self.bytes = self.bytes.saturating_add(body.len());
+        if self.bytes > options.max_listing_bytes {
+            return Err(format!(
+                "{} in all after {} pages",
+                byte_size(options.max_listing_bytes),
+                page + 1
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the count of monitors against its cap once a page is taken.
+    fn check_count(&self, page: u32, options: &ClientOptions) -> Result<(), String> {
+        if self.monitors.len() > options.max_listing_monitors {
+            return Err(format!(
+                "{} monitors after {} pages",
+                options.max_listing_monitors,
+                page + 1
+            ));
+        }
+        Ok(())
+    }
+
     /// Adds one page, or says why the answer cannot be trusted.
     fn take_page(&mut self, page: u32, page_size: u32, batch: Vec<Monitor>) -> Result<(), String> {
         if batch.len() > page_size as usize {
@@ -143,7 +188,7 @@ impl Listing {
                 return Err(format!(
                     "monitor {} of page {page} ({:?}) has no id",
                     index + 1,
-                    monitor.name
+                    cut_message(&monitor.name)
                 ));
             };
             if let Some(first) = self.page_of.insert(id, page) {
@@ -288,11 +333,21 @@ impl Client {
                 query.push(("group_states", states.to_owned()));
             }
             let call = Call::new(Method::GET, "/api/v1/monitor".into(), Repeat::Safe).query(query);
-            let batch: Vec<Monitor> = self.json_call(&call).await?;
+            let reply = self.send(&call).await?;
+            let body = self.expect_success(&call, reply)?;
+            let options = &self.inner.options;
+            listing
+                .take_bytes(page, &body, options)
+                .map_err(|exceeded| call.listing_too_large(exceeded))?;
+            let batch: Vec<Monitor> = call.decode(&body)?;
+            drop(body);
             let last_page = batch.len() < page_size as usize;
             listing
                 .take_page(page, page_size, batch)
                 .map_err(|message| call.inconsistent(message))?;
+            listing
+                .check_count(page, options)
+                .map_err(|exceeded| call.listing_too_large(exceeded))?;
             if last_page {
                 return Ok(listing.monitors);
             }
@@ -414,6 +469,7 @@ impl Client {
                 let reasons = answer
                     .errors
                     .as_ref()
+                    // Not cut like error texts: plan::live reads the ids in them.
                     .and_then(|errors| errors.get(&id.to_string()).cloned())
                     .unwrap_or_else(|| vec!["the API did not say it can be deleted".into()]);
                 blockers.insert(id, reasons);
@@ -478,11 +534,7 @@ impl Client {
     async fn json_call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, ApiError> {
         let reply = self.send(call).await?;
         let body = self.expect_success(call, reply)?;
-        serde_json::from_slice(&body).map_err(|error| ApiError::Decode {
-            method: call.method.to_string(),
-            path: call.path.clone(),
-            message: error.to_string(),
-        })
+        call.decode(&body)
     }
 
     fn expect_success(&self, call: &Call, reply: Reply) -> Result<Vec<u8>, ApiError> {
@@ -823,6 +875,22 @@ impl Call {
         }
     }
 
+    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(body).map_err(|error| ApiError::Decode {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            message: error.to_string(),
+        })
+    }
+
+    fn listing_too_large(&self, exceeded: String) -> ApiError {
+        ApiError::ListingTooLarge {
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            exceeded,
+        }
+    }
+
     fn inconsistent(&self, message: String) -> ApiError {
         ApiError::Inconsistent {
             method: self.method.to_string(),
@@ -874,18 +942,24 @@ fn classify(error: reqwest::Error) -> AttemptError {
     }
 }
 
-/// Datadog's `errors` array, or a short description of a body that is not one (e.g. an HTML 429).
+/// Server messages kept in an error, and characters kept of each: a server's text goes to a
+/// terminal and CI logs, and a 5 MB message echoed whole is no help to anyone.
+const MAX_SERVER_MESSAGES: usize = 10;
+const MAX_SERVER_MESSAGE_CHARS: usize = 1000;
+
+/// Datadog's `errors` array, or a short description of a body that is not one (e.g. an HTML 429),
+/// cut to [`MAX_SERVER_MESSAGES`] of [`MAX_SERVER_MESSAGE_CHARS`] each.
 fn error_messages(body: &[u8]) -> Vec<String> {
     if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body)
         && let Some(Value::Array(errors)) = map.get("errors")
     {
-        return errors
-            .iter()
-            .map(|error| match error {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            })
-            .collect();
+        return cut_messages(
+            errors.len(),
+            errors.iter().map(|error| match error {
+                Value::String(text) => cut_message(text),
+                other => cut_message(&other.to_string()),
+            }),
+        );
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
@@ -894,7 +968,48 @@ fn error_messages(body: &[u8]) -> Vec<String> {
     } else if text.starts_with('<') {
         vec![format!("non-JSON answer ({} bytes of HTML)", body.len())]
     } else {
-        vec![text.chars().take(300).collect()]
+        vec![cut_message(text)]
+    }
+}
+
+/// The first [`MAX_SERVER_MESSAGES`] of `total` messages, and a last one saying how many more
+/// were cut.
+fn cut_messages(total: usize, messages: impl Iterator<Item = String>) -> Vec<String> {
+    let mut kept: Vec<String> = messages.take(MAX_SERVER_MESSAGES).collect();
+    if total > kept.len() {
+        let more = total - kept.len();
+        kept.push(format!("… and {} cut", counted(more, "more message")));
+    }
+    kept
+}
+
+/// `text`, cut to [`MAX_SERVER_MESSAGE_CHARS`] characters, saying how many more there were.
+fn cut_message(text: &str) -> String {
+    let mut chars = text.char_indices().skip(MAX_SERVER_MESSAGE_CHARS);
+    match chars.next() {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let more = text[end..].chars().count();
+            format!(
+                "{}… ({} cut)",
+                &text[..end],
+                counted(more, "more character")
+            )
+        }
+    }
+}
+
+/// `1 more message`, `2 more messages`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `100000 bytes`, or `536870912 bytes (512 MiB)`.
+fn byte_size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{bytes} bytes ({} MiB)", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -961,5 +1076,17 @@ mod tests {
             vec!["non-JSON answer (47 bytes of HTML)"]
         );
         assert!(error_messages(b"").is_empty());
+    }
+
+    #[test]
+    fn server_messages_are_cut_on_character_boundaries() {
+        assert_eq!(cut_message("short"), "short");
+        let exact = "é".repeat(MAX_SERVER_MESSAGE_CHARS);
+        assert_eq!(cut_message(&exact), exact);
+        let long = "é".repeat(MAX_SERVER_MESSAGE_CHARS + 1);
+        assert_eq!(
+            cut_message(&long),
+            format!("{exact}… (1 more character cut)")
+        );
     }
 }

@@ -121,6 +121,17 @@ pub enum ApiError {
         path: String,
         limit: usize,
     },
+    /// A paginated listing passed one of its caps (`exceeded` says which and after how many
+    /// pages): a server that sends endless full pages is not listing an org.
+    #[error(
+        "the listing {method} {path} passed {exceeded}; monc stopped reading it and changed \
+         nothing. No org holds that much: check that --api-url / DD_SITE name the Datadog API"
+    )]
+    ListingTooLarge {
+        method: String,
+        path: String,
+        exceeded: String,
+    },
     /// The API answered 2xx with a body that is not what the Monitor API sends.
     #[error("unexpected answer from the Datadog API to {method} {path}: {message}")]
     Decode {

@@ -8,7 +8,9 @@ mod model;
 mod rate_budget;
 mod transport;
 
-pub use client::{Client, ClientOptions, MethodStats, Stats};
+pub use client::{
+    Client, ClientOptions, MAX_LISTING_BYTES, MAX_LISTING_MONITORS, MethodStats, Stats,
+};
 pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
 pub use model::Monitor;

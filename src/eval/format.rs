@@ -5,8 +5,8 @@
 
 use hcl::Value;
 
-use super::describe_value;
 use super::functions::short;
+use super::{check_result_size, describe_value};
 
 /// One `%...` directive of a spec.
 #[derive(Default)]
@@ -52,6 +52,7 @@ pub fn format(spec: &str, values: &[Value]) -> Result<String, String> {
         used[position] = true;
         next = position + 1;
         out.push_str(&render(&directive, value)?);
+        check_result_size(out.len())?;
     }
     if let Some(unused) = used.iter().position(|u| !u) {
         return Err(format!(
@@ -85,6 +86,7 @@ pub fn format_list(spec: &str, values: &[Value]) -> Result<Value, String> {
     }
     let rows = length.map_or(1, |(_, len)| len);
     let mut results = Vec::with_capacity(rows);
+    let mut size = 0usize;
     for row in 0..rows {
         let row_values: Vec<Value> = values
             .iter()
@@ -93,7 +95,10 @@ pub fn format_list(spec: &str, values: &[Value]) -> Result<Value, String> {
                 other => other.clone(),
             })
             .collect();
-        results.push(Value::from(format(spec, &row_values)?));
+        let line = format(spec, &row_values)?;
+        size += line.len() + 8;
+        check_result_size(size)?;
+        results.push(Value::from(line));
     }
     Ok(Value::Array(results))
 }

@@ -8,8 +8,8 @@
 use hcl::eval::{Func, FuncArgs};
 use hcl::{Map, Value};
 
-use super::describe_value;
 use super::format::{format, format_list};
+use super::{check_result_size, describe_value};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -42,10 +42,11 @@ pub const FUNCTIONS: &[Function] = &[
         let cut: Vec<char> = a.string(1)?.chars().collect();
         Ok(a.string(0)?.trim_matches(cut.as_slice()).into())
     }),
-    f("replace", "replace(string, substring, replacement)", |a| {
-        a.arity(3)?;
-        Ok(a.string(0)?.replace(&a.string(1)?, &a.string(2)?).into())
-    }),
+    f(
+        "replace",
+        "replace(string, substring, replacement)",
+        replace,
+    ),
     f("split", "split(separator, string)", split),
     f("join", "join(separator, list)", join),
     f("substr", "substr(string, offset, length)", substr),
@@ -268,6 +269,16 @@ fn split(a: FuncArgs) -> Result<Value, String> {
     ))
 }
 
+fn replace(a: FuncArgs) -> Result<Value, String> {
+    a.arity(3)?;
+    let (text, from, to) = (a.string(0)?, a.string(1)?, a.string(2)?);
+    // Every match (every character boundary, for an empty `from`) can grow the text.
+    let matches = text.matches(from.as_str()).count();
+    let size = (text.len() - matches * from.len()).saturating_add(matches.saturating_mul(to.len()));
+    check_result_size(size)?;
+    Ok(text.replace(&from, &to).into())
+}
+
 fn join(a: FuncArgs) -> Result<Value, String> {
     a.at_least(2)?;
     let separator = a.string(0)?;
@@ -286,6 +297,8 @@ fn join(a: FuncArgs) -> Result<Value, String> {
             }
         }
     }
+    let size = parts.iter().map(|p| p.len() + separator.len()).sum();
+    check_result_size(size)?;
     Ok(parts.join(&separator).into())
 }
 
@@ -411,6 +424,34 @@ mod tests {
             Ok(value) => panic!("{expr} evaluated to {value}"),
             Err(message) => message,
         }
+    }
+
+    /// Functions whose result can outgrow their arguments refuse before building a value past
+    /// the cap: `replace` of every character by 1 KB would have built 1 GB.
+    #[test]
+    fn results_past_the_value_cap_are_refused_before_they_are_built() {
+        let kb = "y".repeat(1024);
+        let mb = "x".repeat(1 << 20);
+        for expr in [
+            format!("replace(\"{mb}\", \"x\", \"{kb}\")"),
+            format!("replace(\"{kb}\", \"\", \"{kb}\")"),
+            format!("join(\",\", [\"{mb}\", \"{mb}\"])"),
+            format!("format(\"%s%s\", \"{mb}\", \"{mb}\")"),
+            format!("formatlist(\"%s\", [\"{mb}\", \"{mb}\"])"),
+            format!("\"${{\"{mb}\"}}${{\"{mb}\"}}\""),
+            format!("[for i in [1, 2] : \"{mb}\"]"),
+        ] {
+            let message = fails(&expr);
+            assert!(
+                message.contains("larger than 1 MiB"),
+                "{}: {message}",
+                &expr[..40]
+            );
+        }
+        assert_eq!(
+            ok(&format!("replace(\"{kb}\", \"y\", \"z\")")),
+            Value::from("z".repeat(1024))
+        );
     }
 
     #[test]

@@ -41,6 +41,56 @@ pub fn value_to_text(value: &Value) -> String {
     }
 }
 
+/// Largest value one expression may evaluate to: a string's bytes, and for lists and objects
+/// their members' (keys included) plus 8 bytes each. Values grow without bound from a small
+/// input (40 locals that each double the last take 1 TB): a value past this is an error where
+/// it is produced, not a memory blow-up. Real values (a message, a list of names) are KBs.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// The error of a value past [`MAX_VALUE_BYTES`].
+pub fn too_large_message() -> String {
+    format!(
+        "the value is larger than {} MiB, the most one expression may produce; values that \
+         repeat others (a local that doubles another, nested `for`, `replace` or `format`) \
+         grow without bound",
+        MAX_VALUE_BYTES >> 20
+    )
+}
+
+/// Whether `value` is larger than [`MAX_VALUE_BYTES`] (measured up to that bound only).
+pub fn is_too_large(value: &Value) -> bool {
+    let mut left = MAX_VALUE_BYTES;
+    !fits(value, &mut left)
+}
+
+/// Takes `value`'s size from `left`; false once it runs out.
+fn fits(value: &Value, left: &mut usize) -> bool {
+    let own = match value {
+        Value::String(s) => s.len(),
+        Value::Object(map) => map.keys().map(String::len).sum::<usize>() + 8 * map.len(),
+        Value::Array(items) => 8 * items.len(),
+        _ => 8,
+    };
+    let Some(rest) = left.checked_sub(own) else {
+        return false;
+    };
+    *left = rest;
+    match value {
+        Value::Array(items) => items.iter().all(|item| fits(item, left)),
+        Value::Object(map) => map.values().all(|item| fits(item, left)),
+        _ => true,
+    }
+}
+
+/// For functions whose result could pass [`MAX_VALUE_BYTES`]: checks its size before it is
+/// built.
+pub fn check_result_size(bytes: usize) -> Result<(), String> {
+    if bytes > MAX_VALUE_BYTES {
+        return Err(too_large_message());
+    }
+    Ok(())
+}
+
 /// Evaluates an expression; on failure returns the error's message and a hint for the user.
 ///
 /// hcl-rs's number arithmetic panics on an integer `%` by zero and on integer overflow (and, in
@@ -53,6 +103,7 @@ pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFail
     EVALUATING.with(|flag| flag.set(false));
     match result {
         Ok(Ok(value)) if has_non_finite_number(&value) => Err(EvalFailure::arithmetic()),
+        Ok(Ok(value)) if is_too_large(&value) => Err(EvalFailure::too_large()),
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(EvalFailure::from_error(&error)),
         Err(_) => Err(EvalFailure::arithmetic()),
@@ -106,6 +157,14 @@ impl EvalFailure {
     fn arithmetic() -> EvalFailure {
         EvalFailure {
             message: "arithmetic error: division by zero, or a number too large".into(),
+            missing: None,
+            function: None,
+        }
+    }
+
+    fn too_large() -> EvalFailure {
+        EvalFailure {
+            message: too_large_message(),
             missing: None,
             function: None,
         }

@@ -8,11 +8,14 @@ pub mod test;
 use std::fmt;
 use std::io::IsTerminal;
 
+use std::sync::Arc;
+
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 
-use crate::diagnostic::{Code, Diagnostic, Note, Severity, SourceMap, display_path};
+use crate::diagnostic::{Code, Diagnostic, Note, Severity, SourceFile, SourceMap, display_path};
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -113,7 +116,7 @@ struct Report {
     code: Code,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Excerpt,
     labels: Vec<LabeledSpan>,
 }
 
@@ -151,9 +154,76 @@ impl Report {
                 Severity::Warning => miette::Severity::Warning,
             },
             help,
-            source: NamedSource::new(display_path(&file.path), file.text.to_string()),
+            source: Excerpt::around(file, &labels),
             labels,
         }
+    }
+}
+
+/// The lines of a file around a diagnostic's labels, as miette reads them. miette finds a
+/// span's lines by scanning its source from the start: handed whole files, every diagnostic
+/// cost the size of its file (and a copy of it), thousands of them in a big file minutes
+/// (issue 21). Offsets and line numbers stay the file's.
+struct Excerpt {
+    name: String,
+    text: Arc<str>,
+    /// Byte offset where the excerpt starts (a line start) and ends.
+    start: usize,
+    end: usize,
+    /// Zero-based line of `start`.
+    first_line: usize,
+}
+
+impl Excerpt {
+    /// Lines beyond the labels' kept for context: more than the handler's context lines (1).
+    const MARGIN: usize = 3;
+
+    fn around(file: &SourceFile, labels: &[LabeledSpan]) -> Excerpt {
+        let low = labels.iter().map(|l| l.offset()).min().unwrap_or(0);
+        let high = labels
+            .iter()
+            .map(|l| l.offset() + l.len())
+            .max()
+            .unwrap_or(0);
+        let first_line = file.line_of(low).saturating_sub(Excerpt::MARGIN);
+        let last_line = file.line_of(high) + Excerpt::MARGIN;
+        Excerpt {
+            name: display_path(&file.path),
+            text: file.text.clone(),
+            start: file.line_start(first_line),
+            end: file.line_start(last_line + 1),
+            first_line,
+        }
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local_offset = span
+            .offset()
+            .checked_sub(self.start)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(local_offset.into(), span.len());
+        let window = self
+            .text
+            .as_bytes()
+            .get(self.start..self.end)
+            .unwrap_or_default();
+        let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let read = contents.span();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            SourceSpan::new((read.offset() + self.start).into(), read.len()),
+            contents.line() + self.first_line,
+            contents.column(),
+            contents.line_count() + self.first_line,
+        )))
     }
 }
 
@@ -196,5 +266,55 @@ impl miette::Diagnostic for Report {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Span;
+
+    fn sources_with(text: &str) -> (SourceMap, crate::diagnostic::FileId) {
+        let mut sources = SourceMap::default();
+        let id = sources.add("big.hcl".into(), text.to_string());
+        (sources, id)
+    }
+
+    #[test]
+    fn an_excerpt_quotes_the_lines_and_numbers_of_the_whole_file() {
+        let text: String = (1..=40).map(|i| format!("line{i} = {i}\n")).collect();
+        let (sources, id) = sources_with(&text);
+        let at = text.find("line30").expect("line 30");
+        let first = text.find("line2 ").expect("line 2");
+        let d = Diagnostic::error(Code::Eval, Span::new(id, at..at + 6), "bad")
+            .label("here")
+            .related("first here", Span::new(id, first..first + 5));
+        let out = render_human(&[d], &sources, false);
+        assert!(out.contains("big.hcl:30:1"), "{out}");
+        assert!(out.contains("30 │ line30 = 30"), "{out}");
+        assert!(out.contains(" 2 │ line2 = 2"), "{out}");
+        assert!(out.contains("first here"), "{out}");
+    }
+
+    /// 5,000 diagnostics near the end of a 16 MB file: miette scanned the whole file for each
+    /// (80 GB byte by byte, and a copy of the file each time); an excerpt makes it instant.
+    #[test]
+    fn rendering_does_not_scan_the_whole_file_per_diagnostic() {
+        let text = "x = 1\n".repeat(16 << 20 >> 3);
+        let (sources, id) = sources_with(&text);
+        let diagnostics: Vec<Diagnostic> = (0..5000)
+            .map(|i| {
+                let at = text.len() - 6 * (i + 1);
+                Diagnostic::error(Code::Eval, Span::new(id, at..at + 1), format!("d{i}"))
+                    .label("here")
+            })
+            .collect();
+        let out = render_human(&diagnostics, &sources, false);
+        let last_line = text.len() / 6;
+        assert!(
+            out.contains(&format!("big.hcl:{last_line}:1")),
+            "{}",
+            &out[..2000]
+        );
     }
 }

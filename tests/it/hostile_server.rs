@@ -624,3 +624,118 @@ async fn the_named_rate_limits_are_budgeted_apart() {
         started.elapsed()
     );
 }
+
+/// Full pages of distinct, large monitors (each page far under the body cap) for as long as
+/// asked: what drove a listing to 7.8 GB before the listing as a whole had a cap.
+fn endless_large_pages(message_bytes: usize) -> impl Fn(&Seen) -> Answer + Send + Sync {
+    let message = "x".repeat(message_bytes);
+    move |seen| {
+        let param = |name: &str| -> i64 {
+            seen.uri
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (page, size) = (param("page"), param("page_size"));
+        let monitors: Vec<Value> = (0..size)
+            .map(|i| {
+                let mut m = monitor(page * size + i + 1);
+                m["message"] = json!(message);
+                m
+            })
+            .collect();
+        Answer::json(Value::Array(monitors))
+    }
+}
+
+#[tokio::test]
+async fn a_listing_larger_in_total_than_the_listing_cap_is_refused() {
+    let server = serve(endless_large_pages(10_000)).await;
+    let options = ClientOptions {
+        page_size: 2,
+        max_body_bytes: 100_000,
+        max_listing_bytes: 100_000,
+        ..quick_options()
+    };
+    let error = client(&server.url, options)
+        .list_monitors(&[])
+        .await
+        .expect_err("a listing past its cap is an error");
+    let text = error.to_string();
+    assert!(
+        text.contains("100000 bytes") && text.contains("listing"),
+        "the error names the cap exceeded: {text}"
+    );
+    // About 20 KB a page: the sixth page passes 100,000 bytes; nothing is read after it.
+    assert!(
+        server.seen().len() <= 6,
+        "{} pages read",
+        server.seen().len()
+    );
+}
+
+#[tokio::test]
+async fn a_listing_of_more_monitors_than_the_cap_is_refused() {
+    let server = serve(endless_large_pages(10)).await;
+    let options = ClientOptions {
+        page_size: 2,
+        max_listing_monitors: 5,
+        ..quick_options()
+    };
+    let error = client(&server.url, options)
+        .list_monitors(&[])
+        .await
+        .expect_err("a listing past its cap is an error");
+    let text = error.to_string();
+    assert!(
+        text.contains("5 monitors") && text.contains("listing"),
+        "the error names the cap exceeded: {text}"
+    );
+    assert_eq!(
+        server.seen().len(),
+        3,
+        "stops at the page that passes the cap"
+    );
+}
+
+/// A server's error text is echoed to a terminal and CI logs: 5 MB of it was printed whole
+/// (178 MB on stderr in one sync). Each message is cut to 1,000 characters and the list to 10
+/// messages, saying how much was cut.
+#[tokio::test]
+async fn a_huge_server_error_text_is_cut_saying_how_much() {
+    let mut errors = vec!["e".repeat(5_000_000)];
+    errors.extend((1..15).map(|i| format!("short message {i}")));
+    let body = json!({ "errors": errors }).to_string();
+    let server = serve(move |_| Answer {
+        status: 400,
+        headers: vec![("content-type", "application/json".into())],
+        body: body.clone(),
+    })
+    .await;
+    let error = client(&server.url, quick_options())
+        .list_monitors(&[])
+        .await
+        .expect_err("400");
+    let text = error.to_string();
+    assert!(text.len() < 5_000, "{} bytes of error text", text.len());
+    assert!(text.contains("4999000 more characters cut"), "{text}");
+    assert!(text.contains("short message 9"), "{text}");
+    assert!(!text.contains("short message 10"), "{text}");
+    assert!(text.contains("5 more messages cut"), "{text}");
+
+    let plain = "p".repeat(5_000_000);
+    let server = serve(move |_| Answer {
+        status: 400,
+        headers: Vec::new(),
+        body: plain.clone(),
+    })
+    .await;
+    let text = client(&server.url, quick_options())
+        .list_monitors(&[])
+        .await
+        .expect_err("400")
+        .to_string();
+    assert!(text.len() < 2_000, "{} bytes of error text", text.len());
+    assert!(text.contains("4999000 more characters cut"), "{text}");
+}

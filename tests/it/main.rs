@@ -2,6 +2,7 @@
 //! `monc` binary or the library over real HTTP on loopback. One binary links the crate once,
 //! which matters on a 2-core machine.
 
+mod bounded_input;
 mod checks;
 mod cli_contract;
 mod cli_graph;
