@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
+use crate::english::natural_cmp;
 use crate::escape;
 use crate::model::tier_of_key;
 use crate::plan::{Action, Change, Drift, FieldChange, Plan};
@@ -103,8 +104,9 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
-/// Changes grouped by tier, then by tenant or cluster, in key order.
-fn grouped(plan: &Plan) -> BTreeMap<String, Vec<&Change>> {
+/// Changes grouped by tier, then by tenant or cluster, in key order; numbers in names by value
+/// (tenant `t2` before `t10`).
+fn grouped(plan: &Plan) -> Vec<(String, Vec<&Change>)> {
     let mut groups: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
     for change in plan
         .changes
@@ -113,8 +115,10 @@ fn grouped(plan: &Plan) -> BTreeMap<String, Vec<&Change>> {
     {
         groups.entry(group_title(change)).or_default().push(change);
     }
-    for changes in groups.values_mut() {
-        changes.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut groups: Vec<(String, Vec<&Change>)> = groups.into_iter().collect();
+    groups.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
+    for (_, changes) in &mut groups {
+        changes.sort_by(|a, b| natural_cmp(&a.key, &b.key));
     }
     groups
 }

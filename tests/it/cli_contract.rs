@@ -746,3 +746,21 @@ fn a_create_shows_what_it_sets() {
     ));
     assert!(markdown.contains("\n  + query = "), "{markdown}");
 }
+
+/// Tenants read in order: `t2` before `t10`.
+#[test]
+fn plans_list_tenants_in_natural_order() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("contract", "natural-order");
+    common::write_generated_tenants(&dir, "t", 11, &mut common::Rng::new(7));
+    let human = common::output_text(&common::monc_at(&dir, &url, &["diff"]));
+    let at = |tenant: &str| {
+        human
+            .find(&format!("L3 · tenant {tenant}\n"))
+            .unwrap_or_else(|| panic!("{tenant} in {human}"))
+    };
+    assert!(at("t2") < at("t10"), "{human}");
+    assert!(at("t9") < at("t10"), "{human}");
+}
