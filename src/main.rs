@@ -49,8 +49,10 @@ enum Command {
     /// Formats monc.hcl, tenants, monitors and alert-tests (or the PATHs given): two-space
     /// indentation per bracket, one space around `=`, the `=` of consecutive one-line
     /// attributes aligned. Comments, strings and heredoc text are kept as written, and a layout
-    /// that would change what a file means is refused. Lists the files it changed. Exit codes: 0 done (or, with
-    /// --check, everything formatted), 1 a file is not formatted (--check) or cannot be.
+    /// that would change what a file means is refused. Lists the files it changed.
+    ///
+    /// Exit codes: 0 done (with --check: everything is formatted), 1 a file is not formatted
+    /// (--check) or cannot be.
     ///
     ///   monc fmt                       rewrite the project's files
     ///   monc fmt --check --diff        in CI: show what is off, change nothing

@@ -764,3 +764,24 @@ fn plans_list_tenants_in_natural_order() {
     assert!(at("t2") < at("t10"), "{human}");
     assert!(at("t9") < at("t10"), "{human}");
 }
+
+/// Help texts are verbatim: no line of a subcommand's long help is longer than the others'
+/// wrap (a line of 100+ characters followed by a stub is what a mid-sentence wrap looks like).
+#[test]
+fn long_help_lines_are_wrapped_by_hand() {
+    let dir = common::reference_copy("contract", "help-wrap");
+    for command in [
+        "init", "fmt", "validate", "diff", "sync", "import", "restore", "graph", "test", "status",
+        "emulator",
+    ] {
+        let output = common::monc_in(&dir)
+            .env("COLUMNS", "100")
+            .args([command, "--help"])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{command}: {line:?}\n{text}");
+        }
+    }
+}
