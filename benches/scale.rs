@@ -326,6 +326,7 @@ async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
         validate_first: true,
+        validating: monc::sync::no_progress(),
     };
     let report = apply(client, &plan, &live_wire, &options).await;
     (report.outcomes.len(), report.failures().count())

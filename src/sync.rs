@@ -34,6 +34,16 @@ pub struct ApplyOptions {
     pub cancel: Arc<AtomicBool>,
     /// Ask the API to validate every create and update first; one refusal means no write.
     pub validate_first: bool,
+    /// Called with (validated, total) as the API answers each validation.
+    pub validating: Validating,
+}
+
+/// Called with (answered, total) while the API validates a plan's monitors.
+pub type Validating = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// For callers that show no progress.
+pub fn no_progress() -> Validating {
+    Arc::new(|_, _| {})
 }
 
 /// Why one change was not applied.
@@ -163,7 +173,7 @@ pub async fn apply(
         return report;
     }
     if options.validate_first {
-        let validation = validate_remotely(client, plan).await;
+        let validation = validate_remotely(client, plan, &options.validating).await;
         report.validated = validation.checked;
         if !validation.failures.is_empty() {
             report.outcomes = validation.failures;
@@ -325,7 +335,11 @@ struct ValidationJob {
 /// client, so they count against the rate limit like any other. A refusal is a 4xx about the
 /// monitor; a validation that got no answer is asked again (whole rounds, after the client's
 /// retries) and, if it still has none, reported as unavailable, never as refused.
-pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation {
+pub async fn validate_remotely(
+    client: &Client,
+    plan: &Plan,
+    progress: &Validating,
+) -> RemoteValidation {
     let ids: HashMap<String, i64> = plan
         .changes
         .iter()
@@ -352,11 +366,13 @@ pub async fn validate_remotely(client: &Client, plan: &Plan) -> RemoteValidation
         }
     }
     let mut unanswered = Vec::new();
+    let total = jobs.len();
+    let answered = |checked: usize| progress(checked, total);
     for _ in 0..VALIDATION_ROUNDS {
         if jobs.is_empty() {
             break;
         }
-        unanswered = validation_round(client, jobs, &mut validation).await;
+        unanswered = validation_round(client, jobs, &mut validation, &answered).await;
         jobs = unanswered.iter().map(|(job, _)| job.clone()).collect();
     }
     validation.unavailable = unanswered
@@ -378,6 +394,7 @@ async fn validation_round(
     client: &Client,
     jobs: Vec<ValidationJob>,
     validation: &mut RemoteValidation,
+    answered: &(dyn Fn(usize) + Sync),
 ) -> Vec<(ValidationJob, String)> {
     let mut tasks = JoinSet::new();
     for job in jobs {
@@ -411,6 +428,7 @@ async fn validation_round(
                 });
             }
         }
+        answered(validation.checked);
     }
     again
 }

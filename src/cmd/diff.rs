@@ -135,7 +135,15 @@ async fn diff(args: &DiffArgs) -> ExitCode {
 /// Asks the API about every create and update; prints each refusal and each monitor it could
 /// not ask about. Returns how many of either.
 async fn validate(planned: &org::Planned) -> usize {
-    let validation = validate_remotely(&planned.connection.client, &planned.plan).await;
+    let bar = super::progress_bar(false);
+    let shown = bar.clone();
+    let progress: monc::sync::Validating = std::sync::Arc::new(move |done, total| {
+        shown.set_length(total as u64);
+        shown.set_position(done as u64);
+    });
+    bar.set_message("validating with Datadog");
+    let validation = validate_remotely(&planned.connection.client, &planned.plan, &progress).await;
+    bar.finish_and_clear();
     for outcome in &validation.failures {
         if let Some(error) = &outcome.error {
             eoutln!("refused  {}: {error}", monc::escape::line(&outcome.key));

@@ -88,6 +88,19 @@ pub struct TenantArgs {
     pub tenant: Vec<String>,
 }
 
+/// A progress bar on stderr, hidden when stderr is not a terminal (or `hidden`, for JSON).
+pub fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let bar = indicatif::ProgressBar::new(0);
+    if hidden || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Taking over monitors a project wrote before it had a name, the same on `diff` and `sync`.
 #[derive(Debug, clap::Args)]
 pub struct ClaimArgs {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::connect::OrgArgs;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use monc::escape;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
@@ -151,14 +150,9 @@ fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
 }
 
 async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, json: bool) -> Report {
-    let bar = ProgressBar::new(0);
-    if json || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
-        bar.set_style(style);
-    }
+    let bar = super::progress_bar(json);
     let progress_bar = bar.clone();
+    let validating_bar = bar.clone();
     let links = planned.connection.site_ui_base.clone();
     let cancel = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(cancel_on_signal(cancel.clone()));
@@ -174,6 +168,12 @@ async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, jso
         }),
         cancel,
         validate_first: true,
+        // Validating a large plan takes seconds: shown on the same bar as the writes after it.
+        validating: Arc::new(move |done, total| {
+            validating_bar.set_length(total as u64);
+            validating_bar.set_position(done as u64);
+            validating_bar.set_message("validating with Datadog");
+        }),
     };
     let report = apply(
         &planned.connection.client,

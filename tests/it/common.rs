@@ -161,6 +161,7 @@ pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
         validate_first: true,
+        validating: monc::sync::no_progress(),
     }
 }
 

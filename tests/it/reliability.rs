@@ -54,6 +54,7 @@ async fn two_syncs_at_once_converge_without_duplicates_or_lost_monitors() {
         progress: Arc::new(|_, _, _| {}),
         cancel: Default::default(),
         validate_first: true,
+        validating: monc::sync::no_progress(),
     };
     let (options_a, options_b) = (options(), options());
     let (first, second) = tokio::join!(

@@ -525,3 +525,20 @@ async fn a_user_composite_is_written_with_the_ids_of_its_monitors_and_diffs_clea
     assert_eq!(report.succeeded(Action::Delete), 1);
     assert!(!keys_in_org(&emulator).contains(&"l2/tokyo_overload".to_string()));
 }
+
+/// Validating a large plan takes seconds: every answer is reported, so a terminal shows progress.
+#[tokio::test]
+async fn validation_reports_its_progress() {
+    let (_emulator, client) = common::start().await;
+    let dir = common::reference_copy("sync-emulator", "validation-progress");
+    let (plan, _) = common::make_plan(&dir, &client).await.expect("plan");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let progress: monc::sync::Validating =
+        std::sync::Arc::new(move |done, total| sink.lock().expect("lock").push((done, total)));
+    let validation = monc::sync::validate_remotely(&client, &plan, &progress).await;
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), validation.checked, "{seen:?}");
+    assert_eq!(seen.last(), Some(&(validation.checked, validation.checked)));
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+}
