@@ -47,6 +47,9 @@ pub struct CompiledMonitor {
     /// The name and message of the composite monc generates for it, when the template sets
     /// `composite = { ... }`; otherwise the composite uses the monitor's own.
     pub composite_text: CompositeText,
+    /// The name and message of the monitor itself when it pages through a composite, when the
+    /// template sets `raw = { ... }`; otherwise `<name> (raw)` and a note saying where it pages.
+    pub raw_text: CompositeText,
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
@@ -473,7 +476,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = self.options();
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
-        let composite_text = self.composite_text();
+        let composite_text = self.text_override(t.composite_text.as_ref(), "composite");
+        let raw_text = self.text_override(t.raw_text.as_ref(), "raw");
         let composite = if t.is_page() {
             // Every member disabled (or failed, reported): nothing to page for.
             Some(self.page_members()?)
@@ -511,6 +515,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             notify,
             suppressed_by,
             composite_text,
+            raw_text,
             composite,
             parsed,
         })
@@ -702,12 +707,13 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             }))
     }
 
-    /// `composite = { name = "...", message = "..." }`: strings, and no other keys.
-    fn composite_text(&mut self) -> CompositeText {
-        let Some(field) = &self.template.composite_text else {
+    /// `composite = { name = "...", message = "..." }` (or `raw = { ... }`): strings, and no
+    /// other keys.
+    fn text_override(&mut self, field: Option<&Field>, attribute: &str) -> CompositeText {
+        let Some(field) = field else {
             return CompositeText::default();
         };
-        let Some(value) = self.value(field, "composite") else {
+        let Some(value) = self.value(field, attribute) else {
             return CompositeText::default();
         };
         let object = value.as_object();
@@ -726,10 +732,10 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 Diagnostic::error(
                     Code::WrongType,
                     field.span.clone(),
-                    "`composite` takes `name` and `message`, both strings",
+                    format!("`{attribute}` takes `name` and `message`, both strings"),
                 )
                 .label(format!("found {value}"))
-                .help("write e.g. `composite = { name = \"[${tenant.name}] API errors\", message = \"...\" }`"),
+                .help(format!("write e.g. `{attribute} = {{ name = \"[${{tenant.name}}] API errors\", message = \"...\" }}`")),
             );
             return CompositeText::default();
         }

@@ -246,6 +246,9 @@ pub struct Template {
     /// `composite = { name = "...", message = "..." }`: the generated composite's own name and
     /// message, instead of the monitor's.
     pub composite_text: Option<Field>,
+    /// `raw = { name = "...", message = "..." }`: the suppressed monitor's own name and message,
+    /// instead of `<name> (raw)` and a "Pages through" note (an adopted monitor keeps its text).
+    pub raw_text: Option<Field>,
     pub suppressed_by: Vec<Reference>,
     pub suppressed_by_span: Option<Span>,
     /// For a `page` block: the monitors it pages for (`monitors = [...]`). monc builds its

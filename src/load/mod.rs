@@ -146,6 +146,7 @@ const TEMPLATE_ATTRS: &[&str] = &[
     "ignore",
     "enabled",
     "composite",
+    "raw",
 ];
 
 /// Attributes of a `page` block: a monitor template without a query of its own, paging for
@@ -1022,6 +1023,7 @@ impl Loader {
             notify: field("notify"),
             enabled: field("enabled"),
             composite_text: field("composite"),
+            raw_text: field("raw"),
             suppressed_by,
             suppressed_by_span,
             pages_for,

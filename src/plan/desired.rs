@@ -123,9 +123,14 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) ->
     let (name, message) = if let Some(pager) = pager {
         let note =
             format!("Pages through `{pager}`, which is silent while a lower-tier monitor alerts.");
+        let own = &monitor.raw_text;
         (
-            format!("{} (raw)", monitor.name),
-            join_paragraphs(&monitor.message, &note),
+            own.name
+                .clone()
+                .unwrap_or_else(|| format!("{} (raw)", monitor.name)),
+            own.message
+                .clone()
+                .unwrap_or_else(|| join_paragraphs(&monitor.message, &note)),
         )
     } else {
         (

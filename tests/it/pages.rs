@@ -423,3 +423,32 @@ async fn status_explains_a_suppressed_page_member() {
     find(&tenant, "l2/db_down/c1");
     find(&tenant, "l0/region");
 }
+
+/// `raw = { name, message }` keeps a suppressed monitor's own name and message (an adopted
+/// monitor keeps its text) instead of `<name> (raw)` and the "Pages through" note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_names_its_suppressed_monitor() {
+    let (emulator, _client) = common::start().await;
+    let url = emulator.base_url();
+    let dir = copy_of_fixture("raw-text");
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
+    let named = monitors.replace(
+        "  name          = \"[${cluster.name}] Database down\"\n",
+        "  name          = \"[${cluster.name}] Database down\"\n  raw           = { name = \"Database down on ${cluster.name}\", message = \"As it was.\" }\n",
+    );
+    assert_ne!(named, monitors);
+    std::fs::write(dir.join("monitors.hcl"), named).expect("write");
+    let synced = common::monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", said(&synced));
+    let raw = emulator
+        .monitor(common::id_of(&emulator, "l2/db_down/c1"))
+        .expect("raw");
+    assert_eq!(raw["name"], "Database down on c1");
+    let message = raw["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("As it was.") && !message.contains("Pages through"),
+        "{message}"
+    );
+    let diff = common::monc_at(&dir, &url, &["diff"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", said(&diff));
+}
