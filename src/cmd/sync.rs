@@ -257,27 +257,22 @@ fn print_report(report: &Report, json: bool) {
     if let Some(error) = &report.backup_error {
         eoutln!("error: {error}");
     }
-    if report.validation_failed {
-        eoutln!(
-            "error: Datadog refused {} monitor(s) when asked to validate them; nothing was written:",
+    let not_validated = if report.validation_failed {
+        Some(format!(
+            "Datadog refused {} monitor(s) when asked to validate them; nothing was written",
             report.outcomes.len()
-        );
-        for outcome in &report.outcomes {
-            if let Some(error) = &outcome.error {
-                eoutln!(
-                    "  {}: {}",
-                    escape::line(&outcome.key),
-                    escape::lines(&error.to_string())
-                );
-            }
-        }
-    }
-    if report.validation_unavailable {
-        eoutln!(
-            "error: could not validate {} monitor(s) with Datadog: the API gave no answer after \
-             every retry (nothing was refused); nothing was written, run `monc sync` again:",
+        ))
+    } else if report.validation_unavailable {
+        Some(format!(
+            "could not validate {} monitor(s) with Datadog: the API gave no answer after every \
+             retry (nothing was refused); nothing was written, run `monc sync` again",
             report.outcomes.len()
-        );
+        ))
+    } else {
+        None
+    };
+    if let Some(headline) = not_validated {
+        eoutln!("error: {headline}:");
         for outcome in &report.outcomes {
             if let Some(error) = &outcome.error {
                 eoutln!(
