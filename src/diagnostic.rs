@@ -178,7 +178,7 @@ catalogue! {
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
     InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
-    MoncTagKey = "monc::monc-tag-key": "a tag under a key monc writes itself (`tier`, `tenant`, `cluster`, the owner tag's, `monc-project`)",
+    MoncTagKey = "monc::monc-tag-key": "a tag under a key monc writes itself (`tier`, `tenant`, `cluster`, the owner tag's)",
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
@@ -186,7 +186,7 @@ catalogue! {
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
     UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
     UnknownSite = "monc::unknown-site": "a `site` in monc.hcl that is not a Datadog site",
-    Moved = "monc::moved": "a `moved` block whose `to` is not defined, whose `from` still is, or that chains, repeats or loops",
+    Moved = "monc::moved": "a `moved` block whose `from` is still defined, that moves one monitor twice or loops; or whose `to` looks like a typo",
 }
 
 impl Code {

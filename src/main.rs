@@ -58,6 +58,12 @@ enum Command {
     ///   monc fmt --check --diff        in CI: show what is off, change nothing
     #[command(verbatim_doc_comment)]
     Fmt(cmd::fmt::FmtArgs),
+    /// Explain a check: what a diagnostic code catches, and whether it may be ignored
+    ///
+    ///   monc explain monc::moved        one code (the `monc::` prefix may be left out)
+    ///   monc explain                    every code, a line each
+    #[command(verbatim_doc_comment)]
+    Explain(cmd::explain::ExplainArgs),
     /// Show what `sync` would change in the org; exit 0 no changes, 2 changes, 1 error.
     ///
     /// Reads the monitors monc owns (one paginated listing filtered by the ownership tag),
@@ -177,6 +183,7 @@ fn run(command: Command) -> ExitCode {
         Command::Emulator(args) => cmd::emulator::run(&args),
         Command::Init(args) => cmd::init::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),
+        Command::Explain(args) => cmd::explain::run(&args),
         Command::Completions { shell } => print_completions(shell),
     }
 }

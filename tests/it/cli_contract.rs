@@ -785,3 +785,27 @@ fn long_help_lines_are_wrapped_by_hand() {
         }
     }
 }
+
+/// `monc explain` as `ruff rule`: a code's meaning, 0; a code that does not exist, 1 with a hint.
+#[test]
+fn explain_prints_a_codes_meaning() {
+    let dir = common::reference_copy("contract", "explain");
+    let known = common::monc_in(&dir)
+        .args(["explain", "moved"])
+        .output()
+        .expect("runs");
+    assert_eq!(known.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&known.stdout);
+    assert!(
+        text.starts_with("monc::moved\n") && text.contains("still defined"),
+        "{text}"
+    );
+    let unknown = common::monc_in(&dir)
+        .args(["explain", "movd"])
+        .output()
+        .expect("runs");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `monc::moved`"));
+    let all = common::monc_in(&dir).arg("explain").output().expect("runs");
+    assert!(String::from_utf8_lossy(&all.stdout).lines().count() > 40);
+}
