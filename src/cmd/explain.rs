@@ -38,11 +38,13 @@ pub fn run(args: &ExplainArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `moved` as `monc::moved`: the prefix every code's string shares.
 fn qualified(text: &str) -> String {
-    if text.starts_with("monc::") {
+    let prefix = Code::Moved.as_str().trim_end_matches("moved");
+    if text.starts_with(prefix) {
         text.to_string()
     } else {
-        format!("monc::{text}")
+        format!("{prefix}{text}")
     }
 }
 
