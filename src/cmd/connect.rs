@@ -104,9 +104,16 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
         state_file: Some(state_file.clone()),
         ..EmulatorConfig::default()
     };
-    let emulator = Emulator::start(config)
-        .await
-        .map_err(|error| ApiError::Config(format!("cannot start the local emulator: {error}")))?;
+    let emulator = Emulator::start(config).await.map_err(|error| {
+        // The usual cause: `monc emulator` serves the same state file in another terminal.
+        let hint = if matches!(error, monc_emulator::StartError::StateInUse { .. }) {
+            "; if `monc emulator` serves it, reach that org with `--api-url \
+                 http://127.0.0.1:PORT` (the port it printed) instead of `--org local`"
+        } else {
+            ""
+        };
+        ApiError::Config(format!("cannot start the local emulator: {error}{hint}"))
+    })?;
     let credentials = Credentials::new("local-org-api-key", "local-org-app-key");
     let client = Client::new(&emulator.base_url(), &credentials, client_options()?)?;
     Ok(Connection {

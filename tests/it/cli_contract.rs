@@ -809,3 +809,27 @@ fn explain_prints_a_codes_meaning() {
     let all = common::monc_in(&dir).arg("explain").output().expect("runs");
     assert!(String::from_utf8_lossy(&all.stdout).lines().count() > 40);
 }
+
+/// While `monc emulator` serves the local org, `--org local` cannot open it: the error says how
+/// to reach the running one.
+#[test]
+fn a_local_org_served_elsewhere_points_at_api_url() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = common::reference_copy("contract", "local-org-in-use");
+    let _serving = runtime
+        .block_on(monc_emulator::Emulator::start(
+            monc_emulator::EmulatorConfig {
+                port: 0,
+                state_file: Some(dir.join(".monc/local-org.json")),
+                ..monc_emulator::EmulatorConfig::default()
+            },
+        ))
+        .expect("emulator");
+    let output = common::monc_in(&dir)
+        .args(["diff", "--org", "local"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--api-url"), "{stderr}");
+}
