@@ -1076,7 +1076,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 return None;
             }
         }
-        match eval::evaluate(&field.expr, self.ctx) {
+        let evaluated = match &field.template {
+            Some(template) => eval::evaluate_template(template, self.ctx),
+            None => eval::evaluate(&field.expr, self.ctx),
+        };
+        match evaluated {
             Ok(value) => Some(value),
             Err(failure) if self.is_local_in_error(field, &failure) => {
                 self.failed = true; // reported where the local is used or defined
@@ -1261,7 +1265,10 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 // Queries always hold `{` (scopes) and a collection in one fails its own check.
                 let may_hold_collection = what != "query" && (s.contains('[') || s.contains('{'));
                 if let Some(collection) = may_hold_collection
-                    .then(|| eval::interpolated_collection(&field.expr, self.ctx))
+                    .then(|| {
+                        let template = field.template.as_deref()?;
+                        eval::interpolated_collection(template, self.ctx)
+                    })
                     .flatten()
                 {
                     self.report(

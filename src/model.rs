@@ -141,6 +141,9 @@ pub struct Field {
     pub locals: Vec<Spanned<String>>,
     /// Every `/` and `%` in the expression, to refuse (and point at) one by zero.
     pub divisions: Vec<Division>,
+    /// The expression's string template, parsed once: hcl-rs parses a template's text again
+    /// on every evaluation, which was a third of compiling 1,000 tenants.
+    pub template: Option<std::sync::Arc<hcl::template::Template>>,
 }
 
 /// A `/` or `%` inside an expression: `tenant.vars.limit / 0`.

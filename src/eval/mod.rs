@@ -97,9 +97,27 @@ pub fn check_result_size(bytes: usize) -> Result<(), String> {
 /// debug builds, on any non-finite result such as `1 / 0`): found by fuzzing. A user's typo must
 /// be a diagnostic, not a crash, so such a panic is caught here and its message kept off stderr.
 pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFailure> {
+    guarded(|| expr.evaluate(ctx))
+}
+
+/// [`evaluate`] for a string template parsed once ([`crate::model::Field::template`]), with
+/// hcl-rs's own rule: a template that is one interpolation and nothing else gives that value
+/// as it is (`"${tenant.vars.limit}"` a number), any other a string.
+pub fn evaluate_template(
+    template: &hcl::template::Template,
+    ctx: &Context,
+) -> Result<Value, EvalFailure> {
+    guarded(|| match template.elements() {
+        [hcl::template::Element::Interpolation(only)] => only.expr.evaluate(ctx),
+        _ => template.evaluate(ctx).map(Value::String),
+    })
+}
+
+/// Runs one evaluation with its panics caught and its result checked (see [`evaluate`]).
+fn guarded(run: impl FnOnce() -> hcl::eval::EvalResult<Value>) -> Result<Value, EvalFailure> {
     silence_panics_during_evaluation();
     EVALUATING.with(|flag| flag.set(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expr.evaluate(ctx)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
     EVALUATING.with(|flag| flag.set(false));
     match result {
         Ok(Ok(value)) if has_non_finite_number(&value) => Err(EvalFailure::arithmetic()),
@@ -204,11 +222,10 @@ impl EvalFailure {
 
 /// A list or object interpolated into a string template (`"x ${[1, 2]}"`): evaluation renders
 /// it as text nobody meant to write. Returns what it is ("a list", "an object").
-pub fn interpolated_collection(expr: &hcl::Expression, ctx: &Context) -> Option<&'static str> {
-    let hcl::Expression::TemplateExpr(template) = expr else {
-        return None;
-    };
-    let template = hcl::template::Template::from_expr(template).ok()?;
+pub fn interpolated_collection(
+    template: &hcl::template::Template,
+    ctx: &Context,
+) -> Option<&'static str> {
     template
         .elements()
         .iter()

@@ -1004,6 +1004,7 @@ impl Loader {
                 calls: Vec::new(),
                 locals: Vec::new(),
                 divisions: Vec::new(),
+                template: None,
                 ..field_of(id, attr)
             },
             None => field("query")?,
@@ -1620,13 +1621,21 @@ fn field_of(id: FileId, attr: &Attribute) -> Field {
     field_of_expr(id, &attr.value)
 }
 
-fn field_of_expr(id: FileId, expr: &EditExpr) -> Field {
-    let scan = scan(id, expr);
+fn field_of_expr(id: FileId, edit_expr: &EditExpr) -> Field {
+    let scan = scan(id, edit_expr);
+    let expr: hcl::Expression = edit_expr.clone().into();
+    let template = match &expr {
+        hcl::Expression::TemplateExpr(template) => hcl::template::Template::from_expr(template)
+            .ok()
+            .map(std::sync::Arc::new),
+        _ => None,
+    };
     Field {
-        expr: expr.clone().into(),
-        span: Span::new(id, expr.span().unwrap_or(0..0)),
+        template,
+        expr,
+        span: Span::new(id, edit_expr.span().unwrap_or(0..0)),
         is_literal: matches!(
-            expr,
+            edit_expr,
             EditExpr::String(_) | EditExpr::Number(_) | EditExpr::Bool(_)
         ),
         calls: scan.calls,
