@@ -2,6 +2,15 @@
 //! `monc` binary or the library over real HTTP on loopback. One binary links the crate once,
 //! which matters on a 2-core machine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test fails by panicking, and may print what it measured"
+)]
+
 mod bounded_input;
 mod checks;
 mod cli_contract;
