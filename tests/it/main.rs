@@ -24,6 +24,8 @@ mod common;
 mod corpus;
 mod datadog_rules;
 mod diagnostics;
+#[path = "../support/diagnostics_fixtures.rs"]
+mod diagnostics_fixtures;
 mod emulator_cli;
 mod emulator_host;
 mod emulator_python;
