@@ -16,6 +16,13 @@
 //! - errors: `monc validate` with one tenant var missing in every tenant, 1,000 → 8,000 tenants
 //!   beside the valid config: the error path must stay as linear as the happy path.
 
+#![allow(
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark stops at the first failure and prints its table"
+)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

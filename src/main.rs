@@ -200,6 +200,10 @@ fn print_completions(shell: clap_complete::Shell) -> ExitCode {
 /// By default a process that writes past its file-size limit (`ulimit -f`) is killed by
 /// SIGXFSZ, mid-write. Ignored, the write fails with EFBIG, and monc reports it and changes
 /// nothing (backups are written before any change).
+#[allow(
+    unsafe_code,
+    reason = "libc::signal has no safe wrapper in the dependencies; the one unsafe of monc"
+)]
 fn ignore_file_size_signal() {
     #[cfg(unix)]
     // SAFETY: setting a signal's disposition to SIG_IGN at start-up, before any thread exists,

@@ -196,6 +196,10 @@ async fn cancel_on_signal(cancel: Arc<AtomicBool>) {
         }
         if cancel.swap(true, Ordering::SeqCst) {
             eoutln!("monc: interrupted again; stopping now");
+            #[expect(
+                clippy::exit,
+                reason = "a second signal stops at once: no unwinding through the requests in flight"
+            )]
             std::process::exit(i32::from(ERROR));
         }
         eoutln!(

@@ -276,10 +276,7 @@ fn every_command_in_an_empty_directory_points_at_init_and_dash_c() {
 #[test]
 fn import_into_a_single_file_project_stops_before_writing_anything() {
     let dir = empty_dir("import-single-file");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/_valid");
-    for file in ["tenants.hcl", "monitors.hcl"] {
-        std::fs::copy(fixture.join(file), dir.join(file)).expect("copy");
-    }
+    crate::diagnostics_fixtures::copy_project("_valid", &dir);
     let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recommended-monitors");
     let before = snapshot(&dir);
     let output = monc(&dir)

@@ -167,7 +167,11 @@ fn human_output_quotes_the_source_without_colour_when_no_color_is_set() {
 
 #[test]
 fn warnings_fail_only_with_strict() {
-    let dir = "tests/fixtures/diagnostics/no-data-suppressor";
+    let dir = crate::diagnostics_fixtures::copy_project(
+        "no-data-suppressor",
+        &std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("warnings-fail-only-with-strict"),
+    );
+    let dir = dir.to_str().expect("a UTF-8 path");
     let lenient = monc().args(["validate", "-C", dir]).output().expect("runs");
     assert!(lenient.status.success());
     let strict = monc()

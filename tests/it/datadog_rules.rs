@@ -5,21 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{monc_in, output_text};
+use crate::diagnostics_fixtures;
 
 /// A copy of the fixture project `name` (under tests/fixtures/diagnostics) in a fresh directory.
 fn project_copy(name: &str, copy: &str) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/diagnostics")
-        .join(name);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("datadog_rules")
-        .join(copy);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for file in ["monitors.hcl", "tenants.hcl"] {
-        std::fs::copy(from.join(file), dir.join(file)).expect("copy");
-    }
-    dir
+    diagnostics_fixtures::copy_project(
+        name,
+        &Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("datadog_rules")
+            .join(copy),
+    )
 }
 
 /// The query forms of Datadog's published monitors (tests/fixtures/diagnostics/_published-forms),

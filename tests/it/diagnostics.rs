@@ -1,50 +1,12 @@
-//! One fixture project per diagnostic code (tests/fixtures/diagnostics/<name>/): each `expect`
-//! line names a code, the file, and the exact source text its primary span must cover.
+//! The catalogue of diagnostic codes (distinct, described, listed in the README) and checks on
+//! variants of the fixture projects. The fixtures themselves (tests/fixtures/diagnostics/<name>/)
+//! run one test each in the `diagnostics` harness (tests/diagnostics.rs).
 
 use std::path::{Path, PathBuf};
 
 use monc::diagnostic::{Code, Diagnostic};
-use monc::load::LoadOptions;
 
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .expect("fixtures directory")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn options(dir: &Path) -> LoadOptions {
-    LoadOptions {
-        project_file: dir.join("monc.hcl"),
-        tenants: dir.join("tenants.hcl"),
-        monitors: dir.join("monitors.hcl"),
-    }
-}
-
-struct Expectation {
-    code: String,
-    file: String,
-    span_text: Option<String>,
-}
-
-fn expectations(dir: &Path) -> Vec<Expectation> {
-    let text = std::fs::read_to_string(dir.join("expect")).expect("expect file");
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|line| {
-            let mut parts = line.splitn(3, ' ');
-            Expectation {
-                code: parts.next().unwrap_or_default().to_string(),
-                file: parts.next().unwrap_or_default().to_string(),
-                span_text: parts.next().map(String::from),
-            }
-        })
-        .collect()
-}
+use crate::diagnostics_fixtures;
 
 fn describe(d: &Diagnostic, checked: &monc::Checked) -> String {
     let sources = &checked.model.sources;
@@ -56,90 +18,6 @@ fn describe(d: &Diagnostic, checked: &monc::Checked) -> String {
         sources.text(&d.span),
         d.message
     )
-}
-
-#[test]
-fn every_fixture_reports_its_code_at_the_expected_span() {
-    let mut failures = Vec::new();
-    for dir in fixture_dirs() {
-        let checked = monc::check(&options(&dir)).expect("fixture loads");
-        let sources = &checked.model.sources;
-        let expected = expectations(&dir);
-        for e in &expected {
-            let found = checked.diagnostics.iter().any(|d| {
-                d.code.as_str() == e.code
-                    && sources.file(d.span.file).path.ends_with(&e.file)
-                    && e.span_text
-                        .as_deref()
-                        .is_none_or(|t| sources.text(&d.span) == t)
-            });
-            if !found {
-                let got: Vec<String> = checked
-                    .diagnostics
-                    .iter()
-                    .map(|d| describe(d, &checked))
-                    .collect();
-                failures.push(format!(
-                    "{}: expected {} in {} at {:?}; got:\n  {}",
-                    dir.display(),
-                    e.code,
-                    e.file,
-                    e.span_text,
-                    got.join("\n  ")
-                ));
-            }
-        }
-        if expected.is_empty() && !checked.diagnostics.is_empty() {
-            let got: Vec<String> = checked
-                .diagnostics
-                .iter()
-                .map(|d| describe(d, &checked))
-                .collect();
-            failures.push(format!(
-                "{}: expected no diagnostics, got:\n  {}",
-                dir.display(),
-                got.join("\n  ")
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-#[test]
-fn every_diagnostic_has_a_help_line_and_a_span_inside_its_file() {
-    for dir in fixture_dirs() {
-        let checked = monc::check(&options(&dir)).expect("fixture loads");
-        for d in checked.diagnostics.iter() {
-            let len = checked.model.sources.file(d.span.file).text.len();
-            assert!(
-                d.span.range.start <= d.span.range.end && d.span.range.end <= len,
-                "{}",
-                describe(d, &checked)
-            );
-            assert!(
-                d.help.as_deref().is_some_and(|h| !h.is_empty()),
-                "no help: {}",
-                describe(d, &checked)
-            );
-            assert!(!d.label.is_empty(), "no label: {}", describe(d, &checked));
-        }
-    }
-}
-
-#[test]
-fn rendered_diagnostics_match_snapshots() {
-    for dir in fixture_dirs() {
-        let name = dir
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let checked = monc::check(&options(&dir)).expect("fixture loads");
-        let sources = &checked.model.sources;
-        let diagnostics = checked.diagnostics.into_sorted();
-        let rendered = monc::output::render_human(&diagnostics, sources, false);
-        insta::assert_snapshot!(name.trim_start_matches('_'), rendered);
-    }
 }
 
 /// Files under `dir`, recursively, that spell a `"monc::…"` code as a string literal (in a
@@ -219,15 +97,14 @@ fn codes_are_distinct_described_and_spelt_only_in_the_catalogue() {
 /// checks may not have run, so an entry that silenced nothing is not reported.
 #[test]
 fn an_unused_ignore_waits_until_the_errors_are_fixed() {
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/unused-ignore");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("unused-ignore-with-an-error");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::copy(fixture.join("tenants.hcl"), dir.join("tenants.hcl")).expect("copy");
-    let monitors = std::fs::read_to_string(fixture.join("monitors.hcl")).expect("read");
+    let dir = diagnostics_fixtures::copy_project(
+        "unused-ignore",
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("unused-ignore-with-an-error"),
+    );
+    let monitors = std::fs::read_to_string(dir.join("monitors.hcl")).expect("read");
     let broken = "monitor \"broken\" {\n  tier = \"L9\"\n  name = \"x\"\n  type = \"metric alert\"\n  query = \"avg(last_5m):avg:x{*} > 1\"\n}\n";
     std::fs::write(dir.join("monitors.hcl"), format!("{monitors}\n{broken}")).expect("write");
-    let checked = monc::check(&options(&dir)).expect("loads");
+    let checked = monc::check(&diagnostics_fixtures::load_options(&dir)).expect("loads");
     let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, vec![Code::UnknownTier]);
 }
@@ -236,11 +113,12 @@ fn an_unused_ignore_waits_until_the_errors_are_fixed() {
 /// text reaches Datadog with plain newlines.
 #[test]
 fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics/_valid");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("crlf-project");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = diagnostics_fixtures::copy_project(
+        "_valid",
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("crlf-project"),
+    );
     for name in ["tenants.hcl", "monitors.hcl"] {
-        let mut text = std::fs::read_to_string(fixture.join(name)).expect("read");
+        let mut text = std::fs::read_to_string(dir.join(name)).expect("read");
         if name == "monitors.hcl" {
             text = text.replace(
                 "message  = \"Errors on {{host.name}}\"",
@@ -249,7 +127,7 @@ fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
         }
         std::fs::write(dir.join(name), text.replace('\n', "\r\n")).expect("write");
     }
-    let checked = monc::check(&options(&dir)).expect("loads");
+    let checked = monc::check(&diagnostics_fixtures::load_options(&dir)).expect("loads");
     let got: Vec<String> = checked
         .diagnostics
         .iter()

@@ -45,10 +45,9 @@ fn recommended_metric_queries() -> Vec<String> {
 /// `${...}` interpolation replaced by a plain tag value. Only those that parse are kept: the
 /// `query-syntax` fixture's query is broken on purpose.
 fn diagnostics_fixture_queries() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics");
     let mut queries = Vec::new();
-    for entry in std::fs::read_dir(root).expect("fixtures").flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path().join("monitors.hcl")) else {
+    for dir in crate::diagnostics_fixtures::fixture_dirs() {
+        let Ok(text) = std::fs::read_to_string(dir.join("monitors.hcl")) else {
             continue;
         };
         for line in text.lines() {

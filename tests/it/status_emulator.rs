@@ -363,6 +363,10 @@ fn watched(dir: &Path, url: &str, pty: bool) -> String {
         .expect("spawn");
     std::thread::sleep(Duration::from_millis(2600));
     let group = i32::try_from(child.id()).expect("pid");
+    #[expect(
+        unsafe_code,
+        reason = "kill(2) has no safe wrapper in the dependencies"
+    )]
     // SAFETY: signalling the process group this test created; no memory is involved.
     unsafe {
         libc::kill(-group, libc::SIGKILL);

@@ -250,6 +250,10 @@ async fn an_interrupted_sync_reports_every_change_it_applied() {
     .spawn()
     .expect("spawn");
     tokio::time::sleep(Duration::from_millis(900)).await;
+    #[expect(
+        unsafe_code,
+        reason = "kill(2) has no safe wrapper in the dependencies"
+    )]
     // SAFETY: kill(2) on a child we own.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
