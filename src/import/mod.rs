@@ -12,6 +12,7 @@ mod adopt;
 mod build;
 pub mod read;
 pub mod tfstate;
+mod tfstate_address;
 mod tfstate_attributes;
 pub mod write_hcl;
 

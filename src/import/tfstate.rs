@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+use super::tfstate_address::{Place, tenant_hints};
 use super::tfstate_attributes::{Read, read_options};
 
 use crate::datadog::Monitor;
@@ -17,8 +18,9 @@ use crate::datadog::Monitor;
 #[derive(Debug, Default)]
 pub struct StateMonitors {
     pub monitors: Vec<Monitor>,
-    /// Monitor id → the instance key of its module (`module.level3["tenant-a"]`) or of the
-    /// resource itself (`datadog_monitor.errors["tenant-a"]`): a strong hint of its tenant.
+    /// Monitor id → the instance key of a module on its way (`module.level3["tenant-a"]`) or of
+    /// the resource itself (`datadog_monitor.errors["tenant-a"]`): a strong hint of its tenant
+    /// (see [`super::tfstate_address::tenant_hints`]).
     pub tenant_hints: HashMap<i64, String>,
     /// Resources of other types, and monitors that could not be read, saying why.
     pub skipped: Vec<String>,
@@ -47,13 +49,16 @@ pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
         ));
     }
     let mut found = StateMonitors::default();
+    let mut places = Vec::new();
     for resource in state["resources"].as_array().into_iter().flatten() {
-        read_resource(resource, &mut found);
+        read_resource(resource, &mut found, &mut places);
     }
+    found.tenant_hints = tenant_hints(&places);
     Ok(found)
 }
 
-fn read_resource(resource: &Json, found: &mut StateMonitors) {
+/// Reads `resource`'s monitors into `found`, and where each sits into `places`.
+fn read_resource(resource: &Json, found: &mut StateMonitors, places: &mut Vec<(i64, Place)>) {
     let text = |key: &str| resource.get(key).and_then(Json::as_str).unwrap_or_default();
     let address = resource_address(text("module"), text("type"), text("name"));
     if text("type") != "datadog_monitor" || text("mode") != "managed" {
@@ -73,11 +78,8 @@ fn read_resource(resource: &Json, found: &mut StateMonitors) {
                     |lines: Vec<String>| lines.into_iter().map(|l| (id, format!("{at}: {l}")));
                 found.notes.extend(at_each(read.notes));
                 found.errors.extend(at_each(read.errors));
-                let hint = module_key(text("module"))
-                    .or_else(|| index.and_then(Json::as_str).map(String::from));
-                if let (Some(id), Some(hint)) = (monitor.id, hint) {
-                    found.tenant_hints.insert(id, hint);
-                }
+                let place = Place::of(text("module"), text("type"), text("name"), index);
+                places.push((id, place));
                 found.monitors.push(monitor);
             }
             Err(why) => found.skipped.push(format!("{at}: {why}")),
@@ -91,14 +93,6 @@ fn resource_address(module: &str, kind: &str, name: &str) -> String {
     } else {
         format!("{module}.{kind}.{name}")
     }
-}
-
-/// The string key of the innermost module instance: `tenant-a` of
-/// `module.monitors.module.level3["tenant-a"]`.
-fn module_key(module: &str) -> Option<String> {
-    let last = module.rsplit(".module.").next()?;
-    let key = last.split_once("[\"")?.1.strip_suffix("\"]")?;
-    Some(key.replace("\\\"", "\""))
 }
 
 /// A monitor as the API returns it, from one instance's attributes, and what reading its
@@ -206,15 +200,5 @@ mod tests {
             "{error}"
         );
         assert!(!is_state(r#"[{"type": "metric alert"}]"#));
-    }
-
-    #[test]
-    fn the_innermost_module_key_is_the_hint() {
-        assert_eq!(
-            module_key(r#"module.monitors.module.level3["tenant-a"]"#).as_deref(),
-            Some("tenant-a")
-        );
-        assert_eq!(module_key("module.level3"), None);
-        assert_eq!(module_key(r#"module.level3[0]"#), None);
     }
 }
