@@ -1,13 +1,15 @@
 use monc::english::counted;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use monc::datadog::Monitor;
 
 use super::connect::{Connection, OrgArgs, connect};
-use monc::import::{self, Adoption, Destination, Import, Settings};
+use monc::import::rekey::{self, Rekey};
+use monc::import::{self, AdoptOutcome, Adopted, Adoption, Destination, Import, Settings};
 use monc::load::LoadOptions;
-use monc::model::Model;
+use monc::model::{Model, key_without_tier};
 use monc::plan::Ownership;
 
 use super::ConfigArgs;
@@ -128,7 +130,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     let written = import::write_files(&imported, &to)?;
     report_written(&imported, &written);
-    let adoptions = check_written(&options, &imported)?;
+    let (adoptions, compiled) = check_written(&options, &imported)?;
     if !args.adopt {
         print_next_steps(&adoptions);
         return Ok(());
@@ -138,8 +140,9 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
         None => connect_org(args, &model).await?,
     };
     let ownership = Ownership::of(&model.project);
-    let outcomes = import::adopt(&connection.client, &adoptions, &ownership).await;
+    let mut outcomes = import::adopt(&connection.client, &adoptions, &ownership, &compiled).await;
     org::close(connection).await;
+    write_rekeys(&options, &mut outcomes)?;
     report_adoptions(&outcomes)
 }
 
@@ -322,8 +325,31 @@ fn display(path: Option<&PathBuf>) -> String {
 }
 
 /// Compiles the project with the new files; on errors prints them and refuses to adopt. Returns
-/// the adoptions whose keys the project really compiles to.
-fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoption>, String> {
+/// the adoptions whose keys the project really compiles to, and the keys (without tier) it
+/// compiles to.
+fn check_written(
+    options: &LoadOptions,
+    imported: &Import,
+) -> Result<(Vec<Adoption>, HashSet<String>), String> {
+    let checked = checked_project(options)?;
+    let (known, unknown) = import::adoptable(&checked, imported);
+    for a in &unknown {
+        eoutln!(
+            "warning: monitor {} \"{}\" would have key {} but the project does not compile to it; not adopted",
+            a.id,
+            a.name,
+            a.key
+        );
+    }
+    let compiled = import::compiled_keys(&checked)
+        .iter()
+        .map(|key| key_without_tier(key).to_string())
+        .collect();
+    Ok((known, compiled))
+}
+
+/// The project as written, checked; its errors printed and refused.
+fn checked_project(options: &LoadOptions) -> Result<monc::Checked, String> {
     let checked = monc::check(options).map_err(|e| format!("{e}\nhelp: {}", e.help))?;
     if checked.diagnostics.has_errors() {
         let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
@@ -341,16 +367,51 @@ fn check_written(options: &LoadOptions, imported: &Import) -> Result<Vec<Adoptio
                 .to_string(),
         );
     }
-    let (known, unknown) = import::adoptable(&checked, imported);
-    for a in &unknown {
-        eoutln!(
-            "warning: monitor {} \"{}\" would have key {} but the project does not compile to it; not adopted",
-            a.id,
-            a.name,
-            a.key
-        );
+    Ok(checked)
+}
+
+/// Writes the `moved` blocks that re-key monitors adopted before under other keys, and checks
+/// the project with them. A generated composite whose monitor is not re-keyed with it cannot
+/// move (its monitor's block is what moves it): that is its failure.
+fn write_rekeys(options: &LoadOptions, outcomes: &mut [AdoptOutcome]) -> Result<(), String> {
+    let rekeys: Vec<Rekey> = outcomes
+        .iter()
+        .filter_map(|o| match &o.result {
+            Ok(Adopted::Rekeyed(rekey)) => Some(rekey.clone()),
+            _ => None,
+        })
+        .collect();
+    let orphans: Vec<Rekey> = rekey::orphan_composites(&rekeys)
+        .into_iter()
+        .cloned()
+        .collect();
+    for outcome in outcomes.iter_mut() {
+        if let Ok(Adopted::Rekeyed(r)) = &outcome.result
+            && orphans.contains(r)
+        {
+            outcome.result = Err(format!(
+                "it carries `{}`, and its monitor is not re-keyed with it (above), which is what would move it",
+                r.from
+            ));
+        }
     }
-    Ok(known)
+    let blocks: Vec<String> = rekeys.iter().filter_map(rekey::moved_block).collect();
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let path = options.monitors.join(rekey::MOVED_FILE);
+    let added = rekey::write_moved_file(&path, &blocks)?;
+    outln!(
+        "wrote {} ({} re-keying monitors adopted before under other keys)",
+        path.display(),
+        counted(added, "new moved block")
+    );
+    checked_project(options).map(|_| ()).map_err(|_| {
+        format!(
+            "the moved blocks in {} do not validate (above); fix or remove them; the re-keyed monitors were not changed",
+            path.display()
+        )
+    })
 }
 
 fn print_next_steps(adoptions: &[Adoption]) {
@@ -370,8 +431,16 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
     for outcome in outcomes {
         let a = &outcome.adoption;
         match &outcome.result {
-            Ok(true) => outln!("adopted   {} (id {})", monc::escape::line(&a.key), a.id),
-            Ok(false) => outln!(
+            Ok(Adopted::Tagged) => {
+                outln!("adopted   {} (id {})", monc::escape::line(&a.key), a.id)
+            }
+            Ok(Adopted::Rekeyed(rekey)) => outln!(
+                "re-keyed  {} (id {}): was {}; the next sync moves it (moved block)",
+                monc::escape::line(&a.key),
+                a.id,
+                monc::escape::line(&rekey.from)
+            ),
+            Ok(Adopted::Unchanged) => outln!(
                 "unchanged {} (id {}): already adopted",
                 monc::escape::line(&a.key),
                 a.id

@@ -11,6 +11,7 @@
 mod adopt;
 mod build;
 pub mod read;
+pub mod rekey;
 pub mod tfstate;
 mod tfstate_address;
 mod tfstate_attributes;
@@ -18,7 +19,7 @@ pub mod write_hcl;
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-pub use adopt::{AdoptOutcome, adopt};
+pub use adopt::{AdoptOutcome, Adopted, adopt};
 pub use build::build;
 
 use std::path::{Path, PathBuf};
@@ -118,14 +119,19 @@ pub struct Import {
 /// Splits the import's adoptions into those whose keys the checked project compiles to, and
 /// those it does not (never adopted: the next sync would not recognise them).
 pub fn adoptable(checked: &crate::Checked, imported: &Import) -> (Vec<Adoption>, Vec<Adoption>) {
-    let keys: std::collections::HashSet<String> = crate::plan::desired_monitors(checked)
-        .into_iter()
-        .map(|d| d.key)
-        .collect();
+    let keys = compiled_keys(checked);
     imported
         .adoptions()
         .into_iter()
         .partition(|a| keys.contains(&a.key))
+}
+
+/// The keys of the monitors the checked project compiles to.
+pub fn compiled_keys(checked: &crate::Checked) -> std::collections::HashSet<String> {
+    crate::plan::desired_monitors(checked)
+        .into_iter()
+        .map(|d| d.key)
+        .collect()
 }
 
 impl Import {

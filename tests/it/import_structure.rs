@@ -107,3 +107,102 @@ fn tenants_are_found_on_an_outer_module_instance() {
         );
     }
 }
+
+/// Item 5: monitors adopted one by one (`import --adopt`), then imported again with
+/// `--detect-tenants`: the re-import writes the `moved` blocks that re-key them, so the next
+/// diff updates them (`moved from`) with no create and no delete, and sync keeps their ids.
+#[test]
+fn reimporting_with_tenants_rekeys_adopted_monitors_with_moved_blocks() {
+    use crate::common::{changes_of, diff_json, monc_at};
+    use crate::import_tfstate::{provider_options, write_state};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = project("rekey");
+    let insert = |m: Value| emulator.insert_monitor(m).expect("inserted");
+    let alb = insert(json!({
+        "name": "[prod] ALB 5xx", "type": "query alert",
+        "query": "sum(last_5m):sum:aws.applicationelb.httpcode_elb_5xx{env:prod}.as_count() > 50",
+        "message": "5xx @slack-platform", "tags": ["layer:l2"],
+        "options": provider_options(Some(50.0)),
+    }));
+    let mut created = vec![(String::new(), "alb_5xx", alb)];
+    for service in SERVICES {
+        let errors = insert(json!({
+            "name": format!("[{service}] API errors"), "type": "query alert",
+            "query": format!("sum(last_5m):sum:api.errors{{service:{service}}}.as_count() > 10"),
+            "message": format!("API errors for {service}"),
+            "tags": [format!("service:{service}")], "options": provider_options(Some(10.0)),
+        }));
+        let paging = insert(json!({
+            "name": format!("[{service}] API errors (paging)"), "type": "composite",
+            "query": format!("{errors} && !{alb}"),
+            "message": format!("API errors for {service} @slack-{service}-oncall"),
+            "tags": [format!("service:{service}")], "options": provider_options(None),
+        }));
+        let resource = |kind: &str| format!("{}_{kind}", service.replace('-', "_"));
+        created.push((String::new(), leak(resource("errors")), errors));
+        created.push((String::new(), leak(resource("paging")), paging));
+    }
+    write_state(&dir, &emulator, &created);
+
+    let first = monc_at(
+        &dir,
+        &url,
+        &["import", "--from", "terraform.tfstate", "--adopt"],
+    );
+    let said = output_text(&first);
+    assert!(first.status.success(), "{said}");
+    assert_eq!(said.matches("adopted   ").count(), created.len(), "{said}");
+
+    let again = monc_at(
+        &dir,
+        &url,
+        &[
+            "import",
+            "--from",
+            "terraform.tfstate",
+            "--detect-tenants",
+            "service",
+            "--adopt",
+            "--force",
+        ],
+    );
+    let said = output_text(&again);
+    assert!(again.status.success(), "{said}");
+    assert!(said.contains("monitors/moved-by-import.hcl"), "{said}");
+    let moved = std::fs::read_to_string(dir.join("monitors/moved-by-import.hcl")).expect("moves");
+    assert!(
+        moved.contains("from = monitor.web_app_api_errors")
+            && moved.contains("to   = monitor.api_errors[\"web-app\"]"),
+        "{moved}"
+    );
+
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(2), "{plan:#}");
+    assert_eq!(changes_of(&plan, "create").len(), 0, "{plan:#}");
+    assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
+    let moved_updates = changes_of(&plan, "update")
+        .into_iter()
+        .filter(|c| c["moved_from"].is_string())
+        .count();
+    assert_eq!(moved_updates, 2 * SERVICES.len(), "{plan:#}");
+
+    let synced = monc_at(&dir, &url, &["sync", "--yes"]);
+    assert!(synced.status.success(), "{}", output_text(&synced));
+    let (code, plan) = diff_json(&dir, &url);
+    assert_eq!(code, Some(0), "clean after sync: {plan:#}");
+    assert_eq!(emulator.monitors().len(), created.len(), "nothing created");
+    for (_, _, id) in &created {
+        let live = emulator.monitor(*id).expect("kept its id");
+        assert!(common::is_owned(&live), "{live:#}");
+    }
+    let key = common::key_of(&emulator.monitor(created[1].2).expect("live"));
+    assert_eq!(key.as_deref(), Some("l3/api_errors/web-app"));
+    runtime.block_on(emulator.shutdown());
+}
+
+/// A resource name for the state (the state's tuples borrow `&'static str`).
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
