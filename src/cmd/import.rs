@@ -35,9 +35,11 @@ pub struct ImportArgs {
     /// Read monitors from a JSON export instead of the org: one monitor object as the API
     /// returns it, an array of them, or a directory of *.json files ({"definition": ...}
     /// wrappers are accepted); or from a Terraform state file (format version 4): its
-    /// `datadog_monitor` resources, adopted by id with --adopt.
+    /// `datadog_monitor` resources, adopted by id with --adopt. Repeatable, and a directory of
+    /// *.tfstate files (or of TEAM/terraform.tfstate) reads them all: each state's name
+    /// (TEAM) is the tenant of monitors that differ only by it.
     #[arg(long, value_name = "FILE_OR_DIR")]
-    pub from: Option<PathBuf>,
+    pub from: Vec<PathBuf>,
     /// Only monitors carrying this key:value tag (repeatable: all must match).
     #[arg(long = "tag", value_name = "KEY:VALUE")]
     pub tags: Vec<String>,
@@ -102,9 +104,9 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     let replacing = [to.monitors_file.clone(), to.tenants_file.clone()];
     let mut settings = settings(args, &model, if args.force { &replacing } else { &[] })?;
     let mut connection = None;
-    let monitors = match &args.from {
-        Some(path) => read_file(args, path, &mut settings)?,
-        None => {
+    let monitors = match args.from.is_empty() {
+        false => read_files(args, &mut settings)?,
+        true => {
             let c = connection.insert(connect_org(args, &model).await?);
             read_org(c, args).await?
         }
@@ -146,29 +148,90 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     report_adoptions(&outcomes)
 }
 
-/// The monitors of a JSON export, or of a Terraform state file (whose module addresses become
-/// tenant hints in `settings`), that --tag and --name keep.
-fn read_file(
+/// The monitors of the `--from` files that --tag and --name keep: JSON exports, and Terraform
+/// state files (directories of them too), whose addresses, and names when there are several,
+/// become tenant hints in `settings`. A monitor in two files is imported once.
+fn read_files(args: &ImportArgs, settings: &mut Settings) -> Result<Vec<Monitor>, String> {
+    let keep = |monitors| import::read::filter(monitors, &args.tags, args.name.as_deref());
+    let files = from_files(&args.from);
+    let states = files.iter().filter(|(_, state)| state.is_some()).count();
+    let mut monitors = Vec::new();
+    let mut places = Vec::new();
+    let mut errors = 0;
+    let mut with_errors = Vec::new();
+    for (path, state) in files {
+        let Some(text) = state else {
+            monitors.extend(keep(import::read::read_export(&path)?));
+            continue;
+        };
+        let name = (states > 1)
+            .then(|| import::tfstate::state_name(&path))
+            .flatten();
+        let found = import::tfstate::read_state(&text, name.as_deref())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let (kept, unmappable) = kept_of_state(args, &path, found, &mut places);
+        if unmappable > 0 {
+            errors += unmappable;
+            with_errors.push(path.display().to_string());
+        }
+        monitors.extend(kept);
+    }
+    if errors > 0 {
+        let verb = if with_errors.len() == 1 {
+            "holds"
+        } else {
+            "hold"
+        };
+        return Err(format!(
+            "{} {verb} {} monc cannot map (above); nothing was written",
+            with_errors.join(", "),
+            counted(errors, "attribute")
+        ));
+    }
+    settings.tenant_hints = import::tfstate::tenant_hints(&places);
+    Ok(once_each(monitors))
+}
+
+/// The `--from` paths as files, each with its text if it is a Terraform state: a directory
+/// holding state files stands for them ([`import::tfstate::state_files`]); any other path is
+/// read as an export.
+fn from_files(from: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
+    let state_text = |path: &Path| {
+        path.is_file()
+            .then(|| std::fs::read_to_string(path).ok())
+            .flatten()
+            .filter(|text| import::tfstate::is_state(text))
+    };
+    let mut files = Vec::new();
+    for path in from {
+        let states = match path.is_dir() {
+            true => import::tfstate::state_files(path),
+            false => Vec::new(),
+        };
+        if states.is_empty() {
+            files.push((path.clone(), state_text(path)));
+        }
+        for state in states {
+            let text = state_text(&state);
+            files.push((state, text));
+        }
+    }
+    files
+}
+
+/// The monitors of one state that --tag and --name keep, printing what was skipped and the
+/// notes and errors about them; their places go to `places`. Returns them and how many errors.
+fn kept_of_state(
     args: &ImportArgs,
     path: &Path,
-    settings: &mut Settings,
-) -> Result<Vec<Monitor>, String> {
-    let keep = |monitors| import::read::filter(monitors, &args.tags, args.name.as_deref());
-    let state = path
-        .is_file()
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
-        .filter(|text| import::tfstate::is_state(text));
-    let Some(text) = state else {
-        return import::read::read_export(path).map(keep);
-    };
-    let found =
-        import::tfstate::parse_state(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    found: import::tfstate::StateMonitors,
+    places: &mut Vec<(i64, import::tfstate::Place)>,
+) -> (Vec<Monitor>, usize) {
     for line in &found.skipped {
         eoutln!("skipped {}", monc::escape::line(line));
     }
-    let monitors = keep(found.monitors);
-    let kept: std::collections::HashSet<i64> = monitors.iter().filter_map(|m| m.id).collect();
+    let monitors = import::read::filter(found.monitors, &args.tags, args.name.as_deref());
+    let kept: HashSet<i64> = monitors.iter().filter_map(|m| m.id).collect();
     let of_kept = |lines: Vec<(i64, String)>| -> Vec<String> {
         lines
             .into_iter()
@@ -183,16 +246,27 @@ fn read_file(
     for line in &errors {
         eoutln!("error: {}: {}", path.display(), monc::escape::line(line));
     }
-    if !errors.is_empty() {
-        let n = errors.len();
-        return Err(format!(
-            "{} holds {n} attribute{} monc cannot map (above); nothing was written",
-            path.display(),
-            if n == 1 { "" } else { "s" }
-        ));
+    places.extend(found.places);
+    (monitors, errors.len())
+}
+
+/// `monitors` with each id once (the first), saying which were left out.
+fn once_each(monitors: Vec<Monitor>) -> Vec<Monitor> {
+    let mut seen = HashSet::new();
+    let mut once = Vec::new();
+    for m in monitors {
+        if let Some(id) = m.id
+            && !seen.insert(id)
+        {
+            eoutln!(
+                "skipped monitor {id} \"{}\": a second copy (in two of the files read); imported once",
+                monc::escape::line(&m.name)
+            );
+            continue;
+        }
+        once.push(m);
     }
-    settings.tenant_hints = found.tenant_hints;
-    Ok(monitors)
+    once
 }
 
 /// `tenants/` and `monitors/` if the project does not have them yet.
@@ -218,9 +292,12 @@ fn project_model(options: &LoadOptions) -> Result<Model, String> {
 }
 
 fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<Settings, String> {
-    let source = match &args.from {
-        Some(path) => path.display().to_string(),
-        None => "the org".to_string(),
+    let source = match args.from.is_empty() {
+        false => {
+            let paths: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
+            paths.join(", ")
+        }
+        true => "the org".to_string(),
     };
     let mut settings = Settings::for_project(model, &source, replacing);
     if let Some(tier) = &args.tier {

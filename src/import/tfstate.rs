@@ -6,10 +6,12 @@
 //! has written, is [`super::tfstate_attributes`]: nothing in a resource is dropped silently.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
-use super::tfstate_address::{Place, tenant_hints};
+pub use super::tfstate_address::Place;
+pub use super::tfstate_address::tenant_hints;
 use super::tfstate_attributes::{Read, read_options};
 
 use crate::datadog::Monitor;
@@ -30,6 +32,41 @@ pub struct StateMonitors {
     /// Attributes monc cannot map: the monitor's id, and its address, the attribute and what to
     /// do. Any of an imported monitor makes the import fail.
     pub errors: Vec<(i64, String)>,
+    /// Where each monitor sits, for [`tenant_hints`] over every state read.
+    pub places: Vec<(i64, Place)>,
+}
+
+/// The state files of a directory: its `*.tfstate` files and the `terraform.tfstate` of its
+/// subdirectories (one per team: `team-a/terraform.tfstate`), sorted.
+pub fn state_files(dir: &Path) -> Vec<PathBuf> {
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let mut files: Vec<PathBuf> = entries(dir)
+        .into_iter()
+        .filter_map(|p| match p.is_dir() {
+            true => Some(p.join("terraform.tfstate")).filter(|f| f.is_file()),
+            false => Some(p).filter(|p| p.extension().is_some_and(|x| x == "tfstate")),
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The name a state file gives its monitors' tenant when each team has its own state: the
+/// file's name (`team-a` of `team-a.tfstate`), or its directory's for `team-a/terraform.tfstate`.
+pub fn state_name(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    if stem != "terraform" {
+        return Some(stem.to_string());
+    }
+    let dir = path.parent()?.file_name()?.to_str()?;
+    Some(dir.to_string())
 }
 
 /// Whether `text` is a Terraform state document (an object with `version` and `resources`).
@@ -38,8 +75,17 @@ pub fn is_state(text: &str) -> bool {
         .is_ok_and(|v| v.get("resources").is_some_and(Json::is_array) && v.get("version").is_some())
 }
 
-/// The `datadog_monitor` resources of a version 4 state document.
+/// The `datadog_monitor` resources of a version 4 state document, with their tenant hints.
 pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
+    let mut found = read_state(text, None)?;
+    found.tenant_hints = tenant_hints(&found.places);
+    Ok(found)
+}
+
+/// The `datadog_monitor` resources of a version 4 state document, in the state named `name`
+/// when several are read; without tenant hints, which take every state read
+/// ([`tenant_hints`] of all their places).
+pub fn read_state(text: &str, name: Option<&str>) -> Result<StateMonitors, String> {
     let state: Json = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let version = state.get("version").and_then(Json::as_u64);
     if version != Some(4) {
@@ -49,16 +95,17 @@ pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
         ));
     }
     let mut found = StateMonitors::default();
-    let mut places = Vec::new();
     for resource in state["resources"].as_array().into_iter().flatten() {
-        read_resource(resource, &mut found, &mut places);
+        read_resource(resource, &mut found);
     }
-    found.tenant_hints = tenant_hints(&places);
+    for (_, place) in &mut found.places {
+        place.state = name.map(String::from);
+    }
     Ok(found)
 }
 
-/// Reads `resource`'s monitors into `found`, and where each sits into `places`.
-fn read_resource(resource: &Json, found: &mut StateMonitors, places: &mut Vec<(i64, Place)>) {
+/// Reads `resource`'s monitors, and where each sits, into `found`.
+fn read_resource(resource: &Json, found: &mut StateMonitors) {
     let text = |key: &str| resource.get(key).and_then(Json::as_str).unwrap_or_default();
     let address = resource_address(text("module"), text("type"), text("name"));
     if text("type") != "datadog_monitor" || text("mode") != "managed" {
@@ -79,7 +126,7 @@ fn read_resource(resource: &Json, found: &mut StateMonitors, places: &mut Vec<(i
                 found.notes.extend(at_each(read.notes));
                 found.errors.extend(at_each(read.errors));
                 let place = Place::of(text("module"), text("type"), text("name"), index);
-                places.push((id, place));
+                found.places.push((id, place));
                 found.monitors.push(monitor);
             }
             Err(why) => found.skipped.push(format!("{at}: {why}")),

@@ -13,6 +13,8 @@ use serde_json::Value as Json;
 pub struct Place {
     pub shape: String,
     pub keys: Vec<Option<String>>,
+    /// The name of the state it is in, when several are read (`team-a` of `team-a.tfstate`).
+    pub state: Option<String>,
 }
 
 impl Place {
@@ -26,14 +28,25 @@ impl Place {
         }
         shape.push_str(&format!("{kind}.{name}"));
         keys.push(index.and_then(Json::as_str).map(String::from));
-        Place { shape, keys }
+        Place {
+            shape,
+            keys,
+            state: None,
+        }
+    }
+
+    /// The keys from the outside in: the state's name first, when there is one.
+    fn levels(&self) -> Vec<Option<&String>> {
+        let state = self.state.iter().map(Some);
+        state.chain(self.keys.iter().map(Option::as_ref)).collect()
     }
 }
 
 /// For each monitor id, the key that names its tenant: among the instances of the same
-/// resource, the outermost string key that differs between them (an outer `env["prod"]` the
-/// same for all names no tenant); for a resource whose keys never differ (one instance), its
-/// outermost string key.
+/// resource (in every state read), the outermost string key that differs between them (the
+/// state's name first: one state per team; an outer `env["prod"]` the same for all names no
+/// tenant); for a resource whose keys never differ (one instance), its outermost string key in
+/// the state.
 pub fn tenant_hints(places: &[(i64, Place)]) -> HashMap<i64, String> {
     let mut by_shape: HashMap<&str, Vec<&(i64, Place)>> = HashMap::new();
     for place in places {
@@ -41,22 +54,23 @@ pub fn tenant_hints(places: &[(i64, Place)]) -> HashMap<i64, String> {
     }
     let mut hints = HashMap::new();
     for instances in by_shape.values() {
-        let depth = instances[0].1.keys.len();
+        let levels: Vec<Vec<Option<&String>>> = instances.iter().map(|(_, p)| p.levels()).collect();
+        let depth = levels.iter().map(Vec::len).max().unwrap_or(0);
         let varies = |level: usize| {
-            let values: BTreeSet<Option<&String>> = instances
+            let values: BTreeSet<Option<&String>> = levels
                 .iter()
-                .map(|(_, p)| p.keys.get(level).and_then(Option::as_ref))
+                .map(|l| l.get(level).copied().flatten())
                 .collect();
             values.len() > 1 && values.iter().all(Option::is_some)
         };
         let level = (0..depth).find(|&l| varies(l));
-        for (id, place) in instances {
+        for ((id, place), levels) in instances.iter().zip(&levels) {
             let key = match level {
-                Some(l) => place.keys.get(l).cloned().flatten(),
-                None => place.keys.iter().flatten().next().cloned(),
+                Some(l) => levels.get(l).copied().flatten(),
+                None => place.keys.iter().flatten().next(),
             };
             if let Some(key) = key {
-                hints.insert(*id, key);
+                hints.insert(*id, key.clone());
             }
         }
     }
@@ -137,5 +151,21 @@ mod tests {
         assert_eq!(hints.get(&1).map(String::as_str), Some("a"));
         assert_eq!(hints.get(&2).map(String::as_str), Some("b"));
         assert_eq!(hints.get(&3).map(String::as_str), Some("tenant-a"));
+    }
+
+    #[test]
+    fn the_state_name_is_the_tenant_when_it_varies() {
+        let at = |id, state: Option<&str>| {
+            let mut place = Place::of("module.api", "datadog_monitor", "x", None);
+            place.state = state.map(String::from);
+            (id, place)
+        };
+        let hints = tenant_hints(&[at(1, Some("team-a")), at(2, Some("team-b"))]);
+        assert_eq!(hints.get(&1).map(String::as_str), Some("team-a"));
+        assert_eq!(hints.get(&2).map(String::as_str), Some("team-b"));
+        assert!(
+            tenant_hints(&[at(3, Some("prod"))]).is_empty(),
+            "one state names no tenant"
+        );
     }
 }

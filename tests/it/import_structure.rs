@@ -206,3 +206,65 @@ fn reimporting_with_tenants_rekeys_adopted_monitors_with_moved_blocks() {
 fn leak(name: String) -> &'static str {
     Box::leak(name.into_boxed_str())
 }
+
+/// One team's state: its API errors monitor, the team's name in name and query.
+fn team_state(team: &str, id: i64) -> String {
+    let query = format!("sum(last_5m):sum:api.errors{{team:{team}}}.as_count() > 10");
+    let attributes = attributes(id, &format!("[{team}] API errors"), &query, &["layer:l3"]);
+    state(&[(String::new(), "api_errors", None, attributes)])
+}
+
+/// Asserts one per-tenant template for `teams`, declared as tenants.
+fn assert_one_template_for(dir: &Path, said: &str, teams: &[&str]) {
+    let count = format!("(1 template for {} live monitors)", teams.len());
+    assert!(said.contains(&count), "{said}");
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(hcl.contains("for_each = tenants"), "{hcl}");
+    let tenants = std::fs::read_to_string(dir.join("tenants/imported.hcl")).expect("tenants");
+    for team in teams {
+        assert!(tenants.contains(&format!("tenant \"{team}\"")), "{tenants}");
+    }
+}
+
+/// Item 2: a directory of states, one per team (`team-a.tfstate`, `team-c/terraform.tfstate`):
+/// one import, the state's name (or its directory's) as the tenant.
+#[test]
+fn a_directory_of_states_is_one_import_with_a_tenant_per_state() {
+    let dir = project("states-dir");
+    let states = dir.join("states");
+    std::fs::create_dir_all(states.join("team-c")).expect("mkdir");
+    std::fs::write(states.join("team-a.tfstate"), team_state("team-a", 11)).expect("a");
+    std::fs::write(states.join("team-b.tfstate"), team_state("team-b", 12)).expect("b");
+    let team_c = states.join("team-c/terraform.tfstate");
+    std::fs::write(team_c, team_state("team-c", 13)).expect("c");
+
+    let imported = common::monc_in(&dir)
+        .args(["import", "--from", "states"])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert_one_template_for(&dir, &said, &["team-a", "team-b", "team-c"]);
+}
+
+/// Item 2: `--from` repeated, one state each.
+#[test]
+fn several_from_states_are_one_import() {
+    let dir = project("states-repeated");
+    std::fs::write(dir.join("team-a.tfstate"), team_state("team-a", 21)).expect("a");
+    std::fs::write(dir.join("team-b.tfstate"), team_state("team-b", 22)).expect("b");
+
+    let imported = common::monc_in(&dir)
+        .args([
+            "import",
+            "--from",
+            "team-a.tfstate",
+            "--from",
+            "team-b.tfstate",
+        ])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert_one_template_for(&dir, &said, &["team-a", "team-b"]);
+}
