@@ -64,6 +64,16 @@ pub struct ImportArgs {
     /// From a Terraform state, module instance keys are tenants too.
     #[arg(long, value_name = "TAGKEY")]
     pub detect_tenants: Option<String>,
+    /// Leave out the tags of this key (repeatable; `--drop-tag team` drops `team:x` and a bare
+    /// `team`). Without it, tags under the key of monc's ownership tag (`managed-by:terraform`)
+    /// are dropped anyway, and `tier:`, `tenant:`, `cluster:` (which monc writes itself)
+    /// renamed `severity:`, `imported-tenant:`, `imported-cluster:`.
+    #[arg(long = "drop-tag", value_name = "TAGKEY")]
+    pub drop_tags: Vec<String>,
+    /// Rename the key of these tags (repeatable): `--rename-tag tier=priority` writes
+    /// `tier:critical` as `priority:critical`; `--rename-tag tier=tier` keeps them as they are.
+    #[arg(long = "rename-tag", value_name = "OLD=NEW", value_parser = parse_rename)]
+    pub rename_tags: Vec<(String, String)>,
     /// After writing valid HCL, tag the live monitors with the ownership and key tags so the
     /// next diff updates them instead of creating duplicates. Changes the org.
     #[arg(long)]
@@ -118,7 +128,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     for line in &imported.skipped {
         eoutln!("skipped {}", monc::escape::line(line));
     }
-    for line in &imported.not_folded {
+    for line in imported.not_folded.iter().chain(&imported.tag_changes) {
         eoutln!("note: {}", monc::escape::line(line));
     }
     if imported.templates.is_empty() {
@@ -304,7 +314,18 @@ fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<S
         settings = settings.with_tier(tier)?;
     }
     settings.detect_tenants = args.detect_tenants.clone();
+    settings.drop_tags = args.drop_tags.clone();
+    settings.rename_tags = args.rename_tags.clone();
     Ok(settings)
+}
+
+/// `OLD=NEW` of `--rename-tag`: two tag keys.
+fn parse_rename(text: &str) -> Result<(String, String), String> {
+    let (old, new) = text
+        .split_once('=')
+        .filter(|(old, new)| !old.is_empty() && !new.is_empty() && !new.contains(':'))
+        .ok_or_else(|| format!("`{text}` is not OLD=NEW with two tag keys, e.g. tier=severity"))?;
+    Ok((old.to_string(), new.to_string()))
 }
 
 async fn connect_org(args: &ImportArgs, model: &Model) -> Result<Connection, String> {

@@ -124,7 +124,11 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         ));
         templates.push(template);
     }
+    import.tag_changes = super::tags::apply(&mut templates, settings);
     import.header = header(settings, &templates, &tiers);
+    import
+        .header
+        .extend(import.tag_changes.iter().map(|c| format!("Tags: {c}.")));
     import.tenants = placement(&groups, settings);
     import.templates = templates;
     import

@@ -12,6 +12,7 @@ mod adopt;
 mod build;
 pub mod read;
 pub mod rekey;
+mod tags;
 pub mod tfstate;
 mod tfstate_address;
 mod tfstate_attributes;
@@ -114,6 +115,8 @@ pub struct Import {
     /// `--detect-tenants`: one line per group of monitors that differ only in the tenant but
     /// were not folded into one per-tenant template, saying why.
     pub not_folded: Vec<String>,
+    /// One line per tag of the old tool dropped or renamed (see [`tags`]), saying why.
+    pub tag_changes: Vec<String>,
 }
 
 /// Splits the import's adoptions into those whose keys the checked project compiles to, and
@@ -155,6 +158,10 @@ pub struct Settings {
     /// `module.level3["tenant-a"]`); used for monitors without the `--detect-tenants` tag.
     pub tenant_hints: std::collections::HashMap<i64, String>,
     pub owner_tag: String,
+    /// `--drop-tag`: tag keys whose tags are left out.
+    pub drop_tags: Vec<String>,
+    /// `--rename-tag OLD=NEW`: tag keys renamed (`tier` → `tier` keeps them as they are).
+    pub rename_tags: Vec<(String, String)>,
     pub existing_templates: Vec<String>,
     pub existing_tenants: Vec<String>,
     pub existing_clusters: Vec<String>,
@@ -183,6 +190,8 @@ impl Settings {
             detect_tenants: None,
             tenant_hints: Default::default(),
             owner_tag: model.project.owner_tag.clone(),
+            drop_tags: Vec::new(),
+            rename_tags: Vec::new(),
             existing_templates: names(model.templates.iter().map(|t| &t.name).collect()),
             existing_tenants: names(model.tenants.iter().map(|t| &t.name).collect()),
             existing_clusters: names(model.clusters.iter().map(|c| &c.name).collect()),

@@ -8,7 +8,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 use super::{Import, ImportedTemplate, Text};
 
 /// What templates write where the tenant's name goes.
-const TENANT_NAME: &str = "${tenant.name}";
+pub(crate) const TENANT_NAME: &str = "${tenant.name}";
 
 /// The `monitors/<file>.hcl` contents.
 pub fn monitors_file(import: &Import) -> String {

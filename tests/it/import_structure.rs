@@ -268,3 +268,59 @@ fn several_from_states_are_one_import() {
     assert!(imported.status.success(), "{said}");
     assert_one_template_for(&dir, &said, &["team-a", "team-b"]);
 }
+
+/// Item 6: the old tool's tags. `managed-by:terraform` (the key of monc's ownership tag) is
+/// dropped, `tier:critical` (monc writes `tier:`) becomes `severity:critical`, `--drop-tag`
+/// drops more; the import says so, and the project validates without `monc::monc-tag-key`.
+#[test]
+fn the_old_tools_tags_are_dropped_or_renamed_and_said() {
+    let dir = project("old-tags");
+    let tags = [
+        "managed-by:terraform",
+        "tier:critical",
+        "team:sre",
+        "terraform",
+    ];
+    let query = "avg(last_5m):avg:system.load.1{env:prod} > 10";
+    let attributes = attributes(31, "[prod] Load", query, &tags);
+    let one = state(&[(String::new(), "load", None, attributes)]);
+    std::fs::write(dir.join("terraform.tfstate"), one).expect("state");
+
+    let imported = common::monc_in(&dir)
+        .args([
+            "import",
+            "--from",
+            "terraform.tfstate",
+            "--drop-tag",
+            "terraform",
+        ])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert!(
+        said.contains("dropped tag `managed-by:terraform` (1 monitor)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("renamed tag `tier:critical` to `severity:critical`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("dropped tag `terraform` (1 monitor)"),
+        "{said}"
+    );
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(
+        hcl.contains("tags     = [\"severity:critical\", \"team:sre\"]"),
+        "{hcl}"
+    );
+
+    let validated = common::monc_in(&dir)
+        .arg("validate")
+        .output()
+        .expect("runs");
+    let said = output_text(&validated);
+    assert!(validated.status.success(), "{said}");
+    assert!(!said.contains("monc-tag-key"), "{said}");
+}
