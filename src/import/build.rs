@@ -7,6 +7,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{Adoption, Import, ImportedTemplate, Settings, TenantPlacement, Text};
 use crate::datadog::Monitor;
+use crate::diagnostic::Code;
 use crate::model::{MonitorKey, check_name, is_composite};
 use crate::plan::normalize::normalize_options;
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
@@ -450,7 +451,7 @@ fn detect_tenants(
         )
         .collect();
     let mut groups = Vec::new();
-    let mut not_folded = Vec::new();
+    let mut not_folded: Vec<String> = key_found_nowhere(raw, settings).into_iter().collect();
     for group in &similar {
         let why = why_not_foldable(raw, composites, suppressions, group)
             .or_else(|| missing_tenants(group, &universe));
@@ -666,23 +667,65 @@ fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<&str>) -> Option<Str
 }
 
 /// The tenant a monitor belongs to: the value of its one `--detect-tenants` tag, else the
-/// tenant its Terraform address suggests; only if usable as a tenant name and found in the
-/// monitor's name (otherwise every tenant's copy would have the same name).
+/// tenant its Terraform address suggests, else the value of that tag key in its query's scope
+/// (`{owner:team_a,env:prod}`); only if usable as a tenant name and found in the monitor's
+/// text (a Terraform key found nowhere in it is structure, not a tenant). A name without it
+/// is kept: each tenant's copy then has the same name, as in the org.
 fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
-    let tagged = settings.detect_tenants.as_deref().and_then(|tag_key| {
-        let mut values = m
-            .tags
-            .iter()
-            .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
-        let value = values.next()?;
-        values.next().is_none().then_some(value)
-    });
+    let key = settings.detect_tenants.as_deref();
     let hinted = || {
         m.id.and_then(|id| settings.tenant_hints.get(&id))
             .map(String::as_str)
     };
-    let value = tagged.or_else(hinted)?;
-    (check_name(value).is_ok() && m.name.contains(value)).then(|| value.to_string())
+    let value = key
+        .and_then(|k| tag_value(m, k))
+        .or_else(hinted)
+        .or_else(|| key.and_then(|k| scope_value(&m.query, k)))?;
+    let visible = [&m.name, &m.query, &m.message]
+        .into_iter()
+        .chain(&m.tags)
+        .any(|text| text.contains(value));
+    (check_name(value).is_ok() && visible).then(|| value.to_string())
+}
+
+/// The value of the monitor's one `key:value` tag.
+fn tag_value<'m>(m: &'m Monitor, key: &str) -> Option<&'m str> {
+    one_value(
+        m.tags
+            .iter()
+            .filter_map(|t| t.strip_prefix(key)?.strip_prefix(':')),
+    )
+}
+
+/// The one value of `key:value` in the scopes `{...}` of `query` (`team_a` of
+/// `avg:api.errors{owner:team_a,env:prod}` for `owner`); negated ones (`!owner:x`) do not count.
+fn scope_value<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    let scopes = query
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(scope, _)| scope));
+    let terms = scopes.flat_map(|scope| scope.split([',', ' ', '(', ')']));
+    one_value(terms.filter_map(|term| term.trim().strip_prefix(key)?.strip_prefix(':')))
+}
+
+/// The value if there is exactly one distinct value.
+fn one_value<'a>(mut values: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let first = values.next()?;
+    values.all(|v| v == first).then_some(first)
+}
+
+/// `--detect-tenants KEY` that finds the key on no monitor, said (else it folds nothing
+/// silently).
+fn key_found_nowhere(raw: &[&Monitor], settings: &Settings) -> Option<String> {
+    let key = settings.detect_tenants.as_deref()?;
+    let found = raw
+        .iter()
+        .any(|m| tag_value(m, key).is_some() || scope_value(&m.query, key).is_some());
+    (!found).then(|| {
+        format!(
+            "--detect-tenants {key}: no monitor has an `{key}:` tag or `{key}:` in its query's scope; nothing was folded by it"
+        )
+    })
 }
 
 fn signature(m: &Monitor, tenant: &str) -> String {
@@ -747,6 +790,7 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
         composite_name: None,
         composite_message: None,
         comments: Vec::new(),
+        ignore: Vec::new(),
         adopts: Adoption::of(m, MonitorKey::new(tier, name, None).into())
             .into_iter()
             .collect(),
@@ -789,6 +833,12 @@ fn tenant_template(
         group.members.len(),
         ids.join(", ")
     ));
+    if template.display_name.0.len() == 1 {
+        template.ignore.push(Code::DuplicateName.to_string());
+        template.comments.push(
+            "Every tenant's monitor has this same name, as in the org; people on call tell monitors apart by name, so consider adding ${tenant.name} to it (and removing `ignore`).".into(),
+        );
+    }
     template
 }
 

@@ -67,6 +67,8 @@ pub struct ImportedTemplate {
     pub composite_name: Option<Text>,
     pub composite_message: Option<Text>,
     pub comments: Vec<String>,
+    /// Codes of checks `ignore`d for this template (`monc::duplicate-name`).
+    pub ignore: Vec<String>,
     /// The live monitors this template takes over.
     pub adopts: Vec<Adoption>,
 }

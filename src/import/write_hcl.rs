@@ -83,6 +83,10 @@ fn template_block(t: &ImportedTemplate) -> String {
     if let Some(priority) = t.priority {
         attr("priority", priority.to_string());
     }
+    if !t.ignore.is_empty() {
+        let codes: Vec<String> = t.ignore.iter().map(|c| quoted(c)).collect();
+        attr("ignore", format!("[{}]", codes.join(", ")));
+    }
     let handles: Vec<String> = t.notify.iter().map(text).collect();
     attr("notify", format!("[{}]", handles.join(", ")));
     if t.composite_name.is_some() || t.composite_message.is_some() {

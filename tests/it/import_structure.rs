@@ -324,3 +324,80 @@ fn the_old_tools_tags_are_dropped_or_renamed_and_said() {
     assert!(validated.status.success(), "{said}");
     assert!(!said.contains("monc-tag-key"), "{said}");
 }
+
+/// Item 3: the tenant only in the query's scope (`{owner:team_a,env:prod}`), the names the
+/// same for every team: `--detect-tenants owner` folds them into one template (names kept as
+/// they are, `monc::duplicate-name` ignored for it and said why).
+#[test]
+fn a_tenant_only_in_the_query_scope_is_detected() {
+    let dir = project("scope-tenant");
+    let monitors: Vec<Value> = ["team_a", "team_b", "team_c"]
+        .iter()
+        .enumerate()
+        .map(|(n, team)| {
+            json!({
+                "id": 40 + n, "name": "API errors", "type": "query alert",
+                "query": format!("sum(last_5m):sum:api.errors{{owner:{team},env:prod}}.as_count() > 10"),
+                "message": "API errors @slack-api", "tags": ["layer:l3"],
+                "options": {"thresholds": {"critical": 10.0}},
+            })
+        })
+        .collect();
+    std::fs::write(dir.join("export.json"), Value::from(monitors).to_string()).expect("export");
+
+    let imported = common::monc_in(&dir)
+        .args([
+            "import",
+            "--from",
+            "export.json",
+            "--detect-tenants",
+            "owner",
+        ])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert_one_template_for(&dir, &said, &["team_a", "team_b", "team_c"]);
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(
+        hcl.contains("{owner:${tenant.name},env:prod}") && hcl.contains("\"monc::duplicate-name\""),
+        "{hcl}"
+    );
+    let validated = common::monc_in(&dir)
+        .arg("validate")
+        .output()
+        .expect("runs");
+    let said = output_text(&validated);
+    assert!(
+        validated.status.success() && !said.contains("duplicate-name"),
+        "{said}"
+    );
+}
+
+/// Item 3: `--detect-tenants KEY` that finds no tenant says so.
+#[test]
+fn detect_tenants_that_finds_nothing_says_so() {
+    let dir = project("scope-nothing");
+    let monitor = json!({
+        "id": 50, "name": "API errors", "type": "query alert",
+        "query": "sum(last_5m):sum:api.errors{env:prod}.as_count() > 10",
+        "message": "API errors", "options": {"thresholds": {"critical": 10.0}},
+    });
+    std::fs::write(dir.join("export.json"), monitor.to_string()).expect("export");
+    let imported = common::monc_in(&dir)
+        .args([
+            "import",
+            "--from",
+            "export.json",
+            "--detect-tenants",
+            "owner",
+        ])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert!(
+        said.contains("--detect-tenants owner: no monitor has an `owner:` tag or `owner:` in its query's scope"),
+        "{said}"
+    );
+}
