@@ -60,8 +60,10 @@ pub struct ImportArgs {
     /// Collapse monitors that differ only in the value of this tag (and that value in their
     /// name, query, message) into one `for_each = tenants` template, and declare the tenants;
     /// also those that each page through their own composite `A && !B`, and composites kept as
-    /// written over each tenant's own monitors. Prints, for each such group not folded, why.
-    /// From a Terraform state, module instance keys are tenants too.
+    /// written over each tenant's own monitors. The tag's value in the query's scope
+    /// ({TAGKEY:x,...}) counts too; a monitor only some tenants have gets `enabled` for them.
+    /// Prints, for each such group not folded, why. From a Terraform state, module instance
+    /// keys (and state names, for several states) are tenants too.
     #[arg(long, value_name = "TAGKEY")]
     pub detect_tenants: Option<String>,
     /// Leave out the tags of this key (repeatable; `--drop-tag team` drops `team:x` and a bare

@@ -69,6 +69,8 @@ pub struct ImportedTemplate {
     pub comments: Vec<String>,
     /// Codes of checks `ignore`d for this template (`monc::duplicate-name`).
     pub ignore: Vec<String>,
+    /// A per-tenant template that some tenants only have: `enabled` for these.
+    pub enabled_for: Option<Vec<String>>,
     /// The live monitors this template takes over.
     pub adopts: Vec<Adoption>,
 }

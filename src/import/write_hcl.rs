@@ -66,6 +66,13 @@ fn template_block(t: &ImportedTemplate) -> String {
     if t.per_tenant {
         attr("for_each", "tenants".into());
     }
+    if let Some(tenants) = &t.enabled_for {
+        let names: Vec<String> = tenants.iter().map(|n| quoted(n)).collect();
+        attr(
+            "enabled",
+            format!("contains([{}], tenant.name)", names.join(", ")),
+        );
+    }
     attr("name", text(&t.display_name));
     attr("type", quoted(&t.monitor_type));
     attr("query", text(&t.query));

@@ -401,3 +401,50 @@ fn detect_tenants_that_finds_nothing_says_so() {
         "{said}"
     );
 }
+
+/// Item 4: a monitor two of three tenants have becomes one `for_each = tenants` template that
+/// `enabled` turns on for those two, not two single monitors with the tenant in their text.
+#[test]
+fn a_monitor_some_tenants_have_is_one_template_enabled_for_them() {
+    let dir = project("some-tenants");
+    let monitor = |id: usize, what: &str, metric: &str, customer: &str| {
+        json!({
+            "id": id, "name": format!("[{customer}] {what}"), "type": "query alert",
+            "query": format!("avg(last_5m):avg:{metric}{{customer:{customer}}} > 90"),
+            "message": format!("{what} for {customer}"), "tags": [format!("customer:{customer}")],
+            "options": {"thresholds": {"critical": 90.0}},
+        })
+    };
+    let mut monitors = Vec::new();
+    for (n, customer) in ["acme", "globex", "initech"].iter().enumerate() {
+        monitors.push(monitor(60 + n, "API errors", "api.errors", customer));
+    }
+    for (n, customer) in ["acme", "globex"].iter().enumerate() {
+        monitors.push(monitor(70 + n, "Quota", "quota.used", customer));
+    }
+    std::fs::write(dir.join("export.json"), Value::from(monitors).to_string()).expect("export");
+
+    let imported = common::monc_in(&dir)
+        .args([
+            "import",
+            "--from",
+            "export.json",
+            "--detect-tenants",
+            "customer",
+        ])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(imported.status.success(), "{said}");
+    assert!(said.contains("(2 templates for 5 live monitors)"), "{said}");
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(
+        hcl.contains("enabled  = contains([\"acme\", \"globex\"], tenant.name)"),
+        "{hcl}"
+    );
+    let keys = common::desired_keys(&dir);
+    for key in ["l3/quota/acme", "l3/quota/globex", "l3/api_errors/initech"] {
+        assert!(keys.contains(key), "{key} in {keys:?}");
+    }
+    assert!(!keys.contains("l3/quota/initech"), "{keys:?}");
+}
