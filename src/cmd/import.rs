@@ -519,9 +519,9 @@ fn print_next_steps(adoptions: &[Adoption]) {
         outln!("next: monc validate; monc sync creates these monitors");
     } else {
         outln!(
-            "next: re-run with --adopt --force to tag the {} live monitors as monc's (the org is unchanged so far);\n      \
+            "next: re-run with --adopt --force to tag the {} as monc's (the org is unchanged so far);\n      \
              without adoption, `monc sync` would create copies next to them",
-            adoptions.len()
+            counted(adoptions.len(), "live monitor")
         );
     }
 }

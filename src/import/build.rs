@@ -991,9 +991,9 @@ fn header(settings: &Settings, templates: &[ImportedTemplate], tiers: &Tiers) ->
     let monitors: usize = templates.iter().map(|t| t.adopts.len().max(1)).sum();
     let mut lines = vec![
         format!(
-            "Imported by `monc import` from {}: {} templates.",
+            "Imported by `monc import` from {}: {}.",
             settings.source,
-            templates.len()
+            crate::english::counted(templates.len(), "template")
         ),
         format!(
             "Tiers: imported monitors are in {} (the top tier unless --tier says otherwise).",

@@ -448,3 +448,26 @@ fn a_monitor_some_tenants_have_is_one_template_enabled_for_them() {
     }
     assert!(!keys.contains("l3/quota/initech"), "{keys:?}");
 }
+
+/// One monitor is said in the singular: in the next step and the file's header.
+#[test]
+fn one_imported_monitor_is_singular() {
+    let dir = project("singular");
+    let monitor = json!({
+        "id": 80, "name": "API errors", "type": "query alert",
+        "query": "sum(last_5m):sum:api.errors{env:prod}.as_count() > 10",
+        "message": "API errors", "options": {"thresholds": {"critical": 10.0}},
+    });
+    std::fs::write(dir.join("export.json"), monitor.to_string()).expect("export");
+    let imported = common::monc_in(&dir)
+        .args(["import", "--from", "export.json"])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert!(
+        said.contains("to tag the 1 live monitor as monc's"),
+        "{said}"
+    );
+    let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
+    assert!(hcl.contains("from export.json: 1 template.\n"), "{hcl}");
+}
