@@ -471,3 +471,20 @@ fn one_imported_monitor_is_singular() {
     let hcl = std::fs::read_to_string(dir.join("monitors/imported.hcl")).expect("written");
     assert!(hcl.contains("from export.json: 1 template.\n"), "{hcl}");
 }
+
+/// A directory with neither exports nor states says both what it looks for.
+#[test]
+fn an_empty_from_directory_names_exports_and_states() {
+    let dir = project("empty-from");
+    std::fs::create_dir_all(dir.join("nothing")).expect("mkdir");
+    let imported = common::monc_in(&dir)
+        .args(["import", "--from", "nothing"])
+        .output()
+        .expect("runs");
+    let said = output_text(&imported);
+    assert_eq!(imported.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("*.json") && said.contains("*.tfstate"),
+        "{said}"
+    );
+}
