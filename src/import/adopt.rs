@@ -1,29 +1,45 @@
 //! Adoption: tagging live monitors with monc's ownership tag and their key, so that the next
 //! `monc diff` finds them by key and plans updates instead of creating duplicates.
 
+use std::collections::HashSet;
+
 use crate::datadog::{ApiError, Client, Monitor};
+use crate::model::is_composite;
 use crate::plan::{ADOPTED_TAG, Ownership};
 
 use super::Adoption;
+use super::rekey::{Rekey, may_move};
 
 /// What happened to one monitor.
 #[derive(Debug)]
 pub struct AdoptOutcome {
     pub adoption: Adoption,
-    /// `Ok(true)` tagged now, `Ok(false)` already carried both tags.
-    pub result: Result<bool, String>,
+    pub result: Result<Adopted, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adopted {
+    /// Tagged now.
+    Tagged,
+    /// Already carried both tags.
+    Unchanged,
+    /// Adopted before under another key that no definition has any more: left as it is, for a
+    /// `moved` block to re-key it (see [`super::rekey`]).
+    Rekeyed(Rekey),
 }
 
 /// Adds the ownership and key tags to each monitor, leaving everything else as it is. A
-/// monitor that already carries another key is refused: it belongs to another definition.
+/// monitor that already carries another key is refused if a definition of the project still
+/// has that key (`compiled`: the project's keys without tier); otherwise it is to be re-keyed.
 pub async fn adopt(
     client: &Client,
     adoptions: &[Adoption],
     ownership: &Ownership,
+    compiled: &HashSet<String>,
 ) -> Vec<AdoptOutcome> {
     let mut outcomes = Vec::new();
     for adoption in adoptions {
-        let result = adopt_one(client, adoption, ownership).await;
+        let result = adopt_one(client, adoption, ownership, compiled).await;
         outcomes.push(AdoptOutcome {
             adoption: adoption.clone(),
             result,
@@ -36,7 +52,8 @@ async fn adopt_one(
     client: &Client,
     adoption: &Adoption,
     ownership: &Ownership,
-) -> Result<bool, String> {
+    compiled: &HashSet<String>,
+) -> Result<Adopted, String> {
     let describe = |e: ApiError| e.to_string();
     let monitor = client.get_monitor(adoption.id).await.map_err(describe)?;
     if let Some(difference) = not_the_imported_monitor(&monitor, adoption) {
@@ -47,20 +64,37 @@ async fn adopt_one(
     }
     let key_tag = format!("{}:{}", ownership.key_tag, adoption.key);
     let key_prefix = format!("{}:", ownership.key_tag);
-    if let Some(other) = monitor
+    let other = monitor
         .tags
         .iter()
-        .find(|t| t.starts_with(&key_prefix) && **t != key_tag)
-    {
-        return Err(format!(
-            "it already carries `{other}`; remove that tag in Datadog if this import should own it"
-        ));
-    }
+        .find(|t| t.starts_with(&key_prefix) && **t != key_tag);
+    let composite = is_composite(&monitor.monitor_type);
+    let rekey = match other.map(|t| &t[key_prefix.len()..]) {
+        Some(from) if may_move(from, &adoption.key, composite, compiled) => Some(Rekey {
+            from: from.to_string(),
+            to: adoption.key.clone(),
+            generated_composite: composite && from.ends_with("/composite"),
+        }),
+        Some(from) => {
+            let why = if compiled.contains(crate::model::key_without_tier(from)) {
+                "a key this project still defines"
+            } else {
+                "and a composite monc generates cannot move to one written as a template, nor back"
+            };
+            return Err(format!(
+                "it already carries `{key_prefix}{from}`, {why}; remove that tag in Datadog if this import should own it"
+            ));
+        }
+        None => None,
+    };
     if let Some(holder) = key_holder(client, adoption, ownership, &key_tag).await? {
         return Err(format!(
             "monitor {holder} of monc's already has the key `{}`; two monitors with one key are duplicates, and sync would delete one of them",
             adoption.key
         ));
+    }
+    if let Some(rekey) = rekey {
+        return Ok(Adopted::Rekeyed(rekey));
     }
     let mut tags = monitor.tags.clone();
     for tag in [&ownership.owner_tag, &key_tag, &ADOPTED_TAG.to_string()] {
@@ -69,7 +103,7 @@ async fn adopt_one(
         }
     }
     if tags == monitor.tags {
-        return Ok(false);
+        return Ok(Adopted::Unchanged);
     }
     // Only the tags are sent: a PUT of the whole object read a moment ago would overwrite an
     // edit made since, and write back what the server fills in (e.g. an empty `assets`).
@@ -77,7 +111,7 @@ async fn adopt_one(
         .update_tags(adoption.id, &tags)
         .await
         .map_err(describe)?;
-    Ok(true)
+    Ok(Adopted::Tagged)
 }
 
 /// Another live monitor of monc's carrying this key, if any. The tags are checked here too,

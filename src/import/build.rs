@@ -7,6 +7,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{Adoption, Import, ImportedTemplate, Settings, TenantPlacement, Text};
 use crate::datadog::Monitor;
+use crate::diagnostic::Code;
 use crate::model::{MonitorKey, check_name, is_composite};
 use crate::plan::normalize::normalize_options;
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
@@ -46,9 +47,10 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     let ids = raw_ids(&raw);
     let suppressions = find_suppressions(&raw, &composites, settings);
     let (groups, mut not_folded) = detect_tenants(&raw, &composites, &suppressions, settings);
+    let universe = all_tenants(&groups, settings);
     let converted: HashSet<usize> = suppressions.iter().map(|s| s.composite).collect();
     let (candidates, composites_not_folded) =
-        detect_tenant_composites(&ids, &composites, &converted, &groups, settings);
+        detect_tenant_composites(&ids, &composites, &converted, &groups, &universe, settings);
     not_folded.extend(composites_not_folded);
     let mut names = Names::assign(&raw, &composites, &groups, &candidates, settings);
     // A template name holding a tenant's name (`acme_wide_db`) would be rewritten with it.
@@ -76,7 +78,8 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     for (i, m) in raw.iter().enumerate() {
         if let Some(g) = groups.iter().position(|g| g.has(i)) {
             if grouped.insert(g) {
-                let mut template = tenant_template(&raw, &groups[g], &names.raw[i], &tiers.top);
+                let mut template =
+                    tenant_template(&raw, &groups[g], &names.raw[i], &tiers.top, &universe);
                 suppress_group(
                     &mut template,
                     &groups[g],
@@ -105,8 +108,13 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
             if grouped_composites.insert(g) {
                 let group = &composite_groups[g];
                 let (first, tenant) = &group.members[0];
-                let mut template =
-                    tenant_template(&composites, group, &names.composites[c], &tiers.top);
+                let mut template = tenant_template(
+                    &composites,
+                    group,
+                    &names.composites[c],
+                    &tiers.top,
+                    &universe,
+                );
                 template.query = Text::with_tenant(&query(*first), tenant);
                 template.comments.push(format!(
                     "Composites kept as written (`{}` for {tenant}), their monitors named symbolically; monc resolves them to IDs when it syncs.",
@@ -124,8 +132,12 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         ));
         templates.push(template);
     }
+    import.tag_changes = super::tags::apply(&mut templates, settings);
     import.header = header(settings, &templates, &tiers);
-    import.tenants = placement(&groups, settings);
+    import
+        .header
+        .extend(import.tag_changes.iter().map(|c| format!("Tags: {c}.")));
+    import.tenants = (!groups.is_empty()).then(|| placement(&universe, settings));
     import.templates = templates;
     import
 }
@@ -417,10 +429,10 @@ impl TenantGroup {
 
 /// Groups monitors that are equal once the value of the `--detect-tenants` tag is replaced by
 /// `${tenant.name}`, including monitors that page through their own composite `A && !B` when
-/// every member does so over the same monitors (the per-tenant L3 pattern). `for_each =
-/// tenants` stamps a template out for *every* tenant, so a group is kept only if it covers every
-/// tenant (the project's and all detected ones). Returns the groups, and for each group of
-/// monitors equal but for the tenant that was not folded, why.
+/// every member does so over the same monitors (the per-tenant L3 pattern). A group that covers
+/// some tenants only is kept too: its template is `enabled` for them (see [`tenant_template`]).
+/// Returns the groups, and for each group of monitors equal but for the tenant that was not
+/// folded, why.
 fn detect_tenants(
     raw: &[&Monitor],
     composites: &[&Monitor],
@@ -435,21 +447,10 @@ fn detect_tenants(
         let signature = signature(m, &tenant);
         Some((i, tenant, signature))
     }));
-    let universe: BTreeSet<&str> = settings
-        .existing_tenants
-        .iter()
-        .map(String::as_str)
-        .chain(
-            similar
-                .iter()
-                .flat_map(|g| g.members.iter().map(|(_, t)| t.as_str())),
-        )
-        .collect();
     let mut groups = Vec::new();
-    let mut not_folded = Vec::new();
+    let mut not_folded: Vec<String> = key_found_nowhere(raw, settings).into_iter().collect();
     for group in &similar {
-        let why = why_not_foldable(raw, composites, suppressions, group)
-            .or_else(|| missing_tenants(group, &universe));
+        let why = why_not_foldable(raw, composites, suppressions, group);
         match why {
             Some(why) => not_folded.push(format!(
                 "{} ({}): not folded into one per-tenant template: {why}",
@@ -471,17 +472,12 @@ fn detect_tenant_composites(
     composites: &[&Monitor],
     converted: &HashSet<usize>,
     groups: &[TenantGroup],
+    universe: &BTreeSet<String>,
     settings: &Settings,
 ) -> (Vec<TenantGroup>, Vec<String>) {
-    let Some(first) = groups.first() else {
+    if groups.is_empty() {
         return (Vec::new(), Vec::new());
-    };
-    let universe: BTreeSet<&str> = settings
-        .existing_tenants
-        .iter()
-        .map(String::as_str)
-        .chain(first.tenants())
-        .collect();
+    }
     let kept = composites
         .iter()
         .enumerate()
@@ -499,7 +495,7 @@ fn detect_tenant_composites(
         let tenants = group.tenants();
         let why = match tenants.windows(2).find(|w| w[0] == w[1]) {
             Some(twice) => Some(format!("there are two such composites for {}", twice[0])),
-            None => missing_tenants(&group, &universe),
+            None => missing_tenants(&group, universe),
         };
         match why {
             Some(why) => not_folded.push(format!(
@@ -650,9 +646,13 @@ fn why_not_foldable(
 }
 
 /// The tenants a group has no monitor for, if any: `for_each = tenants` would create them.
-fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<&str>) -> Option<String> {
+fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<String>) -> Option<String> {
     let has: BTreeSet<&str> = group.members.iter().map(|(_, t)| t.as_str()).collect();
-    let missing: Vec<&str> = universe.difference(&has).copied().collect();
+    let missing: Vec<&str> = universe
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !has.contains(t))
+        .collect();
     (!missing.is_empty()).then(|| {
         format!(
             "no monitor for {}; `for_each = tenants` would create one for every tenant",
@@ -662,23 +662,65 @@ fn missing_tenants(group: &TenantGroup, universe: &BTreeSet<&str>) -> Option<Str
 }
 
 /// The tenant a monitor belongs to: the value of its one `--detect-tenants` tag, else the
-/// tenant its Terraform address suggests; only if usable as a tenant name and found in the
-/// monitor's name (otherwise every tenant's copy would have the same name).
+/// tenant its Terraform address suggests, else the value of that tag key in its query's scope
+/// (`{owner:team_a,env:prod}`); only if usable as a tenant name and found in the monitor's
+/// text (a Terraform key found nowhere in it is structure, not a tenant). A name without it
+/// is kept: each tenant's copy then has the same name, as in the org.
 fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
-    let tagged = settings.detect_tenants.as_deref().and_then(|tag_key| {
-        let mut values = m
-            .tags
-            .iter()
-            .filter_map(|t| t.strip_prefix(tag_key)?.strip_prefix(':'));
-        let value = values.next()?;
-        values.next().is_none().then_some(value)
-    });
+    let key = settings.detect_tenants.as_deref();
     let hinted = || {
         m.id.and_then(|id| settings.tenant_hints.get(&id))
             .map(String::as_str)
     };
-    let value = tagged.or_else(hinted)?;
-    (check_name(value).is_ok() && m.name.contains(value)).then(|| value.to_string())
+    let value = key
+        .and_then(|k| tag_value(m, k))
+        .or_else(hinted)
+        .or_else(|| key.and_then(|k| scope_value(&m.query, k)))?;
+    let visible = [&m.name, &m.query, &m.message]
+        .into_iter()
+        .chain(&m.tags)
+        .any(|text| text.contains(value));
+    (check_name(value).is_ok() && visible).then(|| value.to_string())
+}
+
+/// The value of the monitor's one `key:value` tag.
+fn tag_value<'m>(m: &'m Monitor, key: &str) -> Option<&'m str> {
+    one_value(
+        m.tags
+            .iter()
+            .filter_map(|t| t.strip_prefix(key)?.strip_prefix(':')),
+    )
+}
+
+/// The one value of `key:value` in the scopes `{...}` of `query` (`team_a` of
+/// `avg:api.errors{owner:team_a,env:prod}` for `owner`); negated ones (`!owner:x`) do not count.
+fn scope_value<'q>(query: &'q str, key: &str) -> Option<&'q str> {
+    let scopes = query
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(scope, _)| scope));
+    let terms = scopes.flat_map(|scope| scope.split([',', ' ', '(', ')']));
+    one_value(terms.filter_map(|term| term.trim().strip_prefix(key)?.strip_prefix(':')))
+}
+
+/// The value if there is exactly one distinct value.
+fn one_value<'a>(mut values: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let first = values.next()?;
+    values.all(|v| v == first).then_some(first)
+}
+
+/// `--detect-tenants KEY` that finds the key on no monitor, said (else it folds nothing
+/// silently).
+fn key_found_nowhere(raw: &[&Monitor], settings: &Settings) -> Option<String> {
+    let key = settings.detect_tenants.as_deref()?;
+    let found = raw
+        .iter()
+        .any(|m| tag_value(m, key).is_some() || scope_value(&m.query, key).is_some());
+    (!found).then(|| {
+        format!(
+            "--detect-tenants {key}: no monitor has an `{key}:` tag or `{key}:` in its query's scope; nothing was folded by it"
+        )
+    })
 }
 
 fn signature(m: &Monitor, tenant: &str) -> String {
@@ -697,23 +739,31 @@ fn signature(m: &Monitor, tenant: &str) -> String {
     .to_string()
 }
 
-fn placement(groups: &[TenantGroup], settings: &Settings) -> Option<TenantPlacement> {
-    let first = groups.first()?;
-    let mut new_tenants: Vec<String> = first
-        .members
+/// Every tenant: the project's and those of the folded groups.
+fn all_tenants(groups: &[TenantGroup], settings: &Settings) -> BTreeSet<String> {
+    let detected = groups.iter().flat_map(|g| g.members.iter().map(|(_, t)| t));
+    settings
+        .existing_tenants
         .iter()
-        .map(|(_, t)| t.clone())
+        .chain(detected)
+        .cloned()
+        .collect()
+}
+
+fn placement(universe: &BTreeSet<String>, settings: &Settings) -> TenantPlacement {
+    let new_tenants: Vec<String> = universe
+        .iter()
         .filter(|t| !settings.existing_tenants.contains(t))
+        .cloned()
         .collect();
-    new_tenants.sort();
     let existing = settings.existing_clusters.first();
-    Some(TenantPlacement {
+    TenantPlacement {
         new_tenants,
         cluster: existing
             .map_or(PLACEHOLDER_CLUSTER, String::as_str)
             .to_string(),
         declare_cluster: existing.is_none(),
-    })
+    }
 }
 
 // ---- templates ----
@@ -743,17 +793,22 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
         composite_name: None,
         composite_message: None,
         comments: Vec::new(),
+        ignore: Vec::new(),
+        enabled_for: None,
         adopts: Adoption::of(m, MonitorKey::new(tier, name, None).into())
             .into_iter()
             .collect(),
     }
 }
 
+/// One template for a group of monitors equal but for the tenant; `enabled` for the group's
+/// tenants when not every tenant (of `universe`) has such a monitor.
 fn tenant_template(
     raw: &[&Monitor],
     group: &TenantGroup,
     name: &str,
     tier: &str,
+    universe: &BTreeSet<String>,
 ) -> ImportedTemplate {
     let (first, tenant) = &group.members[0];
     let m = raw[*first];
@@ -785,6 +840,26 @@ fn tenant_template(
         group.members.len(),
         ids.join(", ")
     ));
+    let tenants: Vec<String> = group.tenants().into_iter().map(String::from).collect();
+    if tenants.len() < universe.len() {
+        let others: Vec<&str> = universe
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !tenants.iter().any(|have| have == t))
+            .collect();
+        template.comments.push(format!(
+            "Only {} have this monitor: `enabled` turns it off for the other tenants ({}).",
+            tenants.join(", "),
+            others.join(", ")
+        ));
+        template.enabled_for = Some(tenants);
+    }
+    if template.display_name.0.len() == 1 {
+        template.ignore.push(Code::DuplicateName.to_string());
+        template.comments.push(
+            "Every tenant's monitor has this same name, as in the org; people on call tell monitors apart by name, so consider adding ${tenant.name} to it (and removing `ignore`).".into(),
+        );
+    }
     template
 }
 
@@ -916,9 +991,9 @@ fn header(settings: &Settings, templates: &[ImportedTemplate], tiers: &Tiers) ->
     let monitors: usize = templates.iter().map(|t| t.adopts.len().max(1)).sum();
     let mut lines = vec![
         format!(
-            "Imported by `monc import` from {}: {} templates.",
+            "Imported by `monc import` from {}: {}.",
             settings.source,
-            templates.len()
+            crate::english::counted(templates.len(), "template")
         ),
         format!(
             "Tiers: imported monitors are in {} (the top tier unless --tier says otherwise).",

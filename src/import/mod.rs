@@ -11,13 +11,16 @@
 mod adopt;
 mod build;
 pub mod read;
+pub mod rekey;
+mod tags;
 pub mod tfstate;
+mod tfstate_address;
 mod tfstate_attributes;
 pub mod write_hcl;
 
 use serde_json::{Map as JsonMap, Value as Json};
 
-pub use adopt::{AdoptOutcome, adopt};
+pub use adopt::{AdoptOutcome, Adopted, adopt};
 pub use build::build;
 
 use std::path::{Path, PathBuf};
@@ -64,6 +67,10 @@ pub struct ImportedTemplate {
     pub composite_name: Option<Text>,
     pub composite_message: Option<Text>,
     pub comments: Vec<String>,
+    /// Codes of checks `ignore`d for this template (`monc::duplicate-name`).
+    pub ignore: Vec<String>,
+    /// A per-tenant template that some tenants only have: `enabled` for these.
+    pub enabled_for: Option<Vec<String>>,
     /// The live monitors this template takes over.
     pub adopts: Vec<Adoption>,
 }
@@ -112,19 +119,26 @@ pub struct Import {
     /// `--detect-tenants`: one line per group of monitors that differ only in the tenant but
     /// were not folded into one per-tenant template, saying why.
     pub not_folded: Vec<String>,
+    /// One line per tag of the old tool dropped or renamed (see [`tags`]), saying why.
+    pub tag_changes: Vec<String>,
 }
 
 /// Splits the import's adoptions into those whose keys the checked project compiles to, and
 /// those it does not (never adopted: the next sync would not recognise them).
 pub fn adoptable(checked: &crate::Checked, imported: &Import) -> (Vec<Adoption>, Vec<Adoption>) {
-    let keys: std::collections::HashSet<String> = crate::plan::desired_monitors(checked)
-        .into_iter()
-        .map(|d| d.key)
-        .collect();
+    let keys = compiled_keys(checked);
     imported
         .adoptions()
         .into_iter()
         .partition(|a| keys.contains(&a.key))
+}
+
+/// The keys of the monitors the checked project compiles to.
+pub fn compiled_keys(checked: &crate::Checked) -> std::collections::HashSet<String> {
+    crate::plan::desired_monitors(checked)
+        .into_iter()
+        .map(|d| d.key)
+        .collect()
 }
 
 impl Import {
@@ -148,6 +162,10 @@ pub struct Settings {
     /// `module.level3["tenant-a"]`); used for monitors without the `--detect-tenants` tag.
     pub tenant_hints: std::collections::HashMap<i64, String>,
     pub owner_tag: String,
+    /// `--drop-tag`: tag keys whose tags are left out.
+    pub drop_tags: Vec<String>,
+    /// `--rename-tag OLD=NEW`: tag keys renamed (`tier` → `tier` keeps them as they are).
+    pub rename_tags: Vec<(String, String)>,
     pub existing_templates: Vec<String>,
     pub existing_tenants: Vec<String>,
     pub existing_clusters: Vec<String>,
@@ -176,6 +194,8 @@ impl Settings {
             detect_tenants: None,
             tenant_hints: Default::default(),
             owner_tag: model.project.owner_tag.clone(),
+            drop_tags: Vec::new(),
+            rename_tags: Vec::new(),
             existing_templates: names(model.templates.iter().map(|t| &t.name).collect()),
             existing_tenants: names(model.tenants.iter().map(|t| &t.name).collect()),
             existing_clusters: names(model.clusters.iter().map(|c| &c.name).collect()),

@@ -30,7 +30,7 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     files.sort();
     if files.is_empty() {
         return Err(format!(
-            "{} holds no *.json files; export monitors with `GET /api/v1/monitor` and save the answer there",
+            "{} holds no *.json files (nor Terraform states, *.tfstate or TEAM/terraform.tfstate); export monitors with `GET /api/v1/monitor` and save the answer there, or `terraform state pull` into it",
             dir.display()
         ));
     }

@@ -6,9 +6,12 @@
 //! has written, is [`super::tfstate_attributes`]: nothing in a resource is dropped silently.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
+pub use super::tfstate_address::Place;
+pub use super::tfstate_address::tenant_hints;
 use super::tfstate_attributes::{Read, read_options};
 
 use crate::datadog::Monitor;
@@ -17,8 +20,9 @@ use crate::datadog::Monitor;
 #[derive(Debug, Default)]
 pub struct StateMonitors {
     pub monitors: Vec<Monitor>,
-    /// Monitor id → the instance key of its module (`module.level3["tenant-a"]`) or of the
-    /// resource itself (`datadog_monitor.errors["tenant-a"]`): a strong hint of its tenant.
+    /// Monitor id → the instance key of a module on its way (`module.level3["tenant-a"]`) or of
+    /// the resource itself (`datadog_monitor.errors["tenant-a"]`): a strong hint of its tenant
+    /// (see [`super::tfstate_address::tenant_hints`]).
     pub tenant_hints: HashMap<i64, String>,
     /// Resources of other types, and monitors that could not be read, saying why.
     pub skipped: Vec<String>,
@@ -28,6 +32,41 @@ pub struct StateMonitors {
     /// Attributes monc cannot map: the monitor's id, and its address, the attribute and what to
     /// do. Any of an imported monitor makes the import fail.
     pub errors: Vec<(i64, String)>,
+    /// Where each monitor sits, for [`tenant_hints`] over every state read.
+    pub places: Vec<(i64, Place)>,
+}
+
+/// The state files of a directory: its `*.tfstate` files and the `terraform.tfstate` of its
+/// subdirectories (one per team: `team-a/terraform.tfstate`), sorted.
+pub fn state_files(dir: &Path) -> Vec<PathBuf> {
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let mut files: Vec<PathBuf> = entries(dir)
+        .into_iter()
+        .filter_map(|p| match p.is_dir() {
+            true => Some(p.join("terraform.tfstate")).filter(|f| f.is_file()),
+            false => Some(p).filter(|p| p.extension().is_some_and(|x| x == "tfstate")),
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The name a state file gives its monitors' tenant when each team has its own state: the
+/// file's name (`team-a` of `team-a.tfstate`), or its directory's for `team-a/terraform.tfstate`.
+pub fn state_name(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    if stem != "terraform" {
+        return Some(stem.to_string());
+    }
+    let dir = path.parent()?.file_name()?.to_str()?;
+    Some(dir.to_string())
 }
 
 /// Whether `text` is a Terraform state document (an object with `version` and `resources`).
@@ -36,8 +75,17 @@ pub fn is_state(text: &str) -> bool {
         .is_ok_and(|v| v.get("resources").is_some_and(Json::is_array) && v.get("version").is_some())
 }
 
-/// The `datadog_monitor` resources of a version 4 state document.
+/// The `datadog_monitor` resources of a version 4 state document, with their tenant hints.
 pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
+    let mut found = read_state(text, None)?;
+    found.tenant_hints = tenant_hints(&found.places);
+    Ok(found)
+}
+
+/// The `datadog_monitor` resources of a version 4 state document, in the state named `name`
+/// when several are read; without tenant hints, which take every state read
+/// ([`tenant_hints`] of all their places).
+pub fn read_state(text: &str, name: Option<&str>) -> Result<StateMonitors, String> {
     let state: Json = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let version = state.get("version").and_then(Json::as_u64);
     if version != Some(4) {
@@ -50,9 +98,13 @@ pub fn parse_state(text: &str) -> Result<StateMonitors, String> {
     for resource in state["resources"].as_array().into_iter().flatten() {
         read_resource(resource, &mut found);
     }
+    for (_, place) in &mut found.places {
+        place.state = name.map(String::from);
+    }
     Ok(found)
 }
 
+/// Reads `resource`'s monitors, and where each sits, into `found`.
 fn read_resource(resource: &Json, found: &mut StateMonitors) {
     let text = |key: &str| resource.get(key).and_then(Json::as_str).unwrap_or_default();
     let address = resource_address(text("module"), text("type"), text("name"));
@@ -73,11 +125,8 @@ fn read_resource(resource: &Json, found: &mut StateMonitors) {
                     |lines: Vec<String>| lines.into_iter().map(|l| (id, format!("{at}: {l}")));
                 found.notes.extend(at_each(read.notes));
                 found.errors.extend(at_each(read.errors));
-                let hint = module_key(text("module"))
-                    .or_else(|| index.and_then(Json::as_str).map(String::from));
-                if let (Some(id), Some(hint)) = (monitor.id, hint) {
-                    found.tenant_hints.insert(id, hint);
-                }
+                let place = Place::of(text("module"), text("type"), text("name"), index);
+                found.places.push((id, place));
                 found.monitors.push(monitor);
             }
             Err(why) => found.skipped.push(format!("{at}: {why}")),
@@ -91,14 +140,6 @@ fn resource_address(module: &str, kind: &str, name: &str) -> String {
     } else {
         format!("{module}.{kind}.{name}")
     }
-}
-
-/// The string key of the innermost module instance: `tenant-a` of
-/// `module.monitors.module.level3["tenant-a"]`.
-fn module_key(module: &str) -> Option<String> {
-    let last = module.rsplit(".module.").next()?;
-    let key = last.split_once("[\"")?.1.strip_suffix("\"]")?;
-    Some(key.replace("\\\"", "\""))
 }
 
 /// A monitor as the API returns it, from one instance's attributes, and what reading its
@@ -206,15 +247,5 @@ mod tests {
             "{error}"
         );
         assert!(!is_state(r#"[{"type": "metric alert"}]"#));
-    }
-
-    #[test]
-    fn the_innermost_module_key_is_the_hint() {
-        assert_eq!(
-            module_key(r#"module.monitors.module.level3["tenant-a"]"#).as_deref(),
-            Some("tenant-a")
-        );
-        assert_eq!(module_key("module.level3"), None);
-        assert_eq!(module_key(r#"module.level3[0]"#), None);
     }
 }

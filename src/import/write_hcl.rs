@@ -8,7 +8,7 @@ use serde_json::{Map as JsonMap, Value as Json};
 use super::{Import, ImportedTemplate, Text};
 
 /// What templates write where the tenant's name goes.
-const TENANT_NAME: &str = "${tenant.name}";
+pub(crate) const TENANT_NAME: &str = "${tenant.name}";
 
 /// The `monitors/<file>.hcl` contents.
 pub fn monitors_file(import: &Import) -> String {
@@ -66,6 +66,13 @@ fn template_block(t: &ImportedTemplate) -> String {
     if t.per_tenant {
         attr("for_each", "tenants".into());
     }
+    if let Some(tenants) = &t.enabled_for {
+        let names: Vec<String> = tenants.iter().map(|n| quoted(n)).collect();
+        attr(
+            "enabled",
+            format!("contains([{}], tenant.name)", names.join(", ")),
+        );
+    }
     attr("name", text(&t.display_name));
     attr("type", quoted(&t.monitor_type));
     attr("query", text(&t.query));
@@ -82,6 +89,10 @@ fn template_block(t: &ImportedTemplate) -> String {
     }
     if let Some(priority) = t.priority {
         attr("priority", priority.to_string());
+    }
+    if !t.ignore.is_empty() {
+        let codes: Vec<String> = t.ignore.iter().map(|c| quoted(c)).collect();
+        attr("ignore", format!("[{}]", codes.join(", ")));
     }
     let handles: Vec<String> = t.notify.iter().map(text).collect();
     attr("notify", format!("[{}]", handles.join(", ")));

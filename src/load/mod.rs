@@ -274,12 +274,16 @@ pub fn monc_tag_key<'t>(project: &Project, tag: &'t str) -> Option<&'t str> {
         return None; // monc::reserved-tag, an error
     }
     let key = tag.split_once(':').map_or(tag, |(key, _)| key);
-    let owner_key = project
-        .owner_tag
-        .split_once(':')
-        .map_or(project.owner_tag.as_str(), |(key, _)| key);
-    let written = ["tier", "tenant", "cluster", owner_key];
-    written.contains(&key).then_some(key)
+    monc_written_keys(&project.owner_tag)
+        .contains(&key)
+        .then_some(key)
+}
+
+/// The tag keys monc writes values under itself: `tier`, `tenant`, `cluster` and the key of the
+/// ownership tag `owner_tag` (`managed-by` of `managed-by:monc`).
+pub fn monc_written_keys(owner_tag: &str) -> [&str; 4] {
+    let owner_key = owner_tag.split_once(':').map_or(owner_tag, |(key, _)| key);
+    ["tier", "tenant", "cluster", owner_key]
 }
 
 /// `monc::monc-tag-key` for `tag`, written under a key monc writes itself; `detail` says what

@@ -227,7 +227,8 @@ async fn adoption_refuses_a_key_another_live_monitor_holds() {
         monitor_type: "query alert".into(),
         query: query.into(),
     };
-    let outcomes = monc::import::adopt(&client, &[adoption], &common::ownership()).await;
+    let compiled = std::collections::HashSet::new();
+    let outcomes = monc::import::adopt(&client, &[adoption], &common::ownership(), &compiled).await;
     let error = outcomes[0].result.as_ref().expect_err("refused");
     assert!(error.contains(&holder.to_string()), "{error}");
     assert_eq!(

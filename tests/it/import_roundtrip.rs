@@ -253,7 +253,7 @@ fn monitors_repeated_per_tenant_become_one_template() {
             )
         })
         .collect();
-    // Present for two tenants only: `for_each = tenants` would create it for the third.
+    // Present for two tenants only: one template, `enabled` for them (issue 22 item 4).
     monitors.push(monitor(
         200,
         "[acme] Quota",
@@ -273,9 +273,14 @@ fn monitors_repeated_per_tenant_become_one_template() {
     let by_key = desired_by_key(&desired);
 
     let per_tenant: Vec<_> = imported.templates.iter().filter(|t| t.per_tenant).collect();
-    assert_eq!(per_tenant.len(), 1);
+    assert_eq!(per_tenant.len(), 2);
     assert_eq!(per_tenant[0].name, "login_failures");
-    assert_eq!(imported.templates.len(), 3);
+    assert_eq!(per_tenant[0].enabled_for, None);
+    assert_eq!(
+        per_tenant[1].enabled_for,
+        Some(vec!["acme".to_string(), "globex".to_string()])
+    );
+    assert_eq!(imported.templates.len(), 2);
     for (original, tenant) in monitors.iter().zip(tenants) {
         let key = format!("l3/login_failures/{tenant}");
         let extra = [format!("tenant:{tenant}"), "cluster:imported".to_string()];
@@ -288,9 +293,10 @@ fn monitors_repeated_per_tenant_become_one_template() {
     }
     assert_same(
         &monitors[3],
-        by_key["l3/acme_quota"],
-        &added_tags("l3", "l3/acme_quota", &[]),
+        by_key["l3/quota/acme"],
+        &added_tags("l3", "l3/quota/acme", &["tenant:acme", "cluster:imported"]),
     );
+    assert!(!by_key.contains_key("l3/quota/initech"));
     let tenants_hcl =
         std::fs::read_to_string(dir.join("tenants/imported.hcl")).expect("tenants file");
     assert!(
@@ -385,7 +391,7 @@ fn detect_tenants_says_why_it_did_not_fold_a_group() {
     let mut monitors = per_tenant_under_composites(&["acme", "globex", "initech"]);
     // initech's monitor pages directly, not through a composite.
     monitors.retain(|m| m.id != Some(202));
-    // Present for two of the three tenants only.
+    // Present for two of the three tenants only: folded, `enabled` for them.
     for (id, t) in [(300, "acme"), (301, "globex")] {
         monitors.push(monitor(
             id,
@@ -397,23 +403,26 @@ fn detect_tenants_says_why_it_did_not_fold_a_group() {
     }
     let dir = project("tenants-not-folded");
     let (imported, _) = import_and_compile(&dir, &monitors, Some("customer"));
-    assert!(
-        imported.templates.iter().all(|t| !t.per_tenant),
-        "{:#?}",
-        imported.templates
+    let folded: Vec<&str> = imported
+        .templates
+        .iter()
+        .filter(|t| t.per_tenant)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        folded,
+        ["quota"],
+        "only Quota, `enabled` for acme and globex"
     );
     let reasons = imported.not_folded.join("\n");
-    assert_eq!(imported.not_folded.len(), 2, "{reasons}");
+    assert_eq!(imported.not_folded.len(), 1, "{reasons}");
     assert!(
         reasons.contains("[acme] API errors")
             && reasons.contains("acme, globex page through a composite")
             && reasons.contains("initech does not"),
         "{reasons}"
     );
-    assert!(
-        reasons.contains("[acme] Quota") && reasons.contains("no monitor for initech"),
-        "{reasons}"
-    );
+    assert!(!reasons.contains("[acme] Quota"), "{reasons}");
 }
 
 /// A composite kept as written still says who suppresses whom: a monitor under `!` (the

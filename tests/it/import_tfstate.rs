@@ -21,7 +21,7 @@ fn project(name: &str) -> PathBuf {
 }
 
 /// The options the Datadog provider sends for every monitor (it always sends these).
-fn provider_options(critical: Option<f64>) -> Value {
+pub(crate) fn provider_options(critical: Option<f64>) -> Value {
     let mut options = json!({
         "notify_no_data": false, "require_full_window": true, "include_tags": true,
         "new_host_delay": 300, "no_data_timeframe": 10, "renotify_interval": 60,
@@ -67,7 +67,7 @@ fn terraform_apply(emulator: &EmulatorHandle) -> Vec<(String, &'static str, i64)
 
 /// The state the provider's read writes for a live monitor: flat options with zero values for
 /// what is absent, thresholds as strings, priority as a string.
-fn state_attributes(live: &Value) -> Value {
+pub(crate) fn state_attributes(live: &Value) -> Value {
     let options = &live["options"];
     let int = |key: &str| options[key].as_i64().unwrap_or(0);
     let boolean = |key: &str, default: bool| options[key].as_bool().unwrap_or(default);
@@ -101,7 +101,7 @@ fn state_attributes(live: &Value) -> Value {
     })
 }
 
-fn write_state(dir: &Path, emulator: &EmulatorHandle, created: &[(String, &str, i64)]) {
+pub(crate) fn write_state(dir: &Path, emulator: &EmulatorHandle, created: &[(String, &str, i64)]) {
     let resources: Vec<Value> = created
         .iter()
         .map(|(module, name, id)| {

@@ -48,6 +48,7 @@ mod honest_output;
 mod hostile_server;
 mod import_emulator;
 mod import_roundtrip;
+mod import_structure;
 mod import_tfstate;
 mod interrupted_sync;
 mod language;
