@@ -47,9 +47,10 @@ pub struct CompiledMonitor {
     /// The name and message of the composite monc generates for it, when the template sets
     /// `composite = { ... }`; otherwise the composite uses the monitor's own.
     pub composite_text: CompositeText,
-    /// The name and message of the monitor itself when it pages through a composite, when the
-    /// template sets `raw = { ... }`; otherwise `<name> (raw)` and a note saying where it pages.
-    pub raw_text: CompositeText,
+    /// When the template sets `raw = { ... }`: the name and message of the monitor itself when
+    /// it pages through a composite (each left out keeps the monitor's own; `raw = {}` keeps
+    /// both). Without it: `<name> (raw)` and a note saying where it pages.
+    pub raw_text: Option<CompositeText>,
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
     pub composite: Option<CompositeExpr>,
@@ -82,6 +83,9 @@ impl CompiledMonitor {
 pub struct CompositeText {
     pub name: Option<String>,
     pub message: Option<String>,
+    /// `composite = { options = { ... } }`: the generated composite's own options, instead of
+    /// the few it copies from its monitor (an adopted composite keeps what it had).
+    pub options: Option<JsonMap<String, serde_json::Value>>,
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
@@ -477,7 +481,10 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let priority = t.priority.as_ref().and_then(|f| self.priority(f));
         let suppressed_by = self.resolve_references();
         let composite_text = self.text_override(t.composite_text.as_ref(), "composite");
-        let raw_text = self.text_override(t.raw_text.as_ref(), "raw");
+        let raw_text = t
+            .raw_text
+            .is_some()
+            .then(|| self.text_override(t.raw_text.as_ref(), "raw"));
         let composite = if t.is_page() {
             // Every member disabled (or failed, reported): nothing to page for.
             Some(self.page_members()?)
@@ -724,8 +731,11 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 .map(String::from)
         };
         let valid = object.is_some_and(|o| {
-            o.iter()
-                .all(|(key, v)| matches!(key.as_str(), "name" | "message") && v.is_string())
+            o.iter().all(|(key, v)| match key.as_str() {
+                "name" | "message" => v.is_string(),
+                "options" => attribute == "composite" && v.is_object(),
+                _ => false,
+            })
         });
         if !valid {
             self.report(
@@ -739,9 +749,14 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             );
             return CompositeText::default();
         }
+        let options = object
+            .and_then(|o| o.get("options"))
+            .and_then(|v| serde_json::to_value(v).ok())
+            .and_then(|v| v.as_object().cloned());
         CompositeText {
             name: text("name"),
             message: text("message"),
+            options,
         }
     }
 

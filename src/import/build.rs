@@ -348,6 +348,20 @@ fn keep_composite_text(template: &mut ImportedTemplate, composite: &Monitor, ten
     if message != trimmed(&template.message) {
         template.composite_message = Some(message);
     }
+    // What monc would give the composite: a few options copied from the monitor.
+    let copied: JsonMap<String, Json> = [
+        "renotify_interval",
+        "escalation_message",
+        "notify_no_data",
+        "include_tags",
+    ]
+    .into_iter()
+    .filter_map(|k| Some((k.to_string(), template.options.get(k)?.clone())))
+    .collect();
+    let (_, own) = split_thresholds(&composite.options);
+    if normalize_options(&own) != normalize_options(&copied) {
+        template.composite_options = Some(own);
+    }
 }
 
 /// `text` without trailing white space.
@@ -792,6 +806,7 @@ fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
         suppressed_by: Vec::new(),
         composite_name: None,
         composite_message: None,
+        composite_options: None,
         comments: Vec::new(),
         ignore: Vec::new(),
         enabled_for: None,

@@ -66,6 +66,9 @@ pub struct ImportedTemplate {
     /// they differ from this monitor's (which the generated composite takes otherwise).
     pub composite_name: Option<Text>,
     pub composite_message: Option<Text>,
+    /// `composite = { options }`: the adopted composite's own options, where they differ from
+    /// the few monc copies from this monitor.
+    pub composite_options: Option<JsonMap<String, Json>>,
     pub comments: Vec<String>,
     /// Codes of checks `ignore`d for this template (`monc::duplicate-name`).
     pub ignore: Vec<String>,

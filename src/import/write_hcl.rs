@@ -96,7 +96,8 @@ fn template_block(t: &ImportedTemplate) -> String {
     }
     let handles: Vec<String> = t.notify.iter().map(text).collect();
     attr("notify", format!("[{}]", handles.join(", ")));
-    if t.composite_name.is_some() || t.composite_message.is_some() {
+    if t.composite_name.is_some() || t.composite_message.is_some() || t.composite_options.is_some()
+    {
         let mut fields = Vec::new();
         if let Some(name) = &t.composite_name {
             fields.push(format!("    name    = {}\n", text(name)));
@@ -104,9 +105,15 @@ fn template_block(t: &ImportedTemplate) -> String {
         if let Some(message) = &t.composite_message {
             fields.push(format!("    message = {}\n", text(message)));
         }
+        if let Some(options) = &t.composite_options {
+            fields.push(format!("    options = {}\n", object(options, 2)));
+        }
         attr("composite", format!("{{\n{}  }}", fields.concat()));
     }
     if !t.suppressed_by.is_empty() {
+        // The adopted monitor keeps its own name and message (not `<name> (raw)` and a note
+        // saying where it pages): adoption changes nothing but monc's tags and marker.
+        attr("raw", "{}".to_string());
         let refs: Vec<String> = t
             .suppressed_by
             .iter()

@@ -123,15 +123,18 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) ->
     let (name, message) = if let Some(pager) = pager {
         let note =
             format!("Pages through `{pager}`, which is silent while a lower-tier monitor alerts.");
-        let own = &monitor.raw_text;
-        (
-            own.name
-                .clone()
-                .unwrap_or_else(|| format!("{} (raw)", monitor.name)),
-            own.message
-                .clone()
-                .unwrap_or_else(|| join_paragraphs(&monitor.message, &note)),
-        )
+        match &monitor.raw_text {
+            Some(own) => (
+                own.name.clone().unwrap_or_else(|| monitor.name.clone()),
+                own.message
+                    .clone()
+                    .unwrap_or_else(|| monitor.message.trim_end().to_string()),
+            ),
+            None => (
+                format!("{} (raw)", monitor.name),
+                join_paragraphs(&monitor.message, &note),
+            ),
+        }
     } else {
         (
             monitor.name.clone(),
@@ -178,6 +181,9 @@ fn composite_monitor(
         if let Some(value) = target.options.get(key) {
             options.insert(key.into(), value.clone());
         }
+    }
+    if let Some(own) = &target.composite_text.options {
+        options = own.clone();
     }
     DesiredMonitor {
         key: composite.key.clone(),

@@ -159,14 +159,15 @@ fn monitors_of_a_terraform_state_are_adopted_and_only_updated() {
     assert_eq!(changes_of(&plan, "delete").len(), 0, "{plan:#}");
     assert_eq!(changes_of(&plan, "update").len(), created.len(), "{plan:#}");
     assert_eq!(plan["summary"]["drifted"], 0, "{plan:#}");
-    // Each composite keeps its own name and message (issue 22): only monc's marker is added.
+    // Every monitor, composites and the monitors they page for (`raw = {}`) included, keeps
+    // its own name, query and message (issue 22): only monc's tags (and marker) change.
     for change in changes_of(&plan, "update") {
         let key = change["key"].as_str().unwrap_or_default();
-        if !key.ends_with("/composite") {
-            continue;
-        }
         for field in change["fields"].as_array().into_iter().flatten() {
-            assert_ne!(field["field"], "name", "{key}: {field:#}");
+            assert!(
+                field["field"] == "tags" || field["field"] == "message",
+                "{key}: {field:#}"
+            );
             if field["field"] == "message" {
                 let live = field["live"].as_str().unwrap_or_default();
                 let desired = field["desired"].as_str().unwrap_or_default();
