@@ -10,6 +10,7 @@ use hcl::{Map, Value};
 
 use super::describe_value;
 use super::format::{format, format_list};
+use super::{collections, numbers, text};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -65,6 +66,29 @@ pub const FUNCTIONS: &[Function] = &[
         a.at_least(1)?;
         format_list(&a.string(0)?, &a[1..])
     }),
+    f("trimprefix", "trimprefix(string, prefix)", |a| {
+        a.arity(2)?;
+        let text = a.string(0)?;
+        Ok(text.strip_prefix(&a.string(1)?).unwrap_or(&text).into())
+    }),
+    f("trimsuffix", "trimsuffix(string, suffix)", |a| {
+        a.arity(2)?;
+        let text = a.string(0)?;
+        Ok(text.strip_suffix(&a.string(1)?).unwrap_or(&text).into())
+    }),
+    f("chomp", "chomp(string)", |a| {
+        a.arity(1)?;
+        Ok(text::chomp(&a.string(0)?).into())
+    }),
+    f("indent", "indent(spaces, string)", text::indent),
+    f("strrev", "strrev(string)", |a| {
+        a.arity(1)?;
+        Ok(text::strrev(&a.string(0)?).into())
+    }),
+    f("strcontains", "strcontains(string, substring)", |a| {
+        a.arity(2)?;
+        Ok(a.string(0)?.contains(&a.string(1)?).into())
+    }),
     // numbers
     f("abs", "abs(number)", |a| {
         a.arity(1)?;
@@ -80,6 +104,16 @@ pub const FUNCTIONS: &[Function] = &[
     }),
     f("min", "min(number, ...)", |a| extreme(&a, f64::min)),
     f("max", "max(number, ...)", |a| extreme(&a, f64::max)),
+    f("parseint", "parseint(string, base)", numbers::parseint),
+    f("pow", "pow(number, power)", |a| {
+        a.arity(2)?;
+        number(a.number(0)?.powf(a.number(1)?))
+    }),
+    f("log", "log(number, base)", numbers::log),
+    f("signum", "signum(number)", |a| {
+        a.arity(1)?;
+        Ok(numbers::signum(a.number(0)?))
+    }),
     // collections
     f("length", "length(string, list or object)", length),
     f("concat", "concat(list, ...)", concat),
@@ -103,9 +137,83 @@ pub const FUNCTIONS: &[Function] = &[
         ))
     }),
     f("coalesce", "coalesce(value, ...)", coalesce),
+    f(
+        "coalescelist",
+        "coalescelist(list, ...)",
+        collections::coalescelist,
+    ),
+    f("merge", "merge(object, ...)", collections::merge),
+    f("alltrue", "alltrue(list)", |a| {
+        Ok(collections::booleans(&a)?.into_iter().all(|b| b).into())
+    }),
+    f("anytrue", "anytrue(list)", |a| {
+        Ok(collections::booleans(&a)?.into_iter().any(|b| b).into())
+    }),
+    f("distinct", "distinct(list)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(collections::distinct(a.list(0)?)))
+    }),
+    f("flatten", "flatten(list)", |a| {
+        a.arity(1)?;
+        let mut flat = Vec::new();
+        collections::flatten(a.list(0)?, &mut flat);
+        Ok(Value::Array(flat))
+    }),
+    f("sort", "sort(list)", collections::sort),
+    f("element", "element(list, index)", collections::element),
+    f("index", "index(list, value)", collections::index),
+    f("slice", "slice(list, start, end)", collections::slice),
+    f("range", "range(start, limit, step)", collections::range),
+    f("zipmap", "zipmap(keys, values)", collections::zipmap),
+    f("compact", "compact(list)", |a| {
+        a.arity(1)?;
+        let list = a.list(0)?;
+        let kept = list
+            .iter()
+            .filter(|v| !v.is_null() && v.as_str() != Some(""));
+        Ok(Value::Array(kept.cloned().collect()))
+    }),
+    f("reverse", "reverse(list)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(a.list(0)?.iter().rev().cloned().collect()))
+    }),
+    f("sum", "sum(list)", collections::sum),
+    f("one", "one(list)", collections::one),
+    f("setunion", "setunion(set, ...)", collections::set_union),
+    f(
+        "setintersection",
+        "setintersection(set, ...)",
+        collections::set_intersection,
+    ),
+    f(
+        "setsubtract",
+        "setsubtract(set, set)",
+        collections::set_subtract,
+    ),
+    f("chunklist", "chunklist(list, size)", collections::chunklist),
     // conversions
     f("tostring", "tostring(value)", to_string),
     f("tonumber", "tonumber(value)", to_number),
+    f("tobool", "tobool(value)", numbers::to_bool),
+    f("tolist", "tolist(list)", |a| {
+        a.arity(1)?;
+        match &a[0] {
+            Value::Null => Ok(Value::Null),
+            _ => Ok(Value::Array(collections::unified(a.list(0)?))),
+        }
+    }),
+    f("toset", "toset(list)", |a| {
+        a.arity(1)?;
+        match &a[0] {
+            Value::Null => Ok(Value::Null),
+            _ => Ok(Value::Array(collections::set(a.list(0)?))),
+        }
+    }),
+    f("tomap", "tomap(object)", collections::to_map),
+    f("type", "type(value)", |a| {
+        a.arity(1)?;
+        Ok(numbers::type_name(&a[0]).into())
+    }),
 ];
 
 const fn f(name: &'static str, signature: &'static str, body: Func) -> Function {
@@ -117,7 +225,7 @@ const fn f(name: &'static str, signature: &'static str, body: Func) -> Function 
 }
 
 /// Checks of a call's arguments that explain themselves.
-trait Args {
+pub(super) trait Args {
     fn count(&self) -> String;
     fn arity(&self, wanted: usize) -> Result<(), String>;
     fn at_least(&self, wanted: usize) -> Result<(), String>;

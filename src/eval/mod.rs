@@ -1,7 +1,10 @@
 //! Evaluating HCL expressions: the function library and readable evaluation errors.
 
+mod collections;
 mod format;
 mod functions;
+mod numbers;
+mod text;
 
 use hcl::Value;
 use hcl::eval::{Context, Evaluate, FuncDef, ParamType};
@@ -175,3 +178,6 @@ pub fn describe_value(value: &hcl::Value) -> &'static str {
         hcl::Value::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests;

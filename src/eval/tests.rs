@@ -1,0 +1,181 @@
+//! The functions added for issue 23, each checked against the examples of Terraform's
+//! documentation (developer.hashicorp.com/terraform/language/functions/NAME).
+
+use hcl::Value;
+
+/// Evaluates `expr` (HCL) with the function library.
+fn eval(expr: &str) -> Result<Value, String> {
+    let body: hcl::Body = hcl::from_str(&format!("x = {expr}")).expect("parses");
+    let attribute = body.attributes().next().expect("x").clone();
+    super::evaluate(attribute.expr(), &super::base_context()).map_err(|failure| failure.message)
+}
+
+fn ok(expr: &str) -> Value {
+    eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}"))
+}
+
+fn fails(expr: &str) -> String {
+    match eval(expr) {
+        Ok(value) => panic!("{expr} evaluated to {value}"),
+        Err(message) => message,
+    }
+}
+
+/// `left` and `right` (both HCL) evaluate to the same value.
+fn same(left: &str, right: &str) {
+    assert_eq!(ok(left), ok(right), "{left}");
+}
+
+fn fails_with(expr: &str, wanted: &str) {
+    let message = fails(expr);
+    assert!(message.contains(wanted), "{expr}: {message}");
+}
+
+#[test]
+fn collection_functions_as_in_terraform() {
+    same(
+        r#"merge({a = "b", c = "d"}, {e = "f", c = "z"})"#,
+        r#"{a = "b", c = "z", e = "f"}"#,
+    );
+    same(
+        r#"merge({a = "b"}, {a = [1, 2], c = "z"}, {d = 3})"#,
+        r#"{a = [1, 2], c = "z", d = 3}"#,
+    );
+    same(r#"merge({a = 1}, null)"#, r#"{a = 1}"#);
+    fails_with("merge({a = 1}, [1])", "argument 2 must be an object");
+    same(r#"alltrue(["true", true])"#, "true");
+    same("alltrue([true, false])", "false");
+    same("alltrue([])", "true");
+    same(r#"anytrue(["true"])"#, "true");
+    same("anytrue([true, false])", "true");
+    same("anytrue([])", "false");
+    fails_with(r#"alltrue(["yes"])"#, "must be a list of booleans");
+    same(
+        r#"distinct(["a", "b", "a", "c", "d", "b"])"#,
+        r#"["a", "b", "c", "d"]"#,
+    );
+    same(r#"flatten([["a", "b"], [], ["c"]])"#, r#"["a", "b", "c"]"#);
+    same(
+        r#"flatten([[["a", "b"], []], ["c"]])"#,
+        r#"["a", "b", "c"]"#,
+    );
+    same(r#"toset(["c", "b", "b"])"#, r#"["b", "c"]"#);
+    same(r#"toset(["a", "b", 3])"#, r#"["3", "a", "b"]"#);
+    same("toset([10, 2, 2])", "[2, 10]");
+    same(r#"tolist(["a", "b", 3])"#, r#"["a", "b", "3"]"#);
+    same(r#"tomap({a = 1, b = 2})"#, r#"{a = 1, b = 2}"#);
+    same(
+        r#"tomap({a = "foo", b = true})"#,
+        r#"{a = "foo", b = "true"}"#,
+    );
+    fails_with("tomap([1])", "argument 1 must be an object");
+    same(r#"sort(["e", "d", "a", "x"])"#, r#"["a", "d", "e", "x"]"#);
+    same("sort([10, 9])", r#"["10", "9"]"#);
+    same(r#"element(["a", "b", "c"], 1)"#, r#""b""#);
+    same(r#"element(["a", "b", "c"], 3)"#, r#""a""#);
+    same(
+        r#"element(["a", "b", "c"], length(["a", "b", "c"]) - 1)"#,
+        r#""c""#,
+    );
+    fails_with("element([], 0)", "empty list");
+    same(r#"index(["a", "b", "c"], "b")"#, "1");
+    fails_with(r#"index(["a"], "z")"#, "not in the list");
+    same(r#"slice(["a", "b", "c", "d"], 1, 3)"#, r#"["b", "c"]"#);
+    fails_with(r#"slice(["a", "b"], 1, 3)"#, "end index");
+    fails_with(r#"slice(["a", "b"], 2, 1)"#, "start index");
+    same("range(3)", "[0, 1, 2]");
+    same("range(1, 4)", "[1, 2, 3]");
+    same("range(1, 8, 2)", "[1, 3, 5, 7]");
+    same("range(1, 4, 0.5)", "[1, 1.5, 2, 2.5, 3, 3.5]");
+    same("range(4, 1)", "[4, 3, 2]");
+    same("range(10, 5, -2)", "[10, 8, 6]");
+    same("range(0)", "[]");
+    fails_with("range(1, 4, -1)", "step");
+    fails_with("range(0, 1, 0)", "step");
+    fails_with("range(1e15)", "more than 1024");
+    same(r#"zipmap(["a", "b"], [1, 2])"#, r#"{a = 1, b = 2}"#);
+    fails_with(r#"zipmap(["a"], [1, 2])"#, "same length");
+    same(
+        r#"compact(["a", "", "b", null, "c"])"#,
+        r#"["a", "b", "c"]"#,
+    );
+    same("reverse([1, 2, 3])", "[3, 2, 1]");
+    same("sum([10, 13, 6, 4.5])", "33.5");
+    fails_with("sum([])", "empty list");
+    same("one([])", "null");
+    same(r#"one(["hello"])"#, r#""hello""#);
+    fails_with(r#"one(["hello", "goodbye"])"#, "more than one");
+    same(
+        r#"setunion(["a", "b"], ["b", "c"], ["d"])"#,
+        r#"["a", "b", "c", "d"]"#,
+    );
+    same(
+        r#"setintersection(["a", "b"], ["b", "c"], ["b", "d"])"#,
+        r#"["b"]"#,
+    );
+    same(r#"setsubtract(["a", "b", "c"], ["a", "c"])"#, r#"["b"]"#);
+    same(
+        r#"chunklist(["a", "b", "c", "d", "e"], 2)"#,
+        r#"[["a", "b"], ["c", "d"], ["e"]]"#,
+    );
+    same(
+        r#"chunklist(["a", "b", "c"], 1)"#,
+        r#"[["a"], ["b"], ["c"]]"#,
+    );
+    same(r#"chunklist(["a", "b"], 0)"#, r#"[["a", "b"]]"#);
+    // A huge chunk size must not reserve memory for it.
+    same(r#"chunklist(["a"], 4000000000000000)"#, r#"[["a"]]"#);
+    fails_with(r#"chunklist(["a"], -1)"#, "size");
+    same(r#"coalescelist(["a", "b"], ["c", "d"])"#, r#"["a", "b"]"#);
+    same(r#"coalescelist([], ["c", "d"])"#, r#"["c", "d"]"#);
+    fails_with("coalescelist([], [])", "every argument is an empty list");
+}
+
+#[test]
+fn string_functions_as_in_terraform() {
+    same(r#"trimprefix("helloworld", "hello")"#, r#""world""#);
+    same(r#"trimprefix("helloworld", "cat")"#, r#""helloworld""#);
+    same(r#"trimsuffix("helloworld", "world")"#, r#""hello""#);
+    same(r#"chomp("hello\n")"#, r#""hello""#);
+    same(r#"chomp("hello\r\n")"#, r#""hello""#);
+    same(r#"chomp("hello\n\n")"#, r#""hello""#);
+    same(
+        r#""items: ${indent(2, "[\n  foo,\n  bar,\n]\n")}""#,
+        // Every newline, the last too, is followed by the spaces (Go's strings.Replace).
+        r#""items: [\n    foo,\n    bar,\n  ]\n  ""#,
+    );
+    fails_with(r#"indent(100000, "a")"#, "spaces");
+    same(r#"strrev("hello")"#, r#""olleh""#);
+    same(r#"strrev("a ☃")"#, r#""☃ a""#);
+    same(r#"strcontains("hello world", "wor")"#, "true");
+    same(r#"strcontains("hello world", "wod")"#, "false");
+}
+
+#[test]
+fn number_functions_as_in_terraform() {
+    same(r#"parseint("100", 10)"#, "100");
+    same(r#"parseint("FF", 16)"#, "255");
+    same(r#"parseint("-10", 16)"#, "-16");
+    same(r#"parseint("1011111011101111", 2)"#, "48879");
+    same(r#"parseint("aA", 62)"#, "656");
+    fails_with(r#"parseint("12", 2)"#, "not a base 2 number");
+    fails_with(r#"parseint("1", 63)"#, "base");
+    same("pow(3, 2)", "9");
+    same("pow(4, 0)", "1");
+    same("log(16, 2)", "4");
+    assert_eq!(
+        ok("log(50, 10)").as_f64().map(|f| (f * 1000.0).round()),
+        Some(1699.0)
+    );
+    fails_with("log(-1, 2)", "log");
+    same("signum(-13)", "-1");
+    same("signum(0)", "0");
+    same("signum(344)", "1");
+    same("tobool(true)", "true");
+    same(r#"tobool("false")"#, "false");
+    same("tobool(null)", "null");
+    fails_with(r#"tobool("yes")"#, "must be a boolean");
+    same(r#"type("a")"#, r#""string""#);
+    same(r#"type([1, "a"])"#, r#""tuple([number, string])""#);
+    same(r#"type({a = true})"#, r#""object({a: bool})""#);
+}
