@@ -10,7 +10,7 @@ use hcl::{Map, Value};
 
 use super::describe_value;
 use super::format::{format, format_list};
-use super::{collections, numbers, text};
+use super::{collections, encoding, numbers, patterns, text};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -43,10 +43,13 @@ pub const FUNCTIONS: &[Function] = &[
         let cut: Vec<char> = a.string(1)?.chars().collect();
         Ok(a.string(0)?.trim_matches(cut.as_slice()).into())
     }),
-    f("replace", "replace(string, substring, replacement)", |a| {
-        a.arity(3)?;
-        Ok(a.string(0)?.replace(&a.string(1)?, &a.string(2)?).into())
-    }),
+    f(
+        "replace",
+        "replace(string, substring or /regex/, replacement)",
+        patterns::replace,
+    ),
+    f("regex", "regex(pattern, string)", patterns::regex),
+    f("regexall", "regexall(pattern, string)", patterns::regexall),
     f("split", "split(separator, string)", split),
     f("join", "join(separator, list)", join),
     f("substr", "substr(string, offset, length)", substr),
@@ -89,6 +92,23 @@ pub const FUNCTIONS: &[Function] = &[
         a.arity(2)?;
         Ok(a.string(0)?.contains(&a.string(1)?).into())
     }),
+    // encodings
+    f("jsonencode", "jsonencode(value)", encoding::json_encode),
+    f("jsondecode", "jsondecode(string)", encoding::json_decode),
+    f("yamlencode", "yamlencode(value)", encoding::yaml_encode),
+    f("yamldecode", "yamldecode(string)", encoding::yaml_decode),
+    f("csvdecode", "csvdecode(string)", encoding::csv_decode),
+    f(
+        "base64encode",
+        "base64encode(string)",
+        encoding::base64_encode,
+    ),
+    f(
+        "base64decode",
+        "base64decode(string)",
+        encoding::base64_decode,
+    ),
+    f("urlencode", "urlencode(string)", encoding::url_encode),
     // numbers
     f("abs", "abs(number)", |a| {
         a.arity(1)?;

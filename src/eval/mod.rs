@@ -1,9 +1,11 @@
 //! Evaluating HCL expressions: the function library and readable evaluation errors.
 
 mod collections;
+mod encoding;
 mod format;
 mod functions;
 mod numbers;
+mod patterns;
 mod text;
 
 use hcl::Value;

@@ -179,3 +179,93 @@ fn number_functions_as_in_terraform() {
     same(r#"type([1, "a"])"#, r#""tuple([number, string])""#);
     same(r#"type({a = true})"#, r#""object({a: bool})""#);
 }
+
+#[test]
+fn regular_expressions_as_in_terraform() {
+    same(
+        r#"regex("[a-z]+", "53453453.345345aaabbbccc23454")"#,
+        r#""aaabbbccc""#,
+    );
+    same(
+        r#"regex("(\\d\\d\\d\\d)-(\\d\\d)-(\\d\\d)", "2019-02-01")"#,
+        r#"["2019", "02", "01"]"#,
+    );
+    same(
+        r#"regex("^(?:(?P<scheme>[^:/?#]+):)?(?://(?P<authority>[^/?#]*))?", "https://terraform.io/docs/")"#,
+        r#"{authority = "terraform.io", scheme = "https"}"#,
+    );
+    fails_with(r#"regex("[a-z]+", "53453453.34534523454")"#, "no match");
+    same(
+        r#"regexall("[a-z]+", "1234abcd5678efgh9")"#,
+        r#"["abcd", "efgh"]"#,
+    );
+    same(r#"length(regexall("[a-z]+", "1234abcd5678efgh9"))"#, "2");
+    same(r#"length(regexall("[a-z]+", "123456789")) > 0"#, "false");
+    fails_with(r#"regex("(", "x")"#, "not a valid regular expression");
+    same(
+        r#"replace("hello world", "/w.*d/", "everybody")"#,
+        r#""hello everybody""#,
+    );
+    same(r#"replace("1 + 2 + 3", "+", "-")"#, r#""1 - 2 - 3""#);
+    same(r#"replace("a-b", "/(\\w)-(\\w)/", "$2-$1")"#, r#""b-a""#);
+}
+
+#[test]
+fn encodings_as_in_terraform() {
+    same(
+        r#"jsonencode({"hello" = "world"})"#,
+        r#""{\"hello\":\"world\"}""#,
+    );
+    same(
+        r#"jsonencode({b = [1, 2.5, true, null], a = "<&>"})"#,
+        r#""{\"a\":\"\\u003c\\u0026\\u003e\",\"b\":[1,2.5,true,null]}""#,
+    );
+    same(
+        r#"jsondecode("{\"hello\": \"world\"}")"#,
+        r#"{hello = "world"}"#,
+    );
+    same(r#"jsondecode("true")"#, "true");
+    fails_with(r#"jsondecode("{")"#, "not valid JSON");
+    same(r#"yamldecode("hello: world")"#, r#"{hello = "world"}"#);
+    same(r#"yamldecode("true")"#, "true");
+    same(r#"yamldecode("{a: \"b\", c: d}")"#, r#"{a = "b", c = "d"}"#);
+    same(r#"yamldecode("- a\n- b\n- c")"#, r#"["a", "b", "c"]"#);
+    fails_with(r#"yamldecode("a: [")"#, "not valid YAML");
+    // Terraform quotes every string; any YAML reader reads the same value back.
+    same(r#"yamlencode({a = "b", c = "d"})"#, r#""a: b\nc: d\n""#);
+    same(
+        r#"yamldecode(yamlencode({foo = [1, {a = "b", c = "d"}, 3], bar = "baz", n = "1"}))"#,
+        r#"{bar = "baz", foo = [1, {a = "b", c = "d"}, 3], n = "1"}"#,
+    );
+    same(
+        r#"csvdecode("a,b,c\n1,2,3\n4,5,6")"#,
+        r#"[{a = "1", b = "2", c = "3"}, {a = "4", b = "5", c = "6"}]"#,
+    );
+    fails_with(r#"csvdecode("a,b\n1,2,3")"#, "not valid CSV");
+    same(r#"base64encode("Hello World")"#, r#""SGVsbG8gV29ybGQ=""#);
+    same(r#"base64decode("SGVsbG8gV29ybGQ=")"#, r#""Hello World""#);
+    fails_with(r#"base64decode("//79")"#, "UTF-8");
+    fails_with(r#"base64decode("%%")"#, "not valid base64");
+    same(r#"urlencode("Hello World!")"#, r#""Hello+World%21""#);
+    same(r#"urlencode("☃")"#, r#""%E2%98%83""#);
+    same(
+        r#"urlencode("foo:bar@localhost?foo=bar&bar=baz")"#,
+        r#""foo%3Abar%40localhost%3Ffoo%3Dbar%26bar%3Dbaz""#,
+    );
+    same(r#"urlencode("a-b_c.d~e*")"#, r#""a-b_c.d~e%2A""#);
+}
+
+/// A YAML document whose aliases expand to billions of nodes is refused, not expanded.
+#[test]
+fn yamldecode_refuses_an_alias_bomb() {
+    let mut doc = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
+        let prev = ["a", "b", "c", "d", "e", "f", "g", "h"][i];
+        doc.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
+    }
+    let expr = format!("yamldecode({})", serde_json::to_string(&doc).unwrap());
+    let message = fails(&expr);
+    assert!(message.contains("not valid YAML"), "{message}");
+}
