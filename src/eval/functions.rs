@@ -211,6 +211,16 @@ pub const FUNCTIONS: &[Function] = &[
         collections::set_subtract,
     ),
     f("chunklist", "chunklist(list, size)", collections::chunklist),
+    // errors: `try` and `can` are evaluated lazily (see `lazy`); these bodies run only where
+    // that cannot be done, after every argument evaluated without an error.
+    f("try", "try(expression, fallback, ...)", |a| {
+        a.at_least(1)?;
+        Ok(a[0].clone())
+    }),
+    f("can", "can(expression)", |a| {
+        a.arity(1)?;
+        Ok(Value::Bool(true))
+    }),
     // conversions
     f("tostring", "tostring(value)", to_string),
     f("tonumber", "tonumber(value)", to_number),

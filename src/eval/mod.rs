@@ -4,12 +4,13 @@ mod collections;
 mod encoding;
 mod format;
 mod functions;
+mod lazy;
 mod numbers;
 mod patterns;
 mod text;
 
 use hcl::Value;
-use hcl::eval::{Context, Evaluate, FuncDef, ParamType};
+use hcl::eval::{Context, FuncDef, ParamType};
 
 /// Functions available in every expression (HCL itself ships none): Terraform's, by name and
 /// meaning. Each checks its own arguments (see [`functions`]).
@@ -54,7 +55,8 @@ pub fn value_to_text(value: &Value) -> String {
 pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFailure> {
     silence_panics_during_evaluation();
     EVALUATING.with(|flag| flag.set(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expr.evaluate(ctx)));
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lazy::evaluate(expr, ctx)));
     EVALUATING.with(|flag| flag.set(false));
     match result {
         Ok(Ok(value)) if has_non_finite_number(&value) => Err(EvalFailure::arithmetic()),

@@ -269,3 +269,71 @@ fn yamldecode_refuses_an_alias_bomb() {
     let message = fails(&expr);
     assert!(message.contains("not valid YAML"), "{message}");
 }
+
+/// Terraform iterates a map in the lexical order of its keys (Terraform 1.11 gives
+/// `["owner:y", "team:x"]`), whatever order the map was written in.
+#[test]
+fn a_for_expression_walks_a_map_in_key_order() {
+    same(
+        r#"[for k, v in {team = "x", owner = "y"} : "${k}:${v}"]"#,
+        r#"["owner:y", "team:x"]"#,
+    );
+    same(r#"join(",", [for k in {b = 1, a = 2} : k])"#, r#""2,1""#);
+    same(
+        r#"[for i, x in ["a", "b"] : "${i}${x}"]"#,
+        r#"["0a", "1b"]"#,
+    );
+    same(
+        r#"{for k, v in {b = 1, a = 2} : v => k}"#,
+        r#"{"1" = "b", "2" = "a"}"#,
+    );
+    same(
+        r#"{for x in ["a", "b", "a"] : x => x...}"#,
+        r#"{a = ["a", "a"], b = ["b"]}"#,
+    );
+    same(r#"[for x in [1, 2, 3] : x * 2 if x != 2]"#, "[2, 6]");
+    same(
+        r#"[for xs in [[1], [2, 3]] : [for x in xs : x * 10]]"#,
+        "[[10], [20, 30]]",
+    );
+    same(
+        r#""%{for k, v in {b = 1, a = 2}}${k}=${v};%{endfor}""#,
+        r#""a=2;b=1;""#,
+    );
+    fails_with(
+        r#"{for x in ["a", "a"] : x => 1}"#,
+        "gives the key \"a\" twice",
+    );
+    fails_with(
+        r#"[for x in [1] : x if "yes"]"#,
+        "must be true or false, got a string",
+    );
+    fails_with(
+        "[for x in 3 : x]",
+        "walks a list or an object, got a number (3)",
+    );
+}
+
+#[test]
+fn try_and_can_as_in_terraform() {
+    same(r#"try(tonumber("a"), 0)"#, "0");
+    same(r#"try(tonumber("12"), 0)"#, "12");
+    same(r#"try({a = 1}.b, "fallback")"#, r#""fallback""#);
+    same(r#"try({a = 1}.a, "fallback")"#, "1");
+    same(r#"[for x in ["1", "a"] : try(tonumber(x), -1)]"#, "[1, -1]");
+    same(r#""n=${try(tonumber("a"), "none")}""#, r#""n=none""#);
+    same(r#"can(regex("^[a-z]+$", "abc"))"#, "true");
+    same(r#"can(regex("^[a-z]+$", "ABC"))"#, "false");
+    same(
+        r#"[for s in ["ab", "A"] : s if can(regex("^[a-z]+$", s))]"#,
+        r#"["ab"]"#,
+    );
+    same(r#"true ? "ok" : [for x in 3 : x]"#, r#""ok""#);
+    same(r#"try(tonumber("a"), tonumber("b"), null)"#, "null");
+    fails_with(r#"try(tonumber("a"), tonumber("b"))"#, "no argument");
+    fails_with("try()", "at least 1 argument");
+    fails_with("can(1, 2)", "takes 1 argument");
+    // A misspelt name is not a dynamic failure: Terraform refuses it, and so does monc.
+    fails_with(r#"try(lowr("a"), "b")"#, "unknown function `lowr`");
+    fails_with(r#"can(nope)"#, "unknown variable `nope`");
+}
