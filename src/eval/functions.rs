@@ -10,7 +10,7 @@ use hcl::{Map, Value};
 
 use super::describe_value;
 use super::format::{format, format_list};
-use super::{collections, encoding, numbers, patterns, text};
+use super::{collections, encoding, files, numbers, patterns, text};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -109,6 +109,20 @@ pub const FUNCTIONS: &[Function] = &[
         encoding::base64_decode,
     ),
     f("urlencode", "urlencode(string)", encoding::url_encode),
+    // files: called where the evaluator sees the project directory (see `lazy`); these
+    // bodies run only where it cannot, in the body of a template's `%{for}`.
+    f("file", "file(path)", in_for_body),
+    f("fileexists", "fileexists(path)", in_for_body),
+    f("fileset", "fileset(path, pattern)", in_for_body),
+    f("templatefile", "templatefile(path, vars)", in_for_body),
+    f("basename", "basename(path)", |a| {
+        a.arity(1)?;
+        Ok(files::basename(&a.string(0)?).into())
+    }),
+    f("dirname", "dirname(path)", |a| {
+        a.arity(1)?;
+        Ok(files::dirname(&a.string(0)?).into())
+    }),
     // numbers
     f("abs", "abs(number)", |a| {
         a.arity(1)?;
@@ -389,6 +403,14 @@ fn title(text: &str) -> String {
             mapped
         })
         .collect()
+}
+
+fn in_for_body(_: FuncArgs) -> Result<Value, String> {
+    Err(
+        "files cannot be read in the body of a template's `%{for}`: read the file outside \
+         it, in a local, and use the local"
+            .into(),
+    )
 }
 
 fn split(a: FuncArgs) -> Result<Value, String> {

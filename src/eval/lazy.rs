@@ -72,7 +72,9 @@ fn template_needs_care(template: &Template) -> bool {
 }
 
 fn is_lazy(call: &FuncCall) -> bool {
-    call.name.namespace.is_empty() && matches!(call.name.name.as_str(), "try" | "can")
+    call.name.namespace.is_empty()
+        && (matches!(call.name.name.as_str(), "try" | "can")
+            || super::files::NAMES.contains(&call.name.name.as_str()))
 }
 
 /// `expr` with every part that needs care replaced by its value.
@@ -82,7 +84,7 @@ fn resolve(expr: &Expression, ctx: &Context) -> Result<Expression> {
     }
     let resolved = match expr {
         Expression::ForExpr(for_expr) => Expression::from(for_each(for_expr, ctx)?),
-        Expression::FuncCall(call) if is_lazy(call) => Expression::from(lazy_call(call, ctx)?),
+        Expression::FuncCall(call) if is_lazy(call) => Expression::from(special_call(call, ctx)?),
         Expression::Conditional(c) => return conditional(c, ctx),
         Expression::TemplateExpr(template) => {
             let mut template = Template::from_expr(template).map_err(message)?;
@@ -260,6 +262,36 @@ fn for_each(f: &ForExpr, ctx: &Context) -> Result<Value> {
         Some(_) => Value::Object(object),
         None => Value::Array(list),
     })
+}
+
+/// A call of `try`, `can`, or a file function (which needs the context's project directory).
+fn special_call(call: &FuncCall, ctx: &Context) -> Result<Value> {
+    let name = call.name.name.as_str();
+    if matches!(name, "try" | "can") {
+        return lazy_call(call, ctx);
+    }
+    let mut args = Vec::with_capacity(call.args.len());
+    for arg in &call.args {
+        args.push(evaluate(arg, ctx)?);
+    }
+    if call.expand_final {
+        let spread = args.pop().unwrap_or(Value::Null);
+        let Value::Array(items) = spread else {
+            return Err(Error::from(ErrorKind::Unexpected(
+                spread,
+                "a list to spread",
+            )));
+        };
+        args.extend(items);
+    }
+    super::files::call(name, &args, ctx)
+        .map_err(|why| Error::from(ErrorKind::FuncCall(call.name.clone(), why)))
+}
+
+/// A template (of `templatefile`) rendered as Terraform would.
+pub fn render(mut template: Template, ctx: &Context) -> Result<String> {
+    resolve_template(&mut template, ctx)?;
+    template.evaluate(ctx)
 }
 
 /// `try(a, b, ...)`: the first argument that evaluates without an error; `can(a)`: whether

@@ -2,6 +2,7 @@
 
 mod collections;
 mod encoding;
+mod files;
 mod format;
 mod functions;
 mod lazy;
@@ -22,6 +23,14 @@ pub fn base_context() -> Context<'static> {
             .build(function.body);
         ctx.declare_func(function.name, def);
     }
+    ctx
+}
+
+/// [`base_context`] for a project in `root`: `path.root` and `path.module` are `.`, and the
+/// file functions read files inside `root` only.
+pub fn base_context_in(root: &std::path::Path) -> Context<'static> {
+    let mut ctx = base_context();
+    files::declare_project(&mut ctx, root);
     ctx
 }
 

@@ -337,3 +337,108 @@ fn try_and_can_as_in_terraform() {
     fails_with(r#"try(lowr("a"), "b")"#, "unknown function `lowr`");
     fails_with(r#"can(nope)"#, "unknown variable `nope`");
 }
+
+/// A project directory with a few files, and an evaluator whose file functions read there.
+fn project_with_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &[u8]| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("hello.txt", b"Hello World");
+    write("notes/a.txt", b"a");
+    write("notes/deep/b.txt", b"b");
+    write("notes/c.md", b"c");
+    write("latin1.txt", b"caf\xe9");
+    write("greeting.tftpl", b"Hello, ${name}!");
+    write(
+        "backends.tftpl",
+        b"%{ for addr in ip_addrs ~}\nbackend ${addr}:${port}\n%{ endfor ~}\n",
+    );
+    write("loop.tftpl", b"${templatefile(\"loop.tftpl\", {})}");
+    write(
+        "sorted.tftpl",
+        b"${join(\",\", [for k, v in tags : \"${k}:${v}\"])}",
+    );
+    dir
+}
+
+fn eval_in(dir: &std::path::Path, expr: &str) -> Result<Value, String> {
+    let body: hcl::Body = hcl::from_str(&format!("x = {expr}")).expect("parses");
+    let attribute = body.attributes().next().expect("x").clone();
+    super::evaluate(attribute.expr(), &super::base_context_in(dir))
+        .map_err(|failure| failure.message)
+}
+
+#[test]
+fn file_functions_read_inside_the_project_only() {
+    let project = project_with_files();
+    let dir = project.path();
+    let ok = |expr: &str| eval_in(dir, expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let fails_with = |expr: &str, wanted: &str| {
+        let message = eval_in(dir, expr).expect_err(expr);
+        assert!(message.contains(wanted), "{expr}: {message}");
+    };
+    assert_eq!(ok(r#"file("hello.txt")"#), Value::from("Hello World"));
+    assert_eq!(
+        ok(r#"file("${path.root}/hello.txt")"#),
+        Value::from("Hello World")
+    );
+    assert_eq!(
+        ok(r#"file("./notes/../hello.txt")"#),
+        Value::from("Hello World")
+    );
+    fails_with(
+        r#"file("missing.txt")"#,
+        "no file `missing.txt` in the project",
+    );
+    fails_with(r#"file("../hello.txt")"#, "outside the project");
+    fails_with(r#"file("/etc/hostname")"#, "absolute path");
+    fails_with(r#"file("latin1.txt")"#, "not UTF-8");
+    fails_with(r#"file("notes")"#, "a directory");
+    assert_eq!(ok(r#"fileexists("hello.txt")"#), Value::Bool(true));
+    assert_eq!(ok(r#"fileexists("nope.txt")"#), Value::Bool(false));
+    fails_with(r#"fileexists("../x")"#, "outside the project");
+    assert_eq!(ok(r#"fileset("notes", "*.txt")"#), ok(r#"["a.txt"]"#),);
+    assert_eq!(
+        ok(r#"fileset(path.root, "notes/**/*.txt")"#),
+        ok(r#"["notes/a.txt", "notes/deep/b.txt"]"#),
+    );
+    assert_eq!(
+        ok(r#"fileset("notes", "{a.txt,c.md}")"#),
+        ok(r#"["a.txt", "c.md"]"#),
+    );
+    fails_with(r#"fileset("..", "*")"#, "outside the project");
+    assert_eq!(
+        ok(r#"templatefile("greeting.tftpl", {name = "monc"})"#),
+        Value::from("Hello, monc!")
+    );
+    assert_eq!(
+        ok(r#"templatefile("backends.tftpl", {port = 8080, ip_addrs = ["10.0.0.1", "10.0.0.2"]})"#),
+        Value::from("backend 10.0.0.1:8080\nbackend 10.0.0.2:8080\n")
+    );
+    assert_eq!(
+        ok(r#"templatefile("sorted.tftpl", {tags = {team = "x", owner = "y"}})"#),
+        Value::from("owner:y,team:x")
+    );
+    fails_with(
+        r#"templatefile("greeting.tftpl", {})"#,
+        "unknown variable `name`",
+    );
+    fails_with(
+        r#"templatefile("loop.tftpl", {})"#,
+        "cannot call `templatefile`",
+    );
+}
+
+#[test]
+fn path_functions_as_in_terraform() {
+    same(r#"basename("foo/bar/baz.txt")"#, r#""baz.txt""#);
+    same(r#"basename("foo/bar/")"#, r#""bar""#);
+    same(r#"basename("")"#, r#"".""#);
+    same(r#"dirname("foo/bar/baz.txt")"#, r#""foo/bar""#);
+    same(r#"dirname("foo")"#, r#"".""#);
+    same(r#"dirname("/foo")"#, r#""/""#);
+    same(r#"dirname("foo//bar/")"#, r#""foo/bar""#);
+}

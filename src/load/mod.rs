@@ -160,6 +160,11 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     refuse_both_layouts(&options.tenants, "tenants")?;
     refuse_both_layouts(&options.monitors, "monitors")?;
     let mut loader = Loader::default();
+    loader.model.root = match options.project_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    loader.ctx = eval::base_context_in(&loader.model.root);
     // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
     // fall back to the default ownership tags.
     let project = if is_present(&options.project_file) && is_config_file(&options.project_file)? {
