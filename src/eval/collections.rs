@@ -7,6 +7,9 @@ use hcl::{Map, Value};
 use super::describe_value;
 use super::functions::{Args, number};
 
+/// `setproduct` gives no more combinations than this.
+const MAX_PRODUCT: usize = 100_000;
+
 /// Terraform refuses a `range` of more than this many numbers (go-cty's limit), so no call
 /// allocates without bound.
 const MAX_RANGE: usize = 1024;
@@ -127,7 +130,8 @@ pub fn sort(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(texts.into_iter().map(Value::from).collect()))
 }
 
-/// `element`: the index wraps around the list's length.
+/// `element`: the index wraps around the list's length, in both directions (`-1` is the
+/// last element, as in Terraform 1.9 and later).
 pub fn element(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let list = a.list(0)?;
@@ -135,10 +139,7 @@ pub fn element(a: FuncArgs) -> Result<Value, String> {
     if list.is_empty() {
         return Err("cannot take an element of an empty list".into());
     }
-    if index < 0 {
-        return Err(format!("the index must be 0 or more, got {index}"));
-    }
-    Ok(list[(index as usize) % list.len()].clone())
+    Ok(list[index.rem_euclid(list.len() as i64) as usize].clone())
 }
 
 pub fn index(a: FuncArgs) -> Result<Value, String> {
@@ -327,4 +328,84 @@ pub fn coalescelist(a: FuncArgs) -> Result<Value, String> {
         }
     }
     Err("every argument is an empty list".into())
+}
+
+/// `matchkeys(values, keys, searchset)`: the values whose key (same position) is in the set.
+pub fn matchkeys(a: FuncArgs) -> Result<Value, String> {
+    a.arity(3)?;
+    let (values, keys, wanted) = (a.list(0)?, a.list(1)?, a.list(2)?);
+    if values.len() != keys.len() {
+        return Err(format!(
+            "the values and keys must have the same length: {} values, {} keys",
+            values.len(),
+            keys.len()
+        ));
+    }
+    let kept = values
+        .iter()
+        .zip(keys)
+        .filter(|(_, key)| wanted.contains(key))
+        .map(|(value, _)| value.clone());
+    Ok(Value::Array(kept.collect()))
+}
+
+/// `transpose`: a map of lists of strings with keys and values swapped.
+pub fn transpose(a: FuncArgs) -> Result<Value, String> {
+    a.arity(1)?;
+    let mut swapped: Map<String, Value> = Map::new();
+    for (key, items) in a.object(0)? {
+        let Value::Array(items) = items else {
+            return Err(format!(
+                "argument 1 must be an object of lists of strings, but `{key}` is {}",
+                describe_value(items)
+            ));
+        };
+        for item in items {
+            let Value::String(item) = item else {
+                return Err(format!(
+                    "argument 1 must be an object of lists of strings, but `{key}` holds {}",
+                    describe_value(item)
+                ));
+            };
+            let keys = swapped
+                .entry(item.clone())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(keys) = keys {
+                keys.push(Value::from(key.clone()));
+            }
+        }
+    }
+    Ok(Value::Object(swapped))
+}
+
+/// `setproduct(a, b, ...)`: every combination of one element of each, in the lists' order.
+pub fn setproduct(a: FuncArgs) -> Result<Value, String> {
+    a.at_least(2)?;
+    let lists = (0..a.len())
+        .map(|index| a.list(index))
+        .collect::<Result<Vec<_>, _>>()?;
+    let count = lists
+        .iter()
+        .try_fold(1usize, |n, list| n.checked_mul(list.len()))
+        .filter(|n| *n <= MAX_PRODUCT)
+        .ok_or_else(|| {
+            format!("the product has more than {MAX_PRODUCT} combinations: give smaller sets")
+        })?;
+    let mut product: Vec<Vec<Value>> = vec![Vec::new()];
+    for list in lists {
+        product = product
+            .iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |item| {
+                    let mut combination = prefix.clone();
+                    combination.push(item.clone());
+                    combination
+                })
+            })
+            .collect();
+    }
+    debug_assert!(product.len() == count);
+    Ok(Value::Array(
+        product.into_iter().map(Value::Array).collect(),
+    ))
 }

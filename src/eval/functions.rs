@@ -225,6 +225,17 @@ pub const FUNCTIONS: &[Function] = &[
         collections::set_subtract,
     ),
     f("chunklist", "chunklist(list, size)", collections::chunklist),
+    f(
+        "matchkeys",
+        "matchkeys(values, keys, searchset)",
+        collections::matchkeys,
+    ),
+    f("transpose", "transpose(object)", collections::transpose),
+    f(
+        "setproduct",
+        "setproduct(set, set, ...)",
+        collections::setproduct,
+    ),
     // errors: `try` and `can` are evaluated lazily (see `lazy`); these bodies run only where
     // that cannot be done, after every argument evaluated without an error.
     f("try", "try(expression, fallback, ...)", |a| {

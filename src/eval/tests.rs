@@ -77,6 +77,8 @@ fn collection_functions_as_in_terraform() {
         r#"element(["a", "b", "c"], length(["a", "b", "c"]) - 1)"#,
         r#""c""#,
     );
+    same(r#"element(["a", "b", "c"], -1)"#, r#""c""#);
+    same(r#"element(["a", "b", "c"], -4)"#, r#""c""#);
     fails_with("element([], 0)", "empty list");
     same(r#"index(["a", "b", "c"], "b")"#, "1");
     fails_with(r#"index(["a"], "z")"#, "not in the list");
@@ -126,6 +128,25 @@ fn collection_functions_as_in_terraform() {
     // A huge chunk size must not reserve memory for it.
     same(r#"chunklist(["a"], 4000000000000000)"#, r#"[["a"]]"#);
     fails_with(r#"chunklist(["a"], -1)"#, "size");
+    same(
+        r#"matchkeys(["i-123", "i-abc", "i-def"], ["us-west", "us-east", "us-east"], ["us-east"])"#,
+        r#"["i-abc", "i-def"]"#,
+    );
+    fails_with(r#"matchkeys(["a"], ["x", "y"], ["x"])"#, "same length");
+    same(
+        r#"transpose({"a" = ["1", "2"], "b" = ["2", "3"]})"#,
+        r#"{"1" = ["a"], "2" = ["a", "b"], "3" = ["b"]}"#,
+    );
+    same(
+        r#"setproduct(["development", "staging"], ["app1", "app2"])"#,
+        r#"[["development", "app1"], ["development", "app2"], ["staging", "app1"], ["staging", "app2"]]"#,
+    );
+    same(r#"setproduct(["a", "b"], [])"#, "[]");
+    fails_with(r#"setproduct(["a"])"#, "at least 2 arguments");
+    fails_with(
+        "setproduct(range(1000), range(1000), range(1000))",
+        "more than 100000 combinations",
+    );
     same(r#"coalescelist(["a", "b"], ["c", "d"])"#, r#"["a", "b"]"#);
     same(r#"coalescelist([], ["c", "d"])"#, r#"["c", "d"]"#);
     fails_with("coalescelist([], [])", "every argument is an empty list");
