@@ -7,6 +7,9 @@
 //! the call and the context (see `lazy`), which holds the project directory.
 
 use std::io::Read;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use std::path::{Component, Path, PathBuf};
 
 use hcl::eval::{Context, Evaluate};
@@ -26,7 +29,19 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// `fileset` looks at no more entries than this.
 const MAX_ENTRIES: usize = 100_000;
 
-pub const NAMES: [&str; 4] = ["file", "fileexists", "fileset", "templatefile"];
+pub const NAMES: [&str; 11] = [
+    "file",
+    "fileexists",
+    "fileset",
+    "templatefile",
+    "filebase64",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "filebase64sha256",
+    "filebase64sha512",
+];
 
 /// Declares `path.root`, `path.module` and the project directory.
 pub fn declare_project(ctx: &mut Context, root: &Path) {
@@ -65,9 +80,19 @@ pub fn call(name: &str, a: &[Value], ctx: &Context) -> Result<Value, String> {
             a.arity(2)?;
             fileset(&root, &a.string(0)?, &a.string(1)?)
         }
-        _ => {
+        "templatefile" => {
             a.arity(2)?;
             template_file(&root, &a.string(0)?, &a[1])
+        }
+        "filebase64" => {
+            a.arity(1)?;
+            Ok(STANDARD.encode(read_bytes(&root, &a.string(0)?)?).into())
+        }
+        // filemd5, filesha256, ...: the hash of the same name without `file`.
+        hash => {
+            a.arity(1)?;
+            let bytes = read_bytes(&root, &a.string(0)?)?;
+            Ok(super::hashes::hash(&hash["file".len()..], &bytes).into())
         }
     }
 }
@@ -105,6 +130,10 @@ fn inside(root: &Path, given: &str) -> Result<PathBuf, String> {
 }
 
 fn read(root: &Path, given: &str) -> Result<String, String> {
+    String::from_utf8(read_bytes(root, given)?).map_err(|_| format!("`{given}` is not UTF-8 text"))
+}
+
+fn read_bytes(root: &Path, given: &str) -> Result<Vec<u8>, String> {
     let path = inside(root, given)?;
     let cannot = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => format!("there is no file `{given}` in the project"),
@@ -125,7 +154,7 @@ fn read(root: &Path, given: &str) -> Result<String, String> {
             MAX_FILE_BYTES / 1024 / 1024
         ));
     }
-    String::from_utf8(bytes).map_err(|_| format!("`{given}` is not UTF-8 text"))
+    Ok(bytes)
 }
 
 fn exists(root: &Path, given: &str) -> Result<bool, String> {

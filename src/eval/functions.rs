@@ -10,7 +10,7 @@ use hcl::{Map, Value};
 
 use super::describe_value;
 use super::format::{format, format_list};
-use super::{collections, encoding, files, numbers, patterns, text};
+use super::{collections, encoding, files, hashes, numbers, patterns, text};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -115,6 +115,13 @@ pub const FUNCTIONS: &[Function] = &[
     f("fileexists", "fileexists(path)", in_for_body),
     f("fileset", "fileset(path, pattern)", in_for_body),
     f("templatefile", "templatefile(path, vars)", in_for_body),
+    f("filebase64", "filebase64(path)", in_for_body),
+    f("filemd5", "filemd5(path)", in_for_body),
+    f("filesha1", "filesha1(path)", in_for_body),
+    f("filesha256", "filesha256(path)", in_for_body),
+    f("filesha512", "filesha512(path)", in_for_body),
+    f("filebase64sha256", "filebase64sha256(path)", in_for_body),
+    f("filebase64sha512", "filebase64sha512(path)", in_for_body),
     f("basename", "basename(path)", |a| {
         a.arity(1)?;
         Ok(files::basename(&a.string(0)?).into())
@@ -122,6 +129,17 @@ pub const FUNCTIONS: &[Function] = &[
     f("dirname", "dirname(path)", |a| {
         a.arity(1)?;
         Ok(files::dirname(&a.string(0)?).into())
+    }),
+    // hashes
+    f("md5", "md5(string)", |a| hash_of("md5", &a)),
+    f("sha1", "sha1(string)", |a| hash_of("sha1", &a)),
+    f("sha256", "sha256(string)", |a| hash_of("sha256", &a)),
+    f("sha512", "sha512(string)", |a| hash_of("sha512", &a)),
+    f("base64sha256", "base64sha256(string)", |a| {
+        hash_of("base64sha256", &a)
+    }),
+    f("base64sha512", "base64sha512(string)", |a| {
+        hash_of("base64sha512", &a)
     }),
     // numbers
     f("abs", "abs(number)", |a| {
@@ -414,6 +432,11 @@ fn title(text: &str) -> String {
             mapped
         })
         .collect()
+}
+
+fn hash_of(name: &str, a: &[Value]) -> Result<Value, String> {
+    a.arity(1)?;
+    Ok(hashes::hash(name, a.string(0)?.as_bytes()).into())
 }
 
 fn in_for_body(_: FuncArgs) -> Result<Value, String> {

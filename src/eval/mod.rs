@@ -5,6 +5,7 @@ mod encoding;
 mod files;
 mod format;
 mod functions;
+mod hashes;
 mod lazy;
 mod numbers;
 mod patterns;

@@ -463,3 +463,64 @@ fn path_functions_as_in_terraform() {
     same(r#"dirname("/foo")"#, r#""/""#);
     same(r#"dirname("foo//bar/")"#, r#""foo/bar""#);
 }
+
+#[test]
+fn hash_functions_as_in_terraform() {
+    same(
+        r#"md5("hello world")"#,
+        r#""5eb63bbbe01eeed093cb22bb8f5acdc3""#,
+    );
+    same(
+        r#"sha1("hello world")"#,
+        r#""2aae6c35c94fcfb415dbe95f408b9ce91ee846ed""#,
+    );
+    same(
+        r#"sha256("hello world")"#,
+        r#""b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9""#,
+    );
+    same(
+        r#"sha512("hello world")"#,
+        r#""309ecc489c12d6eb4cc40f50c902f2b4d0ed77ee511a7c7a9bcd3ca86d4cd86f989dd35bc5ff499670da34255b45b0cfd830e81f605dcf7dc5542e93ae9cd76f""#,
+    );
+    same(
+        r#"base64sha256("hello world")"#,
+        r#""uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=""#,
+    );
+    same(
+        r#"base64sha512("hello world")"#,
+        r#""MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw==""#,
+    );
+}
+
+#[test]
+fn file_hash_functions_read_inside_the_project_only() {
+    let project = project_with_files();
+    let dir = project.path();
+    let ok = |expr: &str| eval_in(dir, expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    assert_eq!(
+        ok(r#"filebase64("hello.txt")"#),
+        Value::from("SGVsbG8gV29ybGQ=")
+    );
+    // Bytes that are not UTF-8 are read as they are.
+    assert_eq!(ok(r#"filebase64("latin1.txt")"#), Value::from("Y2Fm6Q=="));
+    assert_eq!(ok(r#"filemd5("hello.txt")"#), ok(r#"md5("Hello World")"#));
+    assert_eq!(ok(r#"filesha1("hello.txt")"#), ok(r#"sha1("Hello World")"#));
+    assert_eq!(
+        ok(r#"filesha256("hello.txt")"#),
+        ok(r#"sha256("Hello World")"#)
+    );
+    assert_eq!(
+        ok(r#"filesha512("hello.txt")"#),
+        ok(r#"sha512("Hello World")"#)
+    );
+    assert_eq!(
+        ok(r#"filebase64sha256("hello.txt")"#),
+        ok(r#"base64sha256("Hello World")"#)
+    );
+    assert_eq!(
+        ok(r#"filebase64sha512("hello.txt")"#),
+        ok(r#"base64sha512("Hello World")"#)
+    );
+    let message = eval_in(dir, r#"filemd5("../x")"#).expect_err("outside");
+    assert!(message.contains("outside the project"), "{message}");
+}
