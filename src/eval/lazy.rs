@@ -309,23 +309,34 @@ fn lazy_call(call: &FuncCall, ctx: &Context) -> Result<Value> {
     if call.args.is_empty() {
         return Err(failed("takes at least 1 argument, got 0 arguments".into()));
     }
-    let mut last = None;
+    let mut last = String::new();
     for arg in &call.args {
-        match evaluate(arg, ctx) {
+        match attempt(arg, ctx) {
             Ok(_) if name == "can" => return Ok(Value::Bool(true)),
             Ok(value) => return Ok(value),
-            Err(error) if is_static(&error) => return Err(error),
-            Err(error) => last = Some(error),
+            Err(Some(error)) if is_static(&error) => return Err(error),
+            Err(Some(error)) => last = super::EvalFailure::from_error(&error).message,
+            Err(None) => last = super::EvalFailure::arithmetic().message,
         }
     }
     if name == "can" {
         return Ok(Value::Bool(false));
     }
-    let why = last.map(|e| super::EvalFailure::from_error(&e).message);
     Err(failed(format!(
-        "no argument evaluated without an error; the last failed with: {}",
-        why.unwrap_or_default()
+        "no argument evaluated without an error; the last failed with: {last}"
     )))
+}
+
+/// One argument of `try`/`can`: its value, or its error (`None` for an arithmetic error,
+/// which hcl-rs reports by panicking or with a non-finite number; see `super::evaluate`).
+fn attempt(arg: &Expression, ctx: &Context) -> std::result::Result<Value, Option<Error>> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| evaluate(arg, ctx)));
+    match result {
+        Ok(Ok(value)) if super::has_non_finite_number(&value) => Err(None),
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(Some(error)),
+        Err(_) => Err(None),
+    }
 }
 
 fn is_static(error: &Error) -> bool {

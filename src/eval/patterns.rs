@@ -68,11 +68,18 @@ pub fn regexall(a: FuncArgs) -> Result<Value, String> {
     let re = compile(&a.string(0)?)?;
     let shape = shape(&re)?;
     let text = a.string(1)?;
-    Ok(Value::Array(
-        re.captures_iter(&text)
-            .map(|c| result(&shape, &c))
-            .collect(),
-    ))
+    let mut matches = Vec::new();
+    let mut bytes = 0usize;
+    for captures in re.captures_iter(&text) {
+        // Every match, and every group of it, is a new string: count them as they come.
+        bytes = captures
+            .iter()
+            .flatten()
+            .fold(bytes, |total, m| total.saturating_add(m.len() + 8));
+        super::text::fits(bytes)?;
+        matches.push(result(&shape, &captures));
+    }
+    Ok(Value::Array(matches))
 }
 
 /// `replace(string, substring, replacement)`: a substring in slashes (`/w.*d/`) is a regular
@@ -85,10 +92,31 @@ pub fn replace(a: FuncArgs) -> Result<Value, String> {
         .and_then(|s| s.strip_suffix('/'))
         .filter(|_| search.len() > 1);
     match pattern {
-        Some(pattern) => Ok(compile(pattern)?
-            .replace_all(&text, replacement.as_str())
-            .into_owned()
-            .into()),
-        None => Ok(text.replace(&search, &replacement).into()),
+        Some(pattern) => {
+            let re = compile(pattern)?;
+            fits_replaced(&text, re.find_iter(&text).count(), &replacement)?;
+            Ok(re
+                .replace_all(&text, replacement.as_str())
+                .into_owned()
+                .into())
+        }
+        None => {
+            let count = match search.as_str() {
+                // An empty substring matches before every character and at the end.
+                "" => text.chars().count() + 1,
+                _ => text.matches(search.as_str()).count(),
+            };
+            fits_replaced(&text, count, &replacement)?;
+            Ok(text.replace(&search, &replacement).into())
+        }
     }
+}
+
+/// `count` replacements by `replacement` (its `$n` references at most the whole text each).
+fn fits_replaced(text: &str, count: usize, replacement: &str) -> Result<(), String> {
+    let references = replacement.matches('$').count();
+    let each = replacement
+        .len()
+        .saturating_add(references.saturating_mul(text.len()));
+    super::text::fits(text.len().saturating_add(count.saturating_mul(each)))
 }

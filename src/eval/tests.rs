@@ -16,7 +16,7 @@ fn ok(expr: &str) -> Value {
 
 fn fails(expr: &str) -> String {
     match eval(expr) {
-        Ok(value) => panic!("{expr} evaluated to {value}"),
+        Ok(value) => panic!("{expr} evaluated to {}", super::functions::short(&value)),
         Err(message) => message,
     }
 }
@@ -523,4 +523,35 @@ fn file_hash_functions_read_inside_the_project_only() {
     );
     let message = eval_in(dir, r#"filemd5("../x")"#).expect_err("outside");
     assert!(message.contains("outside the project"), "{message}");
+}
+
+/// Calls whose result would dwarf their arguments are refused before anything is allocated.
+#[test]
+fn text_results_are_bounded() {
+    let big = r#"join("", [for i in range(1000) : "0123456789"])"#;
+    fails_with(
+        &format!(r#"replace({big}, "", {big})"#),
+        "larger than 16 MiB",
+    );
+    fails_with(
+        &format!(r#"replace({big}, "/(?:)/", {big})"#),
+        "larger than 16 MiB",
+    );
+    fails_with(
+        &format!(r#"indent(1000, replace({big}, "/./", "\n\n"))"#),
+        "larger than 16 MiB",
+    );
+    same(r#"replace("abc", "", "-")"#, r#""-a-b-c-""#);
+    let groups = format!("{}.*{}", "(".repeat(50), ")".repeat(50));
+    fails_with(
+        &format!(r#"regexall("{groups}", join("", [for i in range(200) : {big}]))"#),
+        "larger than 16 MiB",
+    );
+}
+
+#[test]
+fn try_falls_back_on_an_arithmetic_error() {
+    same("try(1 % 0, 5)", "5");
+    same("can(1 / 0)", "false");
+    same("try(1 / 0, 5)", "5");
 }

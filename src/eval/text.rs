@@ -5,6 +5,21 @@ use hcl::eval::FuncArgs;
 
 use super::functions::Args;
 
+/// A string function's result larger than this is refused before it is built: a call must not
+/// turn a few kilobytes into gigabytes.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Refuses a result of `bytes` bytes (an estimate from the arguments) when above the limit.
+pub fn fits(bytes: usize) -> Result<(), String> {
+    if bytes > MAX_TEXT_BYTES {
+        return Err(format!(
+            "the result would be larger than {} MiB",
+            MAX_TEXT_BYTES / 1024 / 1024
+        ));
+    }
+    Ok(())
+}
+
 /// Indenting by more than this is a mistake (and would allocate without bound).
 const MAX_INDENT: i64 = 1000;
 
@@ -22,8 +37,14 @@ pub fn indent(a: FuncArgs) -> Result<Value, String> {
             "the number of spaces must be between 0 and {MAX_INDENT}, got {spaces}"
         ));
     }
+    let text = a.string(1)?;
+    let lines = text.matches('\n').count();
+    fits(
+        text.len()
+            .saturating_add(lines.saturating_mul(spaces as usize)),
+    )?;
     let pad = format!("\n{}", " ".repeat(spaces as usize));
-    Ok(a.string(1)?.replace('\n', &pad).into())
+    Ok(text.replace('\n', &pad).into())
 }
 
 pub fn strrev(text: &str) -> String {
