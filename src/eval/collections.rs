@@ -191,15 +191,18 @@ pub fn range(a: FuncArgs) -> Result<Value, String> {
         ));
     }
     let mut numbers = Vec::new();
-    let mut current = start;
-    while (step > 0.0 && current < limit) || (step < 0.0 && current > limit) {
+    for i in 0.. {
+        // start + i * step, not a running sum: 0.1 added ten times is not 1.
+        let current = start + f64::from(i) * step;
+        if (step > 0.0 && current >= limit) || (step < 0.0 && current <= limit) {
+            break;
+        }
         if numbers.len() == MAX_RANGE {
             return Err(format!(
                 "the range has more than {MAX_RANGE} numbers: use a smaller span or a larger step"
             ));
         }
         numbers.push(number(current)?);
-        current += step;
     }
     Ok(Value::Array(numbers))
 }

@@ -216,15 +216,16 @@ thread_local! {
     static IN_TEMPLATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Marks a template being rendered, until dropped (also on a panic).
+/// Marks a template being rendered, until dropped (also on a panic): a template may not
+/// render another, so that none can render itself forever.
 struct Rendering;
 
 impl Rendering {
-    fn start() -> Result<Rendering, String> {
+    fn start(function: &str) -> Result<Rendering, String> {
         if IN_TEMPLATE.with(|flag| flag.replace(true)) {
-            return Err(
-                "cannot call `templatefile` inside a template (Terraform refuses it too)".into(),
-            );
+            return Err(format!(
+                "cannot call `{function}` inside a template (Terraform refuses it too)"
+            ));
         }
         Ok(Rendering)
     }
@@ -239,18 +240,29 @@ impl Drop for Rendering {
 /// `templatefile(path, vars)`: the file rendered as a template that sees `vars` (and the
 /// functions), nothing else.
 fn template_file(root: &Path, given: &str, vars: &Value) -> Result<Value, String> {
-    let _rendering = Rendering::start()?;
+    let _rendering = Rendering::start("templatefile")?;
+    let text = read(root, given)?;
+    render(&text, vars, super::base_context_in(root)).map_err(|why| format!("in `{given}`: {why}"))
+}
+
+/// `templatestring(string, vars)`: the string rendered as a template, as `templatefile`
+/// renders a file.
+pub fn template_string(a: hcl::eval::FuncArgs) -> Result<Value, String> {
+    a.arity(2)?;
+    let _rendering = Rendering::start("templatestring")?;
+    render(&a.string(0)?, &a[1], super::base_context())
+}
+
+fn render(text: &str, vars: &Value, mut ctx: Context<'static>) -> Result<Value, String> {
     let Value::Object(vars) = vars else {
         return Err(format!(
             "argument 2 must be an object of the template's variables, got {}",
             super::describe_value(vars)
         ));
     };
-    let text = read(root, given)?;
     let template: Template = text
         .parse()
-        .map_err(|e| format!("`{given}` is not a valid template: {e}"))?;
-    let mut ctx = super::base_context_in(root);
+        .map_err(|e| format!("not a valid template: {e}"))?;
     for (name, value) in vars {
         let name = Identifier::new(name.clone())
             .map_err(|_| format!("{name:?} cannot be a template variable's name"))?;
@@ -258,12 +270,7 @@ fn template_file(root: &Path, given: &str, vars: &Value) -> Result<Value, String
     }
     super::lazy::render(template, &ctx)
         .map(Value::from)
-        .map_err(|e| {
-            format!(
-                "in `{given}`: {}",
-                super::EvalFailure::from_error(&e).message
-            )
-        })
+        .map_err(|e| super::EvalFailure::from_error(&e).message)
 }
 
 /// Go's `filepath.Base`, which Terraform's `basename` calls.

@@ -122,6 +122,11 @@ pub const FUNCTIONS: &[Function] = &[
     f("filesha512", "filesha512(path)", in_for_body),
     f("filebase64sha256", "filebase64sha256(path)", in_for_body),
     f("filebase64sha512", "filebase64sha512(path)", in_for_body),
+    f(
+        "templatestring",
+        "templatestring(string, vars)",
+        files::template_string,
+    ),
     f("basename", "basename(path)", |a| {
         a.arity(1)?;
         Ok(files::basename(&a.string(0)?).into())

@@ -555,3 +555,26 @@ fn try_falls_back_on_an_arithmetic_error() {
     same("can(1 / 0)", "false");
     same("try(1 / 0, 5)", "5");
 }
+
+#[test]
+fn templatestring_and_fractional_ranges_as_in_terraform() {
+    same(
+        r#"templatestring("Hello, $${name}!", {name = "monc"})"#,
+        r#""Hello, monc!""#,
+    );
+    same(
+        r#"templatestring("%%{for k, v in m}$${k}=$${v} %%{endfor}", {m = {b = 1, a = 2}})"#,
+        r#""a=2 b=1 ""#,
+    );
+    fails_with(
+        r#"templatestring("$${templatestring(\"x\", {})}", {})"#,
+        "inside a template",
+    );
+    fails_with(
+        r#"templatestring("$${nope}", {})"#,
+        "unknown variable `nope`",
+    );
+    // Each number is start + i * step, not a running sum that drifts.
+    same("length(range(0, 1, 0.1))", "10");
+    same("range(0, 0.3, 0.1)[2]", "0.2");
+}
