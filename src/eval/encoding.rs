@@ -68,6 +68,9 @@ pub fn csv_decode(a: FuncArgs) -> Result<Value, String> {
     let invalid = |e: csv::Error| format!("argument 1 is not valid CSV: {e}");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().map_err(invalid)?.clone();
+    if headers.is_empty() {
+        return Err("argument 1 has no header line naming the columns".into());
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(invalid)?;

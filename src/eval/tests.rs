@@ -263,6 +263,7 @@ fn encodings_as_in_terraform() {
         r#"[{a = "1", b = "2", c = "3"}, {a = "4", b = "5", c = "6"}]"#,
     );
     fails_with(r#"csvdecode("a,b\n1,2,3")"#, "not valid CSV");
+    fails_with(r#"csvdecode("")"#, "no header line");
     same(r#"base64encode("Hello World")"#, r#""SGVsbG8gV29ybGQ=""#);
     same(r#"base64decode("SGVsbG8gV29ybGQ=")"#, r#""Hello World""#);
     fails_with(r#"base64decode("//79")"#, "UTF-8");
