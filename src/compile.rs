@@ -10,7 +10,7 @@ use serde_json::Map as JsonMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
-use crate::eval::{self, EvalFailure, Missing, base_context};
+use crate::eval::{self, EvalFailure, Missing, base_context_in};
 use crate::model::{FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorKey, Reference, Template};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
@@ -296,7 +296,7 @@ impl<'m> Compiler<'m> {
             .enumerate()
             .map(|(i, t)| (t.name.value.as_str(), i))
             .collect();
-        let mut base = base_context();
+        let mut base = base_context_in(&model.root);
         base.declare_var("local", model.locals.value());
         Compiler {
             model,

@@ -16,6 +16,8 @@ pub struct Model {
     /// `moved { from = monitor.old  to = monitor.new }` blocks: renames that keep monitor ids.
     pub moves: Vec<Move>,
     pub sources: SourceMap,
+    /// The project directory: where the file functions (`file`, `templatefile`, ...) read.
+    pub root: std::path::PathBuf,
     /// `locals { ... }` of every file, evaluated.
     pub locals: Locals,
     /// A file failed to parse, so templates may be missing: a reference to an unknown monitor

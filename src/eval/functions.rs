@@ -9,7 +9,10 @@ use hcl::eval::{Func, FuncArgs};
 use hcl::{Map, Value};
 
 use super::format::{format, format_list};
-use super::{check_result_size, describe_value};
+use super::{
+    check_result_size, collections, describe_value, encoding, files, hashes, numbers, patterns,
+    text,
+};
 
 /// A function: its name, how it is called (for messages), and its body.
 pub struct Function {
@@ -44,9 +47,11 @@ pub const FUNCTIONS: &[Function] = &[
     }),
     f(
         "replace",
-        "replace(string, substring, replacement)",
-        replace,
+        "replace(string, substring or /regex/, replacement)",
+        patterns::replace,
     ),
+    f("regex", "regex(pattern, string)", patterns::regex),
+    f("regexall", "regexall(pattern, string)", patterns::regexall),
     f("split", "split(separator, string)", split),
     f("join", "join(separator, list)", join),
     f("substr", "substr(string, offset, length)", substr),
@@ -66,6 +71,83 @@ pub const FUNCTIONS: &[Function] = &[
         a.at_least(1)?;
         format_list(&a.string(0)?, &a[1..])
     }),
+    f("trimprefix", "trimprefix(string, prefix)", |a| {
+        a.arity(2)?;
+        let text = a.string(0)?;
+        Ok(text.strip_prefix(&a.string(1)?).unwrap_or(&text).into())
+    }),
+    f("trimsuffix", "trimsuffix(string, suffix)", |a| {
+        a.arity(2)?;
+        let text = a.string(0)?;
+        Ok(text.strip_suffix(&a.string(1)?).unwrap_or(&text).into())
+    }),
+    f("chomp", "chomp(string)", |a| {
+        a.arity(1)?;
+        Ok(text::chomp(&a.string(0)?).into())
+    }),
+    f("indent", "indent(spaces, string)", text::indent),
+    f("strrev", "strrev(string)", |a| {
+        a.arity(1)?;
+        Ok(text::strrev(&a.string(0)?).into())
+    }),
+    f("strcontains", "strcontains(string, substring)", |a| {
+        a.arity(2)?;
+        Ok(a.string(0)?.contains(&a.string(1)?).into())
+    }),
+    // encodings
+    f("jsonencode", "jsonencode(value)", encoding::json_encode),
+    f("jsondecode", "jsondecode(string)", encoding::json_decode),
+    f("yamlencode", "yamlencode(value)", encoding::yaml_encode),
+    f("yamldecode", "yamldecode(string)", encoding::yaml_decode),
+    f("csvdecode", "csvdecode(string)", encoding::csv_decode),
+    f(
+        "base64encode",
+        "base64encode(string)",
+        encoding::base64_encode,
+    ),
+    f(
+        "base64decode",
+        "base64decode(string)",
+        encoding::base64_decode,
+    ),
+    f("urlencode", "urlencode(string)", encoding::url_encode),
+    // files: called where the evaluator sees the project directory (see `lazy`); these
+    // bodies run only where it cannot, in the body of a template's `%{for}`.
+    f("file", "file(path)", in_for_body),
+    f("fileexists", "fileexists(path)", in_for_body),
+    f("fileset", "fileset(path, pattern)", in_for_body),
+    f("templatefile", "templatefile(path, vars)", in_for_body),
+    f("filebase64", "filebase64(path)", in_for_body),
+    f("filemd5", "filemd5(path)", in_for_body),
+    f("filesha1", "filesha1(path)", in_for_body),
+    f("filesha256", "filesha256(path)", in_for_body),
+    f("filesha512", "filesha512(path)", in_for_body),
+    f("filebase64sha256", "filebase64sha256(path)", in_for_body),
+    f("filebase64sha512", "filebase64sha512(path)", in_for_body),
+    f(
+        "templatestring",
+        "templatestring(string, vars)",
+        files::template_string,
+    ),
+    f("basename", "basename(path)", |a| {
+        a.arity(1)?;
+        Ok(files::basename(&a.string(0)?).into())
+    }),
+    f("dirname", "dirname(path)", |a| {
+        a.arity(1)?;
+        Ok(files::dirname(&a.string(0)?).into())
+    }),
+    // hashes
+    f("md5", "md5(string)", |a| hash_of("md5", &a)),
+    f("sha1", "sha1(string)", |a| hash_of("sha1", &a)),
+    f("sha256", "sha256(string)", |a| hash_of("sha256", &a)),
+    f("sha512", "sha512(string)", |a| hash_of("sha512", &a)),
+    f("base64sha256", "base64sha256(string)", |a| {
+        hash_of("base64sha256", &a)
+    }),
+    f("base64sha512", "base64sha512(string)", |a| {
+        hash_of("base64sha512", &a)
+    }),
     // numbers
     f("abs", "abs(number)", |a| {
         a.arity(1)?;
@@ -81,6 +163,16 @@ pub const FUNCTIONS: &[Function] = &[
     }),
     f("min", "min(number, ...)", |a| extreme(&a, f64::min)),
     f("max", "max(number, ...)", |a| extreme(&a, f64::max)),
+    f("parseint", "parseint(string, base)", numbers::parseint),
+    f("pow", "pow(number, power)", |a| {
+        a.arity(2)?;
+        number(a.number(0)?.powf(a.number(1)?))
+    }),
+    f("log", "log(number, base)", numbers::log),
+    f("signum", "signum(number)", |a| {
+        a.arity(1)?;
+        Ok(numbers::signum(a.number(0)?))
+    }),
     // collections
     f("length", "length(string, list or object)", length),
     f("concat", "concat(list, ...)", concat),
@@ -104,9 +196,104 @@ pub const FUNCTIONS: &[Function] = &[
         ))
     }),
     f("coalesce", "coalesce(value, ...)", coalesce),
+    f(
+        "coalescelist",
+        "coalescelist(list, ...)",
+        collections::coalescelist,
+    ),
+    f("merge", "merge(object, ...)", collections::merge),
+    f("alltrue", "alltrue(list)", |a| {
+        Ok(collections::booleans(&a)?.into_iter().all(|b| b).into())
+    }),
+    f("anytrue", "anytrue(list)", |a| {
+        Ok(collections::booleans(&a)?.into_iter().any(|b| b).into())
+    }),
+    f("distinct", "distinct(list)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(collections::distinct(a.list(0)?)))
+    }),
+    f("flatten", "flatten(list)", |a| {
+        a.arity(1)?;
+        let mut flat = Vec::new();
+        collections::flatten(a.list(0)?, &mut flat);
+        Ok(Value::Array(flat))
+    }),
+    f("sort", "sort(list)", collections::sort),
+    f("element", "element(list, index)", collections::element),
+    f("index", "index(list, value)", collections::index),
+    f("slice", "slice(list, start, end)", collections::slice),
+    f("range", "range(start, limit, step)", collections::range),
+    f("zipmap", "zipmap(keys, values)", collections::zipmap),
+    f("compact", "compact(list)", |a| {
+        a.arity(1)?;
+        let list = a.list(0)?;
+        let kept = list
+            .iter()
+            .filter(|v| !v.is_null() && v.as_str() != Some(""));
+        Ok(Value::Array(kept.cloned().collect()))
+    }),
+    f("reverse", "reverse(list)", |a| {
+        a.arity(1)?;
+        Ok(Value::Array(a.list(0)?.iter().rev().cloned().collect()))
+    }),
+    f("sum", "sum(list)", collections::sum),
+    f("one", "one(list)", collections::one),
+    f("setunion", "setunion(set, ...)", collections::set_union),
+    f(
+        "setintersection",
+        "setintersection(set, ...)",
+        collections::set_intersection,
+    ),
+    f(
+        "setsubtract",
+        "setsubtract(set, set)",
+        collections::set_subtract,
+    ),
+    f("chunklist", "chunklist(list, size)", collections::chunklist),
+    f(
+        "matchkeys",
+        "matchkeys(values, keys, searchset)",
+        collections::matchkeys,
+    ),
+    f("transpose", "transpose(object)", collections::transpose),
+    f(
+        "setproduct",
+        "setproduct(set, set, ...)",
+        collections::setproduct,
+    ),
+    // errors: `try` and `can` are evaluated lazily (see `lazy`); these bodies run only where
+    // that cannot be done, after every argument evaluated without an error.
+    f("try", "try(expression, fallback, ...)", |a| {
+        a.at_least(1)?;
+        Ok(a[0].clone())
+    }),
+    f("can", "can(expression)", |a| {
+        a.arity(1)?;
+        Ok(Value::Bool(true))
+    }),
     // conversions
     f("tostring", "tostring(value)", to_string),
     f("tonumber", "tonumber(value)", to_number),
+    f("tobool", "tobool(value)", numbers::to_bool),
+    f("tolist", "tolist(list)", |a| {
+        a.arity(1)?;
+        match &a[0] {
+            Value::Null => Ok(Value::Null),
+            _ => Ok(Value::Array(collections::unified(a.list(0)?))),
+        }
+    }),
+    f("toset", "toset(list)", |a| {
+        a.arity(1)?;
+        match &a[0] {
+            Value::Null => Ok(Value::Null),
+            _ => Ok(Value::Array(collections::set(a.list(0)?))),
+        }
+    }),
+    f("tomap", "tomap(object)", collections::to_map),
+    f("type", "type(value)", |a| {
+        a.arity(1)?;
+        Ok(numbers::type_name(&a[0]).into())
+    }),
 ];
 
 const fn f(name: &'static str, signature: &'static str, body: Func) -> Function {
@@ -118,7 +305,7 @@ const fn f(name: &'static str, signature: &'static str, body: Func) -> Function 
 }
 
 /// Checks of a call's arguments that explain themselves.
-trait Args {
+pub(super) trait Args {
     fn count(&self) -> String;
     fn arity(&self, wanted: usize) -> Result<(), String>;
     fn at_least(&self, wanted: usize) -> Result<(), String>;
@@ -254,6 +441,19 @@ fn title(text: &str) -> String {
         .collect()
 }
 
+fn hash_of(name: &str, a: &[Value]) -> Result<Value, String> {
+    a.arity(1)?;
+    Ok(hashes::hash(name, a.string(0)?.as_bytes()).into())
+}
+
+fn in_for_body(_: FuncArgs) -> Result<Value, String> {
+    Err(
+        "files cannot be read in the body of a template's `%{for}`: read the file outside \
+         it, in a local, and use the local"
+            .into(),
+    )
+}
+
 fn split(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let separator = a.string(0)?;
@@ -267,16 +467,6 @@ fn split(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(
         text.split(separator.as_str()).map(Value::from).collect(),
     ))
-}
-
-fn replace(a: FuncArgs) -> Result<Value, String> {
-    a.arity(3)?;
-    let (text, from, to) = (a.string(0)?, a.string(1)?, a.string(2)?);
-    // Every match (every character boundary, for an empty `from`) can grow the text.
-    let matches = text.matches(from.as_str()).count();
-    let size = (text.len() - matches * from.len()).saturating_add(matches.saturating_mul(to.len()));
-    check_result_size(size)?;
-    Ok(text.replace(&from, &to).into())
 }
 
 fn join(a: FuncArgs) -> Result<Value, String> {

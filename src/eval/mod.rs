@@ -1,7 +1,15 @@
 //! Evaluating HCL expressions: the function library and readable evaluation errors.
 
+mod collections;
+mod encoding;
+mod files;
 mod format;
 mod functions;
+mod hashes;
+mod lazy;
+mod numbers;
+mod patterns;
+mod text;
 
 use hcl::Value;
 use hcl::eval::{Context, Evaluate, FuncDef, ParamType};
@@ -16,6 +24,14 @@ pub fn base_context() -> Context<'static> {
             .build(function.body);
         ctx.declare_func(function.name, def);
     }
+    ctx
+}
+
+/// [`base_context`] for a project in `root`: `path.root` and `path.module` are `.`, and the
+/// file functions read files inside `root` only.
+pub fn base_context_in(root: &std::path::Path) -> Context<'static> {
+    let mut ctx = base_context();
+    files::declare_project(&mut ctx, root);
     ctx
 }
 
@@ -97,12 +113,13 @@ pub fn check_result_size(bytes: usize) -> Result<(), String> {
 /// debug builds, on any non-finite result such as `1 / 0`): found by fuzzing. A user's typo must
 /// be a diagnostic, not a crash, so such a panic is caught here and its message kept off stderr.
 pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFailure> {
-    guarded(|| expr.evaluate(ctx))
+    guarded(|| lazy::evaluate(expr, ctx))
 }
 
 /// [`evaluate`] for a string template parsed once ([`crate::model::Field::template`]), with
 /// hcl-rs's own rule: a template that is one interpolation and nothing else gives that value
-/// as it is (`"${tenant.vars.limit}"` a number), any other a string.
+/// as it is (`"${tenant.vars.limit}"` a number), any other a string. Only for a template that
+/// needs none of [`lazy`]'s care ([`plain_template`]).
 pub fn evaluate_template(
     template: &hcl::template::Template,
     ctx: &Context,
@@ -111,6 +128,12 @@ pub fn evaluate_template(
         [hcl::template::Element::Interpolation(only)] => only.expr.evaluate(ctx),
         _ => template.evaluate(ctx).map(Value::String),
     })
+}
+
+/// Whether hcl-rs can evaluate `template` as it is: no `for`, `try`, `can`, file function or
+/// directive in it (see [`lazy`]).
+pub fn plain_template(template: &hcl::template::Template) -> bool {
+    !lazy::template_needs_care(template)
 }
 
 /// Runs one evaluation with its panics caught and its result checked (see [`evaluate`]).
@@ -251,3 +274,6 @@ pub fn describe_value(value: &hcl::Value) -> &'static str {
         hcl::Value::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests;

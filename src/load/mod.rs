@@ -161,6 +161,11 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     refuse_both_layouts(&options.tenants, "tenants")?;
     refuse_both_layouts(&options.monitors, "monitors")?;
     let mut loader = Loader::default();
+    loader.model.root = match options.project_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    loader.ctx = eval::base_context_in(&loader.model.root);
     // monc.hcl is optional, but only when nothing is there: a dangling link would otherwise
     // fall back to the default ownership tags.
     let project = if is_present(&options.project_file) && is_config_file(&options.project_file)? {
@@ -1631,6 +1636,7 @@ fn field_of_expr(id: FileId, edit_expr: &EditExpr) -> Field {
     let template = match &expr {
         hcl::Expression::TemplateExpr(template) => hcl::template::Template::from_expr(template)
             .ok()
+            .filter(eval::plain_template)
             .map(std::sync::Arc::new),
         _ => None,
     };

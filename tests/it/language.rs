@@ -246,3 +246,80 @@ fn a_sync_writes_locals_and_only_enabled_instances() {
             .contains("@slack-sre-infra")
     );
 }
+
+/// Terraform's functions through the binary: a `for` over a map in key order, `try`, and files
+/// read from the project (a runbook, a template), with `-C DIR` run from elsewhere.
+#[test]
+fn functions_read_project_files_and_walk_maps_in_key_order() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("language")
+        .join("functions");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("messages")).expect("mkdir");
+    let files = [
+        ("monc.hcl", "notify = [\"@slack-sre\"]\n"),
+        (
+            "tenants.hcl",
+            "cluster \"tokyo\" {\n  region = \"ap-northeast-1\"\n}\ntenant \"acme\" {\n  cluster = \"tokyo\"\n  vars    = { service = \"acme-api\" }\n}\n",
+        ),
+        ("messages/runbook.md", "See the runbook."),
+        ("messages/alert.tftpl", "${service} is failing. ${runbook}"),
+        (
+            "monitors.hcl",
+            r#"
+locals {
+  owners = [for k, v in {team = "x", owner = "y"} : "${k}:${v}"]
+}
+monitor "errors" {
+  tier     = "L3"
+  for_each = tenants
+  name     = "[${tenant.name}] errors ${join(",", local.owners)} ${try(tenant.vars.missing, "none")}"
+  type     = "metric alert"
+  query    = "sum(last_5m):sum:errors{service:${tenant.vars.service}}.as_count() > 10"
+  message  = templatefile("messages/alert.tftpl", { service = tenant.vars.service, runbook = file("messages/runbook.md") })
+}
+"#,
+        ),
+    ];
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).expect("write");
+    }
+    let sync = monc(dir.parent().expect("parent"))
+        .args(["sync", "-C", "functions", "--org", "local", "--yes"])
+        .output()
+        .expect("sync");
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".monc/local-org.json")).expect("state"),
+    )
+    .expect("json");
+    let monitor = state["monitors"]
+        .as_object()
+        .expect("monitors")
+        .values()
+        .find(|m| common::key_of(m).as_deref() == Some("l3/errors/acme"))
+        .expect("the monitor");
+    assert_eq!(monitor["name"], "[acme] errors owner:y,team:x none");
+    let message = monitor["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("acme-api is failing. See the runbook."),
+        "{message}"
+    );
+
+    std::fs::write(
+        dir.join("monitors.hcl"),
+        "monitor \"m\" {\n  tier = \"L0\"\n  name = file(\"../secret\")\n  type = \"metric alert\"\n  query = \"avg(last_5m):avg:x{*} > 1\"\n}\n",
+    )
+    .expect("write");
+    let validate = monc(&dir).arg("validate").output().expect("validate");
+    assert_eq!(validate.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&validate.stderr);
+    assert!(
+        said.contains("`../secret` is outside the project") && said.contains("file(path)"),
+        "{said}"
+    );
+}
