@@ -71,6 +71,36 @@ pub fn previous_keys(model: &Model, template: &str, instance: Option<&str>) -> V
     keys
 }
 
+/// The blocks that have done their job: no monitor in the org (`live_keys`, keys without their
+/// tier) has a key they move from. They can be removed; Terraform users remove such blocks too.
+pub fn done<'a>(model: &'a Model, live_keys: &HashSet<&str>) -> Vec<&'a Move> {
+    model
+        .moves
+        .iter()
+        .filter(|moved| !live_keys.iter().any(|key| moves_from(&moved.from, key)))
+        .collect()
+}
+
+/// Whether `key` (without its tier) is one of the keys `from` names: `x/acme` for
+/// `monitor.x["acme"]`; `x`, `x/<anything>` for `monitor.x`.
+fn moves_from(from: &MoveEnd, key: &str) -> bool {
+    let template = from.template.value.as_str();
+    match &from.instance {
+        Some(instance) => key
+            .strip_prefix(template)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|rest| {
+                rest == instance.value || rest.strip_suffix("/composite") == Some(&instance.value)
+            }),
+        None => {
+            key == template
+                || key
+                    .strip_prefix(template)
+                    .is_some_and(|r| r.starts_with('/'))
+        }
+    }
+}
+
 fn template<'a>(model: &'a Model, name: &str) -> Option<&'a Template> {
     model.templates.iter().find(|t| t.name.value == name)
 }

@@ -121,6 +121,12 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         0
     };
     let reported = report(args, &planned.plan, preflight.slack_webhook.as_deref()).await;
+    for at in &planned.done_moves {
+        eoutln!(
+            "note: the moved block at {at} has done its job: no monitor in the org has a key it \
+             moves from, so it can be removed"
+        );
+    }
     org::close(planned.connection).await;
     match reported {
         Err(message) => org::fail(message),

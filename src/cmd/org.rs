@@ -26,6 +26,8 @@ pub struct Planned {
     pub live_wire: Vec<Monitor>,
     pub plan: Plan,
     pub ownership: Ownership,
+    /// Where each `moved` block that has done its job stands (`file:line:col`).
+    pub done_moves: Vec<String>,
 }
 
 /// Checks the config (printing diagnostics), connects and plans; `only` (from
@@ -67,12 +69,33 @@ pub async fn prepare(
             "`moved` blocks conflict with the org (see above); nothing was changed",
         ));
     }
+    let done_moves = done_moves(&checked, &org.plan, &ownership);
     Ok(Planned {
         connection,
         live_wire: org.wire,
         plan: org.plan,
         ownership,
+        done_moves,
     })
+}
+
+/// `moved` blocks no monitor of the org needs any more, by where they stand.
+fn done_moves(checked: &Checked, plan: &monc::plan::Plan, ownership: &Ownership) -> Vec<String> {
+    let live_keys: std::collections::HashSet<&str> = plan
+        .changes
+        .iter()
+        .filter_map(|c| c.live.as_ref()?.tag_value(&ownership.key_tag))
+        .map(monc::model::key_without_tier)
+        .collect();
+    let sources = &checked.model.sources;
+    monc::moved::done(&checked.model, &live_keys)
+        .into_iter()
+        .map(|moved| {
+            let (line, col) = sources.line_col(moved.span.file, moved.span.range.start);
+            let path = monc::diagnostic::display_path(&sources.file(moved.span.file).path);
+            format!("{path}:{line}:{col}")
+        })
+        .collect()
 }
 
 pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {

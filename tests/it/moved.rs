@@ -361,3 +361,25 @@ fn a_single_monitor_moves_into_an_instance_of_the_same_template() {
         before
     );
 }
+
+/// Once no monitor in the org has the key a block moves from, `diff` says the block has done its
+/// job and can go (validate cannot: it does not read the org).
+#[test]
+fn diff_says_when_a_moved_block_has_done_its_job() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = common::start_on(&runtime);
+    let url = emulator.base_url();
+    let dir = common::reference_copy("moved", "done");
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    rename_template(&dir, true);
+    let pending = output_text(&monc_at(&dir, &url, &["diff"]));
+    assert!(!pending.contains("has done its job"), "{pending}");
+    assert!(monc_at(&dir, &url, &["sync", "--yes"]).status.success());
+    let done = monc_at(&dir, &url, &["diff"]);
+    assert_eq!(done.status.code(), Some(0));
+    let said = output_text(&done);
+    assert!(
+        said.contains("l3_tenant.hcl:") && said.contains("has done its job"),
+        "{said}"
+    );
+}
