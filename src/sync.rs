@@ -15,7 +15,7 @@ use crate::datadog::{ApiError, Client, Monitor, MonitorContext};
 use crate::model::{is_composite, partner_key};
 use crate::plan::{
     Action, Change, Definition, DesiredMonitor, LiveMonitor, Ownership, Plan, apply_order,
-    apply_rank, marker_line,
+    apply_rank, marker_line, parse_marker,
 };
 
 /// Called after every change with (done, total, outcome), as it happens: what was applied is
@@ -585,9 +585,15 @@ async fn create(
             Err(ApiError::ResponseLost { .. }) => {
                 let tags = [ownership.owner_tag.clone(), key_tag.clone()];
                 let found = client.list_monitors(&tags).await?;
-                // The server's tag filter is not trusted: only a monitor that carries both tags
-                // is the one this create made.
-                if let Some(existing) = found.iter().find(|m| m.has_all_tags(&tags)) {
+                // The server's tag filter is not trusted: only a monitor of this project that
+                // carries the key and monc's marker for it is the one this create made, never
+                // another project's monitor with the same key, nor a clone.
+                let made_here = |m: &&Monitor| {
+                    m.has_all_tags(&tags)
+                        && ownership.owns(&m.tags)
+                        && parse_marker(&m.message).is_some_and(|(key, _)| key == desired.key)
+                };
+                if let Some(existing) = found.iter().find(made_here) {
                     return Ok(existing.id);
                 }
             }

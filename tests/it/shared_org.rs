@@ -521,3 +521,49 @@ fn a_replaced_message_is_posted_as_drift_to_slack() {
         "{text}"
     );
 }
+
+/// A create whose answer is lost is looked up by key: only a monitor this project wrote counts,
+/// never another project's monitor with the same key (its composites would point at it).
+#[tokio::test]
+async fn a_lost_create_is_never_matched_to_another_projects_monitor() {
+    use monc_emulator::Fate;
+    let (emulator, client) = common::start().await;
+    let dir = common::reference_copy("shared-org", "lost-create-two-projects");
+    common::sync(&dir, &client, false).await;
+    let settings = dir.join("monc.hcl");
+    let text = std::fs::read_to_string(&settings).expect("read");
+    std::fs::write(&settings, format!("project = \"second\"\n{text}")).expect("write");
+    let checked = monc::check(&monc::load::LoadOptions::in_dir(&dir)).expect("loads");
+    let ownership = monc::plan::Ownership::of(&checked.model.project);
+    let desired = monc::plan::desired_monitors(&checked);
+    let org = monc::plan::live::plan_against_org(&client, &desired, &ownership, &[])
+        .await
+        .expect("plan");
+    let one_at_a_time = monc::datadog::Client::new(
+        &emulator.base_url(),
+        &monc::datadog::Credentials::new("k", "a"),
+        monc::datadog::ClientOptions {
+            max_concurrency: 1,
+            ..Default::default()
+        },
+    )
+    .expect("client");
+    // The first create is carried out, but its answer never arrives.
+    emulator.script_fates([Fate::DropAfterCommit]);
+    let options = monc::sync::ApplyOptions {
+        ownership: ownership.clone(),
+        validate_first: false,
+        ..common::apply_options(&dir, false)
+    };
+    let report = monc::sync::apply(&one_at_a_time, &org.plan, &org.wire, &options).await;
+    assert!(report.failures().next().is_none(), "{report:#?}");
+    for outcome in &report.outcomes {
+        let id = outcome.id.expect("an id");
+        let monitor = emulator.monitor(id).expect("monitor");
+        assert!(
+            monitor["tags"].to_string().contains("monc-project:second"),
+            "{} was matched to monitor {id} of another project: {monitor:#}",
+            outcome.key
+        );
+    }
+}
