@@ -818,6 +818,31 @@ fn explain_prints_a_codes_meaning() {
     assert!(String::from_utf8_lossy(&all.stdout).lines().count() > 40);
 }
 
+/// `monc explain CODE` prints the code's section of docs/checks.md, the one reference of checks
+/// (issue 24), word for word.
+#[test]
+fn explain_prints_the_codes_section_of_the_checks_reference() {
+    let checks = std::fs::read_to_string(root().join("docs/checks.md")).expect("docs/checks.md");
+    for code in ["monc::no-data-suppressor", "monc::syntax", "monc::moved"] {
+        let heading = format!("### `{code}`");
+        let section: Vec<&str> = checks
+            .lines()
+            .skip_while(|l| *l != heading)
+            .skip(1)
+            .take_while(|l| !l.starts_with('#'))
+            .collect();
+        assert!(!section.is_empty(), "no section for {code}");
+        let output = monc(&root())
+            .args(["explain", code])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            format!("{code}\n\n{}\n", section.join("\n").trim()),
+        );
+    }
+}
+
 /// While `monc emulator` serves the local org, `--org local` cannot open it: the error says how
 /// to reach the running one.
 #[test]
