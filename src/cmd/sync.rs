@@ -78,10 +78,12 @@ fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
     // run could never apply anything: say so now, not after reading the org and only in a
     // week when there happen to be changes.
     if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
-        return Err(org::fail(
+        return Err(org::fail(if args.plan.is_some() {
+            "no terminal to confirm the plan; pass --yes to apply it"
+        } else {
             "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
-             orphans), or --dry-run to only show it",
-        ));
+             orphans), or --dry-run to only show it"
+        }));
     }
     Ok(only)
 }
@@ -153,7 +155,13 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         }
     };
     let report = apply_with_progress(&mut planned, &args.config.dir, prune, json).await;
-    print_report(&report, json);
+    // A saved plan's deletes are decided when it is made (`--plan` refuses `--prune`).
+    let prune_hint = if saved.is_some() {
+        "make the plan with `monc diff --prune --out FILE` to delete them"
+    } else {
+        "delete them with --prune"
+    };
+    print_report(&report, json, prune_hint);
     let failed = report.incomplete();
     org::close(planned.connection).await;
     if failed {
@@ -314,7 +322,7 @@ fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
     }
 }
 
-fn print_report(report: &Report, json: bool) {
+fn print_report(report: &Report, json: bool, prune_hint: &str) {
     if let Some(error) = &report.backup_error {
         eoutln!("error: {error}");
     }
@@ -360,7 +368,7 @@ fn print_report(report: &Report, json: bool) {
     }
     if !report.orphans_kept.is_empty() {
         outln!(
-            "Kept {} monitor(s) no longer in the config; delete them with --prune.",
+            "Kept {} monitor(s) no longer in the config; {prune_hint}.",
             report.orphans_kept.len()
         );
     }

@@ -272,6 +272,12 @@ fn the_plan_keeps_its_tenants_and_prune() {
         assert_eq!(code, 2, "{text}");
         let (code, text) = run(&dir, &emulator, &["sync", "--plan", "plan.json", "--yes"]);
         assert_eq!(code, 0, "{text}");
+        if acme_left {
+            assert!(
+                text.contains("make the plan with `monc diff --prune --out FILE`"),
+                "{text}"
+            );
+        }
         let keys = common::keys_in_org(&emulator);
         assert_eq!(
             keys.iter().any(|k| k.ends_with("/acme")),
