@@ -110,7 +110,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 macro_rules! catalogue {
     ($($variant:ident = $code:literal: $description:literal,)*) => {
         /// Every kind of problem monc reports; its string (`monc::unknown-monitor`) is stable,
-        /// documented in the README and written in `ignore = [...]`.
+        /// documented in docs/checks.md and written in `ignore = [...]`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code {
             $($variant,)*

@@ -70,12 +70,14 @@ enum Command {
     /// compares them with the config after normalising what the API fills in, and shows
     /// creates (+), updates (~, field by field), deletes (-), and monitors changed outside monc
     /// (drift). `--format markdown --output drift.md` writes a report for pull requests or a
-    /// scheduled drift check.
+    /// scheduled drift check; `--out plan.json` saves the plan for `monc sync --plan plan.json`.
     Diff(cmd::diff::DiffArgs),
     /// Apply the plan: constituents before composites, a backup first, deletes only with --prune.
     ///
     /// Asks for confirmation at a terminal; pass --yes in CI. Re-running after a partial failure
     /// finishes the job; a monitor changed in Datadog since the plan was read is not overwritten.
+    /// `--plan plan.json` applies exactly a plan saved by `monc diff --out plan.json`, or
+    /// nothing if the configuration, the org or a monitor it touches changed since.
     /// Exit codes: 0 applied (or nothing to do), 1 an error or a failed change, 2 --dry-run with
     /// changes pending.
     Sync(cmd::sync::SyncArgs),

@@ -198,7 +198,7 @@ pub fn check_org(
 
 /// Same host (and, off loopback, same scheme and port). The local emulator gets a new port
 /// every run, so on loopback the host decides (and the org id tells emulated orgs apart).
-fn same_origin(a: &str, b: &str) -> bool {
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
     let (Ok(a), Ok(b)) = (reqwest::Url::parse(a), reqwest::Url::parse(b)) else {
         return a == b;
     };

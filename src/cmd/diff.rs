@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use super::connect::OrgArgs;
 use monc::output::{self, plan as render};
 use monc::plan::Plan;
+use monc::plan::saved::{PlanOptions, SavedOrg, SavedPlan};
 
 use monc::sync::validate_remotely;
 
@@ -32,6 +33,15 @@ pub struct DiffArgs {
     /// Write the plan to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also save the plan to FILE for `monc sync --plan FILE`, which applies exactly it, or
+    /// nothing if the configuration or the org moved since (like `terraform plan -out`). The
+    /// file holds the org's monitors: it is written private (0600).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// With --out: the saved plan also deletes the monitors no longer in the config (as
+    /// `sync --prune`); without it `sync --plan` keeps them.
+    #[arg(long, requires = "out")]
+    pub prune: bool,
     #[command(flatten)]
     pub tenants: super::TenantArgs,
     /// Post a drift summary to the Slack incoming webhook in MONC_SLACK_WEBHOOK_URL when there is
@@ -68,8 +78,10 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
     } else {
         None
     };
-    if let Some(path) = &args.output {
-        check_output_file(path).map_err(org::fail)?;
+    for (flag, path) in [("--output", &args.output), ("--out", &args.out)] {
+        if let Some(path) = path {
+            check_output_file(flag, path).map_err(org::fail)?;
+        }
     }
     Ok(Preflight {
         only,
@@ -77,22 +89,23 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
     })
 }
 
-/// `--output FILE` can be created: its directory exists and FILE is not a directory.
-fn check_output_file(path: &Path) -> Result<(), String> {
+/// `--output FILE` (or `--out FILE`) can be created: its directory exists and FILE is not a
+/// directory.
+fn check_output_file(flag: &str, path: &Path) -> Result<(), String> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
         return Err(format!(
-            "--output {}: the directory {} does not exist",
+            "{flag} {}: the directory {} does not exist",
             path.display(),
             dir.display()
         ));
     }
     if path.is_dir() {
         return Err(format!(
-            "--output {} is a directory; name a file",
+            "{flag} {} is a directory; name a file",
             path.display()
         ));
     }
@@ -120,7 +133,14 @@ async fn diff(args: &DiffArgs) -> ExitCode {
     } else {
         0
     };
-    let reported = report(args, &planned.plan, preflight.slack_webhook.as_deref()).await;
+    let saved = match &args.out {
+        Some(path) => save(path, &planned, saved_options(args, preflight.only.clone())),
+        None => Ok(()),
+    };
+    let reported = match saved {
+        Ok(()) => report(args, &planned.plan, preflight.slack_webhook.as_deref()).await,
+        Err(message) => Err(message),
+    };
     for at in &planned.done_moves {
         eoutln!(
             "note: the moved block at {at} has done its job: no monitor in the org has a key it \
@@ -135,6 +155,38 @@ async fn diff(args: &DiffArgs) -> ExitCode {
         )),
         Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
         Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+fn saved_options(args: &DiffArgs, tenants: Option<Vec<String>>) -> PlanOptions {
+    PlanOptions {
+        tenants,
+        claim_unnamed: args.claim.claim_unnamed,
+        prune: args.prune,
+    }
+}
+
+/// Writes the plan for `sync --plan`, atomically and private (it holds the org's monitors).
+fn save(path: &Path, planned: &org::Planned, options: PlanOptions) -> Result<(), String> {
+    let saved = SavedPlan::of(&planned.plan, saved_org(planned), options);
+    monc::atomic_file::write_private(path, saved.to_file_text().as_bytes())
+        .map_err(|e| format!("cannot write the plan to {}: {e}", path.display()))
+}
+
+/// The org a plan is made against: `local`, or the API origin, with the org id its monitors
+/// carry and the project's ownership tags.
+pub fn saved_org(planned: &org::Planned) -> SavedOrg {
+    let api = if planned.connection.emulator.is_some() {
+        "local".to_string()
+    } else {
+        planned.connection.client.base_url().to_string()
+    };
+    SavedOrg {
+        api,
+        org_id: monc::backup::org_id_of(planned.live_wire.iter()),
+        owner_tag: planned.ownership.owner_tag.clone(),
+        key_tag: planned.ownership.key_tag.clone(),
+        project: planned.ownership.project.clone(),
     }
 }
 

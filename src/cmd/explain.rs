@@ -1,12 +1,12 @@
-//! `monc explain CODE`: what a diagnostic code catches and how to fix it, from the README's
-//! tables of checks (the one place they are written), as `ruff rule` does.
+//! `monc explain CODE`: what a diagnostic code catches and whether it may be ignored, printed
+//! from its section of docs/checks.md (the one place checks are described), as `ruff rule` does.
 
 use std::process::ExitCode;
 
 use monc::diagnostic::{Code, did_you_mean};
 
-/// The README, whose tables of checks say what each code catches and why it may be ignored.
-const README: &str = include_str!("../../README.md");
+/// The reference of checks: a section per code, `### `monc::code``.
+const CHECKS: &str = include_str!("../../docs/checks.md");
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
@@ -52,55 +52,75 @@ fn parse(text: &str) -> Option<Code> {
     Code::parse(&qualified(text))
 }
 
-/// The code, what it catches, and whether and why `ignore = [...]` may silence it.
+/// The code and its section of docs/checks.md: what it catches, whether and why
+/// `ignore = [...]` may silence it.
 fn explanation(code: Code) -> String {
     let name = code.as_str();
-    let catches = table_cell(name, 0).unwrap_or_else(|| code.description().to_string());
-    let mut text = format!("{name}\n\n{catches}\n");
-    match table_cell(name, 1) {
-        Some(why) if code.can_be_ignored() => text.push_str(&format!(
-            "\nCan be ignored for one template (`ignore = [\"{name}\"]`): {why}\n"
-        )),
-        _ => text.push_str(
-            "\nCannot be ignored: Datadog would reject the monitor, monc cannot build it, or \
-             every sync would rewrite it.\n",
-        ),
-    }
-    text
+    let section = section(name).unwrap_or_else(|| code.description().to_string());
+    format!("{name}\n\n{section}")
 }
 
-/// The text of the `nth` README table row for `code` (0: what it catches, 1: why it may be
-/// ignored), Markdown code spans shown plainly.
-fn table_cell(code: &str, nth: usize) -> Option<String> {
-    let quoted = format!("`{code}`");
-    README
+/// The heading of a code's section in docs/checks.md.
+fn heading(code: &str) -> String {
+    format!("### `{code}`")
+}
+
+/// The text of the section of docs/checks.md for `code`, up to the next heading.
+fn section(code: &str) -> Option<String> {
+    let heading = heading(code);
+    let mut lines = CHECKS.lines().skip_while(|line| line.trim_end() != heading);
+    lines.next()?;
+    let body: Vec<&str> = lines.take_while(|line| !line.starts_with('#')).collect();
+    Some(body.join("\n").trim().to_string())
+}
+
+/// Every code docs/checks.md has a section for, in its order.
+#[cfg(test)]
+fn documented_codes() -> Vec<&'static str> {
+    CHECKS
         .lines()
-        .filter(|line| {
-            // `| `monc::a`, `monc::b` (warning) | text |`: the first cell names the codes.
-            let first = line.strip_prefix("| ").and_then(|l| l.split(" | ").next());
-            first.is_some_and(|cell| {
-                cell.split(", ")
-                    .any(|name| name.split(' ').next() == Some(quoted.as_str()))
-            })
-        })
-        .nth(nth)
-        .and_then(|line| line.trim_end_matches('|').rsplit(" | ").next())
-        .map(|cell| cell.trim().replace('`', ""))
+        .filter_map(|line| line.strip_prefix("### `")?.strip_suffix('`'))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every code has a row in the README's table of checks for `explain` to show.
+    /// One source of truth: every code of the catalogue has a section in docs/checks.md, and
+    /// every section is a code of the catalogue.
     #[test]
-    fn every_code_is_explained_from_the_readme() {
+    fn every_code_has_a_section_and_every_section_a_code() {
+        let documented = documented_codes();
         for code in Code::ALL {
-            let catches = table_cell(code.as_str(), 0);
-            assert!(catches.is_some(), "{} has no README row", code.as_str());
-            if code.can_be_ignored() {
-                assert!(table_cell(code.as_str(), 1).is_some(), "{}", code.as_str());
-            }
+            assert!(
+                documented.contains(&code.as_str()),
+                "{} has no section in docs/checks.md",
+                code.as_str()
+            );
+        }
+        for name in &documented {
+            assert!(
+                Code::parse(name).is_some(),
+                "docs/checks.md has a section for `{name}`, which is no code"
+            );
+        }
+        assert_eq!(documented.len(), Code::ALL.len(), "a code documented twice");
+    }
+
+    /// A section says a code can be ignored exactly when the catalogue lets `ignore` silence it.
+    #[test]
+    fn every_section_says_whether_its_code_can_be_ignored() {
+        for code in Code::ALL {
+            let text = section(code.as_str()).unwrap_or_default();
+            let says_ignorable = text.contains("Can be ignored for one template");
+            let says_not = text.contains("Cannot be ignored");
+            assert_eq!(
+                (says_ignorable, says_not),
+                (code.can_be_ignored(), !code.can_be_ignored()),
+                "{}: {text}",
+                code.as_str()
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +8,7 @@ use super::connect::OrgArgs;
 use monc::escape;
 use monc::output::{self, plan as render};
 use monc::plan::Action;
+use monc::plan::saved::SavedPlan;
 use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};
 
 use super::ConfigArgs;
@@ -43,6 +44,16 @@ pub struct SyncArgs {
     /// `monc diff` prints it, on standard output.
     #[arg(long, value_enum, default_value = "human")]
     pub format: SyncFormat,
+    /// Apply the plan `monc diff --out FILE` saved: exactly its changes, or nothing (exit 1,
+    /// naming what moved) when the configuration, the org, or a monitor it touches changed
+    /// since. The plan holds its planning flags (--tenant, --prune, --claim-unnamed): they,
+    /// --delete-edited and --dry-run cannot be given with it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["dry_run", "prune", "delete_edited", "tenant", "claim_unnamed"]
+    )]
+    pub plan: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,10 +78,12 @@ fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
     // run could never apply anything: say so now, not after reading the org and only in a
     // week when there happen to be changes.
     if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
-        return Err(org::fail(
+        return Err(org::fail(if args.plan.is_some() {
+            "no terminal to confirm the plan; pass --yes to apply it"
+        } else {
             "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
-             orphans), or --dry-run to only show it",
-        ));
+             orphans), or --dry-run to only show it"
+        }));
     }
     Ok(only)
 }
@@ -81,18 +94,28 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         Ok(only) => only,
         Err(code) => return code,
     };
-    let mut planned = match org::prepare(
-        &args.config,
-        &args.org,
-        only.as_deref(),
-        args.claim.claim_unnamed,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(code) => return code,
+    let saved = match &args.plan {
+        Some(path) => match SavedPlan::read(path) {
+            Ok(saved) => Some(saved),
+            Err(message) => return org::fail(message),
+        },
+        None => None,
     };
-    if args.yes && !args.delete_edited {
+    let (only, claim_unnamed) = match &saved {
+        Some(saved) => (saved.options.tenants.clone(), saved.options.claim_unnamed),
+        None => (only, args.claim.claim_unnamed),
+    };
+    let mut planned =
+        match org::prepare(&args.config, &args.org, only.as_deref(), claim_unnamed).await {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+    if let Some(saved) = &saved {
+        if let Err(message) = still_holds(saved, &planned, args.plan.as_deref()) {
+            org::close(planned.connection).await;
+            return org::fail(message);
+        }
+    } else if args.yes && !args.delete_edited {
         planned.plan.keep_edited_deletes();
     }
     if args.dry_run {
@@ -118,7 +141,13 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         org::close(planned.connection).await;
         return ExitCode::from(code);
     }
-    let prune = match confirm(args, &planned) {
+    let confirmed = match &saved {
+        Some(saved) => {
+            org::confirm_or_refuse(args.yes, "Apply this saved plan?").map(|()| saved.options.prune)
+        }
+        None => confirm(args, &planned),
+    };
+    let prune = match confirmed {
         Ok(prune) => prune,
         Err(code) => {
             org::close(planned.connection).await;
@@ -126,7 +155,13 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         }
     };
     let report = apply_with_progress(&mut planned, &args.config.dir, prune, json).await;
-    print_report(&report, json);
+    // A saved plan's deletes are decided when it is made (`--plan` refuses `--prune`).
+    let prune_hint = if saved.is_some() {
+        "make the plan with `monc diff --prune --out FILE` to delete them"
+    } else {
+        "delete them with --prune"
+    };
+    print_report(&report, json, prune_hint);
     let failed = report.incomplete();
     org::close(planned.connection).await;
     if failed {
@@ -134,6 +169,36 @@ async fn sync(args: &SyncArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A saved plan is applied only if planning again gives the same plan: the same configuration,
+/// org and project, and every change against the same live monitor, as last modified then.
+fn still_holds(saved: &SavedPlan, planned: &Planned, path: Option<&Path>) -> Result<(), String> {
+    let now = SavedPlan::of(
+        &planned.plan,
+        super::diff::saved_org(planned),
+        saved.options.clone(),
+    );
+    let moved = saved.differences(&now);
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+    // The first few name what moved; a plan applied twice would list every change.
+    const SHOWN: usize = 20;
+    let mut lines: Vec<String> = moved
+        .iter()
+        .take(SHOWN)
+        .map(|m| format!("  {}", escape::line(m)))
+        .collect();
+    if moved.len() > SHOWN {
+        lines.push(format!("  ... and {} more", moved.len() - SHOWN));
+    }
+    Err(format!(
+        "the plan in {shown} no longer holds, so nothing was written:\n{}\nhelp: make the \
+         plan again (`monc diff --out {shown}`), review it, and apply that one",
+        lines.join("\n")
+    ))
 }
 
 /// Asks at the terminal (the preflight made sure there is one) unless `--yes`. Returns whether
@@ -257,7 +322,7 @@ fn print_outcome(outcome: &Outcome, links: Option<&str>, json: bool) {
     }
 }
 
-fn print_report(report: &Report, json: bool) {
+fn print_report(report: &Report, json: bool, prune_hint: &str) {
     if let Some(error) = &report.backup_error {
         eoutln!("error: {error}");
     }
@@ -303,7 +368,7 @@ fn print_report(report: &Report, json: bool) {
     }
     if !report.orphans_kept.is_empty() {
         outln!(
-            "Kept {} monitor(s) no longer in the config; delete them with --prune.",
+            "Kept {} monitor(s) no longer in the config; {prune_hint}.",
             report.orphans_kept.len()
         );
     }

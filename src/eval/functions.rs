@@ -21,7 +21,7 @@ pub struct Function {
     pub body: Func,
 }
 
-/// Every function, in the order the README lists them.
+/// Every function, in the order docs/language.md lists them.
 pub const FUNCTIONS: &[Function] = &[
     // strings
     f("lower", "lower(string)", |a| {

@@ -8,6 +8,7 @@
 pub mod desired;
 pub mod live;
 pub mod normalize;
+pub mod saved;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -542,7 +542,8 @@ fn help_of(command: &str) -> String {
 
 /// One flag for one thing on every command: `-C DIR` wherever there is a project or a file to
 /// find, `--format` for every choice of output (no `--json`), `--output FILE` for a file to
-/// write, and `--tenant` as the one tenant filter (no `--only`).
+/// write (`diff --out FILE` is only the saved plan), and `--tenant` as the one tenant filter
+/// (no `--only`).
 #[test]
 fn every_command_speaks_one_flag_vocabulary() {
     for command in subcommands() {
@@ -556,6 +557,12 @@ fn every_command_speaks_one_flag_vocabulary() {
             "{command}: no -C DIR\n{help}"
         );
         for retired in ["--json", "--only", "--out <"] {
+            // `diff --out FILE` is Terraform's `plan -out`: the saved plan for `sync --plan`,
+            // not a second name for `--output`.
+            if command == "diff" && retired == "--out <" {
+                assert!(help.contains("--out <FILE>") && help.contains("sync --plan FILE"));
+                continue;
+            }
             assert!(!help.contains(retired), "{command} has {retired}\n{help}");
         }
     }
@@ -809,6 +816,31 @@ fn explain_prints_a_codes_meaning() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean `monc::moved`"));
     let all = common::monc_in(&dir).arg("explain").output().expect("runs");
     assert!(String::from_utf8_lossy(&all.stdout).lines().count() > 40);
+}
+
+/// `monc explain CODE` prints the code's section of docs/checks.md, the one reference of checks
+/// (issue 24), word for word.
+#[test]
+fn explain_prints_the_codes_section_of_the_checks_reference() {
+    let checks = std::fs::read_to_string(root().join("docs/checks.md")).expect("docs/checks.md");
+    for code in ["monc::no-data-suppressor", "monc::syntax", "monc::moved"] {
+        let heading = format!("### `{code}`");
+        let section: Vec<&str> = checks
+            .lines()
+            .skip_while(|l| *l != heading)
+            .skip(1)
+            .take_while(|l| !l.starts_with('#'))
+            .collect();
+        assert!(!section.is_empty(), "no section for {code}");
+        let output = monc(&root())
+            .args(["explain", code])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            format!("{code}\n\n{}\n", section.join("\n").trim()),
+        );
+    }
 }
 
 /// While `monc emulator` serves the local org, `--org local` cannot open it: the error says how

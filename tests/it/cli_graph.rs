@@ -108,13 +108,13 @@ fn unknown_tenant_is_an_error_with_a_suggestion() {
 }
 
 #[test]
-fn readme_shows_the_current_acme_graph() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+fn the_docs_show_the_current_acme_graph() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/testing.md"))
+        .expect("docs/testing.md");
     let block = format!("```mermaid\n{}```", monc_graph(&["--tenant", "acme"]));
     assert!(
         readme.contains(&block),
-        "README's mermaid block is stale: paste `monc graph --tenant acme` into it"
+        "docs/testing.md's mermaid block is stale: paste `monc graph --tenant acme` into it"
     );
 }
 

@@ -1,4 +1,4 @@
-//! The catalogue of diagnostic codes (distinct, described, listed in the README) and checks on
+//! The catalogue of diagnostic codes (distinct, described, a section each in docs/checks.md) and checks on
 //! variants of the fixture projects. The fixtures themselves (tests/fixtures/diagnostics/<name>/)
 //! run one test each in the `diagnostics` harness (tests/diagnostics.rs).
 
@@ -43,32 +43,28 @@ fn files_spelling_codes(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The codes in the first column of the README's table of checks.
-fn codes_in_readme_table() -> std::collections::BTreeSet<String> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
-    let table = readme.split("### Checks").nth(1).expect("a Checks section");
-    table
+/// The codes docs/checks.md has a section for (`### `monc::code``).
+fn codes_in_the_checks_reference() -> std::collections::BTreeSet<String> {
+    let checks =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md"))
+            .expect("docs/checks.md");
+    checks
         .lines()
-        .skip_while(|l| !l.starts_with('|'))
-        .take_while(|l| l.starts_with('|'))
-        .filter_map(|l| l.split('|').nth(1))
-        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
-        .filter(|code| code.starts_with("monc::"))
+        .filter_map(|l| l.strip_prefix("### `")?.strip_suffix('`'))
         .map(String::from)
         .collect()
 }
 
 #[test]
-fn the_readme_table_of_checks_lists_every_code_and_only_those() {
+fn the_checks_reference_lists_every_code_and_only_those() {
     let in_catalogue: std::collections::BTreeSet<String> =
         Code::ALL.iter().map(|c| c.as_str().to_string()).collect();
-    let in_readme = codes_in_readme_table();
+    let in_readme = codes_in_the_checks_reference();
     let undocumented: Vec<_> = in_catalogue.difference(&in_readme).collect();
     let stale: Vec<_> = in_readme.difference(&in_catalogue).collect();
     assert!(
         undocumented.is_empty() && stale.is_empty(),
-        "missing from the README's table: {undocumented:?}; in the table but not in Code::ALL: {stale:?}"
+        "no section in docs/checks.md: {undocumented:?}; a section but not in Code::ALL: {stale:?}"
     );
 }
 
@@ -144,13 +140,14 @@ fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
     );
 }
 
-/// The README's table of codes `ignore` may silence is the catalogue's list.
+/// The table of codes `ignore` may silence (docs/checks.md) is the catalogue's list.
 #[test]
-fn the_readme_table_of_ignorable_codes_is_the_catalogue_list() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
+fn the_table_of_ignorable_codes_is_the_catalogue_list() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md"))
+            .expect("docs/checks.md");
     let section = readme
-        .split("#### Ignoring a check for one monitor")
+        .split("## Ignoring a check for one monitor")
         .nth(1)
         .expect("the section");
     let listed: std::collections::BTreeSet<String> = section

@@ -4,7 +4,7 @@
 //!
 //! | kind of test | modules |
 //! | --- | --- |
-//! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (its `<!-- checked -->` blocks) |
+//! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (the `<!-- checked -->` blocks of README.md and docs/), `walkthrough` (the whole README, top to bottom, on a fresh copy), `saved_plan` (`diff --out`, `sync --plan`) |
 //! | checks and the language (local, no org) | `checks`, `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `pages`, `moved`, `bounded_input` |
 //! | diff / sync / status / restore against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync) |
 //! | import | `import_emulator`, `import_roundtrip`, `import_tfstate`, `corpus` (published monitors through the whole path) |
@@ -62,9 +62,11 @@ mod query_recommended_monitors;
 mod readme;
 mod reliability;
 mod restore;
+mod saved_plan;
 mod secrets;
 mod shared_org;
 mod status_emulator;
 mod status_props;
 mod sync_emulator;
 mod sync_safety;
+mod walkthrough;

@@ -1,6 +1,6 @@
-//! The README's console examples are what a reader sees: every ```console block marked
-//! `<!-- checked -->` is run, command by command, in a copy of the reference setup after the
-//! README's set-up command, and each command's output and exit code are compared with the
+//! The console examples of the README and of `docs/*.md` are what a reader sees: every
+//! ```console block marked `<!-- checked -->` is run, command by command, in a copy of the
+//! reference setup after the README's set-up command, and each command's output and exit code are compared with the
 //! block. In an expected output, a line `...` stands for any lines and a line ending in `...`
 //! for any line starting with the text before it.
 
@@ -64,7 +64,7 @@ fn steps(body: &[&str]) -> Vec<Step> {
 }
 
 /// `# exit 2: changes pending` → 2; no exit noted → 0.
-fn exit_code(comment: &str) -> i32 {
+pub(crate) fn exit_code(comment: &str) -> i32 {
     comment
         .trim()
         .strip_prefix("exit ")
@@ -74,7 +74,7 @@ fn exit_code(comment: &str) -> i32 {
 }
 
 /// Whether `actual` is what `expected` shows, `...` lines standing for any lines.
-fn matches(expected: &[String], actual: &[&str]) -> bool {
+pub(crate) fn matches(expected: &[String], actual: &[&str]) -> bool {
     match expected.split_first() {
         None => actual.is_empty(),
         Some((line, rest)) if line.trim() == "..." => {
@@ -132,33 +132,62 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// README.md and every `docs/*.md`, by path relative to the repository, with their text.
+fn documents(root: &Path) -> Vec<(String, String)> {
+    let mut paths = vec![root.join("README.md")];
+    let mut docs: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    paths.extend(docs);
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("document");
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            (name, text)
+        })
+        .collect()
+}
+
 #[test]
-fn the_readme_console_blocks_show_what_the_reader_sees() {
+fn the_checked_console_blocks_show_what_the_reader_sees() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
-    let blocks = checked_blocks(&readme);
-    assert!(
-        !blocks.is_empty(),
-        "no {MARKER} console block in the README"
-    );
-    for (index, block) in blocks.iter().enumerate() {
-        let dir = common::reference_copy("readme", &format!("block-{index}"));
-        copy_tree(&root.join("alert-tests"), &dir.join("alert-tests"));
-        copy_tree(&root.join("examples"), &dir.join("examples"));
-        let (code, output) = run(&dir, "monc sync --org local --yes");
-        assert_eq!(code, 0, "the set-up command failed: {output}");
-        for step in block {
-            let (code, output) = run(&dir, &step.command);
-            let actual: Vec<&str> = output.lines().map(str::trim_end).collect();
-            assert!(
-                code == step.exit && matches(&step.expected, &actual),
-                "README block {index}: `$ {}` exited {code} (README: {}) and printed:\n{output}\nREADME shows:\n{}",
-                step.command,
-                step.exit,
-                step.expected.join("\n")
-            );
+    let mut checked = 0;
+    for (name, text) in documents(root) {
+        for (index, block) in checked_blocks(&text).iter().enumerate() {
+            checked += 1;
+            let sandbox = format!("{}-block-{index}", name.replace(['/', '.'], "-"));
+            let dir = common::reference_copy("readme", &sandbox);
+            copy_tree(&root.join("alert-tests"), &dir.join("alert-tests"));
+            copy_tree(&root.join("examples"), &dir.join("examples"));
+            let (code, output) = run(&dir, "monc sync --org local --yes");
+            assert_eq!(code, 0, "the set-up command failed: {output}");
+            for step in block {
+                let (code, output) = run(&dir, &step.command);
+                let actual: Vec<&str> = output.lines().map(str::trim_end).collect();
+                assert!(
+                    code == step.exit && matches(&step.expected, &actual),
+                    "{name} block {index}: `$ {}` exited {code} ({name}: {}) and printed:\n{output}\n{name} shows:\n{}",
+                    step.command,
+                    step.exit,
+                    step.expected.join("\n")
+                );
+            }
         }
     }
+    // The quick start (README), validate (checks), test and matrix (testing), import (import).
+    assert!(
+        checked >= 5,
+        "only {checked} {MARKER} blocks in README.md and docs/"
+    );
 }
 
 #[test]
