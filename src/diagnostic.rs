@@ -147,7 +147,7 @@ catalogue! {
     DuplicateDefinition = "monc::duplicate-definition": "two tenants, clusters, templates or locals with the same name",
     UnknownTier = "monc::unknown-tier": "a tier not declared in monc.hcl",
     UnknownType = "monc::unknown-type": "an unknown monitor type, or one the Monitor API cannot create",
-    InvalidForEach = "monc::invalid-for-each": "`for_each` other than `tenants` or `clusters`",
+    InvalidForEach = "monc::invalid-for-each": "a `for_each` that is not `tenants`, `clusters`, a map or a set of strings (or whose keys cannot be part of a monitor key)",
     Eval = "monc::eval": "an interpolation that cannot be evaluated",
     FunctionCall = "monc::function-call": "a function called with the wrong number or types of arguments",
     UnknownLocal = "monc::unknown-local": "`local.<name>` that no `locals` block defines",

@@ -2,9 +2,14 @@
 //! computed once from constants, functions and locals.
 
 use hcl::edit::Span as _;
+use hcl::edit::expr::Expression as EditExpr;
 use hcl::edit::structure::{Attribute, Block, Body};
 
 use super::Loader;
+
+/// What a value in monc.hcl and tenants/ may use, for the help of one that fails.
+const STATIC_SCOPE: &str = "values in monc.hcl and tenants/ are computed once, from constants, \
+     functions and `local.<name>`; `tenant` and `cluster` are not in scope";
 use super::references::{self, quote_hint, scan};
 use crate::diagnostic::{Code, Diagnostic, FileId, Spanned, did_you_mean};
 use crate::english::plural;
@@ -195,20 +200,36 @@ impl Loader {
     }
 
     pub(super) fn static_value(&mut self, id: FileId, attr: &Attribute) -> Option<hcl::Value> {
-        let scanned = scan(id, &attr.value);
+        let ctx = std::mem::take(&mut self.ctx);
+        let value = self.value_in(id, &attr.value, attr.key.as_str(), &ctx, STATIC_SCOPE);
+        self.ctx = ctx;
+        value
+    }
+
+    /// The value of `expr` (of attribute `key`) in `ctx`, or nothing once what is wrong is
+    /// reported; `scope` says, in the help of a failure, what the expression may use.
+    pub(super) fn value_in(
+        &mut self,
+        id: FileId,
+        expr: &EditExpr,
+        key: &str,
+        ctx: &hcl::eval::Context<'static>,
+        scope: &str,
+    ) -> Option<hcl::Value> {
+        let scanned = scan(id, expr);
         if !self.check_locals(&scanned.locals) {
             return None;
         }
-        let what = format!("`{}`", attr.key.as_str());
-        if let Some(d) = references::division_by_zero(&scanned.divisions, &self.ctx, &what) {
+        let what = format!("`{key}`");
+        if let Some(d) = references::division_by_zero(&scanned.divisions, ctx, &what) {
             self.error(d);
             return None;
         }
-        let expr: hcl::Expression = attr.value.clone().into();
-        match eval::evaluate(&expr, &self.ctx) {
+        let hcl_expr: hcl::Expression = expr.clone().into();
+        match eval::evaluate(&hcl_expr, ctx) {
             Ok(value) => Some(value),
             Err(failure) => {
-                let span = self.span(id, attr.value.span());
+                let span = self.span(id, expr.span());
                 let quote = match failure.missing {
                     Some(eval::Missing::Variable(_)) => quote_hint(self.model.sources.text(&span)),
                     _ => None,
@@ -217,10 +238,10 @@ impl Loader {
                     Diagnostic::error(
                         Code::Eval,
                         span,
-                        format!("cannot evaluate `{}`: {}", attr.key.as_str(), failure.message),
+                        format!("cannot evaluate `{key}`: {}", failure.message),
                     )
                     .label("here")
-                    .help(quote.unwrap_or_else(|| "values in monc.hcl and tenants/ are computed once, from constants, functions and `local.<name>`; `tenant` and `cluster` are not in scope".into())),
+                    .help(quote.unwrap_or_else(|| scope.to_string())),
                 );
                 None
             }

@@ -6,6 +6,7 @@
 
 mod checks;
 mod files;
+mod for_each;
 mod ignored;
 mod locals;
 mod moves;
@@ -146,6 +147,9 @@ pub(super) struct Loader {
     ctx: hcl::eval::Context<'static>,
     /// The first definition of every tenant, cluster and template name, by kind.
     defined: HashMap<(&'static str, String), Span>,
+    /// What `for_each` expressions see: `ctx` with `tenants` and `clusters`, built when the
+    /// first one is met.
+    for_each_ctx: Option<hcl::eval::Context<'static>>,
 }
 
 impl Default for Loader {
@@ -155,6 +159,7 @@ impl Default for Loader {
             diagnostics: Diagnostics::default(),
             ctx: base_context(),
             defined: HashMap::new(),
+            for_each_ctx: None,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::diagnostic::{
     Code, Diagnostic, FileId, Span, Spanned, did_you_mean, join_help, suggestion_help,
 };
 use crate::eval;
-use crate::model::{COMPOSITE_TYPE, FanOut, Field, Reference, Template};
+use crate::model::{COMPOSITE_TYPE, Field, Reference, Template};
 
 /// The Datadog monitor types monc can create (the API spec's `MonitorType` list, plus
 /// `data-jobs alert`, which recorded traffic shows accepted, less `synthetics alert`: see
@@ -164,7 +164,7 @@ impl Loader {
             return None;
         }
         let tier = self.tier(id, attrs["tier"])?;
-        let fan_out = self.fan_out(id, attrs.get("for_each").copied(), block)?;
+        let (fan_out, each) = self.fan_out(id, attrs.get("for_each").copied(), block)?;
         let monitor_type = match attrs.get("type") {
             Some(attr) => self.monitor_type(id, attr)?,
             None => Spanned {
@@ -216,6 +216,7 @@ impl Loader {
             name,
             tier,
             fan_out,
+            each,
             monitor_type,
             display_name: field("name")?,
             query,
@@ -259,51 +260,6 @@ impl Loader {
                 None
             }
         }
-    }
-
-    pub(super) fn fan_out(
-        &mut self,
-        id: FileId,
-        attr: Option<&Attribute>,
-        block: &Block,
-    ) -> Option<Spanned<FanOut>> {
-        let Some(attr) = attr else {
-            let span = self.span(id, block.ident.span());
-            return Some(Spanned {
-                value: FanOut::Once,
-                span,
-            });
-        };
-        let span = self.span(id, attr.value.span());
-        let word = match &attr.value {
-            EditExpr::Variable(ident) => Some(ident.as_str().to_string()),
-            EditExpr::String(s) => Some(s.value().clone()),
-            _ => None,
-        };
-        let fan_out = match word.as_deref() {
-            Some("tenants") => FanOut::PerTenant,
-            Some("clusters") => FanOut::PerCluster,
-            other => {
-                let help = match other.and_then(|w| did_you_mean(w, ["tenants", "clusters"])) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => "write `for_each = tenants` (one monitor per tenant) or `for_each = clusters` (one per cluster); leave it out for a single monitor".into(),
-                };
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidForEach,
-                        span,
-                        "`for_each` must be `tenants` or `clusters`",
-                    )
-                    .label("unknown fan-out")
-                    .help(help),
-                );
-                return None;
-            }
-        };
-        Some(Spanned {
-            value: fan_out,
-            span,
-        })
     }
 
     pub(super) fn monitor_type(&mut self, id: FileId, attr: &Attribute) -> Option<Spanned<String>> {

@@ -43,6 +43,7 @@ mod emulator_host;
 mod emulator_python;
 mod fault_convergence;
 mod fidelity;
+mod for_each;
 mod go_vcr;
 mod honest_output;
 mod hostile_server;
