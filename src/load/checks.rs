@@ -6,6 +6,7 @@ use hcl::edit::expr::Expression as EditExpr;
 use hcl::edit::structure::{Attribute, Block, Body};
 
 use super::Loader;
+use super::vars::SCHEMA_BLOCKS;
 
 /// What a value in monc.hcl and tenants/ may use, for the help of one that fails.
 const STATIC_SCOPE: &str = "values in monc.hcl and tenants/ are computed once, from constants, \
@@ -159,9 +160,12 @@ impl Loader {
     }
 
     pub(super) fn reject_blocks(&mut self, id: FileId, body: &Body, what: &str, help: &str) {
-        let locals_allowed = what == "monc.hcl";
+        let top_level_allowed = what == "monc.hcl";
         for block in body.blocks() {
-            if locals_allowed && block.ident.as_str() == "locals" {
+            let ident = block.ident.as_str();
+            if top_level_allowed
+                && (ident == "locals" || SCHEMA_BLOCKS.iter().any(|(b, _)| *b == ident))
+            {
                 continue;
             }
             self.error(

@@ -15,6 +15,8 @@ mod project;
 mod references;
 mod templates;
 mod tenants;
+mod types;
+mod vars;
 
 pub use files::{HclListing, hcl_files, hcl_listing, project_files};
 pub use project::{
@@ -123,6 +125,9 @@ pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
         .chain(monitors.iter().flatten())
         .collect();
     loader.load_locals(&all);
+    // Declared vars are checked as each tenant is loaded: read them first.
+    let declaring: Vec<&ParsedFile> = project.iter().chain(tenants.iter().flatten()).collect();
+    loader.load_var_schemas(&declaring);
     loader.load_project_file(project);
     tenants
         .into_iter()
@@ -150,6 +155,10 @@ pub(super) struct Loader {
     /// What `for_each` expressions see: `ctx` with `tenants` and `clusters`, built when the
     /// first one is met.
     for_each_ctx: Option<hcl::eval::Context<'static>>,
+    /// The vars declared for tenants and for clusters (`tenant_vars`, `cluster_vars`), by kind.
+    var_schemas: HashMap<&'static str, Vec<vars::VarDecl>>,
+    /// What `validation` conditions see: `ctx` with `var` rebound per tenant or cluster.
+    validation_ctx: Option<hcl::eval::Context<'static>>,
 }
 
 impl Default for Loader {
@@ -160,6 +169,8 @@ impl Default for Loader {
             ctx: base_context(),
             defined: HashMap::new(),
             for_each_ctx: None,
+            var_schemas: HashMap::new(),
+            validation_ctx: None,
         }
     }
 }

@@ -129,7 +129,7 @@ impl Loader {
             id,
             &body,
             "monc.hcl",
-            "project settings are plain attributes (and `locals { ... }` blocks)",
+            "project settings are plain attributes (and `locals`, `tenant_vars` and `cluster_vars` blocks)",
         );
         let mut project = Project::default();
         for attr in body.attributes() {

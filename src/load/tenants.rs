@@ -25,11 +25,12 @@ impl Loader {
                 Structure::Block(block) if block.ident.as_str() == "tenant" => {
                     self.load_tenant(id, block)
                 }
-                Structure::Block(block) if block.ident.as_str() == "locals" => {}
+                Structure::Block(block)
+                    if matches!(block.ident.as_str(), "locals" | "tenant_vars" | "cluster_vars") => {}
                 Structure::Block(block) => self.unknown_block(
                     id,
                     block,
-                    &["cluster", "tenant", "locals"],
+                    &["cluster", "tenant", "locals", "tenant_vars", "cluster_vars"],
                     "a tenants file",
                 ),
                 Structure::Attribute(attr) => self.error(
@@ -50,6 +51,7 @@ impl Loader {
             return;
         };
         let mut object = self.block_object(id, block, CLUSTER_ATTRS, "cluster");
+        self.typed_vars(id, block, "cluster", &name, &mut object);
         let notify = strings_in(object.get("notify"));
         object.insert("name".into(), name.value.clone().into());
         if self.is_duplicate(&name, "cluster") {
@@ -67,6 +69,7 @@ impl Loader {
             return;
         };
         let mut object = self.block_object(id, block, TENANT_ATTRS, "tenant");
+        self.typed_vars(id, block, "tenant", &name, &mut object);
         let Some(cluster) = self.required_static_string(id, block, "cluster", "tenant") else {
             return;
         };

@@ -69,3 +69,4 @@ mod status_emulator;
 mod status_props;
 mod sync_emulator;
 mod sync_safety;
+mod typed_vars;
