@@ -240,3 +240,41 @@ monitor "n" {
         "{stderr}"
     );
 }
+
+/// `examples/language`: `for_each` over a map and a typed tenant schema, valid and formatted.
+#[test]
+fn the_language_example_is_valid_and_formatted() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/language");
+    let output = monc_in(&example)
+        .args(["validate", "--strict"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let checked = monc::check(&LoadOptions::in_dir(&example)).expect("loads");
+    let keys: Vec<&str> = checked
+        .graph
+        .monitors
+        .iter()
+        .map(|m| m.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "l2/cpu/iowait",
+            "l2/cpu/steal",
+            "l3/errors/acme",
+            "l3/errors/globex",
+            "l3/latency/acme"
+        ]
+    );
+    let fmt = monc_in(&example)
+        .args(["fmt", "--check", "monitors.hcl", "tenants.hcl"])
+        .output()
+        .expect("runs");
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stderr)
+    );
+}
