@@ -1162,12 +1162,31 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 self.failed = true; // reported where the local is used or defined
                 None
             }
+            Err(failure) if self.is_var_in_error(&failure) => {
+                self.failed = true; // reported at the tenant or cluster, against its declaration
+                None
+            }
             Err(failure) => {
                 let d = self.eval_diagnostic(field, what, failure);
                 self.report(d);
                 None
             }
         }
+    }
+
+    /// A declared var of this instance's tenant or cluster that is missing or of the wrong type:
+    /// the loader reported it.
+    fn is_var_in_error(&self, failure: &EvalFailure) -> bool {
+        let Some(Missing::Key(key)) = &failure.missing else {
+            return false;
+        };
+        let model = self.compiler.model;
+        let in_error = match self.instance {
+            Instance::Tenant(t) => &model.tenants[t].vars_in_error,
+            Instance::Cluster(c) => &model.clusters[c].vars_in_error,
+            Instance::Once | Instance::Each(..) => return false,
+        };
+        in_error.contains(key)
     }
 
     /// `local.x` for a local that is unknown or whose value is in error: the loader reported it.

@@ -100,6 +100,9 @@ pub struct Cluster {
     /// All attributes, evaluated, as the `cluster` object templates see (`cluster.name`, `cluster.vars.x`).
     pub value: hcl::Value,
     pub notify: Vec<String>,
+    /// Declared vars reported missing or of the wrong type when loading (left out of `value`):
+    /// a template using one is not reported again.
+    pub vars_in_error: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +112,8 @@ pub struct Tenant {
     /// All attributes, evaluated, as the `tenant` object templates see.
     pub value: hcl::Value,
     pub notify: Vec<String>,
+    /// As [`Cluster::vars_in_error`].
+    pub vars_in_error: Vec<String>,
 }
 
 /// How many concrete monitors one template stamps out.

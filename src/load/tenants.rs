@@ -51,7 +51,7 @@ impl Loader {
             return;
         };
         let mut object = self.block_object(id, block, CLUSTER_ATTRS, "cluster");
-        self.typed_vars(id, block, "cluster", &name, &mut object);
+        let vars_in_error = self.typed_vars(id, block, "cluster", &name, &mut object);
         let notify = strings_in(object.get("notify"));
         object.insert("name".into(), name.value.clone().into());
         if self.is_duplicate(&name, "cluster") {
@@ -61,6 +61,7 @@ impl Loader {
             name,
             value: hcl::Value::Object(object),
             notify,
+            vars_in_error,
         });
     }
 
@@ -69,7 +70,7 @@ impl Loader {
             return;
         };
         let mut object = self.block_object(id, block, TENANT_ATTRS, "tenant");
-        self.typed_vars(id, block, "tenant", &name, &mut object);
+        let vars_in_error = self.typed_vars(id, block, "tenant", &name, &mut object);
         let Some(cluster) = self.required_static_string(id, block, "cluster", "tenant") else {
             return;
         };
@@ -83,6 +84,7 @@ impl Loader {
             cluster,
             value: hcl::Value::Object(object),
             notify,
+            vars_in_error,
         });
     }
 

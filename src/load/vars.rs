@@ -255,7 +255,8 @@ impl Loader {
     }
 
     /// Checks the `vars` of a tenant or cluster (`kind`) against its declaration, converting
-    /// them and filling in defaults; nothing when no vars are declared for `kind`.
+    /// them and filling in defaults; nothing when no vars are declared for `kind`. The declared
+    /// vars reported missing or of the wrong type are left out, and returned.
     pub(super) fn typed_vars(
         &mut self,
         id: FileId,
@@ -263,19 +264,27 @@ impl Loader {
         kind: &'static str,
         name: &Spanned<String>,
         object: &mut hcl::Map<String, Value>,
-    ) {
+    ) -> Vec<String> {
         let Some(decls) = self.var_schemas.remove(kind) else {
-            return;
+            return Vec::new();
         };
+        let mut in_error = Vec::new();
         let written = self.written(id, block);
         if let Some(Value::Object(vars)) = object.get("vars")
             // Written with keys but empty: `vars` did not evaluate (reported).
             && (!vars.is_empty() || written.keys.is_empty())
         {
             let typed = self.check_vars(&decls, vars, &written, kind, name);
+            in_error = decls
+                .iter()
+                .map(|d| &d.name.value)
+                .filter(|var| !typed.contains_key(*var))
+                .cloned()
+                .collect();
             object.insert("vars".into(), Value::Object(typed));
         }
         self.var_schemas.insert(kind, decls);
+        in_error
     }
 
     fn check_vars(
@@ -317,7 +326,10 @@ impl Loader {
                     typed.insert(var.clone(), value);
                     valid.push(decl);
                 }
-                Err(diagnostic) => self.error(diagnostic),
+                Err(diagnostic) => {
+                    typed.shift_remove(var);
+                    self.error(diagnostic);
+                }
             }
         }
         self.undeclared_vars(decls, vars, written, kind, name);
