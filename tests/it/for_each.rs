@@ -278,3 +278,29 @@ fn the_language_example_is_valid_and_formatted() {
         String::from_utf8_lossy(&fmt.stderr)
     );
 }
+
+/// `moved` names an instance of a map by its key, as Terraform's `moved` does
+/// (`from = monitor.cpu["steal"]`); a key the map does not have is a likely typo.
+#[test]
+fn a_moved_block_names_an_instance_by_its_key() {
+    let extra = r#"
+moved {
+  from = monitor.old["steal"]
+  to   = monitor.m["steal"]
+}
+
+moved {
+  from = monitor.old["idle"]
+  to   = monitor.m["idel"]
+}
+"#;
+    let (code, stderr) = validate("moved", &one_monitor("{ steal = 1, idle = 2 }", extra));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("monc::moved")
+            && stderr.contains("monitor `m` has no instance `idel`")
+            && stderr.contains(r#"did you mean `"idle"`?"#)
+            && !stderr.contains("`steal`"),
+        "{stderr}"
+    );
+}
