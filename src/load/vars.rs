@@ -36,7 +36,7 @@ use crate::eval;
 pub(super) const SCHEMA_BLOCKS: &[(&str, &str)] =
     &[("tenant_vars", "tenant"), ("cluster_vars", "cluster")];
 
-const VARIABLE_ATTRS: &[&str] = &["type", "default", "description"];
+const VARIABLE_ATTRS: &[&str] = &["type", "default", "description", "nullable"];
 const VALIDATION_ATTRS: &[&str] = &["condition", "error_message"];
 
 /// One `variable "name" { ... }` of a `tenant_vars` or `cluster_vars` block.
@@ -45,6 +45,8 @@ pub(super) struct VarDecl {
     name: Spanned<String>,
     ty: Type,
     default: Option<Value>,
+    /// `nullable = false`: a null value is as good as none (the default applies).
+    nullable: bool,
     validations: Vec<Validation>,
 }
 
@@ -161,6 +163,17 @@ impl Loader {
         let default = attrs
             .get("default")
             .map(|attr| self.typed_default(id, attr, &ty).unwrap_or(Value::Null));
+        let nullable = match attrs.get("nullable") {
+            Some(attr) => match self.static_value(id, attr) {
+                Some(Value::Bool(nullable)) => nullable,
+                Some(other) => {
+                    self.wrong_type(id, attr, "a boolean (true or false)", &other);
+                    true
+                }
+                None => true,
+            },
+            None => true,
+        };
         let mut validations = Vec::new();
         for inner in block.body.blocks() {
             if inner.ident.as_str() != "validation" {
@@ -173,6 +186,7 @@ impl Loader {
             name,
             ty,
             default,
+            nullable,
             validations,
         })
     }
@@ -299,7 +313,9 @@ impl Loader {
         let mut valid = Vec::new();
         for decl in decls {
             let var = &decl.name.value;
-            let value = match (vars.get(var), &decl.default) {
+            // As in Terraform: a null given for a `nullable = false` var takes its default.
+            let given = vars.get(var).filter(|v| decl.nullable || !v.is_null());
+            let value = match (given, &decl.default) {
                 (Some(value), _) => convert(value, &decl.ty).map_err(|mismatch| {
                     Diagnostic::error(
                         Code::WrongType,

@@ -215,3 +215,51 @@ fn without_a_declaration_vars_stay_untyped_as_before() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("monc::unknown-var"), "{stderr}");
 }
+
+/// Terraform's `nullable = false`: a null value takes the default; without one, it is missing.
+#[test]
+fn a_null_for_a_var_that_is_not_nullable_takes_its_default() {
+    let schema = r#"
+tenant_vars {
+  variable "service" {
+    type     = string
+    nullable = false
+  }
+  variable "error_rate_max" {
+    type     = number
+    default  = 0.05
+    nullable = false
+  }
+  variable "apm" {
+    type    = any
+    default = { a = "off", c = 127 }
+  }
+}
+"#;
+    let tenants = format!(
+        "cluster \"tokyo\" {{}}\n{}{}",
+        tenant("acme", r#"{ service = "acme-api", error_rate_max = null }"#),
+        tenant("globex", r#"{ service = null }"#),
+    );
+    let dir = project("nullable", schema, &tenants);
+    let checked = monc::check(&LoadOptions::in_dir(&dir)).expect("loads");
+    let messages: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert_eq!(
+        messages,
+        ["monc::missing-var: tenant `globex` does not set var `service`, which has no default"],
+    );
+    let acme = checked
+        .graph
+        .monitors
+        .iter()
+        .find(|m| m.key == "l3/errors/acme")
+        .expect("acme's monitor");
+    assert_eq!(
+        acme.query,
+        "avg(last_5m):avg:errors{service:acme-api} > 0.05"
+    );
+}
