@@ -1,8 +1,9 @@
 //! Reading `monc.hcl`, `tenants/` and `monitors/` into the [`Model`], keeping the span of everything.
 //!
 //! One file per job: finding the files ([`files`]), parsing them ([`parse`]), `locals`, the
-//! project settings ([`project`]), tenants and clusters ([`tenants`]), monitor templates
-//! ([`templates`], with [`moves`] and [`ignored`]), and the checks they share ([`checks`]).
+//! project settings ([`project`]), tenants and clusters ([`tenants`], their typed vars in
+//! [`vars`] with Terraform's types in [`types`]), monitor templates ([`templates`], with
+//! [`for_each`], [`moves`] and [`ignored`]), and the checks they share ([`checks`]).
 
 mod checks;
 mod files;
