@@ -1,11 +1,16 @@
 //! `scripts/bench.sh` (or `cargo bench --bench scale`): generates synthetic configurations and
 //! measures monc against the in-process emulator over loopback, printing a Markdown table.
 //!
-//! Sections (env `MONC_BENCH=compile,few-clusters,diff,sync,import,errors`, all by default):
+//! Sections (env `MONC_BENCH=compile,few-clusters,for-each,diff,sync,import,errors`, all by
+//! default):
 //! - compile: `monc::check` for 10 → 1,000 tenants × 20 L3 templates on 50 clusters × 10 L2
 //!   templates + 10 L0, each size in a fresh child process so its peak RSS is its own.
 //! - few-clusters: the same for 1,000 → 4,000 tenants on only 2 clusters (2,000 tenants per
 //!   cluster): compile time must stay linear in tenants however they are spread.
+//! - for-each: the compile shape with its L3 templates written as Terraform writes them,
+//!   `for_each = { for t in tenants : t.name => t }` with `each.key`/`each.value`, and a typed
+//!   tenant schema (`tenant_vars` with a type, a default and a validation), 1,000 → 4,000
+//!   tenants: must stay linear.
 //! - diff: an org of ~10,000 owned + 5,000 foreign monitors, 50 ms latency per request; monc's
 //!   diff (in process and the `monc diff` binary) beside DogPush's, if `MONC_DOGPUSH` names it.
 //! - sync: from empty under a rate limit, against the N requests / rate lower bound; then a
@@ -45,6 +50,8 @@ struct Shape {
     l0: usize,
     l2_templates: usize,
     l3_templates: usize,
+    /// L3 templates over a map built from the tenants, and tenant vars declared with types.
+    map_for_each: bool,
 }
 
 impl Shape {
@@ -55,6 +62,15 @@ impl Shape {
             l0: 10,
             l2_templates: 10,
             l3_templates: 20,
+            map_for_each: false,
+        }
+    }
+
+    /// The issue's shape, its L3 templates fanned out over a map and its tenant vars typed.
+    fn map_for_each(tenants: usize) -> Shape {
+        Shape {
+            map_for_each: true,
+            ..Shape::issue(tenants)
         }
     }
 
@@ -103,8 +119,27 @@ fn clusters_hcl(shape: Shape) -> String {
     text
 }
 
+/// Declared tenant vars: a string, and a number with a default and a validation.
+const TENANT_SCHEMA: &str = r#"tenant_vars {
+  variable "service" {
+    type = string
+  }
+  variable "limit" {
+    type    = number
+    default = 5
+    validation {
+      condition     = var.limit > 0
+      error_message = "limit must be positive."
+    }
+  }
+}
+"#;
+
 fn tenants_hcl(shape: Shape) -> String {
     let mut text = String::new();
+    if shape.map_for_each {
+        text.push_str(TENANT_SCHEMA);
+    }
     for t in 0..shape.tenants {
         let _ = writeln!(
             text,
@@ -140,11 +175,28 @@ fn l2_hcl(shape: Shape) -> String {
 }
 
 fn l3_hcl(shape: Shape) -> String {
+    if shape.map_for_each {
+        return l3_map_hcl(shape);
+    }
     let mut text = String::new();
     for i in 0..shape.l3_templates {
         let _ = writeln!(
             text,
             "monitor \"u{i}\" {{\n  tier = \"L3\"\n  for_each = tenants\n  name = \"[${{tenant.name}}] service {i}\"\n  type = \"query alert\"\n  query = \"avg(last_5m):avg:app.metric_{i}{{service:${{tenant.vars.service}}}} > ${{tenant.vars.limit}}\"\n  message = \"Metric {i} of ${{tenant.vars.service}} is above ${{tenant.vars.limit}}.\"\n  tags = [\"service:${{tenant.vars.service}}\"]\n  priority = 3\n  suppressed_by = [monitor.s{}[tenant.cluster], monitor.s{}[tenant.cluster], monitor.p0]\n}}",
+            i % shape.l2_templates,
+            (i + 3) % shape.l2_templates
+        );
+    }
+    text
+}
+
+/// The L3 templates of [`l3_hcl`], over a map of the tenants by name.
+fn l3_map_hcl(shape: Shape) -> String {
+    let mut text = String::new();
+    for i in 0..shape.l3_templates {
+        let _ = writeln!(
+            text,
+            "monitor \"u{i}\" {{\n  tier = \"L3\"\n  for_each = {{ for t in tenants : t.name => t }}\n  name = \"[${{each.key}}] service {i}\"\n  type = \"query alert\"\n  query = \"avg(last_5m):avg:app.metric_{i}{{service:${{each.value.vars.service}}}} > ${{each.value.vars.limit}}\"\n  message = \"Metric {i} of ${{each.value.vars.service}} is above ${{each.value.vars.limit}}.\"\n  tags = [\"service:${{each.value.vars.service}}\"]\n  priority = 3\n  suppressed_by = [monitor.s{}[each.value.cluster], monitor.s{}[each.value.cluster], monitor.p0]\n}}",
             i % shape.l2_templates,
             (i + 3) % shape.l2_templates
         );
@@ -201,7 +253,8 @@ fn compile_section(out: &mut String, title: &str, sizes: &[usize], shape: fn(usi
     );
     for &tenants in sizes {
         let shape = shape(tenants);
-        let dir = work_dir(&format!("compile-{tenants}-on-{}", shape.clusters));
+        let kind = if shape.map_for_each { "-map" } else { "" };
+        let dir = work_dir(&format!("compile{kind}-{tenants}-on-{}", shape.clusters));
         if let Err(error) = write_project(&dir, shape) {
             let _ = writeln!(out, "| {tenants} | cannot write project: {error} |");
             continue;
@@ -499,6 +552,7 @@ async fn sync_section(out: &mut String) {
         l0: 10,
         l2_templates: 10,
         l3_templates: 20,
+        map_for_each: false,
     };
     let dir = work_dir("sync");
     write_project(&dir, shape).expect("project");
@@ -622,7 +676,7 @@ fn main() {
         return;
     }
     let sections = std::env::var("MONC_BENCH")
-        .unwrap_or_else(|_| "compile,few-clusters,diff,sync,import,errors".into());
+        .unwrap_or_else(|_| "compile,few-clusters,for-each,diff,sync,import,errors".into());
     let mut out = String::new();
     if sections.split(',').any(|s| s == "compile") {
         compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
@@ -633,6 +687,14 @@ fn main() {
             "2 clusters",
             &[1000, 2000, 4000],
             Shape::few_clusters,
+        );
+    }
+    if sections.contains("for-each") {
+        compile_section(
+            &mut out,
+            "50 clusters, L3 `for_each` over a map of the tenants, typed tenant vars",
+            &[1000, 2000, 4000],
+            Shape::map_for_each,
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

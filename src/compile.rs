@@ -17,12 +17,26 @@ use crate::query::{
     parse_composite_query, parse_monitor_query, unparenthesized_mix,
 };
 
-/// Which cluster or tenant a monitor was stamped out for.
+/// Which cluster, tenant or `for_each` key a monitor was stamped out for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Instance {
     Once,
     Cluster(usize),
     Tenant(usize),
+    /// Element `.1` of the `for_each` map or set of template `.0` ([`Template::each`]).
+    Each(usize, usize),
+}
+
+impl Instance {
+    /// The tenant, cluster or `for_each` key in the monitor's key; `None` for a single monitor.
+    pub fn name(self, model: &Model) -> Option<&str> {
+        match self {
+            Instance::Once => None,
+            Instance::Cluster(c) => Some(&model.clusters[c].name.value),
+            Instance::Tenant(t) => Some(&model.tenants[t].name.value),
+            Instance::Each(template, i) => Some(&model.templates[template].each[i].key),
+        }
+    }
 }
 
 /// A concrete Datadog monitor, before ownership tags and composite wiring.
@@ -117,8 +131,8 @@ pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
     let mut contexts = Contexts::new(&compiler);
     compiler.skipped = skipped_instances(&compiler, &mut contexts, diagnostics);
     let mut compiled = Compiled::default();
-    for (index, template) in model.templates.iter().enumerate() {
-        for instance in compiler.instances(template.fan_out.value) {
+    for index in 0..model.templates.len() {
+        for instance in compiler.instances(index) {
             if compiler.skipped.contains_key(&(index, instance)) {
                 continue;
             }
@@ -146,7 +160,7 @@ fn skipped_instances(
         let Some(enabled) = &template.enabled else {
             continue;
         };
-        for instance in compiler.instances(template.fan_out.value) {
+        for instance in compiler.instances(index) {
             let ctx = contexts.for_instance(compiler, instance);
             let mut scope = InstanceScope::new(compiler, index, instance, ctx, diagnostics);
             match scope.enabled(enabled) {
@@ -172,6 +186,8 @@ struct Contexts {
     tenants_of_cluster: Vec<Context<'static>>,
     /// For a tenant on an unknown cluster (reported by the loader).
     tenants_without_cluster: Context<'static>,
+    /// For the instances of a `for_each` map or set: `each` is rebound per instance.
+    each: Context<'static>,
 }
 
 impl Contexts {
@@ -190,6 +206,7 @@ impl Contexts {
             tenants_of_cluster: clusters.clone(),
             clusters,
             tenants_without_cluster: compiler.base.clone(),
+            each: compiler.base.clone(),
         }
     }
 
@@ -205,6 +222,11 @@ impl Contexts {
                 ctx.declare_var("tenant", compiler.model.tenants[t].value.clone());
                 ctx
             }
+            Instance::Each(template, i) => {
+                let each = &compiler.model.templates[template].each[i];
+                self.each.declare_var("each", each.object());
+                &self.each
+            }
         }
     }
 }
@@ -216,6 +238,9 @@ struct Compiler<'m> {
     templates_by_name: HashMap<&'m str, usize>,
     clusters_by_name: HashMap<&'m str, usize>,
     tenants_by_name: HashMap<&'m str, usize>,
+    /// For each template, the index of each key of its `for_each` map or set (empty for the
+    /// other fan-outs).
+    each_by_key: Vec<HashMap<&'m str, usize>>,
     /// The `cluster` object of each cluster, with the names of its tenants added.
     cluster_values: Vec<Value>,
     skipped: HashMap<(usize, Instance), Skip>,
@@ -304,6 +329,11 @@ impl<'m> Compiler<'m> {
             templates_by_name,
             clusters_by_name: first_index_by_name(model.clusters.iter().map(|c| &c.name.value)),
             tenants_by_name: first_index_by_name(model.tenants.iter().map(|t| &t.name.value)),
+            each_by_key: model
+                .templates
+                .iter()
+                .map(|t| first_index_by_name(t.each.iter().map(|e| &e.key)))
+                .collect(),
             cluster_values: cluster_values(model),
             skipped: HashMap::new(),
             instance_keys: OnceCell::new(),
@@ -315,14 +345,17 @@ impl<'m> Compiler<'m> {
             .get_or_init(|| InstanceKeys::new(self.model, &self.cluster_values))
     }
 
-    fn instances(&self, fan_out: FanOut) -> Vec<Instance> {
-        match fan_out {
+    fn instances(&self, template: usize) -> Vec<Instance> {
+        match self.model.templates[template].fan_out.value {
             FanOut::Once => vec![Instance::Once],
             FanOut::PerCluster => (0..self.model.clusters.len())
                 .map(Instance::Cluster)
                 .collect(),
             FanOut::PerTenant => (0..self.model.tenants.len())
                 .map(Instance::Tenant)
+                .collect(),
+            FanOut::PerKey => (0..self.model.templates[template].each.len())
+                .map(|i| Instance::Each(template, i))
                 .collect(),
         }
     }
@@ -339,11 +372,7 @@ impl<'m> Compiler<'m> {
     }
 
     fn instance_name(&self, instance: Instance) -> Option<&str> {
-        match instance {
-            Instance::Once => None,
-            Instance::Cluster(c) => Some(&self.model.clusters[c].name.value),
-            Instance::Tenant(t) => Some(&self.model.tenants[t].name.value),
-        }
+        instance.name(self.model)
     }
 }
 
@@ -535,7 +564,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     fn default_notify(&self) -> Vec<String> {
         let model = self.compiler.model;
         match self.instance {
-            Instance::Once => model.project.notify.clone(),
+            // A key of a map or set is no tenant or cluster: the project's handles, as for
+            // a single monitor.
+            Instance::Once | Instance::Each(..) => model.project.notify.clone(),
             Instance::Cluster(c) => model.clusters[c].notify.clone(),
             Instance::Tenant(t) => model.tenants[t].notify.clone(),
         }
@@ -548,7 +579,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let tier = &model.project.tiers[self.template.tier.value];
         tags.push(format!("tier:{}", tier.to_lowercase()));
         match self.instance {
-            Instance::Once => {}
+            Instance::Once | Instance::Each(..) => {}
             Instance::Cluster(c) => tags.push(format!("cluster:{}", model.clusters[c].name.value)),
             Instance::Tenant(t) => {
                 let tenant = &model.tenants[t];
@@ -1000,6 +1031,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             (None, fan_out) => {
                 let example = match fan_out {
                     FanOut::PerCluster => "tenant.cluster",
+                    FanOut::PerKey => "each.key",
                     _ => "tenant.name",
                 };
                 self.report(
@@ -1044,6 +1076,9 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         index_span: &Span,
     ) -> Option<Instance> {
         let compiler = self.compiler;
+        if target.fan_out.value == FanOut::PerKey {
+            return self.find_key(wanted, target, index_span);
+        }
         let (found, names, what) = match target.fan_out.value {
             FanOut::PerCluster => (
                 compiler
@@ -1080,6 +1115,32 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         found
     }
 
+    /// The instance of a `for_each` map or set whose key is `wanted`.
+    fn find_key(&mut self, wanted: &str, target: &Template, index_span: &Span) -> Option<Instance> {
+        let template = self.compiler.templates_by_name[target.name.value.as_str()];
+        let keys = &self.compiler.each_by_key[template];
+        if let Some(&i) = keys.get(wanted) {
+            return Some(Instance::Each(template, i));
+        }
+        let help = join_help(
+            suggestion_help(wanted, "key", target.each.iter().map(|e| e.key.as_str())),
+            &format!(
+                "`{}` has one monitor per key of its `for_each`",
+                target.name.value
+            ),
+        );
+        self.report(
+            Diagnostic::error(
+                Code::UnknownInstance,
+                index_span.clone(),
+                format!("`{}` has no instance for key `{wanted}`", target.name.value),
+            )
+            .label(format!("evaluates to \"{wanted}\""))
+            .help(help),
+        );
+        None
+    }
+
     // ---- evaluation helpers ----
 
     fn value(&mut self, field: &Field, what: &str) -> Option<Value> {
@@ -1101,12 +1162,31 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 self.failed = true; // reported where the local is used or defined
                 None
             }
+            Err(failure) if self.is_var_in_error(&failure) => {
+                self.failed = true; // reported at the tenant or cluster, against its declaration
+                None
+            }
             Err(failure) => {
                 let d = self.eval_diagnostic(field, what, failure);
                 self.report(d);
                 None
             }
         }
+    }
+
+    /// A declared var of this instance's tenant or cluster that is missing or of the wrong type:
+    /// the loader reported it.
+    fn is_var_in_error(&self, failure: &EvalFailure) -> bool {
+        let Some(Missing::Key(key)) = &failure.missing else {
+            return false;
+        };
+        let model = self.compiler.model;
+        let in_error = match self.instance {
+            Instance::Tenant(t) => &model.tenants[t].vars_in_error,
+            Instance::Cluster(c) => &model.clusters[c].vars_in_error,
+            Instance::Once | Instance::Each(..) => return false,
+        };
+        in_error.contains(key)
     }
 
     /// `local.x` for a local that is unknown or whose value is in error: the loader reported it.
@@ -1228,7 +1308,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let (kind, name, counts) = match self.instance {
             Instance::Tenant(t) => ("tenant", &model.tenants[t].name, &keys.tenants),
             Instance::Cluster(c) => ("cluster", &model.clusters[c].name, &keys.clusters),
-            Instance::Once => return None,
+            Instance::Once | Instance::Each(..) => return None,
         };
         let sharing = counts.get(key).copied().unwrap_or(0);
         if sharing == 0 {
@@ -1256,6 +1336,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             Instance::Once => vec![],
             Instance::Cluster(_) => vec!["cluster"],
             Instance::Tenant(_) => vec!["tenant", "cluster"],
+            Instance::Each(..) => vec!["each"],
         }
     }
 
@@ -1264,6 +1345,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             FanOut::Once => "no variables (it is a single monitor; add `for_each` to fan out)",
             FanOut::PerCluster => "`cluster` (for_each = clusters)",
             FanOut::PerTenant => "`tenant` and its `cluster` (for_each = tenants)",
+            FanOut::PerKey => "`each.key` and `each.value` (for_each over a map or set)",
         }
     }
 

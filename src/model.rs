@@ -100,6 +100,9 @@ pub struct Cluster {
     /// All attributes, evaluated, as the `cluster` object templates see (`cluster.name`, `cluster.vars.x`).
     pub value: hcl::Value,
     pub notify: Vec<String>,
+    /// Declared vars reported missing or of the wrong type when loading (left out of `value`):
+    /// a template using one is not reported again.
+    pub vars_in_error: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +112,8 @@ pub struct Tenant {
     /// All attributes, evaluated, as the `tenant` object templates see.
     pub value: hcl::Value,
     pub notify: Vec<String>,
+    /// As [`Cluster::vars_in_error`].
+    pub vars_in_error: Vec<String>,
 }
 
 /// How many concrete monitors one template stamps out.
@@ -117,6 +122,9 @@ pub enum FanOut {
     Once,
     PerCluster,
     PerTenant,
+    /// `for_each` over a map or a set of strings: one monitor per key, with `each.key` and
+    /// `each.value` ([`Template::each`]).
+    PerKey,
 }
 
 impl FanOut {
@@ -126,6 +134,7 @@ impl FanOut {
             FanOut::Once => "a single monitor",
             FanOut::PerCluster => "one monitor per cluster",
             FanOut::PerTenant => "one monitor per tenant",
+            FanOut::PerKey => "one monitor per key of its `for_each`",
         }
     }
 }
@@ -237,6 +246,9 @@ pub struct Template {
     pub name: Spanned<String>,
     pub tier: Spanned<usize>,
     pub fan_out: Spanned<FanOut>,
+    /// The instances of a `for_each` over a map or a set ([`FanOut::PerKey`]), in key order;
+    /// empty for the other fan-outs.
+    pub each: Vec<Each>,
     pub monitor_type: Spanned<String>,
     pub display_name: Field,
     pub query: Field,
@@ -275,6 +287,24 @@ impl Template {
     /// A `page` block: a composite monc builds from the monitors it names.
     pub fn is_page(&self) -> bool {
         self.pages_for_span.is_some()
+    }
+}
+
+/// One element of a `for_each` over a map or a set of strings: Terraform's `each.key` (the
+/// instance in the monitor's key, `l2/cpu/steal`) and `each.value` (the key again for a set).
+#[derive(Debug, Clone)]
+pub struct Each {
+    pub key: String,
+    pub value: hcl::Value,
+}
+
+impl Each {
+    /// The `each` object expressions see.
+    pub fn object(&self) -> hcl::Value {
+        let mut object = hcl::Map::new();
+        object.insert("key".to_string(), hcl::Value::String(self.key.clone()));
+        object.insert("value".to_string(), self.value.clone());
+        hcl::Value::Object(object)
     }
 }
 

@@ -105,9 +105,9 @@ fn template<'a>(model: &'a Model, name: &str) -> Option<&'a Template> {
     model.templates.iter().find(|t| t.name.value == name)
 }
 
-/// The tenants or clusters a template of `fan_out` is stamped out for.
-fn instances(model: &Model, fan_out: FanOut) -> Vec<&str> {
-    match fan_out {
+/// The tenants, clusters or `for_each` keys `template` is stamped out for.
+fn instances<'m>(model: &'m Model, template: &'m Template) -> Vec<&'m str> {
+    match template.fan_out.value {
         FanOut::Once => Vec::new(),
         FanOut::PerCluster => model
             .clusters
@@ -119,6 +119,7 @@ fn instances(model: &Model, fan_out: FanOut) -> Vec<&str> {
             .iter()
             .map(|t| t.name.value.as_str())
             .collect(),
+        FanOut::PerKey => template.each.iter().map(|e| e.key.as_str()).collect(),
     }
 }
 
@@ -145,7 +146,7 @@ fn no_longer_applies(model: &Model, to: &MoveEnd) -> Option<Stale> {
         }
         Some(target) => {
             let instance = to.instance.as_ref()?;
-            let known = instances(model, target.fan_out.value);
+            let known = instances(model, target);
             if known.contains(&instance.value.as_str()) {
                 return None;
             }
@@ -212,9 +213,7 @@ fn check_from(model: &Model, moved: &Move) -> Option<Diagnostic> {
     let still_defined = match &from.instance {
         None if single_to_instance => existing.fan_out.value == FanOut::Once,
         None => true,
-        Some(instance) => {
-            instances(model, existing.fan_out.value).contains(&instance.value.as_str())
-        }
+        Some(instance) => instances(model, existing).contains(&instance.value.as_str()),
     };
     still_defined.then(|| {
         Diagnostic::error(

@@ -79,7 +79,7 @@ fn written_in(model: &Model, instance: crate::compile::Instance, handle: &str) -
     let name = match instance {
         crate::compile::Instance::Tenant(t) => &model.tenants[t].name.span,
         crate::compile::Instance::Cluster(c) => &model.clusters[c].name.span,
-        crate::compile::Instance::Once => return None,
+        crate::compile::Instance::Once | crate::compile::Instance::Each(..) => return None,
     };
     let text = &model.sources.file(name.file).text;
     let quoted = serde_json::to_string(handle).ok()?;
@@ -593,6 +593,7 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
         let interpolate = match template.fan_out.value {
             crate::model::FanOut::PerTenant => " (e.g. interpolate `${tenant.name}`)",
             crate::model::FanOut::PerCluster => " (e.g. interpolate `${cluster.name}`)",
+            crate::model::FanOut::PerKey => " (e.g. interpolate `${each.key}`)",
             crate::model::FanOut::Once => "",
         };
         // Datadog accepts two monitors with one name; people on call cannot tell them apart.
@@ -652,7 +653,7 @@ fn check_key_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnos
         let instance = match monitor.instance {
             crate::compile::Instance::Tenant(t) => Some(("tenant", &model.tenants[t].name)),
             crate::compile::Instance::Cluster(c) => Some(("cluster", &model.clusters[c].name)),
-            crate::compile::Instance::Once => None,
+            crate::compile::Instance::Once | crate::compile::Instance::Each(..) => None,
         };
         let (what, name) = match instance {
             Some((what, name)) if name.value.len() > template.name.value.len() => (what, name),
@@ -724,7 +725,7 @@ fn tags_monc_writes(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
         crate::compile::Instance::Cluster(c) => {
             tags.push(format!("cluster:{}", model.clusters[c].name.value));
         }
-        crate::compile::Instance::Once => {}
+        crate::compile::Instance::Once | crate::compile::Instance::Each(..) => {}
     }
     if let Some(name) = &project.name {
         tags.push(format!("{}:{name}", crate::model::PROJECT_TAG_KEY));

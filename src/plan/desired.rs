@@ -221,11 +221,7 @@ fn composite_monitor(
 /// The keys (without tier) `monitor` may have had before `moved` blocks renamed it.
 fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
     let template = &model.templates[monitor.template].name.value;
-    let instance = match monitor.instance {
-        Instance::Tenant(t) => Some(model.tenants[t].name.value.as_str()),
-        Instance::Cluster(c) => Some(model.clusters[c].name.value.as_str()),
-        Instance::Once => None,
-    };
+    let instance = monitor.instance.name(model);
     crate::moved::previous_keys(model, template, instance)
 }
 
@@ -272,6 +268,6 @@ fn cluster_name(model: &Model, instance: Instance) -> Option<String> {
     match instance {
         Instance::Tenant(t) => Some(model.tenants[t].cluster.value.clone()),
         Instance::Cluster(c) => Some(model.clusters[c].name.value.clone()),
-        Instance::Once => None,
+        Instance::Once | Instance::Each(..) => None,
     }
 }

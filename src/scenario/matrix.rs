@@ -168,7 +168,7 @@ fn cluster_monitors(model: &Model, graph: &MonitorGraph, cluster: &str) -> Optio
     let on_cluster = |instance: Instance| match instance {
         Instance::Cluster(i) => i == c,
         Instance::Tenant(t) => model.tenants[t].cluster.value == cluster,
-        Instance::Once => false,
+        Instance::Once | Instance::Each(..) => false,
     };
     Some(
         (0..graph.monitors.len())

@@ -498,9 +498,5 @@ impl Reader<'_> {
 }
 
 fn instance_name(model: &Model, instance: Instance) -> Option<&str> {
-    match instance {
-        Instance::Once => None,
-        Instance::Cluster(c) => Some(&model.clusters[c].name.value),
-        Instance::Tenant(t) => Some(&model.tenants[t].name.value),
-    }
+    instance.name(model)
 }

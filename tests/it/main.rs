@@ -5,7 +5,7 @@
 //! | kind of test | modules |
 //! | --- | --- |
 //! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (the `<!-- checked -->` blocks of README.md and docs/), `walkthrough` (the whole README, top to bottom, on a fresh copy), `saved_plan` (`diff --out`, `sync --plan`) |
-//! | checks and the language (local, no org) | `checks`, `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `pages`, `moved`, `bounded_input` |
+//! | checks and the language (local, no org) | `checks`, `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `for_each`, `typed_vars`, `pages`, `moved`, `bounded_input` |
 //! | diff / sync / status / restore against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync) |
 //! | import | `import_emulator`, `import_roundtrip`, `import_tfstate`, `corpus` (published monitors through the whole path) |
 //! | the client against misbehaving servers and faults | `client_emulator`, `hostile_server` (small axum servers), `fault_convergence` (seeded faults) |
@@ -43,6 +43,7 @@ mod emulator_host;
 mod emulator_python;
 mod fault_convergence;
 mod fidelity;
+mod for_each;
 mod go_vcr;
 mod honest_output;
 mod hostile_server;
@@ -69,4 +70,5 @@ mod status_emulator;
 mod status_props;
 mod sync_emulator;
 mod sync_safety;
+mod typed_vars;
 mod walkthrough;
