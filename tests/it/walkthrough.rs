@@ -1,14 +1,14 @@
-//! The README, run top to bottom as a newcomer would (issue 24): every shell block (`sh`,
-//! `console`), in order, in ONE shell, in a fresh copy of the repository (the files a clone
-//! has: `git ls-files`, no `.monc/`, no `target/`), with the binary under test on `PATH` as
-//! `monc`. Each command must exit as the README says (0 unless a `# exit N` comment says
-//! otherwise), and where the README shows output, print it (`...` lines as in
-//! `tests/it/readme.rs`).
+//! A document (README.md, docs/import.md), run top to bottom as a newcomer would (issue 24):
+//! every shell block (`sh`, `console`), in order, in ONE shell, in a fresh copy of the
+//! repository (the files a clone has: `git ls-files`, no `.monc/`, no `target/`), with the
+//! binary under test on `PATH` as `monc`. Each command must exit as the document says (0 unless
+//! a `# exit N` comment says otherwise), and where the document shows output, print it (`...`
+//! lines as in `tests/it/readme.rs`). Each document is walked on its own fresh copy.
 //!
-//! What cannot run here is marked in the README itself, never skipped silently:
+//! What cannot run here is marked in the document itself, never skipped silently:
 //! `<!-- walk-through: skip: REASON -->` before a block skips it, and
 //! `<!-- walk-through: skip `COMMAND`: REASON -->` skips the commands of the next block that
-//! start with COMMAND. Two rewrites, both what the README itself says or needs:
+//! start with COMMAND. Two rewrites, both what the documents themselves say or need:
 //! `cargo run -- ` is `monc ` (the README: "write `cargo run --` where the examples say
 //! `monc`"), and the emulator's port 8787 becomes a free port, so that the test cannot collide
 //! with anything else on the machine.
@@ -20,16 +20,19 @@ use std::time::{Duration, Instant};
 use crate::readme::{exit_code, matches};
 
 const MARK: &str = "<!-- walk-through: skip";
-const README_PORT: &str = "8787";
+/// The file of the walk-through's output listing what the document left running.
+const LEFT_RUNNING: &str = "left-running";
+/// The emulator's port in the documents, replaced by a free one.
+const DOC_PORT: &str = "8787";
 
-/// One command of the README, as the reader types it.
+/// One command of a document, as the reader types it.
 #[derive(Debug)]
 struct Step {
-    /// Where it is: `README.md:LINE`.
+    /// Where it is: `DOCUMENT:LINE`.
     at: String,
     command: String,
     exit: i32,
-    /// The lines the README shows after it (none: not compared).
+    /// The lines the document shows after it (none: not compared).
     expected: Vec<String>,
     background: bool,
 }
@@ -53,9 +56,10 @@ fn skip_marker(line: &str) -> Option<(Option<String>, String)> {
     Some((Some(command.to_string()), reason.trim().to_string()))
 }
 
-/// Every shell block of `readme`, in order: the steps to run and what is skipped.
-fn walk(readme: &str) -> (Vec<Step>, Vec<Skipped>) {
-    let lines: Vec<&str> = readme.lines().collect();
+/// Every shell block of the document `name` (its `text`), in order: the steps to run and what
+/// is skipped.
+fn walk(name: &str, text: &str) -> (Vec<Step>, Vec<Skipped>) {
+    let lines: Vec<&str> = text.lines().collect();
     let (mut steps, mut skipped) = (Vec::new(), Vec::new());
     let mut markers: Vec<(Option<String>, String)> = Vec::new();
     let mut i = 0;
@@ -78,7 +82,7 @@ fn walk(readme: &str) -> (Vec<Step>, Vec<Skipped>) {
             .find(|&j| lines[j].starts_with("```"))
             .expect("every fence is closed");
         let body = &lines[start..end];
-        let at = |offset: usize| format!("README.md:{}", start + offset + 1);
+        let at = |offset: usize| format!("{name}:{}", start + offset + 1);
         match info.trim() {
             "sh" | "console" | "bash" | "shell" => {
                 let console = info.trim() == "console";
@@ -218,7 +222,7 @@ fn script(steps: &[Step], out: &Path, port: &str) -> String {
         let command = step
             .command
             .replace("cargo run -- ", "monc ")
-            .replace(README_PORT, port);
+            .replace(DOC_PORT, port);
         let file = out.join(format!("{n}.out"));
         let rc = out.join(format!("{n}.rc"));
         if step.background {
@@ -235,8 +239,15 @@ fn script(steps: &[Step], out: &Path, port: &str) -> String {
             ));
         }
     }
-    // Whatever the README left running (it should have stopped it) does not outlive the test.
-    text.push_str("for job in $(jobs -p); do kill \"$job\"; done\n");
+    // What the document started in the background it must stop (the reader's shell is left as
+    // it was found): what still runs 5 s after the last command is noted, then killed, so that
+    // it does not outlive the test.
+    text.push_str(&format!(
+        "for _ in $(seq 50); do [ -z \"$(jobs -rp)\" ] && break; sleep 0.1; done\n\
+         jobs -r > '{}'\n\
+         for job in $(jobs -p); do kill \"$job\"; done\n",
+        out.join(LEFT_RUNNING).display()
+    ));
     text
 }
 
@@ -272,17 +283,18 @@ fn run_script(dir: &Path, script: &str, limit: Duration) {
     while child.try_wait().expect("wait").is_none() {
         if started.elapsed() > limit {
             let _ = child.kill();
-            panic!("the README walk-through did not finish within {limit:?}");
+            panic!("the walk-through did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-#[test]
-fn the_whole_readme_runs_top_to_bottom_on_a_fresh_clone() {
+/// Walks the document at `name` (relative to the repository) on a fresh copy of the
+/// repository: every command exits and prints as the document shows.
+fn walk_through(name: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
-    let (steps, skipped) = walk(&readme);
+    let text = std::fs::read_to_string(root.join(name)).expect("the document");
+    let (steps, skipped) = walk(name, &text);
     for skip in &skipped {
         eprintln!(
             "not run: {} ({}): {}",
@@ -298,10 +310,12 @@ fn the_whole_readme_runs_top_to_bottom_on_a_fresh_clone() {
     }
     assert!(
         steps.len() >= 10,
-        "the walk-through runs only {} commands",
+        "the walk-through of {name} runs only {} commands",
         steps.len()
     );
-    let base: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("walkthrough");
+    let base: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("walkthrough")
+        .join(name.replace(['/', '.'], "-"));
     let (repo, out) = (base.join("repo"), base.join("out"));
     fresh_copy(root, &repo);
     let _ = std::fs::remove_dir_all(&out);
@@ -321,19 +335,35 @@ fn the_whole_readme_runs_top_to_bottom_on_a_fresh_clone() {
         let expected: Vec<String> = step
             .expected
             .iter()
-            .map(|l| l.replace(README_PORT, &port))
+            .map(|l| l.replace(DOC_PORT, &port))
             .collect();
         let actual: Vec<&str> = printed.lines().map(str::trim_end).collect();
         let shown = expected.is_empty() || matches(&expected, &actual);
         assert!(
             code == step.exit && shown,
-            "{}: `{}` exited {code} (README: {}) and printed:\n{printed}\nREADME shows:\n{}",
+            "{}: `{}` exited {code} ({name}: {}) and printed:\n{printed}\n{name} shows:\n{}",
             step.at,
             step.command,
             step.exit,
             expected.join("\n")
         );
     }
+    let left = std::fs::read_to_string(out.join(LEFT_RUNNING)).expect("the list of jobs");
+    assert!(
+        left.trim().is_empty(),
+        "{name} leaves running what it started in the background (stop it, e.g. `kill %1`):\n{left}"
+    );
+}
+
+#[test]
+fn the_whole_readme_runs_top_to_bottom_on_a_fresh_clone() {
+    walk_through("README.md");
+}
+
+/// Its examples lay down the monitors they import on the local emulator (issue 24).
+#[test]
+fn the_whole_import_guide_runs_top_to_bottom_on_a_fresh_clone() {
+    walk_through("docs/import.md");
 }
 
 #[test]
@@ -341,7 +371,7 @@ fn markers_skip_a_block_or_its_commands_and_say_why() {
     let readme = "<!-- walk-through: skip `b`: the suite -->\n```sh\na x\nb y\n```\n\n\
                   <!-- walk-through: skip: needs an org -->\n```sh\nc\n```\n\
                   ```console\n$ d \\\n    e  # exit 2\nout\n\n$ f &\n```\n";
-    let (steps, skipped) = walk(readme);
+    let (steps, skipped) = walk("README.md", readme);
     let commands: Vec<&str> = steps.iter().map(|s| s.command.as_str()).collect();
     assert_eq!(commands, ["a x", "d \\\n    e", "f"]);
     assert_eq!(steps[1].exit, 2);
