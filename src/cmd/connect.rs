@@ -7,6 +7,8 @@ use std::path::Path;
 use monc::datadog::{ApiError, Client, ClientOptions, Credentials, Site};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
+use super::emulator_control::EmulatorControl;
+
 /// Which Datadog organisation `diff`/`sync` talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OrgKind {
@@ -64,6 +66,9 @@ pub struct Connection {
     /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`): the site's web UI;
     /// none for the local emulator (it stops with monc) or an `--api-url`, whose UI is unknown.
     pub site_ui_base: Option<String>,
+    /// The control endpoint of the emulator behind `client`, when it is on loopback (`--org
+    /// local`, or an `--api-url` of a `monc emulator`): for the drills of `status --set`.
+    pub emulator_control: Option<EmulatorControl>,
 }
 
 /// The file backing `--org local` under a project.
@@ -119,6 +124,7 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
     Ok(Connection {
         client,
         site_ui_base: None,
+        emulator_control: EmulatorControl::on_loopback(&emulator.base_url(), credentials),
         emulator: Some(emulator),
     })
 }
@@ -142,6 +148,7 @@ fn connect_env(
         client,
         emulator: None,
         site_ui_base: args.api_url.is_none().then(|| site.ui_url()),
+        emulator_control: EmulatorControl::on_loopback(&base_url, credentials),
     })
 }
 

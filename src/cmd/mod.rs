@@ -36,6 +36,7 @@ pub mod connect;
 pub mod console;
 pub mod diff;
 pub mod emulator;
+pub mod emulator_control;
 pub mod explain;
 pub mod fmt;
 pub mod graph;

@@ -90,13 +90,13 @@ async fn set_states(
     if args.set.is_empty() {
         return Ok(());
     }
-    if connection.emulator.is_none() && !monc::datadog::is_loopback(connection.client.base_url()) {
+    let Some(control) = &connection.emulator_control else {
         return Err(format!(
             "--set only drives the local emulator (--org local, or `monc emulator` with an \
              --api-url on 127.0.0.1); {} is not one: a real org's states come from its data",
             connection.client.base_url()
         ));
-    }
+    };
     let ids = status::ids_by_key(&connection.client, checked)
         .await
         .map_err(|e| e.to_string())?;
@@ -125,9 +125,8 @@ async fn set_states(
         })?;
         states.push((*id, set.group.clone(), set.state.clone()));
     }
-    connection
-        .client
-        .set_emulator_states(&states)
+    control
+        .set_states(&states)
         .await
         .map_err(|e| format!("--set: {e}"))
 }

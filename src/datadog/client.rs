@@ -431,27 +431,6 @@ impl Client {
         Ok(blockers)
     }
 
-    /// monc's local emulator only (`POST /monc-emulator/v1/states`, a path Datadog does not
-    /// have): each `(id, group, state)` holds from now on, all within one evaluation cycle.
-    pub async fn set_emulator_states(
-        &self,
-        states: &[(i64, Option<String>, String)],
-    ) -> Result<(), ApiError> {
-        let states: Vec<Value> = states
-            .iter()
-            .map(|(id, group, state)| {
-                serde_json::json!({ "monitor_id": id, "group": group, "state": state })
-            })
-            .collect();
-        let call = Call::new(
-            Method::POST,
-            "/monc-emulator/v1/states".into(),
-            Repeat::Safe,
-        )
-        .body(serde_json::json!({ "states": states }));
-        self.json::<Value>(call).await.map(|_| ())
-    }
-
     /// Asks the API whether `monitor` would be accepted, without creating it.
     pub async fn validate_monitor(&self, monitor: &Monitor) -> Result<(), ApiError> {
         let call = Call::new(
