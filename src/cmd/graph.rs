@@ -2,6 +2,27 @@ use std::process::ExitCode;
 
 use monc::output::graph::{self, GraphFormat};
 
+/// `--format` of `monc graph` (the library's [`GraphFormat`], which knows nothing of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormatArg {
+    /// Mermaid flowchart source (a `.mmd` file, or paste it inside a ```mermaid block).
+    Mermaid,
+    /// The Mermaid flowchart inside a ```mermaid fence, ready for a pull request or README.
+    Markdown,
+    /// Graphviz DOT (`monc graph --format dot | dot -Tsvg > graph.svg`).
+    Dot,
+}
+
+impl From<GraphFormatArg> for GraphFormat {
+    fn from(format: GraphFormatArg) -> Self {
+        match format {
+            GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+            GraphFormatArg::Markdown => GraphFormat::Markdown,
+            GraphFormatArg::Dot => GraphFormat::Dot,
+        }
+    }
+}
+
 use super::ConfigArgs;
 
 #[derive(Debug, clap::Args)]
@@ -11,7 +32,7 @@ pub struct GraphArgs {
     /// mermaid (source, for a .mmd file), markdown (the same inside a ```mermaid fence, for a pull
     /// request or README) or dot (Graphviz).
     #[arg(long, value_enum, default_value = "mermaid")]
-    pub format: GraphFormat,
+    pub format: GraphFormatArg,
     #[command(flatten)]
     pub tenants: super::TenantArgs,
 }
@@ -42,7 +63,12 @@ pub fn run(args: &GraphArgs) -> ExitCode {
     };
     out!(
         "{}",
-        graph::render(&checked.model, &checked.graph, &selection, args.format)
+        graph::render(
+            &checked.model,
+            &checked.graph,
+            &selection,
+            args.format.into()
+        )
     );
     ExitCode::SUCCESS
 }

@@ -1,9 +1,20 @@
 use std::process::ExitCode;
 
-use monc::output::{self, Format};
+use monc::output;
 use monc::{Checked, summary::Summary};
 
 use super::ConfigArgs;
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels (colour on a terminal unless NO_COLOR is set).
+    Human,
+    /// One line per problem: `file:line:col: error[code]: message`.
+    Short,
+    /// One JSON document with every diagnostic and a summary.
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
