@@ -58,11 +58,15 @@ impl OrgArgs {
 }
 
 /// A ready client, and the emulator behind it when `--org local`.
+///
+/// Closed by being dropped, however the command ends (an error returned half-way included):
+/// dropping the emulator's handle stops it, saves the local org's state file and releases its
+/// lock. No command closes it by hand.
 #[derive(Debug)]
 pub struct Connection {
     pub client: Client,
-    /// Keep alive as long as the client is used; shut down when done.
-    pub emulator: Option<EmulatorHandle>,
+    /// The local org's emulator, held only to live as long as the client (see above).
+    _local_org: Option<EmulatorHandle>,
     /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`): the site's web UI;
     /// none for the local emulator (it stops with monc) or an `--api-url`, whose UI is unknown.
     pub site_ui_base: Option<String>,
@@ -125,7 +129,7 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
         client,
         site_ui_base: None,
         emulator_control: EmulatorControl::on_loopback(&emulator.base_url(), credentials),
-        emulator: Some(emulator),
+        _local_org: Some(emulator),
     })
 }
 
@@ -146,7 +150,7 @@ fn connect_env(
     let client = Client::new(&base_url, &credentials, client_options()?)?;
     Ok(Connection {
         client,
-        emulator: None,
+        _local_org: None,
         site_ui_base: args.api_url.is_none().then(|| site.ui_url()),
         emulator_control: EmulatorControl::on_loopback(&base_url, credentials),
     })

@@ -1,5 +1,4 @@
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use super::connect::OrgArgs;
 use monc::output::{self, plan as render};
@@ -8,7 +7,8 @@ use monc::plan::Plan;
 use monc::sync::validate_remotely;
 
 use super::ConfigArgs;
-use super::org::{self, CHANGES_PENDING};
+use super::error::{CommandResult, Error, Status};
+use super::org;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -46,12 +46,8 @@ pub struct DiffArgs {
     pub claim: super::ClaimArgs,
 }
 
-pub fn run(args: &DiffArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(diff(args))
+pub fn run(args: &DiffArgs) -> CommandResult {
+    org::block_on(diff(args))
 }
 
 /// What `diff` needs besides the org, checked before the config is read or the org contacted:
@@ -61,15 +57,15 @@ struct Preflight {
     slack_webhook: Option<String>,
 }
 
-fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
+fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
     let only = org::selected_tenants(&args.tenants.tenant)?;
     let slack_webhook = if args.notify_slack {
-        Some(monc::notify::slack_webhook_url().map_err(org::fail)?)
+        Some(monc::notify::slack_webhook_url()?)
     } else {
         None
     };
     if let Some(path) = &args.output {
-        check_output_file(path).map_err(org::fail)?;
+        check_output_file(path)?;
     }
     Ok(Preflight {
         only,
@@ -99,22 +95,15 @@ fn check_output_file(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-async fn diff(args: &DiffArgs) -> ExitCode {
-    let preflight = match preflight(args) {
-        Ok(preflight) => preflight,
-        Err(code) => return code,
-    };
-    let planned = match org::prepare(
+async fn diff(args: &DiffArgs) -> CommandResult {
+    let preflight = preflight(args)?;
+    let planned = org::prepare(
         &args.config,
         &args.org,
         preflight.only.as_deref(),
         args.claim.claim_unnamed,
     )
-    .await
-    {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    .await?;
     let refused = if args.validate {
         validate(&planned).await
     } else {
@@ -127,15 +116,17 @@ async fn diff(args: &DiffArgs) -> ExitCode {
              moves from, so it can be removed"
         );
     }
-    org::close(planned.connection).await;
-    match reported {
-        Err(message) => org::fail(message),
-        Ok(()) if refused > 0 => org::fail(format!(
+    reported?;
+    if refused > 0 {
+        return Err(Error::Message(format!(
             "Datadog refused or could not validate {refused} monitor(s) (see above)"
-        )),
-        Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
-        Ok(()) => ExitCode::SUCCESS,
+        )));
     }
+    Ok(if planned.plan.has_changes() {
+        Status::ChangesPending
+    } else {
+        Status::Ok
+    })
 }
 
 /// Asks the API about every create and update; prints each refusal and each monitor it could

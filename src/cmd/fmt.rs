@@ -1,11 +1,11 @@
 //! `monc fmt`: lay out every HCL file of a project canonically, like `terraform fmt`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use monc::format::format_hcl;
 
 use super::ConfigArgs;
+use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct FmtArgs {
@@ -24,14 +24,8 @@ pub struct FmtArgs {
     pub diff: bool,
 }
 
-pub fn run(args: &FmtArgs) -> ExitCode {
-    let files = match files_to_format(args) {
-        Ok(files) => files,
-        Err(message) => {
-            eoutln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
+pub fn run(args: &FmtArgs) -> CommandResult {
+    let files = files_to_format(args)?;
     let mut failed = false;
     let mut unformatted = 0;
     for file in &files {
@@ -43,16 +37,14 @@ pub fn run(args: &FmtArgs) -> ExitCode {
             }
         }
     }
-    if failed || (args.check && unformatted > 0) {
-        if args.check && unformatted > 0 {
-            eoutln!(
-                "monc: {unformatted} of {} file(s) not formatted; run `monc fmt`",
-                files.len()
-            );
-        }
-        return ExitCode::FAILURE;
+    if args.check && unformatted > 0 {
+        return Err(Error::Closing(format!(
+            "monc: {unformatted} of {} file(s) not formatted; run `monc fmt`",
+            files.len()
+        )));
     }
-    ExitCode::SUCCESS
+    // Each file that could not be formatted is named above.
+    Ok(if failed { Status::Error } else { Status::Ok })
 }
 
 /// Formats one file; whether it was (or, with --check, would be) changed.

@@ -1,5 +1,3 @@
-use std::process::ExitCode;
-
 use monc::output::graph::{self, GraphFormat};
 
 /// `--format` of `monc graph` (the library's [`GraphFormat`], which knows nothing of clap).
@@ -24,6 +22,7 @@ impl From<GraphFormatArg> for GraphFormat {
 }
 
 use super::ConfigArgs;
+use super::error::{CommandResult, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
@@ -37,22 +36,15 @@ pub struct GraphArgs {
     pub tenants: super::TenantArgs,
 }
 
-pub fn run(args: &GraphArgs) -> ExitCode {
+pub fn run(args: &GraphArgs) -> CommandResult {
     // A graph of a broken configuration would be incomplete: its errors, as `diff` prints them.
-    let checked = match super::org::checked_config(&args.config) {
-        Ok(checked) => checked,
-        Err(code) => return code,
-    };
-    let named = match super::org::selected_tenants(&args.tenants.tenant) {
-        Ok(named) => named,
-        Err(code) => return code,
-    };
+    let checked = super::org::checked_config(&args.config)?;
+    let named = super::org::selected_tenants(&args.tenants.tenant)?;
     let selection = match named {
         None => graph::everything(&checked.graph),
         Some(names) => {
             if let Some(error) = super::unknown_tenants(&names, &checked.model) {
-                eoutln!("{error}");
-                return ExitCode::FAILURE;
+                return Err(error);
             }
             names
                 .iter()
@@ -70,5 +62,5 @@ pub fn run(args: &GraphArgs) -> ExitCode {
             args.format.into()
         )
     );
-    ExitCode::SUCCESS
+    Ok(Status::Ok)
 }

@@ -1,7 +1,6 @@
 use monc::english::counted;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use monc::datadog::Monitor;
 
@@ -13,7 +12,8 @@ use monc::model::{Model, key_without_tier};
 use monc::plan::Ownership;
 
 use super::ConfigArgs;
-use super::org::{self, ERROR};
+use super::error::{CommandResult, Error, Status};
+use super::org;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -82,13 +82,10 @@ pub struct ImportArgs {
     pub adopt: bool,
 }
 
-pub fn run(args: &ImportArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub fn run(args: &ImportArgs) -> CommandResult {
     let new_dirs = missing_project_dirs(&args.config.load_options());
-    let result = runtime.block_on(import(args));
+    let result =
+        org::block_on(async { import(args).await.map(|()| Status::Ok).map_err(Error::from) });
     if result.is_err() {
         // A failed import leaves nothing behind: the directories it made for a new project go
         // again (only if still empty: `remove_dir` refuses anything else).
@@ -96,15 +93,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             let _ = std::fs::remove_dir(dir);
         }
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            if !message.is_empty() {
-                eoutln!("error: {message}");
-            }
-            ExitCode::from(ERROR)
-        }
-    }
+    result
 }
 
 async fn import(args: &ImportArgs) -> Result<(), String> {
@@ -155,7 +144,6 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     };
     let ownership = Ownership::of(&model.project);
     let mut outcomes = import::adopt(&connection.client, &adoptions, &ownership, &compiled).await;
-    org::close(connection).await;
     write_rekeys(&options, &mut outcomes)?;
     report_adoptions(&outcomes)
 }

@@ -1,6 +1,5 @@
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,7 +10,8 @@ use monc::plan::Action;
 use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};
 
 use super::ConfigArgs;
-use super::org::{self, CHANGES_PENDING, ERROR, Planned};
+use super::error::{CommandResult, Error, Status};
+use super::org::{self, Planned};
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -51,23 +51,19 @@ pub enum SyncFormat {
     Json,
 }
 
-pub fn run(args: &SyncArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(sync(args))
+pub fn run(args: &SyncArgs) -> CommandResult {
+    org::block_on(sync(args))
 }
 
 /// Checks the arguments before the config is read or the org contacted; returns the tenants
 /// `--tenant` selects.
-fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
+fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, Error> {
     let only = org::selected_tenants(&args.tenants.tenant)?;
     // Without --yes, changes are applied only after asking at a terminal. Without one, this
     // run could never apply anything: say so now, not after reading the org and only in a
     // week when there happen to be changes.
     if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
-        return Err(org::fail(
+        return Err(Error::from(
             "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
              orphans), or --dry-run to only show it",
         ));
@@ -75,23 +71,16 @@ fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
     Ok(only)
 }
 
-async fn sync(args: &SyncArgs) -> ExitCode {
+async fn sync(args: &SyncArgs) -> CommandResult {
     let json = args.format == SyncFormat::Json;
-    let only = match preflight(args) {
-        Ok(only) => only,
-        Err(code) => return code,
-    };
-    let mut planned = match org::prepare(
+    let only = preflight(args)?;
+    let mut planned = org::prepare(
         &args.config,
         &args.org,
         only.as_deref(),
         args.claim.claim_unnamed,
     )
-    .await
-    {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    .await?;
     if args.yes && !args.delete_edited {
         planned.plan.keep_edited_deletes();
     }
@@ -110,35 +99,26 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         );
     }
     if args.dry_run || !planned.plan.has_changes() {
-        let code = if planned.plan.has_changes() {
-            CHANGES_PENDING
+        return Ok(if planned.plan.has_changes() {
+            Status::ChangesPending
         } else {
-            0
-        };
-        org::close(planned.connection).await;
-        return ExitCode::from(code);
+            Status::Ok
+        });
     }
-    let prune = match confirm(args, &planned) {
-        Ok(prune) => prune,
-        Err(code) => {
-            org::close(planned.connection).await;
-            return code;
-        }
-    };
+    let prune = confirm(args, &planned)?;
     let report = apply_with_progress(&mut planned, &args.config.dir, prune, json).await;
     print_report(&report, json);
-    let failed = report.incomplete();
-    org::close(planned.connection).await;
-    if failed {
-        ExitCode::from(ERROR)
+    // What failed is in the report printed above.
+    Ok(if report.incomplete() {
+        Status::Error
     } else {
-        ExitCode::SUCCESS
-    }
+        Status::Ok
+    })
 }
 
 /// Asks at the terminal (the preflight made sure there is one) unless `--yes`. Returns whether
 /// to delete orphans.
-fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
+fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, Error> {
     org::confirm_or_refuse(args.yes, "Apply these changes?")?;
     let orphans = planned.plan.count(Action::Delete);
     if orphans > 0 && !args.prune && !args.yes {
@@ -200,7 +180,7 @@ async fn cancel_on_signal(cancel: Arc<AtomicBool>) {
                 clippy::exit,
                 reason = "a second signal stops at once: no unwinding through the requests in flight"
             )]
-            std::process::exit(i32::from(ERROR));
+            std::process::exit(i32::from(Status::Error.code()));
         }
         eoutln!(
             "monc: interrupted; finishing the requests in flight and starting no more \
