@@ -74,23 +74,23 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
 }
 
 /// `--output FILE` can be created: its directory exists and FILE is not a directory.
-fn check_output_file(path: &Path) -> Result<(), String> {
+fn check_output_file(path: &Path) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "--output {}: the directory {} does not exist",
             path.display(),
             dir.display()
-        ));
+        )));
     }
     if path.is_dir() {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "--output {} is a directory; name a file",
             path.display()
-        ));
+        )));
     }
     Ok(())
 }
@@ -165,7 +165,7 @@ async fn validate(planned: &org::Planned) -> usize {
 }
 
 /// Writes the plan where asked, and posts drift to Slack when there is some.
-async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), String> {
+async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), Error> {
     let text = match args.format {
         PlanFormat::Human => {
             render::render_human(plan, args.output.is_none() && output::stdout_colour())

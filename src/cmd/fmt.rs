@@ -48,7 +48,7 @@ pub fn run(args: &FmtArgs) -> CommandResult {
 }
 
 /// Formats one file; whether it was (or, with --check, would be) changed.
-fn format_file(path: &Path, args: &FmtArgs) -> Result<bool, String> {
+fn format_file(path: &Path, args: &FmtArgs) -> Result<bool, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let formatted = format_hcl(&text).map_err(|e| e.to_string())?;
     if formatted == text {
@@ -75,7 +75,7 @@ fn unified_diff(path: &Path, before: &str, after: &str) -> String {
 
 /// The files named on the command line, or the project's: its configuration and its
 /// alert tests.
-fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, String> {
+fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, Error> {
     if !args.paths.is_empty() {
         let mut files = Vec::new();
         for path in &args.paths {
@@ -93,11 +93,18 @@ fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn hcl_files_at(path: &Path) -> Result<Vec<PathBuf>, String> {
+fn hcl_files_at(path: &Path) -> Result<Vec<PathBuf>, Error> {
     monc::load::hcl_files(
         path,
         "given",
         "name .hcl files, or directories that hold them",
     )
-    .map_err(|e| format!("{}: {}\nhelp: {}", e.path.display(), e.message, e.help))
+    .map_err(|e| {
+        Error::Message(format!(
+            "{}: {}\nhelp: {}",
+            e.path.display(),
+            e.message,
+            e.help
+        ))
+    })
 }

@@ -81,7 +81,7 @@ fn dir_flag(dir: &Path) -> String {
 
 /// Writes every file, or (on the first failure) removes what it wrote, so a failed init
 /// leaves the directory as it was.
-fn write_files(dir: &Path) -> Result<(), String> {
+fn write_files(dir: &Path) -> Result<(), Error> {
     let mut created: Vec<PathBuf> = Vec::new();
     let result = FILES.iter().try_for_each(|(name, text)| {
         let path = dir.join(name);
@@ -110,7 +110,7 @@ fn write_files(dir: &Path) -> Result<(), String> {
 }
 
 /// Adds `.monc/` to an existing .gitignore that does not ignore it yet.
-fn ignore_monc_dir(path: &Path) -> Result<(), String> {
+fn ignore_monc_dir(path: &Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if text
@@ -125,7 +125,7 @@ fn ignore_monc_dir(path: &Path) -> Result<(), String> {
         "\n"
     };
     monc::atomic_file::write(path, format!("{text}{separator}.monc/\n").as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| Error::Message(format!("cannot write {}: {e}", path.display())))
 }
 
 /// monc.hcl naming the project after its directory, so that a second project in the same org

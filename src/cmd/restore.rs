@@ -53,23 +53,22 @@ async fn run_restore(args: &RestoreArgs) -> CommandResult {
 /// Where to restore: the org the flags name or, without any, the one the backup names. A
 /// backup of a loopback API (the local emulator, whose port changes every run) names no org
 /// monc can reach again, and one of an older monc names none: both need a flag.
-fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, String> {
+fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, Error> {
     if flags.org.is_some() || flags.api_url.is_some() || flags.site.is_some() {
         return Ok(flags.clone());
     }
     if backup.api.is_empty() {
-        return Err(
+        return Err(Error::from(
             "the backup does not record the org it came from; say where to restore it with \
-             --org local, --api-url URL or --site SITE"
-                .into(),
-        );
+             --org local, --api-url URL or --site SITE",
+        ));
     }
     if is_loopback(&backup.api) {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "the backup was taken from a local emulator ({}); restore it with --org local (the \
              project's local org) or --api-url URL (a running `monc emulator`)",
             backup.api
-        ));
+        )));
     }
     Ok(OrgArgs {
         org: Some(OrgKind::Env),
@@ -180,9 +179,12 @@ mod tests {
             .expect("the backup's site");
         assert_eq!(site.api_url.as_deref(), Some("https://api.datadoghq.eu/"));
         let local = org_of_backup(&OrgArgs::default(), &backup_of("http://127.0.0.1:41234/"))
-            .expect_err("a local emulator is not reachable again");
+            .expect_err("a local emulator is not reachable again")
+            .to_string();
         assert!(local.contains("--org local"), "{local}");
-        let unknown = org_of_backup(&OrgArgs::default(), &backup_of("")).expect_err("no org");
+        let unknown = org_of_backup(&OrgArgs::default(), &backup_of(""))
+            .expect_err("no org")
+            .to_string();
         assert!(unknown.contains("--api-url"), "{unknown}");
         let flags = OrgArgs {
             org: Some(OrgKind::Local),
