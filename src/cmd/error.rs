@@ -88,5 +88,11 @@ impl From<monc::datadog::ApiError> for Error {
     }
 }
 
+impl From<monc::notify::NotifyError> for Error {
+    fn from(error: monc::notify::NotifyError) -> Self {
+        Error::Message(error.to_string())
+    }
+}
+
 /// What every command returns.
 pub type CommandResult = Result<Status, Error>;
