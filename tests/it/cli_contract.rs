@@ -931,3 +931,36 @@ fn a_command_that_fails_on_the_local_org_leaves_it_closed() {
         );
     }
 }
+
+/// The library is the compiler and the Datadog client; the command line is `src/main.rs` and
+/// `src/cmd/`. clap, and the local emulator's control endpoint (a path Datadog does not have),
+/// belong to the command line only.
+#[test]
+fn the_library_uses_neither_clap_nor_the_emulators_control_endpoint() {
+    fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let library = files
+        .iter()
+        .filter(|path| !path.starts_with(src.join("cmd")) && *path != &src.join("main.rs"));
+    let mut wrong = Vec::new();
+    for path in library {
+        let text = std::fs::read_to_string(path).expect("read");
+        for needle in ["clap::", "/monc-emulator/"] {
+            if text.contains(needle) {
+                wrong.push(format!("{} uses {needle}", path.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
