@@ -5,6 +5,8 @@ use clap::{Parser, Subcommand};
 #[macro_use]
 mod cmd;
 
+use cmd::error::{CommandResult, Status};
+
 /// monc compiles tiered monitor definitions into Datadog monitors with composite suppression.
 ///
 /// Platform (L0) and shared-infrastructure (L2) problems silence the per-tenant (L3) alerts they
@@ -162,17 +164,21 @@ enum Command {
     Emulator(cmd::emulator::EmulatorArgs),
 }
 
+/// The one place a command's error is printed and its exit status becomes the process's exit
+/// code (the contract is [`Status`]'s).
 fn main() -> ExitCode {
     ignore_file_size_signal();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => return clap_exit(&error),
+    let status = match Cli::try_parse() {
+        Ok(cli) => run(cli.command).unwrap_or_else(|error| {
+            error.print();
+            Status::Error
+        }),
+        Err(error) => clap_exit(&error),
     };
-    let code = run(cli.command);
-    cmd::console::exit_code(code)
+    cmd::console::final_status(status).into()
 }
 
-fn run(command: Command) -> ExitCode {
+fn run(command: Command) -> CommandResult {
     match command {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
@@ -191,12 +197,12 @@ fn run(command: Command) -> ExitCode {
 }
 
 /// Generated into memory first: `generate` panics when it cannot write.
-fn print_completions(shell: clap_complete::Shell) -> ExitCode {
+fn print_completions(shell: clap_complete::Shell) -> CommandResult {
     use clap::CommandFactory;
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "monc", &mut script);
     out!("{}", String::from_utf8_lossy(&script));
-    ExitCode::SUCCESS
+    Ok(Status::Ok)
 }
 
 /// By default a process that writes past its file-size limit (`ulimit -f`) is killed by
@@ -236,17 +242,17 @@ fn terraform_tip(error: &clap::Error) -> Option<&'static str> {
 /// Prints clap's message. `--help` and `--version` succeed; every usage mistake exits 1, not
 /// clap's default 2, which `diff` reserves for "changes pending": a misspelt flag in a
 /// scheduled drift check must fail the job, not look like drift.
-fn clap_exit(error: &clap::Error) -> ExitCode {
+fn clap_exit(error: &clap::Error) -> Status {
     // Like any output that cannot be written (see `cmd::console`), an error.
     if error.print().is_err() {
-        return ExitCode::FAILURE;
+        return Status::Error;
     }
     if let Some(tip) = terraform_tip(error) {
         eoutln!("\n{tip}");
     }
     if error.exit_code() == 0 {
-        ExitCode::SUCCESS
+        Status::Ok
     } else {
-        ExitCode::FAILURE
+        Status::Error
     }
 }

@@ -35,40 +35,68 @@ pub fn drift_message(plan: &Plan) -> String {
     lines.join("\n")
 }
 
+/// Why the drift summary cannot be posted: the webhook is not set up right (found before
+/// anything is contacted), or posting it failed. The webhook URL is a secret: no variant
+/// carries it.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("--notify-slack needs {SLACK_WEBHOOK_ENV}: set it to the Slack incoming webhook URL")]
+    MissingWebhook,
+    #[error("{SLACK_WEBHOOK_ENV} is not a valid URL: {0}")]
+    InvalidWebhook(String),
+    #[error("{SLACK_WEBHOOK_ENV} must be an https:// URL, not {scheme}:")]
+    NotHttps { scheme: String },
+    /// Plain http off loopback.
+    #[error("{SLACK_WEBHOOK_ENV}: {0}")]
+    Insecure(crate::datadog::ApiError),
+    #[error("cannot build the HTTP client for Slack: {0}")]
+    Client(String),
+    #[error(
+        "the Slack webhook did not answer within {} s; the drift summary was not posted",
+        SLACK_TIMEOUT.as_secs()
+    )]
+    Timeout,
+    #[error("could not reach the Slack webhook: {0}")]
+    Unreachable(String),
+    #[error(
+        "the Slack webhook answered {0}, a redirect; monc does not follow redirects (the drift \
+         summary would go to another host), so nothing was posted: check {SLACK_WEBHOOK_ENV}"
+    )]
+    Redirected(reqwest::StatusCode),
+    #[error("the Slack webhook answered {0}")]
+    Refused(reqwest::StatusCode),
+}
+
 /// The webhook URL from [`SLACK_WEBHOOK_ENV`], checked: set, not empty (an unset CI secret
 /// arrives as ""), and https (plain http only to loopback). Called before anything is
 /// contacted, so a broken setup fails every run rather than only in a week with drift. The URL
 /// is a secret: no message quotes it.
-pub fn slack_webhook_url() -> Result<String, String> {
+pub fn slack_webhook_url() -> Result<String, NotifyError> {
     let url = std::env::var(SLACK_WEBHOOK_ENV).unwrap_or_default();
     if url.trim().is_empty() {
-        return Err(format!(
-            "--notify-slack needs {SLACK_WEBHOOK_ENV}: set it to the Slack incoming webhook URL"
-        ));
+        return Err(NotifyError::MissingWebhook);
     }
-    let parsed = reqwest::Url::parse(&url)
-        .map_err(|e| format!("{SLACK_WEBHOOK_ENV} is not a valid URL: {e}"))?;
+    let parsed =
+        reqwest::Url::parse(&url).map_err(|e| NotifyError::InvalidWebhook(e.to_string()))?;
     if !matches!(parsed.scheme(), "https" | "http") {
-        return Err(format!(
-            "{SLACK_WEBHOOK_ENV} must be an https:// URL, not {}:",
-            parsed.scheme()
-        ));
+        return Err(NotifyError::NotHttps {
+            scheme: parsed.scheme().to_string(),
+        });
     }
-    crate::datadog::check_transport_security(&url)
-        .map_err(|e| format!("{SLACK_WEBHOOK_ENV}: {e}"))?;
+    crate::datadog::check_transport_security(&url).map_err(NotifyError::Insecure)?;
     Ok(url)
 }
 
 /// Posts the drift message to the webhook `url` (from [`slack_webhook_url`]), as the API
 /// client talks to Datadog: no redirect followed (the summary, and the webhook's secret path
 /// in `Referer`, would go to another host), no proxy for loopback, and [`SLACK_TIMEOUT`].
-pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), String> {
-    let target = reqwest::Url::parse(url)
-        .map_err(|e| format!("{SLACK_WEBHOOK_ENV} is not a valid URL: {e}"))?;
+pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), NotifyError> {
+    let target =
+        reqwest::Url::parse(url).map_err(|e| NotifyError::InvalidWebhook(e.to_string()))?;
     let client = http_client(&target)
         .timeout(SLACK_TIMEOUT)
         .build()
-        .map_err(|e| format!("cannot build the HTTP client for Slack: {}", error_cause(e)))?;
+        .map_err(|e| NotifyError::Client(error_cause(e)))?;
     let body = serde_json::json!({ "text": drift_message(plan) });
     let response = client
         .post(target)
@@ -78,25 +106,18 @@ pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), String> {
         .map_err(unreachable)?;
     let status = response.status();
     if status.is_redirection() {
-        return Err(format!(
-            "the Slack webhook answered {status}, a redirect; monc does not follow redirects \
-             (the drift summary would go to another host), so nothing was posted: check \
-             {SLACK_WEBHOOK_ENV}"
-        ));
+        return Err(NotifyError::Redirected(status));
     }
     if !status.is_success() {
-        return Err(format!("the Slack webhook answered {status}"));
+        return Err(NotifyError::Refused(status));
     }
     Ok(())
 }
 
-fn unreachable(error: reqwest::Error) -> String {
+fn unreachable(error: reqwest::Error) -> NotifyError {
     if error.is_timeout() {
-        format!(
-            "the Slack webhook did not answer within {} s; the drift summary was not posted",
-            SLACK_TIMEOUT.as_secs()
-        )
+        NotifyError::Timeout
     } else {
-        format!("could not reach the Slack webhook: {}", error_cause(error))
+        NotifyError::Unreachable(error_cause(error))
     }
 }

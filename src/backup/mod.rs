@@ -98,14 +98,14 @@ impl Backup {
     /// Reads a backup; a bare list of monitors (written by the first versions) is taken with
     /// `ownership` and an unknown origin. A backup that does not record its org (format 1)
     /// takes the `org_id` its monitors carry.
-    pub fn read(path: &Path, ownership: &Ownership) -> Result<Backup, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    pub fn read(path: &Path, ownership: &Ownership) -> Result<Backup, ReadError> {
+        let text = std::fs::read_to_string(path)?;
+        let value: Value = serde_json::from_str(&text).map_err(ReadError::Json)?;
         let mut backup = if value.is_array() {
-            let monitors = serde_json::from_value(value).map_err(|e| e.to_string())?;
+            let monitors = serde_json::from_value(value).map_err(ReadError::Json)?;
             Backup::new("", ownership, monitors, &[])
         } else {
-            serde_json::from_value(value).map_err(|e| format!("not a monc backup: {e}"))?
+            serde_json::from_value(value).map_err(ReadError::NotABackup)?
         };
         if backup.org_id.is_none() {
             backup.org_id = org_id_of(backup.monitors.iter());
@@ -125,6 +125,45 @@ impl Backup {
             format!("{org} at {}", self.api)
         }
     }
+}
+
+/// Why a backup file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Not JSON, or a bare list that is not a list of monitors.
+    #[error("{0}")]
+    Json(serde_json::Error),
+    #[error("not a monc backup: {0}")]
+    NotABackup(serde_json::Error),
+}
+
+/// Why a backup may not be restored into an org: it is not the org the backup came from, or
+/// monc cannot tell (which `--allow-unidentified-org` accepts).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WrongOrg {
+    #[error(
+        "the backup was taken from {backup} and this is {api}; restore it into the org it came from"
+    )]
+    OtherApi { backup: String, api: String },
+    #[error(
+        "the backup holds monitors of org {theirs} and this is org {ours}; restore it into the \
+         org it came from"
+    )]
+    OtherOrg { theirs: i64, ours: i64 },
+    #[error(
+        "the backup does not record which org it came from (none of its monitors carries an \
+         `org_id`), so monc cannot check that this is that org; if you are sure it is, pass \
+         --allow-unidentified-org"
+    )]
+    BackupUnidentified,
+    #[error(
+        "cannot tell which org this is: it has no monitors, and the Monitor API names an org \
+         only on its monitors (`org_id`); the backup is of org {theirs}. If you are sure this \
+         is that org, pass --allow-unidentified-org"
+    )]
+    OrgUnidentified { theirs: i64 },
 }
 
 /// The one `org_id` the monitors carry; none if they carry none, or several.
@@ -168,31 +207,19 @@ pub fn check_org(
     api: &str,
     org_id: Option<i64>,
     allow_unidentified: bool,
-) -> Result<(), String> {
+) -> Result<(), WrongOrg> {
     if !backup.api.is_empty() && !same_origin(&backup.api, api) {
-        return Err(format!(
-            "the backup was taken from {} and this is {api}; restore it into the org it came from",
-            backup.api
-        ));
+        return Err(WrongOrg::OtherApi {
+            backup: backup.api.clone(),
+            api: api.to_string(),
+        });
     }
     match (backup.org_id, org_id) {
-        (Some(theirs), Some(ours)) if theirs != ours => Err(format!(
-            "the backup holds monitors of org {theirs} and this is org {ours}; restore it into \
-             the org it came from"
-        )),
+        (Some(theirs), Some(ours)) if theirs != ours => Err(WrongOrg::OtherOrg { theirs, ours }),
         (Some(_), Some(_)) => Ok(()),
         _ if allow_unidentified => Ok(()),
-        (None, _) => Err(
-            "the backup does not record which org it came from (none of its monitors carries an \
-             `org_id`), so monc cannot check that this is that org; if you are sure it is, pass \
-             --allow-unidentified-org"
-                .to_string(),
-        ),
-        (Some(theirs), None) => Err(format!(
-            "cannot tell which org this is: it has no monitors, and the Monitor API names an org \
-             only on its monitors (`org_id`); the backup is of org {theirs}. If you are sure \
-             this is that org, pass --allow-unidentified-org"
-        )),
+        (None, _) => Err(WrongOrg::BackupUnidentified),
+        (Some(theirs), None) => Err(WrongOrg::OrgUnidentified { theirs }),
     }
 }
 

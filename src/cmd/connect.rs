@@ -7,6 +7,8 @@ use std::path::Path;
 use monc::datadog::{ApiError, Client, ClientOptions, Credentials, Site};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
+use super::emulator_control::EmulatorControl;
+
 /// Which Datadog organisation `diff`/`sync` talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OrgKind {
@@ -56,14 +58,28 @@ impl OrgArgs {
 }
 
 /// A ready client, and the emulator behind it when `--org local`.
+///
+/// Closed by being dropped, however the command ends (an error returned half-way included):
+/// dropping the emulator's handle stops it, saves the local org's state file and releases its
+/// lock. No command closes it by hand.
 #[derive(Debug)]
 pub struct Connection {
     pub client: Client,
-    /// Keep alive as long as the client is used; shut down when done.
-    pub emulator: Option<EmulatorHandle>,
+    /// The local org's emulator, held only to live as long as the client (see above).
+    local_org: Option<EmulatorHandle>,
     /// Base of web links to monitors (`{site_ui_base}/monitors/{id}`): the site's web UI;
     /// none for the local emulator (it stops with monc) or an `--api-url`, whose UI is unknown.
     pub site_ui_base: Option<String>,
+    /// The control endpoint of the emulator behind `client`, when it is on loopback (`--org
+    /// local`, or an `--api-url` of a `monc emulator`): for the drills of `status --set`.
+    pub emulator_control: Option<EmulatorControl>,
+}
+
+impl Connection {
+    /// Whether this is the local org (`--org local`), which monc serves itself.
+    pub fn is_local(&self) -> bool {
+        self.local_org.is_some()
+    }
 }
 
 /// The file backing `--org local` under a project.
@@ -119,7 +135,8 @@ async fn connect_local(project_dir: &Path) -> Result<Connection, ApiError> {
     Ok(Connection {
         client,
         site_ui_base: None,
-        emulator: Some(emulator),
+        emulator_control: EmulatorControl::on_loopback(&emulator.base_url(), credentials),
+        local_org: Some(emulator),
     })
 }
 
@@ -140,8 +157,9 @@ fn connect_env(
     let client = Client::new(&base_url, &credentials, client_options()?)?;
     Ok(Connection {
         client,
-        emulator: None,
+        local_org: None,
         site_ui_base: args.api_url.is_none().then(|| site.ui_url()),
+        emulator_control: EmulatorControl::on_loopback(&base_url, credentials),
     })
 }
 

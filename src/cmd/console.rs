@@ -1,15 +1,16 @@
 //! stdout and stderr for every command. A write that fails (a closed pipe: `monc … | head -0`,
 //! `2>&-` of a pipe whose reader is gone; a full disk) never panics, as `println!` does, and
 //! never stops a command half-way: a sync goes on applying its plan. It is remembered, and the
-//! command then exits 1 ([`exit_code`]): output that could not be written is an error.
+//! command then exits 1 ([`final_status`]): output that could not be written is an error.
 //!
 //! Commands print through the macros of `cmd/mod.rs` (`out!`, `outln!`, `eout!`, `eoutln!`),
 //! which come here.
 
 use std::fmt;
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::error::Status;
 
 /// Whether any write to stdout or stderr failed in this process.
 static WRITE_FAILED: AtomicBool = AtomicBool::new(false);
@@ -48,11 +49,12 @@ fn write_to(mut stream: impl Write, text: fmt::Arguments<'_>) -> bool {
     written
 }
 
-/// The command's exit code, or 1 when something it printed could not be written.
-pub fn exit_code(code: ExitCode) -> ExitCode {
+/// The command's exit status, or [`Status::Error`] when something it printed could not be
+/// written.
+pub fn final_status(status: Status) -> Status {
     if WRITE_FAILED.load(Ordering::Relaxed) {
-        ExitCode::FAILURE
+        Status::Error
     } else {
-        code
+        status
     }
 }

@@ -1,5 +1,4 @@
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use super::connect::OrgArgs;
 use monc::output::{self, plan as render};
@@ -9,7 +8,8 @@ use monc::plan::saved::{PlanOptions, SavedOrg, SavedPlan};
 use monc::sync::validate_remotely;
 
 use super::ConfigArgs;
-use super::org::{self, CHANGES_PENDING};
+use super::error::{CommandResult, Error, Status};
+use super::org;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlanFormat {
@@ -56,12 +56,8 @@ pub struct DiffArgs {
     pub claim: super::ClaimArgs,
 }
 
-pub fn run(args: &DiffArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(diff(args))
+pub fn run(args: &DiffArgs) -> CommandResult {
+    org::block_on(diff(args))
 }
 
 /// What `diff` needs besides the org, checked before the config is read or the org contacted:
@@ -71,16 +67,16 @@ struct Preflight {
     slack_webhook: Option<String>,
 }
 
-fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
+fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
     let only = org::selected_tenants(&args.tenants.tenant)?;
     let slack_webhook = if args.notify_slack {
-        Some(monc::notify::slack_webhook_url().map_err(org::fail)?)
+        Some(monc::notify::slack_webhook_url()?)
     } else {
         None
     };
     for (flag, path) in [("--output", &args.output), ("--out", &args.out)] {
         if let Some(path) = path {
-            check_output_file(flag, path).map_err(org::fail)?;
+            check_output_file(flag, path)?;
         }
     }
     Ok(Preflight {
@@ -91,43 +87,36 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
 
 /// `--output FILE` (or `--out FILE`) can be created: its directory exists and FILE is not a
 /// directory.
-fn check_output_file(flag: &str, path: &Path) -> Result<(), String> {
+fn check_output_file(flag: &str, path: &Path) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "{flag} {}: the directory {} does not exist",
             path.display(),
             dir.display()
-        ));
+        )));
     }
     if path.is_dir() {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "{flag} {} is a directory; name a file",
             path.display()
-        ));
+        )));
     }
     Ok(())
 }
 
-async fn diff(args: &DiffArgs) -> ExitCode {
-    let preflight = match preflight(args) {
-        Ok(preflight) => preflight,
-        Err(code) => return code,
-    };
-    let planned = match org::prepare(
+async fn diff(args: &DiffArgs) -> CommandResult {
+    let preflight = preflight(args)?;
+    let planned = org::prepare(
         &args.config,
         &args.org,
         preflight.only.as_deref(),
         args.claim.claim_unnamed,
     )
-    .await
-    {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    .await?;
     let refused = if args.validate {
         validate(&planned).await
     } else {
@@ -139,7 +128,7 @@ async fn diff(args: &DiffArgs) -> ExitCode {
     };
     let reported = match saved {
         Ok(()) => report(args, &planned.plan, preflight.slack_webhook.as_deref()).await,
-        Err(message) => Err(message),
+        Err(error) => Err(error),
     };
     for at in &planned.done_moves {
         eoutln!(
@@ -147,15 +136,17 @@ async fn diff(args: &DiffArgs) -> ExitCode {
              moves from, so it can be removed"
         );
     }
-    org::close(planned.connection).await;
-    match reported {
-        Err(message) => org::fail(message),
-        Ok(()) if refused > 0 => org::fail(format!(
+    reported?;
+    if refused > 0 {
+        return Err(Error::Message(format!(
             "Datadog refused or could not validate {refused} monitor(s) (see above)"
-        )),
-        Ok(()) if planned.plan.has_changes() => ExitCode::from(CHANGES_PENDING),
-        Ok(()) => ExitCode::SUCCESS,
+        )));
     }
+    Ok(if planned.plan.has_changes() {
+        Status::ChangesPending
+    } else {
+        Status::Ok
+    })
 }
 
 fn saved_options(args: &DiffArgs, tenants: Option<Vec<String>>) -> PlanOptions {
@@ -167,16 +158,16 @@ fn saved_options(args: &DiffArgs, tenants: Option<Vec<String>>) -> PlanOptions {
 }
 
 /// Writes the plan for `sync --plan`, atomically and private (it holds the org's monitors).
-fn save(path: &Path, planned: &org::Planned, options: PlanOptions) -> Result<(), String> {
+fn save(path: &Path, planned: &org::Planned, options: PlanOptions) -> Result<(), Error> {
     let saved = SavedPlan::of(&planned.plan, saved_org(planned), options);
     monc::atomic_file::write_private(path, saved.to_file_text().as_bytes())
-        .map_err(|e| format!("cannot write the plan to {}: {e}", path.display()))
+        .map_err(|e| Error::Message(format!("cannot write the plan to {}: {e}", path.display())))
 }
 
 /// The org a plan is made against: `local`, or the API origin, with the org id its monitors
 /// carry and the project's ownership tags.
 pub fn saved_org(planned: &org::Planned) -> SavedOrg {
-    let api = if planned.connection.emulator.is_some() {
+    let api = if planned.connection.is_local() {
         "local".to_string()
     } else {
         planned.connection.client.base_url().to_string()
@@ -226,7 +217,7 @@ async fn validate(planned: &org::Planned) -> usize {
 }
 
 /// Writes the plan where asked, and posts drift to Slack when there is some.
-async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), String> {
+async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Result<(), Error> {
     let text = match args.format {
         PlanFormat::Human => {
             render::render_human(plan, args.output.is_none() && output::stdout_colour())

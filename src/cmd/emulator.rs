@@ -2,11 +2,11 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use monc_emulator::{Emulator, EmulatorConfig, FaultConfig, StartError};
 
+use super::error::{CommandResult, Error, Status};
 use super::{console, org};
 
 /// Not a port of the Datadog Agent's (8125 DogStatsD, 8126 traces, 5000-5002 and 8222 internal),
@@ -78,31 +78,13 @@ impl EmulatorArgs {
 }
 
 /// Runs `monc emulator` in the foreground until Ctrl-C or SIGTERM.
-pub fn run(args: &EmulatorArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    runtime.block_on(serve_until_interrupted(args.config()))
+pub fn run(args: &EmulatorArgs) -> CommandResult {
+    org::block_on(serve_until_interrupted(args.config()))
 }
 
-async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
+async fn serve_until_interrupted(config: EmulatorConfig) -> CommandResult {
     let state = config.state_file.clone();
-    let handle = match Emulator::start(config).await {
-        Ok(handle) => handle,
-        Err(error) => {
-            eoutln!("monc emulator: {error}");
-            if let StartError::Listen { addr, source } = &error
-                && source.kind() == std::io::ErrorKind::AddrInUse
-            {
-                eoutln!(
-                    "help: another program listens on port {}; pick another with `--port N` (`--port 0` picks a free one)",
-                    addr.port()
-                );
-            }
-            return ExitCode::FAILURE;
-        }
-    };
+    let handle = Emulator::start(config).await.map_err(start_error)?;
     let url = handle.base_url();
     let state_line = match &state {
         Some(path) => format!("  state: {}", path.display()),
@@ -116,14 +98,31 @@ async fn serve_until_interrupted(config: EmulatorConfig) -> ExitCode {
         format!("  monc sync --api-url {url}"),
         "Press Ctrl-C to stop.".into(),
     ]);
-    match stop_requested().await {
-        Ok(signal) => console::stderr_best_effort(format_args!(
-            "monc emulator: {signal} received, stopping\n"
-        )),
-        Err(error) => eoutln!("monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"),
+    let stopped = stop_requested().await;
+    if let Ok(signal) = &stopped {
+        console::stderr_best_effort(format_args!("monc emulator: {signal} received, stopping\n"));
     }
     handle.shutdown().await;
-    ExitCode::SUCCESS
+    // Serving could not be stopped on request: an error (it used to exit 0 after saying so).
+    stopped.map(|_| Status::Ok).map_err(|error| {
+        Error::Closing(format!(
+            "monc emulator: cannot wait for Ctrl-C or SIGTERM: {error}"
+        ))
+    })
+}
+
+/// Why the emulator did not start, with what to do when its port is taken.
+fn start_error(error: StartError) -> Error {
+    let mut text = format!("monc emulator: {error}");
+    if let StartError::Listen { addr, source } = &error
+        && source.kind() == std::io::ErrorKind::AddrInUse
+    {
+        text.push_str(&format!(
+            "\nhelp: another program listens on port {}; pick another with `--port N` (`--port 0` picks a free one)",
+            addr.port()
+        ));
+    }
+    Error::Closing(text)
 }
 
 /// Waits for Ctrl-C or, on Unix, SIGTERM: `kill`, systemd and container runtimes stop a

@@ -1,9 +1,9 @@
 //! `monc explain CODE`: what a diagnostic code catches and whether it may be ignored, printed
 //! from its section of docs/checks.md (the one place checks are described), as `ruff rule` does.
 
-use std::process::ExitCode;
-
 use monc::diagnostic::{Code, did_you_mean};
+
+use super::error::{CommandResult, Error, Status};
 
 /// The reference of checks: a section per code, `### `monc::code``.
 const CHECKS: &str = include_str!("../../docs/checks.md");
@@ -16,26 +16,25 @@ pub struct ExplainArgs {
     pub code: Option<String>,
 }
 
-pub fn run(args: &ExplainArgs) -> ExitCode {
+pub fn run(args: &ExplainArgs) -> CommandResult {
     let Some(asked) = &args.code else {
         for code in Code::ALL {
             outln!("{:<32} {}", code.as_str(), code.description());
         }
-        return ExitCode::SUCCESS;
+        return Ok(Status::Ok);
     };
     let Some(code) = parse(asked) else {
         let names = Code::ALL.iter().map(|c| c.as_str());
         let hint = did_you_mean(&qualified(asked), names)
             .map(|best| format!("did you mean `{best}`? "))
             .unwrap_or_default();
-        eoutln!(
-            "error: no check is called `{}`\nhelp: {hint}`monc explain` lists every code",
+        return Err(Error::Message(format!(
+            "no check is called `{}`\nhelp: {hint}`monc explain` lists every code",
             monc::escape::line(asked)
-        );
-        return ExitCode::FAILURE;
+        )));
     };
     outln!("{}", explanation(code));
-    ExitCode::SUCCESS
+    Ok(Status::Ok)
 }
 
 /// `moved` as `monc::moved`: the prefix every code's string shares.

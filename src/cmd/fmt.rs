@@ -1,11 +1,11 @@
 //! `monc fmt`: lay out every HCL file of a project canonically, like `terraform fmt`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use monc::format::format_hcl;
 
 use super::ConfigArgs;
+use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct FmtArgs {
@@ -24,14 +24,8 @@ pub struct FmtArgs {
     pub diff: bool,
 }
 
-pub fn run(args: &FmtArgs) -> ExitCode {
-    let files = match files_to_format(args) {
-        Ok(files) => files,
-        Err(message) => {
-            eoutln!("error: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
+pub fn run(args: &FmtArgs) -> CommandResult {
+    let files = files_to_format(args)?;
     let mut failed = false;
     let mut unformatted = 0;
     for file in &files {
@@ -43,20 +37,18 @@ pub fn run(args: &FmtArgs) -> ExitCode {
             }
         }
     }
-    if failed || (args.check && unformatted > 0) {
-        if args.check && unformatted > 0 {
-            eoutln!(
-                "monc: {unformatted} of {} file(s) not formatted; run `monc fmt`",
-                files.len()
-            );
-        }
-        return ExitCode::FAILURE;
+    if args.check && unformatted > 0 {
+        return Err(Error::Closing(format!(
+            "monc: {unformatted} of {} file(s) not formatted; run `monc fmt`",
+            files.len()
+        )));
     }
-    ExitCode::SUCCESS
+    // Each file that could not be formatted is named above.
+    Ok(if failed { Status::Error } else { Status::Ok })
 }
 
 /// Formats one file; whether it was (or, with --check, would be) changed.
-fn format_file(path: &Path, args: &FmtArgs) -> Result<bool, String> {
+fn format_file(path: &Path, args: &FmtArgs) -> Result<bool, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let formatted = format_hcl(&text).map_err(|e| e.to_string())?;
     if formatted == text {
@@ -83,7 +75,7 @@ fn unified_diff(path: &Path, before: &str, after: &str) -> String {
 
 /// The files named on the command line, or the project's: its configuration and its
 /// alert tests.
-fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, String> {
+fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, Error> {
     if !args.paths.is_empty() {
         let mut files = Vec::new();
         for path in &args.paths {
@@ -101,11 +93,18 @@ fn files_to_format(args: &FmtArgs) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn hcl_files_at(path: &Path) -> Result<Vec<PathBuf>, String> {
+fn hcl_files_at(path: &Path) -> Result<Vec<PathBuf>, Error> {
     monc::load::hcl_files(
         path,
         "given",
         "name .hcl files, or directories that hold them",
     )
-    .map_err(|e| format!("{}: {}\nhelp: {}", e.path.display(), e.message, e.help))
+    .map_err(|e| {
+        Error::Message(format!(
+            "{}: {}\nhelp: {}",
+            e.path.display(),
+            e.message,
+            e.help
+        ))
+    })
 }

@@ -1,7 +1,6 @@
 use monc::english::counted;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use monc::datadog::Monitor;
 
@@ -13,7 +12,8 @@ use monc::model::{Model, key_without_tier};
 use monc::plan::Ownership;
 
 use super::ConfigArgs;
-use super::org::{self, ERROR};
+use super::error::{CommandResult, Error, Status};
+use super::org;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -82,13 +82,9 @@ pub struct ImportArgs {
     pub adopt: bool,
 }
 
-pub fn run(args: &ImportArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub fn run(args: &ImportArgs) -> CommandResult {
     let new_dirs = missing_project_dirs(&args.config.load_options());
-    let result = runtime.block_on(import(args));
+    let result = org::block_on(async { import(args).await.map(|()| Status::Ok) });
     if result.is_err() {
         // A failed import leaves nothing behind: the directories it made for a new project go
         // again (only if still empty: `remove_dir` refuses anything else).
@@ -96,20 +92,12 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             let _ = std::fs::remove_dir(dir);
         }
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            if !message.is_empty() {
-                eoutln!("error: {message}");
-            }
-            ExitCode::from(ERROR)
-        }
-    }
+    result
 }
 
-async fn import(args: &ImportArgs) -> Result<(), String> {
+async fn import(args: &ImportArgs) -> Result<(), Error> {
     // Before anything is written: with --from and --adopt the org comes after the files.
-    args.org.check_choice().map_err(|e| e.to_string())?;
+    args.org.check_choice()?;
     let options = args.config.load_options();
     let model = project_model(&options)?;
     let to = destination(args, &options)?;
@@ -135,11 +123,12 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     }
     if imported.templates.is_empty() {
         return Err(match monitors.len() {
-            1 => "nothing to import: the 1 monitor found was skipped (above); nothing was written"
-                .to_string(),
-            n => format!(
-                "nothing to import: all {n} monitors found were skipped (above); nothing was written"
+            1 => Error::from(
+                "nothing to import: the 1 monitor found was skipped (above); nothing was written",
             ),
+            n => Error::Message(format!(
+                "nothing to import: all {n} monitors found were skipped (above); nothing was written"
+            )),
         });
     }
     let written = import::write_files(&imported, &to)?;
@@ -155,7 +144,6 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
     };
     let ownership = Ownership::of(&model.project);
     let mut outcomes = import::adopt(&connection.client, &adoptions, &ownership, &compiled).await;
-    org::close(connection).await;
     write_rekeys(&options, &mut outcomes)?;
     report_adoptions(&outcomes)
 }
@@ -163,7 +151,7 @@ async fn import(args: &ImportArgs) -> Result<(), String> {
 /// The monitors of the `--from` files that --tag and --name keep: JSON exports, and Terraform
 /// state files (directories of them too), whose addresses, and names when there are several,
 /// become tenant hints in `settings`. A monitor in two files is imported once.
-fn read_files(args: &ImportArgs, settings: &mut Settings) -> Result<Vec<Monitor>, String> {
+fn read_files(args: &ImportArgs, settings: &mut Settings) -> Result<Vec<Monitor>, Error> {
     let keep = |monitors| import::read::filter(monitors, &args.tags, args.name.as_deref());
     let files = from_files(&args.from);
     let states = files.iter().filter(|(_, state)| state.is_some()).count();
@@ -194,11 +182,11 @@ fn read_files(args: &ImportArgs, settings: &mut Settings) -> Result<Vec<Monitor>
         } else {
             "hold"
         };
-        return Err(format!(
+        return Err(Error::Message(format!(
             "{} {verb} {} monc cannot map (above); nothing was written",
             with_errors.join(", "),
             counted(errors, "attribute")
-        ));
+        )));
     }
     settings.tenant_hints = import::tfstate::tenant_hints(&places);
     Ok(once_each(monitors))
@@ -291,7 +279,7 @@ fn missing_project_dirs(options: &LoadOptions) -> Vec<PathBuf> {
 }
 
 /// The project as it is before the import; a new project gets empty `tenants/` and `monitors/`.
-fn project_model(options: &LoadOptions) -> Result<Model, String> {
+fn project_model(options: &LoadOptions) -> Result<Model, Error> {
     for dir in [&options.tenants, &options.monitors] {
         if !dir.exists() {
             std::fs::create_dir_all(dir)
@@ -300,10 +288,10 @@ fn project_model(options: &LoadOptions) -> Result<Model, String> {
     }
     monc::load::load(options)
         .map(|(model, _)| model)
-        .map_err(|e| format!("{e}\nhelp: {}", e.help))
+        .map_err(|e| Error::Message(format!("{e}\nhelp: {}", e.help)))
 }
 
-fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<Settings, String> {
+fn settings(args: &ImportArgs, model: &Model, replacing: &[PathBuf]) -> Result<Settings, Error> {
     let source = match args.from.is_empty() {
         false => {
             let paths: Vec<String> = args.from.iter().map(|p| p.display().to_string()).collect();
@@ -330,18 +318,12 @@ fn parse_rename(text: &str) -> Result<(String, String), String> {
     Ok((old.to_string(), new.to_string()))
 }
 
-async fn connect_org(args: &ImportArgs, model: &Model) -> Result<Connection, String> {
-    connect(&args.org, &args.config.dir, model.project.site.as_deref())
-        .await
-        .map_err(|e| e.to_string())
+async fn connect_org(args: &ImportArgs, model: &Model) -> Result<Connection, Error> {
+    Ok(connect(&args.org, &args.config.dir, model.project.site.as_deref()).await?)
 }
 
-async fn read_org(connection: &Connection, args: &ImportArgs) -> Result<Vec<Monitor>, String> {
-    let monitors = connection
-        .client
-        .list_monitors(&args.tags)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn read_org(connection: &Connection, args: &ImportArgs) -> Result<Vec<Monitor>, Error> {
+    let monitors = connection.client.list_monitors(&args.tags).await?;
     Ok(import::read::filter(
         monitors,
         &args.tags,
@@ -352,18 +334,18 @@ async fn read_org(connection: &Connection, args: &ImportArgs) -> Result<Vec<Moni
 /// Where the generated files go: new files in the project's `monitors/` and `tenants/`
 /// directories, which `load` reads. A project that keeps each in one file has nowhere to put
 /// a new file: that is said before anything is written.
-fn destination(args: &ImportArgs, options: &LoadOptions) -> Result<Destination, String> {
+fn destination(args: &ImportArgs, options: &LoadOptions) -> Result<Destination, Error> {
     for (dir, what) in [
         (&options.monitors, "monitors"),
         (&options.tenants, "tenants"),
     ] {
         if dir.is_file() {
-            return Err(format!(
+            return Err(Error::Message(format!(
                 "this project keeps its {what} in one file, {}; import writes new files into a `{what}/` directory\n\
                  help: move to the directory layout first (`mkdir {what} && mv {} {what}/`), then import again; nothing was written",
                 dir.display(),
                 dir.display()
-            ));
+            )));
         }
     }
     let monitors_file = match &args.output {
@@ -374,13 +356,13 @@ fn destination(args: &ImportArgs, options: &LoadOptions) -> Result<Destination, 
                 .parent()
                 .is_some_and(|dir| same_dir(dir, &options.monitors))
             {
-                return Err(format!(
+                return Err(Error::Message(format!(
                     "--output {} is not in the monitors directory {}, so monc would not read it\n\
                      help: name a file in it, e.g. --output {}",
                     file.display(),
                     options.monitors.display(),
                     options.monitors.join("imported.hcl").display()
-                ));
+                )));
             }
             file
         }
@@ -430,7 +412,7 @@ fn display(path: Option<&PathBuf>) -> String {
 fn check_written(
     options: &LoadOptions,
     imported: &Import,
-) -> Result<(Vec<Adoption>, HashSet<String>), String> {
+) -> Result<(Vec<Adoption>, HashSet<String>), Error> {
     let checked = checked_project(options)?;
     let (known, unknown) = import::adoptable(&checked, imported);
     for a in &unknown {
@@ -449,7 +431,7 @@ fn check_written(
 }
 
 /// The project as written, checked; its errors printed and refused.
-fn checked_project(options: &LoadOptions) -> Result<monc::Checked, String> {
+fn checked_project(options: &LoadOptions) -> Result<monc::Checked, Error> {
     let checked = monc::check(options).map_err(|e| format!("{e}\nhelp: {}", e.help))?;
     if checked.diagnostics.has_errors() {
         let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
@@ -461,11 +443,10 @@ fn checked_project(options: &LoadOptions) -> Result<monc::Checked, String> {
                 monc::output::stderr_colour()
             )
         );
-        return Err(
+        return Err(Error::from(
             "the imported files were written but the project does not validate; fix the \
-             problems above (or edit the generated file); nothing in the org was changed"
-                .to_string(),
-        );
+             problems above (or edit the generated file); nothing in the org was changed",
+        ));
     }
     Ok(checked)
 }
@@ -473,7 +454,7 @@ fn checked_project(options: &LoadOptions) -> Result<monc::Checked, String> {
 /// Writes the `moved` blocks that re-key monitors adopted before under other keys, and checks
 /// the project with them. A generated composite whose monitor is not re-keyed with it cannot
 /// move (its monitor's block is what moves it): that is its failure.
-fn write_rekeys(options: &LoadOptions, outcomes: &mut [AdoptOutcome]) -> Result<(), String> {
+fn write_rekeys(options: &LoadOptions, outcomes: &mut [AdoptOutcome]) -> Result<(), Error> {
     let rekeys: Vec<Rekey> = outcomes
         .iter()
         .filter_map(|o| match &o.result {
@@ -507,10 +488,10 @@ fn write_rekeys(options: &LoadOptions, outcomes: &mut [AdoptOutcome]) -> Result<
         counted(added, "new moved block")
     );
     checked_project(options).map(|_| ()).map_err(|_| {
-        format!(
+        Error::Message(format!(
             "the moved blocks in {} do not validate (above); fix or remove them; the re-keyed monitors were not changed",
             path.display()
-        )
+        ))
     })
 }
 
@@ -526,7 +507,7 @@ fn print_next_steps(adoptions: &[Adoption]) {
     }
 }
 
-fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
+fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), Error> {
     let mut failed = 0;
     for outcome in outcomes {
         let a = &outcome.adoption;
@@ -557,9 +538,9 @@ fn report_adoptions(outcomes: &[import::AdoptOutcome]) -> Result<(), String> {
         }
     }
     if failed > 0 {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "{failed} monitors could not be adopted; re-running `monc import --adopt --force` retries them"
-        ));
+        )));
     }
     outln!("next: monc diff shows the adopted monitors as updates; monc sync applies them");
     Ok(())

@@ -1,7 +1,8 @@
 //! `monc init`: a small, valid, commented project to start from.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+
+use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -40,25 +41,21 @@ const TAKEN: &[&str] = &[
     "monitors.hcl",
 ];
 
-pub fn run(args: &InitArgs) -> ExitCode {
+pub fn run(args: &InitArgs) -> CommandResult {
     let taken: Vec<&str> = TAKEN
         .iter()
         .copied()
         .filter(|name| std::fs::symlink_metadata(args.dir.join(name)).is_ok())
         .collect();
     if !taken.is_empty() {
-        eoutln!(
-            "error: {} already holds a monc project ({}); nothing was written\nhelp: run `monc init -C NEW_DIR` to start a project elsewhere",
+        return Err(Error::Message(format!(
+            "{} already holds a monc project ({}); nothing was written\nhelp: run `monc init -C NEW_DIR` to start a project elsewhere",
             args.dir.display(),
             taken.join(", ")
-        );
-        return ExitCode::FAILURE;
+        )));
     }
     let had_gitignore = args.dir.join(".gitignore").exists();
-    if let Err(error) = write_files(&args.dir) {
-        eoutln!("error: {error}");
-        return ExitCode::FAILURE;
-    }
+    write_files(&args.dir)?;
     for (name, _) in FILES {
         let verb = if *name == ".gitignore" && had_gitignore {
             "updated"
@@ -71,7 +68,7 @@ pub fn run(args: &InitArgs) -> ExitCode {
         "\nNext:\n  monc validate{dir}              check the project\n  monc test{dir}                  run alert-tests/\n  monc diff --org local{dir}      plan against a local emulated org",
         dir = dir_flag(&args.dir)
     );
-    ExitCode::SUCCESS
+    Ok(Status::Ok)
 }
 
 fn dir_flag(dir: &Path) -> String {
@@ -84,7 +81,7 @@ fn dir_flag(dir: &Path) -> String {
 
 /// Writes every file, or (on the first failure) removes what it wrote, so a failed init
 /// leaves the directory as it was.
-fn write_files(dir: &Path) -> Result<(), String> {
+fn write_files(dir: &Path) -> Result<(), Error> {
     let mut created: Vec<PathBuf> = Vec::new();
     let result = FILES.iter().try_for_each(|(name, text)| {
         let path = dir.join(name);
@@ -113,7 +110,7 @@ fn write_files(dir: &Path) -> Result<(), String> {
 }
 
 /// Adds `.monc/` to an existing .gitignore that does not ignore it yet.
-fn ignore_monc_dir(path: &Path) -> Result<(), String> {
+fn ignore_monc_dir(path: &Path) -> Result<(), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if text
@@ -128,7 +125,7 @@ fn ignore_monc_dir(path: &Path) -> Result<(), String> {
         "\n"
     };
     monc::atomic_file::write(path, format!("{text}{separator}.monc/\n").as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| Error::Message(format!("cannot write {}: {e}", path.display())))
 }
 
 /// monc.hcl naming the project after its directory, so that a second project in the same org

@@ -36,6 +36,8 @@ pub mod connect;
 pub mod console;
 pub mod diff;
 pub mod emulator;
+pub mod emulator_control;
+pub mod error;
 pub mod explain;
 pub mod fmt;
 pub mod graph;
@@ -114,7 +116,7 @@ pub struct ClaimArgs {
 
 /// The tenants named that the configuration does not define, as an error with "did you
 /// mean", or `None` when every one is known.
-pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<String> {
+pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<error::Error> {
     let known = || model.tenants.iter().map(|t| t.name.value.as_str());
     let unknown: Vec<&String> = named
         .iter()
@@ -122,9 +124,9 @@ pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<S
         .collect();
     let first = unknown.first()?;
     let listed: Vec<String> = unknown.iter().map(|name| format!("`{name}`")).collect();
-    Some(format!(
-        "error: --tenant names unknown tenant(s): {}\nhelp: {}",
+    Some(error::Error::Message(format!(
+        "--tenant names unknown tenant(s): {}\nhelp: {}",
         listed.join(", "),
         monc::diagnostic::suggestion_help(first, "tenant", known())
-    ))
+    )))
 }

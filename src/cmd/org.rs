@@ -2,7 +2,6 @@
 //! and the plan between them.
 
 use std::io::{BufRead, IsTerminal};
-use std::process::ExitCode;
 
 use monc::datadog::Monitor;
 
@@ -13,13 +12,7 @@ use monc::plan::{Ownership, Plan, desired_monitors};
 use monc::{Checked, check};
 
 use super::ConfigArgs;
-
-/// Exit code for errors: never the "no changes" 0 nor the "changes" 2.
-pub const ERROR: u8 = 1;
-
-/// Exit code of `diff` and `sync --dry-run` when the org differs from the config; no other
-/// outcome of any command may use it (scheduled drift checks report it instead of failing).
-pub const CHANGES_PENDING: u8 = 2;
+use super::error::{CommandResult, Error};
 
 pub struct Planned {
     pub connection: Connection,
@@ -32,40 +25,34 @@ pub struct Planned {
 
 /// Checks the config (printing diagnostics), connects and plans; `only` (from
 /// [`selected_tenants`]) limits the plan to those tenants, `None` plans for every tenant.
-/// Errors are already reported.
 pub async fn prepare(
     config: &ConfigArgs,
     org: &OrgArgs,
     only: Option<&[String]>,
     claim_unnamed: bool,
-) -> Result<Planned, ExitCode> {
+) -> Result<Planned, Error> {
     let checked = checked_config(config)?;
     let ownership = Ownership {
         claim_unnamed,
         ..Ownership::of(&checked.model.project)
     };
     if let Some(error) = super::unknown_tenants(only.unwrap_or_default(), &checked.model) {
-        eoutln!("{error}");
-        return Err(ExitCode::from(ERROR));
+        return Err(error);
     }
     let desired = desired_monitors(&checked);
-    let connection = connect(org, &config.dir, checked.model.project.site.as_deref())
-        .await
-        .map_err(report_api_error)?;
+    let connection = connect(org, &config.dir, checked.model.project.site.as_deref()).await?;
     let org = plan_against_org(
         &connection.client,
         &desired,
         &ownership,
         only.unwrap_or(&[]),
     )
-    .await
-    .map_err(report_api_error)?;
+    .await?;
     if !org.plan.move_conflicts.is_empty() {
         for conflict in &org.plan.move_conflicts {
             eoutln!("error: {}", conflict.describe());
         }
-        close(connection).await;
-        return Err(fail(
+        return Err(Error::from(
             "`moved` blocks conflict with the org (see above); nothing was changed",
         ));
     }
@@ -98,11 +85,9 @@ fn done_moves(checked: &Checked, plan: &monc::plan::Plan, ownership: &Ownership)
         .collect()
 }
 
-pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
-    let checked = check(&config.load_options()).map_err(|error| {
-        eoutln!("error: {error}\nhelp: {}", error.help);
-        ExitCode::from(ERROR)
-    })?;
+pub fn checked_config(config: &ConfigArgs) -> Result<Checked, Error> {
+    let checked = check(&config.load_options())
+        .map_err(|error| Error::Message(format!("{error}\nhelp: {}", error.help)))?;
     if checked.diagnostics.has_errors() {
         let diagnostics: Vec<_> = checked.diagnostics.iter().cloned().collect();
         eout!(
@@ -113,28 +98,18 @@ pub fn checked_config(config: &ConfigArgs) -> Result<Checked, ExitCode> {
                 output::stderr_colour()
             )
         );
-        eoutln!("monc: the configuration has errors; fix them first (see `monc validate`)");
-        return Err(ExitCode::from(ERROR));
+        return Err(Error::Closing(
+            "monc: the configuration has errors; fix them first (see `monc validate`)".into(),
+        ));
     }
     Ok(checked)
-}
-
-/// Reports an error and gives the exit code for it.
-pub fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eoutln!("error: {message}");
-    ExitCode::from(ERROR)
-}
-
-pub fn report_api_error(error: monc::datadog::ApiError) -> ExitCode {
-    eoutln!("error: {error}");
-    ExitCode::from(ERROR)
 }
 
 /// The tenants `--tenant` selects (`--tenant a,b` and `--tenant a --tenant b` both work), or
 /// `None` without it: every tenant. A `--tenant` naming nobody (`--tenant ''`: say an
 /// empty variable in a CI script) is a usage error: read as "no restriction" it applied every
 /// tenant's monitors during a staged rollout.
-pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode> {
+pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, Error> {
     if only.is_empty() {
         return Ok(None);
     }
@@ -145,55 +120,52 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, ExitCode
         .filter(|s| !s.is_empty())
         .collect();
     if names.is_empty() {
-        eoutln!(
-            "error: --tenant {:?} names no tenant\nhelp: name the tenants to plan for \
+        return Err(Error::Message(format!(
+            "--tenant {:?} names no tenant\nhelp: name the tenants to plan for \
              (`--tenant NAME,NAME`), or leave --tenant out to plan for every tenant",
             only.join(",")
-        );
-        return Err(ExitCode::from(ERROR));
+        )));
     }
     Ok(Some(names))
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Runtime::new().map_err(|e| {
-        eoutln!("error: cannot start the async runtime: {e}");
-        ExitCode::from(ERROR)
-    })
-}
-
-/// Stops the local emulator (if any) so its state file is complete.
-pub async fn close(connection: Connection) {
-    if let Some(emulator) = connection.emulator {
-        emulator.shutdown().await;
-    }
+/// Runs a command that talks to an org on a new async runtime. Whatever the command held (a
+/// [`Connection`], and with it the local org's emulator) is dropped before the runtime
+/// returns, on every path: dropping the emulator's handle stops it, saves its state file and
+/// releases the file's lock (see `monc_emulator::EmulatorHandle`), so no command closes it by
+/// hand and the error is printed, by `main`, once the org is closed.
+pub fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::Message(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(command)
 }
 
 /// Goes ahead with `--yes`; otherwise asks at a terminal, and refuses without one. Declining
 /// is not success: nothing was applied (exit 1).
-pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), ExitCode> {
+pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), Error> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        eoutln!("error: no terminal to confirm the plan; pass --yes to apply it");
-        return Err(ExitCode::from(ERROR));
+        return Err(Error::from(
+            "no terminal to confirm the plan; pass --yes to apply it",
+        ));
     }
     if ask(question)? {
         Ok(())
     } else {
-        eoutln!("Nothing was applied.");
-        Err(ExitCode::from(ERROR))
+        Err(Error::Closing("Nothing was applied.".into()))
     }
 }
 
-/// A yes/no question at the terminal; anything but yes is no.
-pub fn ask(question: &str) -> Result<bool, ExitCode> {
+/// A yes/no question at the terminal; anything but yes is no. A terminal that cannot be read
+/// is an error that says so (it used to exit 1 without a word).
+pub fn ask(question: &str) -> Result<bool, Error> {
     eout!("{question} [y/N] ");
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|_| ExitCode::from(ERROR))?;
+        .map_err(|e| Error::Message(format!("cannot read the answer from the terminal: {e}")))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -1,5 +1,4 @@
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::connect::{OrgArgs, OrgKind, connect};
 use monc::backup::{Backup, RestorePlan, Step, check_org, org_id_of, plan_restore, restore};
@@ -10,7 +9,8 @@ use monc::output::plan::render_fields_human;
 use monc::plan::Ownership;
 use monc::plan::live::read_owned;
 
-use super::org::{self, ERROR};
+use super::error::{CommandResult, Error, Status};
+use super::org;
 
 #[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
@@ -32,57 +32,43 @@ pub struct RestoreArgs {
     pub allow_unidentified_org: bool,
 }
 
-pub fn run(args: &RestoreArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(run_restore(args))
+pub fn run(args: &RestoreArgs) -> CommandResult {
+    org::block_on(run_restore(args))
 }
 
-async fn run_restore(args: &RestoreArgs) -> ExitCode {
+async fn run_restore(args: &RestoreArgs) -> CommandResult {
     let project = project_settings(args);
     let ownership = Ownership::of(&project);
-    let backup = match Backup::read(&args.file, &ownership) {
-        Ok(backup) => backup,
-        Err(error) => {
-            eoutln!("error: cannot read backup {}: {error}", args.file.display());
-            return ExitCode::from(ERROR);
-        }
-    };
-    let org_args = match org_of_backup(&args.org, &backup) {
-        Ok(org_args) => org_args,
-        Err(error) => return org::fail(&error),
-    };
-    let connection = match connect(&org_args, &args.dir, project.site.as_deref()).await {
-        Ok(c) => c,
-        Err(error) => return org::report_api_error(error),
-    };
-    let code = plan_and_restore(args, &backup, &connection.client).await;
-    org::close(connection).await;
-    code
+    let backup = Backup::read(&args.file, &ownership).map_err(|error| {
+        Error::Message(format!(
+            "cannot read backup {}: {error}",
+            args.file.display()
+        ))
+    })?;
+    let org_args = org_of_backup(&args.org, &backup)?;
+    let connection = connect(&org_args, &args.dir, project.site.as_deref()).await?;
+    plan_and_restore(args, &backup, &connection.client).await
 }
 
 /// Where to restore: the org the flags name or, without any, the one the backup names. A
 /// backup of a loopback API (the local emulator, whose port changes every run) names no org
 /// monc can reach again, and one of an older monc names none: both need a flag.
-fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, String> {
+fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, Error> {
     if flags.org.is_some() || flags.api_url.is_some() || flags.site.is_some() {
         return Ok(flags.clone());
     }
     if backup.api.is_empty() {
-        return Err(
+        return Err(Error::from(
             "the backup does not record the org it came from; say where to restore it with \
-             --org local, --api-url URL or --site SITE"
-                .into(),
-        );
+             --org local, --api-url URL or --site SITE",
+        ));
     }
     if is_loopback(&backup.api) {
-        return Err(format!(
+        return Err(Error::Message(format!(
             "the backup was taken from a local emulator ({}); restore it with --org local (the \
              project's local org) or --api-url URL (a running `monc emulator`)",
             backup.api
-        ));
+        )));
     }
     Ok(OrgArgs {
         org: Some(OrgKind::Env),
@@ -91,40 +77,26 @@ fn org_of_backup(flags: &OrgArgs, backup: &Backup) -> Result<OrgArgs, String> {
     })
 }
 
-async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) -> ExitCode {
+async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) -> CommandResult {
     let ownership = backup.ownership();
-    let live = match read_owned(client, &ownership).await {
-        Ok(live) => live,
-        Err(error) => return org::report_api_error(error),
-    };
-    let org_id = match org_id_of_target(client, &live).await {
-        Ok(org_id) => org_id,
-        Err(error) => return org::report_api_error(error),
-    };
-    let checked = check_org(
+    let live = read_owned(client, &ownership).await?;
+    let org_id = org_id_of_target(client, &live).await?;
+    check_org(
         backup,
         client.base_url(),
         org_id,
         args.allow_unidentified_org,
-    );
-    if let Err(error) = checked {
-        eoutln!("error: {error}; nothing was changed");
-        return ExitCode::from(ERROR);
-    }
+    )
+    .map_err(|error| Error::Message(format!("{error}; nothing was changed")))?;
     let plan = plan_restore(backup, &live);
     print_plan(&plan);
     let refused = plan.count(|s| matches!(s, Step::Refuse { .. })) > 0;
     if plan.writes() == 0 {
         eoutln!("Nothing to restore.");
-        return if refused {
-            ExitCode::from(ERROR)
-        } else {
-            ExitCode::SUCCESS
-        };
+        // The monitors left alone are in the plan printed above.
+        return Ok(if refused { Status::Error } else { Status::Ok });
     }
-    if let Err(code) = org::confirm_or_refuse(args.yes, "Restore these monitors?") {
-        return code;
-    }
+    org::confirm_or_refuse(args.yes, "Restore these monitors?")?;
     let outcomes = restore(client, &plan, &ownership).await;
     let mut failed = refused;
     for outcome in &outcomes {
@@ -140,11 +112,7 @@ async fn plan_and_restore(args: &RestoreArgs, backup: &Backup, client: &Client) 
             ),
         }
     }
-    if failed {
-        ExitCode::from(ERROR)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(if failed { Status::Error } else { Status::Ok })
 }
 
 /// The id of the org restore talks to: what its monitors carry (monc's own if it has any,
@@ -211,9 +179,12 @@ mod tests {
             .expect("the backup's site");
         assert_eq!(site.api_url.as_deref(), Some("https://api.datadoghq.eu/"));
         let local = org_of_backup(&OrgArgs::default(), &backup_of("http://127.0.0.1:41234/"))
-            .expect_err("a local emulator is not reachable again");
+            .expect_err("a local emulator is not reachable again")
+            .to_string();
         assert!(local.contains("--org local"), "{local}");
-        let unknown = org_of_backup(&OrgArgs::default(), &backup_of("")).expect_err("no org");
+        let unknown = org_of_backup(&OrgArgs::default(), &backup_of(""))
+            .expect_err("no org")
+            .to_string();
         assert!(unknown.contains("--api-url"), "{unknown}");
         let flags = OrgArgs {
             org: Some(OrgKind::Local),

@@ -1,5 +1,4 @@
 use std::io::IsTerminal;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use monc::output::{self, status as render};
@@ -8,11 +7,8 @@ use monc::{Checked, datadog::Client};
 
 use super::ConfigArgs;
 use super::connect::{Connection, OrgArgs, connect};
+use super::error::{CommandResult, Error, Status};
 use super::org;
-
-/// Exit code of `monc status` when something pages right now. Only `status` uses it: 1 stays
-/// "error" and 2 "changes pending" for every command.
-pub const PAGING: u8 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFormat {
@@ -49,36 +45,21 @@ pub struct StatusArgs {
     pub set: Vec<SetState>,
 }
 
-pub fn run(args: &StatusArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(status(args))
+pub fn run(args: &StatusArgs) -> CommandResult {
+    org::block_on(status(args))
 }
 
-async fn status(args: &StatusArgs) -> ExitCode {
-    let checked = match org::checked_config(&args.config) {
-        Ok(checked) => checked,
-        Err(code) => return code,
-    };
+async fn status(args: &StatusArgs) -> CommandResult {
+    let checked = org::checked_config(&args.config)?;
     if let Some(tenant) = &args.tenant
         && let Some(error) = super::unknown_tenants(std::slice::from_ref(tenant), &checked.model)
     {
-        eoutln!("{error}");
-        return ExitCode::from(org::ERROR);
+        return Err(error);
     }
     let site = checked.model.project.site.as_deref();
-    let connection = match connect(&args.org, &args.config.dir, site).await {
-        Ok(connection) => connection,
-        Err(error) => return org::report_api_error(error),
-    };
-    let code = match set_states(args, &connection, &checked).await {
-        Ok(()) => show(args, &connection.client, &checked).await,
-        Err(message) => org::fail(message),
-    };
-    org::close(connection).await;
-    code
+    let connection = connect(&args.org, &args.config.dir, site).await?;
+    set_states(args, &connection, &checked).await?;
+    show(args, &connection.client, &checked).await
 }
 
 /// `--set`: only against the local emulator, whose extension endpoint does it.
@@ -86,20 +67,18 @@ async fn set_states(
     args: &StatusArgs,
     connection: &Connection,
     checked: &Checked,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     if args.set.is_empty() {
         return Ok(());
     }
-    if connection.emulator.is_none() && !monc::datadog::is_loopback(connection.client.base_url()) {
-        return Err(format!(
+    let Some(control) = &connection.emulator_control else {
+        return Err(Error::Message(format!(
             "--set only drives the local emulator (--org local, or `monc emulator` with an \
              --api-url on 127.0.0.1); {} is not one: a real org's states come from its data",
             connection.client.base_url()
-        ));
-    }
-    let ids = status::ids_by_key(&connection.client, checked)
-        .await
-        .map_err(|e| e.to_string())?;
+        )));
+    };
+    let ids = status::ids_by_key(&connection.client, checked).await?;
     let mut states = Vec::new();
     for set in &args.set {
         if set.key == "*" {
@@ -117,29 +96,25 @@ async fn set_states(
             continue;
         }
         let (id, _) = ids.get(&set.key).ok_or_else(|| {
-            format!(
+            Error::Message(format!(
                 "--set {}: no monitor with that key in the org; run `monc sync` first, or check \
                  the key (`monc graph` lists them)",
                 set.key
-            )
+            ))
         })?;
         states.push((*id, set.group.clone(), set.state.clone()));
     }
-    connection
-        .client
-        .set_emulator_states(&states)
+    control
+        .set_states(&states)
         .await
-        .map_err(|e| format!("--set: {e}"))
+        .map_err(|e| Error::Message(format!("--set: {e}")))
 }
 
 /// Prints the status once, or every `--watch` seconds until interrupted.
-async fn show(args: &StatusArgs, client: &Client, checked: &Checked) -> ExitCode {
+async fn show(args: &StatusArgs, client: &Client, checked: &Checked) -> CommandResult {
     let terminal = std::io::stdout().is_terminal();
     loop {
-        let report = match status::read(client, checked, args.tenant.as_deref()).await {
-            Ok(report) => report,
-            Err(error) => return org::report_api_error(error),
-        };
+        let report = status::read(client, checked, args.tenant.as_deref()).await?;
         let text = rendered(args, &report, terminal);
         let frame = match args.watch {
             Some(_) => render::watch_frame(&text, terminal),
@@ -148,12 +123,12 @@ async fn show(args: &StatusArgs, client: &Client, checked: &Checked) -> ExitCode
         let shown = super::console::stdout(format_args!("{frame}"));
         if !shown && args.watch.is_some() {
             // Nobody sees the frames any more: watching on would only burn the rate limit.
-            return ExitCode::FAILURE;
+            return Ok(Status::Error);
         }
         match args.watch {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
-            None if report.paging => return ExitCode::from(PAGING),
-            None => return ExitCode::SUCCESS,
+            None if report.paging => return Ok(Status::Paging),
+            None => return Ok(Status::Ok),
         }
     }
 }

@@ -1,6 +1,5 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -12,7 +11,8 @@ use monc::plan::saved::SavedPlan;
 use monc::sync::{ApplyOptions, ChangeError, Outcome, Report, apply};
 
 use super::ConfigArgs;
-use super::org::{self, CHANGES_PENDING, ERROR, Planned};
+use super::error::{CommandResult, Error, Status};
+use super::org::{self, Planned};
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -62,23 +62,19 @@ pub enum SyncFormat {
     Json,
 }
 
-pub fn run(args: &SyncArgs) -> ExitCode {
-    let runtime = match org::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    runtime.block_on(sync(args))
+pub fn run(args: &SyncArgs) -> CommandResult {
+    org::block_on(sync(args))
 }
 
 /// Checks the arguments before the config is read or the org contacted; returns the tenants
 /// `--tenant` selects.
-fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
+fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, Error> {
     let only = org::selected_tenants(&args.tenants.tenant)?;
     // Without --yes, changes are applied only after asking at a terminal. Without one, this
     // run could never apply anything: say so now, not after reading the org and only in a
     // week when there happen to be changes.
     if !args.yes && !args.dry_run && !std::io::stdin().is_terminal() {
-        return Err(org::fail(if args.plan.is_some() {
+        return Err(Error::from(if args.plan.is_some() {
             "no terminal to confirm the plan; pass --yes to apply it"
         } else {
             "no terminal to confirm the plan; pass --yes to apply it (and --prune to delete \
@@ -88,33 +84,20 @@ fn preflight(args: &SyncArgs) -> Result<Option<Vec<String>>, ExitCode> {
     Ok(only)
 }
 
-async fn sync(args: &SyncArgs) -> ExitCode {
+async fn sync(args: &SyncArgs) -> CommandResult {
     let json = args.format == SyncFormat::Json;
-    let only = match preflight(args) {
-        Ok(only) => only,
-        Err(code) => return code,
-    };
+    let only = preflight(args)?;
     let saved = match &args.plan {
-        Some(path) => match SavedPlan::read(path) {
-            Ok(saved) => Some(saved),
-            Err(message) => return org::fail(message),
-        },
+        Some(path) => Some(SavedPlan::read(path)?),
         None => None,
     };
     let (only, claim_unnamed) = match &saved {
         Some(saved) => (saved.options.tenants.clone(), saved.options.claim_unnamed),
         None => (only, args.claim.claim_unnamed),
     };
-    let mut planned =
-        match org::prepare(&args.config, &args.org, only.as_deref(), claim_unnamed).await {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
+    let mut planned = org::prepare(&args.config, &args.org, only.as_deref(), claim_unnamed).await?;
     if let Some(saved) = &saved {
-        if let Err(message) = still_holds(saved, &planned, args.plan.as_deref()) {
-            org::close(planned.connection).await;
-            return org::fail(message);
-        }
+        still_holds(saved, &planned, args.plan.as_deref())?;
     } else if args.yes && !args.delete_edited {
         planned.plan.keep_edited_deletes();
     }
@@ -133,26 +116,18 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         );
     }
     if args.dry_run || !planned.plan.has_changes() {
-        let code = if planned.plan.has_changes() {
-            CHANGES_PENDING
+        return Ok(if planned.plan.has_changes() {
+            Status::ChangesPending
         } else {
-            0
-        };
-        org::close(planned.connection).await;
-        return ExitCode::from(code);
+            Status::Ok
+        });
     }
-    let confirmed = match &saved {
+    let prune = match &saved {
         Some(saved) => {
-            org::confirm_or_refuse(args.yes, "Apply this saved plan?").map(|()| saved.options.prune)
+            org::confirm_or_refuse(args.yes, "Apply this saved plan?")?;
+            saved.options.prune
         }
-        None => confirm(args, &planned),
-    };
-    let prune = match confirmed {
-        Ok(prune) => prune,
-        Err(code) => {
-            org::close(planned.connection).await;
-            return code;
-        }
+        None => confirm(args, &planned)?,
     };
     let report = apply_with_progress(&mut planned, &args.config.dir, prune, json).await;
     // A saved plan's deletes are decided when it is made (`--plan` refuses `--prune`).
@@ -162,18 +137,17 @@ async fn sync(args: &SyncArgs) -> ExitCode {
         "delete them with --prune"
     };
     print_report(&report, json, prune_hint);
-    let failed = report.incomplete();
-    org::close(planned.connection).await;
-    if failed {
-        ExitCode::from(ERROR)
+    // What failed is in the report printed above.
+    Ok(if report.incomplete() {
+        Status::Error
     } else {
-        ExitCode::SUCCESS
-    }
+        Status::Ok
+    })
 }
 
 /// A saved plan is applied only if planning again gives the same plan: the same configuration,
 /// org and project, and every change against the same live monitor, as last modified then.
-fn still_holds(saved: &SavedPlan, planned: &Planned, path: Option<&Path>) -> Result<(), String> {
+fn still_holds(saved: &SavedPlan, planned: &Planned, path: Option<&Path>) -> Result<(), Error> {
     let now = SavedPlan::of(
         &planned.plan,
         super::diff::saved_org(planned),
@@ -194,16 +168,16 @@ fn still_holds(saved: &SavedPlan, planned: &Planned, path: Option<&Path>) -> Res
     if moved.len() > SHOWN {
         lines.push(format!("  ... and {} more", moved.len() - SHOWN));
     }
-    Err(format!(
+    Err(Error::Message(format!(
         "the plan in {shown} no longer holds, so nothing was written:\n{}\nhelp: make the \
          plan again (`monc diff --out {shown}`), review it, and apply that one",
         lines.join("\n")
-    ))
+    )))
 }
 
 /// Asks at the terminal (the preflight made sure there is one) unless `--yes`. Returns whether
 /// to delete orphans.
-fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, ExitCode> {
+fn confirm(args: &SyncArgs, planned: &Planned) -> Result<bool, Error> {
     org::confirm_or_refuse(args.yes, "Apply these changes?")?;
     let orphans = planned.plan.count(Action::Delete);
     if orphans > 0 && !args.prune && !args.yes {
@@ -265,7 +239,7 @@ async fn cancel_on_signal(cancel: Arc<AtomicBool>) {
                 clippy::exit,
                 reason = "a second signal stops at once: no unwinding through the requests in flight"
             )]
-            std::process::exit(i32::from(ERROR));
+            std::process::exit(i32::from(Status::Error.code()));
         }
         eoutln!(
             "monc: interrupted; finishing the requests in flight and starting no more \

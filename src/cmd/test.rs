@@ -1,5 +1,4 @@
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use monc::Checked;
 use monc::output;
@@ -7,6 +6,7 @@ use monc::output::test::{self as render_test, TestReport};
 use monc::scenario::{self, Outage, Verdict};
 
 use super::ConfigArgs;
+use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TestFormat {
@@ -37,19 +37,10 @@ pub struct TestArgs {
     pub format: TestFormat,
 }
 
-pub fn run(args: &TestArgs) -> ExitCode {
-    let mut checked = match super::org::checked_config(&args.config) {
-        Ok(checked) => checked,
-        Err(code) => return code,
-    };
-    let verdicts = match scenarios(args, &mut checked) {
-        Ok(verdicts) => verdicts,
-        Err(code) => return code,
-    };
-    let outages = match outages(args, &checked) {
-        Ok(outages) => outages,
-        Err(code) => return code,
-    };
+pub fn run(args: &TestArgs) -> CommandResult {
+    let mut checked = super::org::checked_config(&args.config)?;
+    let verdicts = scenarios(args, &mut checked)?;
+    let outages = outages(args, &checked)?;
     let report = TestReport {
         verdicts,
         matrix: args.matrix.then(|| scenario::matrix(&checked.graph)),
@@ -59,15 +50,16 @@ pub fn run(args: &TestArgs) -> ExitCode {
         TestFormat::Human => out!("{}", render_test::human(&report)),
         TestFormat::Json => outln!("{}", render_test::json(&report)),
     }
-    if report.failed() {
-        ExitCode::FAILURE
+    // Each failing scenario is marked in the results printed above.
+    Ok(if report.failed() {
+        Status::Error
     } else {
-        ExitCode::SUCCESS
-    }
+        Status::Ok
+    })
 }
 
 /// Loads and runs the scenarios; a missing default directory is fine with `--matrix`.
-fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, ExitCode> {
+fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Error> {
     let path = args
         .path
         .clone()
@@ -77,18 +69,18 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
     }
     let mut diagnostics = monc::diagnostic::Diagnostics::default();
     let Checked { model, graph, .. } = checked;
-    let scenarios = scenario::load(&path, model, graph, &mut diagnostics).map_err(|error| {
-        eoutln!("error: {error}\nhelp: {}", error.help);
-        ExitCode::FAILURE
-    })?;
+    let scenarios = scenario::load(&path, model, graph, &mut diagnostics)
+        .map_err(|error| Error::Message(format!("{error}\nhelp: {}", error.help)))?;
     if !diagnostics.is_empty() {
         let sorted = diagnostics.into_sorted();
         eout!(
             "{}",
             output::render_human(&sorted, &model.sources, output::stderr_colour())
         );
-        eoutln!("monc: the alert tests have {} problem(s)", sorted.len());
-        return Err(ExitCode::FAILURE);
+        return Err(Error::Closing(format!(
+            "monc: the alert tests have {} problem(s)",
+            sorted.len()
+        )));
     }
     Ok(scenarios
         .iter()
@@ -96,7 +88,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Exi
         .collect())
 }
 
-fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> {
+fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, Error> {
     let specs: Vec<String> = if args.outage.is_empty() {
         let clusters = checked.model.clusters.iter();
         clusters
@@ -109,10 +101,9 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, ExitCode> 
         .iter()
         .map(|spec| {
             scenario::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
-                eoutln!(
-                    "error: --outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key, `<tier>/<template>[/<cluster or tenant>]` (`monc graph` shows them)"
-                );
-                ExitCode::FAILURE
+                Error::Message(format!(
+                    "--outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key, `<tier>/<template>[/<cluster or tenant>]` (`monc graph` shows them)"
+                ))
             })
         })
         .collect()

@@ -1,9 +1,19 @@
-use std::process::ExitCode;
-
-use monc::output::{self, Format};
+use monc::output;
 use monc::{Checked, summary::Summary};
 
 use super::ConfigArgs;
+use super::error::{CommandResult, Error, Status};
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels (colour on a terminal unless NO_COLOR is set).
+    Human,
+    /// One line per problem: `file:line:col: error[code]: message`.
+    Short,
+    /// One JSON document with every diagnostic and a summary.
+    Json,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -23,7 +33,7 @@ pub struct ValidateArgs {
     pub verbose: bool,
 }
 
-pub fn run(args: &ValidateArgs) -> ExitCode {
+pub fn run(args: &ValidateArgs) -> CommandResult {
     let checked = match monc::check(&args.config.load_options()) {
         Ok(checked) => checked,
         Err(error) => {
@@ -39,8 +49,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
                     "diagnostics": [],
                 }));
             }
-            eoutln!("error: {error}\nhelp: {}", error.help);
-            return ExitCode::FAILURE;
+            return Err(Error::Message(format!("{error}\nhelp: {}", error.help)));
         }
     };
     let empty = checked.model.templates.is_empty();
@@ -65,11 +74,8 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
             print_text(&checked, args.format, failed)
         }
     }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    // The problems are in the diagnostics printed above.
+    Ok(if failed { Status::Error } else { Status::Ok })
 }
 
 fn print_text(checked: &Checked, format: Format, failed: bool) {

@@ -10,7 +10,8 @@ use crate::compile::{CompiledMonitor, Instance};
 use crate::graph::MonitorGraph;
 use crate::model::{Model, MonitorKey};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How a graph is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphFormat {
     /// Mermaid flowchart source (a `.mmd` file, or paste it inside a ```mermaid block).
     Mermaid,

@@ -17,17 +17,6 @@ use miette::{
 
 use crate::diagnostic::{Code, Diagnostic, Note, Severity, SourceFile, SourceMap, display_path};
 
-/// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Source excerpts with labels (colour on a terminal unless NO_COLOR is set).
-    Human,
-    /// One line per problem: `file:line:col: error[code]: message`.
-    Short,
-    /// One JSON document with every diagnostic and a summary.
-    Json,
-}
-
 /// Whether to use ANSI colours: only on a terminal, and never with NO_COLOR.
 pub fn use_colour(stream_is_terminal: bool) -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -866,3 +866,133 @@ fn a_local_org_served_elsewhere_points_at_api_url() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--api-url"), "{stderr}");
 }
+
+/// Every command's error is printed once, by one place (`main`), as the last thing on stderr:
+/// `error: MESSAGE` and its `help:` lines. Nothing after it, no second copy.
+#[test]
+fn an_error_is_printed_once_and_last() {
+    let dir = common::reference_copy("contract", "error-once");
+    assert!(
+        monc(&dir)
+            .args(["sync", "--org", "local", "--yes"])
+            .output()
+            .expect("runs")
+            .status
+            .success()
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["diff", "--org", "local", "--tenant", "nobody"],
+            "error: --tenant names unknown tenant(s)",
+        ),
+        (
+            &["graph", "--tenant", ","],
+            "error: --tenant \",\" names no tenant",
+        ),
+        (
+            &["test", "--matrix", "--outage", "nothing"],
+            "error: --outage `nothing` names no cluster",
+        ),
+        (&["explain", "no-such-code"], "error: no check is called"),
+        (
+            &["restore", "missing.json"],
+            "error: cannot read backup missing.json",
+        ),
+        (
+            &["status", "--org", "local", "--set", "l9/nothing=Alert"],
+            "error: --set l9/nothing: no monitor",
+        ),
+        (
+            &["diff", "--org", "local", "--api-url", "http://127.0.0.1:1"],
+            "error: configuration error: --org local",
+        ),
+        (&["init"], "error: . already holds a monc project"),
+    ];
+    for (args, message) in cases {
+        let output = monc(&dir).args(*args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = stderr(&output);
+        assert_eq!(stderr.matches(message).count(), 1, "{args:?}: {stderr}");
+        let tail = &stderr[stderr.find(message).unwrap_or_default()..];
+        let after: Vec<&str> = tail.lines().skip(1).collect();
+        assert!(
+            after.iter().all(|line| line.starts_with("help: ")),
+            "{args:?}: only help lines may follow the error: {stderr}"
+        );
+    }
+}
+
+/// A command that fails with the local org open (`status --set` naming no monitor: after
+/// connecting) or before opening it (`diff --tenant` naming nobody) leaves it closed: its state
+/// lock is released and names nobody, and the next command opens it at once.
+#[test]
+fn a_command_that_fails_on_the_local_org_leaves_it_closed() {
+    let dir = common::reference_copy("contract", "closed-after-error");
+    let sync = monc(&dir)
+        .args(["sync", "--org", "local", "--yes"])
+        .output()
+        .expect("runs");
+    assert!(sync.status.success(), "{}", stderr(&sync));
+    let lock = dir.join(".monc/local-org.json.lock");
+    let failing: &[&[&str]] = &[
+        &["status", "--org", "local", "--set", "l9/nothing=Alert"],
+        &["diff", "--org", "local", "--tenant", "nobody"],
+    ];
+    for args in failing {
+        let output = monc(&dir).args(*args).output().expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let holder = std::fs::read_to_string(&lock).unwrap_or_default();
+        assert!(
+            holder.is_empty(),
+            "{args:?} left the lock naming {holder:?}"
+        );
+        let next = monc(&dir)
+            .args(["diff", "--org", "local"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            next.status.code(),
+            Some(0),
+            "after {args:?}: {}",
+            stderr(&next)
+        );
+    }
+}
+
+/// The library is the compiler and the Datadog client; the command line is `src/main.rs` and
+/// `src/cmd/`. clap, and the local emulator's control endpoint (a path Datadog does not have),
+/// belong to the command line only.
+#[test]
+fn the_library_uses_neither_clap_nor_the_emulators_control_endpoint() {
+    fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let library = files
+        .iter()
+        .filter(|path| !path.starts_with(src.join("cmd")) && *path != &src.join("main.rs"));
+    let mut wrong = Vec::new();
+    for path in library {
+        let text = std::fs::read_to_string(path).expect("read");
+        for needle in ["clap::", "/monc-emulator/"] {
+            if text.contains(needle) {
+                wrong.push(format!("{} uses {needle}", path.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

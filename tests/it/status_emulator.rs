@@ -545,3 +545,23 @@ fn a_drill_on_the_local_org_sets_states_and_shows_them() {
     assert_eq!(composite.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&composite.stderr).contains("is a composite"));
 }
+
+/// `--set` against a `monc emulator` reached with `--api-url` (not the embedded one): the
+/// drill goes through the emulator's control endpoint with the keys of the command line.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_through_api_url_sets_the_served_emulators_states() {
+    let (dir, emulator) = synced_org("drill-api-url").await;
+    let url = emulator.base_url();
+    let drill = status(&dir, &url, &["--set", "l3/api_error_rate/acme=Alert"]).await;
+    assert_eq!(drill.status.code(), Some(3), "{}", stdout(&drill));
+    let id = common::id_of(&emulator, "l3/api_error_rate/acme");
+    let monitor = emulator.monitor(id).expect("monitor");
+    assert_eq!(monitor["overall_state"], "Alert", "{monitor}");
+    let refused = status(&dir, &url, &["--set", "l3/api/acme=OK"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--set: ") && stderr.contains("is a composite"),
+        "{stderr}"
+    );
+}
