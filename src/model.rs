@@ -297,8 +297,8 @@ pub fn is_composite(monitor_type: &str) -> bool {
 
 /// A monitor's stable identity, `<tier>/<template>[/<cluster or tenant>]` (`l3/api_errors/acme`),
 /// stored in a tag on the live monitor; the composite monc generates to page for it is
-/// `<key>/composite`. Keys are kept as `String`s once built; this type owns their format.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// `<key>/composite`. This type owns their format; emit, plan and sync keep keys as this type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct MonitorKey(String);
 
 const COMPOSITE_SUFFIX: &str = "/composite";
@@ -337,6 +337,33 @@ impl From<MonitorKey> for String {
     }
 }
 
+/// A key reads as its text: `&key` wherever a `&str` is wanted.
+impl std::ops::Deref for MonitorKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Maps and sets keyed by `MonitorKey` are looked up with a `&str`.
+impl std::borrow::Borrow<str> for MonitorKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for MonitorKey {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for MonitorKey {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl std::fmt::Display for MonitorKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -355,10 +382,10 @@ pub fn is_composite_key(key: &str) -> bool {
 /// suppression composite, or a composite's raw monitor. `composite` says which the monitor is
 /// (its type): the key's text cannot, since `l3/errors/composite` is tenant `composite`'s raw
 /// monitor, whose partner is `l3/errors/composite/composite`.
-pub fn partner_key(key: &str, composite: bool) -> String {
+pub fn partner_key(key: &str, composite: bool) -> MonitorKey {
     match key.strip_suffix(COMPOSITE_SUFFIX).filter(|_| composite) {
-        Some(raw) => raw.to_string(),
-        None => MonitorKey::from(key).composite().into(),
+        Some(raw) => MonitorKey::from(raw),
+        None => MonitorKey::from(key).composite(),
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::Checked;
 use crate::datadog::{ApiError, Client, Monitor};
 use crate::plan::live::live_from_wire;
-use crate::plan::{Action, LiveMonitor, Ownership, Plan, desired_monitors};
+use crate::plan::{Action, LiveMonitor, Ownership, Plan};
 use crate::scenario::simulate::{State, group_values};
 
 /// Everything `monc status` shows; `--format json` prints it as is.
@@ -235,7 +235,7 @@ pub async fn read(
         .list_monitors_with_states(std::slice::from_ref(&ownership.owner_tag))
         .await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
-    let plan = crate::plan::plan(&desired_monitors(checked), &live, &ownership);
+    let plan = crate::plan::plan(&checked.emitted, &live, &ownership);
     Ok(report(checked, &wire, &plan, tenant))
 }
 
@@ -306,7 +306,7 @@ fn marks(plan: &Plan) -> HashMap<String, Vec<String>> {
             (None, Action::Update) => "differs from the config (run `monc diff`)".to_owned(),
             _ => continue,
         };
-        marks.entry(change.key.clone()).or_default().push(mark);
+        marks.entry(change.key.to_string()).or_default().push(mark);
     }
     marks
 }

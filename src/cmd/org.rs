@@ -9,7 +9,7 @@ use monc::datadog::Monitor;
 use super::connect::{Connection, OrgArgs, connect};
 use monc::output;
 use monc::plan::live::plan_against_org;
-use monc::plan::{Ownership, Plan, desired_monitors};
+use monc::plan::{Ownership, Plan};
 use monc::{Checked, check};
 
 use super::ConfigArgs;
@@ -48,13 +48,12 @@ pub async fn prepare(
         eoutln!("{error}");
         return Err(ExitCode::from(ERROR));
     }
-    let desired = desired_monitors(&checked);
     let connection = connect(org, &config.dir, checked.model.project.site.as_deref())
         .await
         .map_err(report_api_error)?;
     let org = plan_against_org(
         &connection.client,
-        &desired,
+        &checked.emitted,
         &ownership,
         only.unwrap_or(&[]),
     )

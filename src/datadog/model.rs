@@ -1,6 +1,29 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The fields of a monitor its author decides, as the Monitor API names them: what monc emits,
+/// compares, writes, backs up and restores. `Q` is the query: text on the wire; an emitted
+/// composite names its monitors by key until their IDs are known
+/// ([`crate::emit::Query`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct MonitorBody<Q = String> {
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub monitor_type: String,
+    #[serde(default)]
+    pub query: Q,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub options: Map<String, Value>,
+    /// Always sent (as null when unset): on update, null is how a priority is cleared.
+    #[serde(default)]
+    pub priority: Option<i64>,
+}
+
 /// A monitor as the Monitor API (v1) sends and receives it.
 ///
 /// The fields monc reasons about are typed; everything else the server sends lands in `extra`

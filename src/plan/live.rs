@@ -4,9 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::datadog::{ApiError, Client, Monitor};
-use crate::model::is_composite;
+use crate::model::{MonitorKey, is_composite};
 
-use super::{Action, Change, DesiredMonitor, LiveMonitor, Ownership, Plan};
+use super::{Action, Change, LiveMonitor, Ownership, Plan};
+use crate::emit::EmittedMonitor;
 
 /// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
 pub async fn read_owned(client: &Client, ownership: &Ownership) -> Result<Vec<Monitor>, ApiError> {
@@ -39,11 +40,11 @@ pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
 
 /// Keeps the changes of a staged rollout: the named tenants' monitors, the shared monitors their
 /// composites need, and orphans that belonged to those tenants.
-pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[String]) -> Plan {
-    let by_key: HashMap<&str, &DesiredMonitor> =
+pub fn restrict_to_tenants(plan: Plan, desired: &[EmittedMonitor], tenants: &[String]) -> Plan {
+    let by_key: HashMap<&str, &EmittedMonitor> =
         desired.iter().map(|d| (d.key.as_str(), d)).collect();
-    let mut keep: HashSet<String> = HashSet::new();
-    let mut queue: Vec<&DesiredMonitor> = desired
+    let mut keep: HashSet<MonitorKey> = HashSet::new();
+    let mut queue: Vec<&EmittedMonitor> = desired
         .iter()
         .filter(|d| d.tenant.as_ref().is_some_and(|t| tenants.contains(t)))
         .collect();
@@ -52,7 +53,8 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[St
             continue;
         }
         queue.extend(
-            d.query
+            d.body
+                .query
                 .dependencies()
                 .into_iter()
                 .filter_map(|k| by_key.get(k).copied()),
@@ -89,7 +91,7 @@ pub struct OrgPlan {
 /// and asks the API which planned deletes it would refuse.
 pub async fn plan_against_org(
     client: &Client,
-    desired: &[DesiredMonitor],
+    desired: &[EmittedMonitor],
     ownership: &Ownership,
     tenants: &[String],
 ) -> Result<OrgPlan, ApiError> {
@@ -150,7 +152,7 @@ pub(super) fn keep_what_kept_monitors_need(plan: &mut Plan) {
 }
 
 fn block_referenced_by_kept(plan: &mut Plan) {
-    let needed: HashMap<i64, String> = plan
+    let needed: HashMap<i64, MonitorKey> = plan
         .blocked()
         .filter_map(|c| Some((c, c.live.as_ref()?)))
         .filter(|(_, live)| is_composite(&live.monitor_type))
@@ -224,7 +226,7 @@ fn foreign_blocker(
 /// A blocked monitor keeps its partner: deleting a raw monitor's composite while the raw
 /// monitor stays (or the reverse) would leave half a pair.
 fn block_partners(plan: &mut Plan) {
-    let blocked_keys: HashSet<String> = plan
+    let blocked_keys: HashSet<MonitorKey> = plan
         .blocked()
         .filter(|c| c.drift != Some(super::Drift::Duplicate))
         .map(|c| c.key.clone())

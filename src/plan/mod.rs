@@ -5,7 +5,6 @@
 //! every message monc writes is a marker holding a hash (`rev`) of the definition it wrote. A live
 //! monitor whose content no longer hashes to its own marker was edited outside monc (drift).
 
-pub mod desired;
 pub mod live;
 pub mod normalize;
 
@@ -14,9 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use crate::model::{is_composite, is_composite_key, key_without_tier};
+use crate::emit::EmittedMonitor;
+use crate::model::{MonitorKey, is_composite, is_composite_key, key_without_tier};
 
-pub use desired::{DesiredMonitor, Query, desired_monitors};
 // `plan::live` pairs monitors with their composites by key, as this module does.
 pub(crate) use crate::model::partner_key;
 pub use normalize::{ADOPTED_TAG, Definition, MARKER_PREFIX, marker_line, parse_marker};
@@ -104,7 +103,7 @@ impl FieldChange {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub key: String,
+    pub key: MonitorKey,
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
@@ -118,7 +117,7 @@ pub struct Change {
     pub moved_from: Option<String>,
     pub fields: Vec<FieldChange>,
     #[serde(skip)]
-    pub desired: Option<DesiredMonitor>,
+    pub desired: Option<EmittedMonitor>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveMonitor>,
 }
@@ -264,7 +263,7 @@ pub fn project_of(tags: &[String]) -> Option<&str> {
 
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
-pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
+pub fn plan(desired: &[EmittedMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
     let mut owned: Vec<&LiveMonitor> = live.iter().filter(|m| ownership.owns(&m.tags)).collect();
     let other_projects = count_other_projects(live, ownership);
     // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
@@ -451,7 +450,7 @@ struct Moves<'a> {
 /// Desired monitors whose key is not live but whose old key (before a `moved` block) is: they
 /// take that monitor over. Both keys live is a conflict.
 fn find_moves<'a>(
-    desired: &'a [DesiredMonitor],
+    desired: &'a [EmittedMonitor],
     desired_keys: &HashSet<&str>,
     index: &LiveIndex<'a>,
 ) -> Moves<'a> {
@@ -495,7 +494,7 @@ fn find_moves<'a>(
                     .unwrap_or_default()
                     .to_string(),
                 from_id: old.id,
-                to: d.key.clone(),
+                to: d.key.to_string(),
                 to_id: new.id,
             }),
             None => {
@@ -527,7 +526,7 @@ struct LiveIndex<'a> {
     key_of_any_id: HashMap<i64, &'a str>,
 }
 
-fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveIndex) -> Change {
+fn compare(desired: &EmittedMonitor, live: Option<&LiveMonitor>, index: &LiveIndex) -> Change {
     let wanted = Definition::of_desired(desired);
     let Some(live) = live else {
         return Change {
@@ -580,7 +579,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
 fn orphan(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
     let current = Definition::of_live(live, &index.key_of_id);
     Change {
-        key: key.to_string(),
+        key: MonitorKey::from(key),
         action: Action::Delete,
         drift: edited(live, &index.key_of_any_id).then_some(Drift::EditedOutsideMonc),
         blocked: None,
@@ -600,7 +599,7 @@ fn duplicate(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
 
 /// monc writes a monitor and its composite together; if one of them is live and the other is
 /// not, the missing one was deleted by hand.
-fn partner_is_live(desired: &DesiredMonitor, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
+fn partner_is_live(desired: &EmittedMonitor, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
     by_key.contains_key(partner_key(&desired.key, desired.is_composite()).as_str())
 }
 

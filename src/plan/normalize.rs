@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{DesiredMonitor, FieldChange, LiveMonitor, Query};
+use super::{FieldChange, LiveMonitor};
+use crate::emit::{EmittedMonitor, Query};
 use crate::model::is_composite;
 use crate::query::{Operand, parse_composite_query};
 
@@ -51,15 +52,15 @@ pub struct Definition {
 }
 
 impl Definition {
-    pub fn of_desired(desired: &DesiredMonitor) -> Definition {
+    pub fn of_desired(desired: &EmittedMonitor) -> Definition {
         Definition {
-            name: desired.name.trim().to_string(),
-            monitor_type: canonical_type(&desired.monitor_type),
+            name: desired.body.name.trim().to_string(),
+            monitor_type: canonical_type(&desired.body.monitor_type),
             query: desired_query(desired),
-            message: desired.message.trim_end().to_string(),
-            tags: sorted_tags(&desired.tags),
-            options: normalize_options(&desired.options),
-            priority: desired.priority,
+            message: desired.body.message.trim_end().to_string(),
+            tags: sorted_tags(&desired.body.tags),
+            options: normalize_options(&desired.body.options),
+            priority: desired.body.priority,
         }
     }
 
@@ -300,8 +301,8 @@ pub fn field_text(value: &Json) -> String {
 
 /// A desired query as compared: a hand-written composite goes through the same canonical
 /// rendering as a live one, so that both sides read alike.
-fn desired_query(desired: &DesiredMonitor) -> String {
-    match &desired.query {
+fn desired_query(desired: &EmittedMonitor) -> String {
+    match &desired.body.query {
         Query::Expr(expr) => {
             let no_ids = HashMap::new();
             expr.render(&|operand| canonical_operand(operand, &no_ids))

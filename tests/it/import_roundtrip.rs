@@ -5,10 +5,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use monc::datadog::Monitor;
+use monc::emit::EmittedMonitor;
 use monc::import::{self, Destination, Import, Settings};
 use monc::load::LoadOptions;
+use monc::plan::Definition;
 use monc::plan::live::live_from_wire;
-use monc::plan::{Definition, DesiredMonitor, desired_monitors};
 use serde_json::json;
 
 const MONC_HCL: &str = r#"tiers = ["L0", "L2", "L3"]
@@ -34,7 +35,7 @@ fn import_and_compile(
     dir: &Path,
     monitors: &[Monitor],
     detect: Option<&str>,
-) -> (Import, Vec<DesiredMonitor>) {
+) -> (Import, Vec<EmittedMonitor>) {
     let (model, _) = monc::load::load(&LoadOptions::in_dir(dir)).expect("project loads");
     let mut settings = Settings::for_project(&model, "a test", &[]);
     settings.detect_tenants = detect.map(String::from);
@@ -57,7 +58,7 @@ fn import_and_compile(
         errors.is_empty(),
         "generated HCL has errors: {errors:#?}\n{text}"
     );
-    (imported, desired_monitors(&checked))
+    (imported, checked.emitted)
 }
 
 fn definition_of(monitor: &Monitor) -> Definition {
@@ -67,7 +68,7 @@ fn definition_of(monitor: &Monitor) -> Definition {
 }
 
 /// Asserts `desired` is `original` plus exactly the tags monc adds.
-fn assert_same(original: &Monitor, desired: &DesiredMonitor, added_tags: &[String]) {
+fn assert_same(original: &Monitor, desired: &EmittedMonitor, added_tags: &[String]) {
     let want = definition_of(original);
     let got = Definition::of_desired(desired);
     let tags = |d: &Definition| d.tags.iter().cloned().collect::<BTreeSet<_>>();
@@ -108,7 +109,7 @@ fn adopted_keys(imported: &Import) -> HashMap<i64, String> {
         .collect()
 }
 
-fn desired_by_key(desired: &[DesiredMonitor]) -> HashMap<&str, &DesiredMonitor> {
+fn desired_by_key(desired: &[EmittedMonitor]) -> HashMap<&str, &EmittedMonitor> {
     desired.iter().map(|d| (d.key.as_str(), d)).collect()
 }
 
@@ -200,8 +201,11 @@ fn suppression_composites_become_suppressed_by() {
         Definition::of_desired(composite).query,
         "l3/api_errors && !l2/db_down && !l2/network_down"
     );
-    assert_eq!(composite.message, "API errors @pagerduty-api @slack-api");
-    assert_eq!(composite.name, "API errors (paging)");
+    assert_eq!(
+        composite.body.message,
+        "API errors @pagerduty-api @slack-api"
+    );
+    assert_eq!(composite.body.name, "API errors (paging)");
     // The raw monitor keeps its query, options, name and message (`raw = {}`): adopting it
     // changes nothing but monc's tags and marker (issue 22).
     let raw = Definition::of_desired(by_key["l3/api_errors"]);
@@ -223,7 +227,7 @@ fn suppression_composites_become_suppressed_by() {
     let either = by_key["l3/either_down"];
     assert!(either.is_composite());
     assert_eq!(
-        either.query.dependencies(),
+        either.body.query.dependencies(),
         ["l2/db_down", "l2/network_down"]
     );
     assert_eq!(
@@ -378,10 +382,10 @@ fn detect_tenants_folds_monitors_that_page_through_a_composite() {
             format!("{key} && !l2/db_down")
         );
         assert_eq!(
-            composite.message,
+            composite.body.message,
             format!("API errors for {t} @slack-{t}-oncall")
         );
-        assert_eq!(composite.name, format!("[{t}] API errors (paging)"));
+        assert_eq!(composite.body.name, format!("[{t}] API errors (paging)"));
     }
     assert!(imported.not_folded.is_empty(), "{:?}", imported.not_folded);
 }
@@ -526,7 +530,7 @@ fn detect_tenants_folds_composites_kept_as_written() {
             format!("(l3/errors/{t} || l3/latency/{t}) && !l2/db_down && !l2/region_degraded")
         );
         assert_eq!(
-            by_key[key.as_str()].message,
+            by_key[key.as_str()].body.message,
             format!("API of {t} degraded @slack-{t}")
         );
     }

@@ -191,11 +191,7 @@ pub(super) fn suppress_group(
 /// `composite = { name, message }` for the composite's own name and message where they differ
 /// from the monitor's, which the generated composite would take instead. Its message keeps the
 /// handles where they were: monc appends only handles a message does not mention.
-fn keep_composite_text(
-    template: &mut ImportedTemplate,
-    composite: &Monitor,
-    tenant: Option<&str>,
-) {
+fn keep_composite_text(template: &mut ImportedTemplate, composite: &Monitor, tenant: Option<&str>) {
     let text = |s: &str| match tenant {
         Some(t) => Text::with_tenant(s, t),
         None => Text::literal(s),

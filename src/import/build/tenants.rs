@@ -180,9 +180,7 @@ fn composite_shape(query: &str, ids: &RawIds, groups: &[TenantGroup]) -> Option<
 }
 
 /// `(index, tenant, signature)` grouped by signature, in input order; groups of two or more.
-fn similar_groups(
-    items: impl Iterator<Item = (usize, String, String)>,
-) -> Vec<TenantGroup> {
+fn similar_groups(items: impl Iterator<Item = (usize, String, String)>) -> Vec<TenantGroup> {
     let mut by_signature: HashMap<String, usize> = HashMap::new();
     let mut similar: Vec<TenantGroup> = Vec::new();
     for (i, tenant, signature) in items {
