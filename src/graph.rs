@@ -1,14 +1,14 @@
 //! The suppression graph: concrete monitors as nodes, "suppresses" as edges, and the composite
 //! monitors that make each suppressed alert page only when none of its suppressors is alerting.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::compile::{Compiled, CompiledMonitor};
+use crate::compile::{Compiled, CompiledMonitor, Instance};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::model::{Model, MonitorKey, is_composite};
 use crate::query::{CompositeExpr, Operand};
@@ -127,6 +127,58 @@ impl MonitorGraph {
         self.composite_by_target
             .get(&monitor)
             .map(|&i| &self.composites[i])
+    }
+
+    /// One tenant's slice (`--tenant`), as indices into `monitors`: the tenant's own monitors
+    /// and, transitively, every monitor they need to page as written. The one definition that
+    /// `diff`/`sync`, `graph` and `status` slice with (see [`MonitorGraph::needs`]).
+    pub fn tenant_slice(&self, tenant: usize) -> BTreeSet<usize> {
+        let mut slice = BTreeSet::new();
+        let mut stack: Vec<usize> = (0..self.monitors.len())
+            .filter(|&i| self.monitors[i].instance == Instance::Tenant(tenant))
+            .collect();
+        while let Some(index) = stack.pop() {
+            if slice.insert(index) {
+                stack.extend(self.needs(index));
+            }
+        }
+        slice
+    }
+
+    /// The monitors monitor `index` needs: those that validly suppress it (its composite names
+    /// them), those that silence the `page` it pages through, and those its query names when it
+    /// is a composite written by hand.
+    fn needs(&self, index: usize) -> Vec<usize> {
+        let mut needed: Vec<usize> = self.direct_suppressors(index).collect();
+        if let Some(parts) = self
+            .page_index_for(index)
+            .and_then(|page| self.page_parts_of(page))
+        {
+            needed.extend(&parts.suppressors);
+        }
+        if let Some(expr) = &self.monitors[index].composite {
+            needed.extend(
+                expr.operands()
+                    .into_iter()
+                    .filter_map(|(operand, _)| match operand {
+                        Operand::Key(key) => self.index_of(key),
+                        _ => None,
+                    }),
+            );
+        }
+        needed
+    }
+
+    /// The keys of the monitors a slice writes: each monitor, and the composite it pages
+    /// through (monc writes a monitor and its composite together, never half of the pair).
+    pub fn slice_keys(&self, slice: &BTreeSet<usize>) -> Vec<&str> {
+        slice
+            .iter()
+            .flat_map(|&i| {
+                let composite = self.composite_for(i).map(|c| c.key.as_str());
+                std::iter::once(self.monitors[i].key.as_str()).chain(composite)
+            })
+            .collect()
     }
 }
 

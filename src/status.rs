@@ -348,25 +348,10 @@ impl Viewer<'_> {
         let Some(tenant) = tenant else {
             return (0..graph.monitors.len()).collect();
         };
-        let mut shown = BTreeSet::new();
-        for (index, monitor) in graph.monitors.iter().enumerate() {
-            if self.tenant_of(monitor) != Some(tenant) {
-                continue;
-            }
-            shown.insert(index);
-            if let Some((_, suppressors)) = self.pager(index) {
-                shown.extend(suppressors);
-            }
-        }
-        shown.into_iter().collect()
-    }
-
-    fn tenant_of(&self, monitor: &crate::compile::CompiledMonitor) -> Option<&str> {
-        match monitor.instance {
-            crate::compile::Instance::Tenant(t) => {
-                Some(self.checked.model.tenants[t].name.value.as_str())
-            }
-            _ => None,
+        let tenants = &self.checked.model.tenants;
+        match tenants.iter().position(|t| t.name.value == tenant) {
+            Some(t) => graph.tenant_slice(t).into_iter().collect(),
+            None => Vec::new(),
         }
     }
 

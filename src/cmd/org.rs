@@ -53,7 +53,7 @@ pub async fn prepare(
         .map_err(report_api_error)?;
     let org = plan_against_org(
         &connection.client,
-        &checked.emitted,
+        &checked,
         &ownership,
         only.unwrap_or(&[]),
     )

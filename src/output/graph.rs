@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
-use crate::compile::{CompiledMonitor, Instance};
+use crate::compile::CompiledMonitor;
 use crate::graph::MonitorGraph;
 use crate::model::{Model, MonitorKey};
 
@@ -28,24 +28,10 @@ pub fn everything(graph: &MonitorGraph) -> Selection {
     (0..graph.monitors.len()).collect()
 }
 
-/// One tenant's slice: its own monitors plus every shared monitor that suppresses them,
-/// directly or through other suppressors. `None` if no tenant has that name.
+/// One tenant's slice ([`MonitorGraph::tenant_slice`]). `None` if no tenant has that name.
 pub fn tenant_slice(model: &Model, graph: &MonitorGraph, tenant: &str) -> Option<Selection> {
     let t = model.tenants.iter().position(|t| t.name.value == tenant)?;
-    let mut selection = Selection::new();
-    let mut stack: Vec<usize> = graph
-        .monitors
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.instance == Instance::Tenant(t))
-        .map(|(i, _)| i)
-        .collect();
-    while let Some(i) = stack.pop() {
-        if selection.insert(i) {
-            stack.extend(graph.direct_suppressors(i));
-        }
-    }
-    Some(selection)
+    Some(graph.tenant_slice(t))
 }
 
 pub fn render(

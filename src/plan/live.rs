@@ -7,7 +7,7 @@ use crate::datadog::{ApiError, Client, Monitor};
 use crate::model::{MonitorKey, is_composite};
 
 use super::{Action, Change, LiveMonitor, Ownership, Plan};
-use crate::emit::EmittedMonitor;
+use crate::Checked;
 
 /// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
 pub async fn read_owned(client: &Client, ownership: &Ownership) -> Result<Vec<Monitor>, ApiError> {
@@ -38,28 +38,19 @@ pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
     })
 }
 
-/// Keeps the changes of a staged rollout: the named tenants' monitors, the shared monitors their
-/// composites need, and orphans that belonged to those tenants.
-pub fn restrict_to_tenants(plan: Plan, desired: &[EmittedMonitor], tenants: &[String]) -> Plan {
-    let by_key: HashMap<&str, &EmittedMonitor> =
-        desired.iter().map(|d| (d.key.as_str(), d)).collect();
-    let mut keep: HashSet<MonitorKey> = HashSet::new();
-    let mut queue: Vec<&EmittedMonitor> = desired
+/// Keeps the changes of a staged rollout: the named tenants' slices (their monitors and the
+/// shared monitors they need, see [`crate::graph::MonitorGraph::tenant_slice`]) with their
+/// composites, and orphans that belonged to those tenants.
+pub fn restrict_to_tenants(plan: Plan, checked: &Checked, tenants: &[String]) -> Plan {
+    let graph = &checked.graph;
+    let keep: HashSet<&str> = checked
+        .model
+        .tenants
         .iter()
-        .filter(|d| d.tenant.as_ref().is_some_and(|t| tenants.contains(t)))
+        .enumerate()
+        .filter(|(_, t)| tenants.contains(&t.name.value))
+        .flat_map(|(t, _)| graph.slice_keys(&graph.tenant_slice(t)))
         .collect();
-    while let Some(d) = queue.pop() {
-        if !keep.insert(d.key.clone()) {
-            continue;
-        }
-        queue.extend(
-            d.body
-                .query
-                .dependencies()
-                .into_iter()
-                .filter_map(|k| by_key.get(k).copied()),
-        );
-    }
     let orphan_of_tenant = |c: &Change| {
         c.action == Action::Delete
             && c.live
@@ -71,7 +62,7 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[EmittedMonitor], tenants: &[St
         changes: plan
             .changes
             .into_iter()
-            .filter(|c| keep.contains(&c.key) || orphan_of_tenant(c))
+            .filter(|c| keep.contains(c.key.as_str()) || orphan_of_tenant(c))
             .collect(),
         owned_without_key: plan.owned_without_key,
         move_conflicts: plan.move_conflicts,
@@ -87,19 +78,19 @@ pub struct OrgPlan {
     pub wire: Vec<Monitor>,
 }
 
-/// Reads the owned monitors, plans `desired` against them (only `tenants`' share when given),
-/// and asks the API which planned deletes it would refuse.
+/// Reads the owned monitors, plans the emitted monitors against them (only `tenants`' share
+/// when given), and asks the API which planned deletes it would refuse.
 pub async fn plan_against_org(
     client: &Client,
-    desired: &[EmittedMonitor],
+    checked: &Checked,
     ownership: &Ownership,
     tenants: &[String],
 ) -> Result<OrgPlan, ApiError> {
     let wire = read_owned(client, ownership).await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
-    let mut plan = super::plan(desired, &live, ownership);
+    let mut plan = super::plan(&checked.emitted, &live, ownership);
     if !tenants.is_empty() {
-        plan = restrict_to_tenants(plan, desired, tenants);
+        plan = restrict_to_tenants(plan, checked, tenants);
     }
     mark_undeletable(client, &mut plan).await?;
     Ok(OrgPlan { plan, wire })

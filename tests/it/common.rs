@@ -142,7 +142,7 @@ pub async fn plan_tenants(
 ) -> Result<(Plan, Vec<Monitor>), String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
     assert!(!checked.diagnostics.has_errors(), "config has errors");
-    let org = plan_against_org(client, &checked.emitted, &ownership(), tenants)
+    let org = plan_against_org(client, &checked, &ownership(), tenants)
         .await
         .map_err(|e| e.to_string())?;
     Ok((org.plan, org.wire))
