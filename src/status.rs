@@ -140,6 +140,7 @@ impl Live {
             })
             .unwrap_or_default();
         let muted = monitor
+            .body
             .options
             .get("silenced")
             .and_then(Value::as_object)
@@ -151,7 +152,7 @@ impl Live {
                 .unwrap_or_else(|| "No Data".into()),
             groups,
             muted,
-            notify_no_data: notify_no_data(&monitor.options),
+            notify_no_data: notify_no_data(&monitor.body.options),
         }
     }
 
@@ -251,10 +252,10 @@ pub async fn ids_by_key(
         .await?;
     Ok(wire
         .iter()
-        .filter(|m| ownership.owns(&m.tags))
+        .filter(|m| ownership.owns(&m.body.tags))
         .filter_map(|m| {
-            let key = m.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
-            let composite = crate::model::is_composite(&m.monitor_type);
+            let key = m.body.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
+            let composite = crate::model::is_composite(&m.body.monitor_type);
             Some((key.to_owned(), (m.id?, composite)))
         })
         .collect())
@@ -273,7 +274,11 @@ pub fn report(
     let live: HashMap<&str, Live> = wire
         .iter()
         .filter_map(|monitor| {
-            let key = monitor.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
+            let key = monitor
+                .body
+                .tags
+                .iter()
+                .find_map(|t| t.strip_prefix(&key_tag))?;
             Some((key, Live::from_wire(monitor)))
         })
         .collect();

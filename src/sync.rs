@@ -252,7 +252,7 @@ async fn check_pairs_before_deleting<'a>(
         let Some(live) = change
             .live
             .as_ref()
-            .filter(|l| !is_composite(&l.monitor_type))
+            .filter(|l| !is_composite(&l.body.monitor_type))
         else {
             continue;
         };
@@ -544,27 +544,24 @@ pub fn wire_body(
     if !missing.is_empty() {
         return Err(ChangeError::MissingDependencies(missing.join(", ")));
     }
-    let query = desired
-        .body
-        .query
-        .render(|k| ids.get(k).map(i64::to_string).unwrap_or_default());
     let revision = Definition::of_desired(desired).revision();
-    let message = format!(
+    let mut body = desired
+        .body
+        .clone()
+        .map_query(|query| query.render(|k| ids.get(k).map(i64::to_string).unwrap_or_default()));
+    body.message = format!(
         "{}\n\n{}",
-        desired.body.message.trim_end(),
+        body.message.trim_end(),
         marker_line(&desired.key, &revision)
-    );
-    let mut monitor = Monitor::new(
-        &desired.body.name,
-        &desired.body.monitor_type,
-        &query,
-        message.trim_start(),
-    );
-    monitor.tags = desired.body.tags.clone();
-    monitor.options = desired.body.options.clone();
+    )
+    .trim_start()
+    .to_string();
     // Mute state belongs to downtimes and the UI; sending it would unmute or mute.
-    monitor.options.remove(crate::plan::normalize::MUTE_STATE);
-    monitor.priority = desired.body.priority;
+    body.options.remove(crate::plan::normalize::MUTE_STATE);
+    let monitor = Monitor {
+        body,
+        ..Monitor::default()
+    };
     Ok(monitor)
 }
 
@@ -593,8 +590,8 @@ async fn create(
                 // another project's monitor with the same key, nor a clone.
                 let made_here = |m: &&Monitor| {
                     m.has_all_tags(&tags)
-                        && ownership.owns(&m.tags)
-                        && parse_marker(&m.message).is_some_and(|(key, _)| desired.key == key)
+                        && ownership.owns(&m.body.tags)
+                        && parse_marker(&m.body.message).is_some_and(|(key, _)| desired.key == key)
                 };
                 if let Some(existing) = found.iter().find(made_here) {
                     return Ok(existing.id);
@@ -655,7 +652,7 @@ fn still_as_planned(
     planned: &LiveMonitor,
     ownership: &Ownership,
 ) -> Result<(), ChangeError> {
-    if !ownership.owns(&current.tags) {
+    if !ownership.owns(&current.body.tags) {
         return Err(ChangeError::NoLongerOwned(ownership.describe()));
     }
     if current.modified != planned.modified {

@@ -95,9 +95,9 @@ impl Adoption {
         Some(Adoption {
             id: monitor.id?,
             key,
-            name: monitor.name.clone(),
-            monitor_type: monitor.monitor_type.clone(),
-            query: monitor.query.clone(),
+            name: monitor.body.name.clone(),
+            monitor_type: monitor.body.monitor_type.clone(),
+            query: monitor.body.query.clone(),
         })
     }
 }

@@ -174,7 +174,7 @@ fn display_name(change: &Change) -> &str {
         .desired
         .as_ref()
         .map(|d| d.body.name.as_str())
-        .or(change.live.as_ref().map(|l| l.name.as_str()))
+        .or(change.live.as_ref().map(|l| l.body.name.as_str()))
         .unwrap_or_default()
 }
 

@@ -26,13 +26,7 @@ pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
     });
     Some(LiveMonitor {
         id: monitor.id?,
-        name: monitor.name.clone(),
-        monitor_type: monitor.monitor_type.clone(),
-        query: monitor.query.clone(),
-        message: monitor.message.clone(),
-        tags: monitor.tags.clone(),
-        options: monitor.options.clone(),
-        priority: monitor.priority,
+        body: monitor.body.clone(),
         modified: monitor.modified.clone(),
         creator,
     })
@@ -103,7 +97,11 @@ pub async fn mark_undeletable(client: &Client, plan: &mut Plan) -> Result<(), Ap
         .changes
         .iter()
         .filter(|c| c.action == Action::Delete)
-        .filter_map(|c| c.live.as_ref().map(|live| (live.id, live.name.as_str())))
+        .filter_map(|c| {
+            c.live
+                .as_ref()
+                .map(|live| (live.id, live.body.name.as_str()))
+        })
         .collect();
     if deleting.is_empty() {
         return Ok(());
@@ -146,9 +144,9 @@ fn block_referenced_by_kept(plan: &mut Plan) {
     let needed: HashMap<i64, MonitorKey> = plan
         .blocked()
         .filter_map(|c| Some((c, c.live.as_ref()?)))
-        .filter(|(_, live)| is_composite(&live.monitor_type))
+        .filter(|(_, live)| is_composite(&live.body.monitor_type))
         .flat_map(|(c, live)| {
-            composite_ids(&live.query)
+            composite_ids(&live.body.query)
                 .into_iter()
                 .map(|id| (id, c.key.clone()))
         })
@@ -168,7 +166,7 @@ fn composites_rewritten_first(plan: &Plan) -> Vec<&LiveMonitor> {
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Update))
         .filter_map(|c| c.live.as_ref())
-        .filter(|live| is_composite(&live.monitor_type))
+        .filter(|live| is_composite(&live.body.monitor_type))
         .collect()
 }
 
@@ -188,7 +186,7 @@ fn foreign_blocker(
     let ours: Vec<&LiveMonitor> = rewritten
         .iter()
         .copied()
-        .filter(|m| composite_ids(&m.query).contains(&id))
+        .filter(|m| composite_ids(&m.body.query).contains(&id))
         .collect();
     // The API's wording is not a contract: only a refusal fully explained by monc's own
     // composites is discounted. Each is taken out of the text as the API names it, `[id,name]`
@@ -196,7 +194,7 @@ fn foreign_blocker(
     // any number left is a monitor monc does not know, and blocks.
     let named = ours
         .iter()
-        .map(|m| (m.id, m.name.as_str()))
+        .map(|m| (m.id, m.body.name.as_str()))
         .chain([(id, name)]);
     let others: Vec<i64> = reasons
         .iter()
@@ -258,17 +256,17 @@ fn numbers_in(text: &str) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::datadog::MonitorBody;
 
     fn composite(id: i64, query: &str) -> LiveMonitor {
         LiveMonitor {
             id,
-            name: "c p95 5xx".into(),
-            monitor_type: "composite".into(),
-            query: query.into(),
-            message: String::new(),
-            tags: Vec::new(),
-            options: Default::default(),
-            priority: None,
+            body: MonitorBody {
+                name: "c p95 5xx".into(),
+                monitor_type: "composite".into(),
+                query: query.into(),
+                ..MonitorBody::default()
+            },
             modified: None,
             creator: None,
         }
@@ -287,9 +285,9 @@ mod tests {
         let unexplained = vec!["monitor is used by an SLO".into()];
         assert!(foreign_blocker((10, "raw"), &unexplained, &[]).is_some());
         let mut app_1 = composite(21, "10 && !30");
-        app_1.name = "[t0] app 1".into();
+        app_1.body.name = "[t0] app 1".into();
         let mut app_11 = composite(22, "11 && !30");
-        app_11.name = "[t0] app 11".into();
+        app_11.body.name = "[t0] app 11".into();
         let both = [&app_1, &app_11];
         let shared = vec![
             "monitor [30,db] is referenced in composite monitors: [21,[t0] app 1], [22,[t0] app 11]"

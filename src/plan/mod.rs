@@ -11,8 +11,9 @@ pub mod normalize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use serde_json::{Map as JsonMap, Value as Json};
+use serde_json::Value as Json;
 
+use crate::datadog::MonitorBody;
 use crate::emit::EmittedMonitor;
 use crate::model::{MonitorKey, is_composite, is_composite_key, key_without_tier};
 
@@ -20,25 +21,41 @@ use crate::model::{MonitorKey, is_composite, is_composite_key, key_without_tier}
 pub(crate) use crate::model::partner_key;
 pub use normalize::{ADOPTED_TAG, Definition, MARKER_PREFIX, marker_line, parse_marker};
 
-/// A monitor as read from the org, reduced to what monc compares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A monitor as read from the org, reduced to what monc compares: its body, and what tells
+/// whether it changed since.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveMonitor {
     pub id: i64,
-    pub name: String,
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    pub options: JsonMap<String, Json>,
-    pub priority: Option<i64>,
+    pub body: MonitorBody,
     /// When Datadog last saw it change, and who created it, if the API says.
     pub modified: Option<String>,
     pub creator: Option<String>,
 }
 
+/// The fields `diff --format json` shows for a live monitor, named as they always were.
+impl Serialize for LiveMonitor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let body = &self.body;
+        let mut out = serializer.serialize_struct("LiveMonitor", 10)?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("name", &body.name)?;
+        out.serialize_field("monitor_type", &body.monitor_type)?;
+        out.serialize_field("query", &body.query)?;
+        out.serialize_field("message", &body.message)?;
+        out.serialize_field("tags", &body.tags)?;
+        out.serialize_field("options", &body.options)?;
+        out.serialize_field("priority", &body.priority)?;
+        out.serialize_field("modified", &self.modified)?;
+        out.serialize_field("creator", &self.creator)?;
+        out.end()
+    }
+}
+
 impl LiveMonitor {
     pub fn tag_value(&self, key: &str) -> Option<&str> {
-        self.tags
+        self.body
+            .tags
             .iter()
             .find_map(|t| t.strip_prefix(key)?.strip_prefix(':'))
     }
@@ -264,7 +281,10 @@ pub fn project_of(tags: &[String]) -> Option<&str> {
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
 pub fn plan(desired: &[EmittedMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
-    let mut owned: Vec<&LiveMonitor> = live.iter().filter(|m| ownership.owns(&m.tags)).collect();
+    let mut owned: Vec<&LiveMonitor> = live
+        .iter()
+        .filter(|m| ownership.owns(&m.body.tags))
+        .collect();
     let other_projects = count_other_projects(live, ownership);
     // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
     // once both created it) are duplicates to delete. A duplicate is a *distinct* id: the same
@@ -321,7 +341,7 @@ fn count_other_projects(live: &[LiveMonitor], ownership: &Ownership) -> BTreeMap
     let mut counts = BTreeMap::new();
     let mut seen = HashSet::new();
     for monitor in live.iter().filter(|m| seen.insert(m.id)) {
-        if let Some(project) = ownership.other_project(&monitor.tags) {
+        if let Some(project) = ownership.other_project(&monitor.body.tags) {
             *counts
                 .entry(project.unwrap_or_default().to_string())
                 .or_default() += 1;
@@ -365,7 +385,7 @@ fn classify<'a>(owned: &[&'a LiveMonitor], ownership: &Ownership) -> Classified<
         owned_without_key,
     };
     for (key, monitors) in by_key {
-        let marked = |m: &LiveMonitor| parse_marker(&m.message).is_some_and(|(k, _)| k == key);
+        let marked = |m: &LiveMonitor| parse_marker(&m.body.message).is_some_and(|(k, _)| k == key);
         let kept = monitors
             .iter()
             .copied()
@@ -395,9 +415,9 @@ fn classify<'a>(owned: &[&'a LiveMonitor], ownership: &Ownership) -> Classified<
 /// or no marker of monc's at all (removed, or the marker line edited), unless monc has not
 /// written it yet because it was just adopted.
 fn edited(live: &LiveMonitor, key_of_any_id: &HashMap<i64, &str>) -> bool {
-    match parse_marker(&live.message) {
+    match parse_marker(&live.body.message) {
         Some((_, rev)) => rev != Definition::of_live(live, key_of_any_id).revision(),
-        None => !live.tags.iter().any(|t| t == ADOPTED_TAG),
+        None => !live.body.tags.iter().any(|t| t == ADOPTED_TAG),
     }
 }
 
@@ -419,7 +439,7 @@ impl Conflict {
         Conflict {
             key: key.to_string(),
             id: live.id,
-            name: live.name.clone(),
+            name: live.body.name.clone(),
             kept_id,
             tags: [
                 ownership.owner_tag.clone(),
@@ -553,7 +573,7 @@ fn compare(desired: &EmittedMonitor, live: Option<&LiveMonitor>, index: &LiveInd
         None
     } else if edited {
         Some(Drift::EditedOutsideMonc)
-    } else if without_duplicates.query != as_written.query {
+    } else if without_duplicates.body.query != as_written.body.query {
         Some(Drift::PointsAtDuplicate)
     } else {
         None
@@ -620,7 +640,7 @@ pub fn apply_order(plan: &Plan) -> Vec<&Change> {
 pub(crate) fn change_is_composite(change: &Change) -> bool {
     match (&change.desired, &change.live) {
         (Some(desired), _) => desired.is_composite(),
-        (None, Some(live)) => is_composite(&live.monitor_type),
+        (None, Some(live)) => is_composite(&live.body.monitor_type),
         (None, None) => is_composite_key(&change.key),
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{FieldChange, LiveMonitor};
+use crate::datadog::MonitorBody;
 use crate::emit::{EmittedMonitor, Query};
 use crate::model::is_composite;
 use crate::query::{Operand, parse_composite_query};
@@ -39,46 +40,42 @@ pub const ADOPTED_TAG: &str = "monc-adopted";
 /// The first characters of the ownership line monc appends to every message.
 pub const MARKER_PREFIX: &str = "[managed by monc:";
 
+/// A monitor body in the one form an emitted and a live monitor are compared in (and its
+/// revision hashed from): trimmed text, one name per type, composites over keys, tags as a
+/// sorted set, options without server defaults and in key order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct Definition {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    pub options: BTreeMap<String, Json>,
-    pub priority: Option<i64>,
+    pub body: MonitorBody,
 }
 
 impl Definition {
     pub fn of_desired(desired: &EmittedMonitor) -> Definition {
-        Definition {
-            name: desired.body.name.trim().to_string(),
-            monitor_type: canonical_type(&desired.body.monitor_type),
-            query: desired_query(desired),
-            message: desired.body.message.trim_end().to_string(),
-            tags: sorted_tags(&desired.body.tags),
-            options: normalize_options(&desired.body.options),
-            priority: desired.body.priority,
-        }
+        let body = &desired.body;
+        Definition::normalized(body, desired_query(desired), &body.message)
     }
 
     /// `key_of_id` turns composite constituents back into keys; unknown IDs stay `#<id>`.
     pub fn of_live(live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Definition {
-        let query = if is_composite(&live.monitor_type) {
-            composite_with_keys(&live.query, key_of_id)
+        let query = if is_composite(&live.body.monitor_type) {
+            composite_with_keys(&live.body.query, key_of_id)
         } else {
-            live.query.trim().to_string()
+            live.body.query.trim().to_string()
         };
+        Definition::normalized(&live.body, query, &strip_marker(&live.body.message))
+    }
+
+    fn normalized<Q>(body: &MonitorBody<Q>, query: String, message: &str) -> Definition {
         Definition {
-            name: live.name.trim().to_string(),
-            monitor_type: canonical_type(&live.monitor_type),
-            query,
-            message: strip_marker(&live.message).trim_end().to_string(),
-            tags: sorted_tags(&live.tags),
-            options: normalize_options(&live.options),
-            priority: live.priority,
+            body: MonitorBody {
+                name: body.name.trim().to_string(),
+                monitor_type: canonical_type(&body.monitor_type),
+                query,
+                message: message.trim_end().to_string(),
+                tags: sorted_tags(&body.tags),
+                options: normalize_options(&body.options).into_iter().collect(),
+                priority: body.priority,
+            },
         }
     }
 
@@ -87,6 +84,7 @@ impl Definition {
     pub fn revision(&self) -> String {
         let mut hashed = self.clone();
         hashed
+            .body
             .options
             .retain(|key, _| !SERVER_FILLED.contains(&key.as_str()));
         let text = serde_json::to_string(&hashed).unwrap_or_default();
@@ -135,17 +133,17 @@ impl Definition {
     /// Each field's value; options are split per key so a diff names the option.
     fn field_values(&self) -> BTreeMap<String, Option<Json>> {
         let mut fields: BTreeMap<String, Option<Json>> = [
-            ("name", Some(Json::from(self.name.clone()))),
-            ("type", Some(Json::from(self.monitor_type.clone()))),
-            ("query", Some(Json::from(self.query.clone()))),
-            ("message", Some(Json::from(self.message.clone()))),
-            ("tags", Some(Json::from(self.tags.clone()))),
-            ("priority", self.priority.map(Json::from)),
+            ("name", Some(Json::from(self.body.name.clone()))),
+            ("type", Some(Json::from(self.body.monitor_type.clone()))),
+            ("query", Some(Json::from(self.body.query.clone()))),
+            ("message", Some(Json::from(self.body.message.clone()))),
+            ("tags", Some(Json::from(self.body.tags.clone()))),
+            ("priority", self.body.priority.map(Json::from)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        for (key, value) in &self.options {
+        for (key, value) in &self.body.options {
             flatten_into(&mut fields, format!("options.{key}"), value);
         }
         fields
@@ -346,15 +344,15 @@ mod converge_tests {
     }
 
     fn definition(options: JsonMap<String, Json>) -> Definition {
-        Definition {
+        let body: MonitorBody = MonitorBody {
             name: "n".into(),
             monitor_type: "query alert".into(),
             query: "q".into(),
             message: "m".into(),
-            tags: Vec::new(),
-            options: normalize_options(&options),
-            priority: None,
-        }
+            options,
+            ..MonitorBody::default()
+        };
+        Definition::normalized(&body, body.query.clone(), &body.message)
     }
 
     /// A composite synced before monc wrote `(a && b) || c` for `a && b || c` is the same
@@ -384,6 +382,29 @@ mod converge_tests {
         })));
         assert_eq!(sent.fields_against(Some(&answered)), Vec::new());
         assert_eq!(sent.revision(), answered.revision());
+    }
+
+    /// Live monitors carry the revision in their marker: it hashes the same JSON it always did
+    /// (fields in this order, options sorted by key, numbers as floats), whatever the types
+    /// that hold a body. The value is FNV-1a of that text, computed outside monc.
+    #[test]
+    fn the_revision_hashes_the_definition_as_it_always_did() {
+        let body: MonitorBody = MonitorBody {
+            name: " n ".into(),
+            monitor_type: "query alert".into(),
+            query: "q".into(),
+            message: "m\n".into(),
+            tags: vec!["z:y".into(), "a:b".into()],
+            options: options(json!({
+                "thresholds": {"critical": 90},
+                "notify_no_data": true,
+                "escalation_message": "x",
+                "avalanche_window": 20,
+            })),
+            priority: Some(2),
+        };
+        let definition = Definition::normalized(&body, body.query.clone(), &body.message);
+        assert_eq!(definition.revision(), "742f0afe8403");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use monc::datadog::Monitor;
+use monc::datadog::{Monitor, MonitorBody};
 use monc::emit::EmittedMonitor;
 use monc::import::{self, Destination, Import, Settings};
 use monc::load::LoadOptions;
@@ -71,21 +71,19 @@ fn definition_of(monitor: &Monitor) -> Definition {
 fn assert_same(original: &Monitor, desired: &EmittedMonitor, added_tags: &[String]) {
     let want = definition_of(original);
     let got = Definition::of_desired(desired);
-    let tags = |d: &Definition| d.tags.iter().cloned().collect::<BTreeSet<_>>();
+    let tags = |d: &Definition| d.body.tags.iter().cloned().collect::<BTreeSet<_>>();
     let mut expected_tags = tags(&want);
     expected_tags.extend(added_tags.iter().cloned());
-    assert_eq!(tags(&got), expected_tags, "tags of {}", original.name);
+    assert_eq!(tags(&got), expected_tags, "tags of {}", original.body.name);
+    let without_tags = |d: Definition| MonitorBody {
+        tags: vec![],
+        ..d.body
+    };
     assert_eq!(
-        Definition {
-            tags: vec![],
-            ..got
-        },
-        Definition {
-            tags: vec![],
-            ..want
-        },
+        without_tags(got),
+        without_tags(want),
         "{}",
-        original.name
+        original.body.name
     );
 }
 
@@ -198,7 +196,7 @@ fn suppression_composites_become_suppressed_by() {
     // with the composite's handles, which its message already names.
     let composite = by_key["l3/api_errors/composite"];
     assert_eq!(
-        Definition::of_desired(composite).query,
+        Definition::of_desired(composite).body.query,
         "l3/api_errors && !l2/db_down && !l2/network_down"
     );
     assert_eq!(
@@ -210,8 +208,14 @@ fn suppression_composites_become_suppressed_by() {
     // changes nothing but monc's tags and marker (issue 22).
     let raw = Definition::of_desired(by_key["l3/api_errors"]);
     let original = definition_of(&api);
-    assert_eq!((raw.query, raw.options), (original.query, original.options));
-    assert_eq!((raw.name, raw.message), (original.name, original.message));
+    assert_eq!(
+        (raw.body.query, raw.body.options),
+        (original.body.query, original.body.options)
+    );
+    assert_eq!(
+        (raw.body.name, raw.body.message),
+        (original.body.name, original.body.message)
+    );
 
     // Another shape stays a composite, over symbolic references.
     let either = imported
@@ -231,7 +235,7 @@ fn suppression_composites_become_suppressed_by() {
         ["l2/db_down", "l2/network_down"]
     );
     assert_eq!(
-        Definition::of_desired(either).query,
+        Definition::of_desired(either).body.query,
         "l2/db_down || l2/network_down"
     );
 
@@ -378,7 +382,7 @@ fn detect_tenants_folds_monitors_that_page_through_a_composite() {
         assert_eq!(adopted[&(200 + i as i64)], format!("{key}/composite"));
         let composite = by_key[format!("{key}/composite").as_str()];
         assert_eq!(
-            Definition::of_desired(composite).query,
+            Definition::of_desired(composite).body.query,
             format!("{key} && !l2/db_down")
         );
         assert_eq!(
@@ -460,7 +464,7 @@ fn monitors_negated_in_a_kept_composite_go_one_tier_lower() {
         &added_tags("l2", "l2/db_down", &[]),
     );
     assert_eq!(
-        Definition::of_desired(by_key["l3/api_degraded"]).query,
+        Definition::of_desired(by_key["l3/api_degraded"]).body.query,
         "(l3/errors || l3/latency) && !l2/db_down"
     );
 }
@@ -496,7 +500,7 @@ fn terraform_pages(tenants: &[&str]) -> Vec<Monitor> {
             &format!("({errors} || {latency}) && !2 && !1"),
             &format!("API of {t} degraded @slack-{t}"),
         );
-        page.tags = vec![format!("tenant:{t}")];
+        page.body.tags = vec![format!("tenant:{t}")];
         monitors.push(page);
     }
     monitors
@@ -526,7 +530,7 @@ fn detect_tenants_folds_composites_kept_as_written() {
         let key = format!("l3/api_degraded/{t}");
         assert_eq!(adopted[&(300 + i as i64)], key);
         assert_eq!(
-            Definition::of_desired(by_key[key.as_str()]).query,
+            Definition::of_desired(by_key[key.as_str()]).body.query,
             format!("(l3/errors/{t} || l3/latency/{t}) && !l2/db_down && !l2/region_degraded")
         );
         assert_eq!(
@@ -566,7 +570,7 @@ fn a_composite_naming_a_monitor_with_a_tenant_in_its_name_is_not_folded() {
     let mut monitors = terraform_pages(&["acme", "globex", "initech"]);
     for m in &mut monitors {
         if m.id == Some(2) {
-            m.name = "Shared acme-wide DB".into();
+            m.body.name = "Shared acme-wide DB".into();
         }
     }
     let dir = project("tenant-composites-unclean");

@@ -248,7 +248,7 @@ fn the_reference_composites_page_in_the_emulator_as_monc_test_says() {
         let actual: BTreeSet<(String, Option<String>, String)> = org
             .listed("managed-by:monc")
             .iter()
-            .filter(|m| m.monitor_type == "composite")
+            .filter(|m| m.body.monitor_type == "composite")
             .flat_map(|m| {
                 let key = common::key_of(&serde_json::to_value(m).unwrap_or(Value::Null))
                     .unwrap_or_default();

@@ -51,7 +51,7 @@ pub(super) fn find_suppressions(
     let mut suppressors = HashSet::new();
     let mut found = Vec::new();
     for (c, composite) in composites.iter().enumerate() {
-        let Some((a, bs)) = parse_composite_query(&composite.query)
+        let Some((a, bs)) = parse_composite_query(&composite.body.query)
             .ok()
             .and_then(|e| suppression_shape(&e))
         else {
@@ -96,7 +96,7 @@ pub(super) fn negated_in_kept(
         .iter()
         .enumerate()
         .filter(|(c, _)| !converted.contains(c))
-        .filter_map(|(_, composite)| parse_composite_query(&composite.query).ok())
+        .filter_map(|(_, composite)| parse_composite_query(&composite.body.query).ok())
         .flat_map(|expr| {
             expr.operands_with_polarity()
                 .into_iter()
@@ -131,7 +131,7 @@ pub(super) fn suppress(
     names: &[String],
 ) {
     template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
-    template.notify = handles(&composite.message)
+    template.notify = handles(&composite.body.message)
         .iter()
         .map(|h| Text::literal(h))
         .collect();
@@ -139,7 +139,7 @@ pub(super) fn suppress(
     template.comments.push(format!(
         "Adopts {} (`{}`): monc generates it from `suppressed_by`; it pages with its own name and message (`composite`, where they differ from this monitor's), this monitor's options, and the handles in `notify`.",
         describe(composite),
-        composite.query.trim()
+        composite.body.query.trim()
     ));
     if let Some(adopt) = template.adopts.first().cloned() {
         template.adopts.extend(Adoption::of(
@@ -164,7 +164,7 @@ pub(super) fn suppress_group(
         return;
     };
     template.suppressed_by = s.suppressors.iter().map(|&b| names[b].clone()).collect();
-    template.notify = handles(&composites[s.composite].message)
+    template.notify = handles(&composites[s.composite].body.message)
         .iter()
         .map(|h| Text::with_tenant(h, tenant))
         .collect();
@@ -196,11 +196,11 @@ fn keep_composite_text(template: &mut ImportedTemplate, composite: &Monitor, ten
         Some(t) => Text::with_tenant(s, t),
         None => Text::literal(s),
     };
-    let name = text(composite.name.trim());
+    let name = text(composite.body.name.trim());
     if name != template.display_name {
         template.composite_name = Some(name);
     }
-    let message = text(composite.message.trim_end());
+    let message = text(composite.body.message.trim_end());
     if message != trimmed(&template.message) {
         template.composite_message = Some(message);
     }
@@ -214,7 +214,7 @@ fn keep_composite_text(template: &mut ImportedTemplate, composite: &Monitor, ten
     .into_iter()
     .filter_map(|k| Some((k.to_string(), template.options.get(k)?.clone())))
     .collect();
-    let (_, own) = split_thresholds(&composite.options);
+    let (_, own) = split_thresholds(&composite.body.options);
     if normalize_options(&own) != normalize_options(&copied) {
         template.composite_options = Some(own);
     }

@@ -29,20 +29,20 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
     let mut raw = Vec::new();
     let mut composites = Vec::new();
     for m in monitors {
-        if m.tags.contains(&settings.owner_tag) {
+        if m.body.tags.contains(&settings.owner_tag) {
             import.skipped.push(format!(
                 "{}: already managed by monc (tagged `{}`)",
                 describe(m),
                 settings.owner_tag
             ));
-        } else if crate::load::not_creatable_help(&m.monitor_type).is_some() {
+        } else if crate::load::not_creatable_help(&m.body.monitor_type).is_some() {
             import.skipped.push(format!(
                 "{}: a `{}`, which Datadog creates only with its Synthetic test (Synthetics \
                  API), never through the Monitor API that monc writes with",
                 describe(m),
-                m.monitor_type
+                m.body.monitor_type
             ));
-        } else if is_composite(&m.monitor_type) {
+        } else if is_composite(&m.body.monitor_type) {
             composites.push(m);
         } else {
             raw.push(m);
@@ -107,7 +107,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         if converted.contains(&c) {
             continue;
         }
-        let query = |c: usize| symbolic_query(&composites[c].query, &ids, &names.raw, &groups);
+        let query = |c: usize| symbolic_query(&composites[c].body.query, &ids, &names.raw, &groups);
         if let Some(g) = composite_groups.iter().position(|g| g.has(c)) {
             if grouped_composites.insert(g) {
                 let group = &composite_groups[g];
@@ -122,7 +122,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
                 template.query = Text::with_tenant(&query(*first), tenant);
                 template.comments.push(format!(
                     "Composites kept as written (`{}` for {tenant}), their monitors named symbolically; monc resolves them to IDs when it syncs.",
-                    composites[*first].query.trim()
+                    composites[*first].body.query.trim()
                 ));
                 templates.push(template);
             }
@@ -132,7 +132,7 @@ pub fn build(monitors: &[Monitor], settings: &Settings) -> Import {
         template.query = Text::literal(&query(c));
         template.comments.push(format!(
             "Composite kept as written (`{}`), its monitors named symbolically; monc resolves them to IDs when it syncs.",
-            composite.query.trim()
+            composite.body.query.trim()
         ));
         templates.push(template);
     }
@@ -158,7 +158,7 @@ fn raw_ids(raw: &[&Monitor]) -> RawIds {
 
 pub(super) fn describe(m: &Monitor) -> String {
     match m.id {
-        Some(id) => format!("monitor {id} \"{}\"", m.name),
-        None => format!("monitor \"{}\"", m.name),
+        Some(id) => format!("monitor {id} \"{}\"", m.body.name),
+        None => format!("monitor \"{}\"", m.body.name),
     }
 }

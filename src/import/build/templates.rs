@@ -15,23 +15,23 @@ use crate::model::MonitorKey;
 use crate::plan::normalize::normalize_options;
 
 pub(super) fn single_template(m: &Monitor, name: &str, tier: &str) -> ImportedTemplate {
-    let (thresholds, options) = split_thresholds(&m.options);
+    let (thresholds, options) = split_thresholds(&m.body.options);
     ImportedTemplate {
         name: name.to_string(),
         tier: tier.to_string(),
         per_tenant: false,
-        display_name: Text::literal(&m.name),
-        monitor_type: m.monitor_type.clone(),
-        query: Text::literal(&m.query),
-        message: Text::literal(&m.message),
-        tags: m.tags.iter().map(|t| Text::literal(t)).collect(),
+        display_name: Text::literal(&m.body.name),
+        monitor_type: m.body.monitor_type.clone(),
+        query: Text::literal(&m.body.query),
+        message: Text::literal(&m.body.message),
+        tags: m.body.tags.iter().map(|t| Text::literal(t)).collect(),
         thresholds,
         options,
-        priority: m.priority,
+        priority: m.body.priority,
         // The handles the message mentions: they page, so `notify` says so (for `monc graph`,
         // `monc test` and suppression); they stay in the text too, and monc appends only
         // handles a message does not mention, so the message is unchanged.
-        notify: handles(&m.message)
+        notify: handles(&m.body.message)
             .iter()
             .map(|h| Text::literal(h))
             .collect(),
@@ -62,11 +62,11 @@ pub(super) fn tenant_template(
     let text = |s: &str| Text::with_tenant(s, tenant);
     let mut template = single_template(m, name, tier);
     template.per_tenant = true;
-    template.display_name = text(&m.name);
-    template.query = text(&m.query);
-    template.message = text(&m.message);
-    template.notify = handles(&m.message).iter().map(|h| text(h)).collect();
-    template.tags = m.tags.iter().map(|t| text(t)).collect();
+    template.display_name = text(&m.body.name);
+    template.query = text(&m.body.query);
+    template.message = text(&m.body.message);
+    template.notify = handles(&m.body.message).iter().map(|h| text(h)).collect();
+    template.tags = m.body.tags.iter().map(|t| text(t)).collect();
     template.adopts = group
         .members
         .iter()
@@ -168,12 +168,12 @@ impl Names {
                 match groups.iter().find(|g| g.has(i)) {
                     Some(g) => {
                         let tenant = g.tenant_of(i).unwrap_or_default();
-                        let name = fresh(&Text::with_tenant(&m.name, tenant).0.join(" "));
+                        let name = fresh(&Text::with_tenant(&m.body.name, tenant).0.join(" "));
                         for (member, _) in &g.members {
                             names[*member] = Some(name.clone());
                         }
                     }
-                    None => names[i] = Some(fresh(&m.name)),
+                    None => names[i] = Some(fresh(&m.body.name)),
                 }
             }
             names.into_iter().map(Option::unwrap_or_default).collect()

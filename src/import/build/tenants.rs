@@ -113,7 +113,7 @@ pub(super) fn detect_tenant_composites(
     let similar = similar_groups(kept.filter_map(|(c, composite)| {
         let tenant = tenant_of(composite, settings)?;
         let mut shaped = (*composite).clone();
-        shaped.query = composite_shape(&composite.query, ids, groups)?;
+        shaped.body.query = composite_shape(&composite.body.query, ids, groups)?;
         let signature = signature(&shaped, &tenant);
         Some((c, tenant, signature))
     }));
@@ -146,7 +146,7 @@ pub(super) fn stamps_out_each(
     names: &[String],
     groups: &[TenantGroup],
 ) -> bool {
-    let query = |c: usize| symbolic_query(&composites[c].query, ids, names, groups);
+    let query = |c: usize| symbolic_query(&composites[c].body.query, ids, names, groups);
     let (first, first_tenant) = &group.members[0];
     let template = Text::with_tenant(&query(*first), first_tenant);
     group
@@ -224,13 +224,13 @@ fn why_not_foldable(
     let paging = |(i, tenant): &Member| {
         suppressions.iter().find(|s| s.target == *i).map(|s| {
             let composite = composites[s.composite];
-            let handles: Vec<Vec<String>> = handles(&composite.message)
+            let handles: Vec<Vec<String>> = handles(&composite.body.message)
                 .iter()
                 .map(|h| Text::with_tenant(h, tenant).0)
                 .collect();
             let mut over = s.suppressors.clone();
             over.sort_unstable();
-            let words = [&composite.name, &composite.message]
+            let words = [&composite.body.name, &composite.body.message]
                 .map(|s| Text::with_tenant(s.trim_end(), tenant).0);
             (over, handles, words)
         })
@@ -262,7 +262,7 @@ fn why_not_foldable(
             let (over, _, _) = paging(m)?;
             let over: Vec<String> = over
                 .iter()
-                .map(|&b| format!("\"{}\"", raw[b].name))
+                .map(|&b| format!("\"{}\"", raw[b].body.name))
                 .collect();
             Some(format!("{}: !{}", m.1, over.join(" && !")))
         })
@@ -303,10 +303,10 @@ pub(super) fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
     let value = key
         .and_then(|k| tag_value(m, k))
         .or_else(hinted)
-        .or_else(|| key.and_then(|k| scope_value(&m.query, k)))?;
-    let visible = [&m.name, &m.query, &m.message]
+        .or_else(|| key.and_then(|k| scope_value(&m.body.query, k)))?;
+    let visible = [&m.body.name, &m.body.query, &m.body.message]
         .into_iter()
-        .chain(&m.tags)
+        .chain(&m.body.tags)
         .any(|text| text.contains(value));
     (check_name(value).is_ok() && visible).then(|| value.to_string())
 }
@@ -314,7 +314,8 @@ pub(super) fn tenant_of(m: &Monitor, settings: &Settings) -> Option<String> {
 /// The value of the monitor's one `key:value` tag.
 fn tag_value<'m>(m: &'m Monitor, key: &str) -> Option<&'m str> {
     one_value(
-        m.tags
+        m.body
+            .tags
             .iter()
             .filter_map(|t| t.strip_prefix(key)?.strip_prefix(':')),
     )
@@ -343,7 +344,7 @@ fn key_found_nowhere(raw: &[&Monitor], settings: &Settings) -> Option<String> {
     let key = settings.detect_tenants.as_deref()?;
     let found = raw
         .iter()
-        .any(|m| tag_value(m, key).is_some() || scope_value(&m.query, key).is_some());
+        .any(|m| tag_value(m, key).is_some() || scope_value(&m.body.query, key).is_some());
     (!found).then(|| {
         format!(
             "--detect-tenants {key}: no monitor has an `{key}:` tag or `{key}:` in its query's scope; nothing was folded by it"
@@ -353,16 +354,16 @@ fn key_found_nowhere(raw: &[&Monitor], settings: &Settings) -> Option<String> {
 
 fn signature(m: &Monitor, tenant: &str) -> String {
     let text = |s: &str| Text::with_tenant(s, tenant).0;
-    let mut tags: Vec<Vec<String>> = m.tags.iter().map(|t| text(t)).collect();
+    let mut tags: Vec<Vec<String>> = m.body.tags.iter().map(|t| text(t)).collect();
     tags.sort();
     serde_json::json!([
-        m.monitor_type,
-        text(&m.name),
-        text(&m.query),
-        text(&m.message),
+        m.body.monitor_type,
+        text(&m.body.name),
+        text(&m.body.query),
+        text(&m.body.message),
         tags,
-        m.options,
-        m.priority
+        m.body.options,
+        m.body.priority
     ])
     .to_string()
 }
