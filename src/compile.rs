@@ -11,7 +11,9 @@ use serde_json::Map as JsonMap;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context_in};
-use crate::model::{FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorKey, Reference, Template};
+use crate::model::{
+    FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorBody, MonitorKey, Reference, Template,
+};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
     parse_composite_query, parse_monitor_query, unparenthesized_mix,
@@ -33,14 +35,9 @@ pub struct CompiledMonitor {
     pub template: usize,
     pub instance: Instance,
     pub tier: usize,
-    pub name: String,
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    /// `options` as written, with `thresholds` folded in.
-    pub options: JsonMap<String, serde_json::Value>,
-    pub priority: Option<i64>,
+    /// Its name, type, query, message, tags, options (with `thresholds` folded in) and
+    /// priority, as written.
+    pub body: MonitorBody,
     /// Handles (`@slack-x`) to page; they go on whichever monitor pages.
     pub notify: Vec<String>,
     pub suppressed_by: Vec<ResolvedRef>,
@@ -67,7 +64,7 @@ impl CompiledMonitor {
     pub fn pages(&self) -> Vec<String> {
         let message = match &self.composite_text.message {
             Some(own) if !self.suppressed_by.is_empty() => own,
-            _ => &self.message,
+            _ => &self.body.message,
         };
         crate::handles::paged_by(&self.notify, message)
     }
@@ -512,13 +509,15 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             template: self.template_index(),
             instance: self.instance,
             tier: t.tier.value,
-            name,
-            monitor_type: t.monitor_type.value.clone(),
-            query,
-            message: message.unwrap_or_default(),
-            tags: self.all_tags(tags.unwrap_or_default()),
-            options,
-            priority,
+            body: MonitorBody {
+                name,
+                monitor_type: t.monitor_type.value.clone(),
+                query,
+                message: message.unwrap_or_default(),
+                tags: self.all_tags(tags.unwrap_or_default()),
+                options,
+                priority,
+            },
             notify,
             suppressed_by,
             composite_text,
@@ -1383,7 +1382,7 @@ mod tests {
             .expect("compiled");
         assert_eq!(ecs.metric().map(|q| q.threshold), Some(85.0));
         assert_eq!(
-            ecs.options["thresholds"]["critical"],
+            ecs.body.options["thresholds"]["critical"],
             serde_json::json!(85.0)
         );
     }

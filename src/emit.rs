@@ -7,9 +7,8 @@
 use serde_json::Map as JsonMap;
 
 use crate::compile::{CompiledMonitor, Instance};
-use crate::datadog::MonitorBody;
 use crate::graph::{Composite, MonitorGraph};
-use crate::model::{COMPOSITE_TYPE, Model, MonitorKey};
+use crate::model::{COMPOSITE_TYPE, Model, MonitorBody, MonitorKey};
 use crate::query::{CompositeExpr, Operand};
 
 /// A monitor as monc wants it in Datadog: its key and its body (the message without the
@@ -127,35 +126,38 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) ->
             format!("Pages through `{pager}`, which is silent while a lower-tier monitor alerts.");
         match &monitor.raw_text {
             Some(own) => (
-                own.name.clone().unwrap_or_else(|| monitor.name.clone()),
+                own.name
+                    .clone()
+                    .unwrap_or_else(|| monitor.body.name.clone()),
                 own.message
                     .clone()
-                    .unwrap_or_else(|| monitor.message.trim_end().to_string()),
+                    .unwrap_or_else(|| monitor.body.message.trim_end().to_string()),
             ),
             None => (
-                format!("{} (raw)", monitor.name),
-                join_paragraphs(&monitor.message, &note),
+                format!("{} (raw)", monitor.body.name),
+                join_paragraphs(&monitor.body.message, &note),
             ),
         }
     } else {
         (
-            monitor.name.clone(),
-            with_handles(&monitor.message, &monitor.notify),
+            monitor.body.name.clone(),
+            with_handles(&monitor.body.message, &monitor.notify),
         )
     };
+    let written = monitor
+        .body
+        .clone()
+        .map_query(|query| match &monitor.composite {
+            Some(expr) => Query::Expr(expr.clone()),
+            None => Query::Plain(query),
+        });
     EmittedMonitor {
         key: MonitorKey::from(monitor.key.as_str()),
         body: MonitorBody {
             name,
-            monitor_type: monitor.monitor_type.clone(),
-            query: match &monitor.composite {
-                Some(expr) => Query::Expr(expr.clone()),
-                None => Query::Plain(monitor.query.clone()),
-            },
             message,
             tags: ownership_tags(model, monitor, &monitor.key),
-            options: monitor.options.clone(),
-            priority: monitor.priority,
+            ..written
         },
         tier: model.project.tiers[monitor.tier].clone(),
         tenant: tenant_name(model, monitor.instance),
@@ -182,7 +184,7 @@ fn composite_monitor(
         "notify_no_data",
         "include_tags",
     ] {
-        if let Some(value) = target.options.get(key) {
+        if let Some(value) = target.body.options.get(key) {
             options.insert(key.into(), value.clone());
         }
     }
@@ -196,7 +198,7 @@ fn composite_monitor(
                 .composite_text
                 .name
                 .clone()
-                .unwrap_or_else(|| target.name.clone()),
+                .unwrap_or_else(|| target.body.name.clone()),
             monitor_type: COMPOSITE_TYPE.into(),
             query: Query::Composite {
                 target: target.key.clone(),
@@ -207,12 +209,12 @@ fn composite_monitor(
                     .composite_text
                     .message
                     .as_deref()
-                    .unwrap_or(&target.message),
+                    .unwrap_or(&target.body.message),
                 &target.notify,
             ),
             tags: ownership_tags(model, target, &composite.key),
             options,
-            priority: target.priority,
+            priority: target.body.priority,
         },
         tier: model.project.tiers[target.tier].clone(),
         tenant: tenant_name(model, target.instance),
@@ -236,7 +238,7 @@ fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
 }
 
 fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<String> {
-    let mut tags = monitor.tags.clone();
+    let mut tags = monitor.body.tags.clone();
     tags.push(model.project.owner_tag.clone());
     tags.push(format!("{}:{key}", model.project.key_tag));
     if let Some(name) = &model.project.name {

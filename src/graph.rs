@@ -271,7 +271,7 @@ fn check_edge(
             .help("a monitor cannot silence itself; refer to a lower-tier monitor instead"),
         );
     }
-    if is_composite(&s.monitor_type) {
+    if is_composite(&s.body.monitor_type) {
         return Some(
             Diagnostic::error(Code::CompositeOfComposite, span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
                 .label("composite used as a suppressor")
@@ -315,11 +315,11 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
             };
             // By type: an operand names a template's monitor, never a generated composite,
             // and `l3/errors/composite` may be tenant `composite`'s raw monitor.
-            if is_composite(&constituent.monitor_type) {
+            if is_composite(&constituent.body.monitor_type) {
                 let span =
                     template
                         .query
-                        .span_within(&model.sources, &monitor.query, range.clone());
+                        .span_within(&model.sources, &monitor.body.query, range.clone());
                 diagnostics.push(
                     Diagnostic::error(
                         Code::CompositeOfComposite,
@@ -484,7 +484,7 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
                 Box::new(CompositeExpr::Not(Box::new(key(s)))),
             )
         });
-        graph.monitors[page].query = expr.render(&Operand::to_string);
+        graph.monitors[page].body.query = expr.render(&Operand::to_string);
         graph.monitors[page].composite = Some(expr);
         for &member in &members {
             graph.page_by_member.entry(member).or_insert(page);
@@ -527,7 +527,7 @@ fn check_composite(
         .suppressed_by_span
         .clone()
         .unwrap_or_else(|| template.name.span.clone());
-    if is_composite(&monitor.monitor_type) {
+    if is_composite(&monitor.body.monitor_type) {
         return Some(
             Diagnostic::error(Code::CompositeOfComposite, span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
                 .label("suppressing a composite needs a composite of a composite")

@@ -288,6 +288,44 @@ pub const KNOWN_THRESHOLDS: &[&str] = &[
     "warning_recovery",
 ];
 
+/// The fields of a monitor its author decides, as the Monitor API names them: what monc compiles,
+/// emits, compares, writes, backs up and restores (the wire form is [`crate::datadog::Monitor`]). `Q` is the query: text on the wire; an emitted
+/// composite names its monitors by key until their IDs are known
+/// ([`crate::emit::Query`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+pub struct MonitorBody<Q = String> {
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub monitor_type: String,
+    #[serde(default)]
+    pub query: Q,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// Always sent (as null when unset): on update, null is how a priority is cleared.
+    #[serde(default)]
+    pub priority: Option<i64>,
+}
+
+impl<Q> MonitorBody<Q> {
+    /// The same body with its query turned into another form (keys into IDs, say).
+    pub fn map_query<R>(self, convert: impl FnOnce(Q) -> R) -> MonitorBody<R> {
+        MonitorBody {
+            name: self.name,
+            monitor_type: self.monitor_type,
+            query: convert(self.query),
+            message: self.message,
+            tags: self.tags,
+            options: self.options,
+            priority: self.priority,
+        }
+    }
+}
+
 /// Datadog's type of a monitor that combines others: `1 && !2`.
 pub const COMPOSITE_TYPE: &str = "composite";
 

@@ -294,17 +294,12 @@ fn not_comparable(monitor: &Monitor) -> Vec<FieldChange> {
 /// The fields restore writes, without what the server owns or fills: mute state (`silenced`)
 /// is not configuration.
 fn restorable(monitor: &Monitor) -> Monitor {
-    let mut body = Monitor::new(
-        &monitor.body.name,
-        &monitor.body.monitor_type,
-        &monitor.body.query,
-        &monitor.body.message,
-    );
-    body.body.tags = monitor.body.tags.clone();
-    body.body.options = monitor.body.options.clone();
-    body.body.options.remove(crate::plan::normalize::MUTE_STATE);
-    body.body.priority = monitor.body.priority;
-    body
+    let mut body = monitor.body.clone();
+    body.options.remove(crate::plan::normalize::MUTE_STATE);
+    Monitor {
+        body,
+        ..Monitor::default()
+    }
 }
 
 /// What happened to one item.

@@ -13,5 +13,5 @@ pub use client::{
 };
 pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
-pub use model::{Monitor, MonitorBody};
+pub use model::Monitor;
 pub use transport::{check_transport_security, error_cause, http_client, is_loopback};

@@ -1,43 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The fields of a monitor its author decides, as the Monitor API names them: what monc emits,
-/// compares, writes, backs up and restores. `Q` is the query: text on the wire; an emitted
-/// composite names its monitors by key until their IDs are known
-/// ([`crate::emit::Query`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct MonitorBody<Q = String> {
-    #[serde(default)]
-    pub name: String,
-    #[serde(rename = "type")]
-    pub monitor_type: String,
-    #[serde(default)]
-    pub query: Q,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub options: Map<String, Value>,
-    /// Always sent (as null when unset): on update, null is how a priority is cleared.
-    #[serde(default)]
-    pub priority: Option<i64>,
-}
-
-impl<Q> MonitorBody<Q> {
-    /// The same body with its query turned into another form (keys into IDs, say).
-    pub fn map_query<R>(self, convert: impl FnOnce(Q) -> R) -> MonitorBody<R> {
-        MonitorBody {
-            name: self.name,
-            monitor_type: self.monitor_type,
-            query: convert(self.query),
-            message: self.message,
-            tags: self.tags,
-            options: self.options,
-            priority: self.priority,
-        }
-    }
-}
+use crate::model::MonitorBody;
 
 /// A monitor as the Monitor API (v1) sends and receives it.
 ///

@@ -256,7 +256,7 @@ fn numbers_in(text: &str) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datadog::MonitorBody;
+    use crate::model::MonitorBody;
 
     fn composite(id: i64, query: &str) -> LiveMonitor {
         LiveMonitor {

@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::datadog::MonitorBody;
 use crate::emit::EmittedMonitor;
-use crate::model::{MonitorKey, is_composite, is_composite_key, key_without_tier};
+use crate::model::{MonitorBody, MonitorKey, is_composite, is_composite_key, key_without_tier};
 
 // `plan::live` pairs monitors with their composites by key, as this module does.
 pub(crate) use crate::model::partner_key;

@@ -7,9 +7,8 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
 use super::{FieldChange, LiveMonitor};
-use crate::datadog::MonitorBody;
 use crate::emit::{EmittedMonitor, Query};
-use crate::model::is_composite;
+use crate::model::{MonitorBody, is_composite};
 use crate::query::{Operand, parse_composite_query};
 
 /// Options Datadog fills in when they are absent; equal to these, an option means nothing.

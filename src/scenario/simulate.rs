@@ -284,6 +284,7 @@ pub fn would_notify(graph: &MonitorGraph, statuses: &HashMap<usize, Status>, ind
 
 fn notifies_on_no_data(monitor: &crate::compile::CompiledMonitor) -> bool {
     monitor
+        .body
         .options
         .get("notify_no_data")
         .and_then(serde_json::Value::as_bool)

@@ -4,10 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use monc::datadog::{Monitor, MonitorBody};
+use monc::datadog::Monitor;
 use monc::emit::EmittedMonitor;
 use monc::import::{self, Destination, Import, Settings};
 use monc::load::LoadOptions;
+use monc::model::MonitorBody;
 use monc::plan::Definition;
 use monc::plan::live::live_from_wire;
 use serde_json::json;

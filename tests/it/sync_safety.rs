@@ -6,7 +6,8 @@ use crate::common;
 use std::path::Path;
 use std::time::Duration;
 
-use monc::datadog::{Client, MonitorBody};
+use monc::datadog::Client;
+use monc::model::MonitorBody;
 use monc::output::plan::render_human;
 use monc::plan::{Action, Drift, LiveMonitor, plan};
 use monc_emulator::{EmulatorConfig, EmulatorHandle, FaultConfig};
