@@ -11,7 +11,7 @@ pub mod normalize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use serde_json::Value as Json;
+use serde_json::{Map as JsonMap, Value as Json};
 
 use crate::emit::EmittedMonitor;
 use crate::model::{MonitorBody, MonitorKey, is_composite, is_composite_key, key_without_tier};
@@ -31,23 +31,21 @@ pub struct LiveMonitor {
     pub creator: Option<String>,
 }
 
-/// The fields `diff --format json` shows for a live monitor, named as they always were.
+/// A live monitor as `diff --format json` has always shown it: its id, its body (the type
+/// named `monitor_type`), when it was modified and by whom it was created.
 impl Serialize for LiveMonitor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let body = &self.body;
-        let mut out = serializer.serialize_struct("LiveMonitor", 10)?;
-        out.serialize_field("id", &self.id)?;
-        out.serialize_field("name", &body.name)?;
-        out.serialize_field("monitor_type", &body.monitor_type)?;
-        out.serialize_field("query", &body.query)?;
-        out.serialize_field("message", &body.message)?;
-        out.serialize_field("tags", &body.tags)?;
-        out.serialize_field("options", &body.options)?;
-        out.serialize_field("priority", &body.priority)?;
-        out.serialize_field("modified", &self.modified)?;
-        out.serialize_field("creator", &self.creator)?;
-        out.end()
+        let mut out = JsonMap::new();
+        out.insert("id".into(), self.id.into());
+        if let Ok(Json::Object(body)) = serde_json::to_value(&self.body) {
+            out.extend(body.into_iter().map(|(field, value)| match field.as_str() {
+                "type" => ("monitor_type".to_string(), value),
+                _ => (field, value),
+            }));
+        }
+        out.insert("modified".into(), self.modified.clone().into());
+        out.insert("creator".into(), self.creator.clone().into());
+        out.serialize(serializer)
     }
 }
 
@@ -652,5 +650,31 @@ pub fn apply_rank(change: &Change) -> u8 {
         (Action::Delete, true) => 2,
         (Action::Delete, false) => 3,
         (Action::Unchanged, _) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `diff --format json` shows a live monitor with the fields, names and order it always had.
+    #[test]
+    fn a_live_monitor_serializes_as_it_always_did() {
+        let live = LiveMonitor {
+            id: 7,
+            body: MonitorBody {
+                name: "n".into(),
+                monitor_type: "composite".into(),
+                query: "1 && !2".into(),
+                priority: Some(3),
+                ..MonitorBody::default()
+            },
+            modified: Some("2026-01-01".into()),
+            creator: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&live).expect("serializes"),
+            r#"{"id":7,"name":"n","monitor_type":"composite","query":"1 && !2","message":"","tags":[],"options":{},"priority":3,"modified":"2026-01-01","creator":null}"#
+        );
     }
 }

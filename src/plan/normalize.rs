@@ -129,21 +129,24 @@ impl Definition {
             .collect()
     }
 
-    /// Each field's value; options are split per key so a diff names the option.
+    /// Each field's value, named as the API names it (`None` when unset); options are split
+    /// per key so a diff names the option.
     fn field_values(&self) -> BTreeMap<String, Option<Json>> {
-        let mut fields: BTreeMap<String, Option<Json>> = [
-            ("name", Some(Json::from(self.body.name.clone()))),
-            ("type", Some(Json::from(self.body.monitor_type.clone()))),
-            ("query", Some(Json::from(self.body.query.clone()))),
-            ("message", Some(Json::from(self.body.message.clone()))),
-            ("tags", Some(Json::from(self.body.tags.clone()))),
-            ("priority", self.body.priority.map(Json::from)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        for (key, value) in &self.body.options {
-            flatten_into(&mut fields, format!("options.{key}"), value);
+        let mut fields = BTreeMap::new();
+        let Ok(Json::Object(body)) = serde_json::to_value(&self.body) else {
+            return fields;
+        };
+        for (field, value) in body {
+            match value {
+                Json::Object(options) if field == "options" => {
+                    for (key, value) in &options {
+                        flatten_into(&mut fields, format!("options.{key}"), value);
+                    }
+                }
+                value => {
+                    fields.insert(field, (!value.is_null()).then_some(value));
+                }
+            }
         }
         fields
     }
