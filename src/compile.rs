@@ -31,7 +31,7 @@ pub enum Instance {
 #[derive(Debug, Clone)]
 pub struct CompiledMonitor {
     /// Stable identity, e.g. `l3/api_error_rate/acme`; ties the definition to its live monitor.
-    pub key: String,
+    pub key: MonitorKey,
     pub template: usize,
     pub instance: Instance,
     pub tier: usize,
@@ -331,8 +331,12 @@ impl<'m> Compiler<'m> {
 
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
     fn key(&self, template: &Template, instance: Instance) -> String {
+        self.monitor_key(template, instance).into()
+    }
+
+    fn monitor_key(&self, template: &Template, instance: Instance) -> MonitorKey {
         let tier = &self.model.project.tiers[template.tier.value];
-        MonitorKey::new(tier, &template.name.value, self.instance_name(instance)).into()
+        MonitorKey::new(tier, &template.name.value, self.instance_name(instance))
     }
 
     fn instance_name(&self, instance: Instance) -> Option<&str> {
@@ -498,7 +502,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         if self.failed {
             return None;
         }
-        let key = self.compiler.key(t, self.instance);
+        let key = self.compiler.monitor_key(t, self.instance);
         let mut options = options;
         let parsed = self.parse_query(&query, &key);
         if let Some(condition) = parsed.as_ref().and_then(MonitorQuery::condition) {

@@ -31,8 +31,8 @@ pub struct EmittedMonitor {
 pub enum Query {
     Plain(String),
     Composite {
-        target: String,
-        suppressors: Vec<String>,
+        target: MonitorKey,
+        suppressors: Vec<MonitorKey>,
     },
     /// A composite written by hand, its monitor references resolved to keys
     /// ([`Operand::Key`]); numeric IDs stay as written.
@@ -60,7 +60,7 @@ impl Query {
                 target,
                 suppressors,
             } => {
-                let key = |key: &String| Operand::Key(key.clone());
+                let key = |key: &MonitorKey| Operand::Key(key.to_string());
                 CompositeExpr::suppression(key(target), suppressors.iter().map(key))
                     .render(&operand)
             }
@@ -86,7 +86,7 @@ impl Query {
                 target,
                 suppressors,
             } => std::iter::once(target.as_str())
-                .chain(suppressors.iter().map(String::as_str))
+                .chain(suppressors.iter().map(MonitorKey::as_str))
                 .collect(),
         }
     }
@@ -152,7 +152,7 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) ->
             None => Query::Plain(query),
         });
     EmittedMonitor {
-        key: MonitorKey::from(monitor.key.as_str()),
+        key: monitor.key.clone(),
         body: MonitorBody {
             name,
             message,
@@ -172,7 +172,7 @@ fn composite_monitor(
     composite: &Composite,
 ) -> EmittedMonitor {
     let target = &monitors[composite.target];
-    let suppressors: Vec<String> = composite
+    let suppressors: Vec<MonitorKey> = composite
         .suppressors
         .iter()
         .map(|&s| monitors[s].key.clone())
@@ -192,7 +192,7 @@ fn composite_monitor(
         options = own.clone();
     }
     EmittedMonitor {
-        key: MonitorKey::from(composite.key.as_str()),
+        key: composite.key.clone(),
         body: MonitorBody {
             name: target
                 .composite_text

@@ -20,7 +20,7 @@ pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
 #[derive(Debug, Clone)]
 pub struct Composite {
     /// `<key of A>/composite`.
-    pub key: String,
+    pub key: MonitorKey,
     /// Index of `A` in [`MonitorGraph::monitors`].
     pub target: usize,
     /// Raw (never composite) monitors whose alert silences `A`, transitively flattened.
@@ -50,7 +50,7 @@ pub struct MonitorGraph {
     /// Edge `a → b`: `a` suppresses `b`. Node weights index into `monitors`.
     pub graph: DiGraph<usize, Edge>,
     pub composites: Vec<Composite>,
-    index_by_key: HashMap<String, usize>,
+    index_by_key: HashMap<MonitorKey, usize>,
     /// Index into `composites` by the monitor each one pages for; callers look it up per monitor.
     composite_by_target: HashMap<usize, usize>,
     /// The `page` (an index into `monitors`) each member pages through.
@@ -232,7 +232,7 @@ fn duplicate_key(model: &Model, first: &CompiledMonitor, key: &str) -> Diagnosti
 fn add_edges(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
     for index in 0..graph.monitors.len() {
         for reference in graph.monitors[index].suppressed_by.clone() {
-            let Some(&suppressor) = graph.index_by_key.get(&reference.key) else {
+            let Some(&suppressor) = graph.index_by_key.get(reference.key.as_str()) else {
                 continue; // the target failed to compile; that is reported already
             };
             let problem = check_edge(graph, model, suppressor, index, &reference.span);
@@ -417,7 +417,7 @@ fn generate_composites(
             continue;
         }
         composites.push(Composite {
-            key: MonitorKey::from(monitor.key.as_str()).composite().into(),
+            key: monitor.key.composite(),
             target: index,
             suppressors,
         });
@@ -475,7 +475,7 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
             continue;
         }
         let key = |i: usize| CompositeExpr::Operand {
-            operand: Operand::Key(graph.monitors[i].key.clone()),
+            operand: Operand::Key(graph.monitors[i].key.to_string()),
             span: 0..0,
         };
         let expr = suppressors.iter().fold(members_expr, |expr, &s| {

@@ -396,6 +396,18 @@ impl PartialEq<str> for MonitorKey {
     }
 }
 
+impl PartialEq<String> for MonitorKey {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<MonitorKey> for String {
+    fn eq(&self, other: &MonitorKey) -> bool {
+        *self == other.0
+    }
+}
+
 impl PartialEq<&str> for MonitorKey {
     fn eq(&self, other: &&str) -> bool {
         self.0 == *other

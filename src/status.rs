@@ -364,9 +364,13 @@ impl Viewer<'_> {
         let graph = &self.checked.graph;
         let compiled = &graph.monitors[index];
         let tier = self.checked.model.project.tiers[compiled.tier].clone();
-        let mut marks = self.marks.get(&compiled.key).cloned().unwrap_or_default();
+        let mut marks = self
+            .marks
+            .get(compiled.key.as_str())
+            .cloned()
+            .unwrap_or_default();
         let mut status = MonitorStatus {
-            key: compiled.key.clone(),
+            key: compiled.key.to_string(),
             tier,
             state: "Missing".into(),
             muted: false,
@@ -379,7 +383,7 @@ impl Viewer<'_> {
             silencing: Vec::new(),
         };
         if let Some(composite) = graph.composite_for(index)
-            && let Some(composite_marks) = self.marks.get(&composite.key)
+            && let Some(composite_marks) = self.marks.get(composite.key.as_str())
         {
             marks.extend(composite_marks.iter().map(|m| format!("composite {m}")));
         }
@@ -425,7 +429,7 @@ impl Viewer<'_> {
                 .position(|r| r.key == graph.monitors[s].key);
             (std::cmp::Reverse(graph.monitors[s].tier), declared)
         });
-        direct.first().map(|&s| graph.monitors[s].key.clone())
+        direct.first().map(|&s| graph.monitors[s].key.to_string())
     }
 
     /// Keys of the monitors whose composites (generated, or a page they are members of) name
@@ -467,7 +471,7 @@ impl Viewer<'_> {
                 if state != State::Ok {
                     reasons.push(Suppression {
                         group: group.clone(),
-                        by: key.clone(),
+                        by: key.to_string(),
                         by_group,
                         state: state.name().to_owned(),
                     });
@@ -527,7 +531,7 @@ impl Viewer<'_> {
                 let (state, _) = live.in_group(group.as_deref());
                 if live.notifies(state) {
                     pages.push(PageNow {
-                        key: key.clone(),
+                        key: key.to_string(),
                         group,
                         state: state.name().to_owned(),
                         notify: handles.clone(),

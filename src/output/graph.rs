@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::compile::CompiledMonitor;
 use crate::graph::MonitorGraph;
-use crate::model::{Model, MonitorKey};
+use crate::model::Model;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -238,7 +238,7 @@ impl View<'_> {
         }
         let _ = writeln!(out, "    \"{key}\";");
         let label = dot_text(&format!("composite pages {}", handles(&m.pages())));
-        let composite = dot_text(MonitorKey::from(m.key.as_str()).composite().as_str());
+        let composite = dot_text(m.key.composite().as_str());
         let _ = writeln!(
             out,
             "    \"{composite}\" [shape=hexagon, label=\"{label}\", {page}];"

@@ -322,7 +322,10 @@ fn alerting(
         }
         (None, None) => (monitor.key.clone(), monitor_results(status_of(index))),
     };
-    Some(Alerting { key, results })
+    Some(Alerting {
+        key: key.into(),
+        results,
+    })
 }
 
 /// The members a composite names only under `!`: the monitors that suppress it.
