@@ -1,6 +1,6 @@
 //! monc: a monitoring-as-code compiler for tiered Datadog monitors.
 //!
-//! Data flows one way: files → model → graph → plan → API.
+//! Data flows one way: files → model → graph → emit → plan → API.
 //! - [`load`] reads `monc.hcl`, `tenants/` and `monitors/` into a spanned [`model`].
 //! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
 //!   their queries.
