@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use monc::datadog::{Client, ClientOptions, Credentials};
 use monc::load::LoadOptions;
 use monc::plan::live::{live_from_wire, read_owned};
-use monc::plan::{Ownership, desired_monitors, plan};
+use monc::plan::{Ownership, plan};
 use monc::sync::{ApplyOptions, apply};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::json;
@@ -375,10 +375,10 @@ fn client(emulator: &EmulatorHandle, options: ClientOptions) -> Client {
 /// Plans and applies; returns (changes applied, failures).
 async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
     let checked = monc::check(&LoadOptions::in_dir(dir)).expect("config loads");
-    let desired = desired_monitors(&checked);
+    let desired = &checked.emitted;
     let live_wire = read_owned(client, &ownership()).await.expect("list");
     let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
-    let plan = plan(&desired, &live, &ownership());
+    let plan = plan(desired, &live, &ownership());
     let options = ApplyOptions {
         ownership: ownership(),
         prune: false,
@@ -433,10 +433,10 @@ async fn diff_section(out: &mut String) {
     let differ = client(&emulator, ClientOptions::default());
     let started = Instant::now();
     let checked = monc::check(&LoadOptions::in_dir(&dir)).expect("config");
-    let desired = desired_monitors(&checked);
+    let desired = &checked.emitted;
     let live_wire = read_owned(&differ, &ownership()).await.expect("list");
     let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
-    let diff = plan(&desired, &live, &ownership());
+    let diff = plan(desired, &live, &ownership());
     let wall = started.elapsed();
     let _ = writeln!(
         out,
@@ -456,7 +456,7 @@ async fn diff_section(out: &mut String) {
         wall.as_secs_f64(),
         emulator.requests().len()
     );
-    dogpush_row(out, &dir, &desired, &emulator);
+    dogpush_row(out, &dir, desired, &emulator);
     let _ = writeln!(
         out,
         "| Terraform (documented, not run) | ≥ {owned} × 50 ms / parallelism 10 ≈ {:.0} s | {owned} (one GET per monitor on refresh) | |",
@@ -484,7 +484,7 @@ fn monc_diff_binary(dir: &Path, url: &str) -> (Duration, String) {
 fn dogpush_row(
     out: &mut String,
     dir: &Path,
-    desired: &[monc::plan::DesiredMonitor],
+    desired: &[monc::emit::EmittedMonitor],
     emulator: &EmulatorHandle,
 ) {
     let Some((python, site)) = std::env::var("MONC_DOGPUSH").ok().and_then(|v| {
@@ -497,8 +497,9 @@ fn dogpush_row(
     let rules: Vec<serde_json::Value> = desired
         .iter()
         .map(|d| {
-            json!({"name": d.name, "type": d.monitor_type, "query": d.query.render(|k| k.to_string()),
-                   "message": d.message, "tags": d.tags, "options": d.options})
+            let body = &d.body;
+            json!({"name": body.name, "type": body.monitor_type, "query": body.query.render(|k| k.to_string()),
+                   "message": body.message, "tags": body.tags, "options": body.options})
         })
         .collect();
     let dogpush_dir = dir.join("dogpush");

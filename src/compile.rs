@@ -11,7 +11,9 @@ use serde_json::Map as JsonMap;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
 use crate::eval::{self, EvalFailure, Missing, base_context_in};
-use crate::model::{FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorKey, Reference, Template};
+use crate::model::{
+    FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorBody, MonitorKey, Reference, Template,
+};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
     parse_composite_query, parse_monitor_query, unparenthesized_mix,
@@ -43,18 +45,13 @@ impl Instance {
 #[derive(Debug, Clone)]
 pub struct CompiledMonitor {
     /// Stable identity, e.g. `l3/api_error_rate/acme`; ties the definition to its live monitor.
-    pub key: String,
+    pub key: MonitorKey,
     pub template: usize,
     pub instance: Instance,
     pub tier: usize,
-    pub name: String,
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    /// `options` as written, with `thresholds` folded in.
-    pub options: JsonMap<String, serde_json::Value>,
-    pub priority: Option<i64>,
+    /// Its name, type, query, message, tags, options (with `thresholds` folded in) and
+    /// priority, as written.
+    pub body: MonitorBody,
     /// Handles (`@slack-x`) to page; they go on whichever monitor pages.
     pub notify: Vec<String>,
     pub suppressed_by: Vec<ResolvedRef>,
@@ -81,7 +78,7 @@ impl CompiledMonitor {
     pub fn pages(&self) -> Vec<String> {
         let message = match &self.composite_text.message {
             Some(own) if !self.suppressed_by.is_empty() => own,
-            _ => &self.message,
+            _ => &self.body.message,
         };
         crate::handles::paged_by(&self.notify, message)
     }
@@ -367,8 +364,12 @@ impl<'m> Compiler<'m> {
 
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
     fn key(&self, template: &Template, instance: Instance) -> String {
+        self.monitor_key(template, instance).into()
+    }
+
+    fn monitor_key(&self, template: &Template, instance: Instance) -> MonitorKey {
         let tier = &self.model.project.tiers[template.tier.value];
-        MonitorKey::new(tier, &template.name.value, self.instance_name(instance)).into()
+        MonitorKey::new(tier, &template.name.value, self.instance_name(instance))
     }
 
     fn instance_name(&self, instance: Instance) -> Option<&str> {
@@ -530,7 +531,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         if self.failed {
             return None;
         }
-        let key = self.compiler.key(t, self.instance);
+        let key = self.compiler.monitor_key(t, self.instance);
         let mut options = options;
         let parsed = self.parse_query(&query, &key);
         if let Some(condition) = parsed.as_ref().and_then(MonitorQuery::condition) {
@@ -541,13 +542,15 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             template: self.template_index(),
             instance: self.instance,
             tier: t.tier.value,
-            name,
-            monitor_type: t.monitor_type.value.clone(),
-            query,
-            message: message.unwrap_or_default(),
-            tags: self.all_tags(tags.unwrap_or_default()),
-            options,
-            priority,
+            body: MonitorBody {
+                name,
+                monitor_type: t.monitor_type.value.clone(),
+                query,
+                message: message.unwrap_or_default(),
+                tags: self.all_tags(tags.unwrap_or_default()),
+                options,
+                priority,
+            },
             notify,
             suppressed_by,
             composite_text,
@@ -1465,7 +1468,7 @@ mod tests {
             .expect("compiled");
         assert_eq!(ecs.metric().map(|q| q.threshold), Some(85.0));
         assert_eq!(
-            ecs.options["thresholds"]["critical"],
+            ecs.body.options["thresholds"]["critical"],
             serde_json::json!(85.0)
         );
     }

@@ -1,14 +1,14 @@
 //! The suppression graph: concrete monitors as nodes, "suppresses" as edges, and the composite
 //! monitors that make each suppressed alert page only when none of its suppressors is alerting.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::compile::{Compiled, CompiledMonitor};
+use crate::compile::{Compiled, CompiledMonitor, Instance};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::model::{Model, MonitorKey, is_composite};
 use crate::query::{CompositeExpr, Operand};
@@ -20,7 +20,7 @@ pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
 #[derive(Debug, Clone)]
 pub struct Composite {
     /// `<key of A>/composite`.
-    pub key: String,
+    pub key: MonitorKey,
     /// Index of `A` in [`MonitorGraph::monitors`].
     pub target: usize,
     /// Raw (never composite) monitors whose alert silences `A`, transitively flattened.
@@ -50,7 +50,7 @@ pub struct MonitorGraph {
     /// Edge `a → b`: `a` suppresses `b`. Node weights index into `monitors`.
     pub graph: DiGraph<usize, Edge>,
     pub composites: Vec<Composite>,
-    index_by_key: HashMap<String, usize>,
+    index_by_key: HashMap<MonitorKey, usize>,
     /// Index into `composites` by the monitor each one pages for; callers look it up per monitor.
     composite_by_target: HashMap<usize, usize>,
     /// The `page` (an index into `monitors`) each member pages through.
@@ -128,6 +128,58 @@ impl MonitorGraph {
             .get(&monitor)
             .map(|&i| &self.composites[i])
     }
+
+    /// One tenant's slice (`--tenant`), as indices into `monitors`: the tenant's own monitors
+    /// and, transitively, every monitor they need to page as written. The one definition that
+    /// `diff`/`sync`, `graph` and `status` slice with (see [`MonitorGraph::needs`]).
+    pub fn tenant_slice(&self, tenant: usize) -> BTreeSet<usize> {
+        let mut slice = BTreeSet::new();
+        let mut stack: Vec<usize> = (0..self.monitors.len())
+            .filter(|&i| self.monitors[i].instance == Instance::Tenant(tenant))
+            .collect();
+        while let Some(index) = stack.pop() {
+            if slice.insert(index) {
+                stack.extend(self.needs(index));
+            }
+        }
+        slice
+    }
+
+    /// The monitors monitor `index` needs: those that validly suppress it (its composite names
+    /// them), those that silence the `page` it pages through, and those its query names when it
+    /// is a composite written by hand.
+    fn needs(&self, index: usize) -> Vec<usize> {
+        let mut needed: Vec<usize> = self.direct_suppressors(index).collect();
+        if let Some(parts) = self
+            .page_index_for(index)
+            .and_then(|page| self.page_parts_of(page))
+        {
+            needed.extend(&parts.suppressors);
+        }
+        if let Some(expr) = &self.monitors[index].composite {
+            needed.extend(
+                expr.operands()
+                    .into_iter()
+                    .filter_map(|(operand, _)| match operand {
+                        Operand::Key(key) => self.index_of(key),
+                        _ => None,
+                    }),
+            );
+        }
+        needed
+    }
+
+    /// The keys of the monitors a slice writes: each monitor, and the composite it pages
+    /// through (monc writes a monitor and its composite together, never half of the pair).
+    pub fn slice_keys(&self, slice: &BTreeSet<usize>) -> Vec<&str> {
+        slice
+            .iter()
+            .flat_map(|&i| {
+                let composite = self.composite_for(i).map(|c| c.key.as_str());
+                std::iter::once(self.monitors[i].key.as_str()).chain(composite)
+            })
+            .collect()
+    }
 }
 
 /// Links compiled monitors by suppression, checks the links and generates the composites.
@@ -180,7 +232,7 @@ fn duplicate_key(model: &Model, first: &CompiledMonitor, key: &str) -> Diagnosti
 fn add_edges(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagnostics) {
     for index in 0..graph.monitors.len() {
         for reference in graph.monitors[index].suppressed_by.clone() {
-            let Some(&suppressor) = graph.index_by_key.get(&reference.key) else {
+            let Some(&suppressor) = graph.index_by_key.get(reference.key.as_str()) else {
                 continue; // the target failed to compile; that is reported already
             };
             let problem = check_edge(graph, model, suppressor, index, &reference.span);
@@ -219,7 +271,7 @@ fn check_edge(
             .help("a monitor cannot silence itself; refer to a lower-tier monitor instead"),
         );
     }
-    if is_composite(&s.monitor_type) {
+    if is_composite(&s.body.monitor_type) {
         return Some(
             Diagnostic::error(Code::CompositeOfComposite, span.clone(), format!("suppressor `{}` is a composite monitor", s.key))
                 .label("composite used as a suppressor")
@@ -263,11 +315,11 @@ fn check_user_composites(graph: &MonitorGraph, model: &Model, diagnostics: &mut 
             };
             // By type: an operand names a template's monitor, never a generated composite,
             // and `l3/errors/composite` may be tenant `composite`'s raw monitor.
-            if is_composite(&constituent.monitor_type) {
+            if is_composite(&constituent.body.monitor_type) {
                 let span =
                     template
                         .query
-                        .span_within(&model.sources, &monitor.query, range.clone());
+                        .span_within(&model.sources, &monitor.body.query, range.clone());
                 diagnostics.push(
                     Diagnostic::error(
                         Code::CompositeOfComposite,
@@ -365,7 +417,7 @@ fn generate_composites(
             continue;
         }
         composites.push(Composite {
-            key: MonitorKey::from(monitor.key.as_str()).composite().into(),
+            key: monitor.key.composite(),
             target: index,
             suppressors,
         });
@@ -423,7 +475,7 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
             continue;
         }
         let key = |i: usize| CompositeExpr::Operand {
-            operand: Operand::Key(graph.monitors[i].key.clone()),
+            operand: Operand::Key(graph.monitors[i].key.to_string()),
             span: 0..0,
         };
         let expr = suppressors.iter().fold(members_expr, |expr, &s| {
@@ -432,7 +484,7 @@ fn attach_pages(graph: &mut MonitorGraph, model: &Model, diagnostics: &mut Diagn
                 Box::new(CompositeExpr::Not(Box::new(key(s)))),
             )
         });
-        graph.monitors[page].query = expr.render(&Operand::to_string);
+        graph.monitors[page].body.query = expr.render(&Operand::to_string);
         graph.monitors[page].composite = Some(expr);
         for &member in &members {
             graph.page_by_member.entry(member).or_insert(page);
@@ -475,7 +527,7 @@ fn check_composite(
         .suppressed_by_span
         .clone()
         .unwrap_or_else(|| template.name.span.clone());
-    if is_composite(&monitor.monitor_type) {
+    if is_composite(&monitor.body.monitor_type) {
         return Some(
             Diagnostic::error(Code::CompositeOfComposite, span, format!("composite monitor `{}` cannot be suppressed", monitor.key))
                 .label("suppressing a composite needs a composite of a composite")

@@ -1,6 +1,6 @@
 //! monc: a monitoring-as-code compiler for tiered Datadog monitors.
 //!
-//! Data flows one way: files → model → graph → plan → API.
+//! Data flows one way: files → model → graph → emit → plan → API.
 //! - [`load`] reads `monc.hcl`, `tenants/` and `monitors/` into a spanned [`model`].
 //! - [`compile`] stamps templates out per tenant / cluster into concrete monitors and parses
 //!   their queries.
@@ -8,7 +8,9 @@
 //! - [`moved`] checks `moved` blocks (renames that keep monitor ids) and maps renamed keys.
 //! - [`validate`] checks everything locally, reading only, and reports [`diagnostic`]s;
 //!   [`ignore`] then drops those a template silences.
-//! - [`plan`] compares the desired monitors with the live org ([`plan::live`] reads it) and
+//! - [`emit`] builds the final list of monitors the org should hold, everything monc generates
+//!   included (composites, ` (raw)` names, `Notify:` lines, ownership tags).
+//! - [`plan`] compares the emitted monitors with the live org ([`plan::live`] reads it) and
 //!   decides what to create, update and delete; [`sync`] applies a plan, [`backup`] keeps and
 //!   restores what a sync replaced.
 //! - [`query`] parses Datadog metric and composite queries; [`eval`] holds the HCL functions.
@@ -25,6 +27,7 @@ pub mod backup;
 pub mod compile;
 pub mod datadog;
 pub mod diagnostic;
+pub mod emit;
 pub mod english;
 pub mod escape;
 pub mod eval;
@@ -57,6 +60,8 @@ pub struct Checked {
     pub model: Model,
     pub graph: MonitorGraph,
     pub diagnostics: Diagnostics,
+    /// The monitors the org should hold (see [`emit`]).
+    pub emitted: Vec<emit::EmittedMonitor>,
     /// Facts `validate --verbose` shows, such as suppressions left out for disabled monitors.
     pub notes: Vec<diagnostic::Note>,
 }
@@ -72,10 +77,12 @@ pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     moved::check(&model, &mut diagnostics, &mut notes);
     ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
+    let emitted = emit::emit(&model, &graph);
     Ok(Checked {
         model,
         graph,
         diagnostics,
+        emitted,
         notes,
     })
 }

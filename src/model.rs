@@ -318,6 +318,44 @@ pub const KNOWN_THRESHOLDS: &[&str] = &[
     "warning_recovery",
 ];
 
+/// The fields of a monitor its author decides, as the Monitor API names them: what monc compiles,
+/// emits, compares, writes, backs up and restores (the wire form is [`crate::datadog::Monitor`]). `Q` is the query: text on the wire; an emitted
+/// composite names its monitors by key until their IDs are known
+/// ([`crate::emit::Query`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default)]
+pub struct MonitorBody<Q = String> {
+    #[serde(default)]
+    pub name: String,
+    #[serde(rename = "type")]
+    pub monitor_type: String,
+    #[serde(default)]
+    pub query: Q,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// Always sent (as null when unset): on update, null is how a priority is cleared.
+    #[serde(default)]
+    pub priority: Option<i64>,
+}
+
+impl<Q> MonitorBody<Q> {
+    /// The same body with its query turned into another form (keys into IDs, say).
+    pub fn map_query<R>(self, convert: impl FnOnce(Q) -> R) -> MonitorBody<R> {
+        MonitorBody {
+            name: self.name,
+            monitor_type: self.monitor_type,
+            query: convert(self.query),
+            message: self.message,
+            tags: self.tags,
+            options: self.options,
+            priority: self.priority,
+        }
+    }
+}
+
 /// Datadog's type of a monitor that combines others: `1 && !2`.
 pub const COMPOSITE_TYPE: &str = "composite";
 
@@ -327,8 +365,8 @@ pub fn is_composite(monitor_type: &str) -> bool {
 
 /// A monitor's stable identity, `<tier>/<template>[/<cluster or tenant>]` (`l3/api_errors/acme`),
 /// stored in a tag on the live monitor; the composite monc generates to page for it is
-/// `<key>/composite`. Keys are kept as `String`s once built; this type owns their format.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// `<key>/composite`. This type owns their format; emit, plan and sync keep keys as this type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct MonitorKey(String);
 
 const COMPOSITE_SUFFIX: &str = "/composite";
@@ -367,6 +405,45 @@ impl From<MonitorKey> for String {
     }
 }
 
+/// A key reads as its text: `&key` wherever a `&str` is wanted.
+impl std::ops::Deref for MonitorKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Maps and sets keyed by `MonitorKey` are looked up with a `&str`.
+impl std::borrow::Borrow<str> for MonitorKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for MonitorKey {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for MonitorKey {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<MonitorKey> for String {
+    fn eq(&self, other: &MonitorKey) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<&str> for MonitorKey {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl std::fmt::Display for MonitorKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -385,10 +462,10 @@ pub fn is_composite_key(key: &str) -> bool {
 /// suppression composite, or a composite's raw monitor. `composite` says which the monitor is
 /// (its type): the key's text cannot, since `l3/errors/composite` is tenant `composite`'s raw
 /// monitor, whose partner is `l3/errors/composite/composite`.
-pub fn partner_key(key: &str, composite: bool) -> String {
+pub fn partner_key(key: &str, composite: bool) -> MonitorKey {
     match key.strip_suffix(COMPOSITE_SUFFIX).filter(|_| composite) {
-        Some(raw) => raw.to_string(),
-        None => MonitorKey::from(key).composite().into(),
+        Some(raw) => MonitorKey::from(raw),
+        None => MonitorKey::from(key).composite(),
     }
 }
 

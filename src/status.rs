@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::Checked;
 use crate::datadog::{ApiError, Client, Monitor};
 use crate::plan::live::live_from_wire;
-use crate::plan::{Action, LiveMonitor, Ownership, Plan, desired_monitors};
+use crate::plan::{Action, LiveMonitor, Ownership, Plan};
 use crate::scenario::simulate::{State, group_values};
 
 /// Everything `monc status` shows; `--format json` prints it as is.
@@ -140,6 +140,7 @@ impl Live {
             })
             .unwrap_or_default();
         let muted = monitor
+            .body
             .options
             .get("silenced")
             .and_then(Value::as_object)
@@ -151,7 +152,7 @@ impl Live {
                 .unwrap_or_else(|| "No Data".into()),
             groups,
             muted,
-            notify_no_data: notify_no_data(&monitor.options),
+            notify_no_data: notify_no_data(&monitor.body.options),
         }
     }
 
@@ -235,7 +236,7 @@ pub async fn read(
         .list_monitors_with_states(std::slice::from_ref(&ownership.owner_tag))
         .await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
-    let plan = crate::plan::plan(&desired_monitors(checked), &live, &ownership);
+    let plan = crate::plan::plan(&checked.emitted, &live, &ownership);
     Ok(report(checked, &wire, &plan, tenant))
 }
 
@@ -251,10 +252,10 @@ pub async fn ids_by_key(
         .await?;
     Ok(wire
         .iter()
-        .filter(|m| ownership.owns(&m.tags))
+        .filter(|m| ownership.owns(&m.body.tags))
         .filter_map(|m| {
-            let key = m.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
-            let composite = crate::model::is_composite(&m.monitor_type);
+            let key = m.body.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
+            let composite = crate::model::is_composite(&m.body.monitor_type);
             Some((key.to_owned(), (m.id?, composite)))
         })
         .collect())
@@ -273,7 +274,11 @@ pub fn report(
     let live: HashMap<&str, Live> = wire
         .iter()
         .filter_map(|monitor| {
-            let key = monitor.tags.iter().find_map(|t| t.strip_prefix(&key_tag))?;
+            let key = monitor
+                .body
+                .tags
+                .iter()
+                .find_map(|t| t.strip_prefix(&key_tag))?;
             Some((key, Live::from_wire(monitor)))
         })
         .collect();
@@ -306,7 +311,7 @@ fn marks(plan: &Plan) -> HashMap<String, Vec<String>> {
             (None, Action::Update) => "differs from the config (run `monc diff`)".to_owned(),
             _ => continue,
         };
-        marks.entry(change.key.clone()).or_default().push(mark);
+        marks.entry(change.key.to_string()).or_default().push(mark);
     }
     marks
 }
@@ -348,25 +353,10 @@ impl Viewer<'_> {
         let Some(tenant) = tenant else {
             return (0..graph.monitors.len()).collect();
         };
-        let mut shown = BTreeSet::new();
-        for (index, monitor) in graph.monitors.iter().enumerate() {
-            if self.tenant_of(monitor) != Some(tenant) {
-                continue;
-            }
-            shown.insert(index);
-            if let Some((_, suppressors)) = self.pager(index) {
-                shown.extend(suppressors);
-            }
-        }
-        shown.into_iter().collect()
-    }
-
-    fn tenant_of(&self, monitor: &crate::compile::CompiledMonitor) -> Option<&str> {
-        match monitor.instance {
-            crate::compile::Instance::Tenant(t) => {
-                Some(self.checked.model.tenants[t].name.value.as_str())
-            }
-            _ => None,
+        let tenants = &self.checked.model.tenants;
+        match tenants.iter().position(|t| t.name.value == tenant) {
+            Some(t) => graph.tenant_slice(t).into_iter().collect(),
+            None => Vec::new(),
         }
     }
 
@@ -374,9 +364,13 @@ impl Viewer<'_> {
         let graph = &self.checked.graph;
         let compiled = &graph.monitors[index];
         let tier = self.checked.model.project.tiers[compiled.tier].clone();
-        let mut marks = self.marks.get(&compiled.key).cloned().unwrap_or_default();
+        let mut marks = self
+            .marks
+            .get(compiled.key.as_str())
+            .cloned()
+            .unwrap_or_default();
         let mut status = MonitorStatus {
-            key: compiled.key.clone(),
+            key: compiled.key.to_string(),
             tier,
             state: "Missing".into(),
             muted: false,
@@ -389,7 +383,7 @@ impl Viewer<'_> {
             silencing: Vec::new(),
         };
         if let Some(composite) = graph.composite_for(index)
-            && let Some(composite_marks) = self.marks.get(&composite.key)
+            && let Some(composite_marks) = self.marks.get(composite.key.as_str())
         {
             marks.extend(composite_marks.iter().map(|m| format!("composite {m}")));
         }
@@ -435,7 +429,7 @@ impl Viewer<'_> {
                 .position(|r| r.key == graph.monitors[s].key);
             (std::cmp::Reverse(graph.monitors[s].tier), declared)
         });
-        direct.first().map(|&s| graph.monitors[s].key.clone())
+        direct.first().map(|&s| graph.monitors[s].key.to_string())
     }
 
     /// Keys of the monitors whose composites (generated, or a page they are members of) name
@@ -477,7 +471,7 @@ impl Viewer<'_> {
                 if state != State::Ok {
                     reasons.push(Suppression {
                         group: group.clone(),
-                        by: key.clone(),
+                        by: key.to_string(),
                         by_group,
                         state: state.name().to_owned(),
                     });
@@ -537,7 +531,7 @@ impl Viewer<'_> {
                 let (state, _) = live.in_group(group.as_deref());
                 if live.notifies(state) {
                     pages.push(PageNow {
-                        key: key.clone(),
+                        key: key.to_string(),
                         group,
                         state: state.name().to_owned(),
                         notify: handles.clone(),

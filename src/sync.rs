@@ -12,10 +12,11 @@ use tokio::task::JoinSet;
 
 use crate::backup::Backup;
 use crate::datadog::{ApiError, Client, Monitor, MonitorContext};
-use crate::model::{is_composite, partner_key};
+use crate::emit::EmittedMonitor;
+use crate::model::{MonitorKey, is_composite, partner_key};
 use crate::plan::{
-    Action, Change, Definition, DesiredMonitor, LiveMonitor, Ownership, Plan, apply_order,
-    apply_rank, marker_line, parse_marker,
+    Action, Change, Definition, LiveMonitor, Ownership, Plan, apply_order, apply_rank, marker_line,
+    parse_marker,
 };
 
 /// Called after every change with (done, total, outcome), as it happens: what was applied is
@@ -85,7 +86,7 @@ fn as_text<S: serde::Serializer>(
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    pub key: String,
+    pub key: MonitorKey,
     pub action: Action,
     pub id: Option<i64>,
     /// None when it worked.
@@ -101,9 +102,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_error: Option<String>,
     /// Orphans left in place because --prune was not given.
-    pub orphans_kept: Vec<String>,
+    pub orphans_kept: Vec<MonitorKey>,
     /// Deletes that cannot be carried out (see [`Change::blocked`]).
-    pub blocked: Vec<String>,
+    pub blocked: Vec<MonitorKey>,
     /// `moved` blocks whose old and new monitor are both live: nothing was written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub move_conflicts: Vec<String>,
@@ -203,7 +204,7 @@ pub async fn apply(
     }
     // What composites may point at: never a monitor about to be deleted (a duplicate shares
     // its key with the monitor that is kept).
-    let mut ids: HashMap<String, i64> = plan
+    let mut ids: HashMap<MonitorKey, i64> = plan
         .changes
         .iter()
         .filter(|c| c.action != Action::Delete)
@@ -251,7 +252,7 @@ async fn check_pairs_before_deleting<'a>(
         let Some(live) = change
             .live
             .as_ref()
-            .filter(|l| !is_composite(&l.monitor_type))
+            .filter(|l| !is_composite(&l.body.monitor_type))
         else {
             continue;
         };
@@ -271,7 +272,7 @@ async fn check_pairs_before_deleting<'a>(
         });
     }
     let mut outcomes = Vec::new();
-    let mut kept: HashSet<String> = HashSet::new();
+    let mut kept: HashSet<MonitorKey> = HashSet::new();
     while let Some(joined) = checks.join_next().await {
         let Ok((key, partner, id, Err(error))) = joined else {
             continue;
@@ -284,7 +285,7 @@ async fn check_pairs_before_deleting<'a>(
             key: partner.clone(),
             action: Action::Delete,
             id: partner_id,
-            error: Some(ChangeError::KeptWithPartner(key.clone())),
+            error: Some(ChangeError::KeptWithPartner(key.to_string())),
         });
         outcomes.push(Outcome {
             key: key.clone(),
@@ -309,7 +310,7 @@ pub struct RemoteValidation {
     pub checked: usize,
     /// Composites that name monitors not created yet: the API can only check them once
     /// those exist (at apply time).
-    pub deferred: Vec<String>,
+    pub deferred: Vec<MonitorKey>,
     /// Monitors the API refused, with its message.
     pub failures: Vec<Outcome>,
     /// Monitors the API could not be asked about (no answer, or 5xx, after every retry):
@@ -324,7 +325,7 @@ const VALIDATION_ROUNDS: usize = 3;
 /// One create or update to validate.
 #[derive(Clone)]
 struct ValidationJob {
-    key: String,
+    key: MonitorKey,
     action: Action,
     id: Option<i64>,
     body: Monitor,
@@ -340,7 +341,7 @@ pub async fn validate_remotely(
     plan: &Plan,
     progress: &Validating,
 ) -> RemoteValidation {
-    let ids: HashMap<String, i64> = plan
+    let ids: HashMap<MonitorKey, i64> = plan
         .changes
         .iter()
         .filter(|c| c.action != Action::Delete)
@@ -422,7 +423,7 @@ async fn validation_round(
                     action: job.action,
                     id: job.id,
                     error: Some(ChangeError::Api(error.for_monitor(MonitorContext {
-                        key: Some(job.key),
+                        key: Some(job.key.into()),
                         ..MonitorContext::default()
                     }))),
                 });
@@ -448,7 +449,7 @@ fn phases<'a>(ordered: &[&'a Change]) -> Vec<Vec<&'a Change>> {
 async fn run_phase(
     client: &Client,
     phase: &[&Change],
-    ids: &HashMap<String, i64>,
+    ids: &HashMap<MonitorKey, i64>,
     options: &ApplyOptions,
     done: &mut usize,
     total: usize,
@@ -500,7 +501,7 @@ fn not_started(change: &Change) -> Outcome {
 async fn apply_one(
     client: &Client,
     change: &Change,
-    ids: &HashMap<String, i64>,
+    ids: &HashMap<MonitorKey, i64>,
     ownership: &Ownership,
 ) -> Outcome {
     let result = match change.action {
@@ -514,7 +515,7 @@ async fn apply_one(
         Err(ChangeError::Api(error)) => (
             change.live.as_ref().map(|l| l.id),
             Some(ChangeError::Api(error.for_monitor(MonitorContext {
-                key: Some(change.key.clone()),
+                key: Some(change.key.to_string()),
                 ..MonitorContext::default()
             }))),
         ),
@@ -530,10 +531,11 @@ async fn apply_one(
 
 /// The wire body for a desired monitor, composite constituents turned into IDs.
 pub fn wire_body(
-    desired: &DesiredMonitor,
-    ids: &HashMap<String, i64>,
+    desired: &EmittedMonitor,
+    ids: &HashMap<MonitorKey, i64>,
 ) -> Result<Monitor, ChangeError> {
     let missing: Vec<&str> = desired
+        .body
         .query
         .dependencies()
         .into_iter()
@@ -542,26 +544,24 @@ pub fn wire_body(
     if !missing.is_empty() {
         return Err(ChangeError::MissingDependencies(missing.join(", ")));
     }
-    let query = desired
-        .query
-        .render(|k| ids.get(k).map(i64::to_string).unwrap_or_default());
     let revision = Definition::of_desired(desired).revision();
-    let message = format!(
+    let mut body = desired
+        .body
+        .clone()
+        .map_query(|query| query.render(|k| ids.get(k).map(i64::to_string).unwrap_or_default()));
+    body.message = format!(
         "{}\n\n{}",
-        desired.message.trim_end(),
+        body.message.trim_end(),
         marker_line(&desired.key, &revision)
-    );
-    let mut monitor = Monitor::new(
-        &desired.name,
-        &desired.monitor_type,
-        &query,
-        message.trim_start(),
-    );
-    monitor.tags = desired.tags.clone();
-    monitor.options = desired.options.clone();
+    )
+    .trim_start()
+    .to_string();
     // Mute state belongs to downtimes and the UI; sending it would unmute or mute.
-    monitor.options.remove(crate::plan::normalize::MUTE_STATE);
-    monitor.priority = desired.priority;
+    body.options.remove(crate::plan::normalize::MUTE_STATE);
+    let monitor = Monitor {
+        body,
+        ..Monitor::default()
+    };
     Ok(monitor)
 }
 
@@ -570,7 +570,7 @@ pub fn wire_body(
 async fn create(
     client: &Client,
     change: &Change,
-    ids: &HashMap<String, i64>,
+    ids: &HashMap<MonitorKey, i64>,
     ownership: &Ownership,
 ) -> Result<Option<i64>, ChangeError> {
     let desired = change
@@ -590,8 +590,8 @@ async fn create(
                 // another project's monitor with the same key, nor a clone.
                 let made_here = |m: &&Monitor| {
                     m.has_all_tags(&tags)
-                        && ownership.owns(&m.tags)
-                        && parse_marker(&m.message).is_some_and(|(key, _)| key == desired.key)
+                        && ownership.owns(&m.body.tags)
+                        && parse_marker(&m.body.message).is_some_and(|(key, _)| desired.key == key)
                 };
                 if let Some(existing) = found.iter().find(made_here) {
                     return Ok(existing.id);
@@ -609,7 +609,7 @@ async fn create(
 async fn update(
     client: &Client,
     change: &Change,
-    ids: &HashMap<String, i64>,
+    ids: &HashMap<MonitorKey, i64>,
     ownership: &Ownership,
 ) -> Result<Option<i64>, ChangeError> {
     let (Some(desired), Some(live)) = (&change.desired, &change.live) else {
@@ -652,7 +652,7 @@ fn still_as_planned(
     planned: &LiveMonitor,
     ownership: &Ownership,
 ) -> Result<(), ChangeError> {
-    if !ownership.owns(&current.tags) {
+    if !ownership.owns(&current.body.tags) {
         return Err(ChangeError::NoLongerOwned(ownership.describe()));
     }
     if current.modified != planned.modified {

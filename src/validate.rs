@@ -133,6 +133,7 @@ fn check_option_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Dia
     for monitor in &graph.monitors {
         let template = &model.templates[monitor.template];
         let thresholds = monitor
+            .body
             .options
             .get("thresholds")
             .and_then(Json::as_object)
@@ -148,6 +149,7 @@ fn check_option_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Dia
                 )
             });
         let options = monitor
+            .body
             .options
             .keys()
             .filter(|k| !KNOWN_OPTIONS.contains(&k.as_str()))
@@ -188,7 +190,12 @@ fn check_thresholds(
     diagnostics: &mut Diagnostics,
 ) {
     let span = thresholds_span(template);
-    let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
+    let Some(thresholds) = monitor
+        .body
+        .options
+        .get("thresholds")
+        .and_then(Json::as_object)
+    else {
         return;
     };
     match thresholds.get("critical").map(number) {
@@ -226,7 +233,12 @@ fn check_service_check_thresholds(
     runs: u32,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(thresholds) = monitor.options.get("thresholds").and_then(Json::as_object) else {
+    let Some(thresholds) = monitor
+        .body
+        .options
+        .get("thresholds")
+        .and_then(Json::as_object)
+    else {
         return;
     };
     let span = thresholds_span(template);
@@ -257,7 +269,12 @@ fn check_formula_variables(
     chain: &ChainQuery,
     diagnostics: &mut Diagnostics,
 ) {
-    let Some(variables) = monitor.options.get("variables").and_then(Json::as_array) else {
+    let Some(variables) = monitor
+        .body
+        .options
+        .get("variables")
+        .and_then(Json::as_array)
+    else {
         return;
     };
     let defined: Vec<&str> = variables
@@ -270,7 +287,7 @@ fn check_formula_variables(
         }
         let span = template
             .query
-            .span_within(&model.sources, &monitor.query, range);
+            .span_within(&model.sources, &monitor.body.query, range);
         diagnostics.push(
             Diagnostic::warning(
                 Code::FormulaVariable,
@@ -402,12 +419,12 @@ fn check_message_variables(
     let Some(field) = &template.message else {
         return;
     };
-    for (variable, tag, range) in tag_variables(&monitor.message) {
+    for (variable, tag, range) in tag_variables(&monitor.body.message) {
         // `{{host.name}}` with `by {host.name}`: a group-by key that itself contains a dot.
         if query.group_by.contains(&tag) || query.group_by.contains(&variable) {
             continue;
         }
-        let span = field.span_within(&model.sources, &monitor.message, range);
+        let span = field.span_within(&model.sources, &monitor.body.message, range);
         let grouped = if query.group_by.is_empty() {
             "the query has no `by {...}`, so it is a simple alert".to_string()
         } else {
@@ -547,7 +564,7 @@ fn check_no_data_suppressors(model: &Model, graph: &MonitorGraph, diagnostics: &
     suppressors.dedup();
     for index in suppressors {
         let monitor = &graph.monitors[index];
-        if recovers_from_missing_data(&monitor.options) {
+        if recovers_from_missing_data(&monitor.body.options) {
             continue;
         }
         let template = &model.templates[monitor.template];
@@ -586,7 +603,7 @@ fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
 fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     let mut first_by_name: HashMap<&str, &CompiledMonitor> = HashMap::new();
     for monitor in &graph.monitors {
-        let Some(first) = first_by_name.insert(&monitor.name, monitor) else {
+        let Some(first) = first_by_name.insert(&monitor.body.name, monitor) else {
             continue;
         };
         let template = &model.templates[monitor.template];
@@ -603,7 +620,7 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
                 template.display_name.span.clone(),
                 format!(
                     "`{}` and `{}` are both named \"{}\"",
-                    first.key, monitor.key, monitor.name
+                    first.key, monitor.key, monitor.body.name
                 ),
             )
             .label("produces a name already in use")
@@ -611,14 +628,14 @@ fn check_duplicate_names(model: &Model, graph: &MonitorGraph, diagnostics: &mut 
                 "on-call people tell monitors apart by name; make each name unique{interpolate}"
             )),
         );
-        first_by_name.insert(&first.name, first);
+        first_by_name.insert(&first.body.name, first);
     }
 }
 
 fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
     for monitor in &graph.monitors {
         let template = &model.templates[monitor.template];
-        for tag in &monitor.tags {
+        for tag in &monitor.body.tags {
             diagnostics.extend(reserved_template_tag(model, template, tag));
             diagnostics.extend(monc_tag_key_in_template(model, template, monitor, tag));
             if let Err(problem) = check_tag(tag) {

@@ -185,12 +185,12 @@ fn operand_keys(
 ) -> BTreeMap<i64, String> {
     let named: BTreeSet<i64> = monitors
         .iter()
-        .filter(|m| is_composite(&m.monitor_type))
-        .flat_map(|m| restore::composite_ids(&m.query))
+        .filter(|m| is_composite(&m.body.monitor_type))
+        .flat_map(|m| restore::composite_ids(&m.body.query))
         .collect();
     org.iter()
         .filter(|m| m.id.is_some_and(|id| named.contains(&id)))
-        .filter(|m| ownership.owns(&m.tags))
+        .filter(|m| ownership.owns(&m.body.tags))
         .filter_map(|m| Some((m.id?, restore::key_of(m, &ownership.key_tag)?.to_string())))
         .collect()
 }
@@ -305,6 +305,7 @@ mod tests {
             .iter()
             .map(|p| {
                 Backup::read(p, &ownership()).expect("reads").monitors[0]
+                    .body
                     .name
                     .clone()
             })

@@ -71,6 +71,7 @@ impl RestorePlan {
 /// The value of the key tag (`monc-key:<key>`).
 pub(super) fn key_of<'a>(monitor: &'a Monitor, key_tag: &str) -> Option<&'a str> {
     monitor
+        .body
         .tags
         .iter()
         .find_map(|t| t.strip_prefix(key_tag)?.strip_prefix(':'))
@@ -80,11 +81,11 @@ pub(super) fn key_of<'a>(monitor: &'a Monitor, key_tag: &str) -> Option<&'a str>
 /// its marker (the last line monc writes into every message) names that same key. A copy of a
 /// monc monitor made in the UI carries the tags too, but not a marker of its own key.
 fn own_key<'a>(monitor: &'a Monitor, ownership: &Ownership) -> Option<&'a str> {
-    if !ownership.owns(&monitor.tags) {
+    if !ownership.owns(&monitor.body.tags) {
         return None;
     }
     let key = key_of(monitor, &ownership.key_tag)?;
-    let (marked, _) = parse_marker(&monitor.message)?;
+    let (marked, _) = parse_marker(&monitor.body.message)?;
     (marked == key).then_some(key)
 }
 
@@ -124,7 +125,7 @@ impl<'a> LiveOrg<'a> {
                 Some(key) => {
                     org.own.entry(key).or_insert(monitor);
                 }
-                None if ownership.owns(&monitor.tags) => {
+                None if ownership.owns(&monitor.body.tags) => {
                     if let (Some(key), Some(id)) = (key_of(monitor, &ownership.key_tag), monitor.id)
                     {
                         org.claimed.entry(key).or_default().push(id);
@@ -184,7 +185,7 @@ pub fn plan_restore(backup: &Backup, live: &[Monitor]) -> RestorePlan {
             }
             RestoreItem {
                 key: key.to_string(),
-                name: monitor.name.clone(),
+                name: monitor.body.name.clone(),
                 step,
                 fields,
                 monitor: monitor.clone(),
@@ -220,7 +221,7 @@ fn backup_keys(backup: &Backup, ownership: &Ownership) -> HashMap<i64, String> {
 
 fn step_for(monitor: &Monitor, key: &str, org: &LiveOrg, ownership: &Ownership) -> Step {
     let refuse = |reason: String| Step::Refuse { reason };
-    if !monitor.tags.contains(&ownership.owner_tag) {
+    if !monitor.body.tags.contains(&ownership.owner_tag) {
         return refuse(format!(
             "it does not carry `{}`: restore puts back only monc's monitors",
             ownership.owner_tag
@@ -229,7 +230,7 @@ fn step_for(monitor: &Monitor, key: &str, org: &LiveOrg, ownership: &Ownership) 
     if key.is_empty() {
         return refuse(format!("it has no `{}:` tag", ownership.key_tag));
     }
-    if let Some((marked, _)) = parse_marker(&monitor.message)
+    if let Some((marked, _)) = parse_marker(&monitor.body.message)
         && marked != key
     {
         return refuse(format!(
@@ -286,24 +287,19 @@ fn not_comparable(monitor: &Monitor) -> Vec<FieldChange> {
     vec![FieldChange {
         field: "name".into(),
         live: None,
-        desired: Some(monitor.name.clone().into()),
+        desired: Some(monitor.body.name.clone().into()),
     }]
 }
 
 /// The fields restore writes, without what the server owns or fills: mute state (`silenced`)
 /// is not configuration.
 fn restorable(monitor: &Monitor) -> Monitor {
-    let mut body = Monitor::new(
-        &monitor.name,
-        &monitor.monitor_type,
-        &monitor.query,
-        &monitor.message,
-    );
-    body.tags = monitor.tags.clone();
-    body.options = monitor.options.clone();
+    let mut body = monitor.body.clone();
     body.options.remove(crate::plan::normalize::MUTE_STATE);
-    body.priority = monitor.priority;
-    body
+    Monitor {
+        body,
+        ..Monitor::default()
+    }
 }
 
 /// What happened to one item.
@@ -328,18 +324,18 @@ pub async fn restore(
         .items
         .iter()
         .filter(|i| matches!(i.step, Step::Update { .. } | Step::Create))
-        .partition(|i| is_composite(&i.monitor.monitor_type));
+        .partition(|i| is_composite(&i.monitor.body.monitor_type));
     let mut outcomes = Vec::new();
     for item in raws.into_iter().chain(composites) {
         let mut body = restorable(&item.monitor);
-        let result = if is_composite(&body.monitor_type) {
-            resolve_operands(&body.query, &plan.backup_keys, &current_ids)
+        let result = if is_composite(&body.body.monitor_type) {
+            resolve_operands(&body.body.query, &plan.backup_keys, &current_ids)
         } else {
-            Ok(body.query.clone())
+            Ok(body.body.query.clone())
         };
         let result = match result {
             Ok(query) => {
-                body.query = query;
+                body.body.query = query;
                 restore_one(client, item, &body, ownership).await
             }
             Err(error) => Err(error),

@@ -260,7 +260,7 @@ fn once_each(monitors: Vec<Monitor>) -> Vec<Monitor> {
         {
             eoutln!(
                 "skipped monitor {id} \"{}\": a second copy (in two of the files read); imported once",
-                monc::escape::line(&m.name)
+                monc::escape::line(&m.body.name)
             );
             continue;
         }

@@ -8,7 +8,7 @@ use monc::datadog::Monitor;
 use super::connect::{Connection, OrgArgs, connect};
 use monc::output;
 use monc::plan::live::plan_against_org;
-use monc::plan::{Ownership, Plan, desired_monitors};
+use monc::plan::{Ownership, Plan};
 use monc::{Checked, check};
 
 use super::ConfigArgs;
@@ -39,11 +39,10 @@ pub async fn prepare(
     if let Some(error) = super::unknown_tenants(only.unwrap_or_default(), &checked.model) {
         return Err(error);
     }
-    let desired = desired_monitors(&checked);
     let connection = connect(org, &config.dir, checked.model.project.site.as_deref()).await?;
     let org = plan_against_org(
         &connection.client,
-        &desired,
+        &checked,
         &ownership,
         only.unwrap_or(&[]),
     )

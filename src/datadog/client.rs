@@ -194,7 +194,7 @@ impl Listing {
                 return Err(format!(
                     "monitor {} of page {page} ({:?}) has no id",
                     index + 1,
-                    cut_message(&monitor.name)
+                    cut_message(&monitor.body.name)
                 ));
             };
             if let Some(first) = self.page_of.insert(id, page) {
@@ -484,6 +484,6 @@ fn monitor_context(id: Option<i64>, monitor: &Monitor) -> MonitorContext {
     MonitorContext {
         key: None,
         id: id.or(monitor.id),
-        name: Some(monitor.name.clone()).filter(|name| !name.is_empty()),
+        name: Some(monitor.body.name.clone()).filter(|name| !name.is_empty()),
     }
 }

@@ -1,29 +1,20 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::model::MonitorBody;
+
 /// A monitor as the Monitor API (v1) sends and receives it.
 ///
-/// The fields monc reasons about are typed; everything else the server sends lands in `extra`
-/// (flattened), so a monitor read from the API and written back loses nothing.
+/// The fields monc reasons about are typed (its [`MonitorBody`] and what the server owns);
+/// everything else the server sends lands in `extra` (flattened), so a monitor read from the
+/// API and written back loses nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Monitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    #[serde(default)]
-    pub name: String,
-    #[serde(rename = "type")]
-    pub monitor_type: String,
-    #[serde(default)]
-    pub query: String,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub options: Map<String, Value>,
-    /// Always sent (as null when unset): on update, null is how a priority is cleared.
-    #[serde(default)]
-    pub priority: Option<i64>,
+    /// Flattened before `extra`, so that the body's fields are never taken for unknown ones.
+    #[serde(flatten)]
+    pub body: MonitorBody,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,10 +45,13 @@ impl Monitor {
     /// A new monitor with the four fields every monitor needs.
     pub fn new(name: &str, monitor_type: &str, query: &str, message: &str) -> Self {
         Monitor {
-            name: name.to_owned(),
-            monitor_type: monitor_type.to_owned(),
-            query: query.to_owned(),
-            message: message.to_owned(),
+            body: MonitorBody {
+                name: name.to_owned(),
+                monitor_type: monitor_type.to_owned(),
+                query: query.to_owned(),
+                message: message.to_owned(),
+                ..MonitorBody::default()
+            },
             ..Monitor::default()
         }
     }
@@ -75,7 +69,7 @@ impl Monitor {
 
     /// Whether the monitor carries every `key:value` tag in `wanted`.
     pub fn has_all_tags(&self, wanted: &[String]) -> bool {
-        wanted.iter().all(|tag| self.tags.contains(tag))
+        wanted.iter().all(|tag| self.body.tags.contains(tag))
     }
 }
 

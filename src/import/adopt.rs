@@ -65,10 +65,11 @@ async fn adopt_one(
     let key_tag = format!("{}:{}", ownership.key_tag, adoption.key);
     let key_prefix = format!("{}:", ownership.key_tag);
     let other = monitor
+        .body
         .tags
         .iter()
         .find(|t| t.starts_with(&key_prefix) && **t != key_tag);
-    let composite = is_composite(&monitor.monitor_type);
+    let composite = is_composite(&monitor.body.monitor_type);
     let rekey = match other.map(|t| &t[key_prefix.len()..]) {
         Some(from) if may_move(from, &adoption.key, composite, compiled) => Some(Rekey {
             from: from.to_string(),
@@ -96,13 +97,13 @@ async fn adopt_one(
     if let Some(rekey) = rekey {
         return Ok(Adopted::Rekeyed(rekey));
     }
-    let mut tags = monitor.tags.clone();
+    let mut tags = monitor.body.tags.clone();
     for tag in [&ownership.owner_tag, &key_tag, &ADOPTED_TAG.to_string()] {
         if !tags.contains(tag) {
             tags.push(tag.clone());
         }
     }
-    if tags == monitor.tags {
+    if tags == monitor.body.tags {
         return Ok(Adopted::Unchanged);
     }
     // Only the tags are sent: a PUT of the whole object read a moment ago would overwrite an
@@ -129,7 +130,7 @@ async fn key_holder(
         .map_err(|e| e.to_string())?;
     Ok(holders
         .iter()
-        .filter(|m| filter.iter().all(|tag| m.tags.contains(tag)))
+        .filter(|m| filter.iter().all(|tag| m.body.tags.contains(tag)))
         .filter_map(|m| m.id)
         .find(|&id| id != adoption.id))
 }
@@ -144,19 +145,19 @@ fn not_the_imported_monitor(live: &Monitor, adoption: &Adoption) -> Option<Strin
             t.to_string()
         }
     };
-    if canonical(&live.monitor_type) != canonical(&adoption.monitor_type) {
+    if canonical(&live.body.monitor_type) != canonical(&adoption.monitor_type) {
         return Some(format!(
             "type {:?}, imported {:?}",
-            live.monitor_type, adoption.monitor_type
+            live.body.monitor_type, adoption.monitor_type
         ));
     }
-    if live.query.trim() != adoption.query.trim() {
+    if live.body.query.trim() != adoption.query.trim() {
         return Some("its query differs".into());
     }
-    if live.name.trim() != adoption.name.trim() {
+    if live.body.name.trim() != adoption.name.trim() {
         return Some(format!(
             "named {:?}, imported {:?}",
-            live.name, adoption.name
+            live.body.name, adoption.name
         ));
     }
     None

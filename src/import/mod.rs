@@ -95,9 +95,9 @@ impl Adoption {
         Some(Adoption {
             id: monitor.id?,
             key,
-            name: monitor.name.clone(),
-            monitor_type: monitor.monitor_type.clone(),
-            query: monitor.query.clone(),
+            name: monitor.body.name.clone(),
+            monitor_type: monitor.body.monitor_type.clone(),
+            query: monitor.body.query.clone(),
         })
     }
 }
@@ -138,10 +138,7 @@ pub fn adoptable(checked: &crate::Checked, imported: &Import) -> (Vec<Adoption>,
 
 /// The keys of the monitors the checked project compiles to.
 pub fn compiled_keys(checked: &crate::Checked) -> std::collections::HashSet<String> {
-    crate::plan::desired_monitors(checked)
-        .into_iter()
-        .map(|d| d.key)
-        .collect()
+    checked.emitted.iter().map(|d| d.key.to_string()).collect()
 }
 
 impl Import {

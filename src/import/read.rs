@@ -84,7 +84,7 @@ pub fn filter(monitors: Vec<Monitor>, tags: &[String], name: Option<&str>) -> Ve
         .filter(|m| m.has_all_tags(tags))
         .filter(|m| {
             name.as_ref()
-                .is_none_or(|n| m.name.to_lowercase().contains(n))
+                .is_none_or(|n| m.body.name.to_lowercase().contains(n))
         })
         .collect()
 }
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn filters_by_tags_and_name() {
         let mut a = Monitor::new("API errors", "query alert", "q", "");
-        a.tags = vec!["team:sre".into()];
+        a.body.tags = vec!["team:sre".into()];
         let b = Monitor::new("Disk full", "query alert", "q", "");
         let kept = filter(vec![a, b], &["team:sre".into()], Some("api"));
         assert_eq!(kept.len(), 1);

@@ -46,7 +46,12 @@ pub fn orphan_composites(rekeys: &[Rekey]) -> Vec<&Rekey> {
     rekeys
         .iter()
         .filter(|r| r.generated_composite)
-        .filter(|r| !raw.contains(&(partner_key(&r.from, true), partner_key(&r.to, true))))
+        .filter(|r| {
+            !raw.contains(&(
+                partner_key(&r.from, true).into(),
+                partner_key(&r.to, true).into(),
+            ))
+        })
         .collect()
 }
 

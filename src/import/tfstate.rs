@@ -157,14 +157,14 @@ fn monitor_of(attributes: &Json) -> Result<(Monitor, Read), String> {
         text("message").unwrap_or_default(),
     );
     monitor.id = Some(id);
-    monitor.tags = strings(attributes.get("tags"));
-    monitor.priority = priority(attributes.get("priority"))?;
+    monitor.body.tags = strings(attributes.get("tags"));
+    monitor.body.priority = priority(attributes.get("priority"))?;
     let mut read = read_options(
         attributes
             .as_object()
             .ok_or("`attributes` is not an object")?,
     );
-    monitor.options = std::mem::take(&mut read.options);
+    monitor.body.options = std::mem::take(&mut read.options);
     Ok((monitor, read))
 }
 
@@ -225,10 +225,10 @@ mod tests {
         let found = parse_state(STATE).expect("parses");
         assert_eq!(found.monitors.len(), 1);
         let m = &found.monitors[0];
-        assert_eq!((m.id, m.priority), (Some(123), Some(2)));
-        assert_eq!(m.tags, ["team:x"]);
+        assert_eq!((m.id, m.body.priority), (Some(123), Some(2)));
+        assert_eq!(m.body.tags, ["team:x"]);
         assert_eq!(
-            Json::Object(m.options.clone()),
+            Json::Object(m.body.options.clone()),
             serde_json::json!({
                 "thresholds": {"critical": 5, "warning": 2.5},
                 "notify_no_data": false, "require_full_window": false, "include_tags": true,

@@ -6,9 +6,9 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
-use crate::compile::{CompiledMonitor, Instance};
+use crate::compile::CompiledMonitor;
 use crate::graph::MonitorGraph;
-use crate::model::{Model, MonitorKey};
+use crate::model::Model;
 
 /// How a graph is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,24 +29,10 @@ pub fn everything(graph: &MonitorGraph) -> Selection {
     (0..graph.monitors.len()).collect()
 }
 
-/// One tenant's slice: its own monitors plus every shared monitor that suppresses them,
-/// directly or through other suppressors. `None` if no tenant has that name.
+/// One tenant's slice ([`MonitorGraph::tenant_slice`]). `None` if no tenant has that name.
 pub fn tenant_slice(model: &Model, graph: &MonitorGraph, tenant: &str) -> Option<Selection> {
     let t = model.tenants.iter().position(|t| t.name.value == tenant)?;
-    let mut selection = Selection::new();
-    let mut stack: Vec<usize> = graph
-        .monitors
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.instance == Instance::Tenant(t))
-        .map(|(i, _)| i)
-        .collect();
-    while let Some(i) = stack.pop() {
-        if selection.insert(i) {
-            stack.extend(graph.direct_suppressors(i));
-        }
-    }
-    Some(selection)
+    Some(graph.tenant_slice(t))
 }
 
 pub fn render(
@@ -253,7 +239,7 @@ impl View<'_> {
         }
         let _ = writeln!(out, "    \"{key}\";");
         let label = dot_text(&format!("composite pages {}", handles(&m.pages())));
-        let composite = dot_text(MonitorKey::from(m.key.as_str()).composite().as_str());
+        let composite = dot_text(m.key.composite().as_str());
         let _ = writeln!(
             out,
             "    \"{composite}\" [shape=hexagon, label=\"{label}\", {page}];"

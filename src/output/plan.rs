@@ -173,8 +173,8 @@ fn display_name(change: &Change) -> &str {
     change
         .desired
         .as_ref()
-        .map(|d| d.name.as_str())
-        .or(change.live.as_ref().map(|l| l.name.as_str()))
+        .map(|d| d.body.name.as_str())
+        .or(change.live.as_ref().map(|l| l.body.name.as_str()))
         .unwrap_or_default()
 }
 

@@ -4,9 +4,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::datadog::{ApiError, Client, Monitor};
-use crate::model::is_composite;
+use crate::model::{MonitorKey, is_composite};
 
-use super::{Action, Change, DesiredMonitor, LiveMonitor, Ownership, Plan};
+use super::{Action, Change, LiveMonitor, Ownership, Plan};
+use crate::Checked;
 
 /// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
 pub async fn read_owned(client: &Client, ownership: &Ownership) -> Result<Vec<Monitor>, ApiError> {
@@ -25,39 +26,25 @@ pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
     });
     Some(LiveMonitor {
         id: monitor.id?,
-        name: monitor.name.clone(),
-        monitor_type: monitor.monitor_type.clone(),
-        query: monitor.query.clone(),
-        message: monitor.message.clone(),
-        tags: monitor.tags.clone(),
-        options: monitor.options.clone(),
-        priority: monitor.priority,
+        body: monitor.body.clone(),
         modified: monitor.modified.clone(),
         creator,
     })
 }
 
-/// Keeps the changes of a staged rollout: the named tenants' monitors, the shared monitors their
-/// composites need, and orphans that belonged to those tenants.
-pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[String]) -> Plan {
-    let by_key: HashMap<&str, &DesiredMonitor> =
-        desired.iter().map(|d| (d.key.as_str(), d)).collect();
-    let mut keep: HashSet<String> = HashSet::new();
-    let mut queue: Vec<&DesiredMonitor> = desired
+/// Keeps the changes of a staged rollout: the named tenants' slices (their monitors and the
+/// shared monitors they need, see [`crate::graph::MonitorGraph::tenant_slice`]) with their
+/// composites, and orphans that belonged to those tenants.
+pub fn restrict_to_tenants(plan: Plan, checked: &Checked, tenants: &[String]) -> Plan {
+    let graph = &checked.graph;
+    let keep: HashSet<&str> = checked
+        .model
+        .tenants
         .iter()
-        .filter(|d| d.tenant.as_ref().is_some_and(|t| tenants.contains(t)))
+        .enumerate()
+        .filter(|(_, t)| tenants.contains(&t.name.value))
+        .flat_map(|(t, _)| graph.slice_keys(&graph.tenant_slice(t)))
         .collect();
-    while let Some(d) = queue.pop() {
-        if !keep.insert(d.key.clone()) {
-            continue;
-        }
-        queue.extend(
-            d.query
-                .dependencies()
-                .into_iter()
-                .filter_map(|k| by_key.get(k).copied()),
-        );
-    }
     let orphan_of_tenant = |c: &Change| {
         c.action == Action::Delete
             && c.live
@@ -69,7 +56,7 @@ pub fn restrict_to_tenants(plan: Plan, desired: &[DesiredMonitor], tenants: &[St
         changes: plan
             .changes
             .into_iter()
-            .filter(|c| keep.contains(&c.key) || orphan_of_tenant(c))
+            .filter(|c| keep.contains(c.key.as_str()) || orphan_of_tenant(c))
             .collect(),
         owned_without_key: plan.owned_without_key,
         move_conflicts: plan.move_conflicts,
@@ -85,19 +72,19 @@ pub struct OrgPlan {
     pub wire: Vec<Monitor>,
 }
 
-/// Reads the owned monitors, plans `desired` against them (only `tenants`' share when given),
-/// and asks the API which planned deletes it would refuse.
+/// Reads the owned monitors, plans the emitted monitors against them (only `tenants`' share
+/// when given), and asks the API which planned deletes it would refuse.
 pub async fn plan_against_org(
     client: &Client,
-    desired: &[DesiredMonitor],
+    checked: &Checked,
     ownership: &Ownership,
     tenants: &[String],
 ) -> Result<OrgPlan, ApiError> {
     let wire = read_owned(client, ownership).await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
-    let mut plan = super::plan(desired, &live, ownership);
+    let mut plan = super::plan(&checked.emitted, &live, ownership);
     if !tenants.is_empty() {
-        plan = restrict_to_tenants(plan, desired, tenants);
+        plan = restrict_to_tenants(plan, checked, tenants);
     }
     mark_undeletable(client, &mut plan).await?;
     Ok(OrgPlan { plan, wire })
@@ -110,7 +97,11 @@ pub async fn mark_undeletable(client: &Client, plan: &mut Plan) -> Result<(), Ap
         .changes
         .iter()
         .filter(|c| c.action == Action::Delete)
-        .filter_map(|c| c.live.as_ref().map(|live| (live.id, live.name.as_str())))
+        .filter_map(|c| {
+            c.live
+                .as_ref()
+                .map(|live| (live.id, live.body.name.as_str()))
+        })
         .collect();
     if deleting.is_empty() {
         return Ok(());
@@ -150,12 +141,12 @@ pub(super) fn keep_what_kept_monitors_need(plan: &mut Plan) {
 }
 
 fn block_referenced_by_kept(plan: &mut Plan) {
-    let needed: HashMap<i64, String> = plan
+    let needed: HashMap<i64, MonitorKey> = plan
         .blocked()
         .filter_map(|c| Some((c, c.live.as_ref()?)))
-        .filter(|(_, live)| is_composite(&live.monitor_type))
+        .filter(|(_, live)| is_composite(&live.body.monitor_type))
         .flat_map(|(c, live)| {
-            composite_ids(&live.query)
+            composite_ids(&live.body.query)
                 .into_iter()
                 .map(|id| (id, c.key.clone()))
         })
@@ -175,7 +166,7 @@ fn composites_rewritten_first(plan: &Plan) -> Vec<&LiveMonitor> {
         .iter()
         .filter(|c| matches!(c.action, Action::Delete | Action::Update))
         .filter_map(|c| c.live.as_ref())
-        .filter(|live| is_composite(&live.monitor_type))
+        .filter(|live| is_composite(&live.body.monitor_type))
         .collect()
 }
 
@@ -195,7 +186,7 @@ fn foreign_blocker(
     let ours: Vec<&LiveMonitor> = rewritten
         .iter()
         .copied()
-        .filter(|m| composite_ids(&m.query).contains(&id))
+        .filter(|m| composite_ids(&m.body.query).contains(&id))
         .collect();
     // The API's wording is not a contract: only a refusal fully explained by monc's own
     // composites is discounted. Each is taken out of the text as the API names it, `[id,name]`
@@ -203,7 +194,7 @@ fn foreign_blocker(
     // any number left is a monitor monc does not know, and blocks.
     let named = ours
         .iter()
-        .map(|m| (m.id, m.name.as_str()))
+        .map(|m| (m.id, m.body.name.as_str()))
         .chain([(id, name)]);
     let others: Vec<i64> = reasons
         .iter()
@@ -224,7 +215,7 @@ fn foreign_blocker(
 /// A blocked monitor keeps its partner: deleting a raw monitor's composite while the raw
 /// monitor stays (or the reverse) would leave half a pair.
 fn block_partners(plan: &mut Plan) {
-    let blocked_keys: HashSet<String> = plan
+    let blocked_keys: HashSet<MonitorKey> = plan
         .blocked()
         .filter(|c| c.drift != Some(super::Drift::Duplicate))
         .map(|c| c.key.clone())
@@ -265,17 +256,17 @@ fn numbers_in(text: &str) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MonitorBody;
 
     fn composite(id: i64, query: &str) -> LiveMonitor {
         LiveMonitor {
             id,
-            name: "c p95 5xx".into(),
-            monitor_type: "composite".into(),
-            query: query.into(),
-            message: String::new(),
-            tags: Vec::new(),
-            options: Default::default(),
-            priority: None,
+            body: MonitorBody {
+                name: "c p95 5xx".into(),
+                monitor_type: "composite".into(),
+                query: query.into(),
+                ..MonitorBody::default()
+            },
             modified: None,
             creator: None,
         }
@@ -294,9 +285,9 @@ mod tests {
         let unexplained = vec!["monitor is used by an SLO".into()];
         assert!(foreign_blocker((10, "raw"), &unexplained, &[]).is_some());
         let mut app_1 = composite(21, "10 && !30");
-        app_1.name = "[t0] app 1".into();
+        app_1.body.name = "[t0] app 1".into();
         let mut app_11 = composite(22, "11 && !30");
-        app_11.name = "[t0] app 11".into();
+        app_11.body.name = "[t0] app 11".into();
         let both = [&app_1, &app_11];
         let shared = vec![
             "monitor [30,db] is referenced in composite monitors: [21,[t0] app 1], [22,[t0] app 11]"

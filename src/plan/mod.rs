@@ -5,7 +5,6 @@
 //! every message monc writes is a marker holding a hash (`rev`) of the definition it wrote. A live
 //! monitor whose content no longer hashes to its own marker was edited outside monc (drift).
 
-pub mod desired;
 pub mod live;
 pub mod normalize;
 pub mod saved;
@@ -15,32 +14,46 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use crate::model::{is_composite, is_composite_key, key_without_tier};
+use crate::emit::EmittedMonitor;
+use crate::model::{MonitorBody, MonitorKey, is_composite, is_composite_key, key_without_tier};
 
-pub use desired::{DesiredMonitor, Query, desired_monitors};
 // `plan::live` pairs monitors with their composites by key, as this module does.
 pub(crate) use crate::model::partner_key;
 pub use normalize::{ADOPTED_TAG, Definition, MARKER_PREFIX, marker_line, parse_marker};
 
-/// A monitor as read from the org, reduced to what monc compares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A monitor as read from the org, reduced to what monc compares: its body, and what tells
+/// whether it changed since.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LiveMonitor {
     pub id: i64,
-    pub name: String,
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    pub options: JsonMap<String, Json>,
-    pub priority: Option<i64>,
+    pub body: MonitorBody,
     /// When Datadog last saw it change, and who created it, if the API says.
     pub modified: Option<String>,
     pub creator: Option<String>,
 }
 
+/// A live monitor as `diff --format json` has always shown it: its id, its body (the type
+/// named `monitor_type`), when it was modified and by whom it was created.
+impl Serialize for LiveMonitor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = JsonMap::new();
+        out.insert("id".into(), self.id.into());
+        if let Ok(Json::Object(body)) = serde_json::to_value(&self.body) {
+            out.extend(body.into_iter().map(|(field, value)| match field.as_str() {
+                "type" => ("monitor_type".to_string(), value),
+                _ => (field, value),
+            }));
+        }
+        out.insert("modified".into(), self.modified.clone().into());
+        out.insert("creator".into(), self.creator.clone().into());
+        out.serialize(serializer)
+    }
+}
+
 impl LiveMonitor {
     pub fn tag_value(&self, key: &str) -> Option<&str> {
-        self.tags
+        self.body
+            .tags
             .iter()
             .find_map(|t| t.strip_prefix(key)?.strip_prefix(':'))
     }
@@ -105,7 +118,7 @@ impl FieldChange {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub key: String,
+    pub key: MonitorKey,
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
@@ -119,7 +132,7 @@ pub struct Change {
     pub moved_from: Option<String>,
     pub fields: Vec<FieldChange>,
     #[serde(skip)]
-    pub desired: Option<DesiredMonitor>,
+    pub desired: Option<EmittedMonitor>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveMonitor>,
 }
@@ -265,8 +278,11 @@ pub fn project_of(tags: &[String]) -> Option<&str> {
 
 /// Compares desired with live monitors (already filtered to the owned ones by the caller, but
 /// checked again here: a monitor without the owner tag is never planned for).
-pub fn plan(desired: &[DesiredMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
-    let mut owned: Vec<&LiveMonitor> = live.iter().filter(|m| ownership.owns(&m.tags)).collect();
+pub fn plan(desired: &[EmittedMonitor], live: &[LiveMonitor], ownership: &Ownership) -> Plan {
+    let mut owned: Vec<&LiveMonitor> = live
+        .iter()
+        .filter(|m| ownership.owns(&m.body.tags))
+        .collect();
     let other_projects = count_other_projects(live, ownership);
     // The oldest monitor of a key is the one monc keeps; later ones (two syncs that ran at
     // once both created it) are duplicates to delete. A duplicate is a *distinct* id: the same
@@ -323,7 +339,7 @@ fn count_other_projects(live: &[LiveMonitor], ownership: &Ownership) -> BTreeMap
     let mut counts = BTreeMap::new();
     let mut seen = HashSet::new();
     for monitor in live.iter().filter(|m| seen.insert(m.id)) {
-        if let Some(project) = ownership.other_project(&monitor.tags) {
+        if let Some(project) = ownership.other_project(&monitor.body.tags) {
             *counts
                 .entry(project.unwrap_or_default().to_string())
                 .or_default() += 1;
@@ -367,7 +383,7 @@ fn classify<'a>(owned: &[&'a LiveMonitor], ownership: &Ownership) -> Classified<
         owned_without_key,
     };
     for (key, monitors) in by_key {
-        let marked = |m: &LiveMonitor| parse_marker(&m.message).is_some_and(|(k, _)| k == key);
+        let marked = |m: &LiveMonitor| parse_marker(&m.body.message).is_some_and(|(k, _)| k == key);
         let kept = monitors
             .iter()
             .copied()
@@ -397,9 +413,9 @@ fn classify<'a>(owned: &[&'a LiveMonitor], ownership: &Ownership) -> Classified<
 /// or no marker of monc's at all (removed, or the marker line edited), unless monc has not
 /// written it yet because it was just adopted.
 fn edited(live: &LiveMonitor, key_of_any_id: &HashMap<i64, &str>) -> bool {
-    match parse_marker(&live.message) {
+    match parse_marker(&live.body.message) {
         Some((_, rev)) => rev != Definition::of_live(live, key_of_any_id).revision(),
-        None => !live.tags.iter().any(|t| t == ADOPTED_TAG),
+        None => !live.body.tags.iter().any(|t| t == ADOPTED_TAG),
     }
 }
 
@@ -421,7 +437,7 @@ impl Conflict {
         Conflict {
             key: key.to_string(),
             id: live.id,
-            name: live.name.clone(),
+            name: live.body.name.clone(),
             kept_id,
             tags: [
                 ownership.owner_tag.clone(),
@@ -452,7 +468,7 @@ struct Moves<'a> {
 /// Desired monitors whose key is not live but whose old key (before a `moved` block) is: they
 /// take that monitor over. Both keys live is a conflict.
 fn find_moves<'a>(
-    desired: &'a [DesiredMonitor],
+    desired: &'a [EmittedMonitor],
     desired_keys: &HashSet<&str>,
     index: &LiveIndex<'a>,
 ) -> Moves<'a> {
@@ -496,7 +512,7 @@ fn find_moves<'a>(
                     .unwrap_or_default()
                     .to_string(),
                 from_id: old.id,
-                to: d.key.clone(),
+                to: d.key.to_string(),
                 to_id: new.id,
             }),
             None => {
@@ -528,7 +544,7 @@ struct LiveIndex<'a> {
     key_of_any_id: HashMap<i64, &'a str>,
 }
 
-fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveIndex) -> Change {
+fn compare(desired: &EmittedMonitor, live: Option<&LiveMonitor>, index: &LiveIndex) -> Change {
     let wanted = Definition::of_desired(desired);
     let Some(live) = live else {
         return Change {
@@ -555,7 +571,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
         None
     } else if edited {
         Some(Drift::EditedOutsideMonc)
-    } else if without_duplicates.query != as_written.query {
+    } else if without_duplicates.body.query != as_written.body.query {
         Some(Drift::PointsAtDuplicate)
     } else {
         None
@@ -581,7 +597,7 @@ fn compare(desired: &DesiredMonitor, live: Option<&LiveMonitor>, index: &LiveInd
 fn orphan(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
     let current = Definition::of_live(live, &index.key_of_id);
     Change {
-        key: key.to_string(),
+        key: MonitorKey::from(key),
         action: Action::Delete,
         drift: edited(live, &index.key_of_any_id).then_some(Drift::EditedOutsideMonc),
         blocked: None,
@@ -601,7 +617,7 @@ fn duplicate(key: &str, live: &LiveMonitor, index: &LiveIndex) -> Change {
 
 /// monc writes a monitor and its composite together; if one of them is live and the other is
 /// not, the missing one was deleted by hand.
-fn partner_is_live(desired: &DesiredMonitor, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
+fn partner_is_live(desired: &EmittedMonitor, by_key: &HashMap<&str, &LiveMonitor>) -> bool {
     by_key.contains_key(partner_key(&desired.key, desired.is_composite()).as_str())
 }
 
@@ -622,7 +638,7 @@ pub fn apply_order(plan: &Plan) -> Vec<&Change> {
 pub(crate) fn change_is_composite(change: &Change) -> bool {
     match (&change.desired, &change.live) {
         (Some(desired), _) => desired.is_composite(),
-        (None, Some(live)) => is_composite(&live.monitor_type),
+        (None, Some(live)) => is_composite(&live.body.monitor_type),
         (None, None) => is_composite_key(&change.key),
     }
 }
@@ -635,5 +651,31 @@ pub fn apply_rank(change: &Change) -> u8 {
         (Action::Delete, true) => 2,
         (Action::Delete, false) => 3,
         (Action::Unchanged, _) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `diff --format json` shows a live monitor with the fields, names and order it always had.
+    #[test]
+    fn a_live_monitor_serializes_as_it_always_did() {
+        let live = LiveMonitor {
+            id: 7,
+            body: MonitorBody {
+                name: "n".into(),
+                monitor_type: "composite".into(),
+                query: "1 && !2".into(),
+                priority: Some(3),
+                ..MonitorBody::default()
+            },
+            modified: Some("2026-01-01".into()),
+            creator: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&live).expect("serializes"),
+            r#"{"id":7,"name":"n","monitor_type":"composite","query":"1 && !2","message":"","tags":[],"options":{},"priority":3,"modified":"2026-01-01","creator":null}"#
+        );
     }
 }

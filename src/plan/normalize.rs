@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value as Json};
 
-use super::{DesiredMonitor, FieldChange, LiveMonitor, Query};
-use crate::model::is_composite;
+use super::{FieldChange, LiveMonitor};
+use crate::emit::{EmittedMonitor, Query};
+use crate::model::{MonitorBody, is_composite};
 use crate::query::{Operand, parse_composite_query};
 
 /// Options Datadog fills in when they are absent; equal to these, an option means nothing.
@@ -38,46 +39,42 @@ pub const ADOPTED_TAG: &str = "monc-adopted";
 /// The first characters of the ownership line monc appends to every message.
 pub const MARKER_PREFIX: &str = "[managed by monc:";
 
+/// A monitor body in the one form an emitted and a live monitor are compared in (and its
+/// revision hashed from): trimmed text, one name per type, composites over keys, tags as a
+/// sorted set, options without server defaults and in key order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
 pub struct Definition {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub monitor_type: String,
-    pub query: String,
-    pub message: String,
-    pub tags: Vec<String>,
-    pub options: BTreeMap<String, Json>,
-    pub priority: Option<i64>,
+    pub body: MonitorBody,
 }
 
 impl Definition {
-    pub fn of_desired(desired: &DesiredMonitor) -> Definition {
-        Definition {
-            name: desired.name.trim().to_string(),
-            monitor_type: canonical_type(&desired.monitor_type),
-            query: desired_query(desired),
-            message: desired.message.trim_end().to_string(),
-            tags: sorted_tags(&desired.tags),
-            options: normalize_options(&desired.options),
-            priority: desired.priority,
-        }
+    pub fn of_desired(desired: &EmittedMonitor) -> Definition {
+        let body = &desired.body;
+        Definition::normalized(body, desired_query(desired), &body.message)
     }
 
     /// `key_of_id` turns composite constituents back into keys; unknown IDs stay `#<id>`.
     pub fn of_live(live: &LiveMonitor, key_of_id: &HashMap<i64, &str>) -> Definition {
-        let query = if is_composite(&live.monitor_type) {
-            composite_with_keys(&live.query, key_of_id)
+        let query = if is_composite(&live.body.monitor_type) {
+            composite_with_keys(&live.body.query, key_of_id)
         } else {
-            live.query.trim().to_string()
+            live.body.query.trim().to_string()
         };
+        Definition::normalized(&live.body, query, &strip_marker(&live.body.message))
+    }
+
+    fn normalized<Q>(body: &MonitorBody<Q>, query: String, message: &str) -> Definition {
         Definition {
-            name: live.name.trim().to_string(),
-            monitor_type: canonical_type(&live.monitor_type),
-            query,
-            message: strip_marker(&live.message).trim_end().to_string(),
-            tags: sorted_tags(&live.tags),
-            options: normalize_options(&live.options),
-            priority: live.priority,
+            body: MonitorBody {
+                name: body.name.trim().to_string(),
+                monitor_type: canonical_type(&body.monitor_type),
+                query,
+                message: message.trim_end().to_string(),
+                tags: sorted_tags(&body.tags),
+                options: normalize_options(&body.options).into_iter().collect(),
+                priority: body.priority,
+            },
         }
     }
 
@@ -86,6 +83,7 @@ impl Definition {
     pub fn revision(&self) -> String {
         let mut hashed = self.clone();
         hashed
+            .body
             .options
             .retain(|key, _| !SERVER_FILLED.contains(&key.as_str()));
         let text = serde_json::to_string(&hashed).unwrap_or_default();
@@ -131,21 +129,24 @@ impl Definition {
             .collect()
     }
 
-    /// Each field's value; options are split per key so a diff names the option.
+    /// Each field's value, named as the API names it (`None` when unset); options are split
+    /// per key so a diff names the option.
     fn field_values(&self) -> BTreeMap<String, Option<Json>> {
-        let mut fields: BTreeMap<String, Option<Json>> = [
-            ("name", Some(Json::from(self.name.clone()))),
-            ("type", Some(Json::from(self.monitor_type.clone()))),
-            ("query", Some(Json::from(self.query.clone()))),
-            ("message", Some(Json::from(self.message.clone()))),
-            ("tags", Some(Json::from(self.tags.clone()))),
-            ("priority", self.priority.map(Json::from)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        for (key, value) in &self.options {
-            flatten_into(&mut fields, format!("options.{key}"), value);
+        let mut fields = BTreeMap::new();
+        let Ok(Json::Object(body)) = serde_json::to_value(&self.body) else {
+            return fields;
+        };
+        for (field, value) in body {
+            match value {
+                Json::Object(options) if field == "options" => {
+                    for (key, value) in &options {
+                        flatten_into(&mut fields, format!("options.{key}"), value);
+                    }
+                }
+                value => {
+                    fields.insert(field, (!value.is_null()).then_some(value));
+                }
+            }
         }
         fields
     }
@@ -300,8 +301,8 @@ pub fn field_text(value: &Json) -> String {
 
 /// A desired query as compared: a hand-written composite goes through the same canonical
 /// rendering as a live one, so that both sides read alike.
-fn desired_query(desired: &DesiredMonitor) -> String {
-    match &desired.query {
+fn desired_query(desired: &EmittedMonitor) -> String {
+    match &desired.body.query {
         Query::Expr(expr) => {
             let no_ids = HashMap::new();
             expr.render(&|operand| canonical_operand(operand, &no_ids))
@@ -345,15 +346,15 @@ mod converge_tests {
     }
 
     fn definition(options: JsonMap<String, Json>) -> Definition {
-        Definition {
+        let body: MonitorBody = MonitorBody {
             name: "n".into(),
             monitor_type: "query alert".into(),
             query: "q".into(),
             message: "m".into(),
-            tags: Vec::new(),
-            options: normalize_options(&options),
-            priority: None,
-        }
+            options,
+            ..MonitorBody::default()
+        };
+        Definition::normalized(&body, body.query.clone(), &body.message)
     }
 
     /// A composite synced before monc wrote `(a && b) || c` for `a && b || c` is the same
@@ -383,6 +384,29 @@ mod converge_tests {
         })));
         assert_eq!(sent.fields_against(Some(&answered)), Vec::new());
         assert_eq!(sent.revision(), answered.revision());
+    }
+
+    /// Live monitors carry the revision in their marker: it hashes the same JSON it always did
+    /// (fields in this order, options sorted by key, numbers as floats), whatever the types
+    /// that hold a body. The value is FNV-1a of that text, computed outside monc.
+    #[test]
+    fn the_revision_hashes_the_definition_as_it_always_did() {
+        let body: MonitorBody = MonitorBody {
+            name: " n ".into(),
+            monitor_type: "query alert".into(),
+            query: "q".into(),
+            message: "m\n".into(),
+            tags: vec!["z:y".into(), "a:b".into()],
+            options: options(json!({
+                "thresholds": {"critical": 90},
+                "notify_no_data": true,
+                "escalation_message": "x",
+                "avalanche_window": 20,
+            })),
+            priority: Some(2),
+        };
+        let definition = Definition::normalized(&body, body.query.clone(), &body.message);
+        assert_eq!(definition.revision(), "742f0afe8403");
     }
 
     #[test]

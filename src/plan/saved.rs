@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use sha2::Digest;
 
-use super::{Action, Change, DesiredMonitor, Ownership, Plan};
+use super::{Action, Change, Ownership, Plan};
+use crate::emit::EmittedMonitor;
 
 /// Version of the plan format this monc writes and reads.
 pub const FORMAT: u64 = 1;
@@ -199,7 +200,7 @@ impl SavedPlan {
 
 fn saved_change(change: &Change) -> SavedChange {
     SavedChange {
-        key: change.key.clone(),
+        key: change.key.to_string(),
         action: action_name(change.action),
         id: change.live.as_ref().map(|l| l.id),
         modified: change.live.as_ref().and_then(|l| l.modified.clone()),
@@ -220,16 +221,12 @@ fn action_name(action: Action) -> String {
 
 /// What monc writes for `desired`, composite constituents named by key (their ids are known
 /// only when applied).
-fn body(desired: &DesiredMonitor) -> Json {
-    json!({
-        "name": desired.name,
-        "type": desired.monitor_type,
-        "query": desired.query.render(|key| format!("{{{key}}}")),
-        "message": desired.message,
-        "tags": desired.tags,
-        "options": desired.options,
-        "priority": desired.priority,
-    })
+fn body(desired: &EmittedMonitor) -> Json {
+    let body = desired
+        .body
+        .clone()
+        .map_query(|query| query.render(|key| format!("{{{key}}}")));
+    serde_json::to_value(body).unwrap_or(Json::Null)
 }
 
 /// Every desired monitor of the plan, by key: what the configuration compiles to.

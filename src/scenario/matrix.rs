@@ -108,15 +108,15 @@ fn edge_check(
         .collect();
     let pager_key = &graph.monitors[pager].key;
     EdgeCheck {
-        suppressor: graph.monitors[s].key.clone(),
-        target: graph.monitors[target].key.clone(),
+        suppressor: graph.monitors[s].key.to_string(),
+        target: graph.monitors[target].key.to_string(),
         pages_when_ok: fires(State::Ok),
         silent_when_alert: !fires(State::Alert),
         pages_when_no_data: fires(State::NoData),
         no_data_told,
         composite: graph
             .composite_for(pager)
-            .map_or_else(|| pager_key.clone(), |c| c.key.clone()),
+            .map_or_else(|| pager_key.to_string(), |c| c.key.to_string()),
         through_page: pager != target,
     }
 }
@@ -154,7 +154,7 @@ pub fn outage(model: &Model, graph: &MonitorGraph, spec: &str) -> Option<Outage>
         pages_without_suppression: unsuppressed.pages.into_iter().map(|p| p.key).collect(),
         alerting: alerting
             .iter()
-            .map(|&i| graph.monitors[i].key.clone())
+            .map(|&i| graph.monitors[i].key.to_string())
             .collect(),
         pages: outcome.pages.into_iter().map(|p| p.key).collect(),
     })

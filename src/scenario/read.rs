@@ -76,7 +76,7 @@ impl Reader<'_> {
             .find(|m| m.instance != Instance::Once)
             .or(monitors.first())
             .map_or("<tier>/<template>/<tenant or cluster>".into(), |m| {
-                m.key.clone()
+                m.key.to_string()
             })
     }
 
@@ -102,7 +102,7 @@ impl Reader<'_> {
     /// The key of a monitor that pages in the user's project: a generated composite, else any.
     fn example_pager(&self) -> String {
         match self.graph.composites.first() {
-            Some(composite) => composite.key.clone(),
+            Some(composite) => composite.key.to_string(),
             None => self.example_key(),
         }
     }

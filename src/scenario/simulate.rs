@@ -284,6 +284,7 @@ pub fn would_notify(graph: &MonitorGraph, statuses: &HashMap<usize, Status>, ind
 
 fn notifies_on_no_data(monitor: &crate::compile::CompiledMonitor) -> bool {
     monitor
+        .body
         .options
         .get("notify_no_data")
         .and_then(serde_json::Value::as_bool)
@@ -321,7 +322,10 @@ fn alerting(
         }
         (None, None) => (monitor.key.clone(), monitor_results(status_of(index))),
     };
-    Some(Alerting { key, results })
+    Some(Alerting {
+        key: key.into(),
+        results,
+    })
 }
 
 /// The members a composite names only under `!`: the monitors that suppress it.

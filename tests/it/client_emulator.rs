@@ -48,8 +48,8 @@ fn cpu_monitor(name: &str, tags: &[&str]) -> Monitor {
         "avg(last_5m):avg:system.cpu.user{env:prod} by {host} > 90",
         "CPU high\n\n",
     );
-    monitor.tags = tags.iter().map(|tag| tag.to_string()).collect();
-    monitor.options.insert(
+    monitor.body.tags = tags.iter().map(|tag| tag.to_string()).collect();
+    monitor.body.options.insert(
         "thresholds".into(),
         json!({"critical": 90, "warning": null}),
     );
@@ -87,13 +87,19 @@ async fn create_get_update_validate_delete_round_trip() {
         let created = client.create_monitor(&monitor).await.expect("created");
         let id = created.id.expect("server assigns an id");
         assert_eq!(
-            created.monitor_type, "metric alert",
+            created.body.monitor_type, "metric alert",
             "metric alert is kept as sent (recorded since 2025-12)"
         );
-        assert_eq!(created.message, "CPU high", "trailing newlines trimmed");
-        assert_eq!(created.options["thresholds"], json!({"critical": 90.0}));
-        assert_eq!(created.options["notify_no_data"], json!(false));
-        assert_eq!(created.options["new_host_delay"], json!(300));
+        assert_eq!(
+            created.body.message, "CPU high",
+            "trailing newlines trimmed"
+        );
+        assert_eq!(
+            created.body.options["thresholds"],
+            json!({"critical": 90.0})
+        );
+        assert_eq!(created.body.options["notify_no_data"], json!(false));
+        assert_eq!(created.body.options["new_host_delay"], json!(300));
         assert_eq!(created.overall_state.as_deref(), Some("No Data"));
         assert!(created.created.is_some() && created.extra.contains_key("creator"));
 
@@ -107,17 +113,17 @@ async fn create_get_update_validate_delete_round_trip() {
         assert_eq!(fetched, as_read);
 
         let mut changed = fetched.clone();
-        changed.name = "cpu very high".into();
-        changed.options =
+        changed.body.name = "cpu very high".into();
+        changed.body.options =
             serde_json::Map::from_iter([("thresholds".to_string(), json!({"critical": 90}))]);
         client
             .validate_existing_monitor(id, &changed)
             .await
             .expect("valid update");
         let updated = client.update_monitor(id, &changed).await.expect("updated");
-        assert_eq!(updated.name, "cpu very high");
+        assert_eq!(updated.body.name, "cpu very high");
         assert!(
-            updated.options.get("silenced").is_some(),
+            updated.body.options.get("silenced").is_some(),
             "defaults refilled after options replaced"
         );
 
@@ -225,8 +231,8 @@ async fn unknown_fields_survive_read_and_write_back() {
         let reread = client.get_monitor(id).await.expect("reread");
         assert_eq!(reread.extra["draft_status"], "published");
         assert_eq!(reread.extra["restricted_roles"], json!(["role-1"]));
-        assert_eq!(reread.options, read.options);
-        assert_eq!(written.options, read.options);
+        assert_eq!(reread.body.options, read.body.options);
+        assert_eq!(written.body.options, read.body.options);
         emulator.shutdown().await;
     })
     .await;
@@ -572,13 +578,14 @@ async fn lost_answers_to_update_and_delete_are_retried() {
             .await
             .expect("created");
         let id = monitor.id.expect("id");
-        monitor.name = "renamed".into();
+        monitor.body.name = "renamed".into();
         emulator.script_fates([Fate::DropAfterCommit]);
         assert_eq!(
             client
                 .update_monitor(id, &monitor)
                 .await
                 .expect("retried")
+                .body
                 .name,
             "renamed"
         );
@@ -649,7 +656,7 @@ async fn state_file_survives_restarts() {
         let second = start(config).await;
         let client = client_for(&second, fast_options());
         assert_eq!(
-            client.get_monitor(id).await.expect("still there").name,
+            client.get_monitor(id).await.expect("still there").body.name,
             "kept"
         );
         let next = client
@@ -679,7 +686,7 @@ async fn hand_edits_behind_the_api_are_visible() {
             monitor.insert("name".into(), json!("edited in the UI"));
         }));
         let fetched = client.get_monitor(id).await.expect("fetched");
-        assert_eq!(fetched.name, "edited in the UI");
+        assert_eq!(fetched.body.name, "edited in the UI");
         assert_ne!(fetched.modified, created.modified);
         assert!(!emulator.edit_monitor(424242, |_| {}));
         emulator.shutdown().await;
@@ -894,7 +901,7 @@ async fn a_create_past_the_last_id_is_refused_not_given_a_used_id() {
             .get_monitor(last.id.expect("id"))
             .await
             .expect("kept");
-        assert_eq!(kept.name, "last", "the last monitor was replaced");
+        assert_eq!(kept.body.name, "last", "the last monitor was replaced");
         emulator.shutdown().await;
         let _ = std::fs::remove_dir_all(dir);
     })

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use monc::datadog::{Client, ClientOptions, Credentials, Monitor};
 use monc::load::LoadOptions;
 use monc::plan::live::plan_against_org;
-use monc::plan::{Ownership, Plan, desired_monitors};
+use monc::plan::{Ownership, Plan};
 use monc::sync::{ApplyOptions, Report, apply};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
@@ -107,10 +107,7 @@ pub fn ownership() -> Ownership {
 pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
     assert!(!checked.diagnostics.has_errors(), "config has errors");
-    desired_monitors(&checked)
-        .into_iter()
-        .map(|d| d.key)
-        .collect()
+    checked.emitted.iter().map(|d| d.key.to_string()).collect()
 }
 
 /// An emulator on a free loopback port and a client for it.
@@ -145,8 +142,7 @@ pub async fn plan_tenants(
 ) -> Result<(Plan, Vec<Monitor>), String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
     assert!(!checked.diagnostics.has_errors(), "config has errors");
-    let desired = desired_monitors(&checked);
-    let org = plan_against_org(client, &desired, &ownership(), tenants)
+    let org = plan_against_org(client, &checked, &ownership(), tenants)
         .await
         .map_err(|e| e.to_string())?;
     Ok((org.plan, org.wire))

@@ -48,10 +48,10 @@ fn said(output: &Output) -> String {
 /// The option values of `monitor`, as numbers compare and without the defaults the API fills
 /// in, nor the options it adds on its own (`avalanche_window`) unless `published` sets them.
 fn comparable_options(monitor: &Monitor, published: &Monitor) -> Value {
-    let mut options = monc::plan::normalize::normalize_options(&monitor.options);
+    let mut options = monc::plan::normalize::normalize_options(&monitor.body.options);
     options.retain(|key, _| {
         !monc::plan::normalize::SERVER_FILLED.contains(&key.as_str())
-            || published.options.contains_key(key)
+            || published.body.options.contains_key(key)
     });
     serde_json::to_value(options).expect("options")
 }
@@ -82,8 +82,10 @@ async fn published_monitors_import_validate_sync_and_diff_clean() {
 async fn documented_monitor_of_every_type_and_form_imports_validates_syncs_and_diffs_clean() {
     let documented = fixtures("documented-monitors");
     let published = read_export(&documented).expect("fixtures");
-    let types: std::collections::BTreeSet<&str> =
-        published.iter().map(|m| m.monitor_type.as_str()).collect();
+    let types: std::collections::BTreeSet<&str> = published
+        .iter()
+        .map(|m| m.body.monitor_type.as_str())
+        .collect();
     for documented_type in DOCUMENTED_TYPES {
         assert!(
             types.contains(documented_type),
@@ -123,8 +125,8 @@ async fn round_trip_reads_back_as_published(name: &str, published_dir: &Path) {
     assert_eq!(live.len(), published.len());
     let mut mismatches = Vec::new();
     for original in &published {
-        let Some(read_back) = live.iter().find(|m| m.name == original.name) else {
-            mismatches.push(format!("{:?}: not in the org", original.name));
+        let Some(read_back) = live.iter().find(|m| m.body.name == original.body.name) else {
+            mismatches.push(format!("{:?}: not in the org", original.body.name));
             continue;
         };
         mismatches.extend(differences(original, read_back, &published, &live));
@@ -169,27 +171,38 @@ fn differences(
     live: &[Monitor],
 ) -> Vec<String> {
     let mut found = Vec::new();
-    if !same_type(&read_back.monitor_type, &original.monitor_type) {
+    if !same_type(&read_back.body.monitor_type, &original.body.monitor_type) {
         found.push(format!(
             "{:?}: type {:?}",
-            original.name, read_back.monitor_type
+            original.body.name, read_back.body.monitor_type
         ));
     }
     let query = expected_query(original, published, live);
-    if compact(&read_back.query) != compact(&query) {
-        found.push(format!("{:?}: query {:?}", original.name, read_back.query));
+    if compact(&read_back.body.query) != compact(&query) {
+        found.push(format!(
+            "{:?}: query {:?}",
+            original.body.name, read_back.body.query
+        ));
     }
-    let message = monc::plan::normalize::strip_marker(&read_back.message);
-    if message.trim_end() != original.message.trim_end() {
-        found.push(format!("{:?}: message", original.name));
+    let message = monc::plan::normalize::strip_marker(&read_back.body.message);
+    if message.trim_end() != original.body.message.trim_end() {
+        found.push(format!("{:?}: message", original.body.name));
     }
-    if !original.tags.iter().all(|t| read_back.tags.contains(t)) {
-        found.push(format!("{:?}: tags {:?}", original.name, read_back.tags));
+    if !original
+        .body
+        .tags
+        .iter()
+        .all(|t| read_back.body.tags.contains(t))
+    {
+        found.push(format!(
+            "{:?}: tags {:?}",
+            original.body.name, read_back.body.tags
+        ));
     }
-    if read_back.priority != original.priority {
+    if read_back.body.priority != original.body.priority {
         found.push(format!(
             "{:?}: priority {:?}",
-            original.name, read_back.priority
+            original.body.name, read_back.body.priority
         ));
     }
     let (read_back_options, published_options) = (
@@ -199,7 +212,7 @@ fn differences(
     if read_back_options != published_options {
         found.push(format!(
             "{:?}: options {read_back_options} vs published {published_options}",
-            original.name
+            original.body.name
         ));
     }
     found
@@ -208,18 +221,18 @@ fn differences(
 /// The query `original` must read back with: a composite names its members by the IDs the org
 /// gave them, so each published member ID becomes the live ID of the monitor of the same name.
 fn expected_query(original: &Monitor, published: &[Monitor], live: &[Monitor]) -> String {
-    if original.monitor_type != "composite" {
-        return original.query.clone();
+    if original.body.monitor_type != "composite" {
+        return original.body.query.clone();
     }
     let live_id = |published_id: &str| {
         let member = published
             .iter()
             .find(|m| m.id.is_some_and(|id| id.to_string() == published_id))?;
-        live.iter().find(|m| m.name == member.name)?.id
+        live.iter().find(|m| m.body.name == member.body.name)?.id
     };
     let mut query = String::new();
     let mut digits = String::new();
-    for c in original.query.chars().chain(std::iter::once(' ')) {
+    for c in original.body.query.chars().chain(std::iter::once(' ')) {
         if c.is_ascii_digit() {
             digits.push(c);
             continue;

@@ -135,7 +135,7 @@ fn a_project_with_crlf_line_endings_checks_and_compiles_like_its_lf_twin() {
         .monitor("l3/errors/acme")
         .expect("compiled monitor");
     assert_eq!(
-        errors.message,
+        errors.body.message,
         "Errors on {{host.name}}\nSee the runbook.\n"
     );
 }

@@ -102,7 +102,12 @@ fn monitors(dir: &Path) -> Vec<(String, String, String, Vec<String>)> {
         .iter()
         .map(|m| {
             let suppressors = m.suppressed_by.iter().map(|r| r.key.clone()).collect();
-            (m.key.clone(), m.name.clone(), m.query.clone(), suppressors)
+            (
+                m.key.to_string(),
+                m.body.name.clone(),
+                m.body.query.clone(),
+                suppressors,
+            )
         })
         .collect()
 }

@@ -5,10 +5,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use monc::datadog::Monitor;
+use monc::emit::EmittedMonitor;
 use monc::import::{self, Destination, Import, Settings};
 use monc::load::LoadOptions;
+use monc::model::MonitorBody;
+use monc::plan::Definition;
 use monc::plan::live::live_from_wire;
-use monc::plan::{Definition, DesiredMonitor, desired_monitors};
 use serde_json::json;
 
 const MONC_HCL: &str = r#"tiers = ["L0", "L2", "L3"]
@@ -34,7 +36,7 @@ fn import_and_compile(
     dir: &Path,
     monitors: &[Monitor],
     detect: Option<&str>,
-) -> (Import, Vec<DesiredMonitor>) {
+) -> (Import, Vec<EmittedMonitor>) {
     let (model, _) = monc::load::load(&LoadOptions::in_dir(dir)).expect("project loads");
     let mut settings = Settings::for_project(&model, "a test", &[]);
     settings.detect_tenants = detect.map(String::from);
@@ -57,7 +59,7 @@ fn import_and_compile(
         errors.is_empty(),
         "generated HCL has errors: {errors:#?}\n{text}"
     );
-    (imported, desired_monitors(&checked))
+    (imported, checked.emitted)
 }
 
 fn definition_of(monitor: &Monitor) -> Definition {
@@ -67,24 +69,22 @@ fn definition_of(monitor: &Monitor) -> Definition {
 }
 
 /// Asserts `desired` is `original` plus exactly the tags monc adds.
-fn assert_same(original: &Monitor, desired: &DesiredMonitor, added_tags: &[String]) {
+fn assert_same(original: &Monitor, desired: &EmittedMonitor, added_tags: &[String]) {
     let want = definition_of(original);
     let got = Definition::of_desired(desired);
-    let tags = |d: &Definition| d.tags.iter().cloned().collect::<BTreeSet<_>>();
+    let tags = |d: &Definition| d.body.tags.iter().cloned().collect::<BTreeSet<_>>();
     let mut expected_tags = tags(&want);
     expected_tags.extend(added_tags.iter().cloned());
-    assert_eq!(tags(&got), expected_tags, "tags of {}", original.name);
+    assert_eq!(tags(&got), expected_tags, "tags of {}", original.body.name);
+    let without_tags = |d: Definition| MonitorBody {
+        tags: vec![],
+        ..d.body
+    };
     assert_eq!(
-        Definition {
-            tags: vec![],
-            ..got
-        },
-        Definition {
-            tags: vec![],
-            ..want
-        },
+        without_tags(got),
+        without_tags(want),
         "{}",
-        original.name
+        original.body.name
     );
 }
 
@@ -108,7 +108,7 @@ fn adopted_keys(imported: &Import) -> HashMap<i64, String> {
         .collect()
 }
 
-fn desired_by_key(desired: &[DesiredMonitor]) -> HashMap<&str, &DesiredMonitor> {
+fn desired_by_key(desired: &[EmittedMonitor]) -> HashMap<&str, &EmittedMonitor> {
     desired.iter().map(|d| (d.key.as_str(), d)).collect()
 }
 
@@ -197,17 +197,26 @@ fn suppression_composites_become_suppressed_by() {
     // with the composite's handles, which its message already names.
     let composite = by_key["l3/api_errors/composite"];
     assert_eq!(
-        Definition::of_desired(composite).query,
+        Definition::of_desired(composite).body.query,
         "l3/api_errors && !l2/db_down && !l2/network_down"
     );
-    assert_eq!(composite.message, "API errors @pagerduty-api @slack-api");
-    assert_eq!(composite.name, "API errors (paging)");
+    assert_eq!(
+        composite.body.message,
+        "API errors @pagerduty-api @slack-api"
+    );
+    assert_eq!(composite.body.name, "API errors (paging)");
     // The raw monitor keeps its query, options, name and message (`raw = {}`): adopting it
     // changes nothing but monc's tags and marker (issue 22).
     let raw = Definition::of_desired(by_key["l3/api_errors"]);
     let original = definition_of(&api);
-    assert_eq!((raw.query, raw.options), (original.query, original.options));
-    assert_eq!((raw.name, raw.message), (original.name, original.message));
+    assert_eq!(
+        (raw.body.query, raw.body.options),
+        (original.body.query, original.body.options)
+    );
+    assert_eq!(
+        (raw.body.name, raw.body.message),
+        (original.body.name, original.body.message)
+    );
 
     // Another shape stays a composite, over symbolic references.
     let either = imported
@@ -223,11 +232,11 @@ fn suppression_composites_become_suppressed_by() {
     let either = by_key["l3/either_down"];
     assert!(either.is_composite());
     assert_eq!(
-        either.query.dependencies(),
+        either.body.query.dependencies(),
         ["l2/db_down", "l2/network_down"]
     );
     assert_eq!(
-        Definition::of_desired(either).query,
+        Definition::of_desired(either).body.query,
         "l2/db_down || l2/network_down"
     );
 
@@ -374,14 +383,14 @@ fn detect_tenants_folds_monitors_that_page_through_a_composite() {
         assert_eq!(adopted[&(200 + i as i64)], format!("{key}/composite"));
         let composite = by_key[format!("{key}/composite").as_str()];
         assert_eq!(
-            Definition::of_desired(composite).query,
+            Definition::of_desired(composite).body.query,
             format!("{key} && !l2/db_down")
         );
         assert_eq!(
-            composite.message,
+            composite.body.message,
             format!("API errors for {t} @slack-{t}-oncall")
         );
-        assert_eq!(composite.name, format!("[{t}] API errors (paging)"));
+        assert_eq!(composite.body.name, format!("[{t}] API errors (paging)"));
     }
     assert!(imported.not_folded.is_empty(), "{:?}", imported.not_folded);
 }
@@ -456,7 +465,7 @@ fn monitors_negated_in_a_kept_composite_go_one_tier_lower() {
         &added_tags("l2", "l2/db_down", &[]),
     );
     assert_eq!(
-        Definition::of_desired(by_key["l3/api_degraded"]).query,
+        Definition::of_desired(by_key["l3/api_degraded"]).body.query,
         "(l3/errors || l3/latency) && !l2/db_down"
     );
 }
@@ -492,7 +501,7 @@ fn terraform_pages(tenants: &[&str]) -> Vec<Monitor> {
             &format!("({errors} || {latency}) && !2 && !1"),
             &format!("API of {t} degraded @slack-{t}"),
         );
-        page.tags = vec![format!("tenant:{t}")];
+        page.body.tags = vec![format!("tenant:{t}")];
         monitors.push(page);
     }
     monitors
@@ -522,11 +531,11 @@ fn detect_tenants_folds_composites_kept_as_written() {
         let key = format!("l3/api_degraded/{t}");
         assert_eq!(adopted[&(300 + i as i64)], key);
         assert_eq!(
-            Definition::of_desired(by_key[key.as_str()]).query,
+            Definition::of_desired(by_key[key.as_str()]).body.query,
             format!("(l3/errors/{t} || l3/latency/{t}) && !l2/db_down && !l2/region_degraded")
         );
         assert_eq!(
-            by_key[key.as_str()].message,
+            by_key[key.as_str()].body.message,
             format!("API of {t} degraded @slack-{t}")
         );
     }
@@ -562,7 +571,7 @@ fn a_composite_naming_a_monitor_with_a_tenant_in_its_name_is_not_folded() {
     let mut monitors = terraform_pages(&["acme", "globex", "initech"]);
     for m in &mut monitors {
         if m.id == Some(2) {
-            m.name = "Shared acme-wide DB".into();
+            m.body.name = "Shared acme-wide DB".into();
         }
     }
     let dir = project("tenant-composites-unclean");

@@ -180,7 +180,7 @@ async fn a_second_restore_changes_nothing() {
     let mut ids: Vec<(bool, i64)> = backup
         .monitors
         .iter()
-        .map(|m| (m.monitor_type != "composite", m.id.expect("id")))
+        .map(|m| (m.body.monitor_type != "composite", m.id.expect("id")))
         .collect();
     ids.sort();
     for (_, id) in ids {

@@ -535,8 +535,7 @@ async fn a_lost_create_is_never_matched_to_another_projects_monitor() {
     std::fs::write(&settings, format!("project = \"second\"\n{text}")).expect("write");
     let checked = monc::check(&monc::load::LoadOptions::in_dir(&dir)).expect("loads");
     let ownership = monc::plan::Ownership::of(&checked.model.project);
-    let desired = monc::plan::desired_monitors(&checked);
-    let org = monc::plan::live::plan_against_org(&client, &desired, &ownership, &[])
+    let org = monc::plan::live::plan_against_org(&client, &checked, &ownership, &[])
         .await
         .expect("plan");
     let one_at_a_time = monc::datadog::Client::new(

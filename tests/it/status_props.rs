@@ -190,9 +190,9 @@ fn the_reference_composites_page_in_the_emulator_as_monc_test_says() {
         .map(|m| common::id_of(&org.emulator, &m.key))
         .collect();
     let raw: Vec<usize> = (0..graph.monitors.len())
-        .filter(|&i| graph.monitors[i].monitor_type != "composite")
+        .filter(|&i| graph.monitors[i].body.monitor_type != "composite")
         .collect();
-    let multi = |i: usize| graph.monitors[i].query.contains(" by {");
+    let multi = |i: usize| graph.monitors[i].body.query.contains(" by {");
     let groups = ["resource_name:/login", "resource_name:/checkout"];
     let per_monitor = move |i: usize| -> BoxedStrategy<Status> {
         if multi(i) {
@@ -241,14 +241,14 @@ fn the_reference_composites_page_in_the_emulator_as_monc_test_says() {
             .filter(|p| {
                 graph
                     .monitor(&p.key)
-                    .is_none_or(|m| m.monitor_type == "composite")
+                    .is_none_or(|m| m.body.monitor_type == "composite")
             })
             .map(|p| (p.key.clone(), p.group.clone(), p.state.name().to_owned()))
             .collect();
         let actual: BTreeSet<(String, Option<String>, String)> = org
             .listed("managed-by:monc")
             .iter()
-            .filter(|m| m.monitor_type == "composite")
+            .filter(|m| m.body.monitor_type == "composite")
             .flat_map(|m| {
                 let key = common::key_of(&serde_json::to_value(m).unwrap_or(Value::Null))
                     .unwrap_or_default();

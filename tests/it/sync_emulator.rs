@@ -542,3 +542,21 @@ async fn validation_reports_its_progress() {
     assert_eq!(seen.last(), Some(&(validation.checked, validation.checked)));
     assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
 }
+
+/// A staged rollout never writes half of a monitor/composite pair: a shared monitor it writes
+/// because a tenant's composite needs it pages through its own composite, written with it.
+#[tokio::test]
+async fn a_tenant_rollout_writes_every_monitor_with_its_composite() {
+    let dir = common::reference_copy("sync", "only-pairs");
+    let (emulator, client) = start().await;
+    sync(&dir, &client, false, &["acme".to_string()]).await;
+    let keys = keys_in_org(&emulator);
+    let desired = common::desired_keys(&dir);
+    for key in &keys {
+        let composite = format!("{key}/composite");
+        assert!(
+            !desired.contains(&composite) || keys.contains(&composite),
+            "{key} was written without {composite}: {keys:?}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use monc::datadog::Client;
+use monc::model::MonitorBody;
 use monc::output::plan::render_human;
 use monc::plan::{Action, Drift, LiveMonitor, plan};
 use monc_emulator::{EmulatorConfig, EmulatorHandle, FaultConfig};
@@ -92,13 +93,13 @@ async fn a_composite_monc_does_not_own_keeps_both_halves_of_the_pair() {
 fn live(id: i64, key: &str, monitor_type: &str, query: &str) -> LiveMonitor {
     LiveMonitor {
         id,
-        name: key.into(),
-        monitor_type: monitor_type.into(),
-        query: query.into(),
-        message: String::new(),
-        tags: vec!["managed-by:monc".into(), format!("monc-key:{key}")],
-        options: Default::default(),
-        priority: None,
+        body: MonitorBody {
+            name: key.into(),
+            monitor_type: monitor_type.into(),
+            query: query.into(),
+            tags: vec!["managed-by:monc".into(), format!("monc-key:{key}")],
+            ..MonitorBody::default()
+        },
         modified: None,
         creator: None,
     }
@@ -375,7 +376,7 @@ async fn restore_twice_creates_each_monitor_once() {
     let mut ids: Vec<(bool, i64)> = backup
         .monitors
         .iter()
-        .map(|m| (m.monitor_type != "composite", m.id.expect("id")))
+        .map(|m| (m.body.monitor_type != "composite", m.id.expect("id")))
         .collect();
     ids.sort();
     for (_, id) in ids {

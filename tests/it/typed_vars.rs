@@ -91,20 +91,20 @@ fn values_are_converted_to_their_type_and_defaults_filled_in() {
     };
     let acme = monitor("l3/errors/acme");
     assert_eq!(
-        acme.query,
+        acme.body.query,
         "avg(last_5m):avg:errors{service:acme-api} > 0.1"
     );
-    assert_eq!(acme.name, "[acme] errors (on, 127)");
+    assert_eq!(acme.body.name, "[acme] errors (on, 127)");
     assert_eq!(
-        acme.options["thresholds"]["critical"],
+        acme.body.options["thresholds"]["critical"],
         serde_json::json!(0.1)
     );
     let globex = monitor("l3/errors/globex");
     assert_eq!(
-        globex.query,
+        globex.body.query,
         "avg(last_5m):avg:errors{service:globex-api} > 0.05"
     );
-    assert_eq!(globex.name, "[globex] errors (off, 127)");
+    assert_eq!(globex.body.name, "[globex] errors (off, 127)");
 }
 
 /// `monc validate` of a project whose schema is in a file of tenants/: the exit code, and the
@@ -259,7 +259,7 @@ tenant_vars {
         .find(|m| m.key == "l3/errors/acme")
         .expect("acme's monitor");
     assert_eq!(
-        acme.query,
+        acme.body.query,
         "avg(last_5m):avg:errors{service:acme-api} > 0.05"
     );
 }

@@ -1,25 +1,22 @@
-//! The monitors the org should hold, as Datadog will store them, derived from the checked graph.
+//! The emit stage: the final list of monitors the org should hold, as Datadog will store them,
+//! built once from the checked graph. Everything monc generates is decided here: the ` (raw)`
+//! name and the "Pages through" line of a monitor that pages through a composite, the
+//! `Notify:` line, the ownership tags, and the composites with the options they copy from their
+//! monitor. [`crate::plan`] only compares these bodies with the live ones.
 
-use serde_json::{Map as JsonMap, Value as Json};
+use serde_json::Map as JsonMap;
 
-use crate::Checked;
 use crate::compile::{CompiledMonitor, Instance};
-use crate::graph::Composite;
-use crate::model::{COMPOSITE_TYPE, Model, MonitorKey};
+use crate::graph::{Composite, MonitorGraph};
+use crate::model::{COMPOSITE_TYPE, Model, MonitorBody, MonitorKey};
 use crate::query::{CompositeExpr, Operand};
 
-/// A monitor as monc wants it in Datadog.
+/// A monitor as monc wants it in Datadog: its key and its body (the message without the
+/// ownership marker, which sync adds when it writes).
 #[derive(Debug, Clone, PartialEq)]
-pub struct DesiredMonitor {
-    pub key: String,
-    pub name: String,
-    pub monitor_type: String,
-    pub query: Query,
-    /// The message without the ownership marker (added when written).
-    pub message: String,
-    pub tags: Vec<String>,
-    pub options: JsonMap<String, Json>,
-    pub priority: Option<i64>,
+pub struct EmittedMonitor {
+    pub key: MonitorKey,
+    pub body: MonitorBody<Query>,
     pub tier: String,
     pub tenant: Option<String>,
     pub cluster: Option<String>,
@@ -34,8 +31,8 @@ pub struct DesiredMonitor {
 pub enum Query {
     Plain(String),
     Composite {
-        target: String,
-        suppressors: Vec<String>,
+        target: MonitorKey,
+        suppressors: Vec<MonitorKey>,
     },
     /// A composite written by hand, its monitor references resolved to keys
     /// ([`Operand::Key`]); numeric IDs stay as written.
@@ -63,7 +60,7 @@ impl Query {
                 target,
                 suppressors,
             } => {
-                let key = |key: &String| Operand::Key(key.clone());
+                let key = |key: &MonitorKey| Operand::Key(key.to_string());
                 CompositeExpr::suppression(key(target), suppressors.iter().map(key))
                     .render(&operand)
             }
@@ -89,70 +86,79 @@ impl Query {
                 target,
                 suppressors,
             } => std::iter::once(target.as_str())
-                .chain(suppressors.iter().map(String::as_str))
+                .chain(suppressors.iter().map(MonitorKey::as_str))
                 .collect(),
         }
     }
 }
 
-impl DesiredMonitor {
-    pub fn is_composite(&self) -> bool {
-        matches!(self.query, Query::Composite { .. } | Query::Expr(_))
+impl Default for Query {
+    fn default() -> Query {
+        Query::Plain(String::new())
     }
 }
 
-/// Every desired monitor, raw monitors before the composites built on them.
-pub fn desired_monitors(checked: &Checked) -> Vec<DesiredMonitor> {
-    let graph = &checked.graph;
-    let model = &checked.model;
-    let mut desired: Vec<DesiredMonitor> = graph
+impl EmittedMonitor {
+    pub fn is_composite(&self) -> bool {
+        matches!(self.body.query, Query::Composite { .. } | Query::Expr(_))
+    }
+}
+
+/// Every monitor of the project, raw monitors before the composites built on them.
+pub fn emit(model: &Model, graph: &MonitorGraph) -> Vec<EmittedMonitor> {
+    let mut emitted: Vec<EmittedMonitor> = graph
         .monitors
         .iter()
         .enumerate()
         .map(|(i, m)| raw_monitor(model, m, graph.pager_of(i)))
         .collect();
     for composite in &graph.composites {
-        desired.push(composite_monitor(model, &graph.monitors, composite));
+        emitted.push(composite_monitor(model, &graph.monitors, composite));
     }
-    desired
+    emitted
 }
 
 /// A monitor as written; one that pages through a composite (generated, or a `page`) carries
 /// no handles and says where to look.
-fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) -> DesiredMonitor {
+fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) -> EmittedMonitor {
     let (name, message) = if let Some(pager) = pager {
         let note =
             format!("Pages through `{pager}`, which is silent while a lower-tier monitor alerts.");
         match &monitor.raw_text {
             Some(own) => (
-                own.name.clone().unwrap_or_else(|| monitor.name.clone()),
+                own.name
+                    .clone()
+                    .unwrap_or_else(|| monitor.body.name.clone()),
                 own.message
                     .clone()
-                    .unwrap_or_else(|| monitor.message.trim_end().to_string()),
+                    .unwrap_or_else(|| monitor.body.message.trim_end().to_string()),
             ),
             None => (
-                format!("{} (raw)", monitor.name),
-                join_paragraphs(&monitor.message, &note),
+                format!("{} (raw)", monitor.body.name),
+                join_paragraphs(&monitor.body.message, &note),
             ),
         }
     } else {
         (
-            monitor.name.clone(),
-            with_handles(&monitor.message, &monitor.notify),
+            monitor.body.name.clone(),
+            with_handles(&monitor.body.message, &monitor.notify),
         )
     };
-    DesiredMonitor {
-        key: monitor.key.clone(),
-        name,
-        monitor_type: monitor.monitor_type.clone(),
-        query: match &monitor.composite {
+    let written = monitor
+        .body
+        .clone()
+        .map_query(|query| match &monitor.composite {
             Some(expr) => Query::Expr(expr.clone()),
-            None => Query::Plain(monitor.query.clone()),
+            None => Query::Plain(query),
+        });
+    EmittedMonitor {
+        key: monitor.key.clone(),
+        body: MonitorBody {
+            name,
+            message,
+            tags: ownership_tags(model, monitor, &monitor.key),
+            ..written
         },
-        message,
-        tags: ownership_tags(model, monitor, &monitor.key),
-        options: monitor.options.clone(),
-        priority: monitor.priority,
         tier: model.project.tiers[monitor.tier].clone(),
         tenant: tenant_name(model, monitor.instance),
         cluster: cluster_name(model, monitor.instance),
@@ -164,9 +170,9 @@ fn composite_monitor(
     model: &Model,
     monitors: &[CompiledMonitor],
     composite: &Composite,
-) -> DesiredMonitor {
+) -> EmittedMonitor {
     let target = &monitors[composite.target];
-    let suppressors: Vec<String> = composite
+    let suppressors: Vec<MonitorKey> = composite
         .suppressors
         .iter()
         .map(|&s| monitors[s].key.clone())
@@ -178,36 +184,38 @@ fn composite_monitor(
         "notify_no_data",
         "include_tags",
     ] {
-        if let Some(value) = target.options.get(key) {
+        if let Some(value) = target.body.options.get(key) {
             options.insert(key.into(), value.clone());
         }
     }
     if let Some(own) = &target.composite_text.options {
         options = own.clone();
     }
-    DesiredMonitor {
+    EmittedMonitor {
         key: composite.key.clone(),
-        name: target
-            .composite_text
-            .name
-            .clone()
-            .unwrap_or_else(|| target.name.clone()),
-        monitor_type: COMPOSITE_TYPE.into(),
-        query: Query::Composite {
-            target: target.key.clone(),
-            suppressors,
-        },
-        message: with_handles(
-            target
+        body: MonitorBody {
+            name: target
                 .composite_text
-                .message
-                .as_deref()
-                .unwrap_or(&target.message),
-            &target.notify,
-        ),
-        tags: ownership_tags(model, target, &composite.key),
-        options,
-        priority: target.priority,
+                .name
+                .clone()
+                .unwrap_or_else(|| target.body.name.clone()),
+            monitor_type: COMPOSITE_TYPE.into(),
+            query: Query::Composite {
+                target: target.key.clone(),
+                suppressors,
+            },
+            message: with_handles(
+                target
+                    .composite_text
+                    .message
+                    .as_deref()
+                    .unwrap_or(&target.body.message),
+                &target.notify,
+            ),
+            tags: ownership_tags(model, target, &composite.key),
+            options,
+            priority: target.body.priority,
+        },
         tier: model.project.tiers[target.tier].clone(),
         tenant: tenant_name(model, target.instance),
         cluster: cluster_name(model, target.instance),
@@ -226,7 +234,7 @@ fn moved_from(model: &Model, monitor: &CompiledMonitor) -> Vec<String> {
 }
 
 fn ownership_tags(model: &Model, monitor: &CompiledMonitor, key: &str) -> Vec<String> {
-    let mut tags = monitor.tags.clone();
+    let mut tags = monitor.body.tags.clone();
     tags.push(model.project.owner_tag.clone());
     tags.push(format!("{}:{key}", model.project.key_tag));
     if let Some(name) = &model.project.name {
