@@ -78,7 +78,7 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, ExitCode> {
 }
 
 /// `--output FILE` can be created: its directory exists and FILE is not a directory.
-fn check_output_file(path: &Path) -> Result<(), String> {
+pub(super) fn check_output_file(path: &Path) -> Result<(), String> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

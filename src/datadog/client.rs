@@ -205,13 +205,13 @@ impl Listing {
 
 /// Whether repeating a request is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Repeat {
+pub(super) enum Repeat {
     Safe,
     /// Repeating after a lost answer could apply it twice (create).
     Unsafe,
 }
 
-struct Call {
+pub(super) struct Call {
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -221,7 +221,7 @@ struct Call {
 }
 
 /// A complete answer from the server.
-struct Reply {
+pub(super) struct Reply {
     status: StatusCode,
     body: Vec<u8>,
     /// Where a redirect pointed (never followed).
@@ -479,10 +479,12 @@ impl Client {
     }
 
     /// monc's local emulator only (`POST /monc-emulator/v1/states`, a path Datadog does not
-    /// have): each `(id, group, state)` holds from now on, all within one evaluation cycle.
+    /// have): each `(id, group, state)` holds from now on (or from `at_ms`, milliseconds since
+    /// the epoch: a drill laying down history), all within one evaluation cycle.
     pub async fn set_emulator_states(
         &self,
         states: &[(i64, Option<String>, String)],
+        at_ms: Option<i64>,
     ) -> Result<(), ApiError> {
         let states: Vec<Value> = states
             .iter()
@@ -495,7 +497,7 @@ impl Client {
             "/monc-emulator/v1/states".into(),
             Repeat::Safe,
         )
-        .body(serde_json::json!({ "states": states }));
+        .body(serde_json::json!({ "states": states, "at_ms": at_ms }));
         self.json::<Value>(call).await.map(|_| ())
     }
 
@@ -537,7 +539,7 @@ impl Client {
         call.decode(&body)
     }
 
-    fn expect_success(&self, call: &Call, reply: Reply) -> Result<Vec<u8>, ApiError> {
+    pub(super) fn expect_success(&self, call: &Call, reply: Reply) -> Result<Vec<u8>, ApiError> {
         if reply.status.is_success() {
             return Ok(reply.body);
         }
@@ -553,7 +555,7 @@ impl Client {
     /// Sends `call` until it gets an answer worth returning: waits out 429s until the reset,
     /// retries 5xx, timeouts and transport errors with capped exponential backoff, all before
     /// the call's deadline. Never retries other 4xx, never follows a redirect.
-    async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
+    pub(super) async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
         let started = Instant::now();
         let mut state = RetryState {
             started,
@@ -814,7 +816,7 @@ impl Client {
 }
 
 impl Call {
-    fn new(method: Method, path: String, repeat: Repeat) -> Self {
+    pub(super) fn new(method: Method, path: String, repeat: Repeat) -> Self {
         Call {
             method,
             path,
@@ -825,7 +827,7 @@ impl Call {
         }
     }
 
-    fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
+    pub(super) fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
         self.query = query;
         self
     }
@@ -875,7 +877,7 @@ impl Call {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
+    pub(super) fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
         serde_json::from_slice(body).map_err(|error| ApiError::Decode {
             method: self.method.to_string(),
             path: self.path.clone(),
@@ -891,7 +893,7 @@ impl Call {
         }
     }
 
-    fn inconsistent(&self, message: String) -> ApiError {
+    pub(super) fn inconsistent(&self, message: String) -> ApiError {
         ApiError::Inconsistent {
             method: self.method.to_string(),
             path: self.path.clone(),
