@@ -220,13 +220,14 @@ fn parse_time(text: &str, now_ms: i64) -> Option<i64> {
             return Some(now_ms);
         }
         let amount = rest.strip_prefix('-')?;
-        let (number, unit) = amount.split_at(amount.len().checked_sub(1)?);
+        let unit = amount.chars().last()?;
+        let number = &amount[..amount.len() - unit.len_utf8()];
         let seconds: i64 = match unit {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            "w" => 7 * 86_400,
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
             _ => return None,
         };
         return now_ms.checked_sub(number.parse::<i64>().ok()?.checked_mul(seconds * 1000)?);
@@ -259,7 +260,7 @@ fn iso_millis(text: &str) -> Option<i64> {
                 _ => return None,
             };
             let hours: i64 = zone.get(1..3)?.parse().ok()?;
-            let minutes: i64 = zone.get(zone.len() - 2..)?.parse().ok()?;
+            let minutes: i64 = zone.get(zone.len().checked_sub(2)?..)?.parse().ok()?;
             sign * (hours * 3600 + minutes * 60)
         }
     };
@@ -480,6 +481,8 @@ mod tests {
             Some(1_655_744_852_000)
         );
         assert_eq!(parse_time("yesterday", now), None);
+        assert_eq!(parse_time("now-é", now), None);
+        assert_eq!(parse_time("2020-09-17T11:48:36+", now), None);
     }
 
     #[test]
