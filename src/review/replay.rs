@@ -80,9 +80,7 @@ impl<'a> Replay<'a> {
             graph,
             tenant_of,
             dependents: dependents(graph),
-            suppressor: (0..graph.monitors.len())
-                .map(|i| graph.composites.iter().any(|c| c.suppressors.contains(&i)))
-                .collect(),
+            suppressor: suppressors(graph),
             statuses: HashMap::new(),
             notifying: HashMap::new(),
             pending: BTreeSet::new(),
@@ -151,12 +149,24 @@ impl<'a> Replay<'a> {
     /// Groups of `pager` that start notifying now; remembers what notifies.
     fn new_pages(&mut self, pager: usize, suppression: bool) -> u64 {
         let outcome = simulate::outcome_of(self.graph, &self.statuses, pager, suppression);
-        let now: BTreeSet<Option<String>> = outcome.pages.into_iter().map(|p| p.group).collect();
         let before = self
             .notifying
-            .insert((pager, suppression), now.clone())
+            .remove(&(pager, suppression))
             .unwrap_or_default();
-        now.difference(&before).count() as u64
+        let mut now: BTreeSet<Option<String>> =
+            outcome.pages.into_iter().map(|p| p.group).collect();
+        // A composite whose result is No Data (and that does not notify on it) keeps its last
+        // known state: an alert it was in goes on, and coming back is no new page.
+        now.extend(
+            outcome
+                .no_data
+                .into_iter()
+                .map(|silent| silent.group)
+                .filter(|group| before.contains(group)),
+        );
+        let new = now.difference(&before).count() as u64;
+        self.notifying.insert((pager, suppression), now);
+        new
     }
 
     fn count(&mut self, pager: usize, without: u64, with: u64) {
@@ -191,11 +201,14 @@ impl<'a> Replay<'a> {
         if self.open_incidents.contains_key(&pager) {
             return Some(pager);
         }
-        let mut suppressors: Vec<usize> = self
-            .graph
-            .composite_for(pager)
-            .map(|c| c.suppressors.clone())
-            .unwrap_or_default();
+        let mut suppressors: Vec<usize> = match self.graph.composite_for(pager) {
+            Some(composite) => composite.suppressors.clone(),
+            None => self
+                .graph
+                .page_parts_of(pager)
+                .map(|parts| parts.suppressors.clone())
+                .unwrap_or_default(),
+        };
         suppressors.sort_by_key(|&s| (self.graph.monitors[s].tier, s));
         suppressors
             .into_iter()
@@ -230,6 +243,19 @@ impl<'a> Replay<'a> {
             }
         }
     }
+}
+
+/// Whether each monitor suppresses another (through a composite or a page).
+fn suppressors(graph: &MonitorGraph) -> Vec<bool> {
+    let mut suppressor = vec![false; graph.monitors.len()];
+    let through_composites = graph.composites.iter().flat_map(|c| c.suppressors.iter());
+    let through_pages = graph
+        .page_parts()
+        .flat_map(|(_, parts)| parts.suppressors.iter());
+    for &index in through_composites.chain(through_pages) {
+        suppressor[index] = true;
+    }
+    suppressor
 }
 
 /// For each monitor, the monitors whose notification its state can change: itself, the

@@ -62,6 +62,7 @@ mod query_recommended_monitors;
 mod readme;
 mod reliability;
 mod restore;
+mod review;
 mod secrets;
 mod shared_org;
 mod status_emulator;
