@@ -69,6 +69,9 @@ pub struct Suppression {
     /// `None` when nothing would have paged.
     pub reduction_percent: Option<f64>,
     pub by_tenant: BTreeMap<String, TenantPages>,
+    /// Pages with suppression, by the monitor that sent them (a composite, a page, or a monitor
+    /// that pages itself).
+    pub by_pager: BTreeMap<String, u64>,
     pub incidents: Vec<IncidentReview>,
     /// The composites' own triggers in the history, against the replay's pages: each pager
     /// whose two counts differ (empty when they agree or the history has no composite events).
@@ -299,6 +302,12 @@ impl<'a> Reading<'a> {
             pages_with: with,
             reduction_percent: reduction(without, with),
             by_tenant,
+            by_pager: replay
+                .pages_by_pager
+                .iter()
+                .filter(|(_, pages)| **pages > 0)
+                .map(|(k, p)| (k.clone(), *p))
+                .collect(),
             incidents: replay.incidents.iter().map(incident_review).collect(),
             disagreements,
             composite_events_seen: self.composite_events_seen,

@@ -63,6 +63,7 @@ mod readme;
 mod reliability;
 mod restore;
 mod review;
+mod review_props;
 mod secrets;
 mod shared_org;
 mod status_emulator;
