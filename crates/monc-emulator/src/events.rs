@@ -42,8 +42,8 @@ pub struct EventRecord {
     pub at_ms: i64,
     pub monitor_id: i64,
     pub group: String,
-    pub from: String,
-    pub to: String,
+    pub from: Status,
+    pub to: Status,
 }
 
 /// The log, kept sorted by `(at_ms, seq)` so a page is found by binary search.
@@ -92,8 +92,8 @@ impl EventLog {
                 at_ms,
                 monitor_id,
                 group: transition.group.clone(),
-                from: transition.from.as_str().to_owned(),
-                to: transition.to.as_str().to_owned(),
+                from: transition.from,
+                to: transition.to,
             };
             let at = self
                 .records
@@ -363,7 +363,8 @@ fn matches(
 }
 
 /// GUESS (behaviour): the texts, except "alert recovery" (see the module's sources).
-fn transition_type(from: &str, to: &str) -> String {
+fn transition_type(from: Status, to: Status) -> String {
+    let (from, to) = (from.as_str(), to.as_str());
     let triggered = |s: &str| matches!(s, "Alert" | "Warn");
     match to {
         "OK" if from == "No Data" => "no data recovery".into(),
@@ -375,11 +376,11 @@ fn transition_type(from: &str, to: &str) -> String {
 }
 
 /// GUESS (behaviour): see the module's comment.
-fn status(to: &str) -> &'static str {
-    match Status::parse(to) {
-        Some(Status::Alert) => "error",
-        Some(Status::Warn) | Some(Status::NoData) => "warning",
-        _ => "success",
+fn status(to: Status) -> &'static str {
+    match to {
+        Status::Alert => "error",
+        Status::Warn | Status::NoData => "warning",
+        Status::Ok => "success",
     }
 }
 
@@ -392,8 +393,8 @@ fn render(record: &EventRecord, monitor: &dyn Fn(i64) -> Option<Map<String, Valu
         group => vec![group],
     };
     let title = match groups.first() {
-        Some(group) => format!("[{}] {name} on {group}", record.to),
-        None => format!("[{}] {name}", record.to),
+        Some(group) => format!("[{}] {name} on {group}", record.to.as_str()),
+        None => format!("[{}] {name}", record.to.as_str()),
     };
     let priority = stored.get("priority").cloned().unwrap_or(Value::Null);
     let iso = clock::format_micros(record.at_ms * 1000);
@@ -406,7 +407,7 @@ fn render(record: &EventRecord, monitor: &dyn Fn(i64) -> Option<Map<String, Valu
             "tags": text("tags"),
             "attributes": {
                 "timestamp": record.at_ms,
-                "status": status(&record.to),
+                "status": status(record.to),
                 "priority": "normal",
                 "title": title,
                 "source_type_name": "Monitor Alert",
@@ -422,9 +423,9 @@ fn render(record: &EventRecord, monitor: &dyn Fn(i64) -> Option<Map<String, Valu
                     "groups": groups,
                     "priority": priority,
                     "transition": {
-                        "transition_type": transition_type(&record.from, &record.to),
-                        "source_state": record.from,
-                        "destination_state": record.to,
+                        "transition_type": transition_type(record.from, record.to),
+                        "source_state": record.from.as_str(),
+                        "destination_state": record.to.as_str(),
                     },
                 },
             },
@@ -535,8 +536,8 @@ mod tests {
             at_ms: 1_655_744_852_000,
             monitor_id: 7,
             group: "host:a".into(),
-            from: "Alert".into(),
-            to: "OK".into(),
+            from: Status::Alert,
+            to: Status::Ok,
         };
         let event = render(&record, &|_| None);
         let attributes = &event["attributes"]["attributes"];

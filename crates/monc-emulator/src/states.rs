@@ -33,10 +33,13 @@ pub const GROUPS_KEY: &str = "monc_emulator_groups";
 /// GUESS (behaviour): that the API lists it under that name in `state.groups`.
 pub const SIMPLE_GROUP: &str = "*";
 
-/// A status a composite can compute with, least severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A status a composite can compute with, least severe first. Serialised as the API names it
+/// (`"No Data"`), in the event log of the state file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Status {
+    #[serde(rename = "OK")]
     Ok,
+    #[serde(rename = "No Data")]
     NoData,
     Warn,
     Alert,
