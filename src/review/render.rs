@@ -101,9 +101,9 @@ pub fn human(review: &Review) -> String {
 fn human_monitor(out: &mut String, m: &MonitorReview) {
     let _ = writeln!(
         out,
-        "  {:<40} {:>4} alerts  {:>10} in alert  {:>6.2} changes/day",
+        "  {:<40} {:>10}  {:>8} in alert  {:>6.2} changes/day",
         escape::line(&m.key),
-        m.alerts,
+        counted(m.alerts as usize, "alert"),
         duration(m.seconds_in_alert),
         m.flapping_per_day
     );
