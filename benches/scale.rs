@@ -532,7 +532,15 @@ fn timed_review(dir: &Path, url: &str, output: &Path) -> Result<(f64, f64, i32),
     let result = Command::new("/usr/bin/time")
         .args(["-f", "%e %M"])
         .arg(env!("CARGO_BIN_EXE_monc"))
-        .args(["review", "--from", "2026-11-01", "--to", to, "--format", "json"])
+        .args([
+            "review",
+            "--from",
+            "2026-11-01",
+            "--to",
+            to,
+            "--format",
+            "json",
+        ])
         .arg("--output")
         .arg(output)
         .arg("--dir")
@@ -544,7 +552,10 @@ fn timed_review(dir: &Path, url: &str, output: &Path) -> Result<(f64, f64, i32),
         .map_err(|e| format!("/usr/bin/time: {e}"))?;
     let stderr = String::from_utf8_lossy(&result.stderr);
     let last = stderr.lines().last().unwrap_or_default();
-    let fields: Vec<f64> = last.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let fields: Vec<f64> = last
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
     match fields[..] {
         [wall, kb] => Ok((wall, kb / 1024.0, result.status.code().unwrap_or(-1))),
         _ => Err(stderr.into_owned()),

@@ -292,3 +292,125 @@ fn the_markdown_document_leads_with_the_reduction_and_a_bad_window_is_an_error()
     }
     runtime.block_on(emulator.shutdown());
 }
+
+/// The recorded Events v2 listing (tests/fixtures/cassettes/v2-events, see its README): each
+/// answer served for the request that carries its `page[cursor]`.
+fn recorded_pages() -> Vec<(Option<String>, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "tests/fixtures/cassettes/v2-events/Get-a-list-of-events-returns-OK-response-with-pagination.json",
+    );
+    let cassette: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("cassette")).expect("json");
+    cassette["http_interactions"]
+        .as_array()
+        .expect("interactions")
+        .iter()
+        .map(|interaction| {
+            let uri = interaction["request"]["uri"].as_str().expect("uri");
+            let cursor = uri
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("page%5Bcursor%5D="))
+                .map(str::to_owned);
+            let body = interaction["response"]["body"]["string"]
+                .as_str()
+                .expect("body");
+            (cursor, body.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_recorded_event_listing_is_streamed_to_its_empty_last_page() {
+    use monc::datadog::{Client, ClientOptions, Credentials, EventWindow};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let pages = std::sync::Arc::new(recorded_pages());
+    assert_eq!(pages.len(), 3, "the cassette holds three pages");
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let url = runtime.block_on(async {
+        let (pages, asked) = (pages.clone(), asked.clone());
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let (pages, asked) = (pages.clone(), asked.clone());
+            async move {
+                let query = uri.query().unwrap_or_default().to_owned();
+                asked.lock().expect("lock").push(query.clone());
+                let cursor = query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix("page%5Bcursor%5D="))
+                    .map(str::to_owned);
+                let body = pages
+                    .iter()
+                    .find(|(recorded, _)| *recorded == cursor)
+                    .map_or_else(
+                        || "{\"errors\":[\"no such page\"]}".to_owned(),
+                        |(_, b)| b.clone(),
+                    );
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{address}")
+    });
+    let options = ClientOptions {
+        page_size: 2,
+        ..ClientOptions::default()
+    };
+    let client = Client::new(&url, &Credentials::new("k", "a"), options).expect("client");
+    let window = EventWindow {
+        from_ms: 1_655_744_000_000,
+        to_ms: 1_655_745_000_000,
+        query: "source:alert".into(),
+    };
+    let mut seen = 0;
+    let stats = runtime
+        .block_on(client.stream_monitor_events(&window, |page| seen += page.len()))
+        .expect("streamed");
+    assert_eq!((stats.pages, stats.events, stats.skipped), (3, 3, 3));
+    assert_eq!(
+        seen, 0,
+        "the recorded events are API events, not monitor transitions"
+    );
+    let asked = asked.lock().expect("lock").clone();
+    assert!(
+        asked
+            .iter()
+            .all(|q| q.contains("page%5Blimit%5D=2") && q.contains("sort=timestamp")),
+        "{asked:?}"
+    );
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|q| q.contains("page%5Bcursor%5D="))
+            .count(),
+        2
+    );
+
+    // The emulator answers the recorded first request of an empty org as Datadog did.
+    let emulator = common::start_on(&runtime);
+    let empty = format!(
+        "{}/api/v2/events?filter%5Bfrom%5D=now-15m&filter%5Bto%5D=now&page%5Blimit%5D=2",
+        emulator.base_url()
+    );
+    let answer: Value = runtime
+        .block_on(async {
+            reqwest::Client::new()
+                .get(&empty)
+                .header("DD-API-KEY", "k")
+                .header("DD-APPLICATION-KEY", "a")
+                .send()
+                .await?
+                .json()
+                .await
+        })
+        .expect("answer");
+    assert_eq!(answer, json!({"data": []}));
+    runtime.block_on(emulator.shutdown());
+}
