@@ -258,7 +258,7 @@ impl<'a> Reading<'a> {
             .zip(&self.histories)
             .filter(|(m, _)| owned.contains(m.key.as_str()))
             .map(|(m, h)| monitor_review(checked, m, h, days, options))
-            .filter(|m| in_scope(checked, m, &options.tenants))
+            .filter(|m| in_scope(m, &options.tenants))
             .collect();
         monitors.sort_by(|a, b| {
             (b.alerts, b.state_changes, &a.key).cmp(&(a.alerts, a.state_changes, &b.key))
@@ -293,8 +293,14 @@ impl<'a> Reading<'a> {
                 .values()
                 .fold((0, 0), |(w, p), t| (w + t.pages_without, p + t.pages_with)),
         };
+        let in_view = |tenant: &String| tenants.is_empty() || tenants.contains(tenant);
+        let replayed: BTreeMap<String, u64> = replay
+            .pages_by_pager
+            .iter()
+            .map(|(key, (_, pages))| (key.clone(), *pages))
+            .collect();
         let disagreements = match self.composite_events_seen {
-            true => disagreements(&replay.pages_by_pager, &self.recorded_pages),
+            true => disagreements(&replayed, &self.recorded_pages),
             false => Vec::new(),
         };
         Suppression {
@@ -305,8 +311,8 @@ impl<'a> Reading<'a> {
             by_pager: replay
                 .pages_by_pager
                 .iter()
-                .filter(|(_, pages)| **pages > 0)
-                .map(|(k, p)| (k.clone(), *p))
+                .filter(|(_, (tenant, pages))| *pages > 0 && in_view(tenant))
+                .map(|(key, (_, pages))| (key.clone(), *pages))
                 .collect(),
             incidents: replay.incidents.iter().map(incident_review).collect(),
             disagreements,
@@ -355,7 +361,7 @@ fn incident_review(incident: &Incident) -> IncidentReview {
 }
 
 /// A monitor is in a tenant's review when it is the tenant's or is shared.
-fn in_scope(_checked: &Checked, monitor: &MonitorReview, tenants: &[String]) -> bool {
+fn in_scope(monitor: &MonitorReview, tenants: &[String]) -> bool {
     tenants.is_empty() || tenants.contains(&monitor.tenant) || monitor.tenant == replay::SHARED
 }
 
@@ -423,6 +429,12 @@ fn consider(review: &MonitorReview, window_ms: i64) -> Vec<String> {
                 .to_owned(),
         );
     }
+    if review.seconds_in_alert * 1000 * 2 > window_ms {
+        advice.push(
+            "in Alert most of the window: stuck? fix the cause, or the threshold if this is normal"
+                .to_owned(),
+        );
+    }
     if review.seconds_in_no_data * 1000 * 2 > window_ms {
         advice.push(
             "in No Data most of the time: check that its metric still reports, and its query"
@@ -433,4 +445,57 @@ fn consider(review: &MonitorReview, window_ms: i64) -> Vec<String> {
         advice.push("never fired in the window: it may not be needed".to_owned());
     }
     advice
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quiet(key: &str) -> MonitorReview {
+        MonitorReview {
+            key: key.into(),
+            tier: "L3".into(),
+            tenant: "acme".into(),
+            alerts: 0,
+            alerts_by_group: BTreeMap::new(),
+            seconds_in_alert: 0,
+            seconds_in_warn: 0,
+            seconds_in_no_data: 0,
+            state_changes: 0,
+            flapping_per_day: 0.0,
+            last_triggered: None,
+            median_alert_seconds: None,
+            consider: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn advice_names_each_kind_of_noise_once() {
+        let day_ms = 86_400_000;
+        let mut stuck = quiet("stuck");
+        stuck.alerts = 1;
+        stuck.seconds_in_alert = 86_400 * 20;
+        assert_eq!(consider(&stuck, 30 * day_ms).len(), 1);
+        assert!(consider(&stuck, 30 * day_ms)[0].starts_with("in Alert most of the window"));
+        let mut noisy = quiet("noisy");
+        noisy.alerts = 12;
+        noisy.seconds_in_alert = 600;
+        noisy.median_alert_seconds = Some(50);
+        noisy.flapping_per_day = 3.0;
+        let advice = consider(&noisy, 30 * day_ms);
+        assert!(
+            advice[0].starts_with("fires often and briefly"),
+            "{advice:?}"
+        );
+        assert!(advice[1].starts_with("flaps"), "{advice:?}");
+        let mut missing = quiet("missing");
+        missing.seconds_in_no_data = 86_400 * 29;
+        let advice = consider(&missing, 30 * day_ms);
+        assert!(
+            advice[0].starts_with("in No Data most of the time"),
+            "{advice:?}"
+        );
+        assert_eq!(reduction(9, 5), Some(44.4));
+        assert_eq!(reduction(0, 0), None);
+    }
 }

@@ -58,8 +58,9 @@ pub struct Replay<'a> {
     cycle_ms: Option<i64>,
     pub pages_without: u64,
     pub pages_with: u64,
-    /// Pages counted per pager key, with suppression (to compare with the composites' own).
-    pub pages_by_pager: BTreeMap<String, u64>,
+    /// Pages counted per pager key, with suppression (to compare with the composites' own),
+    /// and the tenant the pager belongs to.
+    pub pages_by_pager: BTreeMap<String, (String, u64)>,
     pub by_tenant: BTreeMap<String, TenantPages>,
     open_incidents: HashMap<usize, Incident>,
     pub incidents: Vec<Incident>,
@@ -180,7 +181,11 @@ impl<'a> Replay<'a> {
             .pager_of(pager)
             .unwrap_or(&self.graph.monitors[pager].key)
             .to_owned();
-        *self.pages_by_pager.entry(key).or_default() += with;
+        let tenant_of_pager = self.tenant_of[pager].clone();
+        self.pages_by_pager
+            .entry(key)
+            .or_insert_with(|| (tenant_of_pager, 0))
+            .1 += with;
         let tenant = self
             .by_tenant
             .entry(self.tenant_of[pager].clone())

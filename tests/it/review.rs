@@ -134,6 +134,10 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             "reduction_percent": 80.0,
         }])
     );
+    assert_eq!(
+        suppression["by_pager"],
+        json!({"l2/alb_5xx/prod-tokyo-1/composite": 1, "l3/login_check/initech/composite": 4})
+    );
     assert_eq!(suppression["composite_events_seen"], true);
     assert_eq!(
         suppression["disagreements"],
@@ -226,6 +230,11 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     assert_eq!(acme["suppression"]["pages_without"], 2);
     assert_eq!(acme["suppression"]["pages_with"], 0);
     assert_eq!(acme["suppression"]["reduction_percent"], 100.0);
+    assert_eq!(
+        acme["suppression"]["by_pager"],
+        json!({}),
+        "no acme page went out"
+    );
     assert!(
         acme["monitors"]
             .as_array()
