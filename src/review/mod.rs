@@ -3,7 +3,7 @@
 //! The owned monitors are listed, their state changes streamed from the Events API page by
 //! page into per-monitor counters ([`history`]) and through the tier graph ([`replay`]); the
 //! inventory ([`inventory`]) needs the org's monitors only. Memory grows with the monitors and
-//! their groups, never with the events.
+//! their groups (and one duration per alert episode, for the median), not with the events.
 
 pub mod history;
 pub mod inventory;
