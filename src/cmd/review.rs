@@ -91,15 +91,8 @@ fn window_of(args: &ReviewArgs, now_ms: i64) -> Result<(i64, i64), String> {
     Ok((from, to))
 }
 
-fn now_ms() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
-
 async fn review_command(args: &ReviewArgs) -> ExitCode {
-    let (from_ms, to_ms) = match window_of(args, now_ms()) {
+    let (from_ms, to_ms) = match window_of(args, review::now_ms()) {
         Ok(window) => window,
         Err(message) => return org::fail(message),
     };

@@ -265,7 +265,8 @@ impl<'a> Reading<'a> {
         });
         let triggers: HashMap<String, u64> =
             monitors.iter().map(|m| (m.key.clone(), m.alerts)).collect();
-        let inventory = inventory::inventory(checked, org, owned_key, &triggers, options.to_ms);
+        // A mute's length counts from now, whatever the window: it is the org's present.
+        let inventory = inventory::inventory(checked, org, owned_key, &triggers, now_ms());
         let suppression = self.suppression(&options.tenants);
         Review {
             from: window::format_instant(options.from_ms),
@@ -339,6 +340,14 @@ fn disagreements(
         })
         .filter(|d| d.replayed != d.recorded)
         .collect()
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// `(without - with) / without` in per cent, one decimal.

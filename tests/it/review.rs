@@ -104,6 +104,16 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
                                "query": owned["query"], "message": "hand-made"}))
         .expect("inserted");
     lay_down_history(&dir, &url);
+    // Muted with no end, and muted for a day from now: only the first is a long mute.
+    let muted = common::id_of(&emulator, "l2/ecs_cpu/prod-osaka-1");
+    assert!(emulator.mute_monitor(muted, None));
+    let briefly = common::id_of(&emulator, "l2/ecs_cpu/prod-tokyo-1");
+    let tomorrow = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+        + 86_400;
+    assert!(emulator.mute_monitor(briefly, Some(tomorrow)));
 
     let review = review_json(&dir, &url, &[]);
 
@@ -199,7 +209,10 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             "foreign": [format!("{foreign_id} Copied DB CPU")],
         }])
     );
-    assert_eq!(inventory["long_mutes"], json!([]));
+    assert_eq!(
+        inventory["long_mutes"],
+        json!([{"key": "l2/ecs_cpu/prod-osaka-1", "scopes": ["*"], "until_ms": null}])
+    );
     assert_eq!(inventory["notify_nobody"], json!([]));
     assert_eq!(
         inventory["templates_never_fired"],
