@@ -20,6 +20,9 @@
 //!   1,000 → 8,000 tenants: must stay linear.
 //! - errors: `monc validate` with one tenant var missing in every tenant, 1,000 → 8,000 tenants
 //!   beside the valid config: the error path must stay as linear as the happy path.
+//! - review: `monc review` (the binary, under `/usr/bin/time`) over 10,010 owned monitors and a
+//!   month of history of at least 1,000,000 events laid down on the emulator; its peak RSS
+//!   must not grow with the events (the history is streamed into per-monitor counters).
 
 #![allow(
     clippy::expect_used,
@@ -39,7 +42,9 @@ use monc::load::LoadOptions;
 use monc::plan::live::{live_from_wire, read_owned};
 use monc::plan::{Ownership, plan};
 use monc::sync::{ApplyOptions, apply};
-use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
+use monc_emulator::{
+    Emulator, EmulatorConfig, EmulatorHandle, FaultConfig, MonitorStatus, StateChange,
+};
 use serde_json::json;
 
 /// Shape of a generated project.
@@ -464,6 +469,202 @@ async fn diff_section(out: &mut String) {
     );
 }
 
+/// 2026-11-01T00:00:00Z, the start of the reviewed month.
+const REVIEW_FROM_MS: i64 = 1_793_491_200_000;
+const REVIEW_DAYS: i64 = 30;
+
+/// A month of history laid down in time order: every cycle flips `PER_CYCLE` seeded L3
+/// monitors (and, one cycle in 50, a cluster's first shared monitor), cycles spread evenly
+/// over the month for `target` events in all.
+struct MonthOfHistory {
+    l3: Vec<i64>,
+    l2: Vec<i64>,
+    alerting: std::collections::HashSet<i64>,
+    seed: u64,
+    cycle: i64,
+    cycles: i64,
+}
+
+const PER_CYCLE: usize = 500;
+
+impl MonthOfHistory {
+    /// All raw monitors OK at the start of the month.
+    fn start(emulator: &EmulatorHandle, dir: &Path, target: usize) -> MonthOfHistory {
+        let checked = monc::check(&LoadOptions::in_dir(dir)).expect("config");
+        let ids: std::collections::HashMap<String, i64> = emulator
+            .monitors()
+            .iter()
+            .filter_map(|m| {
+                let key = m["tags"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|t| t.as_str()?.strip_prefix("monc-key:"))?;
+                Some((key.to_owned(), m["id"].as_i64()?))
+            })
+            .collect();
+        let ids_of = |wanted: &dyn Fn(&str) -> bool| -> Vec<i64> {
+            checked
+                .graph
+                .monitors
+                .iter()
+                .filter(|m| m.composite.is_none() && wanted(&m.key))
+                .filter_map(|m| ids.get(m.key.as_str()).copied())
+                .collect()
+        };
+        let all_ok: Vec<StateChange> = ids_of(&|_| true)
+            .into_iter()
+            .map(|id| change(id, MonitorStatus::Ok))
+            .collect();
+        emulator
+            .set_states_at(&all_ok, Some(REVIEW_FROM_MS))
+            .expect("set");
+        MonthOfHistory {
+            l3: ids_of(&|key| key.starts_with("l3/")),
+            l2: ids_of(&|key| key.starts_with("l2/s0/")),
+            alerting: std::collections::HashSet::new(),
+            seed: 7,
+            cycle: 0,
+            // About two events per L3 flip: the monitor's and its composite's.
+            cycles: (target / (2 * PER_CYCLE)).max(1) as i64,
+        }
+    }
+
+    fn next(&mut self) -> usize {
+        self.seed = self
+            .seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (self.seed >> 33) as usize
+    }
+
+    fn flip(&mut self, id: i64) -> StateChange {
+        let status = if self.alerting.remove(&id) {
+            MonitorStatus::Ok
+        } else {
+            self.alerting.insert(id);
+            MonitorStatus::Alert
+        };
+        change(id, status)
+    }
+
+    /// Cycles until the emulator's log holds `events` events.
+    fn grow_to(&mut self, emulator: &EmulatorHandle, events: usize) {
+        let step_ms = (REVIEW_DAYS * 86_400_000 - 120_000) / self.cycles;
+        while emulator.event_count() < events {
+            self.cycle += 1;
+            let at = REVIEW_FROM_MS + 60_000 + self.cycle.min(self.cycles) * step_ms + self.cycle;
+            let mut changes = Vec::with_capacity(PER_CYCLE + 1);
+            for _ in 0..PER_CYCLE {
+                let pick = self.next() % self.l3.len();
+                let id = self.l3[pick];
+                changes.push(self.flip(id));
+            }
+            if self.cycle % 50 == 0 {
+                let pick = self.next() % self.l2.len();
+                let id = self.l2[pick];
+                changes.push(self.flip(id));
+            }
+            changes.sort_by_key(|c| c.monitor_id);
+            changes.dedup_by_key(|c| c.monitor_id);
+            emulator.set_states_at(&changes, Some(at)).expect("set");
+        }
+    }
+}
+
+fn change(monitor_id: i64, status: MonitorStatus) -> StateChange {
+    StateChange {
+        monitor_id,
+        group: None,
+        status,
+    }
+}
+
+/// `monc review` as a child under `/usr/bin/time`: (wall seconds, peak RSS MB, exit code).
+fn timed_review(dir: &Path, url: &str, output: &Path) -> Result<(f64, f64, i32), String> {
+    let to = "2026-12-01T00:00:00Z";
+    let result = Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(env!("CARGO_BIN_EXE_monc"))
+        .args([
+            "review",
+            "--from",
+            "2026-11-01",
+            "--to",
+            to,
+            "--format",
+            "json",
+        ])
+        .arg("--output")
+        .arg(output)
+        .arg("--dir")
+        .arg(dir)
+        .args(["--api-url", url])
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .output()
+        .map_err(|e| format!("/usr/bin/time: {e}"))?;
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let fields: Vec<f64> = last
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    match fields[..] {
+        [wall, kb] => Ok((wall, kb / 1024.0, result.status.code().unwrap_or(-1))),
+        _ => Err(stderr.into_owned()),
+    }
+}
+
+/// `monc review` on the diff section's org (10,010 owned monitors) with 100,000 and then
+/// 1,000,000+ events: the peak RSS must stay flat while the events grow tenfold.
+async fn review_section(out: &mut String) {
+    let shape = Shape::issue(225);
+    let dir = work_dir("review");
+    write_project(&dir, shape).expect("project");
+    let emulator = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let (created, failed) = sync_dir(&dir, &client(&emulator, ClientOptions::default())).await;
+    let _ = writeln!(
+        out,
+        "
+### `monc review` over a month of history ({} owned monitors: {created} created, {failed} failed)
+
+| events in the month | laid down in | `monc review` wall | peak RSS | report |
+|---:|---:|---:|---:|---|",
+        shape.raw_monitors() + shape.composites()
+    );
+    let mut history = MonthOfHistory::start(&emulator, &dir, 1_000_000);
+    for events in [100_000, 1_000_000] {
+        let started = Instant::now();
+        history.grow_to(&emulator, events);
+        let laid = started.elapsed();
+        let report = dir.join("review.json");
+        let row = match timed_review(&dir, &emulator.base_url(), &report) {
+            Ok((wall, mb, 0)) => {
+                let review: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&report).unwrap_or_default())
+                        .unwrap_or_default();
+                format!(
+                    "{wall:.1} s | {mb:.0} MB | {} events read; pages {} → {} ({}%)",
+                    review["events_read"],
+                    review["suppression"]["pages_without"],
+                    review["suppression"]["pages_with"],
+                    review["suppression"]["reduction_percent"]
+                )
+            }
+            Ok((wall, mb, code)) => format!("{wall:.1} s | {mb:.0} MB | exit {code}"),
+            Err(error) => format!("| | failed: {error}"),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} s (so far) | {row} |",
+            emulator.event_count(),
+            laid.as_secs_f64()
+        );
+    }
+}
+
 fn monc_diff_binary(dir: &Path, url: &str) -> (Duration, String) {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_monc"))
@@ -677,7 +878,7 @@ fn main() {
         return;
     }
     let sections = std::env::var("MONC_BENCH")
-        .unwrap_or_else(|_| "compile,few-clusters,for-each,diff,sync,import,errors".into());
+        .unwrap_or_else(|_| "compile,few-clusters,for-each,diff,sync,import,errors,review".into());
     let mut out = String::new();
     if sections.split(',').any(|s| s == "compile") {
         compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
@@ -713,6 +914,9 @@ fn main() {
     }
     if sections.contains("errors") {
         errors_section(&mut out);
+    }
+    if sections.contains("review") {
+        runtime.block_on(review_section(&mut out));
     }
     println!("{out}");
 }

@@ -1,4 +1,6 @@
 # L2: shared infrastructure, one monitor per cluster. Silenced by platform problems.
+# CloudWatch metrics (aws.*) arrive minutes late: `evaluation_delay = 900` evaluates each window
+# as of 15 minutes ago, so a window is never judged before its data is in.
 
 monitor "alb_5xx" {
   tier     = "L2"
@@ -11,7 +13,7 @@ monitor "alb_5xx" {
     Tenants on this cluster: ${join(", ", cluster.tenants)}.
   EOT
   thresholds    = { critical = 50, warning = 20 }
-  options       = { timeout_h = 1 }
+  options       = { timeout_h = 1, evaluation_delay = 900 }
   priority      = 2
   suppressed_by = [monitor.region_health, monitor.pipeline_heartbeat]
 }
@@ -27,7 +29,7 @@ monitor "db_cpu" {
     Tenants on this cluster: ${join(", ", cluster.tenants)}.
   EOT
   thresholds    = { critical = 90, warning = 80 }
-  options       = { timeout_h = 1 }
+  options       = { timeout_h = 1, evaluation_delay = 900 }
   priority      = 2
   suppressed_by = [monitor.region_health, monitor.pipeline_heartbeat]
 }

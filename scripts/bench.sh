@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark table of docs/performance.md: generated configs, the in-process emulator on loopback.
 # Installs DogPush (Python 2, the latest release on PyPI) into target/dogpush-py2 when a python2.7
-# is available, for the side-by-side diff. `MONC_BENCH=compile` (or few-clusters, for-each, diff, sync, import, errors) runs one section.
+# is available, for the side-by-side diff. `MONC_BENCH=compile` (or few-clusters, for-each, diff, sync, import, errors, review) runs one section.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -179,6 +179,7 @@ catalogue! {
     DuplicateThresholds = "monc::duplicate-thresholds": "thresholds given at the top level and in `options`",
     MessageVariable = "monc::message-variable": "`{{tag.name}}` for a tag the query does not group by",
     NoDataSuppressor = "monc::no-data-suppressor": "a suppressor that keeps its last state when its data stops",
+    CloudMetricNoDelay = "monc::cloud-metric-no-delay": "a monitor on a crawled cloud metric (AWS, Azure, Google Cloud) without `evaluation_delay`",
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
     InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
@@ -215,6 +216,8 @@ impl Code {
             self,
             // A warning: the suppressor may be meant to hold its state.
             Code::NoDataSuppressor
+                // A warning: a delay may be set another way (a window long enough to wait).
+                | Code::CloudMetricNoDelay
                 // Datadog matches composite groups by tag values, which monc cannot see.
                 | Code::GroupByMismatch
                 // Renders empty, but Datadog accepts it.

@@ -43,6 +43,7 @@ pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod query;
+pub mod review;
 pub mod scenario;
 pub mod status;
 pub mod summary;

@@ -139,6 +139,28 @@ enum Command {
     ///   monc status --org local --set l2/db_cpu/prod-tokyo-1=Alert    (a drill)
     #[command(verbatim_doc_comment)]
     Status(cmd::status::StatusArgs),
+    /// The monthly review: noise, suppression and inventory, from the org's alert history
+    ///
+    /// Reads the owned monitors and their state changes (Datadog's Events API, source:alert)
+    /// over the window, and reports: per monitor, alerts (per group), time in Alert / Warn /
+    /// No Data, state changes per day, last trigger, median alert duration, the noisiest first
+    /// with what to consider; what tiered suppression did, by replaying the history through
+    /// the tier graph (pages without vs. with, per tenant and per shared outage, checked
+    /// against the composites' own history); and the inventory: duplicates (owned, or a
+    /// foreign monitor like an owned one), mutes over a week, monitors that notify nobody,
+    /// templates whose instances never fired. Exit 0, or 1 on an error.
+    ///
+    /// The monthly routine, beside the weekly `monc diff`:
+    ///   monc review --since 30d --format markdown --output review-2026-11.md
+    ///       read it at the review meeting: remove what never fires, retune what fires often
+    ///       and briefly, merge duplicates; then `monc diff` and `monc sync` the changes
+    ///   monc review --from 2026-11-01 --to 2026-12-01 --tenant acme
+    ///   monc review --since 30d --format json | jq '.suppression.reduction_percent'
+    ///
+    /// Drill it on the local emulator: `monc status --org local --set KEY=Alert --at TIME`
+    /// lays down history at any time, then `monc review --org local`.
+    #[command(verbatim_doc_comment)]
+    Review(cmd::review::ReviewArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
     ///
     ///   monc completions bash > ~/.local/share/bash-completion/completions/monc
@@ -188,6 +210,7 @@ fn run(command: Command) -> CommandResult {
         Command::Graph(args) => cmd::graph::run(&args),
         Command::Test(args) => cmd::test::run(&args),
         Command::Status(args) => cmd::status::run(&args),
+        Command::Review(args) => cmd::review::run(&args),
         Command::Emulator(args) => cmd::emulator::run(&args),
         Command::Init(args) => cmd::init::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),

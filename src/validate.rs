@@ -35,6 +35,7 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     }
     check_group_by(model, graph, diagnostics);
     check_no_data_suppressors(model, graph, diagnostics);
+    check_cloud_metric_delay(model, graph, diagnostics);
     check_duplicate_names(model, graph, diagnostics);
     check_tags(model, graph, diagnostics);
     check_key_tags(model, graph, diagnostics);
@@ -596,6 +597,60 @@ fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
         Some("resolve" | "show_no_data" | "show_and_notify_no_data")
     );
     timeout || notifies || handled
+}
+
+/// Metrics Datadog crawls from a cloud provider's API, minutes late: AWS (CloudWatch), Azure
+/// (Azure Monitor), Google Cloud (Cloud Monitoring). Datadog's Monitor Quality page flags
+/// monitors on them without an evaluation delay.
+const CRAWLED_METRIC_PREFIXES: [&str; 3] = ["aws.", "azure.", "gcp."];
+
+/// A monitor on a crawled cloud metric without `evaluation_delay` evaluates windows whose data
+/// has not arrived yet: it flaps into alert (or No Data) and back. One warning per template.
+fn check_cloud_metric_delay(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let mut warned: Vec<usize> = Vec::new();
+    for monitor in &graph.monitors {
+        if warned.contains(&monitor.template) {
+            continue;
+        }
+        let Some(query) = monitor.metric() else {
+            continue;
+        };
+        let crawled = query.metrics.iter().find(|metric| {
+            CRAWLED_METRIC_PREFIXES
+                .iter()
+                .any(|prefix| metric.starts_with(prefix))
+        });
+        let Some(metric) = crawled else {
+            continue;
+        };
+        let delayed = monitor
+            .body
+            .options
+            .get("evaluation_delay")
+            .and_then(number)
+            .is_some_and(|seconds| seconds > 0.0);
+        if delayed {
+            continue;
+        }
+        warned.push(monitor.template);
+        let template = &model.templates[monitor.template];
+        let span = template
+            .options
+            .as_ref()
+            .map_or(template.query.span.clone(), |f| f.span.clone());
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::CloudMetricNoDelay,
+                span,
+                format!(
+                    "`{}` reads the crawled cloud metric `{metric}` without `evaluation_delay`",
+                    monitor.key
+                ),
+            )
+            .label("no evaluation_delay for a metric that arrives minutes late")
+            .help("Datadog crawls cloud metrics (AWS, Azure, Google Cloud) every few minutes, so the newest minutes of a window are empty when it is evaluated; set `options = { evaluation_delay = 900 }` (seconds; 900 suits CloudWatch)"),
+        );
+    }
 }
 
 // ---- names and tags ----

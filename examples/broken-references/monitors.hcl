@@ -12,7 +12,7 @@ monitor "alb_5xx" {
   name     = "[${cluster.name}] Load balancer 5xx"
   type     = "metric alert"
   query    = "sum(last_5m):sum:aws.applicationelb.httpcode_elb_5xx{loadbalancer:${cluster.vars.alb}}.as_count() > 50"
-  options  = { timeout_h = 1 }
+  options  = { timeout_h = 1, evaluation_delay = 900 }
   # Mistake: misspelt monitor name.
   suppressed_by = [monitor.region_helth]
 }

@@ -13,7 +13,7 @@ monitor "db_cpu" {
   name     = "[${cluster.name}] Database CPU saturated"
   type     = "metric alert"
   query    = "avg(last_10m):avg:aws.rds.cpuutilization{dbinstanceidentifier:${cluster.vars.db}} by {host} > 90"
-  options  = { timeout_h = 1 }
+  options  = { timeout_h = 1, evaluation_delay = 900 }
   suppressed_by = [monitor.region_health]
 }
 
@@ -34,6 +34,6 @@ monitor "db_connections" {
   name     = "[${cluster.name}] Database connections exhausted"
   type     = "metric alert"
   query    = "max(last_5m):max:aws.rds.database_connections{dbinstanceidentifier:${cluster.vars.db}} > 900"
-  options  = { timeout_h = 1 }
+  options  = { timeout_h = 1, evaluation_delay = 900 }
   suppressed_by = [monitor.api_latency_p95["initech"]]
 }

@@ -87,7 +87,7 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
 
 /// `--output FILE` (or `--out FILE`) can be created: its directory exists and FILE is not a
 /// directory.
-fn check_output_file(flag: &str, path: &Path) -> Result<(), Error> {
+pub(super) fn check_output_file(flag: &str, path: &Path) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

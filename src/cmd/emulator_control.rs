@@ -52,8 +52,13 @@ impl EmulatorControl {
         })
     }
 
-    /// Each `(id, group, state)` holds from now on, all within one evaluation cycle.
-    pub async fn set_states(&self, states: &[StateSetting]) -> Result<(), ApiError> {
+    /// Each `(id, group, state)` holds from now on (or from `at_ms`, milliseconds since the
+    /// epoch: a drill laying down history), all within one evaluation cycle.
+    pub async fn set_states(
+        &self,
+        states: &[StateSetting],
+        at_ms: Option<i64>,
+    ) -> Result<(), ApiError> {
         let states: Vec<Value> = states
             .iter()
             .map(|(id, group, state)| json!({ "monitor_id": id, "group": group, "state": state }))
@@ -63,7 +68,7 @@ impl EmulatorControl {
             .post(self.url.clone())
             .header("DD-API-KEY", &self.credentials.api_key)
             .header("DD-APPLICATION-KEY", &self.credentials.app_key)
-            .json(&json!({ "states": states }))
+            .json(&json!({ "states": states, "at_ms": at_ms }))
             .send()
             .await
             .map_err(|error| self.transport(error))?;

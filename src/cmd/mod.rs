@@ -45,6 +45,7 @@ pub mod import;
 pub mod init;
 pub mod org;
 pub mod restore;
+pub mod review;
 pub mod status;
 pub mod sync;
 pub mod test;

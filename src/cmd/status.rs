@@ -43,6 +43,17 @@ pub struct StatusArgs {
     /// their members). Repeatable; all apply within one evaluation, in the order given.
     #[arg(long, value_name = "KEY=STATE")]
     pub set: Vec<SetState>,
+    /// With --set: the states took hold at TIME (UTC: 2026-11-03T10:00:00Z), not now. The
+    /// emulator logs them as monitor events of that time, which `monc review` reads: a month
+    /// of history laid down in seconds.
+    #[arg(long, value_name = "TIME", requires = "set", value_parser = parse_at)]
+    pub at: Option<i64>,
+}
+
+fn parse_at(text: &str) -> Result<i64, String> {
+    monc::review::window::parse_instant_ms(text).ok_or_else(|| {
+        format!("{text:?} is not a time: write 2026-11-03T10:00:00Z (UTC) or add an offset")
+    })
 }
 
 pub fn run(args: &StatusArgs) -> CommandResult {
@@ -105,7 +116,7 @@ async fn set_states(
         states.push((*id, set.group.clone(), set.state.clone()));
     }
     control
-        .set_states(&states)
+        .set_states(&states, args.at)
         .await
         .map_err(|e| Error::Message(format!("--set: {e}")))
 }

@@ -17,7 +17,8 @@ use super::config::KeyMask;
 use super::rate_budget::RateBudgets;
 use super::transport::{check_api_url, http_client};
 use super::{ApiError, Credentials, Monitor, MonitorContext};
-use engine::{Call, Repeat, auth_headers, cut_message, lock};
+pub(super) use engine::{Call, Repeat};
+use engine::{auth_headers, cut_message, lock};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
 /// README: a stalled server is given up on after this long, whatever the retries).

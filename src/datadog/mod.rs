@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod error;
+mod events;
 mod model;
 mod rate_budget;
 mod transport;
@@ -13,5 +14,6 @@ pub use client::{
 };
 pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
+pub use events::{EventReadStats, EventWindow, MonitorEvent};
 pub use model::Monitor;
 pub use transport::{check_transport_security, error_cause, http_client, is_loopback};

@@ -235,33 +235,59 @@ fn simulate_with(
     suppression: bool,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    for (index, monitor) in graph.monitors.iter().enumerate() {
-        let Some(Alerting { key, results }) = alerting(graph, statuses, index, suppression) else {
-            continue;
-        };
-        let notify_no_data = notifies_on_no_data(monitor);
-        let is_composite = graph.composite_for(index).is_some() || monitor.composite.is_some();
-        let handles = monitor.pages();
-        for (group, state) in results {
-            // A monitor without handles notifies nobody: its alert is no page.
-            if state.notifies(notify_no_data) && !handles.is_empty() {
-                outcome.pages.push(Page {
-                    key: key.clone(),
-                    group,
-                    state,
-                    notify: handles.clone(),
-                });
-            } else if state == State::NoData && is_composite {
-                outcome.no_data.push(Silent {
-                    key: key.clone(),
-                    group,
-                });
-            }
-        }
+    for index in 0..graph.monitors.len() {
+        add_outcome_of(graph, statuses, index, suppression, &mut outcome);
     }
     outcome.pages.sort();
     outcome.no_data.sort();
     outcome
+}
+
+/// What monitor `index` (through its composite, if it has one) sends in these states, with or
+/// without suppression: nothing for a member of a page, which notifies only through the page.
+/// `simulate` is this for every monitor; `monc review` replays history with it, one changed
+/// monitor at a time.
+pub fn outcome_of(
+    graph: &MonitorGraph,
+    statuses: &HashMap<usize, Status>,
+    index: usize,
+    suppression: bool,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    add_outcome_of(graph, statuses, index, suppression, &mut outcome);
+    outcome
+}
+
+fn add_outcome_of(
+    graph: &MonitorGraph,
+    statuses: &HashMap<usize, Status>,
+    index: usize,
+    suppression: bool,
+    outcome: &mut Outcome,
+) {
+    let Some(Alerting { key, results }) = alerting(graph, statuses, index, suppression) else {
+        return;
+    };
+    let monitor = &graph.monitors[index];
+    let notify_no_data = notifies_on_no_data(monitor);
+    let is_composite = graph.composite_for(index).is_some() || monitor.composite.is_some();
+    let handles = monitor.pages();
+    for (group, state) in results {
+        // A monitor without handles notifies nobody: its alert is no page.
+        if state.notifies(notify_no_data) && !handles.is_empty() {
+            outcome.pages.push(Page {
+                key: key.clone(),
+                group,
+                state,
+                notify: handles.clone(),
+            });
+        } else if state == State::NoData && is_composite {
+            outcome.no_data.push(Silent {
+                key: key.clone(),
+                group,
+            });
+        }
+    }
 }
 
 /// The monitor that notifies for monitor `index` (its composite, or itself) and its state per

@@ -67,7 +67,7 @@ monitor "alb_5xx" {
   query    = "sum(last_5m):sum:aws.applicationelb.httpcode_elb_5xx{cluster:${cluster.name}}.as_count() > 50"
   # Osaka has no load balancer of its own.
   enabled  = cluster.region != "ap-northeast-3"
-  options  = { timeout_h = 1 }
+  options  = { timeout_h = 1, evaluation_delay = 900 }
   suppressed_by = [monitor.region_health]
 }
 

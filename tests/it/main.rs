@@ -6,12 +6,12 @@
 //! | --- | --- |
 //! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (the `<!-- checked -->` blocks of README.md and docs/), `walkthrough` (the whole README, top to bottom, on a fresh copy), `saved_plan` (`diff --out`, `sync --plan`) |
 //! | checks and the language (local, no org) | `checks`, `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `for_each`, `typed_vars`, `pages`, `moved`, `bounded_input` |
-//! | diff / sync / status / restore against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync) |
+//! | diff / sync / status / restore / review against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync), `review` (a known month, figure by figure; the recorded Events listing) |
 //! | import | `import_emulator`, `import_roundtrip`, `import_tfstate`, `corpus` (published monitors through the whole path) |
 //! | the client against misbehaving servers and faults | `client_emulator`, `hostile_server` (small axum servers), `fault_convergence` (seeded faults) |
 //! | security and escaping | `secrets` (keys never leak), `honest_output` (org text escaped), `emulator_host` (DNS rebinding) |
 //! | the emulator's fidelity to Datadog | `fidelity` and `go_vcr` (recorded cassettes), `emulator_python` (Datadog's Python client; skipped unless `MONC_PYTHON` is set), `emulator_cli` (`monc emulator`) |
-//! | property and mutation tests (proptest, seeded) | `load_props`, `query_props`, `status_props`, `query_mutants`, `query_recommended_monitors` |
+//! | property and mutation tests (proptest, seeded) | `load_props`, `query_props`, `status_props`, `review_props`, `query_mutants`, `query_recommended_monitors` |
 //! | shared helpers, no tests | `common` (project copies, generated tenants, org checks), `diagnostics_fixtures` (`tests/support/`: the fixture projects) |
 
 #![allow(
@@ -63,6 +63,8 @@ mod query_recommended_monitors;
 mod readme;
 mod reliability;
 mod restore;
+mod review;
+mod review_props;
 mod saved_plan;
 mod secrets;
 mod shared_org;

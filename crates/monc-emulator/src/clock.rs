@@ -22,6 +22,14 @@ pub fn now() -> Timestamp {
 }
 
 impl Timestamp {
+    /// The moment `millis` milliseconds after the epoch, as a drill sets it.
+    pub fn at_millis(millis: i64) -> Timestamp {
+        Timestamp {
+            iso: format_micros(millis.saturating_mul(1000)),
+            millis,
+        }
+    }
+
     /// `2025-12-11T15:09:20+00:00`: whole seconds, as `overall_state_modified` is recorded.
     pub fn iso_seconds(&self) -> String {
         let text = format_micros(self.millis * 1000);

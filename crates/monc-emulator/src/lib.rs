@@ -13,6 +13,7 @@
 
 mod clock;
 mod default_name;
+mod events;
 mod faults;
 mod host_guard;
 mod rate_limit;

@@ -17,6 +17,8 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
+use super::clock;
+use super::events;
 use super::faults::{Dice, Fate, Fault, FaultConfig};
 use super::host_guard;
 use super::rate_limit::RateLimits;
@@ -349,10 +351,21 @@ impl EmulatorHandle {
     /// monitors are now in these states, within one evaluation cycle; composites follow.
     /// Refused as a whole when a monitor is missing or is a composite.
     pub fn set_states(&self, changes: &[StateChange]) -> Result<(), String> {
+        self.set_states_at(changes, None)
+    }
+
+    /// [`EmulatorHandle::set_states`] at `at_ms` (milliseconds since the epoch; now when
+    /// `None`), logged as monitor events of that time.
+    pub fn set_states_at(&self, changes: &[StateChange], at_ms: Option<i64>) -> Result<(), String> {
         self.shared
-            .apply(|store| store.set_states(changes))
+            .apply(|store| store.set_states_at(changes, at_ms))
             .map(|_| ())
             .map_err(|rejection| rejection.errors.join("; "))
+    }
+
+    /// How many state transitions the event log holds.
+    pub fn event_count(&self) -> usize {
+        lock(&self.shared.store).events().len()
     }
 
     /// A change behind the API's back that reports whether the monitor existed.
@@ -498,6 +511,7 @@ fn router(shared: Arc<Shared>) -> Router {
             post(set_monitor_state),
         )
         .route("/monc-emulator/v1/states", post(set_many_states))
+        .route("/api/v2/events", get(list_events))
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
@@ -759,8 +773,13 @@ async fn set_many_states(State(shared): State<Arc<Shared>>, body: Bytes) -> Answ
     #[derive(serde::Deserialize)]
     struct Many {
         states: Vec<StateRequest>,
+        /// When the states took hold, in milliseconds since the epoch (now when absent): a
+        /// drill lays down a month of history with it.
+        #[serde(default)]
+        at_ms: Option<i64>,
     }
     let many: Many = parse_state_request(&body)?;
+    let at_ms = many.at_ms;
     let changes = many
         .states
         .into_iter()
@@ -771,8 +790,38 @@ async fn set_many_states(State(shared): State<Arc<Shared>>, body: Bytes) -> Answ
             state_change(id, request)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    shared.commit(|store| store.set_states(&changes)).await?;
+    shared
+        .commit(|store| store.set_states_at(&changes, at_ms))
+        .await?;
     ok(json!({ "changed": changes.len() }))
+}
+
+/// `GET /api/v2/events`: the log of state transitions (see `events`).
+async fn list_events(
+    State(shared): State<Arc<Shared>>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Answer {
+    let query = events::EventQuery::parse(&params, clock::now().millis)?;
+    let mut pairs: Vec<(String, String)> = params.into_iter().collect();
+    pairs.sort();
+    // GUESS (behaviour): `links.next` names the host the request was sent to.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let base = format!("http://{host}");
+    let page = shared.read(|store| {
+        let monitor = |id: i64| store.monitor(id).cloned();
+        Ok(events::page(
+            store.events(),
+            &query,
+            &monitor,
+            &base,
+            &pairs,
+        ))
+    })?;
+    ok(page)
 }
 
 /// GUESS: the body Datadog sends for a path it does not have.

@@ -183,11 +183,25 @@ impl SaveStatus {
 struct RenderedState {
     /// Each monitor's entry in the file's `monitors` object, indented as it appears there.
     entries: BTreeMap<i64, String>,
+    /// The `events` array's entries, re-rendered whole when the log grew (a drill may log out
+    /// of time order, which inserts in the middle).
+    events: Vec<String>,
 }
 
 impl RenderedState {
     /// Re-renders the monitors changed since the last refresh.
     fn refresh(&mut self, store: &mut Store) {
+        if store.events().len() != self.events.len() {
+            self.events = store
+                .events()
+                .records()
+                .iter()
+                .map(|record| {
+                    let value = serde_json::to_value(record).unwrap_or(Value::Null);
+                    format!("    {}", format!("{value:#}").replace('\n', "\n    "))
+                })
+                .collect();
+        }
         let changed: BTreeSet<i64> = store.take_changed();
         for id in changed {
             match store.monitor(id) {
@@ -219,7 +233,13 @@ impl RenderedState {
         if !self.entries.is_empty() {
             out.push_str("\n  ");
         }
-        out.push_str("}\n}");
+        out.push('}');
+        if !self.events.is_empty() {
+            out.push_str(",\n  \"events\": [\n");
+            out.push_str(&self.events.join(",\n"));
+            out.push_str("\n  ]");
+        }
+        out.push_str("\n}");
         out.into_bytes()
     }
 }
@@ -355,6 +375,25 @@ mod tests {
             text.contains("renamed") && !text.contains("\"one\""),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_event_log_is_saved_and_loads_back() {
+        use crate::store::StateChange;
+        let mut rendered = RenderedState::default();
+        let mut store = store_with(&["one"]);
+        let id = store.next_id() - 1;
+        let alert = StateChange {
+            monitor_id: id,
+            group: Some("host:a".into()),
+            status: crate::states::Status::Alert,
+        };
+        store.set_states_at(&[alert], Some(1_000_000)).expect("set");
+        assert_eq!(store.events().len(), 1);
+        let text = rendered_file(&mut rendered, &mut store);
+        assert_eq!(text, serde_json::to_string_pretty(&store).expect("json"));
+        let loaded: Store = serde_json::from_str(&text).expect("loads");
+        assert_eq!(loaded.events(), store.events());
     }
 
     #[test]

@@ -33,10 +33,13 @@ pub const GROUPS_KEY: &str = "monc_emulator_groups";
 /// GUESS (behaviour): that the API lists it under that name in `state.groups`.
 pub const SIMPLE_GROUP: &str = "*";
 
-/// A status a composite can compute with, least severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A status a composite can compute with, least severe first. Serialised as the API names it
+/// (`"No Data"`), in the event log of the state file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Status {
+    #[serde(rename = "OK")]
     Ok,
+    #[serde(rename = "No Data")]
     NoData,
     Warn,
     Alert,
@@ -102,12 +105,13 @@ impl GroupState {
         }
     }
 
-    /// Moves to `status` at `now`, stamping what the transition means.
+    /// Moves to `status` at `now`, stamping what the transition means; the status it left,
+    /// or `None` when it was already there.
     /// GUESS (behaviour): a trigger also counts as notified (the emulator sends nothing).
-    fn transition(&mut self, status: Status, now: i64) {
+    fn transition(&mut self, status: Status, now: i64) -> Option<Status> {
         let before = Status::of_member(&self.status);
         if before == status && self.status == status.as_str() {
-            return;
+            return None;
         }
         match status {
             Status::Alert | Status::Warn if !before.triggered() => {
@@ -119,7 +123,26 @@ impl GroupState {
             _ => {}
         }
         self.status = status.as_str().into();
+        Some(before)
     }
+}
+
+/// One group of a monitor moved from one status to another: what the event log records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// The group's name ([`SIMPLE_GROUP`] for a simple alert).
+    pub group: String,
+    pub from: Status,
+    pub to: Status,
+}
+
+/// What a state change did to a monitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// `overall_state` changed.
+    pub overall: bool,
+    /// Every group that moved, in group-name order.
+    pub transitions: Vec<Transition>,
 }
 
 /// The groups stored with a monitor (empty when it was never set).
@@ -142,21 +165,29 @@ pub fn set_group(
     group: Option<&str>,
     status: Status,
     now: i64,
-) -> bool {
+) -> Changed {
     let mut groups = stored_groups(monitor);
     let names: Vec<String> = match group {
         Some(name) => vec![name.to_owned()],
         None if groups.is_empty() => vec![SIMPLE_GROUP.to_owned()],
         None => groups.keys().cloned().collect(),
     };
+    let mut transitions = Vec::new();
     for name in names {
-        groups
-            .entry(name)
-            .or_insert_with(GroupState::fresh)
-            .transition(status, now);
+        let state = groups.entry(name.clone()).or_insert_with(GroupState::fresh);
+        if let Some(from) = state.transition(status, now) {
+            transitions.push(Transition {
+                group: name,
+                from,
+                to: status,
+            });
+        }
     }
     store_groups(monitor, &groups);
-    set_overall(monitor, worst(&groups))
+    Changed {
+        overall: set_overall(monitor, worst(&groups)),
+        transitions,
+    }
 }
 
 /// `overall_state` := `status`; true when that is a change.
@@ -301,13 +332,13 @@ fn member_status(members: &BTreeMap<i64, Member>, id: i64, group: Option<&str>) 
 }
 
 /// Stores a composite's newly computed results, keeping the last known state of any group
-/// whose result is No Data while the composite does not notify on No Data. Returns whether
-/// `overall_state` changed.
+/// whose result is No Data while the composite does not notify on No Data. Says whether
+/// `overall_state` changed, and which groups moved.
 pub fn store_composite_results(
     composite: &mut Map<String, Value>,
     results: &[(Option<String>, Status)],
     now: i64,
-) -> bool {
+) -> Changed {
     let notify_no_data = composite
         .get("options")
         .and_then(|options| options.get("notify_no_data"))
@@ -315,24 +346,32 @@ pub fn store_composite_results(
         .unwrap_or(false);
     let previous = stored_groups(composite);
     let mut groups = Groups::new();
+    let mut transitions = Vec::new();
     for (group, status) in results {
         let name = group.clone().unwrap_or_else(|| SIMPLE_GROUP.to_owned());
         let mut state = previous
             .get(&name)
             .cloned()
             .unwrap_or_else(GroupState::fresh);
-        if *status != Status::NoData || notify_no_data {
-            state.transition(*status, now);
+        if (*status != Status::NoData || notify_no_data)
+            && let Some(from) = state.transition(*status, now)
+        {
+            transitions.push(Transition {
+                group: name.clone(),
+                from,
+                to: *status,
+            });
         }
         groups.insert(name, state);
     }
     store_groups(composite, &groups);
-    if groups.is_empty() {
-        // No common reporting source: Datadog "cannot compute a status" for it.
-        // GUESS (behaviour): the composite keeps its overall state.
-        return false;
+    // No common reporting source: Datadog "cannot compute a status" for it.
+    // GUESS (behaviour): the composite keeps its overall state.
+    let overall = !groups.is_empty() && set_overall(composite, worst(&groups));
+    Changed {
+        overall,
+        transitions,
     }
-    set_overall(composite, worst(&groups))
 }
 
 /// `state` as `GET /api/v1/monitor[/{id}]?group_states=...` shows it: the groups whose status
@@ -578,8 +617,8 @@ mod tests {
     #[test]
     fn no_data_keeps_the_last_known_state_unless_the_composite_notifies_on_it() {
         let mut quiet = composite(false);
-        assert!(store_composite_results(&mut quiet, &[(None, Alert)], 10));
-        assert!(!store_composite_results(&mut quiet, &[(None, NoData)], 20));
+        assert!(store_composite_results(&mut quiet, &[(None, Alert)], 10).overall);
+        assert!(!store_composite_results(&mut quiet, &[(None, NoData)], 20).overall);
         assert_eq!(quiet["overall_state"], "Alert");
         let mut loud = composite(true);
         store_composite_results(&mut loud, &[(None, Alert)], 10);
@@ -591,7 +630,18 @@ mod tests {
     #[test]
     fn group_timestamps_follow_transitions() {
         let mut monitor = Map::new();
-        assert!(set_group(&mut monitor, Some("host:a"), Alert, 100));
+        let changed = set_group(&mut monitor, Some("host:a"), Alert, 100);
+        assert!(changed.overall);
+        let moved = Transition {
+            group: "host:a".into(),
+            from: NoData,
+            to: Alert,
+        };
+        assert_eq!(changed.transitions, vec![moved]);
+        assert_eq!(
+            set_group(&mut monitor, Some("host:a"), Alert, 110),
+            Changed::default()
+        );
         set_group(&mut monitor, Some("host:b"), Ok, 100);
         set_group(&mut monitor, Some("host:a"), Ok, 160);
         let groups = stored_groups(&monitor);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::clock;
+use super::events::EventLog;
 use super::rules::{self, Rejection};
 use super::states::{self, Member, Status};
 
@@ -43,6 +44,9 @@ pub struct Store {
     /// The id of the emulated org, on every monitor as `org_id`.
     org_id: i64,
     monitors: BTreeMap<i64, Map<String, Value>>,
+    /// Every state transition made, for `GET /api/v2/events`.
+    #[serde(default, skip_serializing_if = "EventLog::is_empty")]
+    events: EventLog,
     /// Monitors created, changed or deleted since the last `take_changed` (what a save must
     /// re-render). Not part of the state.
     #[serde(skip)]
@@ -59,6 +63,9 @@ struct StateFile {
     #[serde(default)]
     org_id: Option<i64>,
     monitors: BTreeMap<i64, Map<String, Value>>,
+    /// Missing in files written before the event log.
+    #[serde(default)]
+    events: EventLog,
 }
 
 impl From<StateFile> for Store {
@@ -82,6 +89,7 @@ impl From<StateFile> for Store {
             org_id,
             changed: file.monitors.keys().copied().collect(),
             monitors: file.monitors,
+            events: file.events,
         }
     }
 }
@@ -92,6 +100,7 @@ impl Default for Store {
             next_id: FIRST_ID,
             org_id: new_org_id(),
             monitors: BTreeMap::new(),
+            events: EventLog::default(),
             changed: BTreeSet::new(),
         }
     }
@@ -122,6 +131,11 @@ impl Store {
     }
 
     /// The id the next create gets.
+    /// The log of state transitions.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
     pub fn next_id(&self) -> i64 {
         self.next_id
     }
@@ -368,6 +382,17 @@ impl Store {
     /// evaluation cycle; then every composite is evaluated once. Refused as a whole (nothing
     /// changes) when a monitor does not exist or is a composite (composites are computed).
     pub fn set_states(&mut self, changes: &[StateChange]) -> Result<(), Rejection> {
+        self.set_states_at(changes, None)
+    }
+
+    /// [`Store::set_states`] at `at_ms` (milliseconds since the epoch; now when `None`): how a
+    /// drill lays down a month of history in a moment. The monitors' timestamps and the event
+    /// log take that time.
+    pub fn set_states_at(
+        &mut self,
+        changes: &[StateChange],
+        at_ms: Option<i64>,
+    ) -> Result<(), Rejection> {
         for change in changes {
             let monitor = self.get(change.monitor_id)?;
             if text(&monitor, "type") == "composite" {
@@ -378,17 +403,21 @@ impl Store {
                 )));
             }
         }
-        let now = clock::now();
+        let now = at_ms.map_or_else(clock::now, clock::Timestamp::at_millis);
         for change in changes {
             if let Some(monitor) = self.monitors.get_mut(&change.monitor_id) {
                 let group = change.group.as_deref();
-                if states::set_group(monitor, group, change.status, now.millis / 1000) {
+                let changed = states::set_group(monitor, group, change.status, now.millis / 1000);
+                if changed.overall {
                     monitor.insert("overall_state_modified".into(), now.iso_seconds().into());
                 }
+                self.events
+                    .record(change.monitor_id, now.millis, &changed.transitions);
                 self.changed.insert(change.monitor_id);
             }
         }
-        self.evaluate_composites(&now);
+        let changed: BTreeSet<i64> = changes.iter().map(|c| c.monitor_id).collect();
+        self.evaluate_composites_over(&now, Some(&changed));
         Ok(())
     }
 
@@ -416,10 +445,27 @@ impl Store {
 
     /// One evaluation cycle of every composite, from its members' current states.
     fn evaluate_composites(&mut self, now: &clock::Timestamp) {
+        self.evaluate_composites_over(now, None);
+    }
+
+    /// One evaluation cycle of the composites over any of `members` (every composite when
+    /// `None`): the others' members did not change, so neither do their results. A drill
+    /// laying down a month of history on 10,000 monitors needs this to stay linear.
+    fn evaluate_composites_over(
+        &mut self,
+        now: &clock::Timestamp,
+        members: Option<&BTreeSet<i64>>,
+    ) {
         let composites: Vec<i64> = self
             .monitors
             .iter()
             .filter(|(_, monitor)| text(monitor, "type") == "composite")
+            .filter(|(_, monitor)| {
+                members.is_none_or(|members| {
+                    rules::composite_ids(text(monitor, "query"))
+                        .is_ok_and(|ids| ids.iter().any(|id| members.contains(id)))
+                })
+            })
             .map(|(&id, _)| id)
             .collect();
         for id in composites {
@@ -434,9 +480,11 @@ impl Store {
                 continue;
             };
             let before = composite.get(states::GROUPS_KEY).cloned();
-            if states::store_composite_results(composite, &results, now.millis / 1000) {
+            let changed = states::store_composite_results(composite, &results, now.millis / 1000);
+            if changed.overall {
                 composite.insert("overall_state_modified".into(), now.iso_seconds().into());
             }
+            self.events.record(id, now.millis, &changed.transitions);
             if composite.get(states::GROUPS_KEY) != before.as_ref() {
                 self.changed.insert(id);
             }

@@ -3,7 +3,8 @@
 # pages once instead of once per tenant.
 #
 # A suppressor whose data stops would keep what it suppresses silent: `timeout_h` resolves it
-# after an hour without data.
+# after an hour without data. Cloud metrics (aws.*) arrive minutes late: `evaluation_delay`
+# judges each window only once its data is in.
 
 monitor "region_health" {
   tier    = "L0"
@@ -21,7 +22,7 @@ monitor "db_cpu" {
   type          = "metric alert"
   query         = "avg(last_10m):avg:aws.rds.cpuutilization{region:${cluster.vars.region}} > 90"
   message       = "The shared database of ${cluster.name} is saturated."
-  options       = { timeout_h = 1 }
+  options       = { timeout_h = 1, evaluation_delay = 900 }
   suppressed_by = [monitor.region_health]
 }
 

@@ -18,13 +18,13 @@ use super::{Client, MethodStats};
 
 /// Whether repeating a request is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Repeat {
+pub(in crate::datadog) enum Repeat {
     Safe,
     /// Repeating after a lost answer could apply it twice (create).
     Unsafe,
 }
 
-pub(super) struct Call {
+pub(in crate::datadog) struct Call {
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -34,7 +34,7 @@ pub(super) struct Call {
 }
 
 /// A complete answer from the server.
-pub(super) struct Reply {
+pub(in crate::datadog) struct Reply {
     pub(super) status: StatusCode,
     pub(super) body: Vec<u8>,
     /// Where a redirect pointed (never followed).
@@ -80,7 +80,11 @@ impl Client {
         call.decode(&body)
     }
 
-    pub(super) fn expect_success(&self, call: &Call, reply: Reply) -> Result<Vec<u8>, ApiError> {
+    pub(in crate::datadog) fn expect_success(
+        &self,
+        call: &Call,
+        reply: Reply,
+    ) -> Result<Vec<u8>, ApiError> {
         if reply.status.is_success() {
             return Ok(reply.body);
         }
@@ -96,7 +100,7 @@ impl Client {
     /// Sends `call` until it gets an answer worth returning: waits out 429s until the reset,
     /// retries 5xx, timeouts and transport errors with capped exponential backoff, all before
     /// the call's deadline. Never retries other 4xx, never follows a redirect.
-    pub(super) async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
+    pub(in crate::datadog) async fn send(&self, call: &Call) -> Result<Reply, ApiError> {
         let started = Instant::now();
         let mut state = RetryState {
             started,
@@ -357,7 +361,7 @@ impl Client {
 }
 
 impl Call {
-    pub(super) fn new(method: Method, path: String, repeat: Repeat) -> Self {
+    pub(in crate::datadog) fn new(method: Method, path: String, repeat: Repeat) -> Self {
         Call {
             method,
             path,
@@ -368,7 +372,7 @@ impl Call {
         }
     }
 
-    pub(super) fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
+    pub(in crate::datadog) fn query(mut self, query: Vec<(&'static str, String)>) -> Self {
         self.query = query;
         self
     }
@@ -418,7 +422,10 @@ impl Call {
         }
     }
 
-    pub(super) fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, ApiError> {
+    pub(in crate::datadog) fn decode<T: DeserializeOwned>(
+        &self,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
         serde_json::from_slice(body).map_err(|error| ApiError::Decode {
             method: self.method.to_string(),
             path: self.path.clone(),
@@ -434,7 +441,7 @@ impl Call {
         }
     }
 
-    pub(super) fn inconsistent(&self, message: String) -> ApiError {
+    pub(in crate::datadog) fn inconsistent(&self, message: String) -> ApiError {
         ApiError::Inconsistent {
             method: self.method.to_string(),
             path: self.path.clone(),
