@@ -15,13 +15,14 @@
 //!   restores what a sync replaced.
 //! - [`query`] parses Datadog metric and composite queries; [`eval`] holds the HCL functions.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
-//! - Features on top: [`scenario`] (`monc test`), [`status`] (`monc status`, the live view),
+//! - Features on top: [`alert_test`] (`monc test`), [`status`] (`monc status`, the live view),
 //!   [`import`] (`monc import`), [`output`] (rendering diagnostics, plans, graphs, test
-//!   results, status), [`notify`] (Slack).
+//!   results, status), [`slack`] (drift posted to a Slack webhook).
 //!
 //! No module imports a later stage; `src/cmd/` (in the binary) parses arguments, prints and
 //! picks exit codes, and composes the org connection (real API or embedded emulator).
 
+pub mod alert_test;
 pub mod atomic_file;
 pub mod backup;
 pub mod compile;
@@ -39,12 +40,11 @@ pub mod import;
 pub mod load;
 pub mod model;
 pub mod moved;
-pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod query;
 pub mod review;
-pub mod scenario;
+pub mod slack;
 pub mod status;
 pub mod summary;
 pub mod sync;

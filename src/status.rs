@@ -4,7 +4,7 @@
 //! The org's states are Datadog's: each monitor's `overall_state` and its groups' states
 //! (`state.groups`, listed with `group_states=all`). Whether a composite pages is read from the
 //! composite itself; why one does not is explained from its members' states with Datadog's
-//! composite semantics ([`crate::scenario::simulate`]): a suppressor in Alert or Warn
+//! composite semantics ([`crate::alert_test::simulate`]): a suppressor in Alert or Warn
 //! suppresses, a suppressor in No Data leaves the composite No Data, which keeps its last
 //! known state and cannot page (a No Data suppressor silences its targets).
 
@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Checked;
+use crate::alert_test::simulate::{State, group_values};
 use crate::datadog::{ApiError, Client, Monitor};
 use crate::plan::live::live_from_wire;
 use crate::plan::{Action, LiveMonitor, Ownership, Plan};
-use crate::scenario::simulate::{State, group_values};
 
 /// Everything `monc status` shows; `--format json` prints it as is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

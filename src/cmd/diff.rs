@@ -70,7 +70,7 @@ struct Preflight {
 fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
     let only = org::selected_tenants(&args.tenants.tenant)?;
     let slack_webhook = if args.notify_slack {
-        Some(monc::notify::slack_webhook_url()?)
+        Some(monc::slack::slack_webhook_url()?)
     } else {
         None
     };
@@ -233,7 +233,7 @@ async fn report(args: &DiffArgs, plan: &Plan, slack_webhook: Option<&str>) -> Re
     if let Some(url) = slack_webhook
         && plan.drifted().next().is_some()
     {
-        monc::notify::slack_drift(plan, url).await?;
+        monc::slack::slack_drift(plan, url).await?;
     }
     Ok(())
 }

@@ -88,8 +88,8 @@ impl From<monc::datadog::ApiError> for Error {
     }
 }
 
-impl From<monc::notify::NotifyError> for Error {
-    fn from(error: monc::notify::NotifyError) -> Self {
+impl From<monc::slack::SlackError> for Error {
+    fn from(error: monc::slack::SlackError) -> Self {
         Error::Message(error.to_string())
     }
 }

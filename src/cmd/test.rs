@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use monc::Checked;
+use monc::alert_test::{self, Outage, Verdict};
 use monc::output;
 use monc::output::test::{self as render_test, TestReport};
-use monc::scenario::{self, Outage, Verdict};
 
 use super::ConfigArgs;
 use super::error::{CommandResult, Error, Status};
@@ -43,7 +43,7 @@ pub fn run(args: &TestArgs) -> CommandResult {
     let outages = outages(args, &checked)?;
     let report = TestReport {
         verdicts,
-        matrix: args.matrix.then(|| scenario::matrix(&checked.graph)),
+        matrix: args.matrix.then(|| alert_test::matrix(&checked.graph)),
         outages,
     };
     match args.format {
@@ -69,7 +69,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Err
     }
     let mut diagnostics = monc::diagnostic::Diagnostics::default();
     let Checked { model, graph, .. } = checked;
-    let scenarios = scenario::load(&path, model, graph, &mut diagnostics)
+    let scenarios = alert_test::load(&path, model, graph, &mut diagnostics)
         .map_err(|error| Error::Message(format!("{error}\nhelp: {}", error.help)))?;
     if !diagnostics.is_empty() {
         let sorted = diagnostics.into_sorted();
@@ -84,7 +84,7 @@ fn scenarios(args: &TestArgs, checked: &mut Checked) -> Result<Vec<Verdict>, Err
     }
     Ok(scenarios
         .iter()
-        .map(|s| scenario::run(model, graph, s))
+        .map(|s| alert_test::run(model, graph, s))
         .collect())
 }
 
@@ -100,7 +100,7 @@ fn outages(args: &TestArgs, checked: &Checked) -> Result<Vec<Outage>, Error> {
     specs
         .iter()
         .map(|spec| {
-            scenario::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
+            alert_test::outage(&checked.model, &checked.graph, spec).ok_or_else(|| {
                 Error::Message(format!(
                     "--outage `{spec}` names no cluster or monitor\nhelp: write `cluster:<name>` or a monitor key, `<tier>/<template>[/<cluster or tenant>]` (`monc graph` shows them)"
                 ))

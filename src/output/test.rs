@@ -1,7 +1,7 @@
 //! Rendering `monc test` results: the scenario table, failure details, the suppression matrix
 //! and shared-outage counts, or one JSON document.
 
-use crate::scenario::{EdgeCheck, Outage, Verdict};
+use crate::alert_test::{EdgeCheck, Outage, Verdict};
 
 /// Everything `monc test` found.
 pub struct TestReport {

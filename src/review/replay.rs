@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::Checked;
+use crate::alert_test::simulate::{self, State, Status};
 use crate::compile::Instance;
 use crate::graph::MonitorGraph;
-use crate::scenario::simulate::{self, State, Status};
 
 use super::history::EventState;
 

@@ -5,9 +5,9 @@
 use crate::common;
 use std::collections::{BTreeSet, HashMap};
 
+use monc::alert_test::simulate::{self, State, Status};
 use monc::datadog::{Client, Monitor};
 use monc::query::{CompositeExpr, Operand};
-use monc::scenario::simulate::{self, State, Status};
 use monc_emulator::{EmulatorHandle, MonitorStatus, StateChange};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -39,7 +39,7 @@ pub fn drift_message(plan: &Plan) -> String {
 /// anything is contacted), or posting it failed. The webhook URL is a secret: no variant
 /// carries it.
 #[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
+pub enum SlackError {
     #[error("--notify-slack needs {SLACK_WEBHOOK_ENV}: set it to the Slack incoming webhook URL")]
     MissingWebhook,
     #[error("{SLACK_WEBHOOK_ENV} is not a valid URL: {0}")]
@@ -71,32 +71,31 @@ pub enum NotifyError {
 /// arrives as ""), and https (plain http only to loopback). Called before anything is
 /// contacted, so a broken setup fails every run rather than only in a week with drift. The URL
 /// is a secret: no message quotes it.
-pub fn slack_webhook_url() -> Result<String, NotifyError> {
+pub fn slack_webhook_url() -> Result<String, SlackError> {
     let url = std::env::var(SLACK_WEBHOOK_ENV).unwrap_or_default();
     if url.trim().is_empty() {
-        return Err(NotifyError::MissingWebhook);
+        return Err(SlackError::MissingWebhook);
     }
     let parsed =
-        reqwest::Url::parse(&url).map_err(|e| NotifyError::InvalidWebhook(e.to_string()))?;
+        reqwest::Url::parse(&url).map_err(|e| SlackError::InvalidWebhook(e.to_string()))?;
     if !matches!(parsed.scheme(), "https" | "http") {
-        return Err(NotifyError::NotHttps {
+        return Err(SlackError::NotHttps {
             scheme: parsed.scheme().to_string(),
         });
     }
-    crate::datadog::check_transport_security(&url).map_err(NotifyError::Insecure)?;
+    crate::datadog::check_transport_security(&url).map_err(SlackError::Insecure)?;
     Ok(url)
 }
 
 /// Posts the drift message to the webhook `url` (from [`slack_webhook_url`]), as the API
 /// client talks to Datadog: no redirect followed (the summary, and the webhook's secret path
 /// in `Referer`, would go to another host), no proxy for loopback, and [`SLACK_TIMEOUT`].
-pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), NotifyError> {
-    let target =
-        reqwest::Url::parse(url).map_err(|e| NotifyError::InvalidWebhook(e.to_string()))?;
+pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), SlackError> {
+    let target = reqwest::Url::parse(url).map_err(|e| SlackError::InvalidWebhook(e.to_string()))?;
     let client = http_client(&target)
         .timeout(SLACK_TIMEOUT)
         .build()
-        .map_err(|e| NotifyError::Client(error_cause(e)))?;
+        .map_err(|e| SlackError::Client(error_cause(e)))?;
     let body = serde_json::json!({ "text": drift_message(plan) });
     let response = client
         .post(target)
@@ -106,18 +105,18 @@ pub async fn slack_drift(plan: &Plan, url: &str) -> Result<(), NotifyError> {
         .map_err(unreachable)?;
     let status = response.status();
     if status.is_redirection() {
-        return Err(NotifyError::Redirected(status));
+        return Err(SlackError::Redirected(status));
     }
     if !status.is_success() {
-        return Err(NotifyError::Refused(status));
+        return Err(SlackError::Refused(status));
     }
     Ok(())
 }
 
-fn unreachable(error: reqwest::Error) -> NotifyError {
+fn unreachable(error: reqwest::Error) -> SlackError {
     if error.is_timeout() {
-        NotifyError::Timeout
+        SlackError::Timeout
     } else {
-        NotifyError::Unreachable(error_cause(error))
+        SlackError::Unreachable(error_cause(error))
     }
 }
