@@ -14,7 +14,7 @@ use crate::model::{Model, MonitorKey, is_composite};
 use crate::query::{CompositeExpr, Operand};
 
 /// Datadog's limit on the number of monitors one composite may reference.
-pub const MAX_COMPOSITE_CONSTITUENTS: usize = 10;
+pub use crate::limits::MAX_COMPOSITE_CONSTITUENTS;
 
 /// A generated `A && !B && !C` monitor that pages for `A` unless a suppressor is alerting.
 #[derive(Debug, Clone)]

@@ -37,6 +37,7 @@ pub mod graph;
 pub mod handles;
 pub mod ignore;
 pub mod import;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod moved;

@@ -500,6 +500,15 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// What makes a Datadog tag, for the help of a diagnostic about one.
+pub fn tag_rules() -> String {
+    format!(
+        "Datadog tags start with a letter, are at most {} characters, and use letters, digits, \
+         `_ - : . /`",
+        crate::limits::MAX_TAG_CHARS
+    )
+}
+
 /// Datadog tag rules: start with a letter, ≤ 200 chars, alphanumerics and `_-:./`.
 ///
 /// Case is kept: Datadog stores a monitor's tags as written. Recorded in
@@ -507,8 +516,11 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 /// monitor tagged `test_datasource_monitor:tf_TestAccDatadogMonitorDatasource_local_1653179280`
 /// (its query scope has the same mixed-case value); the emulator keeps tags as sent too.
 pub fn check_tag(tag: &str) -> Result<(), String> {
-    if tag.chars().count() > 200 {
-        return Err("longer than 200 characters".into());
+    if tag.chars().count() > crate::limits::MAX_TAG_CHARS {
+        return Err(format!(
+            "longer than {} characters",
+            crate::limits::MAX_TAG_CHARS
+        ));
     }
     if !tag.chars().next().is_some_and(char::is_alphabetic) {
         return Err("must start with a letter".into());

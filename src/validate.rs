@@ -699,9 +699,13 @@ fn check_tags(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics
                     None => template.name.span.clone(),
                 };
                 diagnostics.push(
-                    Diagnostic::error(Code::InvalidTag, span, format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key))
-                        .label("not a valid Datadog tag")
-                        .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
+                    Diagnostic::error(
+                        Code::InvalidTag,
+                        span,
+                        format!("invalid tag `{tag}` on `{}`: {problem}", monitor.key),
+                    )
+                    .label("not a valid Datadog tag")
+                    .help(crate::model::tag_rules()),
                 );
             }
         }

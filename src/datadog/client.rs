@@ -60,7 +60,7 @@ pub const MAX_LISTING_MONITORS: usize = 1_000_000;
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
-            page_size: 1000,
+            page_size: crate::limits::MAX_MONITOR_PAGE_SIZE,
             max_concurrency: 8,
             request_timeout: Duration::from_secs(30),
             deadline: DEFAULT_DEADLINE,
@@ -273,7 +273,11 @@ impl Client {
         monitor_tags: &[String],
         group_states: Option<&str>,
     ) -> Result<Vec<Monitor>, ApiError> {
-        let page_size = self.inner.options.page_size.clamp(1, 1000);
+        let page_size = self
+            .inner
+            .options
+            .page_size
+            .clamp(1, crate::limits::MAX_MONITOR_PAGE_SIZE);
         let mut listing = Listing::default();
         for page in 0..MAX_PAGES {
             let mut query = vec![

@@ -143,7 +143,10 @@ impl Client {
         window: &EventWindow,
         mut on_page: impl FnMut(Vec<MonitorEvent>),
     ) -> Result<EventReadStats, ApiError> {
-        let limit = self.options().page_size.clamp(1, 1000);
+        let limit = self
+            .options()
+            .page_size
+            .clamp(1, crate::limits::MAX_EVENT_PAGE_LIMIT);
         let mut stats = EventReadStats::default();
         let mut cursor: Option<String> = None;
         let mut last_at = i64::MIN;

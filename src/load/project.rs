@@ -236,9 +236,13 @@ impl Loader {
         };
         let span = self.span(id, attr.value.span());
         self.error(
-            Diagnostic::error(Code::InvalidTag, span, format!("invalid `{what}` {value:?}: {problem}"))
-                .label("not a valid Datadog tag")
-                .help("Datadog tags start with a letter, are at most 200 characters, and use letters, digits, `_ - : . /`"),
+            Diagnostic::error(
+                Code::InvalidTag,
+                span,
+                format!("invalid `{what}` {value:?}: {problem}"),
+            )
+            .label("not a valid Datadog tag")
+            .help(crate::model::tag_rules()),
         );
     }
 

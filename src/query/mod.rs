@@ -71,7 +71,10 @@ impl std::error::Error for QueryError {}
 /// The known name `name` is one typo from (one character deleted, added, replaced, or two
 /// swapped), if it is not itself known. Only names of letters and `_`, four or more long, are
 /// judged: numbered variants (`ewma_7`, `top10_max`) and short names are too close to each
-/// other to tell a typo from a name monc does not know.
+/// other to tell a typo from a name monc does not know. Stricter than
+/// [`crate::diagnostic::did_you_mean`] on purpose: that one suggests among names the user must
+/// pick from; this one decides whether a query names something Datadog may know and monc does
+/// not (no error) or a typo (an error).
 pub(crate) fn typo_of<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
     let judged = name.len() >= 4 && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
     if !judged || known.contains(&name) {

@@ -15,6 +15,7 @@ use super::super::rate_budget::{Admission, route_of};
 use super::super::transport::error_cause;
 use super::super::{ApiError, Credentials, MonitorContext};
 use super::{Client, MethodStats};
+use crate::english::counted;
 
 /// Whether repeating a request is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -547,11 +548,6 @@ pub(super) fn cut_message(text: &str) -> String {
             )
         }
     }
-}
-
-/// `1 more message`, `2 more messages`.
-fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A random number in [0, 1): std's randomly keyed SipHash of nothing. Every `RandomState` has

@@ -17,7 +17,7 @@ use crate::plan::normalize::normalize_options;
 use crate::query::{CompositeExpr, Operand, parse_composite_query};
 
 /// Datadog's limit on the monitors one composite may reference.
-const MAX_CONSTITUENTS: usize = 10;
+use crate::limits::MAX_COMPOSITE_CONSTITUENTS as MAX_CONSTITUENTS;
 
 /// A composite that monc can generate from `suppressed_by`: indexes into the raw monitors.
 pub(super) struct Suppression {
