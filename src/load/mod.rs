@@ -35,7 +35,12 @@ pub struct LoadOptions {
     /// A directory of `*.hcl` files or a single file.
     pub tenants: PathBuf,
     pub monitors: PathBuf,
+    /// Texts read instead of the files on disk, by path: the unsaved buffers of `monc lsp`.
+    pub overlay: Overlay,
 }
+
+/// File texts by path that take the place of what is on disk (empty for the CLI).
+pub type Overlay = std::sync::Arc<HashMap<PathBuf, String>>;
 
 impl LoadOptions {
     /// `DIR/tenants/` and `DIR/monitors/`, or `DIR/tenants.hcl` and `DIR/monitors.hcl` when
@@ -56,6 +61,7 @@ impl LoadOptions {
             project_file: root.join("monc.hcl"),
             tenants: dir_or_file("tenants"),
             monitors: dir_or_file("monitors"),
+            overlay: Overlay::default(),
         }
     }
 }
@@ -119,7 +125,7 @@ pub fn not_creatable_help(monitor_type: &str) -> Option<&'static str> {
     }
 }
 
-const PROJECT_ATTRS: &[&str] = &[
+pub const PROJECT_ATTRS: &[&str] = &[
     "project",
     "tiers",
     "owner_tag",
@@ -128,9 +134,9 @@ const PROJECT_ATTRS: &[&str] = &[
     "notify",
     "site",
 ];
-const CLUSTER_ATTRS: &[&str] = &["region", "notify", "tags", "vars"];
-const TENANT_ATTRS: &[&str] = &["cluster", "notify", "tags", "vars"];
-const TEMPLATE_ATTRS: &[&str] = &[
+pub const CLUSTER_ATTRS: &[&str] = &["region", "notify", "tags", "vars"];
+pub const TENANT_ATTRS: &[&str] = &["cluster", "notify", "tags", "vars"];
+pub const TEMPLATE_ATTRS: &[&str] = &[
     "tier",
     "for_each",
     "name",
@@ -151,7 +157,7 @@ const TEMPLATE_ATTRS: &[&str] = &[
 
 /// Attributes of a `page` block: a monitor template without a query of its own, paging for
 /// the monitors it names.
-const PAGE_ATTRS: &[&str] = &[
+pub const PAGE_ATTRS: &[&str] = &[
     "tier", "for_each", "name", "message", "tags", "priority", "notify", "monitors", "ignore",
     "enabled",
 ];
@@ -160,7 +166,10 @@ const PAGE_ATTRS: &[&str] = &[
 pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     refuse_both_layouts(&options.tenants, "tenants")?;
     refuse_both_layouts(&options.monitors, "monitors")?;
-    let mut loader = Loader::default();
+    let mut loader = Loader {
+        overlay: options.overlay.clone(),
+        ..Loader::default()
+    };
     loader.model.root = match options.project_file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -456,6 +465,8 @@ struct Loader {
     ctx: hcl::eval::Context<'static>,
     /// The first definition of every tenant, cluster and template name, by kind.
     defined: HashMap<(&'static str, String), Span>,
+    /// [`LoadOptions::overlay`].
+    overlay: Overlay,
 }
 
 impl Default for Loader {
@@ -465,17 +476,21 @@ impl Default for Loader {
             diagnostics: Diagnostics::default(),
             ctx: base_context(),
             defined: HashMap::new(),
+            overlay: Overlay::default(),
         }
     }
 }
 
 impl Loader {
     fn read(&mut self, path: &Path) -> Result<Option<ParsedFile>, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-            path: path.to_path_buf(),
-            message: format!("cannot read file: {e}"),
-            help: "check the path and that the file is UTF-8 text".into(),
-        })?;
+        let text = match self.overlay.get(path) {
+            Some(text) => text.clone(),
+            None => std::fs::read_to_string(path).map_err(|e| LoadError {
+                path: path.to_path_buf(),
+                message: format!("cannot read file: {e}"),
+                help: "check the path and that the file is UTF-8 text".into(),
+            })?,
+        };
         // Editors on Windows may start a file with a UTF-8 byte-order mark; HCL does not allow
         // one, and it means nothing in UTF-8.
         let text = match text.strip_prefix('\u{feff}') {
