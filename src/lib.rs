@@ -34,6 +34,7 @@ pub mod handles;
 pub mod ignore;
 pub mod import;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod moved;
 pub mod notify;
