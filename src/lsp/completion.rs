@@ -52,6 +52,16 @@ pub fn complete(at: &At<'_>) -> Vec<CompletionItem> {
             KNOWN_THRESHOLDS.iter().copied(),
             CompletionItemKind::PROPERTY,
         ),
+        Some("vars") if at_line_start => match (blocks.first().map(String::as_str), at.checked) {
+            // The keys other tenants (clusters) set, for a tenant being written.
+            (Some("tenant"), Some(checked)) => {
+                var_keys(checked.model.tenants.iter().map(|t| &t.value))
+            }
+            (Some("cluster"), Some(checked)) => {
+                var_keys(checked.model.clusters.iter().map(|c| &c.value))
+            }
+            _ => Vec::new(),
+        },
         Some(block) if at_line_start && blocks.len() == 1 => items(
             attributes(block).iter().copied(),
             CompletionItemKind::PROPERTY,

@@ -14,14 +14,17 @@ use crate::diagnostic::{Diagnostic, FileId, Severity, SourceMap, Span};
 use crate::output::message_with_count;
 
 /// What to publish for one analysis: every file with diagnostics, and an empty list for each
-/// file in `previous` that has none now (so that fixed problems disappear).
+/// file in `previous` that has none now (so that fixed problems disappear). A project that
+/// cannot be read at all has its error on the file at fault, or on the `open` documents when
+/// a directory is at fault.
 pub fn publications(
     analysis: &Analysis,
     previous: &BTreeSet<Url>,
+    open: &[Url],
 ) -> Vec<PublishDiagnosticsParams> {
     let mut by_file = match &analysis.result {
         Ok(checked) => by_file(checked.diagnostics.iter(), &checked.model.sources),
-        Err(Failure::Load(error)) => load_error(error),
+        Err(Failure::Load(error)) => load_error(error, open),
         Err(Failure::Panic(_)) => return Vec::new(), // keep what was shown; the log says why
     };
     for uri in previous {
@@ -52,18 +55,34 @@ fn by_file<'d>(
     by_file
 }
 
-/// A file that cannot be read at all: `monc validate`'s error, at the top of that file.
-fn load_error(error: &crate::load::LoadError) -> BTreeMap<Url, Vec<lsp_types::Diagnostic>> {
-    let Ok(uri) = Url::from_file_path(&error.path) else {
-        return BTreeMap::new();
-    };
+/// A file or directory that cannot be read: `monc validate`'s error, at the top of that file
+/// (of each open document, for a directory).
+fn load_error(
+    error: &crate::load::LoadError,
+    open: &[Url],
+) -> BTreeMap<Url, Vec<lsp_types::Diagnostic>> {
     let diagnostic = lsp_types::Diagnostic {
         severity: Some(DiagnosticSeverity::ERROR),
         source: Some("monc".into()),
-        message: format!("{}\nhelp: {}", error.message, error.help),
+        message: format!(
+            "{}: {}\nhelp: {}",
+            error.path.display(),
+            error.message,
+            error.help
+        ),
         ..lsp_types::Diagnostic::default()
     };
-    BTreeMap::from([(uri, vec![diagnostic])])
+    let at_fault = Url::from_file_path(&error.path)
+        .ok()
+        .filter(|_| error.path.is_file());
+    let files = match at_fault {
+        Some(uri) => vec![uri],
+        None => open.to_vec(),
+    };
+    files
+        .into_iter()
+        .map(|uri| (uri, vec![diagnostic.clone()]))
+        .collect()
 }
 
 /// Converts spans with one line index per file, built once.

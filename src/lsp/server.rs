@@ -190,6 +190,7 @@ impl Server<'_> {
 
     fn publish(&mut self, analysis: Analysis) {
         if let Err(Failure::Panic(message)) = &analysis.result {
+            // What was published stays: the last complete check is still the best news.
             self.log(
                 MessageType::ERROR,
                 format!(
@@ -197,13 +198,14 @@ impl Server<'_> {
                     analysis.root.display()
                 ),
             );
+            return;
         }
+        let open = self.documents.uris_under(&analysis.root);
         // Open documents always get a list, empty when clean: the client knows they were checked.
         let mut previous = self.published.remove(&analysis.root).unwrap_or_default();
-        previous.extend(self.documents.uris_under(&analysis.root));
-        let publications = diagnostics::publications(&analysis, &previous);
+        previous.extend(open.iter().cloned());
         let mut now = BTreeSet::new();
-        for params in publications {
+        for params in diagnostics::publications(&analysis, &previous, &open) {
             if !params.diagnostics.is_empty() {
                 now.insert(params.uri.clone());
             }
@@ -274,10 +276,15 @@ impl Server<'_> {
             CodeActionRequest::METHOD => {
                 let p: lsp_types::CodeActionParams = parse_request(params)?;
                 let text = self.text(&p.text_document.uri);
+                let checked = path_of(&p.text_document.uri)
+                    .and_then(|path| project_root(&path))
+                    .and_then(|root| self.analyses.get(&root))
+                    .and_then(|analysis| analysis.result.as_ref().ok());
                 to_json(code_actions::quick_fixes(
                     &p.text_document.uri,
                     text,
                     &p.context.diagnostics,
+                    checked,
                 ))
             }
             _ => {

@@ -367,6 +367,112 @@ fn lsp_offers_did_you_mean_as_a_quick_fix() {
     assert!(client.shut_down().success());
 }
 
+/// "add `y = ...` to the `vars` of tenant `t`" becomes a quick fix that adds it (with another
+/// tenant's value), and the project is clean again once it is applied.
+#[test]
+fn lsp_offers_a_missing_tenant_var_as_a_quick_fix() {
+    let dir = reference_copy("lsp", "missing_var");
+    let mut client = LspClient::start(&dir);
+    let path = dir.join("tenants/acme.hcl");
+    let uri = client.open(&path);
+    client.diagnostics_for(&uri);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let missing = text.replace("    error_rate_max = 0.05\n", "");
+    assert_ne!(missing, text);
+    client.change(&uri, 2, &missing);
+    let diagnostics = client.diagnostics_until(&uri, |d| !d.is_empty());
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+        "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}),
+    );
+    let edit = &actions[0]["edit"]["changes"][&uri][0];
+    let inserted = edit["newText"].as_str().unwrap();
+    assert!(
+        inserted.trim().starts_with("error_rate_max = "),
+        "{actions}"
+    );
+    let start = &edit["range"]["start"];
+    assert_eq!(start, &edit["range"]["end"], "an insertion");
+    let line = start["line"].as_u64().unwrap() as usize;
+    let offset: usize = missing
+        .lines()
+        .take(line)
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + start["character"].as_u64().unwrap() as usize;
+    let fixed = format!("{}{inserted}{}", &missing[..offset], &missing[offset..]);
+    client.change(&uri, 3, &fixed);
+    client.diagnostics_until(&uri, <[Value]>::is_empty);
+    assert!(client.shut_down().success());
+}
+
+/// Ten edits sent at typing speed are checked once or a few times, not ten, and what is
+/// published last is the check of the last text.
+#[test]
+fn lsp_debounces_a_burst_of_edits() {
+    let dir = reference_copy("lsp", "burst");
+    let mut client = LspClient::start(&dir);
+    let path = dir.join("monitors/l0_platform.hcl");
+    let uri = client.open(&path);
+    client.diagnostics_for(&uri);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edits = 10;
+    for edit in 1..edits {
+        // Each intermediate text has its own unknown tier; the last is clean.
+        client.change(
+            &uri,
+            edit + 1,
+            &text.replacen("\"L0\"", &format!("\"X{edit}\""), 1),
+        );
+    }
+    client.change(&uri, edits + 1, &text);
+    // Wait long enough for every check the burst could cause.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(symbols.is_array());
+    let published: Vec<&Value> = client
+        .notifications
+        .iter()
+        .filter(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
+        })
+        .collect();
+    assert!(
+        !published.is_empty() && published.len() < edits as usize,
+        "{} checks published",
+        published.len()
+    );
+    let last = published.last().unwrap();
+    assert_eq!(
+        last["params"]["diagnostics"],
+        json!([]),
+        "the last text is clean: {last}"
+    );
+    assert!(client.shut_down().success());
+}
+
+/// A project monc cannot read at all (`tenants/` beside `tenants.hcl`) gets `monc validate`'s
+/// error, on the file at fault, and no crash.
+#[test]
+fn lsp_reports_a_project_it_cannot_read() {
+    let dir = reference_copy("lsp", "unreadable");
+    std::fs::write(dir.join("tenants.hcl"), "").unwrap();
+    let mut client = LspClient::start(&dir);
+    client.open(&dir.join("monitors/l0_platform.hcl"));
+    let at_fault = url(&dir.join("tenants.hcl"));
+    let diagnostics = client.diagnostics_for(&at_fault);
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("both") && message.contains("\nhelp: "),
+        "{message}"
+    );
+    assert!(client.shut_down().success());
+}
+
 /// Nonsense from the client is answered with an error, and the server keeps serving.
 #[test]
 fn lsp_survives_bad_requests() {
