@@ -173,6 +173,7 @@ pub fn enclosing_blocks(text: &str, offset: usize) -> Vec<String> {
             '/' if !in_string && chars.peek().is_some_and(|(_, c)| *c == '/') => {
                 skip_line(&mut chars)
             }
+            '<' if !in_string && text[i..].starts_with("<<") => skip_heredoc(text, i, &mut chars),
             '{' if !in_string => open.push(i),
             '}' if !in_string => _ = open.pop(),
             '\n' => in_string = false,
@@ -186,6 +187,26 @@ fn skip_line(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
     for (_, c) in chars.by_ref() {
         if c == '\n' {
             break;
+        }
+    }
+}
+
+/// Skips a heredoc (`<<EOT` / `<<-EOT` … `EOT`) starting at `at`: its text is not code.
+fn skip_heredoc(text: &str, at: usize, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    let marker: String = text[at + 2..]
+        .trim_start_matches('-')
+        .chars()
+        .take_while(|c| is_name_char(*c))
+        .collect();
+    if marker.is_empty() {
+        return;
+    }
+    skip_line(chars);
+    while let Some(&(line_start, _)) = chars.peek() {
+        let line = text[line_start..].split('\n').next().unwrap_or("");
+        skip_line(chars);
+        if line.trim() == marker {
+            return;
         }
     }
 }
@@ -248,7 +269,7 @@ mod tests {
 
     #[test]
     fn enclosing_blocks_skip_strings_and_comments() {
-        let text = "monitor \"x\" {\n  # {\n  name = \"{\"\n  options = {\n    ";
+        let text = "monitor \"x\" {\n  # {\n  name = \"{\"\n  message = <<-EOT\n    {{#is_alert}} {\n  EOT\n  options = {\n    ";
         assert_eq!(enclosing_blocks(text, text.len()), ["monitor", "options"]);
     }
 }

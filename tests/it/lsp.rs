@@ -286,11 +286,20 @@ fn lsp_hovers_completes_formats_and_outlines() {
     let completion = client.request("textDocument/completion", position(&l3, lines - 1, 16));
     let found = labels(&completion);
     assert!(found.contains(&"error_rate_max".to_string()), "{found:?}");
+    // Inside a template: its attribute names; after `type = "`: the monitor types.
+    let mut edited = text.clone();
+    edited.push_str("\nmonitor \"new\" {\n  \n  type = \"\n}\n");
+    client.change(&l3, 3, &edited);
+    let lines = edited.lines().count() as u32;
+    let found = labels(&client.request("textDocument/completion", position(&l3, lines - 3, 2)));
+    assert!(found.contains(&"suppressed_by".to_string()), "{found:?}");
+    let found = labels(&client.request("textDocument/completion", position(&l3, lines - 2, 10)));
+    assert!(found.contains(&"metric alert".to_string()), "{found:?}");
     client.change(&l3, 3, &text);
 
     // Formatting: `monc fmt`'s layout, as an edit (the file on disk is untouched).
     let messy = text.replacen("tier     = \"L3\"", "tier=\"L3\"", 1);
-    client.change(&l3, 4, &messy);
+    client.change(&l3, 5, &messy);
     let edits = client.request(
         "textDocument/formatting",
         json!({"textDocument": {"uri": l3},
@@ -470,6 +479,36 @@ fn lsp_reports_a_project_it_cannot_read() {
         message.contains("both") && message.contains("\nhelp: "),
         "{message}"
     );
+    assert!(client.shut_down().success());
+}
+
+/// A diagnostic that names two places (a tenant defined twice) carries the other one as
+/// related information, in the other file.
+#[test]
+fn lsp_gives_the_other_place_as_related_information() {
+    let dir = reference_copy("lsp", "related");
+    let mut client = LspClient::start(&dir);
+    let path = dir.join("tenants/acme.hcl");
+    let uri = client.open(&path);
+    client.diagnostics_for(&uri);
+    let text = std::fs::read_to_string(&path).unwrap();
+    client.change(
+        &uri,
+        2,
+        &text.replacen("tenant \"acme\"", "tenant \"globex\"", 1),
+    );
+    // globex.hcl is read after acme.hcl: the second definition is its own.
+    let globex = url(&dir.join("tenants/globex.hcl"));
+    let diagnostics = client.diagnostics_until(&globex, |d| {
+        d.iter().any(|d| d["code"] == "monc::duplicate-definition")
+    });
+    let duplicate = diagnostics
+        .iter()
+        .find(|d| d["code"] == "monc::duplicate-definition")
+        .unwrap();
+    let related = &duplicate["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri.as_str(), "{duplicate}");
+    assert_eq!(related["message"], "first defined here");
     assert!(client.shut_down().success());
 }
 
