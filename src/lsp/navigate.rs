@@ -111,10 +111,11 @@ pub fn references(at: &At<'_>) -> Vec<Location> {
         let Ok(uri) = Url::from_file_path(&file.path) else {
             continue;
         };
+        let index = LineIndex::new(text);
         locations.extend(
             occurrences(text, prefix, name, suffix)
                 .into_iter()
-                .map(|range| Location::new(uri.clone(), LineIndex::new(text).range(&range))),
+                .map(|range| Location::new(uri.clone(), index.range(&range))),
         );
     }
     // Template and local definitions are not written with their prefix: add them.
