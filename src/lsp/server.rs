@@ -211,6 +211,19 @@ impl Server<'_> {
             }
             self.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
         }
+        if let Ok(checked) = &analysis.result {
+            // For the editor's LSP log: how long a keystroke costs on this project.
+            self.log(
+                MessageType::LOG,
+                format!(
+                    "checked {} in {} ms: {} errors, {} warnings",
+                    analysis.root.display(),
+                    analysis.took.as_millis(),
+                    checked.diagnostics.error_count(),
+                    checked.diagnostics.warning_count()
+                ),
+            );
+        }
         self.published.insert(analysis.root.clone(), now);
         if analysis.result.is_ok() {
             self.analyses.insert(analysis.root.clone(), analysis);

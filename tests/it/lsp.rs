@@ -122,6 +122,14 @@ fn lsp_diagnostics_follow_unsaved_edits_across_files() {
     client.change(&clusters, 3, &original);
     client.diagnostics_until(&acme, <[Value]>::is_empty); // cleared when fixed
     client.diagnostics_until(&monitors, <[Value]>::is_empty);
+    let logged = client.notifications.iter().any(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(" ms: 0 errors")
+    });
+    assert!(logged, "each check is logged with its time");
     assert!(client.shut_down().success());
 }
 
