@@ -23,9 +23,13 @@
 //! - review: `monc review` (the binary, under `/usr/bin/time`) over 10,010 owned monitors and a
 //!   month of history of at least 1,000,000 events laid down on the emulator; its peak RSS
 //!   must not grow with the events (the history is streamed into per-monitor counters).
+//! - lsp: `monc lsp` over stdio (real JSON-RPC framing): the time from a `didChange` to the
+//!   `publishDiagnostics` it causes, on the reference setup and on 1,000 tenants; and a burst
+//!   of edits, which the debounce and cancellation must turn into one late check, not many.
 
 #![allow(
     clippy::expect_used,
+    clippy::panic,
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a benchmark stops at the first failure and prints its table"
@@ -46,6 +50,13 @@ use monc_emulator::{
     Emulator, EmulatorConfig, EmulatorHandle, FaultConfig, MonitorStatus, StateChange,
 };
 use serde_json::json;
+
+#[path = "../tests/support/lsp_client.rs"]
+#[allow(
+    dead_code,
+    reason = "the tests use more of the client than the benchmark does"
+)]
+mod lsp_client;
 
 /// Shape of a generated project.
 #[derive(Debug, Clone, Copy)]
@@ -877,8 +888,9 @@ fn main() {
         println!("benches/scale: run with `cargo bench --bench scale` or scripts/bench.sh");
         return;
     }
-    let sections = std::env::var("MONC_BENCH")
-        .unwrap_or_else(|_| "compile,few-clusters,for-each,diff,sync,import,errors,review".into());
+    let sections = std::env::var("MONC_BENCH").unwrap_or_else(|_| {
+        "compile,few-clusters,for-each,diff,sync,import,errors,review,lsp".into()
+    });
     let mut out = String::new();
     if sections.split(',').any(|s| s == "compile") {
         compile_section(&mut out, "50 clusters", &[10, 100, 300, 1000], Shape::issue);
@@ -918,5 +930,96 @@ fn main() {
     if sections.contains("review") {
         runtime.block_on(review_section(&mut out));
     }
+    if sections.split(',').any(|s| s == "lsp") {
+        lsp_section(&mut out);
+    }
     println!("{out}");
+}
+
+/// A copy of the repository's reference setup (monc.hcl, tenants/, monitors/) in `dir`.
+fn copy_reference(dir: &Path) -> std::io::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let _ = std::fs::remove_dir_all(dir);
+    for sub in ["tenants", "monitors"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+        for entry in std::fs::read_dir(root.join(sub))? {
+            let entry = entry?;
+            std::fs::copy(entry.path(), dir.join(sub).join(entry.file_name()))?;
+        }
+    }
+    std::fs::copy(root.join("monc.hcl"), dir.join("monc.hcl")).map(drop)
+}
+
+/// Edits applied to an open monitor file, one after another, in each measurement.
+const LSP_EDITS: usize = 20;
+
+fn lsp_section(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n### `monc lsp`: `didChange` → `publishDiagnostics` ({LSP_EDITS} edits, each waited for; debounce {} ms included)\n\n| project | monitors | median | worst | burst of 10 edits: last edit → diagnostics | checks published for the burst |\n|---|---:|---:|---:|---:|---:|",
+        monc::lsp::checker::DEBOUNCE.as_millis()
+    );
+    let reference = work_dir("lsp-reference");
+    copy_reference(&reference).expect("copy the reference setup");
+    lsp_row(out, "reference setup", &reference, "monitors/l3_tenant.hcl");
+    let generated = work_dir("lsp-1000");
+    write_project(&generated, Shape::issue(1000)).expect("write project");
+    lsp_row(out, "1,000 tenants", &generated, "monitors/l3.hcl");
+}
+
+fn lsp_row(out: &mut String, title: &str, dir: &Path, file: &str) {
+    let monitors = monc::check(&LoadOptions::in_dir(dir))
+        .map(|checked| checked.graph.monitors.len() + checked.graph.composites.len())
+        .unwrap_or(0);
+    let mut client = lsp_client::LspClient::start(dir);
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path);
+    let first = client.diagnostics_for(&uri);
+    assert!(first.is_empty(), "{title} has problems: {first:?}");
+    let mut times = Vec::new();
+    for edit in 0..LSP_EDITS {
+        // A comment that changes nothing, so every check is a full, clean one.
+        let edited = format!("{text}\n# edit {edit}\n");
+        let started = Instant::now();
+        client.change(&uri, edit as i64 + 2, &edited);
+        let published = client.diagnostics_for(&uri);
+        times.push(started.elapsed());
+        assert!(published.is_empty(), "{published:?}");
+    }
+    times.sort();
+    let (burst, checks) = lsp_burst(&mut client, &uri, &text);
+    let _ = writeln!(
+        out,
+        "| {title} | {monitors} | {:.0} ms | {:.0} ms | {:.0} ms | {checks} |",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0,
+        burst.as_secs_f64() * 1000.0,
+    );
+    assert!(client.shut_down().success());
+}
+
+/// Ten edits 5 ms apart (typing): the time from the last to its diagnostics, and how many
+/// checks were published for the ten (the debounce and cancellation keep it at one or two).
+fn lsp_burst(client: &mut lsp_client::LspClient, uri: &str, text: &str) -> (Duration, usize) {
+    let mut last = Instant::now();
+    for key in 0..10 {
+        last = Instant::now();
+        client.change(uri, 1000 + key, &format!("{text}\n# typing {key}\n"));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    client.diagnostics_for(uri);
+    let took = last.elapsed();
+    // Anything else the burst caused arrives well within a second.
+    std::thread::sleep(Duration::from_secs(1));
+    let _ = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let more = client
+        .notifications
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        .count();
+    (took, 1 + more)
 }

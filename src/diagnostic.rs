@@ -83,6 +83,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, in the order they were read.
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     pub fn text(&self, span: &Span) -> &str {
         let text = &self.file(span.file).text;
         text.get(span.range.clone()).unwrap_or("")

@@ -39,6 +39,7 @@ pub mod ignore;
 pub mod import;
 pub mod limits;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod moved;
 pub mod output;

@@ -184,6 +184,18 @@ enum Command {
     ///   DD_API_KEY=local DD_APP_KEY=local monc diff --api-url http://127.0.0.1:8787
     #[command(verbatim_doc_comment)]
     Emulator(cmd::emulator::EmulatorArgs),
+    /// Language server on stdio: monc's diagnostics while typing, in any editor
+    ///
+    /// Speaks the Language Server Protocol on stdin/stdout for the *.hcl files of a monc
+    /// project (the nearest directory above the file holding monc.hcl, tenants/ or monitors/):
+    /// `monc validate`'s diagnostics from the unsaved buffers, quick fixes, go to definition,
+    /// references, hover, completion, formatting (`monc fmt`'s layout) and document symbols.
+    /// An editor starts it; it writes no file. Setup for VS Code, Neovim, Helix, Zed and Emacs:
+    /// docs/editors.md.
+    ///
+    ///   command: monc lsp          (the editor's language-server setting)
+    #[command(verbatim_doc_comment)]
+    Lsp(cmd::lsp::LspArgs),
 }
 
 /// The one place a command's error is printed and its exit status becomes the process's exit
@@ -215,6 +227,7 @@ fn run(command: Command) -> CommandResult {
         Command::Init(args) => cmd::init::run(&args),
         Command::Fmt(args) => cmd::fmt::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Lsp(args) => cmd::lsp::run(&args),
         Command::Completions { shell } => print_completions(shell),
     }
 }

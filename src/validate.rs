@@ -92,7 +92,7 @@ fn written_in(model: &Model, instance: crate::compile::Instance, handle: &str) -
 
 /// `options` of the Monitor API (v1) as its published spec documents them, plus
 /// `avalanche_window`, which the API fills in itself.
-const KNOWN_OPTIONS: &[&str] = &[
+pub const KNOWN_OPTIONS: &[&str] = &[
     "aggregation",
     "avalanche_window",
     "device_ids",

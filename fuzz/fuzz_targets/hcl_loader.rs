@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         project_file: dir.join("monc.hcl"),
         tenants: dir.join("tenants.hcl"),
         monitors: dir.join("monitors.hcl"),
+        overlay: Default::default(),
     };
     std::fs::write(&options.tenants, tenants).expect("write");
     std::fs::write(&options.monitors, monitors).expect("write");

@@ -43,6 +43,7 @@ pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod lsp;
 pub mod org;
 pub mod restore;
 pub mod review;

@@ -20,12 +20,14 @@ mod types;
 mod vars;
 
 pub use files::{HclListing, hcl_files, hcl_listing, project_files};
+pub use project::PROJECT_ATTRS;
 pub use project::{
     monc_tag_key, monc_tag_key_warning, monc_written_keys, reserved_prefix, reserved_tag,
 };
 pub use references::{division_by_zero, quote_hint};
 pub(crate) use templates::parse_reference;
-pub use templates::{MONITOR_TYPES, not_creatable_help};
+pub use templates::{MONITOR_TYPES, PAGE_ATTRS, TEMPLATE_ATTRS, not_creatable_help};
+pub use tenants::{CLUSTER_ATTRS, TENANT_ATTRS};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -48,7 +50,12 @@ pub struct LoadOptions {
     /// A directory of `*.hcl` files or a single file.
     pub tenants: PathBuf,
     pub monitors: PathBuf,
+    /// Texts read instead of the files on disk, by path: the unsaved buffers of `monc lsp`.
+    pub overlay: Overlay,
 }
+
+/// File texts by path that take the place of what is on disk (empty for the CLI).
+pub type Overlay = std::sync::Arc<HashMap<PathBuf, String>>;
 
 impl LoadOptions {
     /// `DIR/tenants/` and `DIR/monitors/`, or `DIR/tenants.hcl` and `DIR/monitors.hcl` when
@@ -69,6 +76,7 @@ impl LoadOptions {
             project_file: root.join("monc.hcl"),
             tenants: dir_or_file("tenants"),
             monitors: dir_or_file("monitors"),
+            overlay: Overlay::default(),
         }
     }
 }
@@ -93,7 +101,10 @@ impl std::error::Error for LoadError {}
 pub fn load(options: &LoadOptions) -> Result<(Model, Diagnostics), LoadError> {
     refuse_both_layouts(&options.tenants, "tenants")?;
     refuse_both_layouts(&options.monitors, "monitors")?;
-    let mut loader = Loader::default();
+    let mut loader = Loader {
+        overlay: options.overlay.clone(),
+        ..Loader::default()
+    };
     loader.model.root = match options.project_file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -160,6 +171,8 @@ pub(super) struct Loader {
     var_schemas: HashMap<&'static str, Vec<vars::VarDecl>>,
     /// What `validation` conditions see: `ctx` with `var` rebound per tenant or cluster.
     validation_ctx: Option<hcl::eval::Context<'static>>,
+    /// [`LoadOptions::overlay`].
+    overlay: Overlay,
 }
 
 impl Default for Loader {
@@ -172,6 +185,7 @@ impl Default for Loader {
             for_each_ctx: None,
             var_schemas: HashMap::new(),
             validation_ctx: None,
+            overlay: Overlay::default(),
         }
     }
 }

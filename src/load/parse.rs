@@ -9,11 +9,14 @@ use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 impl Loader {
     pub(super) fn read(&mut self, path: &Path) -> Result<Option<ParsedFile>, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-            path: path.to_path_buf(),
-            message: format!("cannot read file: {e}"),
-            help: "check the path and that the file is UTF-8 text".into(),
-        })?;
+        let text = match self.overlay.get(path) {
+            Some(text) => text.clone(),
+            None => std::fs::read_to_string(path).map_err(|e| LoadError {
+                path: path.to_path_buf(),
+                message: format!("cannot read file: {e}"),
+                help: "check the path and that the file is UTF-8 text".into(),
+            })?,
+        };
         // Editors on Windows may start a file with a UTF-8 byte-order mark; HCL does not allow
         // one, and it means nothing in UTF-8.
         let text = match text.strip_prefix('\u{feff}') {

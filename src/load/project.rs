@@ -8,7 +8,7 @@ use crate::datadog::Site;
 use crate::diagnostic::{Code, Diagnostic, FileId, Span, did_you_mean};
 use crate::model::{PROJECT_TAG_KEY, Project, check_tag};
 
-pub(super) const PROJECT_ATTRS: &[&str] = &[
+pub const PROJECT_ATTRS: &[&str] = &[
     "project",
     "tiers",
     "owner_tag",

@@ -58,7 +58,7 @@ pub fn not_creatable_help(monitor_type: &str) -> Option<&'static str> {
     }
 }
 
-pub(super) const TEMPLATE_ATTRS: &[&str] = &[
+pub const TEMPLATE_ATTRS: &[&str] = &[
     "tier",
     "for_each",
     "name",
@@ -79,7 +79,7 @@ pub(super) const TEMPLATE_ATTRS: &[&str] = &[
 
 /// Attributes of a `page` block: a monitor template without a query of its own, paging for
 /// the monitors it names.
-pub(super) const PAGE_ATTRS: &[&str] = &[
+pub const PAGE_ATTRS: &[&str] = &[
     "tier", "for_each", "name", "message", "tags", "priority", "notify", "monitors", "ignore",
     "enabled",
 ];

@@ -8,9 +8,9 @@ use super::{Loader, ParsedFile};
 use crate::diagnostic::{Code, Diagnostic, FileId, Spanned, join_help, suggestion_help};
 use crate::model::{Cluster, Tenant};
 
-pub(super) const CLUSTER_ATTRS: &[&str] = &["region", "notify", "tags", "vars"];
+pub const CLUSTER_ATTRS: &[&str] = &["region", "notify", "tags", "vars"];
 
-pub(super) const TENANT_ATTRS: &[&str] = &["cluster", "notify", "tags", "vars"];
+pub const TENANT_ATTRS: &[&str] = &["cluster", "notify", "tags", "vars"];
 
 impl Loader {
     pub(super) fn load_tenants_file(&mut self, file: Option<ParsedFile>) {

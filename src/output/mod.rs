@@ -89,7 +89,7 @@ fn render_short_one(d: &Diagnostic, sources: &SourceMap) -> String {
     )
 }
 
-fn message_with_count(d: &Diagnostic) -> String {
+pub fn message_with_count(d: &Diagnostic) -> String {
     if d.occurrences > 1 {
         let more = d.occurrences - 1;
         let noun = if more == 1 { "monitor" } else { "monitors" };

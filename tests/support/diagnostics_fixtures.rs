@@ -26,6 +26,7 @@ pub fn load_options(dir: &Path) -> LoadOptions {
         project_file: dir.join("monc.hcl"),
         tenants: tenants_file(dir),
         monitors: dir.join("monitors.hcl"),
+        overlay: Default::default(),
     }
 }
 
