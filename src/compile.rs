@@ -1,16 +1,17 @@
 //! Stamping templates out into concrete monitors: once, per cluster or per tenant. Each monitor
 //! keeps its parsed query (metric or composite), and what follows from it (the critical threshold).
 
-use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use hcl::Value;
 use hcl::eval::Context;
+use rayon::prelude::*;
 use serde_json::Map as JsonMap;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Note, Span, join_help, suggestion_help};
 use crate::eval::describe_value;
-use crate::eval::{self, EvalFailure, Missing, base_context_in};
+use crate::eval::{self, EvalFailure, Missing, Vars, base_context_in};
 use crate::model::{FanOut, Field, KNOWN_THRESHOLDS, Model, MonitorKey, Reference, Template};
 use crate::query::{
     CompositeExpr, Condition, MetricQuery, MonitorQuery, Operand, QueryError, example_query,
@@ -112,23 +113,22 @@ enum Skip {
 }
 
 /// Compiles every template for every instance it fans out to, leaving out the disabled ones.
+/// Instances are compiled on all threads (`RAYON_NUM_THREADS` sets how many); what they give
+/// and report is gathered in their order, so that the result is the same on any number.
 pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
     let mut compiler = Compiler::new(model);
-    let mut contexts = Contexts::new(&compiler);
-    compiler.skipped = skipped_instances(&compiler, &mut contexts, diagnostics);
+    compiler.skipped = skipped_instances(&compiler, diagnostics);
+    let work: Vec<(usize, Instance)> = compiler
+        .all_instances(|_| true)
+        .filter(|key| !compiler.skipped.contains_key(key))
+        .collect();
     let mut compiled = Compiled::default();
-    for (index, template) in model.templates.iter().enumerate() {
-        for instance in compiler.instances(template.fan_out.value) {
-            if compiler.skipped.contains_key(&(index, instance)) {
-                continue;
-            }
-            let ctx = contexts.for_instance(&compiler, instance);
-            let mut scope = InstanceScope::new(&compiler, index, instance, ctx, diagnostics);
-            scope.notes = Some(&mut compiled.notes);
-            if let Some(monitor) = scope.compile() {
-                compiled.monitors.push(monitor);
-            }
-        }
+    for batch in in_batches(&compiler, &work, |scope| scope.compile()) {
+        compiled
+            .monitors
+            .extend(batch.results.into_iter().flatten());
+        compiled.notes.extend(batch.notes);
+        diagnostics.append(batch.diagnostics);
     }
     compiled
 }
@@ -138,24 +138,31 @@ pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
 /// knowing that.
 fn skipped_instances(
     compiler: &Compiler,
-    contexts: &mut Contexts,
     diagnostics: &mut Diagnostics,
 ) -> HashMap<(usize, Instance), Skip> {
+    let work: Vec<(usize, Instance)> = compiler
+        .all_instances(|template| template.enabled.is_some())
+        .collect();
+    let enabled = |scope: &mut InstanceScope| {
+        let template = scope.template;
+        match &template.enabled {
+            Some(field) => scope.enabled(field),
+            None => Some(true),
+        }
+    };
     let mut skipped = HashMap::new();
-    for (index, template) in compiler.model.templates.iter().enumerate() {
-        let Some(enabled) = &template.enabled else {
-            continue;
-        };
-        for instance in compiler.instances(template.fan_out.value) {
-            let ctx = contexts.for_instance(compiler, instance);
-            let mut scope = InstanceScope::new(compiler, index, instance, ctx, diagnostics);
-            match scope.enabled(enabled) {
+    let mut keys = work.iter();
+    for batch in in_batches(compiler, &work, enabled) {
+        diagnostics.append(batch.diagnostics);
+        // Results first: `zip` asks its first iterator first, so no key is taken past them.
+        for (enabled, key) in batch.results.into_iter().zip(keys.by_ref()) {
+            match enabled {
                 Some(true) => {}
                 Some(false) => {
-                    skipped.insert((index, instance), Skip::Disabled);
+                    skipped.insert(*key, Skip::Disabled);
                 }
                 None => {
-                    skipped.insert((index, instance), Skip::Broken);
+                    skipped.insert(*key, Skip::Broken);
                 }
             }
         }
@@ -163,44 +170,81 @@ fn skipped_instances(
     skipped
 }
 
-/// The evaluation context of every instance, built once per cluster: a tenant's context is its
-/// cluster's with `tenant` replaced, so that no context is copied per tenant. (Copying one per
-/// tenant copied the cluster's list of tenant names each time: quadratic in tenants per cluster.)
-struct Contexts {
-    once: Context<'static>,
-    clusters: Vec<Context<'static>>,
-    tenants_of_cluster: Vec<Context<'static>>,
-    /// For a tenant on an unknown cluster (reported by the loader).
-    tenants_without_cluster: Context<'static>,
+/// Fewest instances in one batch: below this, a batch's own contexts cost more than the
+/// threads gain.
+const MIN_BATCH: usize = 64;
+
+/// What one batch of instances gave, and what they reported, in their order.
+struct Batch<T> {
+    results: Vec<T>,
+    diagnostics: Diagnostics,
+    notes: Vec<Note>,
 }
 
-impl Contexts {
-    fn new(compiler: &Compiler) -> Contexts {
-        let clusters: Vec<Context<'static>> = compiler
-            .cluster_values
-            .iter()
-            .map(|value| {
-                let mut ctx = compiler.base.clone();
-                ctx.declare_var("cluster", value.clone());
-                ctx
-            })
-            .collect();
+/// Runs `job` for each (template, instance) of `work`, in batches spread over the threads;
+/// the batches come back in the order of `work`.
+fn in_batches<T: Send>(
+    compiler: &Compiler,
+    work: &[(usize, Instance)],
+    job: impl Fn(&mut InstanceScope) -> T + Sync,
+) -> Vec<Batch<T>> {
+    let size = work
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_BATCH);
+    work.par_chunks(size)
+        .map(|chunk| {
+            let mut contexts = Contexts::new(compiler);
+            let mut batch = Batch {
+                results: Vec::with_capacity(chunk.len()),
+                diagnostics: Diagnostics::default(),
+                notes: Vec::new(),
+            };
+            for &(index, instance) in chunk {
+                let ctx = contexts.for_instance(instance);
+                let mut scope =
+                    InstanceScope::new(compiler, index, instance, ctx, &mut batch.diagnostics);
+                scope.notes = Some(&mut batch.notes);
+                batch.results.push(job(&mut scope));
+            }
+            batch
+        })
+        .collect()
+}
+
+/// The evaluation context of every instance. Those of the project and of each cluster are
+/// built once and shared ([`Compiler`]); a tenant's is its cluster's with `tenant` replaced, in
+/// a copy each batch makes of the clusters it meets, so that no context is copied per tenant.
+/// (Copying one per tenant copied the cluster's list of tenant names each time: quadratic in
+/// tenants per cluster.)
+struct Contexts<'c, 'm> {
+    compiler: &'c Compiler<'m>,
+    tenants_of_cluster: Vec<Option<Context<'static>>>,
+    /// For a tenant on an unknown cluster (reported by the loader).
+    tenants_without_cluster: Option<Context<'static>>,
+}
+
+impl<'c, 'm> Contexts<'c, 'm> {
+    fn new(compiler: &'c Compiler<'m>) -> Contexts<'c, 'm> {
         Contexts {
-            once: compiler.base.clone(),
-            tenants_of_cluster: clusters.clone(),
-            clusters,
-            tenants_without_cluster: compiler.base.clone(),
+            compiler,
+            tenants_of_cluster: compiler.clusters.iter().map(|_| None).collect(),
+            tenants_without_cluster: None,
         }
     }
 
-    fn for_instance(&mut self, compiler: &Compiler, instance: Instance) -> &Context<'static> {
+    fn for_instance(&mut self, instance: Instance) -> &Context<'static> {
+        let compiler = self.compiler;
         match instance {
-            Instance::Once => &self.once,
-            Instance::Cluster(c) => &self.clusters[c],
+            Instance::Once => &compiler.once,
+            Instance::Cluster(c) => &compiler.clusters[c],
             Instance::Tenant(t) => {
                 let ctx = match compiler.cluster_of_tenant(t) {
-                    Some(c) => &mut self.tenants_of_cluster[c],
-                    None => &mut self.tenants_without_cluster,
+                    Some(c) => self.tenants_of_cluster[c]
+                        .get_or_insert_with(|| compiler.clusters[c].clone()),
+                    None => self
+                        .tenants_without_cluster
+                        .get_or_insert_with(|| compiler.once.clone()),
                 };
                 ctx.declare_var("tenant", compiler.model.tenants[t].value.clone());
                 ctx
@@ -211,8 +255,12 @@ impl Contexts {
 
 struct Compiler<'m> {
     model: &'m Model,
-    /// The functions and `local`.
-    base: Context<'static>,
+    /// The context of a monitor made once: the functions and `local`.
+    once: Context<'static>,
+    /// `local`, as `once` declares it.
+    local: Value,
+    /// The context of each cluster: `once` with `cluster` added.
+    clusters: Vec<Context<'static>>,
     templates_by_name: HashMap<&'m str, usize>,
     clusters_by_name: HashMap<&'m str, usize>,
     tenants_by_name: HashMap<&'m str, usize>,
@@ -221,7 +269,7 @@ struct Compiler<'m> {
     skipped: HashMap<(usize, Instance), Skip>,
     /// The keys of the tenants and clusters, counted on the first evaluation error that needs
     /// them: scanning every tenant for each error made a var missing in all of them quadratic.
-    instance_keys: OnceCell<InstanceKeys>,
+    instance_keys: OnceLock<InstanceKeys>,
 }
 
 /// Which keys the `tenant`/`cluster` objects have, for the diagnostics of a missing one.
@@ -296,23 +344,49 @@ impl<'m> Compiler<'m> {
             .enumerate()
             .map(|(i, t)| (t.name.value.as_str(), i))
             .collect();
-        let mut base = base_context_in(&model.root);
-        base.declare_var("local", model.locals.value());
+        let mut once = base_context_in(&model.root);
+        let local = model.locals.value();
+        once.declare_var("local", local.clone());
+        let cluster_values = cluster_values(model);
+        let clusters = cluster_values
+            .iter()
+            .map(|value| {
+                let mut ctx = once.clone();
+                ctx.declare_var("cluster", value.clone());
+                ctx
+            })
+            .collect();
         Compiler {
             model,
-            base,
+            once,
+            local,
+            clusters,
             templates_by_name,
             clusters_by_name: first_index_by_name(model.clusters.iter().map(|c| &c.name.value)),
             tenants_by_name: first_index_by_name(model.tenants.iter().map(|t| &t.name.value)),
-            cluster_values: cluster_values(model),
+            cluster_values,
             skipped: HashMap::new(),
-            instance_keys: OnceCell::new(),
+            instance_keys: OnceLock::new(),
         }
     }
 
     fn instance_keys(&self) -> &InstanceKeys {
         self.instance_keys
             .get_or_init(|| InstanceKeys::new(self.model, &self.cluster_values))
+    }
+
+    /// Every (template, instance) of the templates `wanted`, in template order.
+    fn all_instances(
+        &self,
+        wanted: impl Fn(&Template) -> bool,
+    ) -> impl Iterator<Item = (usize, Instance)> {
+        let templates = self.model.templates.iter().enumerate();
+        templates
+            .filter(move |(_, template)| wanted(template))
+            .flat_map(|(index, template)| {
+                let instances = self.instances(template.fan_out.value);
+                instances.into_iter().map(move |instance| (index, instance))
+            })
     }
 
     fn instances(&self, fan_out: FanOut) -> Vec<Instance> {
@@ -324,6 +398,25 @@ impl<'m> Compiler<'m> {
             FanOut::PerTenant => (0..self.model.tenants.len())
                 .map(Instance::Tenant)
                 .collect(),
+        }
+    }
+
+    /// The variables `ctx` of `instance` declares, for [`eval::Prepared`].
+    fn vars(&self, instance: Instance) -> Vars<'_> {
+        let (tenant, cluster) = match instance {
+            Instance::Once => (None, None),
+            Instance::Cluster(c) => (None, Some(&self.cluster_values[c])),
+            Instance::Tenant(t) => (
+                Some(&self.model.tenants[t].value),
+                self.cluster_of_tenant(t).map(|c| &self.cluster_values[c]),
+            ),
+        };
+        Vars {
+            names: [
+                ("tenant", tenant),
+                ("cluster", cluster),
+                ("local", Some(&self.local)),
+            ],
         }
     }
 
@@ -431,6 +524,8 @@ struct InstanceScope<'c, 'm, 'd> {
     template: &'m Template,
     instance: Instance,
     ctx: &'c Context<'static>,
+    /// The variables `ctx` declares, borrowed.
+    vars: Vars<'c>,
     diagnostics: &'d mut Diagnostics,
     /// Where notes go (suppressions left out); `None` while only `enabled` is evaluated.
     notes: Option<&'d mut Vec<Note>>,
@@ -450,6 +545,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             template: &compiler.model.templates[template],
             instance,
             ctx,
+            vars: compiler.vars(instance),
             diagnostics,
             notes: None,
             failed: false,
@@ -1091,11 +1187,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 return None;
             }
         }
-        let evaluated = match &field.template {
-            Some(template) => eval::evaluate_template(template, self.ctx),
-            None => eval::evaluate(&field.expr, self.ctx),
-        };
-        match evaluated {
+        match field.prepared.evaluate(self.ctx, self.vars) {
             Ok(value) => Some(value),
             Err(failure) if self.is_local_in_error(field, &failure) => {
                 self.failed = true; // reported where the local is used or defined
@@ -1280,10 +1372,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
                 // Queries always hold `{` (scopes) and a collection in one fails its own check.
                 let may_hold_collection = what != "query" && (s.contains('[') || s.contains('{'));
                 if let Some(collection) = may_hold_collection
-                    .then(|| {
-                        let template = field.template.as_deref()?;
-                        eval::interpolated_collection(template, self.ctx)
-                    })
+                    .then(|| field.prepared.interpolated_collection(self.ctx, self.vars))
                     .flatten()
                 {
                     self.report(

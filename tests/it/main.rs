@@ -5,7 +5,7 @@
 //! | kind of test | modules |
 //! | --- | --- |
 //! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (its `<!-- checked -->` blocks) |
-//! | checks and the language (local, no org) | `checks`, `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `pages`, `moved`, `bounded_input` |
+//! | checks and the language (local, no org) | `checks`, `parallel_compile` (1 thread or many: the same output), `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `pages`, `moved`, `bounded_input` |
 //! | diff / sync / status / restore against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync) |
 //! | import | `import_emulator`, `import_roundtrip`, `import_tfstate`, `corpus` (published monitors through the whole path) |
 //! | the client against misbehaving servers and faults | `client_emulator`, `hostile_server` (small axum servers), `fault_convergence` (seeded faults) |
@@ -56,6 +56,7 @@ mod load_props;
 mod moved;
 mod org_choice;
 mod pages;
+mod parallel_compile;
 mod query_mutants;
 mod query_props;
 mod query_recommended_monitors;
