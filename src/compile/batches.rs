@@ -1,0 +1,91 @@
+//! Compiling instances in batches on rayon's threads, each batch with its own evaluation
+//! contexts, diagnostics and notes, gathered back in the order of the work.
+
+use hcl::eval::Context;
+use rayon::prelude::*;
+
+use super::{Compiler, Instance, InstanceScope};
+use crate::diagnostic::{Diagnostics, Note};
+
+/// Fewest instances in one batch: below this, a batch's own contexts cost more than the
+/// threads gain.
+const MIN_BATCH: usize = 64;
+
+/// What one batch of instances gave, and what they reported, in their order.
+pub(super) struct Batch<T> {
+    pub(super) results: Vec<T>,
+    pub(super) diagnostics: Diagnostics,
+    pub(super) notes: Vec<Note>,
+}
+
+/// Runs `job` for each (template, instance) of `work`, in batches spread over the threads;
+/// the batches come back in the order of `work`.
+pub(super) fn in_batches<T: Send>(
+    compiler: &Compiler,
+    work: &[(usize, Instance)],
+    job: impl Fn(&mut InstanceScope) -> T + Sync,
+) -> Vec<Batch<T>> {
+    let size = work
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_BATCH);
+    work.par_chunks(size)
+        .map(|chunk| {
+            let mut contexts = Contexts::new(compiler);
+            let mut batch = Batch {
+                results: Vec::with_capacity(chunk.len()),
+                diagnostics: Diagnostics::default(),
+                notes: Vec::new(),
+            };
+            for &(index, instance) in chunk {
+                let ctx = contexts.for_instance(instance);
+                let mut scope =
+                    InstanceScope::new(compiler, index, instance, ctx, &mut batch.diagnostics);
+                scope.notes = Some(&mut batch.notes);
+                batch.results.push(job(&mut scope));
+            }
+            batch
+        })
+        .collect()
+}
+
+/// The evaluation context of every instance. Those of the project and of each cluster are
+/// built once and shared ([`Compiler`]); a tenant's is its cluster's with `tenant` replaced, in
+/// a copy each batch makes of the clusters it meets, so that no context is copied per tenant.
+/// (Copying one per tenant copied the cluster's list of tenant names each time: quadratic in
+/// tenants per cluster.)
+struct Contexts<'c, 'm> {
+    compiler: &'c Compiler<'m>,
+    tenants_of_cluster: Vec<Option<Context<'static>>>,
+    /// For a tenant on an unknown cluster (reported by the loader).
+    tenants_without_cluster: Option<Context<'static>>,
+}
+
+impl<'c, 'm> Contexts<'c, 'm> {
+    fn new(compiler: &'c Compiler<'m>) -> Contexts<'c, 'm> {
+        Contexts {
+            compiler,
+            tenants_of_cluster: compiler.clusters.iter().map(|_| None).collect(),
+            tenants_without_cluster: None,
+        }
+    }
+
+    fn for_instance(&mut self, instance: Instance) -> &Context<'static> {
+        let compiler = self.compiler;
+        match instance {
+            Instance::Once => &compiler.once,
+            Instance::Cluster(c) => &compiler.clusters[c],
+            Instance::Tenant(t) => {
+                let ctx = match compiler.cluster_of_tenant(t) {
+                    Some(c) => self.tenants_of_cluster[c]
+                        .get_or_insert_with(|| compiler.clusters[c].clone()),
+                    None => self
+                        .tenants_without_cluster
+                        .get_or_insert_with(|| compiler.once.clone()),
+                };
+                ctx.declare_var("tenant", compiler.model.tenants[t].value.clone());
+                ctx
+            }
+        }
+    }
+}
