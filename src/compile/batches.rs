@@ -11,42 +11,44 @@ use crate::diagnostic::{Diagnostics, Note};
 /// threads gain.
 const MIN_BATCH: usize = 64;
 
-/// What one batch of instances gave, and what they reported, in their order.
-pub(super) struct Batch<T> {
-    pub(super) results: Vec<T>,
+/// What one batch of instances reported, in their order.
+#[derive(Default)]
+pub(super) struct Reports {
     pub(super) diagnostics: Diagnostics,
     pub(super) notes: Vec<Note>,
 }
 
-/// Runs `job` for each (template, instance) of `work`, in batches spread over the threads;
-/// the batches come back in the order of `work`.
-pub(super) fn in_batches<T: Send>(
+/// Runs `job` for each (template, instance) of `work`, in batches spread over the threads.
+/// Returns what each gave, in the order of `work` (written in place: one list of results is
+/// alive at a time, not one per batch and the whole), and each batch's reports in order.
+pub(super) fn in_batches<T: Send + Default>(
     compiler: &Compiler,
     work: &[(usize, Instance)],
     job: impl Fn(&mut InstanceScope) -> T + Sync,
-) -> Vec<Batch<T>> {
+) -> (Vec<T>, Vec<Reports>) {
     let size = work
         .len()
         .div_ceil(4 * rayon::current_num_threads())
         .max(MIN_BATCH);
-    work.par_chunks(size)
-        .map(|chunk| {
+    let mut results: Vec<T> = Vec::with_capacity(work.len());
+    results.resize_with(work.len(), T::default);
+    let reports = work
+        .par_chunks(size)
+        .zip(results.par_chunks_mut(size))
+        .map(|(chunk, out)| {
             let mut contexts = Contexts::new(compiler);
-            let mut batch = Batch {
-                results: Vec::with_capacity(chunk.len()),
-                diagnostics: Diagnostics::default(),
-                notes: Vec::new(),
-            };
-            for &(index, instance) in chunk {
+            let mut reports = Reports::default();
+            for (&(index, instance), slot) in chunk.iter().zip(out) {
                 let ctx = contexts.for_instance(instance);
                 let mut scope =
-                    InstanceScope::new(compiler, index, instance, ctx, &mut batch.diagnostics);
-                scope.notes = Some(&mut batch.notes);
-                batch.results.push(job(&mut scope));
+                    InstanceScope::new(compiler, index, instance, ctx, &mut reports.diagnostics);
+                scope.notes = Some(&mut reports.notes);
+                *slot = job(&mut scope);
             }
-            batch
+            reports
         })
-        .collect()
+        .collect();
+    (results, reports)
 }
 
 /// The evaluation context of every instance. Those of the project and of each cluster are

@@ -129,11 +129,18 @@ pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
         .all_instances(|_| true)
         .filter(|key| !compiler.skipped.contains_key(key))
         .collect();
-    let mut compiled = Compiled::default();
-    for batch in in_batches(&compiler, &work, |scope| scope.compile()) {
-        compiled
-            .monitors
-            .extend(batch.results.into_iter().flatten());
+    let (monitors, reports) = in_batches(&compiler, &work, |scope| scope.compile());
+    #[expect(
+        clippy::filter_map_identity,
+        reason = "std collects `filter_map` in place (an Option of a monitor is a monitor's size), \
+                  not `flatten`: 200 k monitors are not held twice"
+    )]
+    let monitors = monitors.into_iter().filter_map(|monitor| monitor).collect();
+    let mut compiled = Compiled {
+        monitors,
+        notes: Vec::new(),
+    };
+    for batch in reports {
         compiled.notes.extend(batch.notes);
         diagnostics.append(batch.diagnostics);
     }
@@ -157,20 +164,19 @@ fn skipped_instances(
             None => Some(true),
         }
     };
-    let mut skipped = HashMap::new();
-    let mut keys = work.iter();
-    for batch in in_batches(compiler, &work, enabled) {
+    let (results, reports) = in_batches(compiler, &work, enabled);
+    for batch in reports {
         diagnostics.append(batch.diagnostics);
-        // Results first: `zip` asks its first iterator first, so no key is taken past them.
-        for (enabled, key) in batch.results.into_iter().zip(keys.by_ref()) {
-            match enabled {
-                Some(true) => {}
-                Some(false) => {
-                    skipped.insert(*key, Skip::Disabled);
-                }
-                None => {
-                    skipped.insert(*key, Skip::Broken);
-                }
+    }
+    let mut skipped = HashMap::new();
+    for (key, enabled) in work.into_iter().zip(results) {
+        match enabled {
+            Some(true) => {}
+            Some(false) => {
+                skipped.insert(key, Skip::Disabled);
+            }
+            None => {
+                skipped.insert(key, Skip::Broken);
             }
         }
     }
