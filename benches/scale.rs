@@ -15,6 +15,9 @@
 //!   1,000 → 8,000 tenants: must stay linear.
 //! - errors: `monc validate` with one tenant var missing in every tenant, 1,000 → 8,000 tenants
 //!   beside the valid config: the error path must stay as linear as the happy path.
+//! - side-by-side (only when asked for): `monc validate` beside a baseline commit's, 41,010 and
+//!   201,010 objects, 1 thread and all threads, with the parse-only floor (see
+//!   [`side_by_side`]).
 
 #![allow(
     clippy::expect_used,
@@ -36,6 +39,9 @@ use monc::plan::{Ownership, desired_monitors, plan};
 use monc::sync::{ApplyOptions, apply};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultConfig};
 use serde_json::json;
+
+#[path = "scale/side_by_side.rs"]
+mod side_by_side;
 
 /// Shape of a generated project.
 #[derive(Debug, Clone, Copy)]
@@ -650,6 +656,10 @@ fn main() {
     }
     if sections.contains("errors") {
         errors_section(&mut out);
+    }
+    // Not in the default run: it needs the baseline built (scripts/bench.sh does that).
+    if sections.contains("side-by-side") {
+        side_by_side::section(&mut out);
     }
     println!("{out}");
 }
