@@ -26,6 +26,9 @@
 //! - lsp: `monc lsp` over stdio (real JSON-RPC framing): the time from a `didChange` to the
 //!   `publishDiagnostics` it causes, on the reference setup and on 1,000 tenants; and a burst
 //!   of edits, which the debounce and cancellation must turn into one late check, not many.
+//! - side-by-side (only when asked for): `monc validate` beside a baseline commit's, 41,010 and
+//!   201,010 objects, 1 thread and all threads, with the parse-only floor (see
+//!   [`side_by_side`]).
 
 #![allow(
     clippy::expect_used,
@@ -57,6 +60,8 @@ use serde_json::json;
     reason = "the tests use more of the client than the benchmark does"
 )]
 mod lsp_client;
+#[path = "scale/side_by_side.rs"]
+mod side_by_side;
 
 /// Shape of a generated project.
 #[derive(Debug, Clone, Copy)]
@@ -932,6 +937,10 @@ fn main() {
     }
     if sections.split(',').any(|s| s == "lsp") {
         lsp_section(&mut out);
+    }
+    // Not in the default run: it needs the baseline built (scripts/bench.sh does that).
+    if sections.contains("side-by-side") {
+        side_by_side::section(&mut out);
     }
     println!("{out}");
 }

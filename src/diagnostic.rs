@@ -357,6 +357,24 @@ impl Diagnostics {
         }
     }
 
+    /// Adds `other`'s diagnostics after these, as if each of its pushes had been made here.
+    pub fn append(&mut self, other: Diagnostics) {
+        for diagnostic in other.items {
+            let key = (
+                diagnostic.code,
+                diagnostic.span.clone(),
+                diagnostic.label.clone(),
+            );
+            match self.index.get(&key) {
+                Some(&existing) => self.items[existing].occurrences += diagnostic.occurrences,
+                None => {
+                    self.index.insert(key, self.items.len());
+                    self.items.push(diagnostic);
+                }
+            }
+        }
+    }
+
     /// Keeps only the diagnostics for which `keep` is true.
     pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
         self.items.retain(keep);

@@ -33,7 +33,7 @@ pub fn evaluate(expr: &Expression, ctx: &Context) -> Result<Value> {
 }
 
 /// Whether `expr` holds a `for`, a `try`/`can` call or a template directive.
-fn needs_care(expr: &Expression) -> bool {
+pub(super) fn needs_care(expr: &Expression) -> bool {
     match expr {
         Expression::ForExpr(_) => true,
         Expression::FuncCall(call) => is_lazy(call) || call.args.iter().any(needs_care),
@@ -63,7 +63,7 @@ fn needs_care(expr: &Expression) -> bool {
     }
 }
 
-pub(super) fn template_needs_care(template: &Template) -> bool {
+fn template_needs_care(template: &Template) -> bool {
     template.elements().iter().any(|element| match element {
         Element::Literal(_) => false,
         Element::Interpolation(i) => needs_care(&i.expr),

@@ -9,10 +9,13 @@ mod hashes;
 mod lazy;
 mod numbers;
 mod patterns;
+mod prepared;
 mod text;
 
+pub use prepared::{Prepared, Vars};
+
 use hcl::Value;
-use hcl::eval::{Context, Evaluate, FuncDef, ParamType};
+use hcl::eval::{Context, FuncDef, ParamType};
 
 /// Functions available in every expression (HCL itself ships none): Terraform's, by name and
 /// meaning. Each checks its own arguments (see [`functions`]).
@@ -114,26 +117,6 @@ pub fn check_result_size(bytes: usize) -> Result<(), String> {
 /// be a diagnostic, not a crash, so such a panic is caught here and its message kept off stderr.
 pub fn evaluate(expr: &hcl::Expression, ctx: &Context) -> Result<Value, EvalFailure> {
     guarded(|| lazy::evaluate(expr, ctx))
-}
-
-/// [`evaluate`] for a string template parsed once ([`crate::model::Field::template`]), with
-/// hcl-rs's own rule: a template that is one interpolation and nothing else gives that value
-/// as it is (`"${tenant.vars.limit}"` a number), any other a string. Only for a template that
-/// needs none of [`lazy`]'s care ([`plain_template`]).
-pub fn evaluate_template(
-    template: &hcl::template::Template,
-    ctx: &Context,
-) -> Result<Value, EvalFailure> {
-    guarded(|| match template.elements() {
-        [hcl::template::Element::Interpolation(only)] => only.expr.evaluate(ctx),
-        _ => template.evaluate(ctx).map(Value::String),
-    })
-}
-
-/// Whether hcl-rs can evaluate `template` as it is: no `for`, `try`, `can`, file function or
-/// directive in it (see [`lazy`]).
-pub fn plain_template(template: &hcl::template::Template) -> bool {
-    !lazy::template_needs_care(template)
 }
 
 /// Runs one evaluation with its panics caught and its result checked (see [`evaluate`]).
@@ -241,26 +224,6 @@ impl EvalFailure {
             function,
         }
     }
-}
-
-/// A list or object interpolated into a string template (`"x ${[1, 2]}"`): evaluation renders
-/// it as text nobody meant to write. Returns what it is ("a list", "an object").
-pub fn interpolated_collection(
-    template: &hcl::template::Template,
-    ctx: &Context,
-) -> Option<&'static str> {
-    template
-        .elements()
-        .iter()
-        .find_map(|element| match element {
-            hcl::template::Element::Interpolation(interpolation) => {
-                match evaluate(&interpolation.expr, ctx).ok()? {
-                    value @ (Value::Array(_) | Value::Object(_)) => Some(describe_value(&value)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
 }
 
 /// How a value reads in a diagnostic ("a list", "a number", ...).

@@ -207,7 +207,9 @@ impl Loader {
                 calls: Vec::new(),
                 locals: Vec::new(),
                 divisions: Vec::new(),
-                template: None,
+                prepared: std::sync::Arc::new(eval::Prepared::new(hcl::Expression::String(
+                    String::new(),
+                ))),
                 ..field_of(id, attr)
             },
             None => field("query")?,
@@ -382,15 +384,8 @@ pub(super) fn field_of(id: FileId, attr: &Attribute) -> Field {
 pub(super) fn field_of_expr(id: FileId, edit_expr: &EditExpr) -> Field {
     let scan = scan(id, edit_expr);
     let expr: hcl::Expression = edit_expr.clone().into();
-    let template = match &expr {
-        hcl::Expression::TemplateExpr(template) => hcl::template::Template::from_expr(template)
-            .ok()
-            .filter(eval::plain_template)
-            .map(std::sync::Arc::new),
-        _ => None,
-    };
     Field {
-        template,
+        prepared: std::sync::Arc::new(eval::Prepared::new(expr.clone())),
         expr,
         span: Span::new(id, edit_expr.span().unwrap_or(0..0)),
         is_literal: matches!(

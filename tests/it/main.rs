@@ -5,7 +5,7 @@
 //! | kind of test | modules |
 //! | --- | --- |
 //! | the CLI contract: exit codes, options, the newcomer's path | `cli_contract`, `cli_project`, `cli_validate`, `cli_graph`, `cli_test`, `cli_org` (README quick start), `readme` (the `<!-- checked -->` blocks of README.md and docs/), `walkthrough` (the whole README, top to bottom, on a fresh copy), `saved_plan` (`diff --out`, `sync --plan`) |
-//! | checks and the language (local, no org) | `checks`, `lsp` (`monc lsp` over stdio), `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `for_each`, `typed_vars`, `pages`, `moved`, `bounded_input` |
+//! | checks and the language (local, no org) | `checks`, `lsp` (`monc lsp` over stdio), `parallel_compile` (1 thread or many: the same output), `diagnostics` (the code catalogue; each fixture is a test of `tests/diagnostics.rs`), `datadog_rules`, `language`, `for_each`, `typed_vars`, `pages`, `moved`, `bounded_input` |
 //! | diff / sync / status / restore / review against the emulator | `sync_emulator`, `sync_safety`, `shared_org`, `restore`, `status_emulator`, `org_choice`, `reliability`, `interrupted_sync` (SIGKILL mid-sync), `review` (a known month, figure by figure; the recorded Events listing) |
 //! | import | `import_emulator`, `import_roundtrip`, `import_tfstate`, `corpus` (published monitors through the whole path) |
 //! | the client against misbehaving servers and faults | `client_emulator`, `hostile_server` (small axum servers), `fault_convergence` (seeded faults) |
@@ -60,6 +60,7 @@ mod lsp_client;
 mod moved;
 mod org_choice;
 mod pages;
+mod parallel_compile;
 mod query_mutants;
 mod query_props;
 mod query_recommended_monitors;
