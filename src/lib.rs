@@ -16,8 +16,10 @@
 //! - [`query`] parses Datadog metric and composite queries; [`eval`] holds the HCL functions.
 //! - [`datadog`] is the Monitor API client (the local emulator is the `monc-emulator` crate).
 //! - Features on top: [`alert_test`] (`monc test`), [`status`] (`monc status`, the live view),
-//!   [`import`] (`monc import`), [`output`] (rendering diagnostics, plans, graphs, test
-//!   results, status), [`slack`] (drift posted to a Slack webhook).
+//!   [`review`] (`monc review`, the alert history), [`import`] (`monc import`), [`lsp`]
+//!   (`monc lsp`), [`layout`] (`monc fmt`), [`output`] (rendering diagnostics, plans, graphs,
+//!   test results, status), [`slack`] (drift posted to a Slack webhook).
+//! - [`limits`] holds Datadog's limits, each defined once.
 //!
 //! No module imports a later stage; `src/cmd/` (in the binary) parses arguments, prints and
 //! picks exit codes, and composes the org connection (real API or embedded emulator).
@@ -32,11 +34,11 @@ pub mod emit;
 pub mod english;
 pub mod escape;
 pub mod eval;
-pub mod format;
 pub mod graph;
 pub mod handles;
 pub mod ignore;
 pub mod import;
+pub mod layout;
 pub mod limits;
 pub mod load;
 pub mod lsp;

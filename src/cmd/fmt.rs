@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use monc::format::format_hcl;
+use monc::layout::format_hcl;
 
 use super::ConfigArgs;
 use super::error::{CommandResult, Error, Status};

@@ -4,7 +4,7 @@
 use lsp_types::{Position, Range, TextEdit};
 
 use super::position::LineIndex;
-use crate::format::format_hcl;
+use crate::layout::format_hcl;
 
 /// One edit replacing the document with its formatted text; none when it is formatted; an
 /// error (the document is left alone) when it cannot be formatted, e.g. a syntax error.

@@ -315,7 +315,7 @@ fn lsp_hovers_completes_formats_and_outlines() {
     );
     assert_eq!(
         edits[0]["newText"].as_str().unwrap(),
-        monc::format::format_hcl(&messy).unwrap()
+        monc::layout::format_hcl(&messy).unwrap()
     );
     assert_eq!(std::fs::read_to_string(&l3_path).unwrap(), text);
 
