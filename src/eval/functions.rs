@@ -4,6 +4,11 @@
 //! Every function takes its arguments unchecked and checks them itself, so that a wrong call
 //! says which function, what it takes and what it got (hcl-rs's own checks speak of "position
 //! 0" and types by their Rust names).
+//!
+//! The file is long for one reason: it is the table of every function (name, signature, body
+//! glue), one entry each, so that the list a user reads in docs/language.md is one place here;
+//! the bodies live by kind in `collections`, `text`, `numbers`, `encoding`, `files`, `hashes`
+//! and `patterns`, and a third of the file is the tests of Terraform's documented examples.
 
 use hcl::eval::{Func, FuncArgs};
 use hcl::{Map, Value};
