@@ -208,7 +208,7 @@ pub fn check_org(
     org_id: Option<i64>,
     allow_unidentified: bool,
 ) -> Result<(), WrongOrg> {
-    if !backup.api.is_empty() && !same_origin(&backup.api, api) {
+    if !backup.api.is_empty() && !crate::datadog::same_origin(&backup.api, api) {
         return Err(WrongOrg::OtherApi {
             backup: backup.api.clone(),
             api: api.to_string(),
@@ -221,18 +221,6 @@ pub fn check_org(
         (None, _) => Err(WrongOrg::BackupUnidentified),
         (Some(theirs), None) => Err(WrongOrg::OrgUnidentified { theirs }),
     }
-}
-
-/// Same host (and, off loopback, same scheme and port). The local emulator gets a new port
-/// every run, so on loopback the host decides (and the org id tells emulated orgs apart).
-pub(crate) fn same_origin(a: &str, b: &str) -> bool {
-    let (Ok(a), Ok(b)) = (reqwest::Url::parse(a), reqwest::Url::parse(b)) else {
-        return a == b;
-    };
-    if crate::datadog::is_loopback(a.as_str()) && crate::datadog::is_loopback(b.as_str()) {
-        return true;
-    }
-    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port() == b.port()
 }
 
 /// Backups this process has named so far: the unique part of the next backup's name.

@@ -16,4 +16,4 @@ pub use config::{Credentials, Site};
 pub use error::{ApiError, MonitorContext};
 pub use events::{EventReadStats, EventWindow, MonitorEvent};
 pub use model::Monitor;
-pub use transport::{check_transport_security, error_cause, http_client, is_loopback};
+pub use transport::{check_transport_security, error_cause, http_client, is_loopback, same_origin};

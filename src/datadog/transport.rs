@@ -56,6 +56,18 @@ pub fn check_transport_security(base_url: &str) -> Result<Url, ApiError> {
     }
 }
 
+/// Same host (and, off loopback, same scheme and port). The local emulator gets a new port
+/// every run, so on loopback the host decides (and the org id tells emulated orgs apart).
+pub fn same_origin(a: &str, b: &str) -> bool {
+    let (Ok(a), Ok(b)) = (reqwest::Url::parse(a), reqwest::Url::parse(b)) else {
+        return a == b;
+    };
+    if is_loopback(a.as_str()) && is_loopback(b.as_str()) {
+        return true;
+    }
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port() == b.port()
+}
+
 /// Whether `base_url` names this machine (a loopback address, or `localhost`).
 pub fn is_loopback(base_url: &str) -> bool {
     Url::parse(base_url).is_ok_and(|url| is_loopback_host(&url))

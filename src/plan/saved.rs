@@ -262,7 +262,7 @@ fn org_difference(was: &SavedOrg, is: &SavedOrg) -> Option<String> {
     let same_api = match (was.api.as_str(), is.api.as_str()) {
         ("local", "local") => true,
         ("local", _) | (_, "local") => false,
-        (a, b) => crate::backup::same_origin(a, b),
+        (a, b) => crate::datadog::same_origin(a, b),
     };
     let same_id = match (was.org_id, is.org_id) {
         (Some(a), Some(b)) => a == b,
