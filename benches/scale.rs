@@ -409,7 +409,7 @@ async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
         validate_first: true,
         validating: monc::sync::no_progress(),
     };
-    let report = apply(client, &plan, &live_wire, &options).await;
+    let report = apply(client, &plan, &live, &options).await;
     (report.outcomes.len(), report.failures().count())
 }
 

@@ -147,7 +147,7 @@ impl Report {
 pub async fn apply(
     client: &Client,
     plan: &Plan,
-    live_wire: &[Monitor],
+    live: &[LiveMonitor],
     options: &ApplyOptions,
 ) -> Report {
     let mut report = Report {
@@ -192,7 +192,7 @@ pub async fn apply(
     if ordered.is_empty() {
         return report;
     }
-    match write_backup(client, options, &ordered, live_wire) {
+    match write_backup(client, options, &ordered, live) {
         Ok(path) => report.backup = path,
         Err(error) => {
             report.backup_error = Some(format!(
@@ -671,7 +671,7 @@ fn write_backup(
     client: &Client,
     options: &ApplyOptions,
     ordered: &[&Change],
-    live_wire: &[Monitor],
+    live: &[LiveMonitor],
 ) -> std::io::Result<Option<PathBuf>> {
     let touched: HashSet<i64> = ordered
         .iter()
@@ -681,11 +681,12 @@ fn write_backup(
     if touched.is_empty() {
         return Ok(None);
     }
-    let monitors: Vec<Monitor> = live_wire
+    let org: Vec<Monitor> = live.iter().map(LiveMonitor::to_wire).collect();
+    let monitors: Vec<Monitor> = org
         .iter()
         .filter(|m| m.id.is_some_and(|id| touched.contains(&id)))
         .cloned()
         .collect();
-    let backup = Backup::new(client.base_url(), &options.ownership, monitors, live_wire);
+    let backup = Backup::new(client.base_url(), &options.ownership, monitors, &org);
     backup.write(&options.backup_dir).map(Some)
 }

@@ -174,7 +174,14 @@ pub fn saved_org(planned: &org::Planned) -> SavedOrg {
     };
     SavedOrg {
         api,
-        org_id: monc::backup::org_id_of(planned.live_wire.iter()),
+        org_id: monc::backup::org_id_of(
+            planned
+                .live
+                .iter()
+                .map(|l| l.to_wire())
+                .collect::<Vec<_>>()
+                .iter(),
+        ),
         owner_tag: planned.ownership.owner_tag.clone(),
         key_tag: planned.ownership.key_tag.clone(),
         project: planned.ownership.project.clone(),

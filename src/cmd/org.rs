@@ -3,12 +3,10 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use monc::datadog::Monitor;
-
 use super::connect::{Connection, OrgArgs, connect};
 use monc::output;
 use monc::plan::live::plan_against_org;
-use monc::plan::{Ownership, Plan};
+use monc::plan::{LiveMonitor, Ownership, Plan};
 use monc::{Checked, check};
 
 use super::ConfigArgs;
@@ -16,7 +14,8 @@ use super::error::{CommandResult, Error};
 
 pub struct Planned {
     pub connection: Connection,
-    pub live_wire: Vec<Monitor>,
+    /// The owned monitors as read.
+    pub live: Vec<LiveMonitor>,
     pub plan: Plan,
     pub ownership: Ownership,
     /// Where each `moved` block that has done its job stands (`file:line:col`).
@@ -58,7 +57,7 @@ pub async fn prepare(
     let done_moves = done_moves(&checked, &org.plan, &ownership);
     Ok(Planned {
         connection,
-        live_wire: org.wire,
+        live: org.live,
         plan: org.plan,
         ownership,
         done_moves,

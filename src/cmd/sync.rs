@@ -217,7 +217,7 @@ async fn apply_with_progress(planned: &mut Planned, dir: &Path, prune: bool, jso
     let report = apply(
         &planned.connection.client,
         &planned.plan,
-        &planned.live_wire,
+        &planned.live,
         &options,
     )
     .await;

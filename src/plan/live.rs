@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::datadog::{ApiError, Client, Monitor};
 use crate::model::{MonitorKey, is_composite};
 
-use super::{Action, Change, LiveMonitor, Ownership, Plan};
+use super::{Action, Change, LiveMonitor, Ownership, Plan, ServerFields};
 use crate::Checked;
 
 /// Reads every monitor carrying the ownership tag: one paginated, tag-filtered listing.
@@ -29,6 +29,11 @@ pub fn live_from_wire(monitor: &Monitor) -> Option<LiveMonitor> {
         body: monitor.body.clone(),
         modified: monitor.modified.clone(),
         creator,
+        server: ServerFields {
+            created: monitor.created.clone(),
+            overall_state: monitor.overall_state.clone(),
+            extra: monitor.extra.clone(),
+        },
     })
 }
 
@@ -68,8 +73,8 @@ pub fn restrict_to_tenants(plan: Plan, checked: &Checked, tenants: &[String]) ->
 /// The org as read for a plan, and the plan made from it.
 pub struct OrgPlan {
     pub plan: Plan,
-    /// The owned monitors as the API sent them (for backups).
-    pub wire: Vec<Monitor>,
+    /// The owned monitors as read (for backups: [`LiveMonitor::to_wire`]).
+    pub live: Vec<LiveMonitor>,
 }
 
 /// Reads the owned monitors, plans the emitted monitors against them (only `tenants`' share
@@ -82,12 +87,13 @@ pub async fn plan_against_org(
 ) -> Result<OrgPlan, ApiError> {
     let wire = read_owned(client, ownership).await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
+    drop(wire);
     let mut plan = super::plan(&checked.emitted, &live, ownership);
     if !tenants.is_empty() {
         plan = restrict_to_tenants(plan, checked, tenants);
     }
     mark_undeletable(client, &mut plan).await?;
-    Ok(OrgPlan { plan, wire })
+    Ok(OrgPlan { plan, live })
 }
 
 /// Marks the planned deletes the API would refuse (a composite or SLO monc does not own uses
@@ -258,6 +264,23 @@ mod tests {
     use super::*;
     use crate::model::MonitorBody;
 
+    /// A backup is written from the live monitors: the one form they travel in gives back
+    /// every field the API sent, unknown ones included.
+    #[test]
+    fn a_live_monitor_gives_back_the_monitor_as_the_api_sent_it() {
+        let sent: Monitor = serde_json::from_value(serde_json::json!({
+            "id": 12, "name": "n", "type": "query alert", "query": "avg(last_5m):avg:x{*} > 1",
+            "message": "m", "tags": ["a:b"], "options": {"notify_audit": false}, "priority": null,
+            "created": "2026-01-01T00:00:00+00:00", "modified": "2026-01-02T00:00:00+00:00",
+            "overall_state": "OK", "org_id": 321, "creator": {"handle": "x@example.com"},
+            "restricted_roles": null, "multi": false
+        }))
+        .expect("a monitor");
+        let live = live_from_wire(&sent).expect("has an id");
+        assert_eq!(live.creator.as_deref(), Some("x@example.com"));
+        assert_eq!(live.to_wire(), sent);
+    }
+
     fn composite(id: i64, query: &str) -> LiveMonitor {
         LiveMonitor {
             id,
@@ -269,6 +292,7 @@ mod tests {
             },
             modified: None,
             creator: None,
+            server: Default::default(),
         }
     }
 

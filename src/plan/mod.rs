@@ -30,6 +30,18 @@ pub struct LiveMonitor {
     /// When Datadog last saw it change, and who created it, if the API says.
     pub modified: Option<String>,
     pub creator: Option<String>,
+    /// The rest of what the API sent, kept so that a backup holds the monitor exactly as it
+    /// was ([`LiveMonitor::to_wire`]): live monitors travel in this one form.
+    pub server: ServerFields,
+}
+
+/// The fields of a listed monitor that monc does not compare (server-owned ones, and any
+/// field it does not know).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerFields {
+    pub created: Option<String>,
+    pub overall_state: Option<String>,
+    pub extra: JsonMap<String, Json>,
 }
 
 /// A live monitor as `diff --format json` has always shown it: its id, its body (the type
@@ -51,6 +63,18 @@ impl Serialize for LiveMonitor {
 }
 
 impl LiveMonitor {
+    /// The monitor as the API sent it.
+    pub fn to_wire(&self) -> crate::datadog::Monitor {
+        crate::datadog::Monitor {
+            id: Some(self.id),
+            body: self.body.clone(),
+            created: self.server.created.clone(),
+            modified: self.modified.clone(),
+            overall_state: self.server.overall_state.clone(),
+            extra: self.server.extra.clone(),
+        }
+    }
+
     pub fn tag_value(&self, key: &str) -> Option<&str> {
         self.body
             .tags
@@ -672,6 +696,7 @@ mod tests {
             },
             modified: Some("2026-01-01".into()),
             creator: None,
+            server: Default::default(),
         };
         assert_eq!(
             serde_json::to_string(&live).expect("serializes"),

@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use monc::datadog::{Client, ClientOptions, Credentials, Monitor};
+use monc::datadog::{Client, ClientOptions, Credentials};
 use monc::load::LoadOptions;
 use monc::plan::live::plan_against_org;
-use monc::plan::{Ownership, Plan};
+use monc::plan::{LiveMonitor, Ownership, Plan};
 use monc::sync::{ApplyOptions, Report, apply};
 use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
@@ -130,7 +130,7 @@ pub async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
 }
 
 /// Reads the org and plans the config against it.
-pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<Monitor>), String> {
+pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<LiveMonitor>), String> {
     plan_tenants(dir, client, &[]).await
 }
 
@@ -139,13 +139,13 @@ pub async fn plan_tenants(
     dir: &Path,
     client: &Client,
     tenants: &[String],
-) -> Result<(Plan, Vec<Monitor>), String> {
+) -> Result<(Plan, Vec<LiveMonitor>), String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).map_err(|e| format!("{e:?}"))?;
     assert!(!checked.diagnostics.has_errors(), "config has errors");
     let org = plan_against_org(client, &checked, &ownership(), tenants)
         .await
         .map_err(|e| e.to_string())?;
-    Ok((org.plan, org.wire))
+    Ok((org.plan, org.live))
 }
 
 /// What `apply` needs, with backups under `dir`.
@@ -163,8 +163,8 @@ pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
 
 /// One sync; Err when the org could not even be read.
 pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
-    let (plan, live_wire) = make_plan(dir, client).await?;
-    Ok(apply(client, &plan, &live_wire, &apply_options(dir, prune)).await)
+    let (plan, live) = make_plan(dir, client).await?;
+    Ok(apply(client, &plan, &live, &apply_options(dir, prune)).await)
 }
 
 /// A sync that must succeed completely.
@@ -174,10 +174,10 @@ pub async fn sync(dir: &Path, client: &Client, prune: bool) -> Report {
 
 /// A sync of `tenants` (all when empty) that must succeed completely.
 pub async fn sync_tenants(dir: &Path, client: &Client, prune: bool, tenants: &[String]) -> Report {
-    let (plan, live_wire) = plan_tenants(dir, client, tenants)
+    let (plan, live) = plan_tenants(dir, client, tenants)
         .await
         .expect("org readable");
-    let report = apply(client, &plan, &live_wire, &apply_options(dir, prune)).await;
+    let report = apply(client, &plan, &live, &apply_options(dir, prune)).await;
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "sync failed: {failures:#?}");
     report

@@ -554,7 +554,7 @@ async fn a_lost_create_is_never_matched_to_another_projects_monitor() {
         validate_first: false,
         ..common::apply_options(&dir, false)
     };
-    let report = monc::sync::apply(&one_at_a_time, &org.plan, &org.wire, &options).await;
+    let report = monc::sync::apply(&one_at_a_time, &org.plan, &org.live, &options).await;
     assert!(report.failures().next().is_none(), "{report:#?}");
     for outcome in &report.outcomes {
         let id = outcome.id.expect("an id");

@@ -17,7 +17,7 @@ async fn make_plan(
     dir: &Path,
     client: &Client,
     only: &[String],
-) -> (Plan, Vec<monc::datadog::Monitor>) {
+) -> (Plan, Vec<monc::plan::LiveMonitor>) {
     common::plan_tenants(dir, client, only).await.expect("plan")
 }
 
@@ -352,9 +352,9 @@ async fn a_lost_create_answer_does_not_produce_a_duplicate() {
         seed: 7,
         ..Default::default()
     });
-    let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
+    let (plan, live) = make_plan(&dir, &client, &[]).await;
     let options = apply_options(&dir, false);
-    let _ = apply(&client, &plan, &live_wire, &options).await;
+    let _ = apply(&client, &plan, &live, &options).await;
     let dropped = emulator
         .requests()
         .iter()
@@ -379,13 +379,13 @@ async fn an_edit_between_plan_and_apply_is_not_overwritten() {
     let (emulator, client) = start().await;
     sync(&dir, &client, false, &[]).await;
     raise_acme_latency_limit(&dir);
-    let (plan, live_wire) = make_plan(&dir, &client, &[]).await;
+    let (plan, live) = make_plan(&dir, &client, &[]).await;
     let id = id_of(&emulator, "l3/api_latency_p95/acme");
     emulator.edit_monitor(id, |m| {
         m.insert("name".into(), json!("renamed by someone in the UI"));
     });
     let options = apply_options(&dir, false);
-    let report = apply(&client, &plan, &live_wire, &options).await;
+    let report = apply(&client, &plan, &live, &options).await;
     let failure = report
         .failures()
         .find(|o| o.key == "l3/api_latency_p95/acme")

@@ -102,6 +102,7 @@ fn live(id: i64, key: &str, monitor_type: &str, query: &str) -> LiveMonitor {
         },
         modified: None,
         creator: None,
+        server: Default::default(),
     }
 }
 
