@@ -604,6 +604,24 @@ fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
 /// monitors on them without an evaluation delay.
 const CRAWLED_METRIC_PREFIXES: [&str; 3] = ["aws.", "azure.", "gcp."];
 
+/// The crawled cloud metric `query` reads, when `options` set no `evaluation_delay` (or 0): the
+/// one definition `monc validate` and `monc review` (on the live monitors) share.
+pub fn crawled_without_delay<'q>(
+    query: &'q MetricQuery,
+    options: &serde_json::Map<String, Json>,
+) -> Option<&'q str> {
+    let metric = query.metrics.iter().find(|metric| {
+        CRAWLED_METRIC_PREFIXES
+            .iter()
+            .any(|prefix| metric.starts_with(prefix))
+    })?;
+    let delayed = options
+        .get("evaluation_delay")
+        .and_then(number)
+        .is_some_and(|seconds| seconds > 0.0);
+    (!delayed).then_some(metric.as_str())
+}
+
 /// A monitor on a crawled cloud metric without `evaluation_delay` evaluates windows whose data
 /// has not arrived yet: it flaps into alert (or No Data) and back. One warning per template.
 fn check_cloud_metric_delay(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
@@ -615,23 +633,9 @@ fn check_cloud_metric_delay(model: &Model, graph: &MonitorGraph, diagnostics: &m
         let Some(query) = monitor.metric() else {
             continue;
         };
-        let crawled = query.metrics.iter().find(|metric| {
-            CRAWLED_METRIC_PREFIXES
-                .iter()
-                .any(|prefix| metric.starts_with(prefix))
-        });
-        let Some(metric) = crawled else {
+        let Some(metric) = crawled_without_delay(query, &monitor.body.options) else {
             continue;
         };
-        let delayed = monitor
-            .body
-            .options
-            .get("evaluation_delay")
-            .and_then(number)
-            .is_some_and(|seconds| seconds > 0.0);
-        if delayed {
-            continue;
-        }
         warned.push(monitor.template);
         let template = &model.templates[monitor.template];
         let span = template
