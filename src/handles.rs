@@ -45,6 +45,17 @@ pub fn paged_by(notify: &[String], message: &str) -> Vec<String> {
     handles
 }
 
+/// Whether the monitor at `index` alerts nobody: it pages on its own (it is no member of a
+/// `page`: its own, or its generated composite's, notification is the one sent) and that
+/// notification names no handle (`notify`, or an `@` mention in the message). The one
+/// definition `monc validate` (`monc::no-recipients`) and `monc review` share.
+pub fn notifies_nobody(graph: &crate::graph::MonitorGraph, index: usize) -> bool {
+    let monitor = &graph.monitors[index];
+    graph.page_for(index).is_none()
+        && paged_by(&monitor.notify, &monitor.body.message).is_empty()
+        && monitor.pages().is_empty()
+}
+
 /// `handles` the message does not mention already: those monc appends to it.
 pub fn not_in_message<'a>(message: &str, handles: &'a [String]) -> Vec<&'a String> {
     let mentioned = in_message(message);

@@ -41,9 +41,58 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_key_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
     check_handles(model, graph, diagnostics);
+    // Last: it stays silent once anything above is an error.
+    check_recipients(model, graph, diagnostics);
 }
 
 // ---- notification handles ----
+
+/// A monitor that pages with no handle in its notification alerts nobody: Datadog sends it to
+/// no one and shows it only in the event stream. One warning per template.
+fn check_recipients(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    // A `notify` that is in error (e.g. a string, not a list) reads as none: the error is the
+    // one diagnostic for it, and nothing is written while there is one.
+    if diagnostics.has_errors() {
+        return;
+    }
+    let mut silent: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        if !crate::handles::notifies_nobody(graph, index) {
+            continue;
+        }
+        match silent.iter_mut().find(|(t, _)| *t == monitor.template) {
+            Some((_, keys)) => keys.push(&monitor.key),
+            None => silent.push((monitor.template, vec![&monitor.key])),
+        }
+    }
+    for (template_index, keys) in silent {
+        let template = &model.templates[template_index];
+        let (span, label) = match (&template.notify, &template.message) {
+            (Some(notify), _) => (notify.span.clone(), "no handle here, nor in the message"),
+            (None, Some(message)) => (
+                message.span.clone(),
+                "no @handle here, nor in the notify of its tenant, cluster or project",
+            ),
+            (None, None) => (
+                template.display_name.span.clone(),
+                "no message, and no notify for its tenant, cluster or project",
+            ),
+        };
+        let others = match keys.len() {
+            1 => String::new(),
+            n => format!(" (and {})", crate::english::counted(n - 1, "more instance")),
+        };
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::NoRecipients,
+                span,
+                format!("`{}`{others} pages nobody: its notification names no handle", keys[0]),
+            )
+            .label(label)
+            .help("give it `notify = [\"@pagerduty-team\"]` (or its tenant's or cluster's `notify`, or `notify` in monc.hcl for the shared monitors), or mention an @handle in its message; `ignore = [\"monc::no-recipients\"]` if it is meant for dashboards only"),
+        );
+    }
+}
 
 /// Each handle that pages through a composite, checked once where it is written.
 fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {

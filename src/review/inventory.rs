@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::Checked;
 use crate::datadog::Monitor;
-use crate::handles::paged_by;
+use crate::handles::notifies_nobody;
 use crate::model::{FanOut, is_composite};
 use crate::query::{Operand, parse_composite_query, parse_monitor_query};
 use crate::validate::crawled_without_delay;
@@ -295,9 +295,7 @@ fn notify_nobody(checked: &Checked, place: &dyn Fn(&str) -> Place) -> Vec<Listed
         .monitors
         .iter()
         .enumerate()
-        .filter(|(index, _)| graph.page_for(*index).is_none())
-        .filter(|(_, monitor)| paged_by(&monitor.notify, &monitor.body.message).is_empty())
-        .filter(|(_, monitor)| monitor.pages().is_empty())
+        .filter(|(index, _)| notifies_nobody(graph, *index))
         .map(|(_, monitor)| Listed {
             key: monitor.key.to_string(),
             place: place(&monitor.key),
