@@ -188,6 +188,7 @@ catalogue! {
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
+    UnknownChannel = "monc::unknown-channel": "a notification handle that matches none of the `channels` listed in monc.hcl",
     UnknownOption = "monc::unknown-option": "an option or threshold name Datadog does not document",
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
     UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",

@@ -7,7 +7,7 @@ use std::ops::Range;
 use serde_json::Value as Json;
 
 use crate::compile::CompiledMonitor;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{KNOWN_THRESHOLDS, Model, Template, check_tag};
 use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
@@ -41,6 +41,7 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_key_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
     check_handles(model, graph, diagnostics);
+    check_channels(model, graph, diagnostics);
     // Last: it stays silent once anything above is an error.
     check_recipients(model, graph, diagnostics);
 }
@@ -122,6 +123,70 @@ fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnost
             );
         }
     }
+}
+
+/// With `channels` in monc.hcl: each handle a monitor pages that names none of them, once,
+/// where it is written (a typo, or a channel the org does not have: Datadog drops it silently).
+fn check_channels(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let Some(channels) = &model.project.channels else {
+        return;
+    };
+    let mut reported: HashSet<String> = HashSet::new();
+    for monitor in &graph.monitors {
+        let template = &model.templates[monitor.template];
+        for handle in monitor.pages() {
+            if crate::handles::problem(&handle).is_some()
+                || crate::handles::is_known_channel(channels, &handle)
+                || !reported.insert(handle.clone())
+            {
+                continue;
+            }
+            let span = handle_span(model, monitor, template, &handle);
+            let exact = channels.iter().filter(|c| !c.contains('*'));
+            let help = match did_you_mean(&handle, exact.map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`? Otherwise add it to `channels` in monc.hcl if the org has it"),
+                None => "correct it, or add it to `channels` in monc.hcl if the org has it (`*` matches any run of characters: `@pagerduty-*`)".to_owned(),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnknownChannel,
+                    span,
+                    format!(
+                        "`{}` pages {handle}, which is not in `channels`",
+                        monitor.key
+                    ),
+                )
+                .label("not one of the org's channels")
+                .help(help),
+            );
+        }
+    }
+}
+
+/// Where `handle` is written for `monitor`: its template's `notify`, its tenant's or cluster's,
+/// or its message; the template's name when none says (the project's `notify`).
+fn handle_span(
+    model: &Model,
+    monitor: &CompiledMonitor,
+    template: &Template,
+    handle: &str,
+) -> Span {
+    let whole = 0..handle.len();
+    if monitor.notify.iter().any(|h| h == handle) {
+        if let Some(field) = &template.notify {
+            return field.span_within(&model.sources, handle, whole);
+        }
+        if let Some(span) = written_in(model, monitor.instance, handle) {
+            return span;
+        }
+    }
+    [&template.composite_text, &template.message]
+        .into_iter()
+        .flatten()
+        .find(|field| model.sources.text(&field.span).contains(handle))
+        .map_or(template.name.span.clone(), |field| {
+            field.span_within(&model.sources, handle, whole)
+        })
 }
 
 /// Where a tenant's or cluster's `notify` entry is written: the quoted handle after its name.
