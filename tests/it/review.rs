@@ -74,6 +74,25 @@ fn review_json(dir: &Path, url: &str, extra: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("json")
 }
 
+/// The lines of README's `monc review` excerpt (the text block after its marker).
+fn readme_review_excerpt() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let after = readme
+        .split("<!-- review excerpt:")
+        .nth(1)
+        .expect("README has the review excerpt");
+    let lines: Vec<String> = after
+        .lines()
+        .skip_while(|l| *l != "```text")
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .map(str::to_owned)
+        .collect();
+    assert!((3..=8).contains(&lines.len()), "{lines:?}");
+    lines
+}
+
 fn monitor<'a>(review: &'a Value, key: &str) -> &'a Value {
     review["monitors"]
         .as_array()
@@ -327,6 +346,11 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         )),
         "{text}"
     );
+
+    // README's excerpt is this month's review, line for line.
+    for line in readme_review_excerpt() {
+        assert!(text.lines().any(|l| l == line), "README: {line:?}\n{text}");
+    }
 
     // The same outage as `monc test --outage` predicts it from the configuration alone.
     std::fs::create_dir_all(dir.join("alert-tests")).expect("mkdir");
