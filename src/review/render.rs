@@ -124,7 +124,7 @@ fn human_inventory(out: &mut String, review: &Review) {
             let _ = writeln!(
                 out,
                 "    {}: {}",
-                item.what,
+                escape::line(&item.what),
                 item.names
                     .iter()
                     .map(|n| escape::line(n).into_owned())

@@ -423,6 +423,13 @@ fn the_markdown_document_leads_with_the_reduction_and_a_bad_window_is_an_error()
         text.contains("| `l3/login_check/initech` | 4 | 20m 0s | 0s | 0.30 | 5m 0s |"),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "### L0 · (shared)\n\n- template never fired: `pipeline_heartbeat`\n\
+             - template never fired: `region_health`\n"
+        ),
+        "the inventory by tier and tenant: {text}"
+    );
 
     for (args, wanted) in [
         (
