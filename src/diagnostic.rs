@@ -185,6 +185,7 @@ catalogue! {
     MessageVariable = "monc::message-variable": "`{{tag.name}}` for a tag the query does not group by",
     NoDataSuppressor = "monc::no-data-suppressor": "a suppressor that keeps its last state when its data stops",
     CloudMetricNoDelay = "monc::cloud-metric-no-delay": "a monitor on a crawled cloud metric (AWS, Azure, Google Cloud) without `evaluation_delay`",
+    NoRecipients = "monc::no-recipients": "a monitor that pages (a generated composite, a `page`, or a monitor nothing suppresses) whose notification names no handle",
     DuplicateName = "monc::duplicate-name": "two monitors with the same name",
     InvalidTag = "monc::invalid-tag": "a tag Datadog would reject",
     ReservedTag = "monc::reserved-tag": "one of monc's own tags written by hand",
@@ -192,6 +193,7 @@ catalogue! {
     DuplicateKey = "monc::duplicate-key": "two monitors with the same key",
     NotAPager = "monc::not-a-pager": "a `monc test` page expected from a suppressed monitor or a page's member",
     InvalidHandle = "monc::invalid-handle": "a notification handle that can never page",
+    UnknownChannel = "monc::unknown-channel": "a notification handle that matches none of the `channels` listed in monc.hcl",
     UnknownOption = "monc::unknown-option": "an option or threshold name Datadog does not document",
     InvalidIgnore = "monc::invalid-ignore": "an `ignore` entry naming no code, or a code that cannot be ignored",
     UnusedIgnore = "monc::unused-ignore": "an `ignore` entry that silences nothing",
@@ -223,6 +225,8 @@ impl Code {
             Code::NoDataSuppressor
                 // A warning: a delay may be set another way (a window long enough to wait).
                 | Code::CloudMetricNoDelay
+                // A warning: a monitor may be meant for a dashboard or the event stream only.
+                | Code::NoRecipients
                 // Datadog matches composite groups by tag values, which monc cannot see.
                 | Code::GroupByMismatch
                 // Renders empty, but Datadog accepts it.

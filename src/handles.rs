@@ -45,6 +45,42 @@ pub fn paged_by(notify: &[String], message: &str) -> Vec<String> {
     handles
 }
 
+/// Whether `handle` is one of the org's channels as `channels` in monc.hcl lists them: each
+/// entry a handle, `*` standing for any run of characters (`@pagerduty-*`, `@*@example.com`).
+pub fn is_known_channel(channels: &[String], handle: &str) -> bool {
+    channels.iter().any(|pattern| glob_matches(pattern, handle))
+}
+
+/// `*` matches any run of characters (none too); everything else itself. Linear in the text per
+/// `*`-separated part: no backtracking blow-up.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return pattern == text;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// Whether the monitor at `index` alerts nobody: it pages on its own (it is no member of a
+/// `page`: its own, or its generated composite's, notification is the one sent) and that
+/// notification names no handle (`notify`, or an `@` mention in the message). The one
+/// definition `monc validate` (`monc::no-recipients`) and `monc review` share.
+pub fn notifies_nobody(graph: &crate::graph::MonitorGraph, index: usize) -> bool {
+    let monitor = &graph.monitors[index];
+    graph.page_for(index).is_none()
+        && paged_by(&monitor.notify, &monitor.body.message).is_empty()
+        && monitor.pages().is_empty()
+}
+
 /// `handles` the message does not mention already: those monc appends to it.
 pub fn not_in_message<'a>(message: &str, handles: &'a [String]) -> Vec<&'a String> {
     let mentioned = in_message(message);
@@ -67,6 +103,26 @@ mod tests {
             in_message("mail @ops@example.com. @team-web @opsgenie-x @webhook-y @@z @"),
             vec!["@ops@example.com", "@team-web", "@opsgenie-x", "@webhook-y"]
         );
+    }
+
+    #[test]
+    fn channels_match_exactly_or_by_wildcard() {
+        let channels = [
+            "@slack-ops".to_string(),
+            "@pagerduty-*".into(),
+            "@*@example.com".into(),
+        ];
+        assert!(is_known_channel(&channels, "@slack-ops"));
+        assert!(is_known_channel(&channels, "@pagerduty-infra"));
+        assert!(is_known_channel(&channels, "@ann@example.com"));
+        assert!(!is_known_channel(&channels, "@slack-opss"));
+        assert!(!is_known_channel(&channels, "@slack-op"));
+        assert!(!is_known_channel(&channels, "@ann@example.org"));
+        assert!(
+            !is_known_channel(&["@a*a".to_string()], "@a"),
+            "the parts may not overlap"
+        );
+        assert!(is_known_channel(&["@a*a".to_string()], "@aa"));
     }
 
     #[test]

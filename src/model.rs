@@ -74,6 +74,9 @@ pub struct Project {
     /// Handles paged by monitors that run once (platform-wide) and set no `notify`.
     pub notify: Vec<String>,
     pub site: Option<String>,
+    /// `channels` in monc.hcl: the org's notification channels (`@slack-ops`, `@pagerduty-*`);
+    /// when set, a handle matching none is `monc::unknown-channel`. `None`: not checked.
+    pub channels: Option<Vec<String>>,
     /// The project's name (`project` in monc.hcl), recorded on every monitor it writes so that
     /// several projects can share one org. None for a project without a name.
     pub name: Option<String>,
@@ -88,6 +91,7 @@ impl Default for Project {
             default_tags: Vec::new(),
             notify: Vec::new(),
             site: None,
+            channels: None,
             name: None,
         }
     }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use serde_json::Value as Json;
 
 use crate::compile::CompiledMonitor;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, suggestion_help};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean, suggestion_help};
 use crate::graph::MonitorGraph;
 use crate::model::{KNOWN_THRESHOLDS, Model, Template, check_tag};
 use crate::query::{ChainQuery, Comparator, Condition, MetricQuery, MonitorQuery};
@@ -41,9 +41,59 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
     check_key_tags(model, graph, diagnostics);
     check_option_names(model, graph, diagnostics);
     check_handles(model, graph, diagnostics);
+    check_channels(model, graph, diagnostics);
+    // Last: it stays silent once anything above is an error.
+    check_recipients(model, graph, diagnostics);
 }
 
 // ---- notification handles ----
+
+/// A monitor that pages with no handle in its notification alerts nobody: Datadog sends it to
+/// no one and shows it only in the event stream. One warning per template.
+fn check_recipients(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    // A `notify` that is in error (e.g. a string, not a list) reads as none: the error is the
+    // one diagnostic for it, and nothing is written while there is one.
+    if diagnostics.has_errors() {
+        return;
+    }
+    let mut silent: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (index, monitor) in graph.monitors.iter().enumerate() {
+        if !crate::handles::notifies_nobody(graph, index) {
+            continue;
+        }
+        match silent.iter_mut().find(|(t, _)| *t == monitor.template) {
+            Some((_, keys)) => keys.push(&monitor.key),
+            None => silent.push((monitor.template, vec![&monitor.key])),
+        }
+    }
+    for (template_index, keys) in silent {
+        let template = &model.templates[template_index];
+        let (span, label) = match (&template.notify, &template.message) {
+            (Some(notify), _) => (notify.span.clone(), "no handle here, nor in the message"),
+            (None, Some(message)) => (
+                message.span.clone(),
+                "no @handle here, nor in the notify of its tenant, cluster or project",
+            ),
+            (None, None) => (
+                template.display_name.span.clone(),
+                "no message, and no notify for its tenant, cluster or project",
+            ),
+        };
+        let others = match keys.len() {
+            1 => String::new(),
+            n => format!(" (and {})", crate::english::counted(n - 1, "more instance")),
+        };
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::NoRecipients,
+                span,
+                format!("`{}`{others} pages nobody: its notification names no handle", keys[0]),
+            )
+            .label(label)
+            .help("give it `notify = [\"@pagerduty-team\"]` (or its tenant's or cluster's `notify`, or `notify` in monc.hcl for the shared monitors), or mention an @handle in its message; `ignore = [\"monc::no-recipients\"]` if it is meant for dashboards only"),
+        );
+    }
+}
 
 /// Each handle that pages through a composite, checked once where it is written.
 fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
@@ -73,6 +123,70 @@ fn check_handles(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnost
             );
         }
     }
+}
+
+/// With `channels` in monc.hcl: each handle a monitor pages that names none of them, once,
+/// where it is written (a typo, or a channel the org does not have: Datadog drops it silently).
+fn check_channels(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
+    let Some(channels) = &model.project.channels else {
+        return;
+    };
+    let mut reported: HashSet<String> = HashSet::new();
+    for monitor in &graph.monitors {
+        let template = &model.templates[monitor.template];
+        for handle in monitor.pages() {
+            if crate::handles::problem(&handle).is_some()
+                || crate::handles::is_known_channel(channels, &handle)
+                || !reported.insert(handle.clone())
+            {
+                continue;
+            }
+            let span = handle_span(model, monitor, template, &handle);
+            let exact = channels.iter().filter(|c| !c.contains('*'));
+            let help = match did_you_mean(&handle, exact.map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`? Otherwise add it to `channels` in monc.hcl if the org has it"),
+                None => "correct it, or add it to `channels` in monc.hcl if the org has it (`*` matches any run of characters: `@pagerduty-*`)".to_owned(),
+            };
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnknownChannel,
+                    span,
+                    format!(
+                        "`{}` pages {handle}, which is not in `channels`",
+                        monitor.key
+                    ),
+                )
+                .label("not one of the org's channels")
+                .help(help),
+            );
+        }
+    }
+}
+
+/// Where `handle` is written for `monitor`: its template's `notify`, its tenant's or cluster's,
+/// or its message; the template's name when none says (the project's `notify`).
+fn handle_span(
+    model: &Model,
+    monitor: &CompiledMonitor,
+    template: &Template,
+    handle: &str,
+) -> Span {
+    let whole = 0..handle.len();
+    if monitor.notify.iter().any(|h| h == handle) {
+        if let Some(field) = &template.notify {
+            return field.span_within(&model.sources, handle, whole);
+        }
+        if let Some(span) = written_in(model, monitor.instance, handle) {
+            return span;
+        }
+    }
+    [&template.composite_text, &template.message]
+        .into_iter()
+        .flatten()
+        .find(|field| model.sources.text(&field.span).contains(handle))
+        .map_or(template.name.span.clone(), |field| {
+            field.span_within(&model.sources, handle, whole)
+        })
 }
 
 /// Where a tenant's or cluster's `notify` entry is written: the quoted handle after its name.
@@ -604,6 +718,24 @@ fn recovers_from_missing_data(options: &serde_json::Map<String, Json>) -> bool {
 /// monitors on them without an evaluation delay.
 const CRAWLED_METRIC_PREFIXES: [&str; 3] = ["aws.", "azure.", "gcp."];
 
+/// The crawled cloud metric `query` reads, when `options` set no `evaluation_delay` (or 0): the
+/// one definition `monc validate` and `monc review` (on the live monitors) share.
+pub fn crawled_without_delay<'q>(
+    query: &'q MetricQuery,
+    options: &serde_json::Map<String, Json>,
+) -> Option<&'q str> {
+    let metric = query.metrics.iter().find(|metric| {
+        CRAWLED_METRIC_PREFIXES
+            .iter()
+            .any(|prefix| metric.starts_with(prefix))
+    })?;
+    let delayed = options
+        .get("evaluation_delay")
+        .and_then(number)
+        .is_some_and(|seconds| seconds > 0.0);
+    (!delayed).then_some(metric.as_str())
+}
+
 /// A monitor on a crawled cloud metric without `evaluation_delay` evaluates windows whose data
 /// has not arrived yet: it flaps into alert (or No Data) and back. One warning per template.
 fn check_cloud_metric_delay(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnostics) {
@@ -615,23 +747,9 @@ fn check_cloud_metric_delay(model: &Model, graph: &MonitorGraph, diagnostics: &m
         let Some(query) = monitor.metric() else {
             continue;
         };
-        let crawled = query.metrics.iter().find(|metric| {
-            CRAWLED_METRIC_PREFIXES
-                .iter()
-                .any(|prefix| metric.starts_with(prefix))
-        });
-        let Some(metric) = crawled else {
+        let Some(metric) = crawled_without_delay(query, &monitor.body.options) else {
             continue;
         };
-        let delayed = monitor
-            .body
-            .options
-            .get("evaluation_delay")
-            .and_then(number)
-            .is_some_and(|seconds| seconds > 0.0);
-        if delayed {
-            continue;
-        }
         warned.push(monitor.template);
         let template = &model.templates[monitor.template];
         let span = template

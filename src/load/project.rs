@@ -16,6 +16,7 @@ pub const PROJECT_ATTRS: &[&str] = &[
     "default_tags",
     "notify",
     "site",
+    "channels",
 ];
 
 /// How much of `tag` is monc's own, if any: the whole ownership tag, or `<key_tag>:` of a key
@@ -173,6 +174,7 @@ impl Loader {
                     set_some(&mut project.default_tags, self.static_strings(id, attr))
                 }
                 "notify" => set_some(&mut project.notify, self.static_strings(id, attr)),
+                "channels" => project.channels = self.static_strings(id, attr),
                 "site" => {
                     let site = self.static_string(id, attr);
                     self.check_site(id, attr, site.as_deref());

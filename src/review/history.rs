@@ -58,6 +58,10 @@ pub struct MonitorHistory {
     /// Every alert episode's length (clipped to the window), for the median: one number per
     /// trigger, never an event.
     pub alert_durations_ms: Vec<i64>,
+    /// Set by [`MonitorHistory::finish`]: when the oldest alert still open at the window's end
+    /// began (the window's start for one open since before it), if any group is in Alert or
+    /// Warn then.
+    pub open_alert_since_ms: Option<i64>,
     groups: HashMap<Option<String>, GroupClock>,
 }
 
@@ -106,7 +110,7 @@ impl MonitorHistory {
     /// alerts still open.
     pub fn finish(&mut self, to_ms: i64) {
         let clocks: Vec<GroupClock> = self.groups.values().copied().collect();
-        for clock in clocks {
+        for clock in &clocks {
             add_time(
                 &mut self.ms_in_alert,
                 &mut self.ms_in_warn,
@@ -118,6 +122,11 @@ impl MonitorHistory {
                 self.alert_durations_ms.push((to_ms - start).max(0));
             }
         }
+        self.open_alert_since_ms = clocks
+            .iter()
+            .filter(|clock| clock.state.triggered())
+            .filter_map(|clock| clock.alert_since_ms)
+            .min();
         self.groups.clear();
     }
 
@@ -177,5 +186,25 @@ mod tests {
         assert_eq!(history.triggers, 0);
         assert_eq!(history.ms_in_alert, 1_500);
         assert_eq!(history.alert_durations_ms, vec![1_500]);
+        assert_eq!(history.open_alert_since_ms, None, "it recovered");
+    }
+
+    #[test]
+    fn the_oldest_alert_still_open_at_the_end_is_kept() {
+        let mut history = MonitorHistory::default();
+        history.observe(&event(2_000, Some("a"), "Alert", "Warn"), 500);
+        history.observe(&event(2_500, Some("b"), "OK", "Alert"), 500);
+        history.observe(&event(2_600, Some("c"), "OK", "Alert"), 500);
+        history.observe(&event(2_700, Some("c"), "Alert", "OK"), 500);
+        history.finish(3_000);
+        assert_eq!(
+            history.open_alert_since_ms,
+            Some(500),
+            "group a has been alerting since before the window"
+        );
+        let mut later = MonitorHistory::default();
+        later.observe(&event(2_500, None, "OK", "Alert"), 500);
+        later.finish(3_000);
+        assert_eq!(later.open_alert_since_ms, Some(2_500));
     }
 }

@@ -1,15 +1,20 @@
 //! The inventory half of the review: duplicates (owned among themselves, and foreign monitors
-//! that look like an owned one), long mutes, monitors that notify nobody, and templates whose
-//! instances never fired.
+//! that look like an owned one), long mutes, monitors that notify nobody, templates whose
+//! instances never fired, composites whose constituent is gone, and live monitors on a crawled
+//! cloud metric without `evaluation_delay`. Every entry says its tier and tenant ([`Place`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::Checked;
 use crate::datadog::Monitor;
-use crate::handles::paged_by;
-use crate::model::is_composite;
+use crate::handles::notifies_nobody;
+use crate::model::{FanOut, is_composite};
+use crate::query::{Operand, parse_composite_query, parse_monitor_query};
+use crate::validate::crawled_without_delay;
+
+use super::Place;
 
 /// A week: a mute longer than this (or without an end) is listed.
 pub const LONG_MUTE_MS: i64 = 7 * 86_400 * 1000;
@@ -23,6 +28,9 @@ pub struct Duplicate {
     pub keys: Vec<String>,
     /// Monitors of the org monc does not own, as `id name`.
     pub foreign: Vec<String>,
+    /// The first owned monitor's.
+    #[serde(flatten)]
+    pub place: Place,
 }
 
 /// An owned monitor muted for long.
@@ -33,6 +41,60 @@ pub struct LongMute {
     pub scopes: Vec<String>,
     /// When the longest mute ends (milliseconds); `None`: never.
     pub until_ms: Option<i64>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// An owned monitor, where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    pub key: String,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A template none of whose instances triggered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeverFired {
+    pub template: String,
+    /// Tenant `(each tenant)` for a template stamped out per tenant.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// An owned monitor in Alert or Warn at the window's end since long ([`super::STUCK_MS`]) or
+/// since before the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stuck {
+    pub key: String,
+    /// When its alert began (the window's start for one alerting since before it).
+    pub since: String,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A composite of the org whose query names a monitor id the org no longer has: Datadog
+/// evaluates it without that constituent (or not at all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokenComposite {
+    pub id: i64,
+    pub name: String,
+    /// Its key when monc owns it; `None` for a foreign composite (tier and tenant then `None`).
+    pub key: Option<String>,
+    /// The ids it names that are gone.
+    pub missing: Vec<u64>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A live owned monitor on a crawled cloud metric without `evaluation_delay` (a hand edit
+/// removed it, or the configuration never set it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undelayed {
+    pub key: String,
+    pub metric: String,
+    #[serde(flatten)]
+    pub place: Place,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -40,9 +102,13 @@ pub struct Inventory {
     pub duplicates: Vec<Duplicate>,
     pub long_mutes: Vec<LongMute>,
     /// Owned monitors whose alert (or its composite's) names no handle.
-    pub notify_nobody: Vec<String>,
+    pub notify_nobody: Vec<Listed>,
     /// Templates none of whose instances triggered in the window.
-    pub templates_never_fired: Vec<String>,
+    pub templates_never_fired: Vec<NeverFired>,
+    /// Filled by the history (see [`Stuck`]).
+    pub stuck_in_alert: Vec<Stuck>,
+    pub broken_composites: Vec<BrokenComposite>,
+    pub cloud_metric_no_delay: Vec<Undelayed>,
 }
 
 /// `org`: every monitor of the org; `owned_key`: the key of each owned one, by id;
@@ -54,12 +120,82 @@ pub fn inventory(
     triggers: &HashMap<String, u64>,
     now_ms: i64,
 ) -> Inventory {
+    let place = |key: &str| Place::of_key(checked, key);
     Inventory {
-        duplicates: duplicates(org, owned_key),
-        long_mutes: long_mutes(org, owned_key, now_ms),
-        notify_nobody: notify_nobody(checked),
+        duplicates: duplicates(org, owned_key, &place),
+        long_mutes: long_mutes(org, owned_key, now_ms, &place),
+        notify_nobody: notify_nobody(checked, &place),
         templates_never_fired: templates_never_fired(checked, triggers),
+        stuck_in_alert: Vec::new(),
+        broken_composites: broken_composites(org, owned_key, &place),
+        cloud_metric_no_delay: cloud_metric_no_delay(org, owned_key, &place),
     }
+}
+
+/// Composites naming a monitor id that is not in the org, owned or not.
+fn broken_composites(
+    org: &[Monitor],
+    owned_key: &HashMap<i64, String>,
+    place: &dyn Fn(&str) -> Place,
+) -> Vec<BrokenComposite> {
+    let ids: HashSet<i64> = org.iter().filter_map(|m| m.id).collect();
+    let mut broken: Vec<BrokenComposite> = org
+        .iter()
+        .filter(|m| is_composite(&m.body.monitor_type))
+        .filter_map(|monitor| {
+            let id = monitor.id?;
+            // A query that does not parse is Datadog's to reject, not a missing constituent.
+            let parsed = parse_composite_query(&monitor.body.query).ok()?;
+            let mut missing: Vec<u64> = parsed
+                .operands()
+                .into_iter()
+                .filter_map(|(operand, _)| match operand {
+                    Operand::Id(id) => Some(*id),
+                    _ => None,
+                })
+                .filter(|id| i64::try_from(*id).map_or(true, |id| !ids.contains(&id)))
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            if missing.is_empty() {
+                return None;
+            }
+            let key = owned_key.get(&id).cloned();
+            Some(BrokenComposite {
+                id,
+                name: monitor.body.name.clone(),
+                place: key.as_deref().map_or_else(Place::foreign, place),
+                key,
+                missing,
+            })
+        })
+        .collect();
+    broken.sort_by_key(|b| b.id);
+    broken
+}
+
+/// Live owned monitors on a crawled cloud metric with no `evaluation_delay`.
+fn cloud_metric_no_delay(
+    org: &[Monitor],
+    owned_key: &HashMap<i64, String>,
+    place: &dyn Fn(&str) -> Place,
+) -> Vec<Undelayed> {
+    let mut undelayed: Vec<Undelayed> = org
+        .iter()
+        .filter_map(|monitor| {
+            let key = owned_key.get(&monitor.id?)?;
+            let body = &monitor.body;
+            let parsed = parse_monitor_query(&body.monitor_type, &body.query).ok()??;
+            let metric = crawled_without_delay(parsed.metric()?, &body.options)?;
+            Some(Undelayed {
+                key: key.clone(),
+                metric: metric.to_owned(),
+                place: place(key),
+            })
+        })
+        .collect();
+    undelayed.sort_by(|a, b| a.key.cmp(&b.key));
+    undelayed
 }
 
 /// Type and query as Datadog compares them: `metric alert` comes back as `query alert`
@@ -79,7 +215,11 @@ fn normalised(monitor: &Monitor) -> (String, String) {
     (monitor_type, query)
 }
 
-fn duplicates(org: &[Monitor], owned_key: &HashMap<i64, String>) -> Vec<Duplicate> {
+fn duplicates(
+    org: &[Monitor],
+    owned_key: &HashMap<i64, String>,
+    place: &dyn Fn(&str) -> Place,
+) -> Vec<Duplicate> {
     let mut same: BTreeMap<(String, String), Duplicate> = BTreeMap::new();
     for monitor in org.iter().filter(|m| !is_composite(&m.body.monitor_type)) {
         let (monitor_type, query) = normalised(monitor);
@@ -90,6 +230,7 @@ fn duplicates(org: &[Monitor], owned_key: &HashMap<i64, String>) -> Vec<Duplicat
                 query: monitor.body.query.clone(),
                 keys: Vec::new(),
                 foreign: Vec::new(),
+                place: Place::foreign(),
             });
         match monitor.id.and_then(|id| owned_key.get(&id)) {
             Some(key) => entry.keys.push(key.clone()),
@@ -105,13 +246,19 @@ fn duplicates(org: &[Monitor], owned_key: &HashMap<i64, String>) -> Vec<Duplicat
         .map(|mut d| {
             d.keys.sort();
             d.foreign.sort();
+            d.place = place(&d.keys[0]);
             d
         })
         .collect()
 }
 
 /// `options.silenced`: `{scope: end}`, the end in seconds or `null` for never.
-fn long_mutes(org: &[Monitor], owned_key: &HashMap<i64, String>, now_ms: i64) -> Vec<LongMute> {
+fn long_mutes(
+    org: &[Monitor],
+    owned_key: &HashMap<i64, String>,
+    now_ms: i64,
+    place: &dyn Fn(&str) -> Place,
+) -> Vec<LongMute> {
     let mut mutes: Vec<LongMute> = org
         .iter()
         .filter_map(|monitor| {
@@ -133,6 +280,7 @@ fn long_mutes(org: &[Monitor], owned_key: &HashMap<i64, String>, now_ms: i64) ->
                 key: key.clone(),
                 scopes: silenced.keys().cloned().collect(),
                 until_ms,
+                place: place(key),
             })
         })
         .collect();
@@ -141,33 +289,54 @@ fn long_mutes(org: &[Monitor], owned_key: &HashMap<i64, String>, now_ms: i64) ->
 }
 
 /// Monitors whose alert reaches nobody: no handle on the monitor that pages for them.
-fn notify_nobody(checked: &Checked) -> Vec<String> {
+fn notify_nobody(checked: &Checked, place: &dyn Fn(&str) -> Place) -> Vec<Listed> {
     let graph = &checked.graph;
-    let mut keys: Vec<String> = graph
+    let mut keys: Vec<Listed> = graph
         .monitors
         .iter()
         .enumerate()
-        .filter(|(index, _)| graph.page_for(*index).is_none())
-        .filter(|(_, monitor)| paged_by(&monitor.notify, &monitor.body.message).is_empty())
-        .filter(|(_, monitor)| monitor.pages().is_empty())
-        .map(|(_, monitor)| monitor.key.to_string())
+        .filter(|(index, _)| notifies_nobody(graph, *index))
+        .map(|(_, monitor)| Listed {
+            key: monitor.key.to_string(),
+            place: place(&monitor.key),
+        })
         .collect();
-    keys.sort();
+    keys.sort_by(|a, b| a.key.cmp(&b.key));
     keys
 }
 
-fn templates_never_fired(checked: &Checked, triggers: &HashMap<String, u64>) -> Vec<String> {
-    let mut fired: BTreeMap<&str, bool> = BTreeMap::new();
+fn templates_never_fired(checked: &Checked, triggers: &HashMap<String, u64>) -> Vec<NeverFired> {
+    let mut fired: BTreeMap<&str, (bool, usize)> = BTreeMap::new();
     for monitor in &checked.graph.monitors {
         let Some(template) = checked.model.templates.get(monitor.template) else {
             continue;
         };
-        let entry = fired.entry(template.name.value.as_str()).or_default();
-        *entry |= triggers.get(monitor.key.as_str()).copied().unwrap_or(0) > 0;
+        let entry = fired
+            .entry(template.name.value.as_str())
+            .or_insert((false, monitor.template));
+        entry.0 |= triggers.get(monitor.key.as_str()).copied().unwrap_or(0) > 0;
     }
     fired
         .into_iter()
-        .filter(|(_, fired)| !fired)
-        .map(|(name, _)| name.to_owned())
+        .filter(|(_, (fired, _))| !fired)
+        .map(|(name, (_, index))| {
+            let template = &checked.model.templates[index];
+            let tenant = match template.fan_out.value {
+                FanOut::PerTenant => "(each tenant)",
+                _ => super::replay::SHARED,
+            };
+            NeverFired {
+                template: name.to_owned(),
+                place: Place {
+                    tier: checked
+                        .model
+                        .project
+                        .tiers
+                        .get(template.tier.value)
+                        .cloned(),
+                    tenant: Some(tenant.to_owned()),
+                },
+            }
+        })
         .collect()
 }

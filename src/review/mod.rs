@@ -37,6 +37,47 @@ pub struct ReviewOptions {
     pub tenants: Vec<String>,
 }
 
+/// Where an entry stands: its tier and tenant (`(shared)` for the shared monitors); `None` for
+/// a monitor the configuration does not define (a foreign one, or an owned one whose template
+/// is gone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    pub tier: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl Place {
+    pub fn foreign() -> Place {
+        Place {
+            tier: None,
+            tenant: None,
+        }
+    }
+
+    /// The monitor at `index` of the graph.
+    pub fn of_monitor(checked: &Checked, index: usize) -> Place {
+        let monitor = &checked.graph.monitors[index];
+        let tenant = match monitor.instance {
+            Instance::Tenant(t) => checked.model.tenants[t].name.value.clone(),
+            _ => replay::SHARED.to_owned(),
+        };
+        Place {
+            tier: checked.model.project.tiers.get(monitor.tier).cloned(),
+            tenant: Some(tenant),
+        }
+    }
+
+    /// A monitor's key, or a generated composite's (its monitor's place).
+    pub fn of_key(checked: &Checked, key: &str) -> Place {
+        let graph = &checked.graph;
+        let index = graph.index_of(key).or_else(|| {
+            let composite = graph.composites.iter().find(|c| c.key.as_str() == key)?;
+            Some(composite.target)
+        });
+        index.map_or_else(Place::foreign, |index| Place::of_monitor(checked, index))
+    }
+}
+
 /// One owned monitor's month.
 #[derive(Debug, Clone, Serialize)]
 pub struct MonitorReview {
@@ -57,6 +98,9 @@ pub struct MonitorReview {
     pub flapping_per_day: f64,
     pub last_triggered: Option<String>,
     pub median_alert_seconds: Option<i64>,
+    /// In Alert or Warn at the window's end since this instant, before the window or for
+    /// longer than [`STUCK_MS`]; `None` otherwise.
+    pub stuck_in_alert_since: Option<String>,
     /// What to consider, most pressing first.
     pub consider: Vec<String>,
 }
@@ -256,8 +300,9 @@ impl<'a> Reading<'a> {
             .monitors
             .iter()
             .zip(&self.histories)
-            .filter(|(m, _)| owned.contains(m.key.as_str()))
-            .map(|(m, h)| monitor_review(checked, m, h, days, options))
+            .enumerate()
+            .filter(|(_, (m, _))| owned.contains(m.key.as_str()))
+            .map(|(index, (_, h))| monitor_review(checked, index, h, days, options))
             .filter(|m| in_scope(m, &options.tenants))
             .collect();
         monitors.sort_by(|a, b| {
@@ -266,7 +311,8 @@ impl<'a> Reading<'a> {
         let triggers: HashMap<String, u64> =
             monitors.iter().map(|m| (m.key.clone(), m.alerts)).collect();
         // A mute's length counts from now, whatever the window: it is the org's present.
-        let inventory = inventory::inventory(checked, org, owned_key, &triggers, now_ms());
+        let mut inventory = inventory::inventory(checked, org, owned_key, &triggers, now_ms());
+        inventory.stuck_in_alert = stuck_in_alert(&monitors);
         let suppression = self.suppression(&options.tenants);
         Review {
             from: window::format_instant(options.from_ms),
@@ -369,6 +415,25 @@ fn incident_review(incident: &Incident) -> IncidentReview {
     }
 }
 
+/// The stuck monitors of the review, in key order.
+fn stuck_in_alert(monitors: &[MonitorReview]) -> Vec<inventory::Stuck> {
+    let mut stuck: Vec<inventory::Stuck> = monitors
+        .iter()
+        .filter_map(|m| {
+            Some(inventory::Stuck {
+                key: m.key.clone(),
+                since: m.stuck_in_alert_since.clone()?,
+                place: Place {
+                    tier: Some(m.tier.clone()),
+                    tenant: Some(m.tenant.clone()),
+                },
+            })
+        })
+        .collect();
+    stuck.sort_by(|a, b| a.key.cmp(&b.key));
+    stuck
+}
+
 /// A monitor is in a tenant's review when it is the tenant's or is shared.
 fn in_scope(monitor: &MonitorReview, tenants: &[String]) -> bool {
     tenants.is_empty() || tenants.contains(&monitor.tenant) || monitor.tenant == replay::SHARED
@@ -376,28 +441,23 @@ fn in_scope(monitor: &MonitorReview, tenants: &[String]) -> bool {
 
 fn monitor_review(
     checked: &Checked,
-    monitor: &crate::compile::CompiledMonitor,
+    index: usize,
     history: &MonitorHistory,
     days: f64,
     options: &ReviewOptions,
 ) -> MonitorReview {
-    let tenant = match monitor.instance {
-        Instance::Tenant(t) => checked.model.tenants[t].name.value.clone(),
-        _ => replay::SHARED.to_owned(),
-    };
+    let monitor = &checked.graph.monitors[index];
+    let place = Place::of_monitor(checked, index);
     let median = history.median_alert_ms().map(|ms| ms / 1000);
     let flapping = ((history.state_changes as f64 / days) * 100.0).round() / 100.0;
     let window_ms = options.to_ms - options.from_ms;
+    let stuck_since_ms = history
+        .open_alert_since_ms
+        .filter(|&since| since <= options.from_ms || options.to_ms - since > STUCK_MS);
     let mut review = MonitorReview {
         key: monitor.key.to_string(),
-        tier: checked
-            .model
-            .project
-            .tiers
-            .get(monitor.tier)
-            .cloned()
-            .unwrap_or_default(),
-        tenant,
+        tier: place.tier.unwrap_or_default(),
+        tenant: place.tenant.unwrap_or_default(),
         alerts: history.triggers,
         alerts_by_group: history.triggers_by_group.clone(),
         seconds_in_alert: history.ms_in_alert / 1000,
@@ -407,11 +467,18 @@ fn monitor_review(
         flapping_per_day: flapping,
         last_triggered: history.last_triggered_ms.map(window::format_instant),
         median_alert_seconds: median,
+        stuck_in_alert_since: stuck_since_ms.map(window::format_instant),
         consider: Vec::new(),
     };
-    review.consider = consider(&review, window_ms);
+    let stuck_seconds = stuck_since_ms.map(|since| (options.to_ms - since) / 1000);
+    review.consider = consider(&review, window_ms, stuck_seconds);
     review
 }
+
+/// An alert open this long at the window's end is stuck: a week outlasts any incident the
+/// tiers are for and a weekly on-call rotation, so nobody on call owns it any more (the same
+/// week as [`inventory::LONG_MUTE_MS`]; Datadog's Monitor Quality page does not publish its own).
+pub const STUCK_MS: i64 = 7 * 86_400 * 1000;
 
 /// Alerts that fire this often and end this fast are noise: 4 or more in the window, lasting a
 /// quarter of an hour or less at the median.
@@ -420,8 +487,15 @@ const BRIEF_SECONDS: i64 = 15 * 60;
 /// More state changes a day than this is flapping.
 const FLAPPING_PER_DAY: f64 = 2.0;
 
-fn consider(review: &MonitorReview, window_ms: i64) -> Vec<String> {
+/// `stuck_seconds`: how long a stuck monitor has been alerting at the window's end.
+fn consider(review: &MonitorReview, window_ms: i64, stuck_seconds: Option<i64>) -> Vec<String> {
     let mut advice = Vec::new();
+    if let (Some(since), Some(seconds)) = (&review.stuck_in_alert_since, stuck_seconds) {
+        advice.push(format!(
+            "stuck in Alert since {since} ({}): fix the cause, or the threshold if this state is normal",
+            render::duration(seconds)
+        ));
+    }
     if review.alerts >= OFTEN
         && review
             .median_alert_seconds
@@ -438,7 +512,7 @@ fn consider(review: &MonitorReview, window_ms: i64) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if review.seconds_in_alert * 1000 * 2 > window_ms {
+    if stuck_seconds.is_none() && review.seconds_in_alert * 1000 * 2 > window_ms {
         advice.push(
             "in Alert most of the window: stuck? fix the cause, or the threshold if this is normal"
                 .to_owned(),
@@ -474,6 +548,7 @@ mod tests {
             flapping_per_day: 0.0,
             last_triggered: None,
             median_alert_seconds: None,
+            stuck_in_alert_since: None,
             consider: Vec::new(),
         }
     }
@@ -484,14 +559,23 @@ mod tests {
         let mut stuck = quiet("stuck");
         stuck.alerts = 1;
         stuck.seconds_in_alert = 86_400 * 20;
-        assert_eq!(consider(&stuck, 30 * day_ms).len(), 1);
-        assert!(consider(&stuck, 30 * day_ms)[0].starts_with("in Alert most of the window"));
+        assert_eq!(consider(&stuck, 30 * day_ms, None).len(), 1);
+        assert!(consider(&stuck, 30 * day_ms, None)[0].starts_with("in Alert most of the window"));
+        stuck.stuck_in_alert_since = Some("2026-11-10T00:00:00Z".into());
+        let advice = consider(&stuck, 30 * day_ms, Some(86_400 * 20));
+        assert_eq!(
+            advice,
+            [
+                "stuck in Alert since 2026-11-10T00:00:00Z (20d 0h): fix the cause, or the threshold if this state is normal"
+            ],
+            "one hint for one stuck alert"
+        );
         let mut noisy = quiet("noisy");
         noisy.alerts = 12;
         noisy.seconds_in_alert = 600;
         noisy.median_alert_seconds = Some(50);
         noisy.flapping_per_day = 3.0;
-        let advice = consider(&noisy, 30 * day_ms);
+        let advice = consider(&noisy, 30 * day_ms, None);
         assert!(
             advice[0].starts_with("fires often and briefly"),
             "{advice:?}"
@@ -499,7 +583,7 @@ mod tests {
         assert!(advice[1].starts_with("flaps"), "{advice:?}");
         let mut missing = quiet("missing");
         missing.seconds_in_no_data = 86_400 * 29;
-        let advice = consider(&missing, 30 * day_ms);
+        let advice = consider(&missing, 30 * day_ms, None);
         assert!(
             advice[0].starts_with("in No Data most of the time"),
             "{advice:?}"

@@ -4,7 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::{MonitorReview, Review};
+use std::collections::BTreeMap;
+
+use super::inventory::Inventory;
+use super::{MonitorReview, Place, Review};
 use crate::english::counted;
 use crate::escape;
 
@@ -113,30 +116,99 @@ fn human_monitor(out: &mut String, m: &MonitorReview) {
 }
 
 fn human_inventory(out: &mut String, review: &Review) {
-    let inv = &review.inventory;
     let _ = writeln!(out, "\nInventory:");
+    let groups = inventory_groups(&review.inventory);
+    for ((_, tier, tenant), items) in &groups {
+        let _ = writeln!(out, "  {} · {}", escape::line(tier), escape::line(tenant));
+        for item in items {
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                escape::line(&item.what),
+                item.names
+                    .iter()
+                    .map(|n| escape::line(n).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    if groups.is_empty() {
+        let _ = writeln!(out, "  nothing to tidy up");
+    }
+}
+
+/// One line of the inventory: what is wrong, and the monitors (or template) it is wrong with.
+struct Item {
+    what: String,
+    names: Vec<String>,
+}
+
+/// Where an entry is listed: its tier and tenant, or `(not in the configuration)` (last).
+fn group_of(place: &Place) -> (bool, String, String) {
+    match (&place.tier, &place.tenant) {
+        (Some(tier), Some(tenant)) => (false, tier.clone(), tenant.clone()),
+        _ => (
+            true,
+            NOT_CONFIGURED.to_owned(),
+            "(foreign or removed)".to_owned(),
+        ),
+    }
+}
+
+const NOT_CONFIGURED: &str = "(not in the configuration)";
+
+/// The inventory's entries grouped by tier and tenant (tiers in name order, which is the
+/// project's for `L0`, `L2`, `L3`-like names), each group in the inventory's order.
+fn inventory_groups(inv: &Inventory) -> BTreeMap<(bool, String, String), Vec<Item>> {
+    let mut groups: BTreeMap<(bool, String, String), Vec<Item>> = BTreeMap::new();
+    let mut add = |place: &Place, what: String, names: Vec<String>| {
+        groups
+            .entry(group_of(place))
+            .or_default()
+            .push(Item { what, names });
+    };
     for d in &inv.duplicates {
-        let mut names: Vec<String> = d
-            .keys
-            .iter()
-            .map(|k| escape::line(k).into_owned())
-            .collect();
-        names.extend(
-            d.foreign
-                .iter()
-                .map(|f| format!("foreign {}", escape::line(f))),
-        );
-        let _ = writeln!(out, "  duplicates: {}", names.join(", "));
+        let mut names = d.keys.clone();
+        names.extend(d.foreign.iter().map(|f| format!("foreign {f}")));
+        add(&d.place, "duplicates".into(), names);
     }
     for mute in &inv.long_mutes {
-        let _ = writeln!(out, "  muted over a week: {}", escape::line(&mute.key));
+        add(
+            &mute.place,
+            "muted over a week".into(),
+            vec![mute.key.clone()],
+        );
     }
-    for key in &inv.notify_nobody {
-        let _ = writeln!(out, "  notifies nobody: {}", escape::line(key));
+    for listed in &inv.notify_nobody {
+        add(
+            &listed.place,
+            "notifies nobody".into(),
+            vec![listed.key.clone()],
+        );
     }
-    for template in &inv.templates_never_fired {
-        let _ = writeln!(out, "  template never fired: {}", escape::line(template));
+    for stuck in &inv.stuck_in_alert {
+        let what = format!("stuck in Alert since {}", stuck.since);
+        add(&stuck.place, what, vec![stuck.key.clone()]);
     }
+    for broken in &inv.broken_composites {
+        let missing: Vec<String> = broken.missing.iter().map(u64::to_string).collect();
+        let what = format!("composite naming deleted monitor {}", missing.join(", "));
+        let name = match &broken.key {
+            Some(key) => key.clone(),
+            None => format!("foreign {} {}", broken.id, broken.name),
+        };
+        add(&broken.place, what, vec![name]);
+    }
+    for undelayed in &inv.cloud_metric_no_delay {
+        let what = format!("no evaluation_delay on {}", undelayed.metric);
+        add(&undelayed.place, what, vec![undelayed.key.clone()]);
+    }
+    for never in &inv.templates_never_fired {
+        let what = "template never fired".to_owned();
+        add(&never.place, what, vec![never.template.clone()]);
+    }
+    groups
 }
 
 pub fn markdown(review: &Review) -> String {
@@ -227,44 +299,27 @@ fn markdown_monitors(out: &mut String, review: &Review) {
 }
 
 fn markdown_inventory(out: &mut String, review: &Review) {
-    let inv = &review.inventory;
     let _ = writeln!(out, "\n## Inventory\n");
-    let mut any = false;
-    for d in &inv.duplicates {
-        any = true;
-        let mut names: Vec<String> = d
-            .keys
-            .iter()
-            .map(|k| format!("`{}`", escape::markdown(k)))
-            .collect();
-        names.extend(
-            d.foreign
+    let groups = inventory_groups(&review.inventory);
+    for ((_, tier, tenant), items) in &groups {
+        let _ = writeln!(
+            out,
+            "### {} · {}\n",
+            escape::markdown(tier),
+            escape::markdown(tenant)
+        );
+        for item in items {
+            let names: Vec<String> = item
+                .names
                 .iter()
-                .map(|f| format!("foreign {}", escape::markdown(f))),
-        );
-        let _ = writeln!(out, "- Duplicates: {}", names.join(", "));
+                .map(|n| format!("`{}`", escape::markdown(n)))
+                .collect();
+            let what = escape::markdown(&item.what);
+            let _ = writeln!(out, "- {what}: {}", names.join(", "));
+        }
+        let _ = writeln!(out);
     }
-    for mute in &inv.long_mutes {
-        any = true;
-        let _ = writeln!(
-            out,
-            "- Muted over a week: `{}`",
-            escape::markdown(&mute.key)
-        );
-    }
-    for key in &inv.notify_nobody {
-        any = true;
-        let _ = writeln!(out, "- Notifies nobody: `{}`", escape::markdown(key));
-    }
-    for template in &inv.templates_never_fired {
-        any = true;
-        let _ = writeln!(
-            out,
-            "- Template never fired: `{}`",
-            escape::markdown(template)
-        );
-    }
-    if !any {
+    if groups.is_empty() {
         let _ = writeln!(out, "Nothing to tidy up.");
     }
 }

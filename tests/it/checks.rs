@@ -326,7 +326,7 @@ monitor "outage" {
 fn a_tenant_named_composite_is_no_composite() {
     let dir = project(
         "tenant-composite",
-        "",
+        "notify = [\"@pagerduty-platform\"]",
         TENANT_COMPOSITE,
         MONITORS_FOR_TENANT_COMPOSITE,
     );

@@ -21,6 +21,13 @@ const OUTAGE: [&str; 5] = [
 
 const FLAPPING: &str = "l3/login_check/initech";
 
+/// Into Alert on the 20th, never out: stuck.
+const STUCK: &str = "l3/login_check/umbrella";
+/// A composite of monc's whose suppressor is deleted behind its back.
+const BROKEN_COMPOSITE: &str = "l3/login_check/acme/composite";
+/// A CloudWatch monitor whose evaluation_delay is removed by hand.
+const UNDELAYED: &str = "l2/db_cpu/prod-tokyo-1";
+
 /// `monc status --set KEY=STATE ... --at TIME`: one evaluation cycle at TIME.
 fn set_at(dir: &Path, url: &str, time: &str, states: &[(&str, &str)]) {
     let mut args = vec!["status".to_owned()];
@@ -65,6 +72,25 @@ fn review_json(dir: &Path, url: &str, extra: &[&str]) -> Value {
         common::output_text(&output)
     );
     serde_json::from_slice(&output.stdout).expect("json")
+}
+
+/// The lines of README's `monc review` excerpt (the text block after its marker).
+fn readme_review_excerpt() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let after = readme
+        .split("<!-- review excerpt:")
+        .nth(1)
+        .expect("README has the review excerpt");
+    let lines: Vec<String> = after
+        .lines()
+        .skip_while(|l| *l != "```text")
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .map(str::to_owned)
+        .collect();
+    assert!((3..=8).contains(&lines.len()), "{lines:?}");
+    lines
 }
 
 fn monitor<'a>(review: &'a Value, key: &str) -> &'a Value {
@@ -114,6 +140,32 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         .as_secs() as i64
         + 86_400;
     assert!(emulator.mute_monitor(briefly, Some(tomorrow)));
+    // Stuck: into Alert on the 20th and still there at the window's end, 11 days later.
+    set_at(&dir, &url, "2026-11-20T00:00:00Z", &[(STUCK, "Alert")]);
+    // Hand edits: a composite whose constituent is gone (one of monc's, one made by hand) and a
+    // CloudWatch monitor that lost its evaluation_delay.
+    let gone = 999_999_001_i64;
+    let broken = common::id_of(&emulator, BROKEN_COMPOSITE);
+    let suppressed = common::id_of(&emulator, "l3/login_check/acme");
+    assert!(emulator.edit_monitor(broken, |m| {
+        m.insert("query".into(), json!(format!("{suppressed} && !{gone}")));
+    }));
+    let hand_made = emulator
+        .insert_monitor(json!({"name": "Hand-made composite", "type": "composite",
+                               "query": format!("{suppressed} && {suppressed}"), "message": "x"}))
+        .expect("inserted");
+    assert!(emulator.edit_monitor(hand_made, |m| {
+        m.insert(
+            "query".into(),
+            json!(format!("{suppressed} && !{}", gone + 1)),
+        );
+    }));
+    let undelayed = common::id_of(&emulator, UNDELAYED);
+    assert!(emulator.edit_monitor(undelayed, |m| {
+        if let Some(options) = m.get_mut("options").and_then(Value::as_object_mut) {
+            options.remove("evaluation_delay");
+        }
+    }));
 
     let review = review_json(&dir, &url, &[]);
 
@@ -121,9 +173,9 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     assert_eq!(review["to"], TO);
     assert_eq!(review["events_skipped"], 0);
     let suppression = &review["suppression"];
-    assert_eq!(suppression["pages_without"], 9, "{suppression:#}");
-    assert_eq!(suppression["pages_with"], 5);
-    assert_eq!(suppression["reduction_percent"], 44.4);
+    assert_eq!(suppression["pages_without"], 10, "{suppression:#}");
+    assert_eq!(suppression["pages_with"], 6);
+    assert_eq!(suppression["reduction_percent"], 40.0);
     assert_eq!(
         suppression["by_tenant"],
         json!({
@@ -131,6 +183,7 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             "acme": {"pages_without": 2, "pages_with": 0},
             "globex": {"pages_without": 2, "pages_with": 0},
             "initech": {"pages_without": 4, "pages_with": 4},
+            "umbrella": {"pages_without": 1, "pages_with": 1},
         })
     );
     assert_eq!(
@@ -146,7 +199,11 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     );
     assert_eq!(
         suppression["by_pager"],
-        json!({"l2/alb_5xx/prod-tokyo-1/composite": 1, "l3/login_check/initech/composite": 4})
+        json!({
+            "l2/alb_5xx/prod-tokyo-1/composite": 1,
+            "l3/login_check/initech/composite": 4,
+            "l3/login_check/umbrella/composite": 1,
+        })
     );
     assert_eq!(suppression["composite_events_seen"], true);
     assert_eq!(
@@ -195,9 +252,20 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         .map(|m| m["alerts"].as_u64().expect("alerts"))
         .sum();
     assert_eq!(
-        total_alerts, 9,
-        "five outage alerts and four flaps, nothing else"
+        total_alerts, 10,
+        "five outage alerts, four flaps and the stuck one, nothing else"
     );
+    let stuck = monitor(&review, STUCK);
+    assert_eq!(stuck["alerts"], 1);
+    assert_eq!(stuck["seconds_in_alert"], 11 * 86_400);
+    assert_eq!(stuck["stuck_in_alert_since"], "2026-11-20T00:00:00Z");
+    assert_eq!(
+        stuck["consider"],
+        json!([
+            "stuck in Alert since 2026-11-20T00:00:00Z (11d 0h): fix the cause, or the threshold if this state is normal"
+        ])
+    );
+    assert_eq!(flapping["stuck_in_alert_since"], Value::Null);
 
     let inventory = &review["inventory"];
     assert_eq!(
@@ -207,24 +275,82 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             "query": owned["query"],
             "keys": ["l2/db_cpu/prod-osaka-1"],
             "foreign": [format!("{foreign_id} Copied DB CPU")],
+            "tier": "L2",
+            "tenant": "(shared)",
         }])
     );
     assert_eq!(
         inventory["long_mutes"],
-        json!([{"key": "l2/ecs_cpu/prod-osaka-1", "scopes": ["*"], "until_ms": null}])
+        json!([{"key": "l2/ecs_cpu/prod-osaka-1", "scopes": ["*"], "until_ms": null,
+                 "tier": "L2", "tenant": "(shared)"}])
     );
     assert_eq!(inventory["notify_nobody"], json!([]));
+    let never: Vec<(&str, &str, &str)> = [
+        ("api", "L3", "(each tenant)"),
+        ("api_latency_p95", "L3", "(each tenant)"),
+        ("db_cpu", "L2", "(shared)"),
+        ("ecs_cpu", "L2", "(shared)"),
+        ("pipeline_heartbeat", "L0", "(shared)"),
+        ("region_health", "L0", "(shared)"),
+    ]
+    .to_vec();
+    let never: Vec<Value> = never
+        .into_iter()
+        .map(|(template, tier, tenant)| json!({"template": template, "tier": tier, "tenant": tenant}))
+        .collect();
+    assert_eq!(inventory["templates_never_fired"], json!(never));
     assert_eq!(
-        inventory["templates_never_fired"],
+        inventory["stuck_in_alert"],
+        json!([{"key": STUCK, "since": "2026-11-20T00:00:00Z", "tier": "L3", "tenant": "umbrella"}])
+    );
+    assert_eq!(
+        inventory["broken_composites"],
         json!([
-            "api",
-            "api_latency_p95",
-            "db_cpu",
-            "ecs_cpu",
-            "pipeline_heartbeat",
-            "region_health"
+            {"id": broken, "name": emulator.monitor(broken).expect("broken")["name"],
+             "key": BROKEN_COMPOSITE, "missing": [gone], "tier": "L3", "tenant": "acme"},
+            {"id": hand_made, "name": "Hand-made composite", "key": null,
+             "missing": [gone + 1], "tier": null, "tenant": null},
         ])
     );
+    assert_eq!(
+        inventory["cloud_metric_no_delay"],
+        json!([{"key": UNDELAYED, "metric": "aws.rds.cpuutilization", "tier": "L2",
+                "tenant": "(shared)"}])
+    );
+
+    // People read the inventory per tier and tenant.
+    let human = common::monc_at(&dir, &url, &["review", "--from", FROM, "--to", TO]);
+    let text = String::from_utf8_lossy(&human.stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "  L3 · acme\n    composite naming deleted monitor {gone}: {BROKEN_COMPOSITE}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  L3 · umbrella\n    stuck in Alert since 2026-11-20T00:00:00Z: {STUCK}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "    no evaluation_delay on aws.rds.cpuutilization: {UNDELAYED}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "    composite naming deleted monitor {}: foreign {hand_made} Hand-made composite\n",
+            gone + 1
+        )),
+        "{text}"
+    );
+
+    // README's excerpt is this month's review, line for line.
+    for line in readme_review_excerpt() {
+        assert!(text.lines().any(|l| l == line), "README: {line:?}\n{text}");
+    }
 
     // The same outage as `monc test --outage` predicts it from the configuration alone.
     std::fs::create_dir_all(dir.join("alert-tests")).expect("mkdir");
@@ -296,6 +422,13 @@ fn the_markdown_document_leads_with_the_reduction_and_a_bad_window_is_an_error()
     assert!(
         text.contains("| `l3/login_check/initech` | 4 | 20m 0s | 0s | 0.30 | 5m 0s |"),
         "{text}"
+    );
+    assert!(
+        text.contains(
+            "### L0 · (shared)\n\n- template never fired: `pipeline_heartbeat`\n\
+             - template never fired: `region_health`\n"
+        ),
+        "the inventory by tier and tenant: {text}"
     );
 
     for (args, wanted) in [

@@ -42,6 +42,7 @@ monitor "errors" {
   type     = "metric alert"
   query    = "avg(last_5m):avg:errors{service:${tenant.vars.service}} > ${tenant.vars.error_rate_max}"
   thresholds = { critical = tenant.vars.error_rate_max }
+  notify     = ["@slack-oncall"]
 }
 "#;
 

@@ -1,7 +1,7 @@
 //! The diagnostic fixture projects (tests/fixtures/diagnostics/<name>/: `monitors.hcl`, an
 //! `expect` file, optionally `monc.hcl`): shared by the `diagnostics` harness and `tests/it`.
 //! Most fixtures need only some tenants: one without its own `tenants.hcl` uses
-//! `_shared/tenants.hcl`.
+//! `_shared/tenants.hcl`, and one without its own `monc.hcl` uses `_shared/monc.hcl`.
 
 use std::path::{Path, PathBuf};
 
@@ -21,9 +21,19 @@ pub fn tenants_file(dir: &Path) -> PathBuf {
     }
 }
 
+/// The project file of the fixture in `dir`: its own, or the shared one.
+pub fn project_file(dir: &Path) -> PathBuf {
+    let own = dir.join("monc.hcl");
+    if own.exists() {
+        own
+    } else {
+        root().join("_shared/monc.hcl")
+    }
+}
+
 pub fn load_options(dir: &Path) -> LoadOptions {
     LoadOptions {
-        project_file: dir.join("monc.hcl"),
+        project_file: project_file(dir),
         tenants: tenants_file(dir),
         monitors: dir.join("monitors.hcl"),
         overlay: Default::default(),
@@ -43,6 +53,7 @@ pub fn copy_project(name: &str, to: &Path) -> PathBuf {
         std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a fixture file");
     }
     std::fs::copy(tenants_file(&from), to.join("tenants.hcl")).expect("copy the tenants");
+    std::fs::copy(project_file(&from), to.join("monc.hcl")).expect("copy the project file");
     to.to_path_buf()
 }
 
