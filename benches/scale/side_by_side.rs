@@ -63,7 +63,7 @@ struct Subject<'a> {
     ok: &'a [i32],
 }
 
-pub fn section(out: &mut String) {
+pub(crate) fn section(out: &mut String) {
     let Some(baseline) = std::env::var_os("MONC_BASELINE_BIN") else {
         out.push_str("\n### Side by side: skipped (MONC_BASELINE_BIN is not set; run `MONC_BENCH=side-by-side scripts/bench.sh`)\n");
         return;

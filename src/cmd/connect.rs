@@ -11,7 +11,7 @@ use super::emulator_control::EmulatorControl;
 
 /// Which Datadog organisation `diff`/`sync` talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OrgKind {
+pub(crate) enum OrgKind {
     /// The embedded emulator, state in `.monc/local-org.json`.
     Local,
     /// The real API, with credentials from DD_API_KEY / DD_APP_KEY / DD_SITE.
@@ -20,7 +20,7 @@ pub enum OrgKind {
 
 /// Where to find the Datadog organisation (shared by every command that talks to it).
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct OrgArgs {
+pub(crate) struct OrgArgs {
     /// `local` runs the embedded Monitor API emulator; `env` uses DD_API_KEY/DD_APP_KEY.
     /// `local` with --api-url or --site is an error.
     #[arg(long, env = "MONC_ORG", value_enum)]
@@ -40,7 +40,7 @@ impl OrgArgs {
     /// the user did not mean. Flags and their variables count alike (clap merges them), so a
     /// `MONC_ORG=local` left in the environment cannot redirect a run meant for a real org.
     /// The URL is not quoted: it is not checked yet, and may hold a password.
-    pub fn check_choice(&self) -> Result<(), ApiError> {
+    pub(crate) fn check_choice(&self) -> Result<(), ApiError> {
         if self.org != Some(OrgKind::Local) {
             return Ok(());
         }
@@ -63,7 +63,7 @@ impl OrgArgs {
 /// dropping the emulator's handle stops it, saves the local org's state file and releases its
 /// lock. No command closes it by hand.
 #[derive(Debug)]
-pub struct Connection {
+pub(crate) struct Connection {
     pub client: Client,
     /// The local org's emulator, held only to live as long as the client (see above).
     local_org: Option<EmulatorHandle>,
@@ -77,20 +77,20 @@ pub struct Connection {
 
 impl Connection {
     /// Whether this is the local org (`--org local`), which monc serves itself.
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         self.local_org.is_some()
     }
 }
 
 /// The file backing `--org local` under a project.
-pub fn local_org_state(project_dir: &Path) -> std::path::PathBuf {
+pub(crate) fn local_org_state(project_dir: &Path) -> std::path::PathBuf {
     project_dir.join(".monc").join("local-org.json")
 }
 
 /// Connects as `args` say, to the site `config_site` (monc.hcl's `site`) unless `--site` or
 /// `DD_SITE` names another. Missing credentials are an error naming both ways out; the local
 /// emulator is only used when asked for explicitly.
-pub async fn connect(
+pub(crate) async fn connect(
     args: &OrgArgs,
     project_dir: &Path,
     config_site: Option<&str>,
@@ -164,7 +164,7 @@ fn connect_env(
 }
 
 /// The environment variable holding the share of the org's rate limit left to other clients.
-pub const RATE_HEADROOM_ENV: &str = "MONC_RATE_HEADROOM";
+pub(crate) const RATE_HEADROOM_ENV: &str = "MONC_RATE_HEADROOM";
 
 /// Client options, with the rate-limit headroom from [`RATE_HEADROOM_ENV`] when set.
 fn client_options() -> Result<ClientOptions, ApiError> {

@@ -16,12 +16,12 @@ use super::error::Status;
 static WRITE_FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` to stdout, flushed; false (and remembered) when it could not be written.
-pub fn stdout(text: fmt::Arguments<'_>) -> bool {
+pub(crate) fn stdout(text: fmt::Arguments<'_>) -> bool {
     write_to(std::io::stdout().lock(), text)
 }
 
 /// Writes `text` to stderr; false (and remembered) when it could not be written.
-pub fn stderr(text: fmt::Arguments<'_>) -> bool {
+pub(crate) fn stderr(text: fmt::Arguments<'_>) -> bool {
     write_to(std::io::stderr().lock(), text)
 }
 
@@ -29,13 +29,13 @@ pub fn stderr(text: fmt::Arguments<'_>) -> bool {
 /// stop reading on purpose: the banner of `monc emulator`, whose URL a supervisor reads before
 /// closing the pipe. The server's exit code says how serving went, not whether anyone still
 /// listened to it.
-pub fn stdout_best_effort(text: fmt::Arguments<'_>) {
+pub(crate) fn stdout_best_effort(text: fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_fmt(text).and_then(|()| stdout.flush());
 }
 
 /// [`stdout_best_effort`] for stderr: `monc emulator`'s progress once it serves.
-pub fn stderr_best_effort(text: fmt::Arguments<'_>) {
+pub(crate) fn stderr_best_effort(text: fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_fmt(text);
 }
 
@@ -51,7 +51,7 @@ fn write_to(mut stream: impl Write, text: fmt::Arguments<'_>) -> bool {
 
 /// The command's exit status, or [`Status::Error`] when something it printed could not be
 /// written.
-pub fn final_status(status: Status) -> Status {
+pub(crate) fn final_status(status: Status) -> Status {
     if WRITE_FAILED.load(Ordering::Relaxed) {
         Status::Error
     } else {

@@ -12,7 +12,7 @@ use super::error::{CommandResult, Error, Status};
 use super::org;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PlanFormat {
+pub(crate) enum PlanFormat {
     /// Terraform-style plan for a terminal.
     Human,
     /// Markdown for a pull-request comment or a drift report.
@@ -22,7 +22,7 @@ pub enum PlanFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -56,7 +56,7 @@ pub struct DiffArgs {
     pub claim: super::ClaimArgs,
 }
 
-pub fn run(args: &DiffArgs) -> CommandResult {
+pub(crate) fn run(args: &DiffArgs) -> CommandResult {
     org::block_on(diff(args))
 }
 
@@ -166,7 +166,7 @@ fn save(path: &Path, planned: &org::Planned, options: PlanOptions) -> Result<(),
 
 /// The org a plan is made against: `local`, or the API origin, with the org id its monitors
 /// carry and the project's ownership tags.
-pub fn saved_org(planned: &org::Planned) -> SavedOrg {
+pub(crate) fn saved_org(planned: &org::Planned) -> SavedOrg {
     let api = if planned.connection.is_local() {
         "local".to_string()
     } else {

@@ -15,7 +15,7 @@ const DEFAULT_PORT: u16 = 8787;
 
 /// Arguments of `monc emulator`.
 #[derive(Debug, clap::Args)]
-pub struct EmulatorArgs {
+pub(crate) struct EmulatorArgs {
     /// Directory a relative --state FILE is found in.
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
@@ -78,7 +78,7 @@ impl EmulatorArgs {
 }
 
 /// Runs `monc emulator` in the foreground until Ctrl-C or SIGTERM.
-pub fn run(args: &EmulatorArgs) -> CommandResult {
+pub(crate) fn run(args: &EmulatorArgs) -> CommandResult {
     org::block_on(serve_until_interrupted(args.config()))
 }
 
@@ -160,7 +160,7 @@ fn parse_fraction(raw: &str) -> Result<f64, String> {
 }
 
 /// `250ms`, `10s`, `1.5s`, `2m`.
-pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
     let split = raw
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -179,7 +179,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 }
 
 /// `100/10s` → (100, 10s).
-pub fn parse_rate_limit(raw: &str) -> Result<(u32, Duration), String> {
+pub(crate) fn parse_rate_limit(raw: &str) -> Result<(u32, Duration), String> {
     let (count, period) = raw
         .split_once('/')
         .ok_or_else(|| format!("{raw:?} is not REQUESTS/PERIOD like 100/10s"))?;

@@ -17,10 +17,10 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_ANSWER_BYTES: usize = 64 << 10;
 
 /// A monitor (or one of its groups) and the state it is to be in.
-pub type StateSetting = (i64, Option<String>, String);
+pub(crate) type StateSetting = (i64, Option<String>, String);
 
 /// A client of one local emulator's control endpoint.
-pub struct EmulatorControl {
+pub(crate) struct EmulatorControl {
     http: reqwest::Client,
     url: Url,
     credentials: Credentials,
@@ -37,7 +37,7 @@ impl std::fmt::Debug for EmulatorControl {
 impl EmulatorControl {
     /// The emulator serving `base_url`, or `None` when `base_url` is not on loopback: a real
     /// org's states come from its data, and the keys never go anywhere but the API's origin.
-    pub fn on_loopback(base_url: &str, credentials: Credentials) -> Option<Self> {
+    pub(crate) fn on_loopback(base_url: &str, credentials: Credentials) -> Option<Self> {
         if !is_loopback(base_url) {
             return None;
         }
@@ -54,7 +54,7 @@ impl EmulatorControl {
 
     /// Each `(id, group, state)` holds from now on (or from `at_ms`, milliseconds since the
     /// epoch: a drill laying down history), all within one evaluation cycle.
-    pub async fn set_states(
+    pub(crate) async fn set_states(
         &self,
         states: &[StateSetting],
         at_ms: Option<i64>,

@@ -46,7 +46,7 @@ impl From<Status> for ExitCode {
 /// [`Status::Error`]. A command that did its job with a failing result (a test that fails, a
 /// change the API refused), which its own output shows, returns `Ok(Status::Error)` instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
+pub(crate) enum Error {
     /// Printed `error: MESSAGE`; the message may go on with `help:` lines.
     Message(String),
     /// A closing line printed as it is, under the details the command printed above it (the
@@ -56,7 +56,7 @@ pub enum Error {
 
 impl Error {
     /// Prints the error to stderr (through `console`: a closed stderr is not a panic).
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         eoutln!("{self}");
     }
 }
@@ -95,4 +95,4 @@ impl From<monc::slack::SlackError> for Error {
 }
 
 /// What every command returns.
-pub type CommandResult = Result<Status, Error>;
+pub(crate) type CommandResult = Result<Status, Error>;

@@ -9,14 +9,14 @@ use super::error::{CommandResult, Error, Status};
 const CHECKS: &str = include_str!("../../docs/checks.md");
 
 #[derive(Debug, clap::Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// A code, with or without its `monc::` prefix (`monc::moved`, `moved`); without one, every
     /// code with a line about it.
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
 }
 
-pub fn run(args: &ExplainArgs) -> CommandResult {
+pub(crate) fn run(args: &ExplainArgs) -> CommandResult {
     let Some(asked) = &args.code else {
         for code in Code::ALL {
             outln!("{:<32} {}", code.as_str(), code.description());

@@ -8,7 +8,7 @@ use super::ConfigArgs;
 use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct FmtArgs {
+pub(crate) struct FmtArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Files or directories to format instead of the project's (monc.hcl, tenants, monitors,
@@ -24,7 +24,7 @@ pub struct FmtArgs {
     pub diff: bool,
 }
 
-pub fn run(args: &FmtArgs) -> CommandResult {
+pub(crate) fn run(args: &FmtArgs) -> CommandResult {
     let files = files_to_format(args)?;
     let mut failed = false;
     let mut unformatted = 0;

@@ -25,7 +25,7 @@ use super::ConfigArgs;
 use super::error::{CommandResult, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// mermaid (source, for a .mmd file), markdown (the same inside a ```mermaid fence, for a pull
@@ -36,7 +36,7 @@ pub struct GraphArgs {
     pub tenants: super::TenantArgs,
 }
 
-pub fn run(args: &GraphArgs) -> CommandResult {
+pub(crate) fn run(args: &GraphArgs) -> CommandResult {
     // A graph of a broken configuration would be incomplete: its errors, as `diff` prints them.
     let checked = super::org::checked_config(&args.config)?;
     let named = super::org::selected_tenants(&args.tenants.tenant)?;

@@ -27,7 +27,7 @@ use super::org;
 Without --adopt nothing in the org changes. With it, each imported monitor gets the ownership tag
 and its key tag (e.g. monc-key:l3/api_errors) and nothing else; the next `monc sync` rewrites them
 in place.")]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -82,7 +82,7 @@ pub struct ImportArgs {
     pub adopt: bool,
 }
 
-pub fn run(args: &ImportArgs) -> CommandResult {
+pub(crate) fn run(args: &ImportArgs) -> CommandResult {
     let new_dirs = missing_project_dirs(&args.config.load_options());
     let result = org::block_on(async { import(args).await.map(|()| Status::Ok) });
     if result.is_err() {

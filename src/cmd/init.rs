@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Directory to create the project in (created if missing).
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
@@ -41,7 +41,7 @@ const TAKEN: &[&str] = &[
     "monitors.hcl",
 ];
 
-pub fn run(args: &InitArgs) -> CommandResult {
+pub(crate) fn run(args: &InitArgs) -> CommandResult {
     let taken: Vec<&str> = TAKEN
         .iter()
         .copied()

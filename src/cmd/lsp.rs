@@ -3,13 +3,13 @@
 use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct LspArgs {
+pub(crate) struct LspArgs {
     /// Accepted for editors that pass it (VS Code's clients do); stdio is the only transport.
     #[arg(long)]
     pub stdio: bool,
 }
 
-pub fn run(_args: &LspArgs) -> CommandResult {
+pub(crate) fn run(_args: &LspArgs) -> CommandResult {
     let (connection, io_threads) = lsp_server::Connection::stdio();
     let served = monc::lsp::serve(&connection);
     drop(connection);

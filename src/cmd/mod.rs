@@ -32,25 +32,25 @@ macro_rules! eoutln {
     }};
 }
 
-pub mod connect;
-pub mod console;
-pub mod diff;
-pub mod emulator;
-pub mod emulator_control;
-pub mod error;
-pub mod explain;
-pub mod fmt;
-pub mod graph;
-pub mod import;
-pub mod init;
-pub mod lsp;
-pub mod org;
-pub mod restore;
-pub mod review;
-pub mod status;
-pub mod sync;
-pub mod test;
-pub mod validate;
+pub(crate) mod connect;
+pub(crate) mod console;
+pub(crate) mod diff;
+pub(crate) mod emulator;
+pub(crate) mod emulator_control;
+pub(crate) mod error;
+pub(crate) mod explain;
+pub(crate) mod fmt;
+pub(crate) mod graph;
+pub(crate) mod import;
+pub(crate) mod init;
+pub(crate) mod lsp;
+pub(crate) mod org;
+pub(crate) mod restore;
+pub(crate) mod review;
+pub(crate) mod status;
+pub(crate) mod sync;
+pub(crate) mod test;
+pub(crate) mod validate;
 
 use std::path::PathBuf;
 
@@ -58,7 +58,7 @@ use monc::load::LoadOptions;
 
 /// Where the configuration is; shared by every command that reads it.
 #[derive(Debug, clap::Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     /// Project directory: monc.hcl (optional), tenants/ and monitors/ (or, for a small
     /// project, tenants.hcl and monitors.hcl; both forms at once is an error).
     #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
@@ -72,7 +72,7 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    pub fn load_options(&self) -> LoadOptions {
+    pub(crate) fn load_options(&self) -> LoadOptions {
         let mut options = LoadOptions::in_dir(&self.dir);
         if let Some(tenants) = &self.tenants {
             options.tenants = tenants.clone();
@@ -86,7 +86,7 @@ impl ConfigArgs {
 
 /// The one tenant filter, the same on every command that takes one.
 #[derive(Debug, clap::Args)]
-pub struct TenantArgs {
+pub(crate) struct TenantArgs {
     /// Only these tenants (comma-separated or repeated), plus the shared monitors that
     /// suppress them: for staged rollouts and one tenant's view.
     #[arg(long = "tenant", alias = "only", value_name = "TENANT")]
@@ -94,7 +94,7 @@ pub struct TenantArgs {
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal (or `hidden`, for JSON).
-pub fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     let bar = indicatif::ProgressBar::new(0);
     if hidden || !std::io::stderr().is_terminal() {
@@ -108,7 +108,7 @@ pub fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
 
 /// Taking over monitors a project wrote before it had a name, the same on `diff` and `sync`.
 #[derive(Debug, clap::Args)]
-pub struct ClaimArgs {
+pub(crate) struct ClaimArgs {
     /// With `project` set in monc.hcl: also take over monc's monitors that record no project
     /// (this project's own, written before it was named), instead of leaving them alone and
     /// creating its own beside them. Check first with `monc diff --claim-unnamed`.
@@ -118,7 +118,10 @@ pub struct ClaimArgs {
 
 /// The tenants named that the configuration does not define, as an error with "did you
 /// mean", or `None` when every one is known.
-pub fn unknown_tenants(named: &[String], model: &monc::model::Model) -> Option<error::Error> {
+pub(crate) fn unknown_tenants(
+    named: &[String],
+    model: &monc::model::Model,
+) -> Option<error::Error> {
     let known = || model.tenants.iter().map(|t| t.name.value.as_str());
     let unknown: Vec<&String> = named
         .iter()

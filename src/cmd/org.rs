@@ -12,7 +12,7 @@ use monc::{Checked, check};
 use super::ConfigArgs;
 use super::error::{CommandResult, Error};
 
-pub struct Planned {
+pub(crate) struct Planned {
     pub connection: Connection,
     /// The owned monitors as read.
     pub live: Vec<LiveMonitor>,
@@ -24,7 +24,7 @@ pub struct Planned {
 
 /// Checks the config (printing diagnostics), connects and plans; `only` (from
 /// [`selected_tenants`]) limits the plan to those tenants, `None` plans for every tenant.
-pub async fn prepare(
+pub(crate) async fn prepare(
     config: &ConfigArgs,
     org: &OrgArgs,
     only: Option<&[String]>,
@@ -83,7 +83,7 @@ fn done_moves(checked: &Checked, plan: &monc::plan::Plan, ownership: &Ownership)
         .collect()
 }
 
-pub fn checked_config(config: &ConfigArgs) -> Result<Checked, Error> {
+pub(crate) fn checked_config(config: &ConfigArgs) -> Result<Checked, Error> {
     let checked = check(&config.load_options())
         .map_err(|error| Error::Message(format!("{error}\nhelp: {}", error.help)))?;
     if checked.diagnostics.has_errors() {
@@ -107,7 +107,7 @@ pub fn checked_config(config: &ConfigArgs) -> Result<Checked, Error> {
 /// `None` without it: every tenant. A `--tenant` naming nobody (`--tenant ''`: say an
 /// empty variable in a CI script) is a usage error: read as "no restriction" it applied every
 /// tenant's monitors during a staged rollout.
-pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, Error> {
+pub(crate) fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, Error> {
     if only.is_empty() {
         return Ok(None);
     }
@@ -132,7 +132,7 @@ pub fn selected_tenants(only: &[String]) -> Result<Option<Vec<String>>, Error> {
 /// returns, on every path: dropping the emulator's handle stops it, saves its state file and
 /// releases the file's lock (see `monc_emulator::EmulatorHandle`), so no command closes it by
 /// hand and the error is printed, by `main`, once the org is closed.
-pub fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
+pub(crate) fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Error::Message(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(command)
@@ -140,7 +140,7 @@ pub fn block_on(command: impl std::future::Future<Output = CommandResult>) -> Co
 
 /// Goes ahead with `--yes`; otherwise asks at a terminal, and refuses without one. Declining
 /// is not success: nothing was applied (exit 1).
-pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), Error> {
+pub(crate) fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), Error> {
     if yes {
         return Ok(());
     }
@@ -158,7 +158,7 @@ pub fn confirm_or_refuse(yes: bool, question: &str) -> Result<(), Error> {
 
 /// A yes/no question at the terminal; anything but yes is no. A terminal that cannot be read
 /// is an error that says so (it used to exit 1 without a word).
-pub fn ask(question: &str) -> Result<bool, Error> {
+pub(crate) fn ask(question: &str) -> Result<bool, Error> {
     eout!("{question} [y/N] ");
     let mut answer = String::new();
     std::io::stdin()

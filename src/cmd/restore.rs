@@ -13,7 +13,7 @@ use super::error::{CommandResult, Error, Status};
 use super::org;
 
 #[derive(Debug, clap::Args)]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     /// A backup written by `monc sync` (.monc/backups/<timestamp>.json).
     pub file: PathBuf,
     /// The org to restore into; without --org, --api-url or --site, the org the backup names
@@ -32,7 +32,7 @@ pub struct RestoreArgs {
     pub allow_unidentified_org: bool,
 }
 
-pub fn run(args: &RestoreArgs) -> CommandResult {
+pub(crate) fn run(args: &RestoreArgs) -> CommandResult {
     org::block_on(run_restore(args))
 }
 

@@ -8,7 +8,7 @@ use super::error::{CommandResult, Error, Status};
 use super::org;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReviewFormat {
+pub(crate) enum ReviewFormat {
     /// A summary for a terminal: the reduction, the noisiest monitors, the inventory.
     Human,
     /// The monthly review document: tables, the reduction figure up top.
@@ -19,7 +19,7 @@ pub enum ReviewFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ReviewArgs {
+pub(crate) struct ReviewArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -43,7 +43,7 @@ pub struct ReviewArgs {
     pub output: Option<PathBuf>,
 }
 
-pub fn run(args: &ReviewArgs) -> CommandResult {
+pub(crate) fn run(args: &ReviewArgs) -> CommandResult {
     org::block_on(review_command(args))
 }
 

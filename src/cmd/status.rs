@@ -11,7 +11,7 @@ use super::error::{CommandResult, Error, Status};
 use super::org;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StatusFormat {
+pub(crate) enum StatusFormat {
     /// The headline and the tier tree, for a terminal.
     Human,
     /// One JSON document (the same data).
@@ -21,7 +21,7 @@ pub enum StatusFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -56,7 +56,7 @@ fn parse_at(text: &str) -> Result<i64, String> {
     })
 }
 
-pub fn run(args: &StatusArgs) -> CommandResult {
+pub(crate) fn run(args: &StatusArgs) -> CommandResult {
     org::block_on(status(args))
 }
 

@@ -15,7 +15,7 @@ use super::error::{CommandResult, Error, Status};
 use super::org::{self, Planned};
 
 #[derive(Debug, clap::Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -57,12 +57,12 @@ pub struct SyncArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SyncFormat {
+pub(crate) enum SyncFormat {
     Human,
     Json,
 }
 
-pub fn run(args: &SyncArgs) -> CommandResult {
+pub(crate) fn run(args: &SyncArgs) -> CommandResult {
     org::block_on(sync(args))
 }
 

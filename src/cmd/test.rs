@@ -9,7 +9,7 @@ use super::ConfigArgs;
 use super::error::{CommandResult, Error, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TestFormat {
+pub(crate) enum TestFormat {
     /// A table: scenario, expected pages, actual pages, ✓/✗.
     Human,
     /// One JSON document with every verdict, matrix check and outage.
@@ -17,7 +17,7 @@ pub enum TestFormat {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Scenario files: a directory of *.hcl files or one file [default: DIR/alert-tests]
@@ -37,7 +37,7 @@ pub struct TestArgs {
     pub format: TestFormat,
 }
 
-pub fn run(args: &TestArgs) -> CommandResult {
+pub(crate) fn run(args: &TestArgs) -> CommandResult {
     let mut checked = super::org::checked_config(&args.config)?;
     let verdicts = scenarios(args, &mut checked)?;
     let outages = outages(args, &checked)?;

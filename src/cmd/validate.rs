@@ -6,7 +6,7 @@ use super::error::{CommandResult, Error, Status};
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Source excerpts with labels (colour on a terminal unless NO_COLOR is set).
     Human,
     /// One line per problem: `file:line:col: error[code]: message`.
@@ -16,7 +16,7 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format: `human` (source excerpts on stderr), `short` (one `file:line:col:` line per
@@ -33,7 +33,7 @@ pub struct ValidateArgs {
     pub verbose: bool,
 }
 
-pub fn run(args: &ValidateArgs) -> CommandResult {
+pub(crate) fn run(args: &ValidateArgs) -> CommandResult {
     let checked = match monc::check(&args.config.load_options()) {
         Ok(checked) => checked,
         Err(error) => {

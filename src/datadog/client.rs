@@ -22,7 +22,7 @@ use engine::{auth_headers, cut_message, lock};
 
 /// Total time one API call may take, retries and rate-limit waits included (documented in the
 /// README: a stalled server is given up on after this long, whatever the retries).
-pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+pub(super) const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Tuning of the client. The defaults suit the real API.
 #[derive(Debug, Clone)]

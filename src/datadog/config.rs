@@ -62,7 +62,7 @@ pub(crate) struct KeyMask {
 }
 
 impl KeyMask {
-    pub fn new(credentials: &Credentials) -> Self {
+    pub(super) fn new(credentials: &Credentials) -> Self {
         let keys = [&credentials.api_key, &credentials.app_key]
             .into_iter()
             .filter(|key| key.len() >= SHORTEST_MASKED_KEY)
@@ -73,7 +73,7 @@ impl KeyMask {
 
     /// `text` with every key value replaced by `***` (invalid UTF-8 replaced too: the text is
     /// only ever shown or parsed as JSON).
-    pub fn apply(&self, text: &[u8]) -> String {
+    pub(super) fn apply(&self, text: &[u8]) -> String {
         let mut masked = String::from_utf8_lossy(text).into_owned();
         for key in &self.keys {
             if masked.contains(key.as_str()) {

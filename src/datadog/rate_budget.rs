@@ -30,7 +30,7 @@ pub(super) enum Admission {
 
 impl RateBudgets {
     /// Reserves one request of the limit `route` counts against, or says until when to wait.
-    pub fn admit(&mut self, route: &str) -> Admission {
+    pub(super) fn admit(&mut self, route: &str) -> Admission {
         match self.budget_of_mut(route) {
             Some(budget) => budget.admit(),
             None => Admission::Go,
@@ -39,7 +39,7 @@ impl RateBudgets {
 
     /// Takes in the rate-limit headers of an answer to `route`. `headroom` is the share of the
     /// limit left to other clients.
-    pub fn observe(&mut self, route: &str, headers: &HeaderMap, headroom: f64) {
+    pub(super) fn observe(&mut self, route: &str, headers: &HeaderMap, headroom: f64) {
         let number = |name: &str| {
             headers
                 .get(name)
@@ -74,7 +74,7 @@ impl RateBudgets {
     }
 
     /// When the limit `route` counts against resets, if known.
-    pub fn reset_at(&self, route: &str) -> Option<Instant> {
+    pub(super) fn reset_at(&self, route: &str) -> Option<Instant> {
         let name = self.limit_of.get(route)?;
         self.by_limit.get(name)?.reset_at
     }

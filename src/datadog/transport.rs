@@ -12,7 +12,7 @@ use super::ApiError;
 /// A user name or password in the URL would be stored in every backup (which records the API
 /// host) and shown in messages; the keys have their own variables. Nothing of such a URL is
 /// quoted back.
-pub fn check_api_url(base_url: &str) -> Result<Url, ApiError> {
+pub(super) fn check_api_url(base_url: &str) -> Result<Url, ApiError> {
     let refused = || {
         ApiError::Config(
             "the API URL (--api-url / MONC_API_URL) holds a user name or password (`user:…@`); \

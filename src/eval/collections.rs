@@ -14,7 +14,7 @@ const MAX_PRODUCT: usize = 100_000;
 /// allocates without bound.
 const MAX_RANGE: usize = 1024;
 
-pub fn merge(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn merge(a: FuncArgs) -> Result<Value, String> {
     let mut merged = Map::new();
     for index in 0..a.len() {
         if a[index].is_null() {
@@ -28,7 +28,7 @@ pub fn merge(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `alltrue` and `anytrue`: every element a boolean (or a string holding one).
-pub fn booleans(a: &[Value]) -> Result<Vec<bool>, String> {
+pub(super) fn booleans(a: &[Value]) -> Result<Vec<bool>, String> {
     a.arity(1)?;
     a.list(0)?
         .iter()
@@ -44,7 +44,7 @@ pub fn booleans(a: &[Value]) -> Result<Vec<bool>, String> {
         .collect()
 }
 
-pub fn distinct(items: &[Value]) -> Vec<Value> {
+pub(super) fn distinct(items: &[Value]) -> Vec<Value> {
     let mut seen: Vec<Value> = Vec::new();
     for item in items {
         if !seen.contains(item) {
@@ -54,7 +54,7 @@ pub fn distinct(items: &[Value]) -> Vec<Value> {
     seen
 }
 
-pub fn flatten(items: &[Value], into: &mut Vec<Value>) {
+pub(super) fn flatten(items: &[Value], into: &mut Vec<Value>) {
     for item in items {
         match item {
             Value::Array(inner) => flatten(inner, into),
@@ -65,7 +65,7 @@ pub fn flatten(items: &[Value], into: &mut Vec<Value>) {
 
 /// Terraform's type unification of a list's elements: when strings mix with numbers or
 /// booleans, all become strings (`tolist(["a", 3])` is `["a", "3"]`).
-pub fn unified(items: &[Value]) -> Vec<Value> {
+pub(super) fn unified(items: &[Value]) -> Vec<Value> {
     let has_string = items.iter().any(Value::is_string);
     let all_primitive = items
         .iter()
@@ -85,7 +85,7 @@ pub fn unified(items: &[Value]) -> Vec<Value> {
 
 /// A set as Terraform orders it: unified, without duplicates, strings lexically and numbers
 /// by value (other elements keep their order).
-pub fn set(items: &[Value]) -> Vec<Value> {
+pub(super) fn set(items: &[Value]) -> Vec<Value> {
     let mut set = distinct(&unified(items));
     if set.iter().all(Value::is_string) {
         set.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
@@ -99,7 +99,7 @@ pub fn set(items: &[Value]) -> Vec<Value> {
     set
 }
 
-pub fn to_map(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn to_map(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     if a[0].is_null() {
         return Ok(Value::Null);
@@ -110,7 +110,7 @@ pub fn to_map(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `sort`: strings in lexical order (numbers sort as strings, as in Terraform).
-pub fn sort(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn sort(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let mut texts = Vec::new();
     for item in a.list(0)? {
@@ -132,7 +132,7 @@ pub fn sort(a: FuncArgs) -> Result<Value, String> {
 
 /// `element`: the index wraps around the list's length, in both directions (`-1` is the
 /// last element, as in Terraform 1.9 and later).
-pub fn element(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn element(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let list = a.list(0)?;
     let index = a.whole_number(1)?;
@@ -142,7 +142,7 @@ pub fn element(a: FuncArgs) -> Result<Value, String> {
     Ok(list[index.rem_euclid(list.len() as i64) as usize].clone())
 }
 
-pub fn index(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn index(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     a.list(0)?
         .iter()
@@ -152,7 +152,7 @@ pub fn index(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `slice(list, start, end)`: `start` included, `end` excluded.
-pub fn slice(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn slice(a: FuncArgs) -> Result<Value, String> {
     a.arity(3)?;
     let list = a.list(0)?;
     let start = a.whole_number(1)?;
@@ -172,7 +172,7 @@ pub fn slice(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `range(limit)`, `range(start, limit)`, `range(start, limit, step)`: at most 1024 numbers.
-pub fn range(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn range(a: FuncArgs) -> Result<Value, String> {
     if !(1..=3).contains(&a.len()) {
         return Err(format!("takes 1 to 3 arguments, got {}", a.count()));
     }
@@ -207,7 +207,7 @@ pub fn range(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(numbers))
 }
 
-pub fn zipmap(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn zipmap(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let keys = a.list(0)?;
     let values = a.list(1)?;
@@ -235,7 +235,7 @@ pub fn zipmap(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Object(map))
 }
 
-pub fn sum(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn sum(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let list = a.list(0)?;
     if list.is_empty() {
@@ -253,7 +253,7 @@ pub fn sum(a: FuncArgs) -> Result<Value, String> {
     number(total)
 }
 
-pub fn one(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn one(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     match a.list(0)?.as_slice() {
         [] => Ok(Value::Null),
@@ -273,12 +273,12 @@ fn sets(a: &[Value]) -> Result<Vec<Vec<Value>>, String> {
         .collect()
 }
 
-pub fn set_union(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn set_union(a: FuncArgs) -> Result<Value, String> {
     let all: Vec<Value> = sets(&a)?.concat();
     Ok(Value::Array(set(&all)))
 }
 
-pub fn set_intersection(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn set_intersection(a: FuncArgs) -> Result<Value, String> {
     let sets = sets(&a)?;
     let common = sets[0]
         .iter()
@@ -288,7 +288,7 @@ pub fn set_intersection(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(common))
 }
 
-pub fn set_subtract(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn set_subtract(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let sets = sets(&a)?;
     let rest = sets[0]
@@ -301,7 +301,7 @@ pub fn set_subtract(a: FuncArgs) -> Result<Value, String> {
 
 /// `chunklist(list, size)`: a size of 0 gives the whole list as one chunk. The chunks hold
 /// the list's elements, so the result is no larger than the list, whatever the size.
-pub fn chunklist(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn chunklist(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let list = a.list(0)?;
     let size = a.whole_number(1)?;
@@ -322,7 +322,7 @@ pub fn chunklist(a: FuncArgs) -> Result<Value, String> {
     ))
 }
 
-pub fn coalescelist(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn coalescelist(a: FuncArgs) -> Result<Value, String> {
     a.at_least(1)?;
     for index in 0..a.len() {
         let list = a.list(index)?;
@@ -334,7 +334,7 @@ pub fn coalescelist(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `matchkeys(values, keys, searchset)`: the values whose key (same position) is in the set.
-pub fn matchkeys(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn matchkeys(a: FuncArgs) -> Result<Value, String> {
     a.arity(3)?;
     let (values, keys, wanted) = (a.list(0)?, a.list(1)?, a.list(2)?);
     if values.len() != keys.len() {
@@ -353,7 +353,7 @@ pub fn matchkeys(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `transpose`: a map of lists of strings with keys and values swapped.
-pub fn transpose(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn transpose(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let mut swapped: Map<String, Value> = Map::new();
     for (key, items) in a.object(0)? {
@@ -382,7 +382,7 @@ pub fn transpose(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `setproduct(a, b, ...)`: every combination of one element of each, in the lists' order.
-pub fn setproduct(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn setproduct(a: FuncArgs) -> Result<Value, String> {
     a.at_least(2)?;
     let lists = (0..a.len())
         .map(|index| a.list(index))

@@ -28,7 +28,7 @@ fn sorted(value: &Value) -> Value {
 
 /// `jsonencode`: keys sorted, and `<`, `>`, `&`, U+2028, U+2029 escaped as Terraform does
 /// (they appear only inside JSON strings, so replacing them in the text is safe).
-pub fn json_encode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn json_encode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let text = serde_json::to_string(&sorted(&a[0])).map_err(|e| e.to_string())?;
     let escaped = text
@@ -40,14 +40,14 @@ pub fn json_encode(a: FuncArgs) -> Result<Value, String> {
     Ok(escaped.into())
 }
 
-pub fn json_decode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn json_decode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     serde_json::from_str(&a.string(0)?).map_err(|e| format!("argument 1 is not valid JSON: {e}"))
 }
 
 /// `yamlencode`: the same value as Terraform's, though Terraform quotes every string and
 /// this leaves plain strings unquoted.
-pub fn yaml_encode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn yaml_encode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     serde_norway::to_string(&sorted(&a[0]))
         .map(Value::from)
@@ -55,14 +55,14 @@ pub fn yaml_encode(a: FuncArgs) -> Result<Value, String> {
 }
 
 /// `yamldecode`: serde_norway refuses documents whose aliases expand without bound.
-pub fn yaml_decode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn yaml_decode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     serde_norway::from_str(&a.string(0)?).map_err(|e| format!("argument 1 is not valid YAML: {e}"))
 }
 
 /// `csvdecode`: the first line names the columns; each other line becomes an object of
 /// strings. Every line must have as many fields as the first.
-pub fn csv_decode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn csv_decode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let text = a.string(0)?;
     let invalid = |e: csv::Error| format!("argument 1 is not valid CSV: {e}");
@@ -84,12 +84,12 @@ pub fn csv_decode(a: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(rows))
 }
 
-pub fn base64_encode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn base64_encode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     Ok(STANDARD.encode(a.string(0)?).into())
 }
 
-pub fn base64_decode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn base64_decode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let bytes = STANDARD
         .decode(a.string(0)?)
@@ -107,7 +107,7 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// `urlencode`: a space becomes `+`, every other reserved byte `%XX`.
-pub fn url_encode(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn url_encode(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     let text = a.string(0)?;
     let parts: Vec<String> = text

@@ -29,7 +29,7 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// `fileset` looks at no more entries than this.
 const MAX_ENTRIES: usize = 100_000;
 
-pub const NAMES: [&str; 11] = [
+pub(super) const NAMES: [&str; 11] = [
     "file",
     "fileexists",
     "fileset",
@@ -44,7 +44,7 @@ pub const NAMES: [&str; 11] = [
 ];
 
 /// Declares `path.root`, `path.module` and the project directory.
-pub fn declare_project(ctx: &mut Context, root: &Path) {
+pub(super) fn declare_project(ctx: &mut Context, root: &Path) {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let dot = Value::from(".");
     let path: Map<String, Value> = [("root".into(), dot.clone()), ("module".into(), dot)]
@@ -65,7 +65,7 @@ fn project_dir(ctx: &Context) -> Result<PathBuf, String> {
 }
 
 /// Calls file function `name` (one of [`NAMES`]) with evaluated arguments.
-pub fn call(name: &str, a: &[Value], ctx: &Context) -> Result<Value, String> {
+pub(super) fn call(name: &str, a: &[Value], ctx: &Context) -> Result<Value, String> {
     let root = project_dir(ctx)?;
     match name {
         "file" => {
@@ -247,7 +247,7 @@ fn template_file(root: &Path, given: &str, vars: &Value) -> Result<Value, String
 
 /// `templatestring(string, vars)`: the string rendered as a template, as `templatefile`
 /// renders a file.
-pub fn template_string(a: hcl::eval::FuncArgs) -> Result<Value, String> {
+pub(super) fn template_string(a: hcl::eval::FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let _rendering = Rendering::start("templatestring")?;
     render(&a.string(0)?, &a[1], super::base_context())
@@ -274,7 +274,7 @@ fn render(text: &str, vars: &Value, mut ctx: Context<'static>) -> Result<Value, 
 }
 
 /// Go's `filepath.Base`, which Terraform's `basename` calls.
-pub fn basename(path: &str) -> String {
+pub(super) fn basename(path: &str) -> String {
     let trimmed = path.trim_end_matches('/');
     match (path.is_empty(), trimmed.is_empty()) {
         (true, _) => ".".into(),
@@ -284,7 +284,7 @@ pub fn basename(path: &str) -> String {
 }
 
 /// Go's `filepath.Dir`, which Terraform's `dirname` calls: all but the last element, cleaned.
-pub fn dirname(path: &str) -> String {
+pub(super) fn dirname(path: &str) -> String {
     match path.rfind('/') {
         Some(last) => clean(&path[..=last]),
         None => ".".into(),

@@ -26,7 +26,7 @@ struct Directive {
 /// Widths and precisions beyond this are mistakes (and would allocate without bound).
 const MAX_WIDTH: usize = 1000;
 
-pub fn format(spec: &str, values: &[Value]) -> Result<String, String> {
+pub(super) fn format(spec: &str, values: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     let mut chars = spec.chars().peekable();
     let mut next = 0usize;
@@ -66,7 +66,7 @@ pub fn format(spec: &str, values: &[Value]) -> Result<String, String> {
 
 /// `formatlist`: `format` once per element of the list arguments (which must all have the same
 /// length); other arguments are repeated.
-pub fn format_list(spec: &str, values: &[Value]) -> Result<Value, String> {
+pub(super) fn format_list(spec: &str, values: &[Value]) -> Result<Value, String> {
     let mut length: Option<(usize, usize)> = None;
     for (index, value) in values.iter().enumerate() {
         if let Value::Array(items) = value {

@@ -20,14 +20,14 @@ use super::{
 };
 
 /// A function: its name, how it is called (for messages), and its body.
-pub struct Function {
+pub(super) struct Function {
     pub name: &'static str,
     pub signature: &'static str,
     pub body: Func,
 }
 
 /// Every function, in the order docs/language.md lists them.
-pub const FUNCTIONS: &[Function] = &[
+pub(super) const FUNCTIONS: &[Function] = &[
     // strings
     f("lower", "lower(string)", |a| {
         a.arity(1)?;
@@ -407,7 +407,7 @@ impl Args for [Value] {
 }
 
 /// A value as a message shows it: shortened when long.
-pub fn short(value: &Value) -> String {
+pub(super) fn short(value: &Value) -> String {
     let text = match value {
         Value::String(s) => format!("{s:?}"),
         other => other.to_string(),
@@ -419,7 +419,7 @@ pub fn short(value: &Value) -> String {
 }
 
 /// A number as HCL keeps it: whole numbers as integers, so that they interpolate as `3`, not `3.0`.
-pub fn number(value: f64) -> Result<Value, String> {
+pub(super) fn number(value: f64) -> Result<Value, String> {
     if value.fract() == 0.0 && value.abs() < 9.0e15 {
         return Ok(Value::from(value as i64));
     }

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::Digest;
 
 /// Hash `name` (`md5`, `sha1`, `sha256`, `sha512`, `base64sha256`, `base64sha512`) of `bytes`.
-pub fn hash(name: &str, bytes: &[u8]) -> String {
+pub(super) fn hash(name: &str, bytes: &[u8]) -> String {
     match name {
         "md5" => hex(&md5::Md5::digest(bytes)),
         "sha1" => hex(&sha1::Sha1::digest(bytes)),

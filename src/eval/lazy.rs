@@ -25,7 +25,7 @@ use super::functions::short;
 type Result<T> = std::result::Result<T, Error>;
 
 /// Evaluates `expr` as Terraform would.
-pub fn evaluate(expr: &Expression, ctx: &Context) -> Result<Value> {
+pub(super) fn evaluate(expr: &Expression, ctx: &Context) -> Result<Value> {
     if !needs_care(expr) {
         return expr.evaluate(ctx);
     }
@@ -289,7 +289,7 @@ fn special_call(call: &FuncCall, ctx: &Context) -> Result<Value> {
 }
 
 /// A template (of `templatefile`) rendered as Terraform would.
-pub fn render(mut template: Template, ctx: &Context) -> Result<String> {
+pub(super) fn render(mut template: Template, ctx: &Context) -> Result<String> {
     resolve_template(&mut template, ctx)?;
     template.evaluate(ctx)
 }

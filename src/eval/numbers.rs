@@ -7,7 +7,7 @@ use super::functions::{Args, number};
 
 /// `parseint(string, base)`: bases 2 to 62, digits `0-9a-zA-Z` (case-insensitive up to
 /// base 36, as Go's `big.Int.SetString` that Terraform calls).
-pub fn parseint(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn parseint(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let text = a.string(0)?;
     let base = a.whole_number(1)?;
@@ -45,14 +45,14 @@ fn digit_value(c: char, base: i64) -> Option<u32> {
     (i64::from(value) < base).then_some(value)
 }
 
-pub fn log(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn log(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let (value, base) = (a.number(0)?, a.number(1)?);
     number(value.ln() / base.ln())
         .map_err(|_| format!("log({value}, {base}) is not a finite number"))
 }
 
-pub fn signum(n: f64) -> Value {
+pub(super) fn signum(n: f64) -> Value {
     Value::from(if n > 0.0 {
         1
     } else if n < 0.0 {
@@ -62,7 +62,7 @@ pub fn signum(n: f64) -> Value {
     })
 }
 
-pub fn to_bool(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn to_bool(a: FuncArgs) -> Result<Value, String> {
     a.arity(1)?;
     match &a[0] {
         Value::Null => Ok(Value::Null),
@@ -74,7 +74,7 @@ pub fn to_bool(a: FuncArgs) -> Result<Value, String> {
 
 /// `type(value)`: the type as Terraform writes it (`string`, `tuple([number])`,
 /// `object({a: bool})`).
-pub fn type_name(value: &Value) -> String {
+pub(super) fn type_name(value: &Value) -> String {
     match value {
         Value::Null => "dynamic".into(),
         Value::Bool(_) => "bool".into(),

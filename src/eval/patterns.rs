@@ -52,7 +52,7 @@ fn result(shape: &Shape, captures: &Captures) -> Value {
     }
 }
 
-pub fn regex(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn regex(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let re = compile(&a.string(0)?)?;
     let shape = shape(&re)?;
@@ -63,7 +63,7 @@ pub fn regex(a: FuncArgs) -> Result<Value, String> {
     Ok(result(&shape, &captures))
 }
 
-pub fn regexall(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn regexall(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let re = compile(&a.string(0)?)?;
     let shape = shape(&re)?;
@@ -84,7 +84,7 @@ pub fn regexall(a: FuncArgs) -> Result<Value, String> {
 
 /// `replace(string, substring, replacement)`: a substring in slashes (`/w.*d/`) is a regular
 /// expression, and the replacement may name its groups (`$1`, `${name}`).
-pub fn replace(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn replace(a: FuncArgs) -> Result<Value, String> {
     a.arity(3)?;
     let (text, search, replacement) = (a.string(0)?, a.string(1)?, a.string(2)?);
     let pattern = search

@@ -8,7 +8,7 @@ use super::functions::Args;
 /// Refuses a result of `bytes` bytes (an estimate from the arguments) above the one limit on
 /// evaluated values ([`super::MAX_VALUE_BYTES`]), before it is built: a call must not turn a few
 /// kilobytes into gigabytes.
-pub fn fits(bytes: usize) -> Result<(), String> {
+pub(super) fn fits(bytes: usize) -> Result<(), String> {
     super::check_result_size(bytes)
 }
 
@@ -16,12 +16,12 @@ pub fn fits(bytes: usize) -> Result<(), String> {
 const MAX_INDENT: i64 = 1000;
 
 /// `chomp`: every newline sequence at the end removed.
-pub fn chomp(text: &str) -> &str {
+pub(super) fn chomp(text: &str) -> &str {
     text.trim_end_matches(['\n', '\r'])
 }
 
 /// `indent(spaces, string)`: every line but the first starts with `spaces` spaces.
-pub fn indent(a: FuncArgs) -> Result<Value, String> {
+pub(super) fn indent(a: FuncArgs) -> Result<Value, String> {
     a.arity(2)?;
     let spaces = a.whole_number(0)?;
     if !(0..=MAX_INDENT).contains(&spaces) {
@@ -39,6 +39,6 @@ pub fn indent(a: FuncArgs) -> Result<Value, String> {
     Ok(text.replace('\n', &pad).into())
 }
 
-pub fn strrev(text: &str) -> String {
+pub(super) fn strrev(text: &str) -> String {
     text.chars().rev().collect()
 }

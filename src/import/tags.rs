@@ -25,7 +25,7 @@ enum Rule {
 
 /// Applies the rules to every template's tags; returns one line per change made, with the
 /// number of monitors it touched.
-pub fn apply(templates: &mut [ImportedTemplate], settings: &Settings) -> Vec<String> {
+pub(super) fn apply(templates: &mut [ImportedTemplate], settings: &Settings) -> Vec<String> {
     let mut changes: BTreeMap<String, usize> = BTreeMap::new();
     for template in templates.iter_mut() {
         let monitors = template.adopts.len().max(1);

@@ -110,7 +110,7 @@ const ATTRIBUTES: &[(&str, Layout)] = &[
 
 /// What reading one resource instance's attributes found.
 #[derive(Debug, Default)]
-pub struct Read {
+pub(super) struct Read {
     pub options: JsonMap<String, Json>,
     /// Attributes left out on purpose, saying why.
     pub notes: Vec<String>,
@@ -120,7 +120,7 @@ pub struct Read {
 
 /// The options of a monitor from its attributes; every attribute is either mapped, left out
 /// with a note, or an error.
-pub fn read_options(attributes: &JsonMap<String, Json>) -> Read {
+pub(super) fn read_options(attributes: &JsonMap<String, Json>) -> Read {
     let mut read = Read::default();
     let layout_of = |name: &str| ATTRIBUTES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
     // The deprecated map first: the provider prefers the list's value key by key.
@@ -307,7 +307,7 @@ fn windows(value: &Json) -> Result<JsonMap<String, Json>, String> {
     Ok(out)
 }
 
-pub fn json_number(n: f64) -> Option<Json> {
+pub(super) fn json_number(n: f64) -> Option<Json> {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         Some(Json::from(n as i64))
     } else {

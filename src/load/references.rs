@@ -15,13 +15,13 @@ use crate::model::{Call, Division};
 
 /// The calls, `local.<name>` uses and divisions in one expression.
 #[derive(Debug, Default)]
-pub struct Scan {
+pub(super) struct Scan {
     pub calls: Vec<Call>,
     pub locals: Vec<Spanned<String>>,
     pub divisions: Vec<Division>,
 }
 
-pub fn scan(file: FileId, expr: &Expression) -> Scan {
+pub(super) fn scan(file: FileId, expr: &Expression) -> Scan {
     let mut visitor = Visitor {
         file,
         scan: Scan::default(),

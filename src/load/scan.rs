@@ -12,7 +12,7 @@ use std::ops::Range;
 
 /// A mistake the scan locates at its start.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Finding {
+pub(crate) enum Finding {
     /// A `"` whose line ends before its closing quote.
     UnterminatedString { start: usize },
     /// `<<EOT` with no line holding only `EOT` after it.
@@ -32,14 +32,14 @@ pub enum Finding {
 /// A heredoc whose body holds a line that looks like a block header (`monitor "x" {`): its
 /// intended closing marker was probably mistyped, and it runs on through the next block.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SwallowedBlock {
+pub(crate) struct SwallowedBlock {
     pub opener: Range<usize>,
     pub marker: String,
     pub header: Range<usize>,
 }
 
 /// The first syntax mistake the scan can locate, if any.
-pub fn first_mistake(text: &str) -> Option<Finding> {
+pub(crate) fn first_mistake(text: &str) -> Option<Finding> {
     let mut scanner = Scanner::new(text);
     scanner.run();
     scanner.mistake
@@ -48,7 +48,7 @@ pub fn first_mistake(text: &str) -> Option<Finding> {
 /// Where each line that starts outside a heredoc body or block comment starts, and how many
 /// brackets are open there: what a formatter may re-indent. Lines not listed are kept as they
 /// are. `None` when the file has a mistake the scan can locate.
-pub fn line_depths(text: &str) -> Option<Vec<LineDepth>> {
+pub(crate) fn line_depths(text: &str) -> Option<Vec<LineDepth>> {
     let mut scanner = Scanner::new(text);
     scanner.lines = Some(vec![LineDepth { start: 0, depth: 0 }]);
     scanner.run();
@@ -60,13 +60,13 @@ pub fn line_depths(text: &str) -> Option<Vec<LineDepth>> {
 
 /// A line a formatter may re-indent: its start offset and the brackets open before it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LineDepth {
+pub(crate) struct LineDepth {
     pub start: usize,
     pub depth: usize,
 }
 
 /// Heredocs in a file that swallowed a block header.
-pub fn swallowed_blocks(text: &str, header_words: &[&str]) -> Vec<SwallowedBlock> {
+pub(crate) fn swallowed_blocks(text: &str, header_words: &[&str]) -> Vec<SwallowedBlock> {
     let mut scanner = Scanner::new(text);
     scanner.run();
     scanner

@@ -53,7 +53,7 @@ pub(super) struct Mismatch {
 
 impl Type {
     /// The constraint as Terraform writes it, for messages.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             Type::Any => "any".into(),
             Type::String => "string".into(),
@@ -231,7 +231,7 @@ impl Mismatch {
     }
 
     /// `attribute `sample`: a number is required, found a string`.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         if self.path.is_empty() {
             self.problem.clone()
         } else {

@@ -120,7 +120,7 @@ pub(crate) struct Cursor<'q, K> {
 }
 
 impl<'q, K: Copy + PartialEq> Cursor<'q, K> {
-    pub fn new(query: &'q str, tokens: Vec<Token<K>>) -> Self {
+    pub(crate) fn new(query: &'q str, tokens: Vec<Token<K>>) -> Self {
         Cursor {
             query,
             tokens,
@@ -128,19 +128,19 @@ impl<'q, K: Copy + PartialEq> Cursor<'q, K> {
         }
     }
 
-    pub fn peek(&self) -> Option<&Token<K>> {
+    pub(crate) fn peek(&self) -> Option<&Token<K>> {
         self.tokens.get(self.pos)
     }
 
-    pub fn peek_kind(&self) -> Option<K> {
+    pub(crate) fn peek_kind(&self) -> Option<K> {
         self.peek().map(|t| t.kind)
     }
 
-    pub fn peek_kind_at(&self, ahead: usize) -> Option<K> {
+    pub(crate) fn peek_kind_at(&self, ahead: usize) -> Option<K> {
         self.tokens.get(self.pos + ahead).map(|t| t.kind)
     }
 
-    pub fn advance(&mut self) -> Option<Token<K>> {
+    pub(crate) fn advance(&mut self) -> Option<Token<K>> {
         let token = self.tokens.get(self.pos).cloned();
         if token.is_some() {
             self.pos += 1;
@@ -148,7 +148,7 @@ impl<'q, K: Copy + PartialEq> Cursor<'q, K> {
         token
     }
 
-    pub fn eat(&mut self, kind: K) -> Option<Token<K>> {
+    pub(crate) fn eat(&mut self, kind: K) -> Option<Token<K>> {
         if self.peek_kind() == Some(kind) {
             self.advance()
         } else {
@@ -156,22 +156,22 @@ impl<'q, K: Copy + PartialEq> Cursor<'q, K> {
         }
     }
 
-    pub fn text(&self, token: &Token<K>) -> &'q str {
+    pub(crate) fn text(&self, token: &Token<K>) -> &'q str {
         slice(self.query, &token.span)
     }
 
-    pub fn end_span(&self) -> Range<usize> {
+    pub(crate) fn end_span(&self) -> Range<usize> {
         self.query.len()..self.query.len()
     }
 
     /// The span of the next token, or the empty span at the end of the query.
-    pub fn here(&self) -> Range<usize> {
+    pub(crate) fn here(&self) -> Range<usize> {
         self.peek()
             .map_or_else(|| self.end_span(), |t| t.span.clone())
     }
 
     /// How to name the next token in a message: "`foo`" or "the end of the query".
-    pub fn describe_next(&self) -> String {
+    pub(crate) fn describe_next(&self) -> String {
         match self.peek() {
             Some(token) => format!("`{}`", self.text(token)),
             None => "the end of the query".to_string(),

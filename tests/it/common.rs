@@ -13,7 +13,7 @@ use monc_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 /// A copy of the reference setup under `CARGO_TARGET_TMPDIR/<group>/<name>`.
-pub fn reference_copy(group: &str, name: &str) -> PathBuf {
+pub(crate) fn reference_copy(group: &str, name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(group)
@@ -31,7 +31,7 @@ pub fn reference_copy(group: &str, name: &str) -> PathBuf {
 
 /// The `monc` binary run in `dir`, without colour and without credentials or an org from the
 /// environment.
-pub fn monc_in(dir: &Path) -> assert_cmd::Command {
+pub(crate) fn monc_in(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("monc").expect("binary");
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
@@ -42,14 +42,14 @@ pub fn monc_in(dir: &Path) -> assert_cmd::Command {
 }
 
 /// SplitMix64, so every run is reproducible from its seed without a `rand` dependency.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Rng(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -57,17 +57,17 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 }
 
 /// One tenant block on a reference cluster, with seeded thresholds.
-pub fn tenant_hcl(name: &str, rng: &mut Rng) -> String {
+pub(crate) fn tenant_hcl(name: &str, rng: &mut Rng) -> String {
     let cluster = ["prod-tokyo-1", "prod-osaka-1"][rng.below(2) as usize];
     let latency = 0.3 + rng.below(20) as f64 / 10.0;
     let error_rate = (1 + rng.below(9)) as f64 / 100.0;
@@ -87,7 +87,7 @@ pub fn tenant_hcl(name: &str, rng: &mut Rng) -> String {
 }
 
 /// Writes `count` generated tenants to `tenants/generated.hcl` (removes the file for 0).
-pub fn write_generated_tenants(dir: &Path, prefix: &str, count: usize, rng: &mut Rng) {
+pub(crate) fn write_generated_tenants(dir: &Path, prefix: &str, count: usize, rng: &mut Rng) {
     let path = dir.join("tenants/generated.hcl");
     if count == 0 {
         let _ = std::fs::remove_file(path);
@@ -99,24 +99,24 @@ pub fn write_generated_tenants(dir: &Path, prefix: &str, count: usize, rng: &mut
     std::fs::write(path, text).expect("write tenants");
 }
 
-pub fn ownership() -> Ownership {
+pub(crate) fn ownership() -> Ownership {
     Ownership::of(&monc::model::Project::default())
 }
 
 /// The keys the compiled config wants in the org.
-pub fn desired_keys(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn desired_keys(dir: &Path) -> BTreeSet<String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
     assert!(!checked.diagnostics.has_errors(), "config has errors");
     checked.emitted.iter().map(|d| d.key.to_string()).collect()
 }
 
 /// An emulator on a free loopback port and a client for it.
-pub async fn start() -> (EmulatorHandle, Client) {
+pub(crate) async fn start() -> (EmulatorHandle, Client) {
     start_with(EmulatorConfig::default()).await
 }
 
 /// Like [`start`], with the emulator configured as given (its port is always a free one).
-pub async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
+pub(crate) async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
     let emulator = Emulator::start(EmulatorConfig { port: 0, ..config })
         .await
         .expect("emulator");
@@ -130,12 +130,15 @@ pub async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, Client) {
 }
 
 /// Reads the org and plans the config against it.
-pub async fn make_plan(dir: &Path, client: &Client) -> Result<(Plan, Vec<LiveMonitor>), String> {
+pub(crate) async fn make_plan(
+    dir: &Path,
+    client: &Client,
+) -> Result<(Plan, Vec<LiveMonitor>), String> {
     plan_tenants(dir, client, &[]).await
 }
 
 /// Like [`make_plan`], for a staged rollout of `tenants` (all when empty).
-pub async fn plan_tenants(
+pub(crate) async fn plan_tenants(
     dir: &Path,
     client: &Client,
     tenants: &[String],
@@ -149,7 +152,7 @@ pub async fn plan_tenants(
 }
 
 /// What `apply` needs, with backups under `dir`.
-pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
+pub(crate) fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
     ApplyOptions {
         ownership: ownership(),
         prune,
@@ -162,18 +165,23 @@ pub fn apply_options(dir: &Path, prune: bool) -> ApplyOptions {
 }
 
 /// One sync; Err when the org could not even be read.
-pub async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
+pub(crate) async fn try_sync(dir: &Path, client: &Client, prune: bool) -> Result<Report, String> {
     let (plan, live) = make_plan(dir, client).await?;
     Ok(apply(client, &plan, &live, &apply_options(dir, prune)).await)
 }
 
 /// A sync that must succeed completely.
-pub async fn sync(dir: &Path, client: &Client, prune: bool) -> Report {
+pub(crate) async fn sync(dir: &Path, client: &Client, prune: bool) -> Report {
     sync_tenants(dir, client, prune, &[]).await
 }
 
 /// A sync of `tenants` (all when empty) that must succeed completely.
-pub async fn sync_tenants(dir: &Path, client: &Client, prune: bool, tenants: &[String]) -> Report {
+pub(crate) async fn sync_tenants(
+    dir: &Path,
+    client: &Client,
+    prune: bool,
+    tenants: &[String],
+) -> Report {
     let (plan, live) = plan_tenants(dir, client, tenants)
         .await
         .expect("org readable");
@@ -184,7 +192,7 @@ pub async fn sync_tenants(dir: &Path, client: &Client, prune: bool, tenants: &[S
 }
 
 /// The id of the owned monitor with `key`.
-pub fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
+pub(crate) fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
     emulator
         .monitors()
         .iter()
@@ -194,7 +202,7 @@ pub fn id_of(emulator: &EmulatorHandle, key: &str) -> i64 {
 }
 
 /// `monc-key` tag values of every monitor in the org, one entry per monitor.
-pub fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
+pub(crate) fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
     let mut keys: Vec<String> = emulator
         .monitors()
         .iter()
@@ -205,11 +213,11 @@ pub fn keys_in_org(emulator: &EmulatorHandle) -> Vec<String> {
     keys
 }
 
-pub fn is_owned(monitor: &Value) -> bool {
+pub(crate) fn is_owned(monitor: &Value) -> bool {
     tags(monitor).any(|t| t == "managed-by:monc")
 }
 
-pub fn key_of(monitor: &Value) -> Option<String> {
+pub(crate) fn key_of(monitor: &Value) -> Option<String> {
     tags(monitor).find_map(|t| t.strip_prefix("monc-key:").map(String::from))
 }
 
@@ -222,7 +230,7 @@ fn tags(monitor: &Value) -> impl Iterator<Item = &str> {
 }
 
 /// Keys that appear on more than one owned monitor.
-pub fn duplicate_keys(emulator: &EmulatorHandle) -> Vec<String> {
+pub(crate) fn duplicate_keys(emulator: &EmulatorHandle) -> Vec<String> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for key in keys_in_org(emulator) {
         *counts.entry(key).or_default() += 1;
@@ -235,7 +243,7 @@ pub fn duplicate_keys(emulator: &EmulatorHandle) -> Vec<String> {
 }
 
 /// Composites whose query names an ID that is not in the org: "name → missing id".
-pub fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
+pub(crate) fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
     let monitors = emulator.monitors();
     let ids: HashSet<i64> = monitors.iter().filter_map(|m| m["id"].as_i64()).collect();
     monitors
@@ -254,7 +262,7 @@ pub fn dangling_composites(emulator: &EmulatorHandle) -> Vec<String> {
 }
 
 /// The `monc` binary run in `dir` against the org at `url` (`--api-url`), without colour.
-pub fn monc_at(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn monc_at(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
     assert_cmd::Command::cargo_bin("monc")
         .expect("binary")
         .current_dir(dir)
@@ -269,7 +277,7 @@ pub fn monc_at(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// Everything a run printed, standard output first.
-pub fn output_text(output: &std::process::Output) -> String {
+pub(crate) fn output_text(output: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -278,14 +286,14 @@ pub fn output_text(output: &std::process::Output) -> String {
 }
 
 /// `monc diff --format json`: its exit code and the plan (null if it printed none).
-pub fn diff_json(dir: &Path, url: &str) -> (Option<i32>, Value) {
+pub(crate) fn diff_json(dir: &Path, url: &str) -> (Option<i32>, Value) {
     let output = monc_at(dir, url, &["diff", "--format", "json"]);
     let plan = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     (output.status.code(), plan)
 }
 
 /// The changes of a JSON plan with this action.
-pub fn changes_of<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
+pub(crate) fn changes_of<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
     plan["changes"]
         .as_array()
         .into_iter()
@@ -295,7 +303,7 @@ pub fn changes_of<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
 }
 
 /// An emulator on a free loopback port, started on `runtime` (for tests that run the binary).
-pub fn start_on(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
+pub(crate) fn start_on(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
     runtime
         .block_on(Emulator::start(EmulatorConfig {
             port: 0,
@@ -307,7 +315,7 @@ pub fn start_on(runtime: &tokio::runtime::Runtime) -> EmulatorHandle {
 /// A stand-in for a forward proxy on loopback: records what each connection sends first and
 /// answers every request with an empty monitor listing (so a proxied diff would plan the whole
 /// config).
-pub fn fake_proxy(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn fake_proxy(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<String>>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -336,7 +344,7 @@ pub fn fake_proxy(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<S
 }
 
 /// Every spelling of the proxy variables reqwest and curl read, each set to `proxy`.
-pub fn proxy_env(proxy: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn proxy_env(proxy: &str) -> Vec<(&'static str, String)> {
     [
         "HTTP_PROXY",
         "http_proxy",

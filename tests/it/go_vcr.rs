@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// One recorded exchange, as the fidelity harness replays it.
-pub struct Exchange {
+pub(crate) struct Exchange {
     pub method: String,
     pub url: String,
     pub body: String,
@@ -19,7 +19,7 @@ pub struct Exchange {
 }
 
 /// One recorded Go test with its sub-tests, in the order they ran.
-pub struct RecordedTest {
+pub(crate) struct RecordedTest {
     pub name: String,
     pub exchanges: Vec<Exchange>,
 }
@@ -82,7 +82,7 @@ fn read(path: &Path) -> Vec<Exchange> {
 }
 
 /// Every recorded test under `dir`, by name.
-pub fn recorded_tests(dir: &Path) -> Vec<RecordedTest> {
+pub(crate) fn recorded_tests(dir: &Path) -> Vec<RecordedTest> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("go-legacy folder")
         .flatten()

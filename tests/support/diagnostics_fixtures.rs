@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use monc::load::LoadOptions;
 
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics")
 }
 
 /// The tenants of the fixture in `dir`: its own, or the shared ones.
-pub fn tenants_file(dir: &Path) -> PathBuf {
+pub(crate) fn tenants_file(dir: &Path) -> PathBuf {
     let own = dir.join("tenants.hcl");
     if own.exists() {
         own
@@ -22,7 +22,7 @@ pub fn tenants_file(dir: &Path) -> PathBuf {
 }
 
 /// The project file of the fixture in `dir`: its own, or the shared one.
-pub fn project_file(dir: &Path) -> PathBuf {
+pub(crate) fn project_file(dir: &Path) -> PathBuf {
     let own = dir.join("monc.hcl");
     if own.exists() {
         own
@@ -31,7 +31,7 @@ pub fn project_file(dir: &Path) -> PathBuf {
     }
 }
 
-pub fn load_options(dir: &Path) -> LoadOptions {
+pub(crate) fn load_options(dir: &Path) -> LoadOptions {
     LoadOptions {
         project_file: project_file(dir),
         tenants: tenants_file(dir),
@@ -42,7 +42,7 @@ pub fn load_options(dir: &Path) -> LoadOptions {
 
 /// A copy of the fixture `name` in `to` (emptied first), its tenants beside it, for commands
 /// that take a project directory.
-pub fn copy_project(name: &str, to: &Path) -> PathBuf {
+pub(crate) fn copy_project(name: &str, to: &Path) -> PathBuf {
     let from = root().join(name);
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).expect("create the copy's directory");
@@ -58,7 +58,7 @@ pub fn copy_project(name: &str, to: &Path) -> PathBuf {
 }
 
 /// Every fixture directory, by name (`_shared` holds inputs, not a fixture).
-pub fn fixture_dirs() -> Vec<PathBuf> {
+pub(crate) fn fixture_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root())
         .expect("fixtures directory")
         .map(|entry| entry.expect("fixture entry").path())

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 /// How long any one answer may take before a test fails.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
 
-pub struct LspClient {
+pub(crate) struct LspClient {
     child: Child,
     stdin: ChildStdin,
     incoming: Receiver<Value>,
@@ -23,7 +23,7 @@ pub struct LspClient {
 
 impl LspClient {
     /// Starts `monc lsp` in `dir` and initializes it.
-    pub fn start(dir: &Path) -> LspClient {
+    pub(crate) fn start(dir: &Path) -> LspClient {
         let mut child = Command::new(env!("CARGO_BIN_EXE_monc"))
             .arg("lsp")
             .current_dir(dir)
@@ -61,18 +61,18 @@ impl LspClient {
         client
     }
 
-    pub fn send(&mut self, message: &Value) {
+    pub(crate) fn send(&mut self, message: &Value) {
         let body = message.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
         self.stdin.flush().expect("flush");
     }
 
-    pub fn notify(&mut self, method: &str, params: Value) {
+    pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
     /// Sends a request and waits for its response (the whole response: `result` or `error`).
-    pub fn request_raw(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request_raw(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -89,7 +89,7 @@ impl LspClient {
     }
 
     /// The `result` of a request; fails the test on an error response.
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let response = self.request_raw(method, params);
         assert!(response.get("error").is_none(), "{method}: {response}");
         response["result"].clone()
@@ -102,7 +102,7 @@ impl LspClient {
 
     /// Waits for the next `publishDiagnostics` for `uri` (earlier ones already received
     /// included), and returns its diagnostics.
-    pub fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+    pub(crate) fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
         let is_for = |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
         };
@@ -124,7 +124,7 @@ impl LspClient {
 
     /// Waits until a `publishDiagnostics` for `uri` satisfies `wanted` (an earlier check's may
     /// come first), and returns its diagnostics.
-    pub fn diagnostics_until(
+    pub(crate) fn diagnostics_until(
         &mut self,
         uri: &str,
         wanted: impl Fn(&[Value]) -> bool,
@@ -142,7 +142,7 @@ impl LspClient {
         }
     }
 
-    pub fn open(&mut self, path: &Path) -> String {
+    pub(crate) fn open(&mut self, path: &Path) -> String {
         let uri = url(path);
         let text = std::fs::read_to_string(path).expect("read");
         self.notify(
@@ -153,7 +153,7 @@ impl LspClient {
     }
 
     /// Replaces the whole text of an open document (not saved to disk).
-    pub fn change(&mut self, uri: &str, version: i64, text: &str) {
+    pub(crate) fn change(&mut self, uri: &str, version: i64, text: &str) {
         self.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
@@ -161,7 +161,7 @@ impl LspClient {
     }
 
     /// `shutdown` then `exit`; the exit status of `monc lsp`.
-    pub fn shut_down(mut self) -> std::process::ExitStatus {
+    pub(crate) fn shut_down(mut self) -> std::process::ExitStatus {
         let result = self.request("shutdown", Value::Null);
         assert_eq!(result, Value::Null);
         self.notify("exit", Value::Null);
@@ -192,7 +192,7 @@ fn diagnostics_of(message: &Value) -> Vec<Value> {
 }
 
 /// `file://` URI of a path (absolute, as editors send them).
-pub fn url(path: &Path) -> String {
+pub(crate) fn url(path: &Path) -> String {
     let path = std::path::absolute(path).expect("absolute path");
     format!("file://{}", path.display())
 }

@@ -4,12 +4,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A moment as the API renders it: `created` text and `created_at` milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timestamp {
+pub(crate) struct Timestamp {
     pub iso: String,
     pub millis: i64,
 }
 
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -23,7 +23,7 @@ pub fn now() -> Timestamp {
 
 impl Timestamp {
     /// The moment `millis` milliseconds after the epoch, as a drill sets it.
-    pub fn at_millis(millis: i64) -> Timestamp {
+    pub(crate) fn at_millis(millis: i64) -> Timestamp {
         Timestamp {
             iso: format_micros(millis.saturating_mul(1000)),
             millis,
@@ -31,7 +31,7 @@ impl Timestamp {
     }
 
     /// `2025-12-11T15:09:20+00:00`: whole seconds, as `overall_state_modified` is recorded.
-    pub fn iso_seconds(&self) -> String {
+    pub(crate) fn iso_seconds(&self) -> String {
         let text = format_micros(self.millis * 1000);
         format!("{}+00:00", &text[..19])
     }
@@ -39,7 +39,7 @@ impl Timestamp {
 
 /// Seconds since the epoch of a timestamp the API wrote (`2025-12-11T15:09:20+00:00`, with or
 /// without a fraction); `None` for anything else.
-pub fn parse_seconds(text: &str) -> Option<i64> {
+pub(crate) fn parse_seconds(text: &str) -> Option<i64> {
     let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
     let days = days_from_civil(number(0..4)?, number(5..7)?, number(8..10)?);
     let seconds = number(11..13)? * 3600 + number(14..16)? * 60 + number(17..19)?;

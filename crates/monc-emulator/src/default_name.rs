@@ -6,7 +6,7 @@
 //! 5m**.`, and a composite `49714524` was named after its query, `49714524`.
 
 /// The generated name for a monitor of `monitor_type` with `query`.
-pub fn for_query(monitor_type: &str, query: &str) -> String {
+pub(crate) fn for_query(monitor_type: &str, query: &str) -> String {
     if matches!(monitor_type, "metric alert" | "query alert")
         && let Some(name) = metric_average_name(query)
     {

@@ -105,7 +105,7 @@ impl EventLog {
 
 /// `GET /api/v2/events` parameters, parsed.
 #[derive(Debug, Clone)]
-pub struct EventQuery {
+pub(crate) struct EventQuery {
     from_ms: i64,
     to_ms: i64,
     terms: Vec<Term>,
@@ -132,7 +132,7 @@ const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 1000;
 
 impl EventQuery {
-    pub fn parse(
+    pub(crate) fn parse(
         params: &std::collections::HashMap<String, String>,
         now_ms: i64,
     ) -> Result<Self, Rejection> {
@@ -280,7 +280,7 @@ fn decode_cursor(cursor: &str) -> Option<(i64, u64)> {
 }
 
 /// One page of the log for `query`: the answer body. `monitor` looks a monitor up by id.
-pub fn page(
+pub(crate) fn page(
     log: &EventLog,
     query: &EventQuery,
     monitor: &dyn Fn(i64) -> Option<Map<String, Value>>,

@@ -15,20 +15,20 @@ use axum::http::{HeaderMap, HeaderValue};
 /// One fixed window per named limit, all of the configured size.
 /// GUESS (behaviour): the sizes. Datadog's differ by limit (recorded: 500, 3000, 1000 per 10 s,
 /// 12000 per 60 s); the emulator's are set by its configuration, the same for every limit.
-pub struct RateLimits {
+pub(crate) struct RateLimits {
     limit: u32,
     period: Duration,
     windows: HashMap<&'static str, RateWindow>,
 }
 
 /// Whether a request may be served, and the headers its answer carries.
-pub struct RateDecision {
+pub(crate) struct RateDecision {
     pub allowed: bool,
     pub headers: HeaderMap,
 }
 
 impl RateLimits {
-    pub fn new((limit, period): (u32, Duration)) -> Self {
+    pub(crate) fn new((limit, period): (u32, Duration)) -> Self {
         RateLimits {
             limit,
             period: period.max(Duration::from_millis(1)),
@@ -37,7 +37,7 @@ impl RateLimits {
     }
 
     /// Counts a request to `path` against its limit.
-    pub fn admit(&mut self, method: &str, path: &str) -> RateDecision {
+    pub(crate) fn admit(&mut self, method: &str, path: &str) -> RateDecision {
         let (window, reported_name) = limit_of(method, path);
         let (limit, period) = (self.limit, self.period);
         let mut decision = self

@@ -6,7 +6,7 @@ use super::states;
 
 /// POST and PUT answers carry `restriction_policy: null` after `restricted_roles` (every
 /// recorded write answer since 2024-10); GET and list answers never do.
-pub fn write_answer(stored: Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn write_answer(stored: Map<String, Value>) -> Map<String, Value> {
     let mut answer = Map::new();
     for (key, value) in stored {
         if key == states::GROUPS_KEY {
@@ -24,7 +24,7 @@ pub fn write_answer(stored: Map<String, Value>) -> Map<String, Value> {
 /// GET and list answers. Recorded in terraform-provider-datadog's TestAccDatadogMonitor_Assets
 /// (2025-12): without `with_assets=true`, `assets` is `[]` even when the monitor has some; with
 /// it, the assets come without their `monitor_id`.
-pub fn read_answer(mut stored: Map<String, Value>, with_assets: bool) -> Map<String, Value> {
+pub(crate) fn read_answer(mut stored: Map<String, Value>, with_assets: bool) -> Map<String, Value> {
     stored.remove(states::GROUPS_KEY);
     let assets = match stored.get_mut("assets") {
         Some(Value::Array(assets)) if with_assets => {
@@ -43,7 +43,7 @@ pub fn read_answer(mut stored: Map<String, Value>, with_assets: bool) -> Map<Str
 /// asked without it, have no `state`). Documented: `group_states` is a comma-separated list of
 /// `all`, `alert`, `warn`, `no data` (and `ok`).
 /// GUESS (behaviour): where in the object `state` goes (here: after `overall_state`).
-pub fn read_answer_with_states(
+pub(crate) fn read_answer_with_states(
     stored: Map<String, Value>,
     with_assets: bool,
     group_states: &[String],

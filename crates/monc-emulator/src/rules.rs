@@ -14,20 +14,20 @@ use super::default_name;
 
 /// An error answer: status and Datadog's `errors` array.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
+pub(crate) struct Rejection {
     pub status: u16,
     pub errors: Vec<String>,
 }
 
 impl Rejection {
-    pub fn bad_request(message: &str) -> Self {
+    pub(crate) fn bad_request(message: &str) -> Self {
         Rejection {
             status: 400,
             errors: vec![message.to_owned()],
         }
     }
 
-    pub fn not_found() -> Self {
+    pub(crate) fn not_found() -> Self {
         Rejection {
             status: 404,
             errors: vec!["Monitor not found".into()],
@@ -89,7 +89,7 @@ const GROUPBY_SIMPLE_TYPES: &[&str] = &[
 /// go-legacy's TestMonitorLifecycle) and are read and listed like any other.
 /// GUESS: the status (400) and the wording of the refusal; whether an existing one may be
 /// edited through the Monitor API (the emulator allows it).
-pub fn check_creatable(monitor: &Map<String, Value>) -> Result<(), Rejection> {
+pub(crate) fn check_creatable(monitor: &Map<String, Value>) -> Result<(), Rejection> {
     match monitor.get("type").and_then(Value::as_str) {
         Some(monitor_type @ "synthetics alert") => Err(Rejection::invalid(
             "type",
@@ -103,7 +103,7 @@ pub fn check_creatable(monitor: &Map<String, Value>) -> Result<(), Rejection> {
 /// `"type": "composite"` is refused, before anything else is checked.
 /// GUESS (behaviour): `metric alert` and `query alert` count as one type (the API files one as
 /// the other, recorded), so changing between them is allowed.
-pub fn check_type_kept(
+pub(crate) fn check_type_kept(
     existing: &Map<String, Value>,
     request: &Map<String, Value>,
 ) -> Result<(), Rejection> {
@@ -127,7 +127,7 @@ pub fn check_type_kept(
     }
 }
 
-pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
+pub(crate) fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
     // GUESS: wording of a non-object body.
     body.as_object()
         .ok_or_else(|| Rejection::bad_request("Invalid JSON"))
@@ -135,7 +135,7 @@ pub fn as_object(body: &Value) -> Result<&Map<String, Value>, Rejection> {
 
 /// Every check of a create, update or validate. `monitor_type_of(id)` tells whether a monitor
 /// exists and its type.
-pub fn check_monitor(
+pub(crate) fn check_monitor(
     monitor: &Map<String, Value>,
     monitor_type_of: impl Fn(i64) -> Option<String>,
 ) -> Result<(), Rejection> {
@@ -428,7 +428,7 @@ impl CompositeParser<'_> {
 
 /// PUT semantics: the writable fields in `request` replace the stored ones; anything else in
 /// the request (server-owned or unknown fields) is ignored.
-pub fn merge_update(
+pub(crate) fn merge_update(
     existing: &Map<String, Value>,
     request: &Map<String, Value>,
 ) -> Map<String, Value> {
@@ -443,7 +443,7 @@ pub fn merge_update(
 
 /// The full monitor object the API returns for a newly created monitor (as stored: the
 /// answers add or hide a few fields, see `render`). Fields the API does not know are dropped.
-pub fn materialize(
+pub(crate) fn materialize(
     id: i64,
     org_id: i64,
     request: &Map<String, Value>,
@@ -464,7 +464,7 @@ pub fn materialize(
 
 /// Applies the server's normalisation to a created or updated monitor, stamps `modified`, and
 /// puts the fields in the order of the recorded answers (2025-11 onwards).
-pub fn rematerialize(monitor: Map<String, Value>, now: &Timestamp) -> Map<String, Value> {
+pub(crate) fn rematerialize(monitor: Map<String, Value>, now: &Timestamp) -> Map<String, Value> {
     let monitor_type = stored_type(&monitor);
     let query = trimmed_text(&monitor, "query");
     let multi = is_multi(&monitor_type, &query);
@@ -720,7 +720,11 @@ fn is_multi(monitor_type: &str, query: &str) -> bool {
 /// Refusal to delete a monitor some composites still reference. Recorded (go-legacy
 /// TestMonitorCanDeleteErrors/409_Conflict): `monitor [ID,NAME] is referenced in composite
 /// monitors: [CID,CNAME]`. GUESS: how several composites are listed (", " between them).
-pub fn still_referenced_message(id: i64, name: &str, composites: &[(i64, String)]) -> String {
+pub(crate) fn still_referenced_message(
+    id: i64,
+    name: &str,
+    composites: &[(i64, String)],
+) -> String {
     let list: Vec<String> = composites
         .iter()
         .map(|(cid, cname)| format!("[{cid},{cname}]"))

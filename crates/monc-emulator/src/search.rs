@@ -21,7 +21,7 @@ use super::rules::Rejection;
 
 /// What a search asks for, from the request's parameters.
 #[derive(Debug, Clone)]
-pub struct Search {
+pub(crate) struct Search {
     pub query: String,
     pub page: usize,
     pub per_page: usize,
@@ -29,7 +29,7 @@ pub struct Search {
 }
 
 /// `GET /api/v1/monitor/search` over the org's monitors (as stored).
-pub fn monitors(all: &[Map<String, Value>], search: &Search) -> Result<Value, Rejection> {
+pub(crate) fn monitors(all: &[Map<String, Value>], search: &Search) -> Result<Value, Rejection> {
     let terms = parse_query(&search.query)?;
     let mut found: Vec<&Map<String, Value>> = all
         .iter()
@@ -49,7 +49,7 @@ pub fn monitors(all: &[Map<String, Value>], search: &Search) -> Result<Value, Re
 /// names: an evaluated monitor (see `Store::evaluate`) has one group, `total`, in its state.
 /// GUESS (behaviour): that a monitor still in "No Data" has no group listed (the recorded
 /// answer lists no "No Data" group among 319, while the org had 96 "No Data" monitors).
-pub fn groups(all: &[Map<String, Value>], search: &Search) -> Result<Value, Rejection> {
+pub(crate) fn groups(all: &[Map<String, Value>], search: &Search) -> Result<Value, Rejection> {
     let terms = parse_query(&search.query)?;
     let mut found: Vec<&Map<String, Value>> = all
         .iter()

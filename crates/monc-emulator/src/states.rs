@@ -26,12 +26,12 @@ use serde_json::{Map, Value, json};
 use super::rules::{Token, tokenize_composite};
 
 /// Where a stored monitor keeps its groups' states. Never rendered (see `render`).
-pub const GROUPS_KEY: &str = "monc_emulator_groups";
+pub(crate) const GROUPS_KEY: &str = "monc_emulator_groups";
 
 /// The one group of a simple-alert monitor ("For a simple alert, there is only one group
 /// (*)": docs.datadoghq.com/monitors/guide/troubleshooting-monitor-alerts).
 /// GUESS (behaviour): that the API lists it under that name in `state.groups`.
-pub const SIMPLE_GROUP: &str = "*";
+pub(crate) const SIMPLE_GROUP: &str = "*";
 
 /// A status a composite can compute with, least severe first. Serialised as the API names it
 /// (`"No Data"`), in the event log of the state file.
@@ -80,7 +80,7 @@ impl Status {
 
 /// One group's state as `state.groups` shows it (seconds since the epoch, 0 for never).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupState {
+pub(crate) struct GroupState {
     pub status: String,
     #[serde(default)]
     pub last_triggered_ts: i64,
@@ -92,7 +92,7 @@ pub struct GroupState {
     pub last_nodata_ts: i64,
 }
 
-pub type Groups = BTreeMap<String, GroupState>;
+pub(crate) type Groups = BTreeMap<String, GroupState>;
 
 impl GroupState {
     fn fresh() -> Self {
@@ -138,7 +138,7 @@ pub struct Transition {
 
 /// What a state change did to a monitor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changed {
+pub(crate) struct Changed {
     /// `overall_state` changed.
     pub overall: bool,
     /// Every group that moved, in group-name order.
@@ -146,7 +146,7 @@ pub struct Changed {
 }
 
 /// The groups stored with a monitor (empty when it was never set).
-pub fn stored_groups(monitor: &Map<String, Value>) -> Groups {
+pub(crate) fn stored_groups(monitor: &Map<String, Value>) -> Groups {
     monitor
         .get(GROUPS_KEY)
         .and_then(|groups| serde_json::from_value(groups.clone()).ok())
@@ -160,7 +160,7 @@ fn store_groups(monitor: &mut Map<String, Value>, groups: &Groups) {
 /// Sets one group of a raw monitor (`None`: the whole monitor: every group it has, or its
 /// simple group) and derives `overall_state`. Returns whether `overall_state` changed.
 /// GUESS (behaviour): the overall state is the most severe of the groups' states.
-pub fn set_group(
+pub(crate) fn set_group(
     monitor: &mut Map<String, Value>,
     group: Option<&str>,
     status: Status,
@@ -209,7 +209,7 @@ fn worst(groups: &Groups) -> Status {
 
 /// A member of a composite as the composite sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Member {
+pub(crate) enum Member {
     /// A simple alert (or a monitor never split into groups): one status for every group.
     Simple(Status),
     /// A multi alert: each reporting group's status.
@@ -218,7 +218,7 @@ pub enum Member {
 
 impl Member {
     /// A stored monitor as a member: its named groups, or its overall state.
-    pub fn of(monitor: &Map<String, Value>) -> Member {
+    pub(crate) fn of(monitor: &Map<String, Value>) -> Member {
         let named: Vec<(String, Status)> = stored_groups(monitor)
             .into_iter()
             .filter(|(name, _)| name != SIMPLE_GROUP)
@@ -251,7 +251,7 @@ fn same_source(a: &str, b: &str) -> bool {
 /// A composite's result per group: `None` names the single result of an all-simple composite.
 /// Members are looked up by id; `None` (a deleted member) counts as No Data.
 /// GUESS (behaviour): what Datadog makes of a member that no longer exists.
-pub fn evaluate_composite(
+pub(crate) fn evaluate_composite(
     query: &str,
     member: &dyn Fn(i64) -> Option<Member>,
 ) -> Result<Vec<(Option<String>, Status)>, String> {
@@ -334,7 +334,7 @@ fn member_status(members: &BTreeMap<i64, Member>, id: i64, group: Option<&str>) 
 /// Stores a composite's newly computed results, keeping the last known state of any group
 /// whose result is No Data while the composite does not notify on No Data. Says whether
 /// `overall_state` changed, and which groups moved.
-pub fn store_composite_results(
+pub(crate) fn store_composite_results(
     composite: &mut Map<String, Value>,
     results: &[(Option<String>, Status)],
     now: i64,
@@ -378,7 +378,7 @@ pub fn store_composite_results(
 /// is among `wanted` (lower case; "all" for every group).
 /// GUESS (behaviour): the order of the fields, and that a never-evaluated monitor has
 /// `{"groups": {}}`.
-pub fn rendered_state(monitor: &Map<String, Value>, wanted: &[String]) -> Value {
+pub(crate) fn rendered_state(monitor: &Map<String, Value>, wanted: &[String]) -> Value {
     let all = wanted.iter().any(|state| state == "all");
     let groups: Map<String, Value> = stored_groups(monitor)
         .into_iter()

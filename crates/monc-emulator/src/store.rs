@@ -37,7 +37,7 @@ const NO_ID_LEFT: i64 = i64::MAX;
 /// All monitors of the emulated org, as the API would render them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "StateFile")]
-pub struct Store {
+pub(crate) struct Store {
     /// High-water mark: the id of the next create. Persisted, so that an id stays used after
     /// its monitor is deleted (a composite that still names it must never find a newcomer).
     next_id: i64,
@@ -108,7 +108,7 @@ impl Default for Store {
 
 /// Query parameters of `GET /api/v1/monitor` the emulator honours.
 #[derive(Debug, Default, Clone)]
-pub struct ListFilter {
+pub(crate) struct ListFilter {
     pub monitor_tags: Vec<String>,
     pub name: Option<String>,
     pub page: Option<usize>,
@@ -118,7 +118,7 @@ pub struct ListFilter {
 }
 
 impl Store {
-    pub fn get(&self, id: i64) -> Result<Map<String, Value>, Rejection> {
+    pub(crate) fn get(&self, id: i64) -> Result<Map<String, Value>, Rejection> {
         self.monitors
             .get(&id)
             .cloned()
@@ -126,39 +126,39 @@ impl Store {
     }
 
     /// A stored monitor, without copying it.
-    pub fn monitor(&self, id: i64) -> Option<&Map<String, Value>> {
+    pub(crate) fn monitor(&self, id: i64) -> Option<&Map<String, Value>> {
         self.monitors.get(&id)
     }
 
     /// The id the next create gets.
     /// The log of state transitions.
-    pub fn events(&self) -> &EventLog {
+    pub(crate) fn events(&self) -> &EventLog {
         &self.events
     }
 
-    pub fn next_id(&self) -> i64 {
+    pub(crate) fn next_id(&self) -> i64 {
         self.next_id
     }
 
-    pub fn org_id(&self) -> i64 {
+    pub(crate) fn org_id(&self) -> i64 {
         self.org_id
     }
 
     /// Gives a new, empty org the id `org_id` (tests that need two orgs told apart).
-    pub fn set_org_id(&mut self, org_id: i64) {
+    pub(crate) fn set_org_id(&mut self, org_id: i64) {
         self.org_id = org_id;
     }
 
     /// The ids created, changed or deleted since the last call.
-    pub fn take_changed(&mut self) -> BTreeSet<i64> {
+    pub(crate) fn take_changed(&mut self) -> BTreeSet<i64> {
         std::mem::take(&mut self.changed)
     }
 
-    pub fn all(&self) -> Vec<Map<String, Value>> {
+    pub(crate) fn all(&self) -> Vec<Map<String, Value>> {
         self.monitors.values().cloned().collect()
     }
 
-    pub fn list(&self, filter: &ListFilter) -> Result<Vec<Map<String, Value>>, Rejection> {
+    pub(crate) fn list(&self, filter: &ListFilter) -> Result<Vec<Map<String, Value>>, Rejection> {
         let page_size = filter.page_size.unwrap_or(100);
         if page_size > 1000 {
             // GUESS: wording; the limit of 1000 is documented.
@@ -195,7 +195,10 @@ impl Store {
 
     /// Checks `body` as `POST /api/v1/monitor/validate` does: exactly the checks of a create
     /// (which calls it), so both refuse the same bodies in the same words.
-    pub fn validate_new<'a>(&self, body: &'a Value) -> Result<&'a Map<String, Value>, Rejection> {
+    pub(crate) fn validate_new<'a>(
+        &self,
+        body: &'a Value,
+    ) -> Result<&'a Map<String, Value>, Rejection> {
         let request = self.check_new(body)?;
         rules::check_creatable(request)?;
         Ok(request)
@@ -210,7 +213,11 @@ impl Store {
 
     /// Checks `body` as an update of monitor `id` (`POST /api/v1/monitor/{id}/validate`):
     /// exactly the checks of that update (which calls it). Returns the monitor as updated.
-    pub fn validate_update(&self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
+    pub(crate) fn validate_update(
+        &self,
+        id: i64,
+        body: &Value,
+    ) -> Result<Map<String, Value>, Rejection> {
         let existing = self.get(id)?;
         let request = rules::as_object(body)?;
         rules::check_type_kept(&existing, request)?;
@@ -219,7 +226,7 @@ impl Store {
         Ok(merged)
     }
 
-    pub fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
+    pub(crate) fn create(&mut self, body: &Value) -> Result<Map<String, Value>, Rejection> {
         let request = self.validate_new(body)?;
         self.store_new(request)
     }
@@ -251,7 +258,11 @@ impl Store {
     }
 
     /// `PUT`: the given fields replace the stored ones (`options` wholesale).
-    pub fn update(&mut self, id: i64, body: &Value) -> Result<Map<String, Value>, Rejection> {
+    pub(crate) fn update(
+        &mut self,
+        id: i64,
+        body: &Value,
+    ) -> Result<Map<String, Value>, Rejection> {
         let merged = self.validate_update(id, body)?;
         let mut updated = rules::rematerialize(merged, &clock::now());
         // Options are replaced wholesale, but the mute state comes from downtimes, not from
@@ -273,7 +284,7 @@ impl Store {
     }
 
     /// Deletes monitor `id`; refused while a composite references it, unless `force`.
-    pub fn delete(&mut self, id: i64, force: bool) -> Result<Value, Rejection> {
+    pub(crate) fn delete(&mut self, id: i64, force: bool) -> Result<Value, Rejection> {
         let monitor = self.get(id)?;
         let referencing = self.composites_referencing(id);
         if !referencing.is_empty() && !force {
@@ -290,7 +301,7 @@ impl Store {
 
     /// `GET /api/v1/monitor/can_delete`: the answer, and whether some id cannot be deleted
     /// (answered 409, as recorded in go-legacy TestMonitorCanDeleteErrors/409_Conflict).
-    pub fn can_delete(&self, ids: &[i64]) -> (Value, bool) {
+    pub(crate) fn can_delete(&self, ids: &[i64]) -> (Value, bool) {
         let mut ok = Vec::new();
         let mut errors = Map::new();
         for &id in ids {
@@ -326,7 +337,7 @@ impl Store {
 
     /// Test hook: stores `monitor` as if made in the web UI or by another API (a Synthetic
     /// test's monitor): validated like a create, but of any type.
-    pub fn insert_foreign(&mut self, body: &Value) -> Result<i64, Rejection> {
+    pub(crate) fn insert_foreign(&mut self, body: &Value) -> Result<i64, Rejection> {
         let request = self.check_new(body)?;
         self.store_new(request).map(|monitor| {
             monitor
@@ -338,7 +349,7 @@ impl Store {
 
     /// Test hook: edits a stored monitor in place, as a hand edit in the UI would, bumping
     /// `modified`. Returns false when there is no such monitor.
-    pub fn edit(&mut self, id: i64, edit: impl FnOnce(&mut Map<String, Value>)) -> bool {
+    pub(crate) fn edit(&mut self, id: i64, edit: impl FnOnce(&mut Map<String, Value>)) -> bool {
         let Some(monitor) = self.monitors.get_mut(&id) else {
             return false;
         };
@@ -353,7 +364,7 @@ impl Store {
     /// in Get-a-monitor-s-details-with-downtime, `{}` for none). Not an edit: `modified`
     /// stays. False if there is no such monitor.
     /// GUESS (behaviour): nothing ends a mute but this hook; a real downtime ends by itself.
-    pub fn set_silenced(&mut self, id: i64, silenced: Value) -> bool {
+    pub(crate) fn set_silenced(&mut self, id: i64, silenced: Value) -> bool {
         let Some(monitor) = self.monitors.get_mut(&id) else {
             return false;
         };
@@ -365,7 +376,7 @@ impl Store {
     /// Test hook: the monitor was evaluated and is now in `state` ("OK", "Alert", ...), as
     /// recorded a few seconds after a create (TestAccDatadogMonitor_NoThresholdWindows: "OK",
     /// `overall_state_modified` in whole seconds). Not an edit: `modified` stays.
-    pub fn evaluate(&mut self, id: i64, state: &str) -> bool {
+    pub(crate) fn evaluate(&mut self, id: i64, state: &str) -> bool {
         let Some(monitor) = self.monitors.get_mut(&id) else {
             return false;
         };
@@ -381,14 +392,14 @@ impl Store {
     /// Emulator extension: the monitors' groups are now in the given states, all within one
     /// evaluation cycle; then every composite is evaluated once. Refused as a whole (nothing
     /// changes) when a monitor does not exist or is a composite (composites are computed).
-    pub fn set_states(&mut self, changes: &[StateChange]) -> Result<(), Rejection> {
+    pub(crate) fn set_states(&mut self, changes: &[StateChange]) -> Result<(), Rejection> {
         self.set_states_at(changes, None)
     }
 
     /// [`Store::set_states`] at `at_ms` (milliseconds since the epoch; now when `None`): how a
     /// drill lays down a month of history in a moment. The monitors' timestamps and the event
     /// log take that time.
-    pub fn set_states_at(
+    pub(crate) fn set_states_at(
         &mut self,
         changes: &[StateChange],
         at_ms: Option<i64>,

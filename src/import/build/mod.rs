@@ -20,7 +20,7 @@ use tenants::{
 };
 
 /// The cluster detected tenants are put on when the project has none.
-pub const PLACEHOLDER_CLUSTER: &str = "imported";
+pub(super) const PLACEHOLDER_CLUSTER: &str = "imported";
 
 /// Decides the templates for `monitors`. Never fails: what cannot be imported is listed in
 /// [`Import::skipped`].

@@ -186,7 +186,7 @@ impl Names {
 }
 
 /// `[Algorithmia] Excessive Runtime` → `algorithmia_excessive_runtime`.
-pub fn slug(name: &str) -> String {
+pub(super) fn slug(name: &str) -> String {
     let mut slug = String::new();
     for c in name.chars().map(|c| c.to_ascii_lowercase()) {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
