@@ -1,6 +1,8 @@
 //! Checks shared by every kind of block: names, known and required attributes, and values
 //! computed once from constants, functions and locals.
 
+use std::collections::HashMap;
+
 use hcl::edit::Span as _;
 use hcl::edit::expr::Expression as EditExpr;
 use hcl::edit::structure::{Attribute, Block, Body};
@@ -18,14 +20,17 @@ use crate::eval::{self, describe_value};
 use crate::model::check_name;
 
 impl Loader {
-    pub(super) fn block_name(
+    /// The one label of `block` (`what "name" { ... }`), or `monc::block-name` showing
+    /// `example`.
+    pub(super) fn one_label<'b>(
         &mut self,
         id: FileId,
-        block: &Block,
+        block: &'b Block,
         what: &str,
-    ) -> Option<Spanned<String>> {
-        let span = self.span(id, block.ident.span());
+        example: &str,
+    ) -> Option<&'b hcl::edit::structure::BlockLabel> {
         let [label] = block.labels.as_slice() else {
+            let span = self.span(id, block.ident.span());
             self.error(
                 Diagnostic::error(
                     Code::BlockName,
@@ -33,10 +38,37 @@ impl Loader {
                     format!("a `{what}` block needs exactly one name"),
                 )
                 .label("name missing or repeated")
-                .help(format!("write `{what} \"some-name\" {{ ... }}`")),
+                .help(format!("write `{example}`")),
             );
             return None;
         };
+        Some(label)
+    }
+
+    /// The attributes of `block` that a `what` takes (`allowed`), by name; the others are
+    /// reported.
+    pub(super) fn known_attributes<'b>(
+        &mut self,
+        id: FileId,
+        block: &'b Block,
+        allowed: &[&str],
+        what: &str,
+    ) -> HashMap<&'b str, &'b Attribute> {
+        block
+            .body
+            .attributes()
+            .filter(|a| self.check_known(id, a, allowed, what))
+            .map(|a| (a.key.as_str(), a))
+            .collect()
+    }
+
+    pub(super) fn block_name(
+        &mut self,
+        id: FileId,
+        block: &Block,
+        what: &str,
+    ) -> Option<Spanned<String>> {
+        let label = self.one_label(id, block, what, &format!("{what} \"some-name\" {{ ... }}"))?;
         let name = label.as_str().to_string();
         let name_span = self.span(id, label.span());
         if let Err(problem) = check_name(&name) {

@@ -123,19 +123,12 @@ impl Loader {
 
     /// `variable "name" { type = ..., default = ..., validation { ... } }`.
     fn variable(&mut self, id: FileId, block: &Block, kind: &'static str) -> Option<VarDecl> {
-        let span = self.span(id, block.ident.span());
-        let [label] = block.labels.as_slice() else {
-            self.error(
-                Diagnostic::error(
-                    Code::BlockName,
-                    span,
-                    "a `variable` block needs exactly one name",
-                )
-                .label("name missing or repeated")
-                .help("write `variable \"some_name\" { type = string }`"),
-            );
-            return None;
-        };
+        let label = self.one_label(
+            id,
+            block,
+            "variable",
+            "variable \"some_name\" { type = string }",
+        )?;
         let name = Spanned {
             value: label.as_str().to_string(),
             span: self.span(id, label.span()),
@@ -148,12 +141,7 @@ impl Loader {
         if self.is_duplicate(&name, what) {
             return None;
         }
-        let attrs: HashMap<&str, &Attribute> = block
-            .body
-            .attributes()
-            .filter(|a| self.check_known(id, a, VARIABLE_ATTRS, "variable"))
-            .map(|a| (a.key.as_str(), a))
-            .collect();
+        let attrs = self.known_attributes(id, block, VARIABLE_ATTRS, "variable");
         // A type or default in error is reported once: the variable stays declared (as `any`,
         // with a null default) so that tenants using it are not reported again.
         let ty = match attrs.get("type") {
@@ -245,12 +233,7 @@ impl Loader {
     }
 
     fn validation(&mut self, id: FileId, block: &Block) -> Option<Validation> {
-        let attrs: HashMap<&str, &Attribute> = block
-            .body
-            .attributes()
-            .filter(|a| self.check_known(id, a, VALIDATION_ATTRS, "validation"))
-            .map(|a| (a.key.as_str(), a))
-            .collect();
+        let attrs = self.known_attributes(id, block, VALIDATION_ATTRS, "validation");
         let missing: Vec<&str> = VALIDATION_ATTRS
             .iter()
             .copied()
