@@ -396,7 +396,7 @@ fn client(emulator: &EmulatorHandle, options: ClientOptions) -> Client {
 /// Plans and applies; returns (changes applied, failures).
 async fn sync_dir(dir: &Path, client: &Client) -> (usize, usize) {
     let checked = monc::check(&LoadOptions::in_dir(dir)).expect("config loads");
-    let desired = &checked.emitted;
+    let desired = checked.emitted();
     let live_wire = read_owned(client, &ownership()).await.expect("list");
     let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
     let plan = plan(desired, &live, &ownership());
@@ -454,7 +454,7 @@ async fn diff_section(out: &mut String) {
     let differ = client(&emulator, ClientOptions::default());
     let started = Instant::now();
     let checked = monc::check(&LoadOptions::in_dir(&dir)).expect("config");
-    let desired = &checked.emitted;
+    let desired = checked.emitted();
     let live_wire = read_owned(&differ, &ownership()).await.expect("list");
     let live: Vec<_> = live_wire.iter().filter_map(live_from_wire).collect();
     let diff = plan(desired, &live, &ownership());

@@ -148,7 +148,7 @@ fn raw_monitor(model: &Model, monitor: &CompiledMonitor, pager: Option<&str>) ->
         .body
         .clone()
         .map_query(|query| match &monitor.composite {
-            Some(expr) => Query::Expr(expr.clone()),
+            Some(expr) => Query::Expr(CompositeExpr::clone(expr)),
             None => Query::Plain(query),
         });
     EmittedMonitor {
@@ -189,7 +189,7 @@ fn composite_monitor(
         }
     }
     if let Some(own) = &target.composite_text.options {
-        options = own.clone();
+        options = JsonMap::clone(own);
     }
     EmittedMonitor {
         key: composite.key.clone(),

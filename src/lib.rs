@@ -54,6 +54,8 @@ pub mod summary;
 pub mod sync;
 pub mod validate;
 
+use std::sync::OnceLock;
+
 use diagnostic::Diagnostics;
 use graph::MonitorGraph;
 use load::{LoadError, LoadOptions};
@@ -65,10 +67,19 @@ pub struct Checked {
     pub model: Model,
     pub graph: MonitorGraph,
     pub diagnostics: Diagnostics,
-    /// The monitors the org should hold (see [`emit`]).
-    pub emitted: Vec<emit::EmittedMonitor>,
     /// Facts `validate --verbose` shows, such as suppressions left out for disabled monitors.
     pub notes: Vec<diagnostic::Note>,
+    /// The monitors the org should hold, emitted on first use: a second copy of every body,
+    /// which `validate` never needs (it would be its peak memory: issue 26).
+    emitted: OnceLock<Vec<emit::EmittedMonitor>>,
+}
+
+impl Checked {
+    /// The monitors the org should hold (see [`emit`]), built on the first call.
+    pub fn emitted(&self) -> &[emit::EmittedMonitor] {
+        self.emitted
+            .get_or_init(|| emit::emit(&self.model, &self.graph))
+    }
 }
 
 /// Runs the front half of the pipeline: files → model → graph, with every check. The
@@ -82,12 +93,11 @@ pub fn check(options: &LoadOptions) -> Result<Checked, LoadError> {
     moved::check(&model, &mut diagnostics, &mut notes);
     ignore::apply(&model, &mut diagnostics);
     diagnostics.sort();
-    let emitted = emit::emit(&model, &graph);
     Ok(Checked {
         model,
         graph,
         diagnostics,
-        emitted,
         notes,
+        emitted: OnceLock::new(),
     })
 }

@@ -3,6 +3,7 @@
 //! Template fields stay unevaluated HCL expressions; [`crate::compile`] evaluates them per instance.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::diagnostic::{Code, SourceMap, Span, Spanned};
 
@@ -371,8 +372,17 @@ pub fn is_composite(monitor_type: &str) -> bool {
 /// A monitor's stable identity, `<tier>/<template>[/<cluster or tenant>]` (`l3/api_errors/acme`),
 /// stored in a tag on the live monitor; the composite monc generates to page for it is
 /// `<key>/composite`. This type owns their format; emit, plan and sync keep keys as this type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct MonitorKey(String);
+///
+/// The text is shared: the graph's index, the emitted monitors and the plan clone every key
+/// (issue 26: a copy of each of 200,000 keys per clone).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MonitorKey(Arc<str>);
+
+impl serde::Serialize for MonitorKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 const COMPOSITE_SUFFIX: &str = "/composite";
 
@@ -381,15 +391,18 @@ impl MonitorKey {
     /// for, `None` for a single monitor.
     pub fn new(tier: &str, template: &str, instance: Option<&str>) -> MonitorKey {
         let base = format!("{}/{template}", tier.to_lowercase());
-        MonitorKey(match instance {
-            Some(instance) => format!("{base}/{instance}"),
-            None => base,
-        })
+        MonitorKey(
+            match instance {
+                Some(instance) => format!("{base}/{instance}"),
+                None => base,
+            }
+            .into(),
+        )
     }
 
     /// The key of the composite that pages for this monitor when it is suppressed.
     pub fn composite(&self) -> MonitorKey {
-        MonitorKey(format!("{}{COMPOSITE_SUFFIX}", self.0))
+        MonitorKey(format!("{}{COMPOSITE_SUFFIX}", self.0).into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -400,13 +413,13 @@ impl MonitorKey {
 /// A key already built, e.g. read back from a monitor.
 impl From<&str> for MonitorKey {
     fn from(key: &str) -> MonitorKey {
-        MonitorKey(key.to_string())
+        MonitorKey(key.into())
     }
 }
 
 impl From<MonitorKey> for String {
     fn from(key: MonitorKey) -> String {
-        key.0
+        key.0.to_string()
     }
 }
 
@@ -427,25 +440,25 @@ impl std::borrow::Borrow<str> for MonitorKey {
 
 impl PartialEq<str> for MonitorKey {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        *self.0 == *other
     }
 }
 
 impl PartialEq<String> for MonitorKey {
     fn eq(&self, other: &String) -> bool {
-        &self.0 == other
+        *self.0 == **other
     }
 }
 
 impl PartialEq<MonitorKey> for String {
     fn eq(&self, other: &MonitorKey) -> bool {
-        *self == other.0
+        **self == *other.0
     }
 }
 
 impl PartialEq<&str> for MonitorKey {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        *self.0 == **other
     }
 }
 

@@ -11,7 +11,7 @@ mod evaluation;
 mod monitor;
 mod references;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use hcl::Value;
@@ -67,10 +67,11 @@ pub struct CompiledMonitor {
     /// When the template sets `raw = { ... }`: the name and message of the monitor itself when
     /// it pages through a composite (each left out keeps the monitor's own; `raw = {}` keeps
     /// both). Without it: `<name> (raw)` and a note saying where it pages.
-    pub raw_text: Option<CompositeText>,
+    /// Boxed, as `composite`: most monitors have none, and every one holds the field (issue 26).
+    pub raw_text: Option<Box<CompositeText>>,
     /// For a `composite` template: its query parsed, every `monitor.<name>[...]` resolved to an
     /// [`Operand::Key`]; numeric IDs are kept as written. `None` for other monitor types.
-    pub composite: Option<CompositeExpr>,
+    pub composite: Option<Box<CompositeExpr>>,
     /// Its query parsed, for the types monc reads (metric, service check, searches, formulas).
     /// `None` for other types, and for a query that does not parse (reported as
     /// `monc::query-syntax`) or does not fit the type (`monc::query-type`).
@@ -102,13 +103,15 @@ pub struct CompositeText {
     pub message: Option<String>,
     /// `composite = { options = { ... } }`: the generated composite's own options, instead of
     /// the few it copies from its monitor (an adopted composite keeps what it had).
-    pub options: Option<JsonMap<String, serde_json::Value>>,
+    /// Boxed: rarely written, and every monitor holds two `CompositeText`s (issue 26).
+    pub options: Option<Box<JsonMap<String, serde_json::Value>>>,
 }
 
 /// A `suppressed_by` entry resolved to the key of one concrete monitor.
 #[derive(Debug, Clone)]
 pub struct ResolvedRef {
-    pub key: String,
+    /// Shared with every other reference to the same monitor (see [`Compiler::suppressor_key`]).
+    pub key: MonitorKey,
     pub span: Span,
 }
 
@@ -134,6 +137,7 @@ enum Skip {
 pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
     let mut compiler = Compiler::new(model);
     compiler.skipped = skipped_instances(&compiler, diagnostics);
+    compiler.suppressor_keys = suppressor_keys(&compiler);
     let work: Vec<(usize, Instance)> = compiler
         .all_instances(|_| true)
         .filter(|key| !compiler.skipped.contains_key(key))
@@ -154,6 +158,24 @@ pub fn compile(model: &Model, diagnostics: &mut Diagnostics) -> Compiled {
         diagnostics.append(batch.diagnostics);
     }
     compiled
+}
+
+/// The keys of every instance of the templates some `suppressed_by` names.
+fn suppressor_keys(compiler: &Compiler) -> HashMap<(usize, Instance), MonitorKey> {
+    let named: HashSet<&str> = compiler
+        .model
+        .templates
+        .iter()
+        .flat_map(|template| &template.suppressed_by)
+        .map(|reference| reference.template.value.as_str())
+        .collect();
+    compiler
+        .all_instances(|template| named.contains(template.name.value.as_str()))
+        .map(|(template, instance)| {
+            let key = compiler.monitor_key(&compiler.model.templates[template], instance);
+            ((template, instance), key)
+        })
+        .collect()
 }
 
 /// Evaluates `enabled` of every instance of the templates that have one: the instances it turns
@@ -212,6 +234,10 @@ struct Compiler<'m> {
     /// The keys of the tenants and clusters, counted on the first evaluation error that needs
     /// them: scanning every tenant for each error made a var missing in all of them quadratic.
     instance_keys: OnceLock<InstanceKeys>,
+    /// The key of each instance of the templates `suppressed_by` names, made once: every
+    /// reference to it shares the text (issue 26: 100,000 tenants' monitors name the same few
+    /// hundred cluster monitors three times each).
+    suppressor_keys: HashMap<(usize, Instance), MonitorKey>,
 }
 
 impl<'m> Compiler<'m> {
@@ -250,6 +276,7 @@ impl<'m> Compiler<'m> {
             cluster_values,
             skipped: HashMap::new(),
             instance_keys: OnceLock::new(),
+            suppressor_keys: HashMap::new(),
         }
     }
 
@@ -316,6 +343,15 @@ impl<'m> Compiler<'m> {
     /// `l3/api_error_rate/acme`, `l2/alb_5xx/prod-tokyo-1`, `l0/region_health`.
     fn key(&self, template: &Template, instance: Instance) -> String {
         self.monitor_key(template, instance).into()
+    }
+
+    /// The key of a monitor `suppressed_by` names, shared when made already.
+    fn suppressor_key(&self, template: &Template, instance: Instance) -> MonitorKey {
+        let index = self.templates_by_name[template.name.value.as_str()];
+        match self.suppressor_keys.get(&(index, instance)) {
+            Some(key) => key.clone(),
+            None => self.monitor_key(template, instance),
+        }
     }
 
     fn monitor_key(&self, template: &Template, instance: Instance) -> MonitorKey {

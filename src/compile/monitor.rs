@@ -19,9 +19,11 @@ fn derive_critical_threshold(
     options: &mut JsonMap<String, serde_json::Value>,
     condition: &Condition,
 ) {
+    // Sized for the one threshold: a map grows to four entries of 112 bytes on its first
+    // insert, and every instance of a template has one (issue 26).
     let thresholds = options
         .entry("thresholds")
-        .or_insert_with(|| serde_json::Value::Object(JsonMap::new()));
+        .or_insert_with(|| serde_json::Value::Object(JsonMap::with_capacity(1)));
     let Some(thresholds) = thresholds.as_object_mut() else {
         return; // `options.thresholds` written as something else: left as written
     };
@@ -93,7 +95,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let raw_text = t
             .raw_text
             .is_some()
-            .then(|| self.text_override(t.raw_text.as_ref(), "raw"));
+            .then(|| Box::new(self.text_override(t.raw_text.as_ref(), "raw")));
         let composite = if t.is_page() {
             // Every member disabled (or failed, reported): nothing to page for.
             Some(self.page_members()?)
@@ -134,7 +136,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             suppressed_by,
             composite_text,
             raw_text,
-            composite,
+            composite: composite.map(Box::new),
             parsed,
         })
     }
@@ -155,8 +157,12 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
     }
 
     /// Template tags, the project's default tags, and tags that say where the monitor belongs.
-    fn all_tags(&self, mut tags: Vec<String>) -> Vec<String> {
+    fn all_tags(&self, written: Vec<String>) -> Vec<String> {
         let model = self.compiler.model;
+        // Sized once: every monitor keeps its tags, and the list evaluated from the template
+        // has room for hcl values, not strings (issue 26).
+        let mut tags = Vec::with_capacity(written.len() + model.project.default_tags.len() + 3);
+        tags.extend(written);
         tags.extend(model.project.default_tags.iter().cloned());
         let tier = &model.project.tiers[self.template.tier.value];
         tags.push(format!("tier:{}", tier.to_lowercase()));
@@ -178,7 +184,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let t = self.template;
         let mut options = match &t.options {
             Some(f) => self.object(f, "options"),
-            None => JsonMap::new(),
+            // Most often it gets `thresholds` only (see `derive_critical_threshold`).
+            None => JsonMap::with_capacity(1),
         };
         if let Some(f) = &t.thresholds {
             let thresholds = self.object(f, "thresholds");
@@ -365,7 +372,8 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
         let options = object
             .and_then(|o| o.get("options"))
             .and_then(|v| serde_json::to_value(v).ok())
-            .and_then(|v| v.as_object().cloned());
+            .and_then(|v| v.as_object().cloned())
+            .map(Box::new);
         CompositeText {
             name: text("name"),
             message: text("message"),

@@ -31,7 +31,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             .filter_map(|r| self.resolve(r))
             .collect();
         let leaf = |member: &ResolvedRef| CompositeExpr::Operand {
-            operand: Operand::Key(member.key.clone()),
+            operand: Operand::Key(member.key.to_string()),
             span: 0..0,
         };
         let mut members = members.iter();
@@ -57,7 +57,7 @@ impl<'c, 'm, 'd> InstanceScope<'c, 'm, 'd> {
             value: IndexValue::Expr(field),
         });
         let instance = self.target_instance(target, index, &reference.span)?;
-        let key = self.compiler.key(target, instance);
+        let key = self.compiler.suppressor_key(target, instance);
         match self.skip_of(target, instance) {
             Some(Skip::Disabled) => {
                 self.note_dropped(reference, &key);

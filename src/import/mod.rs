@@ -138,7 +138,11 @@ pub fn adoptable(checked: &crate::Checked, imported: &Import) -> (Vec<Adoption>,
 
 /// The keys of the monitors the checked project compiles to.
 pub fn compiled_keys(checked: &crate::Checked) -> std::collections::HashSet<String> {
-    checked.emitted.iter().map(|d| d.key.to_string()).collect()
+    checked
+        .emitted()
+        .iter()
+        .map(|d| d.key.to_string())
+        .collect()
 }
 
 impl Import {

@@ -88,7 +88,7 @@ pub async fn plan_against_org(
     let wire = read_owned(client, ownership).await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
     drop(wire);
-    let mut plan = super::plan(&checked.emitted, &live, ownership);
+    let mut plan = super::plan(checked.emitted(), &live, ownership);
     if !tenants.is_empty() {
         plan = restrict_to_tenants(plan, checked, tenants);
     }

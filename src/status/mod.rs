@@ -240,7 +240,7 @@ pub async fn read(
         .list_monitors_with_states(std::slice::from_ref(&ownership.owner_tag))
         .await?;
     let live: Vec<LiveMonitor> = wire.iter().filter_map(live_from_wire).collect();
-    let plan = crate::plan::plan(&checked.emitted, &live, &ownership);
+    let plan = crate::plan::plan(checked.emitted(), &live, &ownership);
     Ok(report(checked, &wire, &plan, tenant))
 }
 

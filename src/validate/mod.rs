@@ -33,12 +33,10 @@ pub fn validate(model: &Model, graph: &MonitorGraph, diagnostics: &mut Diagnosti
         if let Some(condition) = monitor.parsed.as_ref().and_then(MonitorQuery::condition) {
             check_thresholds(template, monitor, &condition, diagnostics);
         }
-        if let Some(MonitorQuery::Chain(ChainQuery {
-            check_runs: Some(runs),
-            ..
-        })) = &monitor.parsed
+        if let Some(MonitorQuery::Chain(chain)) = &monitor.parsed
+            && let Some(runs) = chain.check_runs
         {
-            check_service_check_thresholds(template, monitor, *runs, diagnostics);
+            check_service_check_thresholds(template, monitor, runs, diagnostics);
         }
         if let Some(MonitorQuery::Chain(chain)) = &monitor.parsed {
             check_formula_variables(model, template, monitor, chain, diagnostics);

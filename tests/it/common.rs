@@ -107,7 +107,11 @@ pub(crate) fn ownership() -> Ownership {
 pub(crate) fn desired_keys(dir: &Path) -> BTreeSet<String> {
     let checked = monc::check(&LoadOptions::in_dir(dir)).expect("loads");
     assert!(!checked.diagnostics.has_errors(), "config has errors");
-    checked.emitted.iter().map(|d| d.key.to_string()).collect()
+    checked
+        .emitted()
+        .iter()
+        .map(|d| d.key.to_string())
+        .collect()
 }
 
 /// An emulator on a free loopback port and a client for it.

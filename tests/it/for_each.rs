@@ -101,7 +101,7 @@ fn monitors(dir: &Path) -> Vec<(String, String, String, Vec<String>)> {
         .monitors
         .iter()
         .map(|m| {
-            let suppressors = m.suppressed_by.iter().map(|r| r.key.clone()).collect();
+            let suppressors = m.suppressed_by.iter().map(|r| r.key.to_string()).collect();
             (
                 m.key.to_string(),
                 m.body.name.clone(),

@@ -59,7 +59,7 @@ fn import_and_compile(
         errors.is_empty(),
         "generated HCL has errors: {errors:#?}\n{text}"
     );
-    (imported, checked.emitted)
+    (imported, checked.emitted().to_vec())
 }
 
 fn definition_of(monitor: &Monitor) -> Definition {

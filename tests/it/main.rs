@@ -57,6 +57,7 @@ mod load_props;
 mod lsp;
 #[path = "../support/lsp_client.rs"]
 mod lsp_client;
+mod memory;
 mod moved;
 mod org_choice;
 mod pages;

@@ -51,6 +51,9 @@ pub fn parse_metric_query(query: &str) -> Result<MetricQuery, QueryError> {
     let condition = parse_condition(&mut parser.cursor, COMPARISON_HELP)?;
     parser.parse_legacy_group_by()?;
     parser.expect_end()?;
+    // Kept by every compiled monitor: no room left from growing them (issue 26).
+    parser.group_by.shrink_to_fit();
+    parser.metrics.shrink_to_fit();
     Ok(MetricQuery {
         group_by: parser.group_by,
         comparator: condition.comparator,
