@@ -370,8 +370,11 @@ impl<'a> Reading<'a> {
         let triggers: HashMap<String, u64> =
             monitors.iter().map(|m| (m.key.clone(), m.alerts)).collect();
         // A mute's length counts from now, whatever the window: it is the org's present.
-        let mut inventory = inventory::inventory(checked, org, owned_key, &triggers, now_ms());
+        let view = inventory::View::of(checked, &options.tenants);
+        let mut inventory =
+            inventory::inventory(checked, org, owned_key, &triggers, now_ms(), &view);
         inventory.stuck_in_alert = stuck_in_alert(&monitors);
+        inventory.stuck_in_alert.retain(|s| view.shows_key(&s.key));
         let suppression = self.suppression(&options.tenants);
         Review {
             from: window::format_instant(options.from_ms),

@@ -423,6 +423,61 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             .iter()
             .all(|m| m["tenant"] == "acme" || m["tenant"] == "(shared)")
     );
+    // Its inventory: acme's entries, the shared monitors acme's slice needs, and the foreign
+    // entries that concern those (the hand-made composite names acme's login check).
+    let inventory = &acme["inventory"];
+    assert_eq!(
+        inventory["stuck_in_alert"],
+        json!([]),
+        "initech's and umbrella's"
+    );
+    assert_eq!(
+        inventory["long_mutes"],
+        json!([]),
+        "prod-osaka-1 is not acme's"
+    );
+    assert_eq!(
+        inventory["duplicates"],
+        json!([]),
+        "prod-osaka-1 is not acme's"
+    );
+    let broken_ids: Vec<&Value> = inventory["broken_composites"]
+        .as_array()
+        .expect("broken")
+        .iter()
+        .map(|b| &b["id"])
+        .collect();
+    assert_eq!(broken_ids, [&json!(broken), &json!(hand_made)]);
+    assert_eq!(
+        inventory["cloud_metric_no_delay"],
+        json!([{"key": UNDELAYED, "metric": "aws.rds.cpuutilization", "tier": "L2",
+                "tenant": "(shared)"}]),
+        "acme's monitors need prod-tokyo-1's database"
+    );
+    let globex = review_json(&dir, &url, &["--tenant", "globex"]);
+    assert_eq!(
+        globex["inventory"]["broken_composites"],
+        json!([]),
+        "both name acme's login check, not globex's"
+    );
+    let initech = review_json(&dir, &url, &["--tenant", "initech"]);
+    assert_eq!(
+        initech["inventory"]["stuck_in_alert"]
+            .as_array()
+            .expect("stuck")
+            .iter()
+            .map(|s| s["key"].as_str().expect("key"))
+            .collect::<Vec<_>>(),
+        ["l3/api/initech", STUCK_BEFORE]
+    );
+    assert_eq!(
+        initech["inventory"]["long_mutes"]
+            .as_array()
+            .expect("mutes")
+            .len(),
+        1,
+        "initech runs on prod-osaka-1, whose muted ECS monitor suppresses it"
+    );
     runtime.block_on(emulator.shutdown());
 }
 
