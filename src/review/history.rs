@@ -106,6 +106,20 @@ impl MonitorHistory {
         }
     }
 
+    /// The monitor stood in `state` through the whole window from `from_ms` (the org's listing
+    /// says so); counted only when no event of it was seen, as its events say better.
+    pub fn stood_through(&mut self, state: EventState, from_ms: i64) {
+        if self.state_changes > 0 || !self.groups.is_empty() {
+            return;
+        }
+        let clock = GroupClock {
+            state,
+            since_ms: from_ms,
+            alert_since_ms: state.triggered().then_some(from_ms),
+        };
+        self.groups.insert(None, clock);
+    }
+
     /// Closes the window at `to_ms`: the time each group has spent in its last state, and the
     /// alerts still open.
     pub fn finish(&mut self, to_ms: i64) {
@@ -206,5 +220,20 @@ mod tests {
         later.observe(&event(2_500, None, "OK", "Alert"), 500);
         later.finish(3_000);
         assert_eq!(later.open_alert_since_ms, Some(2_500));
+    }
+
+    #[test]
+    fn a_state_that_stood_through_the_window_counts_only_without_events() {
+        let mut quiet = MonitorHistory::default();
+        quiet.stood_through(EventState::Alert, 500);
+        quiet.finish(3_000);
+        assert_eq!(quiet.ms_in_alert, 2_500);
+        assert_eq!(quiet.open_alert_since_ms, Some(500));
+        assert_eq!((quiet.triggers, quiet.state_changes), (0, 0));
+        let mut busy = MonitorHistory::default();
+        busy.observe(&event(2_000, None, "OK", "Alert"), 500);
+        busy.stood_through(EventState::Alert, 500);
+        busy.finish(3_000);
+        assert_eq!(busy.ms_in_alert, 1_000, "its events say better");
     }
 }

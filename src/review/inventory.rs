@@ -3,7 +3,7 @@
 //! instances never fired, composites whose constituent is gone, and live monitors on a crawled
 //! cloud metric without `evaluation_delay`. Every entry says its tier and tenant ([`Place`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -111,31 +111,85 @@ pub struct Inventory {
     pub cloud_metric_no_delay: Vec<Undelayed>,
 }
 
+/// The monitors the inventory is about: every one, or the slices of the `--tenant`s (their
+/// monitors and the shared ones they need, [`crate::graph::MonitorGraph::tenant_slice`]).
+pub struct View<'a> {
+    checked: &'a Checked,
+    slice: Option<BTreeSet<usize>>,
+}
+
+impl<'a> View<'a> {
+    /// `tenants`: names of the model's tenants (checked before); empty for the whole org.
+    pub fn of(checked: &'a Checked, tenants: &[String]) -> View<'a> {
+        let slice = (!tenants.is_empty()).then(|| {
+            checked
+                .model
+                .tenants
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| tenants.contains(&t.name.value))
+                .flat_map(|(index, _)| checked.graph.tenant_slice(index))
+                .collect()
+        });
+        View { checked, slice }
+    }
+
+    pub fn shows(&self, index: usize) -> bool {
+        self.slice
+            .as_ref()
+            .is_none_or(|slice| slice.contains(&index))
+    }
+
+    /// A monitor's key, or a generated composite's (its monitor's); a key the configuration
+    /// does not define is in no tenant's slice.
+    pub fn shows_key(&self, key: &str) -> bool {
+        let graph = &self.checked.graph;
+        let index = || {
+            graph.index_of(key).or_else(|| {
+                let composite = graph.composites.iter().find(|c| c.key.as_str() == key)?;
+                Some(composite.target)
+            })
+        };
+        self.slice.is_none() || index().is_some_and(|index| self.shows(index))
+    }
+}
+
 /// `org`: every monitor of the org; `owned_key`: the key of each owned one, by id;
-/// `triggers`: triggers in the window by key.
+/// `triggers`: triggers in the window by key; `view`: the monitors to list entries of.
 pub fn inventory(
     checked: &Checked,
     org: &[Monitor],
     owned_key: &HashMap<i64, String>,
     triggers: &HashMap<String, u64>,
     now_ms: i64,
+    view: &View,
 ) -> Inventory {
     let place = |key: &str| Place::of_key(checked, key);
+    let shown = |key: &String| view.shows_key(key);
+    let shown_keys: HashMap<i64, String> = owned_key
+        .iter()
+        .filter(|(_, key)| shown(key))
+        .map(|(id, key)| (*id, key.clone()))
+        .collect();
+    let mut duplicates = duplicates(org, owned_key, &place);
+    duplicates.retain(|d| d.keys.iter().any(shown));
     Inventory {
-        duplicates: duplicates(org, owned_key, &place),
-        long_mutes: long_mutes(org, owned_key, now_ms, &place),
-        notify_nobody: notify_nobody(checked, &place),
-        templates_never_fired: templates_never_fired(checked, triggers),
+        duplicates,
+        long_mutes: long_mutes(org, &shown_keys, now_ms, &place),
+        notify_nobody: notify_nobody(checked, view, &place),
+        templates_never_fired: templates_never_fired(checked, triggers, view),
         stuck_in_alert: Vec::new(),
-        broken_composites: broken_composites(org, owned_key, &place),
-        cloud_metric_no_delay: cloud_metric_no_delay(org, owned_key, &place),
+        broken_composites: broken_composites(org, owned_key, &shown_keys, &place),
+        cloud_metric_no_delay: cloud_metric_no_delay(org, &shown_keys, &place),
     }
 }
 
-/// Composites naming a monitor id that is not in the org, owned or not.
+/// Composites naming a monitor id that is not in the org, owned or not: an owned one when it
+/// is in view (`shown_keys`), a foreign one when it names a monitor in view.
 fn broken_composites(
     org: &[Monitor],
     owned_key: &HashMap<i64, String>,
+    shown_keys: &HashMap<i64, String>,
     place: &dyn Fn(&str) -> Place,
 ) -> Vec<BrokenComposite> {
     let ids: HashSet<i64> = org.iter().filter_map(|m| m.id).collect();
@@ -146,21 +200,30 @@ fn broken_composites(
             let id = monitor.id?;
             // A query that does not parse is Datadog's to reject, not a missing constituent.
             let parsed = parse_composite_query(&monitor.body.query).ok()?;
-            let mut missing: Vec<u64> = parsed
+            let named: Vec<u64> = parsed
                 .operands()
                 .into_iter()
                 .filter_map(|(operand, _)| match operand {
                     Operand::Id(id) => Some(*id),
                     _ => None,
                 })
+                .collect();
+            let key = owned_key.get(&id).cloned();
+            let in_view = match &key {
+                Some(_) => shown_keys.contains_key(&id),
+                None => named
+                    .iter()
+                    .any(|n| i64::try_from(*n).is_ok_and(|n| shown_keys.contains_key(&n))),
+            };
+            let mut missing: Vec<u64> = named
+                .into_iter()
                 .filter(|id| i64::try_from(*id).map_or(true, |id| !ids.contains(&id)))
                 .collect();
             missing.sort_unstable();
             missing.dedup();
-            if missing.is_empty() {
+            if missing.is_empty() || !in_view {
                 return None;
             }
-            let key = owned_key.get(&id).cloned();
             Some(BrokenComposite {
                 id,
                 name: monitor.body.name.clone(),
@@ -289,13 +352,13 @@ fn long_mutes(
 }
 
 /// Monitors whose alert reaches nobody: no handle on the monitor that pages for them.
-fn notify_nobody(checked: &Checked, place: &dyn Fn(&str) -> Place) -> Vec<Listed> {
+fn notify_nobody(checked: &Checked, view: &View, place: &dyn Fn(&str) -> Place) -> Vec<Listed> {
     let graph = &checked.graph;
     let mut keys: Vec<Listed> = graph
         .monitors
         .iter()
         .enumerate()
-        .filter(|(index, _)| notifies_nobody(graph, *index))
+        .filter(|(index, _)| view.shows(*index) && notifies_nobody(graph, *index))
         .map(|(_, monitor)| Listed {
             key: monitor.key.to_string(),
             place: place(&monitor.key),
@@ -305,9 +368,15 @@ fn notify_nobody(checked: &Checked, place: &dyn Fn(&str) -> Place) -> Vec<Listed
     keys
 }
 
-fn templates_never_fired(checked: &Checked, triggers: &HashMap<String, u64>) -> Vec<NeverFired> {
+/// Judged on the instances in view.
+fn templates_never_fired(
+    checked: &Checked,
+    triggers: &HashMap<String, u64>,
+    view: &View,
+) -> Vec<NeverFired> {
     let mut fired: BTreeMap<&str, (bool, usize)> = BTreeMap::new();
-    for monitor in &checked.graph.monitors {
+    let monitors = checked.graph.monitors.iter().enumerate();
+    for (_, monitor) in monitors.filter(|(index, _)| view.shows(*index)) {
         let Some(template) = checked.model.templates.get(monitor.template) else {
             continue;
         };

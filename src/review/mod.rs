@@ -186,7 +186,8 @@ pub async fn review(
         })
         .collect();
     let roles = roles(checked, &owned_key);
-    let mut state = Reading::new(checked, options);
+    let standing = standing_states(&org, &roles, options, now_ms());
+    let mut state = Reading::new(checked, options, &standing);
     let window = EventWindow {
         from_ms: options.from_ms,
         to_ms: options.to_ms,
@@ -195,7 +196,51 @@ pub async fn review(
     let stats = client
         .stream_monitor_events(&window, |page| state.take_page(page, &roles))
         .await?;
-    Ok(state.finish(checked, &org, &owned_key, options, &stats))
+    Ok(state.finish(checked, &org, &owned_key, options, &stats, &standing))
+}
+
+/// The owned monitors (of the graph) whose listed `overall_state` held through the whole
+/// window: unchanged since before its start (`overall_state_modified`), or, for a listing
+/// without that field, read when the window ends (`listed_at_ms`). Their events, if any, say
+/// better; these states are where a monitor without events stood (issue 27: one alerting
+/// since before the window and silent in it is stuck, though it has no event).
+fn standing_states(
+    org: &[crate::datadog::Monitor],
+    roles: &HashMap<i64, Owned>,
+    options: &ReviewOptions,
+    listed_at_ms: i64,
+) -> HashMap<usize, EventState> {
+    org.iter()
+        .filter_map(|monitor| {
+            let Some(Owned::Monitor(index)) = roles.get(&monitor.id?) else {
+                return None;
+            };
+            let state = EventState::parse(monitor.overall_state.as_deref()?);
+            let modified = monitor
+                .extra
+                .get("overall_state_modified")
+                .and_then(serde_json::Value::as_str)
+                .and_then(listed_instant_ms);
+            let held = match modified {
+                Some(since) => since <= options.from_ms,
+                None => options.to_ms >= listed_at_ms,
+            };
+            (held && state != EventState::Other).then_some((*index, state))
+        })
+        .collect()
+}
+
+/// An instant of the Monitor API (`2026-10-25T00:00:00+00:00`, whole or fractional seconds).
+fn listed_instant_ms(text: &str) -> Option<i64> {
+    let whole = match text.get(19..20) {
+        Some(".") => {
+            let rest = &text[20..];
+            let zone = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{}{zone}", &text[..19])
+        }
+        _ => text.to_owned(),
+    };
+    window::parse_instant_ms(&whole)
 }
 
 fn roles(checked: &Checked, owned_key: &HashMap<i64, String>) -> HashMap<i64, Owned> {
@@ -230,11 +275,21 @@ struct Reading<'a> {
 }
 
 impl<'a> Reading<'a> {
-    fn new(checked: &'a Checked, options: &ReviewOptions) -> Reading<'a> {
+    fn new(
+        checked: &'a Checked,
+        options: &ReviewOptions,
+        standing: &HashMap<usize, EventState>,
+    ) -> Reading<'a> {
+        let mut replay = Replay::new(checked);
+        for (&index, &state) in standing {
+            if !replay.is_pager_composite(index) {
+                replay.stand(index, state);
+            }
+        }
         Reading {
             from_ms: options.from_ms,
             histories: vec![MonitorHistory::default(); checked.graph.monitors.len()],
-            replay: Replay::new(checked),
+            replay,
             recorded_pages: BTreeMap::new(),
             composite_events_seen: false,
             foreign: 0,
@@ -287,8 +342,12 @@ impl<'a> Reading<'a> {
         owned_key: &HashMap<i64, String>,
         options: &ReviewOptions,
         stats: &EventReadStats,
+        standing: &HashMap<usize, EventState>,
     ) -> Review {
         self.replay.finish();
+        for (&index, &state) in standing {
+            self.histories[index].stood_through(state, options.from_ms);
+        }
         for history in &mut self.histories {
             history.finish(options.to_ms);
         }
@@ -311,8 +370,11 @@ impl<'a> Reading<'a> {
         let triggers: HashMap<String, u64> =
             monitors.iter().map(|m| (m.key.clone(), m.alerts)).collect();
         // A mute's length counts from now, whatever the window: it is the org's present.
-        let mut inventory = inventory::inventory(checked, org, owned_key, &triggers, now_ms());
+        let view = inventory::View::of(checked, &options.tenants);
+        let mut inventory =
+            inventory::inventory(checked, org, owned_key, &triggers, now_ms(), &view);
         inventory.stuck_in_alert = stuck_in_alert(&monitors);
+        inventory.stuck_in_alert.retain(|s| view.shows_key(&s.key));
         let suppression = self.suppression(&options.tenants);
         Review {
             from: window::format_instant(options.from_ms),
@@ -589,6 +651,10 @@ mod tests {
             "{advice:?}"
         );
         assert_eq!(reduction(9, 5), Some(44.4));
+        assert_eq!(
+            listed_instant_ms("2026-10-25T00:00:00.546640+00:00"),
+            listed_instant_ms("2026-10-25T00:00:00Z")
+        );
         assert_eq!(reduction(0, 0), None);
     }
 }

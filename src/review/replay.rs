@@ -120,6 +120,15 @@ impl<'a> Replay<'a> {
         self.pending.insert(index);
     }
 
+    /// Monitor `index` stood in `state` when the window began (the org's listing says so): where
+    /// its replay starts, not a change, so nothing is evaluated or paged for it. Its first event
+    /// in the window replaces it.
+    pub fn stand(&mut self, index: usize, state: EventState) {
+        if let Some(state) = simulated(state) {
+            self.statuses.entry(index).or_insert(Status::Simple(state));
+        }
+    }
+
     /// Evaluates the last cycle and closes the incidents still open.
     pub fn finish(&mut self) {
         self.evaluate();

@@ -23,6 +23,9 @@ const FLAPPING: &str = "l3/login_check/initech";
 
 /// Into Alert on the 20th, never out: stuck.
 const STUCK: &str = "l3/login_check/umbrella";
+/// Into Alert before the window (on 25 October), nothing since: no event in the window, stuck
+/// all month as the listing's `overall_state` says.
+const STUCK_BEFORE: &str = "l3/api_latency_p95/initech";
 /// A composite of monc's whose suppressor is deleted behind its back.
 const BROKEN_COMPOSITE: &str = "l3/login_check/acme/composite";
 /// A CloudWatch monitor whose evaluation_delay is removed by hand.
@@ -45,10 +48,10 @@ fn set_at(dir: &Path, url: &str, time: &str, states: &[(&str, &str)]) {
     );
 }
 
-/// The month: all OK at the start; a 30-minute shared outage on prod-tokyo-1 on the 3rd; one
-/// tenant's login check flapping four times in five-minute alerts on the 10th.
-fn lay_down_history(dir: &Path, url: &str) {
-    set_at(dir, url, FROM, &[("*", "OK")]);
+/// The month: `start` at the start (all OK); a 30-minute shared outage on prod-tokyo-1 on the
+/// 3rd; one tenant's login check flapping four times in five-minute alerts on the 10th.
+fn lay_down_history(dir: &Path, url: &str, start: &[(&str, &str)]) {
+    set_at(dir, url, FROM, start);
     let alert: Vec<(&str, &str)> = OUTAGE.iter().map(|k| (*k, "Alert")).collect();
     set_at(dir, url, "2026-11-03T10:00:00Z", &alert);
     let ok: Vec<(&str, &str)> = OUTAGE.iter().map(|k| (*k, "OK")).collect();
@@ -129,7 +132,27 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         .insert_monitor(json!({"name": "Copied DB CPU", "type": "query alert",
                                "query": owned["query"], "message": "hand-made"}))
         .expect("inserted");
-    lay_down_history(&dir, &url);
+    // Alerting since before the window and left alone in it: OK at the start is everyone else.
+    set_at(
+        &dir,
+        &url,
+        "2026-10-25T00:00:00Z",
+        &[(STUCK_BEFORE, "Alert")],
+    );
+    let others: Vec<String> = emulator
+        .monitors()
+        .into_iter()
+        .filter(|m| m["type"] != "composite")
+        .filter_map(|m| {
+            let tags = m["tags"].as_array()?.clone();
+            tags.iter()
+                .filter_map(Value::as_str)
+                .find_map(|t| t.strip_prefix("monc-key:").map(str::to_owned))
+        })
+        .filter(|key| key != STUCK_BEFORE)
+        .collect();
+    let start: Vec<(&str, &str)> = others.iter().map(|k| (k.as_str(), "OK")).collect();
+    lay_down_history(&dir, &url, &start);
     // Muted with no end, and muted for a day from now: only the first is a long mute.
     let muted = common::id_of(&emulator, "l2/ecs_cpu/prod-osaka-1");
     assert!(emulator.mute_monitor(muted, None));
@@ -173,16 +196,17 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     assert_eq!(review["to"], TO);
     assert_eq!(review["events_skipped"], 0);
     let suppression = &review["suppression"];
-    assert_eq!(suppression["pages_without"], 10, "{suppression:#}");
-    assert_eq!(suppression["pages_with"], 6);
-    assert_eq!(suppression["reduction_percent"], 40.0);
+    // STUCK_BEFORE's page goes out on the 1st, when its suppressors report OK at last.
+    assert_eq!(suppression["pages_without"], 11, "{suppression:#}");
+    assert_eq!(suppression["pages_with"], 7);
+    assert_eq!(suppression["reduction_percent"], 36.4);
     assert_eq!(
         suppression["by_tenant"],
         json!({
             "(shared)": {"pages_without": 1, "pages_with": 1},
             "acme": {"pages_without": 2, "pages_with": 0},
             "globex": {"pages_without": 2, "pages_with": 0},
-            "initech": {"pages_without": 4, "pages_with": 4},
+            "initech": {"pages_without": 5, "pages_with": 5},
             "umbrella": {"pages_without": 1, "pages_with": 1},
         })
     );
@@ -201,6 +225,7 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         suppression["by_pager"],
         json!({
             "l2/alb_5xx/prod-tokyo-1/composite": 1,
+            "l3/api/initech": 1,
             "l3/login_check/initech/composite": 4,
             "l3/login_check/umbrella/composite": 1,
         })
@@ -252,8 +277,8 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         .map(|m| m["alerts"].as_u64().expect("alerts"))
         .sum();
     assert_eq!(
-        total_alerts, 10,
-        "five outage alerts, four flaps and the stuck one, nothing else"
+        total_alerts, 11,
+        "five outage alerts, four flaps, the stuck one and STUCK_BEFORE's page, nothing else"
     );
     let stuck = monitor(&review, STUCK);
     assert_eq!(stuck["alerts"], 1);
@@ -266,6 +291,20 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
         ])
     );
     assert_eq!(flapping["stuck_in_alert_since"], Value::Null);
+    let before = monitor(&review, STUCK_BEFORE);
+    assert_eq!(before["alerts"], 0, "its trigger was before the window");
+    assert_eq!(before["state_changes"], 0);
+    assert_eq!(before["seconds_in_alert"], 30 * 86_400, "the whole window");
+    assert_eq!(
+        before["stuck_in_alert_since"], FROM,
+        "the window's start: the review vouches for nothing before it"
+    );
+    assert_eq!(
+        before["consider"],
+        json!([format!(
+            "stuck in Alert since {FROM} (30d 0h): fix the cause, or the threshold if this state is normal"
+        )])
+    );
 
     let inventory = &review["inventory"];
     assert_eq!(
@@ -286,7 +325,6 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     );
     assert_eq!(inventory["notify_nobody"], json!([]));
     let never: Vec<(&str, &str, &str)> = [
-        ("api", "L3", "(each tenant)"),
         ("api_latency_p95", "L3", "(each tenant)"),
         ("db_cpu", "L2", "(shared)"),
         ("ecs_cpu", "L2", "(shared)"),
@@ -301,7 +339,11 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
     assert_eq!(inventory["templates_never_fired"], json!(never));
     assert_eq!(
         inventory["stuck_in_alert"],
-        json!([{"key": STUCK, "since": "2026-11-20T00:00:00Z", "tier": "L3", "tenant": "umbrella"}])
+        json!([
+            {"key": "l3/api/initech", "since": FROM, "tier": "L3", "tenant": "initech"},
+            {"key": STUCK_BEFORE, "since": FROM, "tier": "L3", "tenant": "initech"},
+            {"key": STUCK, "since": "2026-11-20T00:00:00Z", "tier": "L3", "tenant": "umbrella"},
+        ])
     );
     assert_eq!(
         inventory["broken_composites"],
@@ -381,6 +423,61 @@ fn a_known_month_gives_exact_figures_and_the_outage_agrees_with_monc_test() {
             .iter()
             .all(|m| m["tenant"] == "acme" || m["tenant"] == "(shared)")
     );
+    // Its inventory: acme's entries, the shared monitors acme's slice needs, and the foreign
+    // entries that concern those (the hand-made composite names acme's login check).
+    let inventory = &acme["inventory"];
+    assert_eq!(
+        inventory["stuck_in_alert"],
+        json!([]),
+        "initech's and umbrella's"
+    );
+    assert_eq!(
+        inventory["long_mutes"],
+        json!([]),
+        "prod-osaka-1 is not acme's"
+    );
+    assert_eq!(
+        inventory["duplicates"],
+        json!([]),
+        "prod-osaka-1 is not acme's"
+    );
+    let broken_ids: Vec<&Value> = inventory["broken_composites"]
+        .as_array()
+        .expect("broken")
+        .iter()
+        .map(|b| &b["id"])
+        .collect();
+    assert_eq!(broken_ids, [&json!(broken), &json!(hand_made)]);
+    assert_eq!(
+        inventory["cloud_metric_no_delay"],
+        json!([{"key": UNDELAYED, "metric": "aws.rds.cpuutilization", "tier": "L2",
+                "tenant": "(shared)"}]),
+        "acme's monitors need prod-tokyo-1's database"
+    );
+    let globex = review_json(&dir, &url, &["--tenant", "globex"]);
+    assert_eq!(
+        globex["inventory"]["broken_composites"],
+        json!([]),
+        "both name acme's login check, not globex's"
+    );
+    let initech = review_json(&dir, &url, &["--tenant", "initech"]);
+    assert_eq!(
+        initech["inventory"]["stuck_in_alert"]
+            .as_array()
+            .expect("stuck")
+            .iter()
+            .map(|s| s["key"].as_str().expect("key"))
+            .collect::<Vec<_>>(),
+        ["l3/api/initech", STUCK_BEFORE]
+    );
+    assert_eq!(
+        initech["inventory"]["long_mutes"]
+            .as_array()
+            .expect("mutes")
+            .len(),
+        1,
+        "initech runs on prod-osaka-1, whose muted ECS monitor suppresses it"
+    );
     runtime.block_on(emulator.shutdown());
 }
 
@@ -397,7 +494,7 @@ fn the_markdown_document_leads_with_the_reduction_and_a_bad_window_is_an_error()
         "{}",
         common::output_text(&synced)
     );
-    lay_down_history(&dir, &url);
+    lay_down_history(&dir, &url, &[("*", "OK")]);
     let output = common::monc_at(
         &dir,
         &url,
