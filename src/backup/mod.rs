@@ -168,8 +168,15 @@ pub enum WrongOrg {
 
 /// The one `org_id` the monitors carry; none if they carry none, or several.
 pub fn org_id_of<'a>(monitors: impl Iterator<Item = &'a Monitor>) -> Option<i64> {
-    let ids: BTreeSet<i64> = monitors
-        .filter_map(|m| m.extra.get("org_id").and_then(Value::as_i64))
+    org_id_in(monitors.map(|m| &m.extra))
+}
+
+/// The one `org_id` in the server's fields of monitors (their `extra`); none if none, or several.
+pub fn org_id_in<'a>(
+    fields: impl Iterator<Item = &'a serde_json::Map<String, Value>>,
+) -> Option<i64> {
+    let ids: BTreeSet<i64> = fields
+        .filter_map(|extra| extra.get("org_id").and_then(Value::as_i64))
         .collect();
     match ids.len() {
         1 => ids.first().copied(),

@@ -76,36 +76,13 @@ fn preflight(args: &DiffArgs) -> Result<Preflight, Error> {
     };
     for (flag, path) in [("--output", &args.output), ("--out", &args.out)] {
         if let Some(path) = path {
-            check_output_file(flag, path)?;
+            super::check_output_file(flag, path)?;
         }
     }
     Ok(Preflight {
         only,
         slack_webhook,
     })
-}
-
-/// `--output FILE` (or `--out FILE`) can be created: its directory exists and FILE is not a
-/// directory.
-pub(super) fn check_output_file(flag: &str, path: &Path) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::Message(format!(
-            "{flag} {}: the directory {} does not exist",
-            path.display(),
-            dir.display()
-        )));
-    }
-    if path.is_dir() {
-        return Err(Error::Message(format!(
-            "{flag} {} is a directory; name a file",
-            path.display()
-        )));
-    }
-    Ok(())
 }
 
 async fn diff(args: &DiffArgs) -> CommandResult {
@@ -174,14 +151,7 @@ pub(crate) fn saved_org(planned: &org::Planned) -> SavedOrg {
     };
     SavedOrg {
         api,
-        org_id: monc::backup::org_id_of(
-            planned
-                .live
-                .iter()
-                .map(|l| l.to_wire())
-                .collect::<Vec<_>>()
-                .iter(),
-        ),
+        org_id: monc::backup::org_id_in(planned.live.iter().map(|l| &l.server.extra)),
         owner_tag: planned.ownership.owner_tag.clone(),
         key_tag: planned.ownership.key_tag.clone(),
         project: planned.ownership.project.clone(),

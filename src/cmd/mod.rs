@@ -93,6 +93,29 @@ pub(crate) struct TenantArgs {
     pub tenant: Vec<String>,
 }
 
+/// `--output FILE` (or `--out FILE`) can be created: its directory exists and FILE is not a
+/// directory.
+pub(crate) fn check_output_file(flag: &str, path: &std::path::Path) -> Result<(), error::Error> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(error::Error::Message(format!(
+            "{flag} {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(error::Error::Message(format!(
+            "{flag} {} is a directory; name a file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A progress bar on stderr, hidden when stderr is not a terminal (or `hidden`, for JSON).
 pub(crate) fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;

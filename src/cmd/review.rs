@@ -91,7 +91,7 @@ async fn review_command(args: &ReviewArgs) -> CommandResult {
     let (from_ms, to_ms) = window_of(args, review::now_ms())?;
     let tenants = org::selected_tenants(&args.tenants.tenant)?.unwrap_or_default();
     if let Some(path) = &args.output {
-        super::diff::check_output_file("--output", path)?;
+        super::check_output_file("--output", path)?;
     }
     let checked = org::checked_config(&args.config)?;
     if let Some(error) = super::unknown_tenants(&tenants, &checked.model) {
